@@ -1,0 +1,1 @@
+//! dbx-sim: a simulated Databricks workspace. (Being built: see issue 2.)
