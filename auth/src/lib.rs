@@ -1,0 +1,1 @@
+//! dbx-auth (being built)
