@@ -1,0 +1,81 @@
+//! DBFS listings: `GET /api/2.0/dbfs/list?path=…` → `{"files":[{path,is_dir,file_size}]}`.
+
+use crate::lenient;
+use crate::listing::{Entry, Kind};
+use serde::Deserialize;
+use std::borrow::Cow;
+
+pub const LIST_PATH: &str = "/api/2.0/dbfs/list";
+
+#[derive(Deserialize)]
+struct Listing<'a> {
+    /// Absent (or null) for an empty directory.
+    #[serde(borrow, default)]
+    files: Option<Vec<RawFile<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct RawFile<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient::string")]
+    path: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "lenient::bool")]
+    is_dir: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::u64")]
+    file_size: Option<u64>,
+}
+
+/// Parses one listing body. `is_dir: true` is a directory; everything else is a file.
+pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, serde_json::Error> {
+    let listing: Listing = serde_json::from_slice(body)?;
+    Ok(listing
+        .files
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| Entry {
+            path: f.path,
+            kind: if f.is_dir == Some(true) {
+                Kind::Dir { repo: false }
+            } else {
+                Kind::File { size: f.file_size, notebook: false }
+            },
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_files_and_dirs() {
+        let body = br#"{"files":[
+            {"path":"/Users/a@x.com/f.csv","is_dir":false,"file_size":123,"modification_time":1700000000000},
+            {"path":"/Users/a@x.com/sub","is_dir":true,"file_size":0,"modification_time":0},
+            {"path":"/Users/a@x.com/nosize"},
+            {"path":"/Users/a@x.com/strsize","file_size":"77"}
+        ]}"#;
+        let e = parse(body).unwrap();
+        assert_eq!(e.len(), 4);
+        assert_eq!(e[0].kind, Kind::File { size: Some(123), notebook: false });
+        assert_eq!(e[0].path.as_deref(), Some("/Users/a@x.com/f.csv"));
+        assert_eq!(e[1].kind, Kind::Dir { repo: false });
+        assert_eq!(e[2].kind, Kind::File { size: None, notebook: false });
+        assert_eq!(e[3].kind, Kind::File { size: Some(77), notebook: false });
+    }
+
+    #[test]
+    fn empty_forms() {
+        assert!(parse(b"{}").unwrap().is_empty());
+        assert!(parse(br#"{"files":null}"#).unwrap().is_empty());
+        assert!(parse(br#"{"files":[]}"#).unwrap().is_empty());
+    }
+
+    #[test]
+    fn malformed() {
+        assert!(parse(b"").is_err());
+        assert!(parse(b"<html>").is_err());
+        assert!(parse(br#"{"files":{}}"#).is_err());
+        assert!(parse(br#"{"files":[1]}"#).is_err());
+        assert!(parse(br#"[]"#).is_err());
+    }
+}

@@ -1,0 +1,45 @@
+//! `list-homes`: the directory names directly under `/Users` in one tree.
+
+use crate::errors::{describe_http_error, describe_malformed, describe_status};
+use crate::listing::Kind;
+use crate::transport::Transport;
+use crate::types::{Failure, Tree};
+use crate::walk::is_not_found;
+use crate::{dbfs, workspace};
+
+pub const USERS_ROOT: &str = "/Users";
+
+/// Names of the directories under `/Users` (Workspace `DIRECTORY`, DBFS `is_dir`), in the
+/// server's order. `/Users` missing (404) gives an empty list. Entries without a path, or whose
+/// path is not `/Users/<name>`, are left out.
+pub fn list_homes<T: Transport + ?Sized>(t: &mut T, tree: Tree) -> Result<Vec<String>, Failure> {
+    let what = format!("{} {}", tree.name(), USERS_ROOT);
+    let req = tree.list_request(USERS_ROOT);
+    let answer = t.send(std::slice::from_ref(&req)).into_iter().next().unwrap_or_else(|| {
+        Err(crate::types::HttpError::Transport("host answered no result for the request".to_string()))
+    });
+    let resp = match answer {
+        Err(e) => return Err(Failure { status: None, message: format!("{what}: {}", describe_http_error(&e)) }),
+        Ok(r) => r,
+    };
+    if is_not_found(&resp) {
+        return Ok(Vec::new());
+    }
+    if !(200..300).contains(&resp.status) {
+        return Err(Failure { status: Some(resp.status), message: format!("{what}: {}", describe_status(&resp)) });
+    }
+    let entries = match tree {
+        Tree::Dbfs => dbfs::parse(&resp.body),
+        Tree::Workspace => workspace::parse(&resp.body),
+    }
+    .map_err(|e| Failure { status: Some(resp.status), message: format!("{what}: {}", describe_malformed(&resp, &e)) })?;
+    Ok(entries
+        .into_iter()
+        .filter(|e| matches!(e.kind, Kind::Dir { repo: false }))
+        .filter_map(|e| {
+            let p = e.path?;
+            let name = p.trim_end_matches('/').strip_prefix(USERS_ROOT)?.strip_prefix('/')?;
+            (!name.is_empty() && !name.contains('/')).then(|| name.to_string())
+        })
+        .collect())
+}

@@ -1,0 +1,178 @@
+//! Tolerant field deserializers: every response field is optional and may carry an unexpected
+//! JSON type. A field of the wrong type becomes "absent" instead of failing the whole listing.
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
+
+/// Any JSON value → `Some(u64)` when it is a non-negative number or a string holding one.
+pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    d.deserialize_any(U64V)
+}
+
+/// Like [`u64`], clamped to `u32`.
+pub fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    Ok(u64(d)?.map(|v| v.min(u32::MAX as u64) as u32))
+}
+
+/// Any JSON value → `Some(bool)` for booleans and the strings `"true"`/`"false"`.
+pub fn bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    d.deserialize_any(BoolV)
+}
+
+/// Any JSON value → `Some(string)` for strings (borrowed when unescaped) and, rendered, numbers.
+pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    d.deserialize_any(StrV)
+}
+
+fn parse_num(s: &str) -> Option<u64> {
+    let s = s.trim();
+    if let Ok(v) = s.parse::<u64>() {
+        return Some(v);
+    }
+    match s.parse::<f64>() {
+        Ok(f) if f.is_finite() && f >= 0.0 => Some(f as u64),
+        _ => None,
+    }
+}
+
+macro_rules! ignore_compound {
+    () => {
+        fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            while a.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    };
+}
+
+struct U64V;
+impl<'de> Visitor<'de> for U64V {
+    type Value = Option<u64>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(u64::try_from(v).ok())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok((v.is_finite() && v >= 0.0).then_some(v as u64))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(parse_num(v))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    ignore_compound!();
+}
+
+struct BoolV;
+impl<'de> Visitor<'de> for BoolV {
+    type Value = Option<bool>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(match v.trim() {
+            s if s.eq_ignore_ascii_case("true") => Some(true),
+            s if s.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        })
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    ignore_compound!();
+}
+
+struct StrV;
+impl<'de> Visitor<'de> for StrV {
+    type Value = Option<Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    ignore_compound!();
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use std::borrow::Cow;
+
+    #[derive(Deserialize)]
+    struct T<'a> {
+        #[serde(default, deserialize_with = "super::u64")]
+        n: Option<u64>,
+        #[serde(default, deserialize_with = "super::bool")]
+        b: Option<bool>,
+        #[serde(borrow, default, deserialize_with = "super::string")]
+        s: Option<Cow<'a, str>>,
+    }
+
+    fn p(j: &str) -> (Option<u64>, Option<bool>, Option<String>) {
+        let t: T = serde_json::from_str(j).unwrap();
+        (t.n, t.b, t.s.map(|s| s.into_owned()))
+    }
+
+    #[test]
+    fn tolerant_values() {
+        assert_eq!(p(r#"{}"#), (None, None, None));
+        assert_eq!(p(r#"{"n":12,"b":true,"s":"x"}"#), (Some(12), Some(true), Some("x".into())));
+        assert_eq!(p(r#"{"n":"34","b":"false","s":7}"#), (Some(34), Some(false), Some("7".into())));
+        assert_eq!(p(r#"{"n":-1,"b":1,"s":null}"#), (None, None, None));
+        assert_eq!(p(r#"{"n":12.9,"b":null,"s":[1,{"a":2}]}"#), (Some(12), None, None));
+        assert_eq!(p(r#"{"n":"abc","b":{"x":[1]},"s":{"y":"z"}}"#), (None, None, None));
+        assert_eq!(p(r#"{"n":null,"s":"a\"b"}"#), (None, None, Some("a\"b".into())));
+        assert_eq!(p(r#"{"n":" 5 "}"#).0, Some(5));
+    }
+
+    #[test]
+    fn borrows_plain_strings() {
+        let j = r#"{"s":"plain"}"#;
+        let t: T = serde_json::from_str(j).unwrap();
+        assert!(matches!(t.s, Some(Cow::Borrowed(_))));
+    }
+}

@@ -1,0 +1,320 @@
+//! `scan-user`: a breadth-first walk of a user's DBFS and Workspace homes at once.
+//!
+//! One FIFO queue holds the directories still to list, of both trees. Each `send` batch takes
+//! up to `batch` directories from its front, so a level of both trees goes out together (in
+//! chunks when it is larger than a batch), and a chunk that is not full is topped up with the
+//! next level instead of waiting for another round trip. No depth limit; a visited set per tree
+//! stops loops; nothing outside the home is ever listed.
+
+use crate::errors::{self, describe_http_error, describe_malformed, describe_status, Failures};
+use crate::listing::{Entry, Kind};
+use crate::transport::{send_adaptive, Answer, Transport};
+use crate::types::{HttpError, Request, Response, ScanOptions, ScanStatus, Tree, TreeStats, UserReport};
+use crate::{dbfs, username, workspace};
+use std::collections::{HashSet, VecDeque};
+
+/// Batch size when the options say 0.
+pub const DEFAULT_BATCH_SIZE: usize = 64;
+/// Largest batch the guest ever sends, whatever the options say.
+pub const MAX_BATCH_SIZE: usize = 256;
+
+/// The batch size to use for `batch_size` from the options.
+pub fn batch_limit(batch_size: u32) -> usize {
+    match batch_size {
+        0 => DEFAULT_BATCH_SIZE,
+        n => (n as usize).min(MAX_BATCH_SIZE),
+    }
+}
+
+/// The home of a user in both trees (DBFS paths carry no `dbfs:` scheme).
+pub fn home_of(user: &str) -> String {
+    format!("/Users/{user}")
+}
+
+/// Is `path` the home itself or strictly below it (no empty, `.` or `..` segments)?
+pub fn within_home(path: &str, home: &str) -> bool {
+    if path == home {
+        return true;
+    }
+    match path.strip_prefix(home).and_then(|r| r.strip_prefix('/')) {
+        Some(rest) => !rest.is_empty() && rest.split('/').all(|s| !s.is_empty() && s != "." && s != ".."),
+        None => false,
+    }
+}
+
+/// Drops trailing slashes (but keeps a lone `/`).
+fn trim_slashes(p: &str) -> &str {
+    let t = p.trim_end_matches('/');
+    if t.is_empty() && !p.is_empty() {
+        "/"
+    } else {
+        t
+    }
+}
+
+/// A 404 meaning "this path does not exist" (not "this API does not exist").
+pub fn is_not_found(resp: &Response) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Code<'a> {
+        #[serde(borrow, default, deserialize_with = "crate::lenient::string")]
+        error_code: Option<std::borrow::Cow<'a, str>>,
+    }
+    resp.status == 404
+        && !matches!(
+            serde_json::from_slice::<Code>(&resp.body),
+            Ok(Code { error_code: Some(c) }) if c == "ENDPOINT_NOT_FOUND"
+        )
+}
+
+fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+struct Pending {
+    tree: Tree,
+    path: String,
+    depth: u32,
+    repo: bool,
+}
+
+impl Pending {
+    fn request(&self) -> Request {
+        self.tree.list_request(&self.path)
+    }
+}
+
+struct TreeState {
+    stats: TreeStats,
+    visited: HashSet<String>,
+}
+
+struct Walk<'h> {
+    home: &'h str,
+    dbfs: Option<TreeState>,
+    workspace: Option<TreeState>,
+    queue: VecDeque<Pending>,
+    failures: Failures,
+    requests: u32,
+}
+
+impl Walk<'_> {
+    fn state(&mut self, tree: Tree) -> &mut TreeState {
+        match tree {
+            Tree::Dbfs => self.dbfs.as_mut(),
+            Tree::Workspace => self.workspace.as_mut(),
+        }
+        .expect("only enabled trees are queued")
+    }
+
+    fn fail(&mut self, tree: Tree, path: &str, cause: &str) {
+        self.failures
+            .record(format!("{} {}: {}", tree.name(), errors::sanitize(path, errors::MAX_CAUSE_CHARS), cause));
+    }
+
+    /// Handles one answer. Returns false when the run was cancelled.
+    fn answer(&mut self, item: Pending, answer: Answer) -> bool {
+        let resp = match answer {
+            Ok(resp) => resp,
+            Err(e) => {
+                self.fail(item.tree, &item.path, &describe_http_error(&e));
+                return !matches!(e, HttpError::Cancelled(_));
+            }
+        };
+        let root = item.depth == 0;
+        if is_success(resp.status) {
+            if root {
+                self.state(item.tree).stats.home_exists = true;
+            }
+            let parsed = match item.tree {
+                Tree::Dbfs => dbfs::parse(&resp.body),
+                Tree::Workspace => workspace::parse(&resp.body),
+            };
+            match parsed {
+                Ok(entries) => self.listed(&item, entries),
+                Err(e) => self.fail(item.tree, &item.path, &describe_malformed(&resp, &e)),
+            }
+        } else if is_not_found(&resp) {
+            if !root {
+                self.state(item.tree).stats.vanished_dirs += 1;
+            }
+        } else {
+            self.fail(item.tree, &item.path, &describe_status(&resp));
+        }
+        true
+    }
+
+    /// Counts one successful listing of `item` and queues its subdirectories.
+    fn listed(&mut self, item: &Pending, entries: Vec<Entry<'_>>) {
+        // Listing a file returns that one file: then `item` is a file, not a directory.
+        let item_is_file = entries.len() == 1
+            && !entries[0].is_dir()
+            && entries[0].path.as_deref().map(trim_slashes) == Some(item.path.as_str());
+        let home = self.home;
+        let mut bad: Vec<String> = Vec::new();
+        let mut new_dirs: Vec<Pending> = Vec::new();
+        {
+            let st = self.state(item.tree);
+            if !item_is_file {
+                st.stats.directories += 1;
+                st.stats.max_depth = st.stats.max_depth.max(item.depth);
+                if item.repo {
+                    st.stats.repos += 1;
+                }
+            }
+            for e in entries {
+                let path = e.path.as_deref().map(trim_slashes);
+                if let Some(p) = path {
+                    if !within_home(p, home) {
+                        bad.push(format!(
+                            "server returned entry outside home: {}",
+                            errors::sanitize(p, errors::MAX_CAUSE_CHARS)
+                        ));
+                        continue;
+                    }
+                }
+                match e.kind {
+                    Kind::File { size, notebook } => {
+                        st.stats.files += 1;
+                        match size {
+                            Some(n) => st.stats.bytes = st.stats.bytes.saturating_add(n),
+                            None => st.stats.unsized_objects += 1,
+                        }
+                        if notebook {
+                            st.stats.notebooks += 1;
+                        }
+                    }
+                    Kind::Dir { repo } => match path {
+                        None => bad.push("directory entry without path".to_string()),
+                        Some(p) => {
+                            if !st.visited.contains(p) {
+                                st.visited.insert(p.to_string());
+                                new_dirs.push(Pending {
+                                    tree: item.tree,
+                                    path: p.to_string(),
+                                    depth: item.depth + 1,
+                                    repo,
+                                });
+                            }
+                        }
+                    },
+                }
+            }
+        }
+        self.queue.extend(new_dirs);
+        for cause in bad {
+            self.fail(item.tree, &item.path, &cause);
+        }
+    }
+}
+
+/// Scans one user's homes. Never fails as a whole: failures land in the report.
+pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions) -> UserReport {
+    if let Err(why) = username::validate(user) {
+        return UserReport {
+            username: user.to_string(),
+            dbfs: None,
+            workspace: None,
+            status: ScanStatus::Error,
+            error: Some(username::invalid_message(user, why)),
+            requests: 0,
+        };
+    }
+    let home = home_of(user);
+    let new_state = |on: bool| {
+        on.then(|| TreeState { stats: TreeStats::default(), visited: HashSet::from([home.clone()]) })
+    };
+    let mut w = Walk {
+        home: &home,
+        dbfs: new_state(opts.dbfs),
+        workspace: new_state(opts.workspace),
+        queue: VecDeque::new(),
+        failures: Failures::default(),
+        requests: 0,
+    };
+    for (on, tree) in [(opts.dbfs, Tree::Dbfs), (opts.workspace, Tree::Workspace)] {
+        if on {
+            w.queue.push_back(Pending { tree, path: home.clone(), depth: 0, repo: false });
+        }
+    }
+
+    let mut limit = batch_limit(opts.batch_size);
+    'walk: while !w.queue.is_empty() {
+        let n = w.queue.len().min(limit.max(1));
+        let items: Vec<Pending> = w.queue.drain(..n).collect();
+        let requests: Vec<Request> = items.iter().map(Pending::request).collect();
+        let answers = send_adaptive(t, &requests, &mut limit);
+        drop(requests);
+        for item in &items {
+            let st = w.state(item.tree);
+            st.stats.requests = st.stats.requests.saturating_add(1);
+        }
+        w.requests = w.requests.saturating_add(items.len() as u32);
+        for (item, answer) in items.into_iter().zip(answers) {
+            if !w.answer(item, answer) {
+                break 'walk;
+            }
+        }
+    }
+
+    let dbfs = w.dbfs.map(|s| s.stats);
+    let workspace = w.workspace.map(|s| s.stats);
+    let files = dbfs.as_ref().map_or(0, |s| s.files) + workspace.as_ref().map_or(0, |s| s.files);
+    let status = if w.failures.any() {
+        ScanStatus::Error
+    } else if files > 0 {
+        ScanStatus::Success
+    } else {
+        ScanStatus::Empty
+    };
+    UserReport { username: user.to_string(), dbfs, workspace, status, error: w.failures.message(), requests: w.requests }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn home_containment() {
+        let h = "/Users/a@x.com";
+        assert!(within_home(h, h));
+        assert!(within_home("/Users/a@x.com/x", h));
+        assert!(within_home("/Users/a@x.com/x/y z/ü", h));
+        assert!(!within_home("/Users/a@x.com.evil/x", h));
+        assert!(!within_home("/Users/a@x.comx", h));
+        assert!(!within_home("/Users/a@x.com/", h));
+        assert!(!within_home("/Users/a@x.com//x", h));
+        assert!(!within_home("/Users/a@x.com/../b@x.com", h));
+        assert!(!within_home("/Users/a@x.com/./x", h));
+        assert!(!within_home("/Users/b@x.com/x", h));
+        assert!(!within_home("/Users", h));
+        assert!(!within_home("", h));
+    }
+
+    #[test]
+    fn batch_limits() {
+        assert_eq!(batch_limit(0), 64);
+        assert_eq!(batch_limit(1), 1);
+        assert_eq!(batch_limit(100), 100);
+        assert_eq!(batch_limit(256), 256);
+        assert_eq!(batch_limit(257), 256);
+        assert_eq!(batch_limit(u32::MAX), 256);
+    }
+
+    #[test]
+    fn trims() {
+        assert_eq!(trim_slashes("/a/b/"), "/a/b");
+        assert_eq!(trim_slashes("/a/b//"), "/a/b");
+        assert_eq!(trim_slashes("/"), "/");
+        assert_eq!(trim_slashes(""), "");
+    }
+
+    #[test]
+    fn not_found_kinds() {
+        let r = |s: u16, b: &str| Response { status: s, body: b.as_bytes().to_vec() };
+        assert!(is_not_found(&r(404, r#"{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"x"}"#)));
+        assert!(is_not_found(&r(404, "")));
+        assert!(is_not_found(&r(404, "<html>Not Found</html>")));
+        assert!(!is_not_found(&r(404, r#"{"error_code":"ENDPOINT_NOT_FOUND","message":"x"}"#)));
+        assert!(!is_not_found(&r(500, "")));
+    }
+}

@@ -1,0 +1,96 @@
+//! Workspace listings: `GET /api/2.0/workspace/list?path=…` → `{"objects":[{path,object_type,size}]}`.
+
+use crate::lenient;
+use crate::listing::{Entry, Kind};
+use serde::Deserialize;
+use std::borrow::Cow;
+
+pub const LIST_PATH: &str = "/api/2.0/workspace/list";
+
+#[derive(Deserialize)]
+struct Listing<'a> {
+    /// Absent (or null) for an empty directory.
+    #[serde(borrow, default)]
+    objects: Option<Vec<RawObject<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct RawObject<'a> {
+    #[serde(borrow, default, deserialize_with = "lenient::string")]
+    path: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "lenient::string")]
+    object_type: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "lenient::u64")]
+    size: Option<u64>,
+}
+
+/// Parses one listing body. `DIRECTORY` and `REPO` are directories; every other object
+/// (NOTEBOOK, FILE, LIBRARY, DASHBOARD, no or unknown type) is a file.
+pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, serde_json::Error> {
+    let listing: Listing = serde_json::from_slice(body)?;
+    Ok(listing
+        .objects
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| {
+            let kind = match o.object_type.as_deref() {
+                Some("DIRECTORY") => Kind::Dir { repo: false },
+                Some("REPO") => Kind::Dir { repo: true },
+                Some("NOTEBOOK") => Kind::File { size: o.size, notebook: true },
+                _ => Kind::File { size: o.size, notebook: false },
+            };
+            Entry { path: o.path, kind }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_all_types() {
+        let body = br#"{"objects":[
+            {"path":"/Users/a@x.com/project","object_type":"DIRECTORY","object_id":123,"resource_id":"123"},
+            {"path":"/Users/a@x.com/nb","object_type":"NOTEBOOK","language":"PYTHON","object_id":456},
+            {"path":"/Users/a@x.com/data.csv","object_type":"FILE","size":1234,"created_at":1},
+            {"path":"/Users/a@x.com/repo","object_type":"REPO"},
+            {"path":"/Users/a@x.com/lib","object_type":"LIBRARY"},
+            {"path":"/Users/a@x.com/dash","object_type":"DASHBOARD"},
+            {"path":"/Users/a@x.com/exp","object_id":9},
+            {"path":"/Users/a@x.com/new","object_type":"SOMETHING_NEW","size":"5"},
+            {"path":"/Users/a@x.com/weird","object_type":42,"size":{"a":1}}
+        ]}"#;
+        let e = parse(body).unwrap();
+        let kinds: Vec<Kind> = e.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                Kind::Dir { repo: false },
+                Kind::File { size: None, notebook: true },
+                Kind::File { size: Some(1234), notebook: false },
+                Kind::Dir { repo: true },
+                Kind::File { size: None, notebook: false },
+                Kind::File { size: None, notebook: false },
+                Kind::File { size: None, notebook: false },
+                Kind::File { size: Some(5), notebook: false },
+                Kind::File { size: None, notebook: false },
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_and_malformed() {
+        assert!(parse(b"{}").unwrap().is_empty());
+        assert!(parse(b" {\"objects\": null} ").unwrap().is_empty());
+        assert!(parse(b"{\"objects\":\"x\"}").is_err());
+        assert!(parse(b"not json").is_err());
+        assert!(parse(b"{\"objects\":[]").is_err());
+    }
+
+    #[test]
+    fn escaped_paths_are_unescaped() {
+        let e = parse(br#"{"objects":[{"path":"/Users/a\u00e9/x\"y","object_type":"FILE"}]}"#).unwrap();
+        assert_eq!(e[0].path.as_deref(), Some("/Users/a\u{e9}/x\"y"));
+    }
+}
