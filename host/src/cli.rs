@@ -1,0 +1,238 @@
+//! Command-line interface (clap derive). Every flag has a short and a long help; flags are
+//! grouped by heading. Parsing only: validation into a run configuration happens in `config`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Exit codes, decided in one place (`main`).
+pub const EXIT_HELP: &str = "\
+Exit codes:
+  0  every user was scanned cleanly (success or empty)
+  1  the run stopped: bad credentials, unreachable workspace, unwritable output, …
+  2  usage error (bad flags or arguments)
+  3  the run finished but some users ended in `error` (see the error column)";
+
+/// Inventory the files every user keeps in a Databricks workspace (DBFS and Workspace homes).
+#[derive(Debug, Parser)]
+#[command(name = "dbx-inventory", version, after_long_help = EXIT_HELP, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan users' DBFS and Workspace homes and write one CSV row per user.
+    ///
+    /// Users come from the arguments, from --users-file, or from the workspace (--all-users).
+    #[command(after_long_help = EXIT_HELP)]
+    Scan(ScanArgs),
+    /// List workspace users (SCIM); the output file feeds `scan --users-file`.
+    #[command(after_long_help = EXIT_HELP)]
+    Users(UsersArgs),
+    /// Run a scan of a simulated workspace (no credentials, no network) into demo-results.csv.
+    Demo(DemoArgs),
+    /// List the profiles in ~/.databrickscfg (host and auth type; never a secret).
+    Profiles(AuthArgs),
+}
+
+/// Where the workspace is and how to authenticate.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Authentication")]
+pub struct AuthArgs {
+    /// Workspace URL (overrides the environment and the profile).
+    ///
+    /// `https://` is added when no scheme is given. Also read from DATABRICKS_HOST (or the
+    /// seed tool's DATABRICKS_WORKSPACE_URL).
+    #[arg(long = "host", visible_alias = "workspace-url", value_name = "URL")]
+    pub host: Option<String>,
+    /// Personal access token (prefer DATABRICKS_TOKEN: arguments are visible to other users).
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Profile in ~/.databrickscfg (or DATABRICKS_CONFIG_FILE); also DATABRICKS_CONFIG_PROFILE.
+    #[arg(short = 'p', long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Authentication type to use when several are configured (pat, oauth-m2m).
+    #[arg(long, value_name = "TYPE")]
+    pub auth_type: Option<String>,
+    /// Print the configured profiles (default marked) and exit.
+    #[arg(long)]
+    pub list_profiles: bool,
+}
+
+/// Request pacing and robustness.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
+    /// Change a rate limit, e.g. `workspace=40`, `dbfs=30/s`, `scim=255/60s` (repeatable).
+    ///
+    /// Defaults are the published per-workspace limits: workspace 50/s, dbfs 30/s,
+    /// scim 255/min. The limiter is shared by every user in flight.
+    #[arg(long = "rate-limit", value_name = "FAMILY=RATE")]
+    pub rate_limits: Vec<String>,
+    /// Most requests in flight at once (the workspace refuses more than 20).
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_in_flight: u32,
+    /// Attempts per request, the first included (429, 500, 502, 503, 504, timeouts, resets).
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub retry_attempts: u32,
+    /// First retry delay in milliseconds (doubles each retry, with jitter; Retry-After wins).
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub retry_base_ms: u64,
+    /// Timeout of one HTTP attempt, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub request_timeout: u64,
+    /// Largest response body accepted, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub max_response_mib: u64,
+    /// Memory cap of each scanner instance, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256, hide_short_help = true)]
+    pub guest_memory_mib: usize,
+    /// Compute budget (fuel) of each scanner call; a runaway scanner becomes an error row.
+    #[arg(long, value_name = "FUEL", default_value_t = 50_000_000_000, hide_short_help = true)]
+    pub guest_fuel: u64,
+    /// Wall-clock limit of one user's scan, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 6 * 3600, hide_short_help = true)]
+    pub user_timeout: u64,
+    /// Load this scanner component instead of the embedded one.
+    #[arg(long, value_name = "FILE", hide_short_help = true)]
+    pub component: Option<PathBuf>,
+}
+
+/// `scan` arguments.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Usernames to scan (e.g. alice@example.com).
+    #[arg(value_name = "USER")]
+    pub users: Vec<String>,
+    /// File with one username per line; blank lines and `#` comments are skipped.
+    #[arg(long, value_name = "FILE")]
+    pub users_file: Option<PathBuf>,
+    /// Scan every workspace user (listed through SCIM); scanning starts while listing goes on.
+    #[arg(long, conflicts_with_all = ["users", "users_file"])]
+    pub all_users: bool,
+    /// CSV output file (written atomically when the run ends).
+    #[arg(short, long, value_name = "FILE", default_value = "results.csv")]
+    pub output: PathBuf,
+    /// Scan only DBFS homes.
+    #[arg(long, conflicts_with = "workspace_only")]
+    pub dbfs_only: bool,
+    /// Scan only Workspace homes.
+    #[arg(long)]
+    pub workspace_only: bool,
+    /// Users scanned at once (each in its own sandboxed scanner instance).
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub concurrency: u32,
+    /// Requests one scanner instance sends per batch (0 = scanner default).
+    #[arg(long, value_name = "N", default_value_t = 0, hide_short_help = true)]
+    pub batch_size: u32,
+    /// Print per-request retries and per-user timing.
+    #[arg(long)]
+    pub debug: bool,
+    /// Print only errors and the final summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// `users` arguments.
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    /// Write the users to FILE (one userName per line, feeds `scan --users-file`).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Stop after N users (0 = all).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub max_users: u64,
+    /// Only users marked active.
+    #[arg(long)]
+    pub active_only: bool,
+    /// Output format: txt (one userName per line), csv or json.
+    #[arg(long, value_enum, default_value_t = UsersFormat::Txt)]
+    pub format: UsersFormat,
+    /// SCIM page size asked of the server.
+    #[arg(long, value_name = "N", default_value_t = 100, hide_short_help = true)]
+    pub page_size: u32,
+    /// Print per-request retries.
+    #[arg(long)]
+    pub debug: bool,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Output formats of `users`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UsersFormat {
+    /// One userName per line, no header.
+    Txt,
+    /// userName,displayName,active,id with a header.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+}
+
+/// `demo` arguments.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Users in the generated workspace.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub users: usize,
+    /// Seed of the generated workspace.
+    #[arg(long, value_name = "SEED", default_value_t = 42)]
+    pub seed: u64,
+    /// Mean simulated API latency in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 50)]
+    pub latency_ms: u64,
+    /// CSV output file.
+    #[arg(short, long, value_name = "FILE", default_value = "demo-results.csv")]
+    pub output: PathBuf,
+    /// Print only errors and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dbfs_only_conflicts_with_workspace_only() {
+        let r = Cli::try_parse_from(["dbx-inventory", "scan", "a@x.com", "--dbfs-only", "--workspace-only"]);
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn all_users_conflicts_with_named_users() {
+        assert!(Cli::try_parse_from(["dbx-inventory", "scan", "a@x.com", "--all-users"]).is_err());
+    }
+
+    #[test]
+    fn max_in_flight_is_capped_below_the_workspace_limit() {
+        assert!(Cli::try_parse_from(["dbx-inventory", "scan", "a", "--max-in-flight", "21"]).is_err());
+        assert!(Cli::try_parse_from(["dbx-inventory", "scan", "a", "--max-in-flight", "20"]).is_ok());
+    }
+
+    #[test]
+    fn workspace_url_is_an_alias_of_host() {
+        let Cli { command: Command::Scan(s) } =
+            Cli::try_parse_from(["dbx-inventory", "scan", "a", "--workspace-url", "x.cloud.databricks.com"]).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(s.auth.host.as_deref(), Some("x.cloud.databricks.com"));
+    }
+}

@@ -1,0 +1,104 @@
+//! Turns the command line into a ready-to-use runtime: credentials (dbx-auth) → HTTP client →
+//! policy (allow-list, limiter, retries) → compiled scanner component.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use futures::future::BoxFuture;
+use reqwest::header::HeaderValue;
+
+use crate::cli::{AuthArgs, LimitArgs};
+use crate::policy::limiter::Limits;
+use crate::policy::retry::RetryConfig;
+use crate::policy::{Authorizer, Policy, PolicyConfig};
+use crate::runtime::{GuestLimits, Runtime, EMBEDDED_COMPONENT};
+
+/// Adapts `dbx_auth::Credentials` to the policy's `Authorizer`.
+struct CredentialsAuthorizer(dbx_auth::Credentials);
+
+impl Authorizer for CredentialsAuthorizer {
+    fn authorization(&self) -> BoxFuture<'_, Result<HeaderValue, String>> {
+        Box::pin(async move { self.0.authorization().await.map_err(|e| e.to_string()) })
+    }
+    fn invalidate(&self) {
+        self.0.invalidate()
+    }
+}
+
+/// The auth flags as dbx-auth wants them.
+pub fn auth_flags(a: &AuthArgs) -> dbx_auth::AuthFlags {
+    dbx_auth::AuthFlags {
+        host: a.host.clone(),
+        token: a.token.clone(),
+        profile: a.profile.clone(),
+        auth_type: a.auth_type.clone(),
+    }
+}
+
+/// Resolves where the workspace is and how to authenticate (flags → env → profile).
+pub fn resolve_auth(a: &AuthArgs) -> anyhow::Result<dbx_auth::ResolvedAuth> {
+    Ok(dbx_auth::resolve(&auth_flags(a), &dbx_auth::Env::from_process())?)
+}
+
+/// The HTTP client shared by every request (connection pool, TLS).
+pub fn http_client(limits: &LimitArgs) -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(limits.request_timeout.max(1) + 5))
+        .pool_max_idle_per_host(32)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .context("building the HTTP client")
+}
+
+/// Builds the runtime for a resolved workspace.
+pub fn runtime(
+    resolved: &dbx_auth::ResolvedAuth,
+    limits: &LimitArgs,
+    max_instances: u32,
+) -> anyhow::Result<Runtime> {
+    let client = http_client(limits)?;
+    let creds = dbx_auth::Credentials::new(resolved, client.clone());
+    let mut rate = Limits { max_in_flight: limits.max_in_flight as usize, ..Limits::default() };
+    if let Some(r) = resolved.rate_limit {
+        // A profile's `rate_limit` (requests/s) caps every family, as the SDKs apply it.
+        for v in rate.rates.values_mut() {
+            v.0 = v.0.min(r);
+        }
+    }
+    for spec in &limits.rate_limits {
+        rate.apply_spec(spec).map_err(|e| anyhow::anyhow!("--rate-limit: {e}"))?;
+    }
+    let config = PolicyConfig {
+        retry: RetryConfig {
+            max_attempts: limits.retry_attempts as usize,
+            base_delay: Duration::from_millis(limits.retry_base_ms),
+            ..RetryConfig::default()
+        },
+        request_timeout: Duration::from_secs(limits.request_timeout.max(1)),
+        max_response_bytes: limits.max_response_mib.max(1) << 20,
+        ..PolicyConfig::default()
+    };
+    let policy = Arc::new(Policy::new(
+        resolved.host.clone(),
+        client,
+        Arc::new(CredentialsAuthorizer(creds)),
+        &rate,
+        config,
+    ));
+    let component = match &limits.component {
+        Some(path) => std::fs::read(path).with_context(|| format!("cannot read component {}", path.display()))?,
+        None => EMBEDDED_COMPONENT.to_vec(),
+    };
+    let guest = GuestLimits {
+        memory_bytes: limits.guest_memory_mib.max(16) << 20,
+        fuel: limits.guest_fuel,
+        deadline: Duration::from_secs(limits.user_timeout.max(1)),
+        max_instances: max_instances + 8,
+    };
+    Runtime::new(&component, policy, guest).map_err(|e| match &limits.component {
+        Some(p) => e.context(format!("component {}", p.display())),
+        None => e,
+    })
+}

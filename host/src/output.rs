@@ -1,0 +1,147 @@
+//! Writing results: the CSV (seed columns first, then the breakdown), atomically.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::report::{gib_2dp, UserRow};
+
+/// The CSV header: the seed's seven columns, in order, then the breakdown.
+pub const CSV_HEADER: &[&str] = &[
+    "username",
+    "file_count",
+    "total_size",
+    "total_size_gb",
+    "status",
+    "file_source",
+    "error",
+    "dbfs_files",
+    "dbfs_bytes",
+    "workspace_files",
+    "workspace_bytes",
+    "directories",
+    "unsized_objects",
+    "notebooks",
+    "git_folders",
+    "vanished_dirs",
+    "dbfs_home",
+    "workspace_home",
+    "orphan",
+];
+
+fn home(t: Option<&crate::report::TreeStats>) -> &'static str {
+    match t {
+        None => "not_scanned",
+        Some(t) if t.home_exists => "yes",
+        Some(_) => "no",
+    }
+}
+
+/// One CSV record for a row.
+pub fn csv_record(r: &UserRow) -> Vec<String> {
+    let d = r.dbfs.as_ref();
+    let w = r.workspace.as_ref();
+    let sum = |f: fn(&crate::report::TreeStats) -> u64| d.map_or(0, f) + w.map_or(0, f);
+    vec![
+        r.username.clone(),
+        r.file_count().to_string(),
+        r.total_size().to_string(),
+        gib_2dp(r.total_size()),
+        r.status.as_str().to_string(),
+        r.file_source().to_string(),
+        r.error.clone().unwrap_or_default(),
+        d.map_or(0, |t| t.files).to_string(),
+        d.map_or(0, |t| t.bytes).to_string(),
+        w.map_or(0, |t| t.files).to_string(),
+        w.map_or(0, |t| t.bytes).to_string(),
+        sum(|t| t.directories).to_string(),
+        sum(|t| t.unsized_objects).to_string(),
+        sum(|t| t.notebooks).to_string(),
+        sum(|t| t.repos).to_string(),
+        sum(|t| t.vanished_dirs).to_string(),
+        home(d).to_string(),
+        home(w).to_string(),
+        if r.orphan { "yes" } else { "no" }.to_string(),
+    ]
+}
+
+/// A file written to a temporary sibling and renamed into place on `commit`, so readers
+/// never see a half-written file and a failed run leaves no partial output behind.
+pub struct AtomicFile {
+    tmp: tempfile::NamedTempFile,
+    dest: PathBuf,
+}
+
+impl AtomicFile {
+    /// Creates the temporary file next to `dest` (fails early if the directory is unwritable).
+    pub fn create(dest: &Path) -> anyhow::Result<Self> {
+        let dir = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if dest.is_dir() {
+            anyhow::bail!("output {} is a directory", dest.display());
+        }
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{}.", dest.file_name().and_then(|n| n.to_str()).unwrap_or("out")))
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .with_context(|| format!("cannot write output {} (directory {} not writable?)", dest.display(), dir.display()))?;
+        Ok(AtomicFile { tmp, dest: dest.to_path_buf() })
+    }
+
+    /// The open file.
+    pub fn file(&mut self) -> &mut std::fs::File {
+        self.tmp.as_file_mut()
+    }
+
+    /// Flushes, syncs and renames into place.
+    pub fn commit(mut self) -> anyhow::Result<()> {
+        self.tmp.as_file_mut().flush()?;
+        self.tmp.as_file().sync_all()?;
+        self.tmp
+            .persist(&self.dest)
+            .map_err(|e| anyhow::anyhow!("cannot write output {}: {}", self.dest.display(), e.error))?;
+        Ok(())
+    }
+}
+
+/// Writes rows (already in input order) as CSV into an atomic file.
+pub fn write_csv(file: AtomicFile, rows: &[&UserRow]) -> anyhow::Result<()> {
+    let mut file = file;
+    {
+        let mut w = csv::Writer::from_writer(file.file());
+        w.write_record(CSV_HEADER)?;
+        for r in rows {
+            w.write_record(csv_record(r))?;
+        }
+        w.flush()?;
+    }
+    file.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Status, TreeStats};
+
+    #[test]
+    fn record_has_seed_columns_first() {
+        let row = UserRow {
+            username: "john.doe@company.com".into(),
+            status: Status::Success,
+            error: None,
+            dbfs: Some(TreeStats { home_exists: true, files: 1000, bytes: 52_000_000, directories: 3, ..Default::default() }),
+            workspace: Some(TreeStats { home_exists: true, files: 234, bytes: 678_912, directories: 2, unsized_objects: 200, notebooks: 200, ..Default::default() }),
+            requests: 5,
+            duration_ms: 123,
+            orphan: false,
+        };
+        let rec = csv_record(&row);
+        assert_eq!(&rec[..7], ["john.doe@company.com", "1234", "52678912", "0.05", "success", "both", ""]);
+        assert_eq!(rec.len(), CSV_HEADER.len());
+        assert_eq!(rec[11], "5");
+        assert_eq!(rec[12], "200");
+    }
+}

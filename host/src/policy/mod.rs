@@ -1,0 +1,322 @@
+//! The one policy seam every guest request goes through, in a fixed order:
+//! allow-list → credentials → limiter → retries → reqwest.
+//!
+//! The policy knows HTTP, not Databricks payloads. Refusals come back to the guest as values
+//! (`Outcome::Denied`, …), never as traps. Credentials are added here and never leave the host.
+
+pub mod allow_list;
+pub mod limiter;
+pub mod retry;
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use backon::Retryable;
+use futures::future::BoxFuture;
+use reqwest::header::{HeaderValue, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
+
+use allow_list::{AllowList, Family};
+use limiter::Limiter;
+use retry::{is_retryable_status, parse_retry_after, RetryConfig};
+
+/// A GET request from the guest, relative to the workspace URL.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// API path.
+    pub path: String,
+    /// Raw query pairs.
+    pub query: Vec<(String, String)>,
+}
+
+/// The final outcome of one request, after retries.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// An HTTP answer (any status).
+    Response {
+        /// Status code.
+        status: u16,
+        /// Body.
+        body: Vec<u8>,
+    },
+    /// Refused by policy, never sent.
+    Denied(String),
+    /// No answer in time.
+    Timeout,
+    /// Connection or protocol failure.
+    Transport(String),
+    /// Body larger than the cap.
+    TooLarge(u64),
+    /// The run was stopped (credentials rejected, cancelled).
+    Cancelled(String),
+}
+
+/// Supplies the `Authorization` header. Implemented over `dbx_auth::Credentials`.
+pub trait Authorizer: Send + Sync {
+    /// The header value (sensitive); an error message never containing the secret.
+    fn authorization(&self) -> BoxFuture<'_, Result<HeaderValue, String>>;
+    /// Called after a 401 so the next call can fetch a fresh token.
+    fn invalidate(&self);
+}
+
+/// Counters for progress, summaries and benchmarks.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// HTTP requests sent (retries included).
+    pub sent: AtomicU64,
+    /// 429 answers received.
+    pub throttled: AtomicU64,
+    /// Retries scheduled.
+    pub retries: AtomicU64,
+    /// Requests refused by the allow-list.
+    pub denied: AtomicU64,
+}
+
+/// Settings of the policy that are not the limiter's.
+#[derive(Debug, Clone)]
+pub struct PolicyConfig {
+    /// Retry policy.
+    pub retry: RetryConfig,
+    /// Timeout of one attempt.
+    pub request_timeout: Duration,
+    /// Largest response body accepted.
+    pub max_response_bytes: u64,
+    /// Largest batch a guest may send in one call.
+    pub max_batch: usize,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            retry: RetryConfig::default(),
+            request_timeout: Duration::from_secs(60),
+            max_response_bytes: 64 * 1024 * 1024,
+            max_batch: 1000,
+        }
+    }
+}
+
+/// Shared by every instance of a run.
+pub struct Policy {
+    base: url::Url,
+    client: reqwest::Client,
+    allow: AllowList,
+    auth: Arc<dyn Authorizer>,
+    limiter: Limiter,
+    config: PolicyConfig,
+    /// Set once credentials are rejected: every later request is answered `Cancelled`.
+    stopped: AtomicBool,
+    stop_reason: Mutex<Option<String>>,
+    /// Counters.
+    pub counters: Counters,
+}
+
+/// What one attempt produced when it should be retried (or was final).
+enum Attempt {
+    Status { status: u16, body: Vec<u8>, retry_after: Option<Duration> },
+    Timeout,
+    Transport(String),
+    TooLarge(u64),
+    Unauthorized(Vec<u8>),
+    Fatal(String),
+}
+
+impl Policy {
+    /// Builds the policy for the workspace at `base`.
+    pub fn new(
+        base: url::Url,
+        client: reqwest::Client,
+        auth: Arc<dyn Authorizer>,
+        limits: &limiter::Limits,
+        config: PolicyConfig,
+    ) -> Self {
+        Policy {
+            base,
+            client,
+            allow: AllowList::read_only(),
+            auth,
+            limiter: Limiter::new(limits),
+            config,
+            stopped: AtomicBool::new(false),
+            stop_reason: Mutex::new(None),
+            counters: Counters::default(),
+        }
+    }
+
+    /// The largest batch accepted in one `send`.
+    pub fn max_batch(&self) -> usize {
+        self.config.max_batch
+    }
+
+    /// Why the run was stopped, if it was.
+    pub fn stop_reason(&self) -> Option<String> {
+        self.stop_reason.lock().unwrap().clone()
+    }
+
+    /// Stops the run: every later request is answered `Cancelled(reason)`.
+    pub fn stop(&self, reason: String) {
+        let mut slot = self.stop_reason.lock().unwrap();
+        if slot.is_none() {
+            *slot = Some(reason);
+        }
+        self.stopped.store(true, Ordering::SeqCst);
+    }
+
+    /// Runs a batch concurrently; results in request order.
+    pub async fn send_batch(&self, requests: Vec<Request>) -> Vec<Outcome> {
+        if requests.len() > self.config.max_batch {
+            self.counters.denied.fetch_add(requests.len() as u64, Ordering::Relaxed);
+            let why = format!("batch of {} requests exceeds the limit of {}", requests.len(), self.config.max_batch);
+            tracing::warn!(error.type = "denied", "{why}");
+            return requests.iter().map(|_| Outcome::Denied(why.clone())).collect();
+        }
+        futures::future::join_all(requests.into_iter().map(|r| self.send(r))).await
+    }
+
+    /// Runs one request through allow-list → credentials → limiter → retries → reqwest.
+    pub async fn send(&self, request: Request) -> Outcome {
+        let allowed = match self.allow.check(&request.path, &request.query) {
+            Ok(a) => a,
+            Err(why) => {
+                self.counters.denied.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error.type = "denied", path = %request.path, "request denied: {why}");
+                return Outcome::Denied(why);
+            }
+        };
+        let mut url = self.base.clone();
+        {
+            let mut segs = url.path_segments_mut().expect("http(s) base URL");
+            segs.pop_if_empty();
+            segs.extend(&allowed.segments);
+        }
+        if !request.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&request.query);
+        }
+        let what = describe(&request);
+        let attempts = AtomicU32::new(0);
+        let max = self.config.retry.max_attempts;
+        let result = (|| self.attempt(&url, allowed.family, &attempts))
+            .retry(self.config.retry.backoff())
+            .sleep(tokio::time::sleep)
+            .when(|a: &Attempt| matches!(a, Attempt::Status { .. } | Attempt::Timeout | Attempt::Transport(_)) || matches!(a, Attempt::Unauthorized(_) if attempts.load(Ordering::Relaxed) < 2))
+            .adjust(|a: &Attempt, dur| match a {
+                Attempt::Status { retry_after: Some(ra), .. } => Some(*ra),
+                _ => dur,
+            })
+            .notify(|a: &Attempt, dur| {
+                self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                let n = attempts.load(Ordering::Relaxed);
+                let cause = match a {
+                    Attempt::Status { status: 429, .. } => "Rate limited (429)".to_string(),
+                    Attempt::Status { status, .. } => format!("Server error ({status})"),
+                    Attempt::Timeout => "Timed out".to_string(),
+                    Attempt::Transport(e) => format!("Network error ({e})"),
+                    Attempt::Unauthorized(_) => "Unauthorized (401), refreshing credentials".to_string(),
+                    _ => "Failed".to_string(),
+                };
+                tracing::debug!("{cause} on {what}, retrying in {} (attempt {n}/{max})", fmt_delay(dur));
+            })
+            .await;
+        match result {
+            Ok(outcome) => outcome,
+            Err(Attempt::Status { status, body, .. }) => Outcome::Response { status, body },
+            Err(Attempt::Timeout) => Outcome::Timeout,
+            Err(Attempt::Transport(e)) => Outcome::Transport(e),
+            Err(Attempt::TooLarge(n)) => Outcome::TooLarge(n),
+            Err(Attempt::Unauthorized(body)) => {
+                self.stop(format!("the workspace rejected the credentials (HTTP 401 on {what})"));
+                Outcome::Response { status: 401, body }
+            }
+            Err(Attempt::Fatal(why)) => Outcome::Cancelled(why),
+        }
+    }
+
+    async fn attempt(&self, url: &url::Url, family: Family, attempts: &AtomicU32) -> Result<Outcome, Attempt> {
+        if self.stopped.load(Ordering::SeqCst) {
+            return Err(Attempt::Fatal(self.stop_reason().unwrap_or_else(|| "run stopped".into())));
+        }
+        let auth = self.auth.authorization().await.map_err(|e| {
+            self.stop(e.clone());
+            Attempt::Fatal(e)
+        })?;
+        let _permit = self.limiter.admit(family).await;
+        attempts.fetch_add(1, Ordering::Relaxed);
+        self.counters.sent.fetch_add(1, Ordering::Relaxed);
+        let send = self
+            .client
+            .get(url.clone())
+            .header(AUTHORIZATION, auth)
+            .header(USER_AGENT, HeaderValue::from_static(concat!("dbx-inventory/", env!("CARGO_PKG_VERSION"))))
+            .send();
+        let timeout = self.config.request_timeout;
+        let read = async {
+            let mut resp = send.await.map_err(classify)?;
+            let status = resp.status().as_u16();
+            let retry_after = parse_retry_after(
+                resp.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()),
+                self.config.retry.max_delay,
+            );
+            let cap = self.config.max_response_bytes;
+            if let Some(len) = resp.content_length() {
+                if len > cap {
+                    return Err(Attempt::TooLarge(cap));
+                }
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+                if (body.len() + chunk.len()) as u64 > cap {
+                    return Err(Attempt::TooLarge(cap));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok((status, body, retry_after))
+        };
+        let (status, body, retry_after) = match tokio::time::timeout(timeout, read).await {
+            Err(_) => return Err(Attempt::Timeout),
+            Ok(r) => r?,
+        };
+        if status == 429 {
+            self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+        }
+        if status == 401 {
+            self.auth.invalidate();
+            return Err(Attempt::Unauthorized(body));
+        }
+        if is_retryable_status(status) {
+            return Err(Attempt::Status { status, body, retry_after });
+        }
+        Ok(Outcome::Response { status, body })
+    }
+}
+
+fn classify(e: reqwest::Error) -> Attempt {
+    if e.is_timeout() {
+        return Attempt::Timeout;
+    }
+    // The source chain says what happened (reset, refused, truncated body) without the URL.
+    let mut msg = String::new();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+    while let Some(s) = src {
+        msg = s.to_string();
+        src = s.source();
+    }
+    if msg.is_empty() {
+        msg = e.without_url().to_string();
+    }
+    Attempt::Transport(msg)
+}
+
+fn describe(r: &Request) -> String {
+    match r.query.iter().find(|(k, _)| k == "path") {
+        Some((_, p)) => format!("{} {p}", r.path),
+        None => r.path.clone(),
+    }
+}
+
+fn fmt_delay(d: Duration) -> String {
+    if d.as_millis() % 1000 == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}

@@ -1,0 +1,179 @@
+//! The Wasm runtime: one `Engine` and `InstancePre` per run, one short-lived `Store` per call.
+//!
+//! Each store gets a memory cap, a fuel budget (a runaway guest traps instead of spinning)
+//! and an empty WASI context (no filesystem, environment, clock or network): its only way
+//! out is the `http` capability, which goes through [`crate::policy::Policy`].
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::bindings::{scanner, Inventory, InventoryPre};
+use crate::policy::Policy;
+use crate::report::UserRow;
+
+/// The scanner component built from `guest/`, embedded at build time.
+pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("DBX_GUEST_WASM"));
+
+/// Limits applied to every component instance.
+#[derive(Debug, Clone)]
+pub struct GuestLimits {
+    /// Linear memory cap per instance, in bytes.
+    pub memory_bytes: usize,
+    /// Fuel (roughly, Wasm instructions) per call.
+    pub fuel: u64,
+    /// Wall-clock deadline per call (a user scan, a page of users).
+    pub deadline: Duration,
+    /// Instances alive at once (sizes the pooling allocator).
+    pub max_instances: u32,
+}
+
+impl Default for GuestLimits {
+    fn default() -> Self {
+        GuestLimits {
+            memory_bytes: 256 << 20,
+            fuel: 50_000_000_000,
+            deadline: Duration::from_secs(6 * 3600),
+            max_instances: 64,
+        }
+    }
+}
+
+/// Per-instance state: the policy view plus an empty WASI context.
+pub struct InstanceState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+    /// The shared policy every request goes through.
+    pub policy: Arc<Policy>,
+    /// Requests the guest asked for.
+    pub requests: u64,
+}
+
+impl WasiView for InstanceState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// Compiled component and shared policy, built once per run.
+pub struct Runtime {
+    engine: Engine,
+    pre: InventoryPre<InstanceState>,
+    policy: Arc<Policy>,
+    limits: GuestLimits,
+}
+
+impl Runtime {
+    /// Compiles `component` (a `wasm32-wasip2` component exporting `dbx:inventory/scanner`).
+    pub fn new(component: &[u8], policy: Arc<Policy>, limits: GuestLimits) -> anyhow::Result<Self> {
+        let mut config = Config::new();
+        config.wasm_component_model(true).consume_fuel(true);
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(limits.max_instances)
+            .total_core_instances(limits.max_instances * 4)
+            .total_memories(limits.max_instances * 2)
+            .total_tables(limits.max_instances * 4)
+            .max_memory_size(limits.memory_bytes);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config).context("creating the Wasm engine")?;
+        let component = Component::new(&engine, component).context("loading the scanner component")?;
+        let mut linker = Linker::<InstanceState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).context("linking WASI")?;
+        Inventory::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s).context("linking the http capability")?;
+        let pre = linker
+            .instantiate_pre(&component)
+            .context("the component does not fit the dbx:inventory world (imports other than wasi and http?)")?;
+        let pre = InventoryPre::new(pre).context("the component does not export dbx:inventory/scanner")?;
+        Ok(Runtime { engine, pre, policy, limits })
+    }
+
+    /// The shared policy.
+    pub fn policy(&self) -> &Arc<Policy> {
+        &self.policy
+    }
+
+    async fn instance(&self) -> anyhow::Result<(Store<InstanceState>, Inventory)> {
+        let state = InstanceState {
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            limits: StoreLimitsBuilder::new().memory_size(self.limits.memory_bytes).instances(16).build(),
+            policy: self.policy.clone(),
+            requests: 0,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store.set_fuel(self.limits.fuel)?;
+        // Yield to tokio regularly so a busy guest cannot starve the other instances.
+        store.fuel_async_yield_interval(Some(10_000_000))?;
+        let bindings = self.pre.instantiate_async(&mut store).await?;
+        Ok((store, bindings))
+    }
+
+    /// Runs `f` on a fresh instance with the deadline applied; traps become `Err` with a
+    /// message that says what stopped the guest.
+    async fn call<R>(
+        &self,
+        f: impl for<'a> FnOnce(&'a mut Store<InstanceState>, &'a Inventory) -> futures::future::BoxFuture<'a, wasmtime::Result<R>>,
+    ) -> anyhow::Result<R> {
+        let run = async {
+            let (mut store, bindings) = self.instance().await?;
+            let r = f(&mut store, &bindings).await;
+            r.map_err(|e| explain_trap(e, &store))
+        };
+        match tokio::time::timeout(self.limits.deadline, run).await {
+            Ok(r) => r,
+            Err(_) => anyhow::bail!("the scanner did not finish within {:?}", self.limits.deadline),
+        }
+    }
+
+    /// Scans one user. Never fails: anything that stops the guest becomes an `error` row.
+    pub async fn scan_user(&self, username: &str, options: scanner::ScanOptions) -> UserRow {
+        let started = Instant::now();
+        let name = username.to_string();
+        let result = self
+            .call(move |store, b| {
+                Box::pin(async move { b.dbx_inventory_scanner().call_scan_user(store, &name, options).await })
+            })
+            .await;
+        let ms = started.elapsed().as_millis() as u64;
+        match result {
+            Ok(report) => UserRow::from_report(report, ms),
+            Err(e) => UserRow::failed(username, format!("{e:#}"), ms),
+        }
+    }
+
+    /// One page of SCIM users.
+    pub async fn list_users(&self, start: u32, count: u32) -> anyhow::Result<Result<scanner::UserPage, scanner::Failure>> {
+        self.call(move |store, b| Box::pin(async move { b.dbx_inventory_scanner().call_list_users(store, start, count).await }))
+            .await
+    }
+
+    /// The user the credentials belong to.
+    pub async fn whoami(&self) -> anyhow::Result<Result<String, scanner::Failure>> {
+        self.call(|store, b| Box::pin(async move { b.dbx_inventory_scanner().call_whoami(store).await })).await
+    }
+
+    /// Home directory names under `/Users` in one tree.
+    pub async fn list_homes(&self, tree: scanner::Tree) -> anyhow::Result<Result<Vec<String>, scanner::Failure>> {
+        self.call(move |store, b| Box::pin(async move { b.dbx_inventory_scanner().call_list_homes(store, tree).await }))
+            .await
+    }
+}
+
+fn explain_trap(e: wasmtime::Error, store: &Store<InstanceState>) -> anyhow::Error {
+    if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
+        let why = match trap {
+            wasmtime::Trap::OutOfFuel => "the scanner exceeded its compute budget (runaway guest stopped)".to_string(),
+            wasmtime::Trap::Interrupt => "the scanner was interrupted".to_string(),
+            other => format!("the scanner crashed ({other})"),
+        };
+        return anyhow::anyhow!("{why} after {} requests", store.data().requests);
+    }
+    // Host-side traps (oversized batch, memory limit) carry their own message.
+    anyhow::anyhow!("{e:#}")
+}
