@@ -26,7 +26,7 @@ struct RawFile<'a> {
 
 /// Parses one listing body. `is_dir: true` is a directory; everything else is a file.
 pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, serde_json::Error> {
-    let listing: Listing = serde_json::from_slice(body)?;
+    let listing: Listing = crate::listing::from_object(body)?;
     Ok(listing
         .files
         .unwrap_or_default()
@@ -36,7 +36,10 @@ pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, serde_json::Error> {
             kind: if f.is_dir == Some(true) {
                 Kind::Dir { repo: false }
             } else {
-                Kind::File { size: f.file_size, notebook: false }
+                Kind::File {
+                    size: f.file_size,
+                    notebook: false,
+                }
             },
         })
         .collect())
@@ -56,11 +59,29 @@ mod tests {
         ]}"#;
         let e = parse(body).unwrap();
         assert_eq!(e.len(), 4);
-        assert_eq!(e[0].kind, Kind::File { size: Some(123), notebook: false });
+        assert_eq!(
+            e[0].kind,
+            Kind::File {
+                size: Some(123),
+                notebook: false
+            }
+        );
         assert_eq!(e[0].path.as_deref(), Some("/Users/a@x.com/f.csv"));
         assert_eq!(e[1].kind, Kind::Dir { repo: false });
-        assert_eq!(e[2].kind, Kind::File { size: None, notebook: false });
-        assert_eq!(e[3].kind, Kind::File { size: Some(77), notebook: false });
+        assert_eq!(
+            e[2].kind,
+            Kind::File {
+                size: None,
+                notebook: false
+            }
+        );
+        assert_eq!(
+            e[3].kind,
+            Kind::File {
+                size: Some(77),
+                notebook: false
+            }
+        );
     }
 
     #[test]

@@ -15,24 +15,41 @@ pub const USERS_ROOT: &str = "/Users";
 pub fn list_homes<T: Transport + ?Sized>(t: &mut T, tree: Tree) -> Result<Vec<String>, Failure> {
     let what = format!("{} {}", tree.name(), USERS_ROOT);
     let req = tree.list_request(USERS_ROOT);
-    let answer = t.send(std::slice::from_ref(&req)).into_iter().next().unwrap_or_else(|| {
-        Err(crate::types::HttpError::Transport("host answered no result for the request".to_string()))
-    });
+    let answer = t
+        .send(std::slice::from_ref(&req))
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| {
+            Err(crate::types::HttpError::Transport(
+                "host answered no result for the request".to_string(),
+            ))
+        });
     let resp = match answer {
-        Err(e) => return Err(Failure { status: None, message: format!("{what}: {}", describe_http_error(&e)) }),
+        Err(e) => {
+            return Err(Failure {
+                status: None,
+                message: format!("{what}: {}", describe_http_error(&e)),
+            })
+        }
         Ok(r) => r,
     };
     if is_not_found(&resp) {
         return Ok(Vec::new());
     }
     if !(200..300).contains(&resp.status) {
-        return Err(Failure { status: Some(resp.status), message: format!("{what}: {}", describe_status(&resp)) });
+        return Err(Failure {
+            status: Some(resp.status),
+            message: format!("{what}: {}", describe_status(&resp)),
+        });
     }
     let entries = match tree {
         Tree::Dbfs => dbfs::parse(&resp.body),
         Tree::Workspace => workspace::parse(&resp.body),
     }
-    .map_err(|e| Failure { status: Some(resp.status), message: format!("{what}: {}", describe_malformed(&resp, &e)) })?;
+    .map_err(|e| Failure {
+        status: Some(resp.status),
+        message: format!("{what}: {}", describe_malformed(&resp, &e)),
+    })?;
     Ok(entries
         .into_iter()
         .filter(|e| matches!(e.kind, Kind::Dir { repo: false }))

@@ -160,8 +160,14 @@ mod tests {
     #[test]
     fn tolerant_values() {
         assert_eq!(p(r#"{}"#), (None, None, None));
-        assert_eq!(p(r#"{"n":12,"b":true,"s":"x"}"#), (Some(12), Some(true), Some("x".into())));
-        assert_eq!(p(r#"{"n":"34","b":"false","s":7}"#), (Some(34), Some(false), Some("7".into())));
+        assert_eq!(
+            p(r#"{"n":12,"b":true,"s":"x"}"#),
+            (Some(12), Some(true), Some("x".into()))
+        );
+        assert_eq!(
+            p(r#"{"n":"34","b":"false","s":7}"#),
+            (Some(34), Some(false), Some("7".into()))
+        );
         assert_eq!(p(r#"{"n":-1,"b":1,"s":null}"#), (None, None, None));
         assert_eq!(p(r#"{"n":12.9,"b":null,"s":[1,{"a":2}]}"#), (Some(12), None, None));
         assert_eq!(p(r#"{"n":"abc","b":{"x":[1]},"s":{"y":"z"}}"#), (None, None, None));

@@ -24,7 +24,6 @@ mod tests;
 mod component {
     use super::{homes, scim, transport, types, walk};
 
-
     wit_bindgen::generate!({ path: "../wit", world: "inventory" });
 
     use dbx::inventory::http as wit_http;
@@ -40,12 +39,18 @@ mod component {
         fn send(&mut self, requests: &[types::Request]) -> Vec<transport::Answer> {
             let reqs: Vec<wit_http::Request> = requests
                 .iter()
-                .map(|r| wit_http::Request { path: r.path.clone(), query: r.query.clone() })
+                .map(|r| wit_http::Request {
+                    path: r.path.clone(),
+                    query: r.query.clone(),
+                })
                 .collect();
             wit_http::send(&reqs)
                 .into_iter()
                 .map(|a| match a {
-                    Ok(r) => Ok(types::Response { status: r.status, body: r.body }),
+                    Ok(r) => Ok(types::Response {
+                        status: r.status,
+                        body: r.body,
+                    }),
                     Err(e) => Err(match e {
                         wit_http::HttpError::Denied(s) => types::HttpError::Denied(s),
                         wit_http::HttpError::Timeout => types::HttpError::Timeout,
@@ -74,7 +79,10 @@ mod component {
     }
 
     fn failure(f: types::Failure) -> wit::Failure {
-        wit::Failure { status: f.status, message: f.message }
+        wit::Failure {
+            status: f.status,
+            message: f.message,
+        }
     }
 
     impl wit::Guest for Scanner {

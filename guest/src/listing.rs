@@ -22,3 +22,11 @@ impl Entry<'_> {
         matches!(self.kind, Kind::Dir { .. })
     }
 }
+
+/// Deserializes a body that must be a JSON object (serde would also take a struct from an array).
+pub fn from_object<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T, serde_json::Error> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') | None => serde_json::from_slice(body),
+        Some(_) => Err(<serde_json::Error as serde::de::Error>::custom("not a JSON object")),
+    }
+}

@@ -38,18 +38,27 @@ struct ListResponse<'a> {
 /// Turns a non-2xx answer or a transport error into a failure naming `what`.
 fn failed(what: &str, answer: &Answer) -> Option<Failure> {
     match answer {
-        Err(e) => Some(Failure { status: None, message: format!("{what}: {}", describe_http_error(e)) }),
-        Ok(r) if !(200..300).contains(&r.status) => {
-            Some(Failure { status: Some(r.status), message: format!("{what}: {}", describe_status(r)) })
-        }
+        Err(e) => Some(Failure {
+            status: None,
+            message: format!("{what}: {}", describe_http_error(e)),
+        }),
+        Ok(r) if !(200..300).contains(&r.status) => Some(Failure {
+            status: Some(r.status),
+            message: format!("{what}: {}", describe_status(r)),
+        }),
         Ok(_) => None,
     }
 }
 
 fn send_one<T: Transport + ?Sized>(t: &mut T, req: Request) -> Answer {
-    t.send(std::slice::from_ref(&req)).into_iter().next().unwrap_or_else(|| {
-        Err(crate::types::HttpError::Transport("host answered no result for the request".to_string()))
-    })
+    t.send(std::slice::from_ref(&req))
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| {
+            Err(crate::types::HttpError::Transport(
+                "host answered no result for the request".to_string(),
+            ))
+        })
 }
 
 /// One page of users from 1-based `start` (0 is taken as 1), asking for `count` (0 = 100).
@@ -75,8 +84,10 @@ pub fn list_users<T: Transport + ?Sized>(t: &mut T, start: u32, count: u32) -> R
         return Err(f);
     }
     let resp = answer.expect("checked above");
-    let page: ListResponse = serde_json::from_slice(&resp.body)
-        .map_err(|e| Failure { status: Some(resp.status), message: format!("{what}: {}", describe_malformed(&resp, &e)) })?;
+    let page: ListResponse = crate::listing::from_object(&resp.body).map_err(|e| Failure {
+        status: Some(resp.status),
+        message: format!("{what}: {}", describe_malformed(&resp, &e)),
+    })?;
     let resources = page.resources.unwrap_or_default();
     let returned = resources.len();
     let users: Vec<User> = resources
@@ -106,7 +117,11 @@ pub fn list_users<T: Transport + ?Sized>(t: &mut T, start: u32, count: u32) -> R
             _ => Some(next),
         }
     };
-    Ok(UserPage { users, total_results: page.total_results, next_start_index })
+    Ok(UserPage {
+        users,
+        total_results: page.total_results,
+        next_start_index,
+    })
 }
 
 /// The `userName` of the caller (SCIM `Me`).
@@ -117,10 +132,15 @@ pub fn whoami<T: Transport + ?Sized>(t: &mut T) -> Result<String, Failure> {
         return Err(f);
     }
     let resp = answer.expect("checked above");
-    let me: RawUser = serde_json::from_slice(&resp.body)
-        .map_err(|e| Failure { status: Some(resp.status), message: format!("{what}: {}", describe_malformed(&resp, &e)) })?;
-    me.user_name.filter(|n| !n.is_empty()).map(Cow::into_owned).ok_or_else(|| Failure {
+    let me: RawUser = crate::listing::from_object(&resp.body).map_err(|e| Failure {
         status: Some(resp.status),
-        message: format!("{what}: response has no userName"),
-    })
+        message: format!("{what}: {}", describe_malformed(&resp, &e)),
+    })?;
+    me.user_name
+        .filter(|n| !n.is_empty())
+        .map(Cow::into_owned)
+        .ok_or_else(|| Failure {
+            status: Some(resp.status),
+            message: format!("{what}: response has no userName"),
+        })
 }

@@ -11,7 +11,10 @@ pub struct Request {
 
 impl Request {
     pub fn get(path: &str, query: Vec<(String, String)>) -> Self {
-        Request { path: path.to_string(), query }
+        Request {
+            path: path.to_string(),
+            query,
+        }
     }
 
     /// The value of the first query parameter called `name`.

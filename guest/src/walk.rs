@@ -107,8 +107,12 @@ impl Walk<'_> {
     }
 
     fn fail(&mut self, tree: Tree, path: &str, cause: &str) {
-        self.failures
-            .record(format!("{} {}: {}", tree.name(), errors::sanitize(path, errors::MAX_CAUSE_CHARS), cause));
+        self.failures.record(format!(
+            "{} {}: {}",
+            tree.name(),
+            errors::sanitize(path, errors::MAX_CAUSE_CHARS),
+            cause
+        ));
     }
 
     /// Handles one answer. Returns false when the run was cancelled.
@@ -221,7 +225,10 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
     }
     let home = home_of(user);
     let new_state = |on: bool| {
-        on.then(|| TreeState { stats: TreeStats::default(), visited: HashSet::from([home.clone()]) })
+        on.then(|| TreeState {
+            stats: TreeStats::default(),
+            visited: HashSet::from([home.clone()]),
+        })
     };
     let mut w = Walk {
         home: &home,
@@ -233,7 +240,12 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
     };
     for (on, tree) in [(opts.dbfs, Tree::Dbfs), (opts.workspace, Tree::Workspace)] {
         if on {
-            w.queue.push_back(Pending { tree, path: home.clone(), depth: 0, repo: false });
+            w.queue.push_back(Pending {
+                tree,
+                path: home.clone(),
+                depth: 0,
+                repo: false,
+            });
         }
     }
 
@@ -266,7 +278,14 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
     } else {
         ScanStatus::Empty
     };
-    UserReport { username: user.to_string(), dbfs, workspace, status, error: w.failures.message(), requests: w.requests }
+    UserReport {
+        username: user.to_string(),
+        dbfs,
+        workspace,
+        status,
+        error: w.failures.message(),
+        requests: w.requests,
+    }
 }
 
 #[cfg(test)]
@@ -310,11 +329,20 @@ mod tests {
 
     #[test]
     fn not_found_kinds() {
-        let r = |s: u16, b: &str| Response { status: s, body: b.as_bytes().to_vec() };
-        assert!(is_not_found(&r(404, r#"{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"x"}"#)));
+        let r = |s: u16, b: &str| Response {
+            status: s,
+            body: b.as_bytes().to_vec(),
+        };
+        assert!(is_not_found(&r(
+            404,
+            r#"{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"x"}"#
+        )));
         assert!(is_not_found(&r(404, "")));
         assert!(is_not_found(&r(404, "<html>Not Found</html>")));
-        assert!(!is_not_found(&r(404, r#"{"error_code":"ENDPOINT_NOT_FOUND","message":"x"}"#)));
+        assert!(!is_not_found(&r(
+            404,
+            r#"{"error_code":"ENDPOINT_NOT_FOUND","message":"x"}"#
+        )));
         assert!(!is_not_found(&r(500, "")));
     }
 }

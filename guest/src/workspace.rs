@@ -27,7 +27,7 @@ struct RawObject<'a> {
 /// Parses one listing body. `DIRECTORY` and `REPO` are directories; every other object
 /// (NOTEBOOK, FILE, LIBRARY, DASHBOARD, no or unknown type) is a file.
 pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, serde_json::Error> {
-    let listing: Listing = serde_json::from_slice(body)?;
+    let listing: Listing = crate::listing::from_object(body)?;
     Ok(listing
         .objects
         .unwrap_or_default()
@@ -36,8 +36,14 @@ pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, serde_json::Error> {
             let kind = match o.object_type.as_deref() {
                 Some("DIRECTORY") => Kind::Dir { repo: false },
                 Some("REPO") => Kind::Dir { repo: true },
-                Some("NOTEBOOK") => Kind::File { size: o.size, notebook: true },
-                _ => Kind::File { size: o.size, notebook: false },
+                Some("NOTEBOOK") => Kind::File {
+                    size: o.size,
+                    notebook: true,
+                },
+                _ => Kind::File {
+                    size: o.size,
+                    notebook: false,
+                },
             };
             Entry { path: o.path, kind }
         })
@@ -67,14 +73,35 @@ mod tests {
             kinds,
             vec![
                 Kind::Dir { repo: false },
-                Kind::File { size: None, notebook: true },
-                Kind::File { size: Some(1234), notebook: false },
+                Kind::File {
+                    size: None,
+                    notebook: true
+                },
+                Kind::File {
+                    size: Some(1234),
+                    notebook: false
+                },
                 Kind::Dir { repo: true },
-                Kind::File { size: None, notebook: false },
-                Kind::File { size: None, notebook: false },
-                Kind::File { size: None, notebook: false },
-                Kind::File { size: Some(5), notebook: false },
-                Kind::File { size: None, notebook: false },
+                Kind::File {
+                    size: None,
+                    notebook: false
+                },
+                Kind::File {
+                    size: None,
+                    notebook: false
+                },
+                Kind::File {
+                    size: None,
+                    notebook: false
+                },
+                Kind::File {
+                    size: Some(5),
+                    notebook: false
+                },
+                Kind::File {
+                    size: None,
+                    notebook: false
+                },
             ]
         );
     }
