@@ -24,6 +24,17 @@ struct RawFile<'a> {
     file_size: Option<u64>,
 }
 
+/// `dbfs:/x` → `/x` (the API documents scheme-less paths; tolerate the other form).
+fn strip_scheme(p: Cow<'_, str>) -> Cow<'_, str> {
+    match p {
+        Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix("dbfs:").filter(|r| r.starts_with('/')).unwrap_or(s)),
+        Cow::Owned(s) => match s.strip_prefix("dbfs:").filter(|r| r.starts_with('/')) {
+            Some(r) => Cow::Owned(r.to_string()),
+            None => Cow::Owned(s),
+        },
+    }
+}
+
 /// Parses one listing body. `is_dir: true` is a directory; everything else is a file.
 pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, serde_json::Error> {
     let listing: Listing = crate::listing::from_object(body)?;
@@ -32,7 +43,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, serde_json::Error> {
         .unwrap_or_default()
         .into_iter()
         .map(|f| Entry {
-            path: f.path,
+            path: f.path.map(strip_scheme),
             kind: if f.is_dir == Some(true) {
                 Kind::Dir { repo: false }
             } else {
@@ -82,6 +93,14 @@ mod tests {
                 notebook: false
             }
         );
+    }
+
+    #[test]
+    fn scheme_is_dropped() {
+        let e = parse(br#"{"files":[{"path":"dbfs:/Users/a/x","is_dir":true},{"path":"dbfs:\/Users/a/y"},{"path":"dbfs:rel"}]}"#)
+            .unwrap();
+        let paths: Vec<_> = e.iter().map(|e| e.path.as_deref().unwrap()).collect();
+        assert_eq!(paths, vec!["/Users/a/x", "/Users/a/y", "dbfs:rel"]);
     }
 
     #[test]

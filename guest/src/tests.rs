@@ -748,10 +748,17 @@ fn no_trees_no_requests() {
 #[test]
 fn big_flat_directory_is_fast() {
     let mut f = Fake::new();
-    let objs: Vec<_> = (0..100_000)
-        .map(|i| json!({"path": format!("{H}/f{i}"), "object_type": "FILE", "size": 1}))
-        .collect();
-    f.on_ws(H, resp(200, &json!({ "objects": objs }).to_string()));
+    // 100k files and 5k (empty) subdirectories in one listing.
+    let mut body = String::from(r#"{"objects":["#);
+    for i in 0..100_000 {
+        body.push_str(&format!(r#"{{"path":"{H}/f{i}","object_type":"FILE","size":1,"object_id":{i}}},"#));
+    }
+    for i in 0..5_000 {
+        body.push_str(&format!(r#"{{"path":"{H}/d{i}","object_type":"DIRECTORY"}},"#));
+    }
+    body.pop();
+    body.push_str("]}");
+    f.on_ws(H, resp(200, &body));
     let t = std::time::Instant::now();
     let r = scan_user(
         &mut f,
@@ -762,7 +769,8 @@ fn big_flat_directory_is_fast() {
             batch_size: 0,
         },
     );
-    assert_eq!(r.workspace.unwrap().bytes, 100_000);
+    let w = r.workspace.unwrap();
+    assert_eq!((w.bytes, w.directories, w.vanished_dirs), (100_000, 1, 5_000));
     assert!(t.elapsed().as_secs() < 5);
 }
 
