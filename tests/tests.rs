@@ -1,1 +1,7 @@
-//! End-to-end tests.
+//! End-to-end tests: the real `dbx-inventory` binary against the simulator on loopback.
+//! One test binary; files named by area.
+
+mod cli;
+mod sandbox;
+mod scan_semantics;
+mod throttling;

@@ -1,5 +1,6 @@
 //! Host bindings generated from `wit/inventory.wit`, with a chosen set of names re-exported.
 
+#[allow(missing_docs)]
 mod generated {
     wasmtime::component::bindgen!({
         path: "../wit",

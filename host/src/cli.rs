@@ -135,8 +135,10 @@ pub struct ScanArgs {
     /// Print only errors and the final summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Authentication.
     #[command(flatten)]
     pub auth: AuthArgs,
+    /// Limits.
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -162,8 +164,10 @@ pub struct UsersArgs {
     /// Print per-request retries.
     #[arg(long)]
     pub debug: bool,
+    /// Authentication.
     #[command(flatten)]
     pub auth: AuthArgs,
+    /// Limits.
     #[command(flatten)]
     pub limits: LimitArgs,
 }
