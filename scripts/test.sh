@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command (README "Run the tests"; CI calls it). Installs what it needs itself:
+# the wasm32-wasip2 target, and a Python venv with databricks-sdk for the simulator's SDK suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> rustup target add wasm32-wasip2"
+rustup target add wasm32-wasip2
+
+echo "==> guest unit tests (scanner logic on the host target)"
+cargo test --manifest-path guest/Cargo.toml
+
+echo "==> build (the host embeds the guest component, built by host/build.rs)"
+cargo build -p dbx-inventory -p dbx-sim
+
+echo "==> workspace tests (unit + end-to-end against the simulator)"
+cargo test --workspace
+
+if [ -x scripts/sim-sdk-tests.sh ]; then
+  echo "==> official databricks-sdk against the simulator"
+  scripts/sim-sdk-tests.sh
+fi
