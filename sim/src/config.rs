@@ -1,0 +1,191 @@
+//! Simulator configuration: what to serve and how hard to push back.
+//!
+//! [`SimConfig`] is plain data, validated once by [`crate::start`]. [`Limits`] holds the published
+//! Databricks rate limits by default and parses the `--rate-limits` syntax.
+
+use crate::fixture::Fixture;
+
+/// Rate and concurrency limits (defaults: the published per-workspace limits).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Workspace API requests per second (`workspace/*`).
+    pub workspace_per_sec: f64,
+    /// DBFS API requests per second (`dbfs/*`).
+    pub dbfs_per_sec: f64,
+    /// SCIM requests per minute (`preview/scim/v2/*`).
+    pub scim_per_min: f64,
+    /// Requests in flight at once across all APIs; 0 means no cap.
+    pub max_concurrent: usize,
+    /// Send an integer `Retry-After` header with 429s.
+    pub retry_after: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            workspace_per_sec: 50.0,
+            dbfs_per_sec: 30.0,
+            scim_per_min: 255.0,
+            max_concurrent: 20,
+            retry_after: true,
+        }
+    }
+}
+
+impl Limits {
+    /// Applies a `--rate-limits` spec such as `workspace=50,dbfs=30,scim=255/60s` on top of `self`.
+    ///
+    /// Each value is `N` (per second), or `N/<duration>` with the duration `Ns`, `Nm`, `s`, `m`,
+    /// `min` or `h`. Families not named keep their value.
+    pub fn apply_spec(&mut self, spec: &str) -> anyhow::Result<()> {
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (family, value) = part
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("{part:?}: expected FAMILY=RATE, e.g. workspace=50"))?;
+            let per_sec = parse_rate(value).map_err(|e| anyhow::anyhow!("{part:?}: {e}"))?;
+            match family.trim() {
+                "workspace" => self.workspace_per_sec = per_sec,
+                "dbfs" => self.dbfs_per_sec = per_sec,
+                "scim" => self.scim_per_min = per_sec * 60.0,
+                other => anyhow::bail!(
+                    "{part:?}: unknown family {other:?} (expected workspace, dbfs or scim)"
+                ),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses `N` or `N/<duration>` into requests per second.
+fn parse_rate(value: &str) -> anyhow::Result<f64> {
+    let (n, per) = match value.split_once('/') {
+        Some((n, per)) => (n, Some(per)),
+        None => (value, None),
+    };
+    let n: f64 = n.trim().parse().map_err(|_| anyhow::anyhow!("{n:?} is not a number"))?;
+    if !(n.is_finite() && n > 0.0) {
+        anyhow::bail!("the rate must be positive");
+    }
+    let secs = match per.map(str::trim) {
+        None => 1.0,
+        Some(p) => parse_duration_secs(p)?,
+    };
+    Ok(n / secs)
+}
+
+fn parse_duration_secs(p: &str) -> anyhow::Result<f64> {
+    let split = p.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(p.len());
+    let (num, unit) = p.split_at(split);
+    let num: f64 = if num.is_empty() {
+        1.0
+    } else {
+        num.parse().map_err(|_| anyhow::anyhow!("bad duration {p:?}"))?
+    };
+    let unit_secs = match unit {
+        "" | "s" | "sec" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => anyhow::bail!("bad duration unit in {p:?} (expected s, m, min or h)"),
+    };
+    if !(num > 0.0) {
+        anyhow::bail!("bad duration {p:?}");
+    }
+    Ok(num * unit_secs)
+}
+
+/// Everything [`crate::start`] needs.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// What to serve.
+    pub fixture: Fixture,
+    /// Rate and concurrency limits; `None` disables them (`--no-limits`).
+    pub limits: Option<Limits>,
+    /// Mean added latency per request in ms (log-normal jitter); 0 = none.
+    pub latency_ms: u64,
+    /// Extra latency per listed entry, in microseconds (only applied when `latency_ms > 0`).
+    pub latency_per_entry_us: u64,
+    /// Probability that an API request gets a random fault (500/503/504/reset/truncated/slow/HTML).
+    pub fault_rate: f64,
+    /// Seed for jitter and random faults.
+    pub seed: u64,
+    /// Accepted personal access tokens (`Authorization: Bearer <token>`).
+    pub tokens: Vec<String>,
+    /// OAuth M2M clients: (client_id, client_secret).
+    pub clients: Vec<(String, String)>,
+    /// Lifetime of issued OAuth access tokens, in seconds.
+    pub oauth_token_ttl_secs: u64,
+    /// Largest SCIM page the server returns, whatever `count` asks for.
+    pub scim_max_page: usize,
+    /// How long a `slow` fault stalls before answering, in seconds.
+    pub slow_fault_secs: u64,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            fixture: Fixture::default(),
+            limits: Some(Limits::default()),
+            latency_ms: 0,
+            latency_per_entry_us: 20,
+            fault_rate: 0.0,
+            seed: 0,
+            tokens: vec!["dapi-sim".to_string()],
+            clients: Vec::new(),
+            oauth_token_ttl_secs: 3600,
+            scim_max_page: 100,
+            slow_fault_secs: 120,
+        }
+    }
+}
+
+impl SimConfig {
+    /// Checks ranges once, before anything is bound.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        self.fixture.validate()?;
+        if !(0.0..=1.0).contains(&self.fault_rate) {
+            anyhow::bail!("fault rate {} is not between 0 and 1", self.fault_rate);
+        }
+        if self.scim_max_page == 0 {
+            anyhow::bail!("the SCIM page cap must be at least 1");
+        }
+        if let Some(l) = &self.limits {
+            for (name, v) in [
+                ("workspace", l.workspace_per_sec),
+                ("dbfs", l.dbfs_per_sec),
+                ("scim", l.scim_per_min),
+            ] {
+                if !(v.is_finite() && v > 0.0) {
+                    anyhow::bail!("the {name} rate limit must be positive, not {v}");
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limit_spec_parses_per_second_and_per_minute() {
+        let mut l = Limits::default();
+        l.apply_spec("workspace=100,dbfs=10,scim=120/60s").unwrap();
+        assert_eq!(l.workspace_per_sec, 100.0);
+        assert_eq!(l.dbfs_per_sec, 10.0);
+        assert!((l.scim_per_min - 120.0).abs() < 1e-9);
+        l.apply_spec("scim=2").unwrap();
+        assert!((l.scim_per_min - 120.0).abs() < 1e-9);
+        l.apply_spec("scim=30/min").unwrap();
+        assert!((l.scim_per_min - 30.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn rate_limit_spec_rejects_unknown_family_and_zero() {
+        let mut l = Limits::default();
+        assert!(l.apply_spec("jobs=5").unwrap_err().to_string().contains("unknown family"));
+        assert!(l.apply_spec("workspace=0").is_err());
+        assert!(l.apply_spec("workspace").is_err());
+        assert!(l.apply_spec("dbfs=3/2x").is_err());
+    }
+}

@@ -1,0 +1,135 @@
+//! Which endpoint a request is for, decided once from its method and URL path.
+//!
+//! The endpoint names the statistics bucket (`workspace/list`, `scim/Users`, …), the rate-limit
+//! family, the API name fault rules use, and whether a token is required.
+
+use crate::limits::Family;
+
+/// The endpoints the simulator knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Endpoint {
+    /// `GET /api/2.0/workspace/list`.
+    WorkspaceList,
+    /// `GET /api/2.0/workspace/get-status`.
+    WorkspaceGetStatus,
+    /// `GET /api/2.0/workspace/export`.
+    WorkspaceExport,
+    /// `GET /api/2.0/dbfs/list`.
+    DbfsList,
+    /// `GET /api/2.0/dbfs/get-status`.
+    DbfsGetStatus,
+    /// `GET|HEAD /api/2.0/fs/directories/…`.
+    FsDirectories,
+    /// `GET|HEAD /api/2.0/fs/files/…`.
+    FsFiles,
+    /// `GET /api/2.0/preview/scim/v2/Users[/{id}]`.
+    ScimUsers,
+    /// `GET /api/2.0/preview/scim/v2/Me`.
+    ScimMe,
+    /// `POST /oidc/v1/token`.
+    OauthToken,
+    /// `GET /.well-known/databricks-config`.
+    HostMetadata,
+    /// `GET /oidc/.well-known/oauth-authorization-server`.
+    OidcDiscovery,
+    /// `/__sim/*`: the simulator's own control endpoints (not counted, never limited).
+    Control,
+    /// Anything else (answered 501).
+    Unknown,
+}
+
+impl Endpoint {
+    /// Classifies a URL path (the method does not matter: unknown methods get 405 from the router).
+    pub fn classify(path: &str) -> Endpoint {
+        if let Some(rest) = path.strip_prefix("/api/2.0/") {
+            return match rest {
+                "workspace/list" => Endpoint::WorkspaceList,
+                "workspace/get-status" => Endpoint::WorkspaceGetStatus,
+                "workspace/export" => Endpoint::WorkspaceExport,
+                "dbfs/list" => Endpoint::DbfsList,
+                "dbfs/get-status" => Endpoint::DbfsGetStatus,
+                "preview/scim/v2/Me" => Endpoint::ScimMe,
+                "preview/scim/v2/Users" => Endpoint::ScimUsers,
+                r if r.starts_with("preview/scim/v2/Users/") => Endpoint::ScimUsers,
+                r if r.starts_with("fs/directories/") || r == "fs/directories" => {
+                    Endpoint::FsDirectories
+                }
+                r if r.starts_with("fs/files/") => Endpoint::FsFiles,
+                _ => Endpoint::Unknown,
+            };
+        }
+        match path {
+            "/oidc/v1/token" => Endpoint::OauthToken,
+            "/.well-known/databricks-config" => Endpoint::HostMetadata,
+            "/oidc/.well-known/oauth-authorization-server" => Endpoint::OidcDiscovery,
+            p if p.starts_with("/__sim/") => Endpoint::Control,
+            _ => Endpoint::Unknown,
+        }
+    }
+
+    /// The statistics key.
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::WorkspaceList => "workspace/list",
+            Endpoint::WorkspaceGetStatus => "workspace/get-status",
+            Endpoint::WorkspaceExport => "workspace/export",
+            Endpoint::DbfsList => "dbfs/list",
+            Endpoint::DbfsGetStatus => "dbfs/get-status",
+            Endpoint::FsDirectories => "fs/directories",
+            Endpoint::FsFiles => "fs/files",
+            Endpoint::ScimUsers => "scim/Users",
+            Endpoint::ScimMe => "scim/Me",
+            Endpoint::OauthToken => "oauth/token",
+            Endpoint::HostMetadata => "well-known/databricks-config",
+            Endpoint::OidcDiscovery => "oidc/discovery",
+            Endpoint::Control => "__sim",
+            Endpoint::Unknown => "unknown",
+        }
+    }
+
+    /// The rate-limit family, if the endpoint has one.
+    pub fn family(self) -> Option<Family> {
+        match self {
+            Endpoint::WorkspaceList | Endpoint::WorkspaceGetStatus | Endpoint::WorkspaceExport => {
+                Some(Family::Workspace)
+            }
+            Endpoint::DbfsList | Endpoint::DbfsGetStatus => Some(Family::Dbfs),
+            Endpoint::ScimUsers | Endpoint::ScimMe => Some(Family::Scim),
+            _ => None,
+        }
+    }
+
+    /// The API name used by fault rules, for endpoints that serve content.
+    pub fn api(self) -> Option<&'static str> {
+        match self {
+            Endpoint::WorkspaceList | Endpoint::WorkspaceGetStatus | Endpoint::WorkspaceExport => {
+                Some("workspace")
+            }
+            Endpoint::DbfsList | Endpoint::DbfsGetStatus => Some("dbfs"),
+            Endpoint::FsDirectories | Endpoint::FsFiles => Some("volumes"),
+            Endpoint::ScimUsers | Endpoint::ScimMe => Some("scim"),
+            _ => None,
+        }
+    }
+
+    /// True for the REST API proper: needs a token, counts against the concurrency cap.
+    pub fn is_api(self) -> bool {
+        self.api().is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_known_paths() {
+        assert_eq!(Endpoint::classify("/api/2.0/workspace/list"), Endpoint::WorkspaceList);
+        assert_eq!(Endpoint::classify("/api/2.0/fs/directories/Volumes/a"), Endpoint::FsDirectories);
+        assert_eq!(Endpoint::classify("/api/2.0/preview/scim/v2/Users/123"), Endpoint::ScimUsers);
+        assert_eq!(Endpoint::classify("/api/2.0/clusters/list"), Endpoint::Unknown);
+        assert_eq!(Endpoint::classify("/__sim/stats"), Endpoint::Control);
+        assert_eq!(Endpoint::WorkspaceExport.family(), Some(Family::Workspace));
+        assert_eq!(Endpoint::FsFiles.family(), None);
+    }
+}

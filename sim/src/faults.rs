@@ -1,0 +1,225 @@
+//! Fault injection: fixed rules per path and seeded random faults.
+//!
+//! Rules come from the fixture (`faults`, every call fails) or from `POST /__sim/faults` at run
+//! time (optionally limited by `times` and delayed by `offset`). With `--fault-rate P`, each API
+//! request also fails at random with probability P, drawing from a seeded generator: 500, 503,
+//! 504, a connection reset, a truncated body, an answer slower than any sane client timeout, or a
+//! proxy's HTML error page. The pipeline (`pipeline.rs`) consults this module once per request.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
+use bytes::Bytes;
+use rand::Rng;
+
+use crate::fixture::Fault;
+
+/// What a fault does to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultAction {
+    /// Answer with this status and the real service's body for it.
+    Status(u16),
+    /// Reset the connection without answering.
+    Reset,
+    /// Answer with a body cut short (the connection closes mid-body).
+    Truncate,
+    /// Stall for the configured slow-fault time, then answer normally.
+    Slow,
+    /// A proxy's HTML error page (502).
+    Html,
+}
+
+impl FaultAction {
+    fn of(f: &Fault) -> FaultAction {
+        match f.kind.as_deref() {
+            Some("reset") => FaultAction::Reset,
+            Some("truncate") => FaultAction::Truncate,
+            Some("slow") => FaultAction::Slow,
+            Some("html") => FaultAction::Html,
+            _ => FaultAction::Status(f.status),
+        }
+    }
+
+    /// The kinds `--fault-rate` draws from, uniformly.
+    pub const RANDOM: [FaultAction; 7] = [
+        FaultAction::Status(500),
+        FaultAction::Status(503),
+        FaultAction::Status(504),
+        FaultAction::Reset,
+        FaultAction::Truncate,
+        FaultAction::Slow,
+        FaultAction::Html,
+    ];
+}
+
+#[derive(Debug)]
+struct Rule {
+    fault: Fault,
+    /// Matching calls seen so far.
+    seen: u64,
+    /// Calls failed so far.
+    fired: u64,
+}
+
+impl Rule {
+    fn matches(&self, api: &str, path: &str) -> bool {
+        if self.fault.api != api {
+            return false;
+        }
+        let p = self.fault.path.as_str();
+        match p.strip_suffix('*') {
+            Some(prefix) => path.starts_with(prefix),
+            None => p == path,
+        }
+    }
+
+    fn exhausted(&self) -> bool {
+        matches!(self.fault.times, Some(t) if self.fired >= t)
+    }
+}
+
+/// The active fault rules.
+#[derive(Debug, Default)]
+pub struct FaultSet {
+    rules: Mutex<Vec<Rule>>,
+    count: AtomicUsize,
+}
+
+impl FaultSet {
+    /// A set holding `faults`.
+    pub fn new(faults: &[Fault]) -> Self {
+        let set = FaultSet::default();
+        set.add(faults.iter().cloned());
+        set
+    }
+
+    /// Adds rules (checked after the existing ones).
+    pub fn add(&self, faults: impl IntoIterator<Item = Fault>) {
+        let mut rules = self.rules.lock().expect("faults lock");
+        rules.extend(faults.into_iter().map(|fault| Rule { fault, seen: 0, fired: 0 }));
+        self.count.store(rules.len(), Ordering::Release);
+    }
+
+    /// Removes every rule.
+    pub fn clear(&self) {
+        self.rules.lock().expect("faults lock").clear();
+        self.count.store(0, Ordering::Release);
+    }
+
+    /// The active rules, with `times` reduced by the failures already served.
+    pub fn list(&self) -> Vec<Fault> {
+        self.rules
+            .lock()
+            .expect("faults lock")
+            .iter()
+            .map(|r| {
+                let mut f = r.fault.clone();
+                f.times = f.times.map(|t| t.saturating_sub(r.fired));
+                f.offset = f.offset.map(|o| o.saturating_sub(r.seen));
+                f
+            })
+            .collect()
+    }
+
+    /// The fault for a call to `path` on `api`, if a rule fires; counts the call against the rule.
+    pub fn check(&self, api: &str, path: &str) -> Option<FaultAction> {
+        if self.count.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let mut rules = self.rules.lock().expect("faults lock");
+        let mut action = None;
+        for rule in rules.iter_mut().filter(|r| !r.exhausted()) {
+            if !rule.matches(api, path) {
+                continue;
+            }
+            rule.seen += 1;
+            if rule.seen <= rule.fault.offset.unwrap_or(0) {
+                continue;
+            }
+            rule.fired += 1;
+            action = Some(FaultAction::of(&rule.fault));
+            break;
+        }
+        let before = rules.len();
+        rules.retain(|r| !r.exhausted());
+        if rules.len() != before {
+            self.count.store(rules.len(), Ordering::Release);
+        }
+        action
+    }
+}
+
+/// Draws a random fault with probability `rate`.
+pub fn draw(rng: &mut impl Rng, rate: f64) -> Option<FaultAction> {
+    if rate <= 0.0 || !rng.random_bool(rate.min(1.0)) {
+        return None;
+    }
+    Some(FaultAction::RANDOM[rng.random_range(0..FaultAction::RANDOM.len())])
+}
+
+/// Rewrites a complete response so that its body stops halfway: the `Content-Length` announces
+/// the full body, then the connection is closed.
+pub async fn truncate(resp: Response) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let full = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let half = Bytes::copy_from_slice(&full[..full.len() / 2]);
+    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(half),
+        Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "simulated truncated body")),
+    ];
+    parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(full.len()));
+    Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn fixture_rule_fires_on_every_call_for_that_path_only() {
+        let set = FaultSet::new(&[Fault::new("workspace", "/Users/b/broken", 500)]);
+        for _ in 0..3 {
+            assert_eq!(set.check("workspace", "/Users/b/broken"), Some(FaultAction::Status(500)));
+        }
+        assert_eq!(set.check("workspace", "/Users/b"), None);
+        assert_eq!(set.check("dbfs", "/Users/b/broken"), None);
+    }
+
+    #[test]
+    fn times_and_offset_limit_a_rule() {
+        let mut f = Fault::new("dbfs", "/x*", 429);
+        f.times = Some(2);
+        f.offset = Some(1);
+        let set = FaultSet::new(&[f]);
+        assert_eq!(set.check("dbfs", "/x/1"), None);
+        assert_eq!(set.check("dbfs", "/x/2"), Some(FaultAction::Status(429)));
+        assert_eq!(set.check("dbfs", "/x"), Some(FaultAction::Status(429)));
+        assert_eq!(set.check("dbfs", "/x"), None);
+        assert!(set.list().is_empty());
+    }
+
+    #[test]
+    fn kinds_map_to_actions() {
+        let mut f = Fault::new("scim", "/Users", 500);
+        f.kind = Some("reset".into());
+        let set = FaultSet::new(&[f]);
+        assert_eq!(set.check("scim", "/Users"), Some(FaultAction::Reset));
+    }
+
+    #[test]
+    fn random_faults_follow_the_seed_and_rate() {
+        let mut a = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut b = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let xs: Vec<_> = (0..1000).map(|_| draw(&mut a, 0.1)).collect();
+        let ys: Vec<_> = (0..1000).map(|_| draw(&mut b, 0.1)).collect();
+        assert_eq!(xs, ys);
+        let n = xs.iter().filter(|x| x.is_some()).count();
+        assert!((60..140).contains(&n), "{n}");
+        let mut c = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        assert!((0..100).all(|_| draw(&mut c, 0.0).is_none()));
+    }
+}

@@ -1,0 +1,551 @@
+//! A deterministic generator of realistic workspaces (`--generate users=N,seed=S`).
+//!
+//! The same `(users, seed)` always gives the same fixture, byte for byte: one ChaCha8 stream
+//! drives every choice and nothing iterates a hash map. What it models, from what real
+//! workspaces look like:
+//! * heavy-tailed home sizes (Pareto): most users keep a handful of objects, a few thousands;
+//!   about 10 % of homes are empty; folders nest up to 12 levels below the home;
+//! * notebooks (language, no size), files (size, occasionally missing), dashboards, libraries,
+//!   objects with no `object_type` (MLflow experiments), Git folders (`REPO`) with content inside,
+//!   legacy `/Repos/<user>/<repo>` folders and a `/Shared` tree;
+//! * about 8 % of SCIM users with no home, some homes with no SCIM user (departed users and
+//!   service principals), about 40 % of users without a DBFS home;
+//! * DBFS homes with Delta tables (`_delta_log`, `part-*.parquet`) and loose files;
+//! * a few Unity Catalog volumes, one of them with a directory larger than a listing page;
+//! * odd names: spaces, parentheses, accents, `&`, `+`, `#`, `%`, "Untitled Notebook" stamps.
+
+use std::collections::HashSet;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, LogNormal};
+use serde_json::{json, Map, Value};
+
+use crate::fixture::{DbfsEntry, Fixture, UserEntry, VolumeEntry, WorkspaceEntry};
+
+/// Parses `users=N,seed=S` (either order; `seed` defaults to 0).
+pub fn parse_generate_spec(spec: &str) -> anyhow::Result<(usize, u64)> {
+    let mut users = None;
+    let mut seed = 0u64;
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("generate spec {spec:?}: {part:?} is not KEY=VALUE"))?;
+        match k.trim() {
+            "users" => {
+                users = Some(v.trim().parse::<usize>().map_err(|_| {
+                    anyhow::anyhow!("generate spec {spec:?}: users={v:?} is not a number")
+                })?)
+            }
+            "seed" => {
+                seed = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("generate spec {spec:?}: seed={v:?} is not a number"))?
+            }
+            other => anyhow::bail!("generate spec {spec:?}: unknown key {other:?} (expected users, seed)"),
+        }
+    }
+    let users = users.ok_or_else(|| anyhow::anyhow!("generate spec {spec:?}: missing users=N"))?;
+    if users > 1_000_000 {
+        anyhow::bail!("generate spec {spec:?}: at most 1000000 users");
+    }
+    Ok((users, seed))
+}
+
+/// Generates a realistic workspace with `users` SCIM users, deterministically from `seed`.
+pub fn generate(users: usize, seed: u64) -> Fixture {
+    Gen::new(seed).run(users)
+}
+
+const MAX_DEPTH: usize = 12;
+const T_START: i64 = 1_577_836_800_000; // 2020-01-01
+const T_SPAN: i64 = 180_000_000_000; // ~5.7 years
+
+const FIRST: &[&str] = &[
+    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory",
+    "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "yasmin", "zoe",
+    "ahmed", "bea", "chen", "dmitri", "elena", "fatima", "gustavo", "hana", "igor", "jun", "kofi",
+    "lena", "mateo", "nadia", "oskar", "priya", "quentin", "rosa", "sven", "tariq", "uma", "wei",
+];
+const LAST: &[&str] = &[
+    "smith", "jones", "garcia", "muller", "rossi", "kim", "nguyen", "silva", "kowalski", "ivanova",
+    "tanaka", "okafor", "haddad", "larsen", "novak", "dubois", "jensen", "costa", "ali", "schmidt",
+    "chen", "patel", "fischer", "moreau", "eriksson", "sato", "brown", "wilson", "lopez", "khan",
+];
+const DOMAINS: &[&str] = &["example.com", "example.com", "example.com", "corp.example.com", "contractor.example.org"];
+const WORDS: &[&str] = &[
+    "etl", "reports", "analysis", "ml", "features", "sandbox", "scratch", "dashboards", "experiments",
+    "pipelines", "utils", "archive", "old", "tmp", "data", "models", "training", "eval", "ingest",
+    "bronze", "silver", "gold", "customer", "sales", "finance", "marketing", "churn", "forecast",
+    "inventory", "orders", "events", "clickstream", "quality", "monitoring", "backfill", "exports",
+    "adhoc", "poc", "demo", "team", "shared", "q3", "2023", "2024", "v2", "final", "draft",
+];
+const FILE_EXT: &[&str] = &["py", "csv", "json", "txt", "md", "yml", "sql", "parquet", "whl", "png", "xlsx", "sh"];
+const ODD_NAMES: &[&str] = &[
+    "Copy of {}", "{} (1)", "résumé {}", "{} & more", "{}+extra", "{} #2", "100% {}", "{} – notes",
+    "{} [old]", "données {}", "{}   spaced", "日本語 {}",
+];
+
+struct Gen {
+    rng: ChaCha8Rng,
+    next_id: u64,
+    ws: Vec<WorkspaceEntry>,
+    dbfs: Vec<DbfsEntry>,
+    volumes: Vec<VolumeEntry>,
+    taken: HashSet<String>,
+    file_size: LogNormal<f64>,
+}
+
+fn obj(pairs: Vec<(&str, Value)>) -> Map<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+impl Gen {
+    fn new(seed: u64) -> Gen {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let next_id = 1_000_000_000_000_000 + rng.random_range(0..1_000_000_000_000u64);
+        Gen {
+            rng,
+            next_id,
+            ws: Vec::new(),
+            dbfs: Vec::new(),
+            volumes: Vec::new(),
+            taken: HashSet::new(),
+            // Median ~8 KB, long tail into the hundreds of MB.
+            file_size: LogNormal::new(9.0, 2.3).expect("valid log-normal"),
+        }
+    }
+
+    fn id(&mut self) -> u64 {
+        self.next_id += self.rng.random_range(1..5000);
+        self.next_id
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        self.rng.random_bool(p)
+    }
+
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.rng.random_range(0..xs.len())]
+    }
+
+    fn time(&mut self) -> i64 {
+        T_START + self.rng.random_range(0..T_SPAN)
+    }
+
+    /// Heavy-tailed count: Pareto(x_min, alpha), capped.
+    fn pareto(&mut self, x_min: f64, alpha: f64, cap: usize) -> usize {
+        let u: f64 = 1.0 - self.rng.random::<f64>();
+        ((x_min / u.powf(1.0 / alpha)) as usize).min(cap)
+    }
+
+    /// A name not yet used under `dir` (`ext` appended with a dot when given).
+    fn unique(&mut self, dir: &str, base: String, ext: Option<&str>) -> String {
+        let mut name = match ext {
+            Some(e) => format!("{base}.{e}"),
+            None => base.clone(),
+        };
+        let mut k = 1;
+        loop {
+            let path = format!("{dir}/{name}");
+            if self.taken.insert(path.clone()) {
+                return path;
+            }
+            k += 1;
+            name = match ext {
+                Some(e) => format!("{base}_{k}.{e}"),
+                None => format!("{base}_{k}"),
+            };
+        }
+    }
+
+    fn base_name(&mut self) -> String {
+        let a = self.pick(WORDS);
+        let name = match self.rng.random_range(0..10) {
+            0..=3 => a.to_string(),
+            4..=7 => format!("{a}_{}", self.pick(WORDS)),
+            _ => format!("{a}-{}-{}", self.pick(WORDS), self.rng.random_range(1..40)),
+        };
+        if self.chance(0.03) {
+            let pattern = self.pick(ODD_NAMES);
+            return pattern.replace("{}", &name);
+        }
+        name
+    }
+
+    fn run(mut self, n_users: usize) -> Fixture {
+        let users = self.users(n_users);
+        // Homes: SCIM users, minus ~8 % without one, plus departed users and service principals.
+        let mut homes: Vec<String> = Vec::new();
+        for u in &users {
+            if !self.chance(0.08) {
+                homes.push(u.user_name.clone());
+            }
+        }
+        let orphans = if n_users >= 10 { (n_users / 20).max(1) } else { 0 };
+        for i in 0..orphans {
+            if i % 3 == 2 {
+                homes.push(self.uuid()); // a service principal's home
+            } else {
+                let (f, l) = (self.pick(FIRST), self.pick(LAST));
+                homes.push(format!("former.{f}.{l}{i}@example.com"));
+            }
+        }
+        for home in &homes {
+            self.workspace_home(home);
+        }
+        for home in &homes {
+            if self.chance(0.6) {
+                self.dbfs_home(home);
+            }
+        }
+        self.shared(n_users);
+        self.dbfs_shared();
+        self.volumes(n_users);
+        Fixture { users, workspace: self.ws, dbfs: self.dbfs, volumes: self.volumes, faults: Vec::new() }
+    }
+
+    fn uuid(&mut self) -> String {
+        let a: u128 = self.rng.random();
+        let h = format!("{a:032x}");
+        format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+    }
+
+    fn users(&mut self, n: usize) -> Vec<UserEntry> {
+        let mut names = HashSet::new();
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let (f, l) = (self.pick(FIRST), self.pick(LAST));
+            let domain = self.pick(DOMAINS);
+            let mut user_name = format!("{f}.{l}@{domain}");
+            if !names.insert(user_name.clone()) {
+                user_name = format!("{f}.{l}{i}@{domain}");
+                names.insert(user_name.clone());
+            }
+            let display = format!("{}{} {}{}", f[..1].to_uppercase(), &f[1..], l[..1].to_uppercase(), &l[1..]);
+            let active = !self.chance(0.07);
+            out.push(UserEntry {
+                user_name,
+                display_name: Some(display),
+                active: Some(active),
+                extra: Map::new(),
+            });
+        }
+        out
+    }
+
+    fn dir_entry(&mut self, path: &str, object_type: &str) {
+        let id = self.id();
+        self.ws.push(WorkspaceEntry {
+            path: path.to_string(),
+            object_type: Some(object_type.to_string()),
+            language: None,
+            size: None,
+            extra: obj(vec![("object_id", json!(id)), ("resource_id", json!(id.to_string()))]),
+        });
+    }
+
+    fn leaf(&mut self, dir: &str) {
+        let id = self.id();
+        let created = self.time();
+        let modified = created + self.rng.random_range(0..T_SPAN / 4);
+        let roll = self.rng.random_range(0..100);
+        let entry = if roll < 55 {
+            let lang = match self.rng.random_range(0..20) {
+                0..=12 => "PYTHON",
+                13..=16 => "SQL",
+                17..=18 => "SCALA",
+                _ => "R",
+            };
+            let base = if self.chance(0.04) {
+                let t = chrono_like(self.time());
+                format!("Untitled Notebook {t}")
+            } else {
+                self.base_name()
+            };
+            WorkspaceEntry {
+                path: self.unique(dir, base, None),
+                object_type: Some("NOTEBOOK".into()),
+                language: Some(lang.into()),
+                size: None,
+                extra: obj(vec![
+                    ("object_id", json!(id)),
+                    ("created_at", json!(created)),
+                    ("modified_at", json!(modified)),
+                    ("resource_id", json!(id.to_string())),
+                ]),
+            }
+        } else if roll < 90 {
+            let ext = self.pick(FILE_EXT);
+            let base = self.base_name();
+            let size = (self.file_size.sample(&mut self.rng) as u64).min(2 << 30);
+            WorkspaceEntry {
+                path: self.unique(dir, base, Some(ext)),
+                object_type: Some("FILE".into()),
+                language: None,
+                // The API omits the size now and then.
+                size: if self.chance(0.05) { None } else { Some(size) },
+                extra: obj(vec![
+                    ("object_id", json!(id)),
+                    ("created_at", json!(created)),
+                    ("modified_at", json!(modified)),
+                    ("resource_id", json!(id.to_string())),
+                ]),
+            }
+        } else if roll < 93 {
+            let base = self.base_name();
+            WorkspaceEntry {
+                path: self.unique(dir, base, Some("lvdash.json")),
+                object_type: Some("DASHBOARD".into()),
+                language: None,
+                size: None,
+                extra: obj(vec![("object_id", json!(id)), ("resource_id", json!(format!("{id:x}")))]),
+            }
+        } else if roll < 95 {
+            let base = format!("{}-lib", self.base_name());
+            WorkspaceEntry {
+                path: self.unique(dir, base, None),
+                object_type: Some("LIBRARY".into()),
+                language: None,
+                size: None,
+                extra: obj(vec![("object_id", json!(id))]),
+            }
+        } else {
+            // An MLflow experiment: listed with no object_type at all.
+            let base = format!("{}_experiment", self.base_name());
+            WorkspaceEntry {
+                path: self.unique(dir, base, None),
+                object_type: None,
+                language: None,
+                size: None,
+                extra: obj(vec![("object_id", json!(id)), ("resource_id", json!(id.to_string()))]),
+            }
+        };
+        self.ws.push(entry);
+    }
+
+    /// Fills `root` (already created) with `n` objects in nested folders.
+    fn tree(&mut self, root: &str, n: usize, max_depth: usize) {
+        let mut dirs: Vec<(String, usize)> = vec![(root.to_string(), 0)];
+        for _ in 0..n {
+            let pick = self.rng.random_range(0..100);
+            let parent = if pick < 45 {
+                dirs.len() - 1
+            } else if pick < 80 {
+                self.rng.random_range(0..dirs.len())
+            } else {
+                0
+            };
+            let (pdir, depth) = dirs[parent].clone();
+            if self.chance(0.16) && depth < max_depth {
+                let base = self.base_name();
+                let path = self.unique(&pdir, base, None);
+                self.dir_entry(&path, "DIRECTORY");
+                dirs.push((path, depth + 1));
+            } else {
+                self.leaf(&pdir);
+            }
+        }
+    }
+
+    /// A Git folder with source inside.
+    fn repo(&mut self, dir: &str) {
+        let names = ["analytics", "platform", "data-pipelines", "ml-models", "dbt-project", "infra", "notebooks"];
+        let base = self.pick(&names).to_string();
+        let path = self.unique(dir, base, None);
+        self.dir_entry(&path, "REPO");
+        for f in ["README.md", ".gitignore", "requirements.txt"] {
+            let id = self.id();
+            let size = self.rng.random_range(20..4000);
+            self.taken.insert(format!("{path}/{f}"));
+            self.ws.push(WorkspaceEntry {
+                path: format!("{path}/{f}"),
+                object_type: Some("FILE".into()),
+                language: None,
+                size: Some(size),
+                extra: obj(vec![("object_id", json!(id))]),
+            });
+        }
+        let n = self.rng.random_range(3..60);
+        self.tree(&path, n, 5);
+    }
+
+    fn workspace_home(&mut self, user: &str) {
+        let home = format!("/Users/{user}");
+        self.taken.insert(home.clone());
+        self.dir_entry(&home, "DIRECTORY");
+        let n = if self.chance(0.10) { 0 } else { self.pareto(3.0, 1.0, 12_000) };
+        self.tree(&home, n, MAX_DEPTH);
+        if n > 0 && self.chance(0.12 + (n as f64 / 2000.0).min(0.5)) {
+            for _ in 0..self.rng.random_range(1..=3) {
+                self.repo(&home);
+            }
+        }
+        if self.chance(0.05) {
+            let dir = format!("/Repos/{user}");
+            if self.taken.insert(dir.clone()) {
+                self.dir_entry(&dir, "DIRECTORY");
+            }
+            self.repo(&dir);
+        }
+    }
+
+    fn shared(&mut self, n_users: usize) {
+        self.taken.insert("/Shared".into());
+        self.dir_entry("/Shared", "DIRECTORY");
+        let n = (n_users * 2).clamp(5, 3000);
+        self.tree("/Shared", n, 8);
+    }
+
+    fn dbfs_file(&mut self, path: String, size: u64) {
+        let t = self.time();
+        self.dbfs.push(DbfsEntry {
+            path,
+            is_dir: false,
+            file_size: Some(size),
+            extra: obj(vec![("modification_time", json!(t))]),
+        });
+    }
+
+    fn dbfs_dir(&mut self, path: String) {
+        self.dbfs.push(DbfsEntry {
+            path,
+            is_dir: true,
+            file_size: Some(0),
+            extra: obj(vec![("modification_time", json!(0))]),
+        });
+    }
+
+    /// A Delta table: `_delta_log` commits and parquet parts.
+    fn delta_table(&mut self, dir: &str, parts: usize) {
+        let table = self.base_name().replace(' ', "_");
+        let t = self.unique(dir, table, None);
+        let commits = self.rng.random_range(1..8);
+        for c in 0..commits {
+            let size = self.rng.random_range(800..6000);
+            self.dbfs_file(format!("{t}/_delta_log/{c:020}.json"), size);
+        }
+        for p in 0..parts {
+            let u = self.uuid();
+            let size = (self.file_size.sample(&mut self.rng) as u64 * 40).min(1 << 30);
+            self.dbfs_file(format!("{t}/part-{p:05}-{u}-c000.snappy.parquet"), size);
+        }
+    }
+
+    fn dbfs_home(&mut self, user: &str) {
+        let home = format!("/Users/{user}");
+        if self.chance(0.12) {
+            self.dbfs_dir(home);
+            return;
+        }
+        let n = self.pareto(2.0, 1.1, 5000);
+        let mut dirs = vec![home.clone()];
+        let mut left = n;
+        while left > 0 {
+            let roll = self.rng.random_range(0..100);
+            let parent = dirs[self.rng.random_range(0..dirs.len())].clone();
+            if roll < 10 && parent.matches('/').count() < 8 {
+                let base = self.base_name().replace(' ', "_");
+                let d = self.unique(&parent, base, None);
+                self.dbfs_dir(d.clone());
+                dirs.push(d);
+            } else if roll < 25 {
+                let parts = self.rng.random_range(1..=left.min(40));
+                self.delta_table(&parent, parts);
+                left = left.saturating_sub(parts);
+            } else {
+                let ext = self.pick(&["csv", "json", "parquet", "zip", "xlsx", "txt", "pkl"]);
+                let base = self.base_name().replace(' ', "_");
+                let p = self.unique(&parent, base, Some(ext));
+                let size = self.file_size.sample(&mut self.rng) as u64;
+                self.dbfs_file(p, size);
+                left -= 1;
+            }
+        }
+    }
+
+    fn dbfs_shared(&mut self) {
+        for i in 0..self.rng.random_range(3..20) {
+            let size = self.rng.random_range(100..5_000_000);
+            self.dbfs_file(format!("/FileStore/tables/upload_{i}.csv"), size);
+        }
+        self.dbfs_dir("/tmp".into());
+    }
+
+    fn volumes(&mut self, n_users: usize) {
+        let vols = ["/Volumes/main/default/landing", "/Volumes/main/sales/exports", "/Volumes/dev/scratch/files"];
+        let total = (n_users * 2).clamp(10, 20_000);
+        let big_dir = format!("{}/events/2024", vols[0]);
+        for i in 0..total {
+            let t = self.time();
+            let size = self.file_size.sample(&mut self.rng) as u64;
+            let path = if n_users >= 500 && i % 2 == 0 {
+                // One directory larger than a listing page (1000 entries).
+                format!("{big_dir}/event-{i:06}.json")
+            } else {
+                let vol = vols[self.rng.random_range(0..vols.len())];
+                let depth = self.rng.random_range(0..4);
+                let mut dir = vol.to_string();
+                for _ in 0..depth {
+                    dir.push('/');
+                    dir.push_str(self.pick(&["raw", "2023", "2024", "q1", "q2", "batch", "tmp"]));
+                }
+                let ext = self.pick(&["csv", "json", "parquet", "txt"]);
+                let base = self.base_name().replace(' ', "_");
+                self.unique(&dir, base, Some(ext))
+            };
+            self.volumes.push(VolumeEntry {
+                path,
+                is_directory: false,
+                file_size: Some(size),
+                extra: obj(vec![("last_modified", json!(t))]),
+            });
+        }
+        self.volumes.push(VolumeEntry {
+            path: "/Volumes/dev/scratch/empty".into(),
+            is_directory: true,
+            file_size: None,
+            extra: Map::new(),
+        });
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` for a time in ms (UTC), as in "Untitled Notebook" names.
+fn chrono_like(ms: i64) -> String {
+    let secs = ms / 1000;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_parses_and_rejects_garbage() {
+        assert_eq!(parse_generate_spec("users=10,seed=3").unwrap(), (10, 3));
+        assert_eq!(parse_generate_spec("seed=3, users=7").unwrap(), (7, 3));
+        assert_eq!(parse_generate_spec("users=5").unwrap(), (5, 0));
+        assert!(parse_generate_spec("seed=1").is_err());
+        assert!(parse_generate_spec("users=x").is_err());
+        assert!(parse_generate_spec("users=1,color=red").is_err());
+    }
+
+    #[test]
+    fn dates_format_like_the_ui() {
+        assert_eq!(chrono_like(0), "1970-01-01 00:00:00");
+        assert_eq!(chrono_like(1_709_650_951_000), "2024-03-05 15:02:31");
+    }
+}
