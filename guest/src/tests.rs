@@ -1028,3 +1028,20 @@ fn homes_missing_or_failing() {
         (None, "dbfs /Users: transport error: reset")
     );
 }
+
+#[test]
+fn requests_denied_one_by_one_are_failures() {
+    let mut f = sample();
+    f.on_dbfs(H, Err(HttpError::Denied("path not allowed".into())));
+    f.on_ws(H, Err(HttpError::Denied("path not allowed".into())));
+    let r = scan_user(&mut f, U, both());
+    assert_eq!(r.status, ScanStatus::Error);
+    assert_eq!(
+        r.error.as_deref(),
+        Some("dbfs /Users/a@x.com: denied by host: path not allowed (and 1 more failures)")
+    );
+    // The whole batch was denied, so it was retried one by one; each request counts once.
+    let sizes: Vec<usize> = f.batches.iter().map(Vec::len).collect();
+    assert_eq!(sizes, vec![2, 1, 1]);
+    assert_eq!(r.requests, 2);
+}
