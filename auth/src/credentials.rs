@@ -55,7 +55,7 @@ pub struct Credentials {
 
 enum Inner {
     Pat(Result<HeaderValue, AuthError>),
-    M2m(M2m),
+    M2m(Box<M2m>),
 }
 
 struct M2m {
@@ -104,7 +104,7 @@ impl Credentials {
                 origin: resolved.source.to_string(),
                 reason: "it contains characters not allowed in an HTTP header".into(),
             })),
-            Method::OAuthM2m { client_id, client_secret } => Inner::M2m(M2m {
+            Method::OAuthM2m { client_id, client_secret } => Inner::M2m(Box::new(M2m {
                 host: resolved.host.clone(),
                 client_id: client_id.clone(),
                 client_secret: client_secret.clone(),
@@ -115,7 +115,7 @@ impl Credentials {
                 refresh: tokio::sync::Mutex::new(RefreshState::default()),
                 attempts: AtomicU64::new(0),
                 fetches: AtomicU64::new(0),
-            }),
+            })),
         };
         Credentials { inner: Arc::new(inner) }
     }
@@ -135,6 +135,19 @@ impl Credentials {
         if let Inner::M2m(m) = &*self.inner {
             tracing::debug!(client_id = %m.client_id, "OAuth token invalidated");
             *m.current.write().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+    }
+
+    /// Like [`Credentials::invalidate`], but only if `used` (the header that got the 401) is
+    /// still the cached one: when many requests fail at once with the same old token, the token
+    /// fetched by the first of them is not thrown away by the others.
+    pub fn invalidate_token(&self, used: &HeaderValue) {
+        if let Inner::M2m(m) = &*self.inner {
+            let mut current = m.current.write().unwrap_or_else(|e| e.into_inner());
+            if current.as_ref().is_some_and(|c| &c.header == used) {
+                tracing::debug!(client_id = %m.client_id, "OAuth token invalidated");
+                *current = None;
+            }
         }
     }
 

@@ -158,6 +158,35 @@ async fn invalidate_after_a_401_fetches_a_fresh_token() {
 }
 
 #[tokio::test]
+async fn invalidate_token_ignores_a_stale_header() {
+    let sim = sim(3600).await;
+    let creds = Credentials::new(&m2m(&sim.url(), ID, SECRET), reqwest::Client::new());
+    let old = creds.authorization().await.unwrap();
+    creds.invalidate_token(&old);
+    let new = creds.authorization().await.unwrap();
+    assert_ne!(old, new);
+    // A late 401 for the old token must not discard the new one.
+    creds.invalidate_token(&old);
+    assert_eq!(creds.authorization().await.unwrap(), new);
+    assert_eq!(count(&sim, "oauth/token", 200), 2);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_expired_token_gets_401_and_the_next_call_brings_a_new_one() {
+    let sim = sim(1).await;
+    let client = reqwest::Client::new();
+    let creds = Credentials::new(&m2m(&sim.url(), ID, SECRET), client.clone());
+    let old = creds.authorization().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(call_me(&client, &sim.url(), old.clone()).await, 401, "the simulator expires tokens");
+    creds.invalidate_token(&old);
+    let new = creds.authorization().await.unwrap();
+    assert_eq!(call_me(&client, &sim.url(), new).await, 200);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn wrong_secret_is_a_clear_error_without_the_secret() {
     let sim = sim(3600).await;
     let creds = Credentials::with_options(&m2m(&sim.url(), ID, "HUNTER2-wrong"), reqwest::Client::new(), fast_options());
