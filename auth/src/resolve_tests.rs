@@ -220,6 +220,23 @@ fn databricks_runtime_uses_the_environment_host() {
     assert!(!r.describe().contains("runtime"));
 }
 
+#[test]
+fn databricks_runtime_host_follows_the_usual_precedence() {
+    // Decision (DECISIONS.md): no special case inside a runtime; env beats profile field by field,
+    // as the SDKs do, and --host beats both.
+    let home = Home::new(Some(TWO_PROFILES));
+    let env = home.env(&[("DATABRICKS_RUNTIME_VERSION", "15.4"), ("DATABRICKS_HOST", "cluster-ws.example.com")]);
+    let r = resolve(&flags(None, None, Some("PROD"), None), &env).unwrap();
+    assert_eq!(r.host_str(), "https://cluster-ws.example.com");
+    assert_eq!(token_of(&r), "prod-token");
+    let r = resolve(&flags(Some("flag.example.com"), None, Some("PROD"), None), &env).unwrap();
+    assert_eq!(r.host_str(), "https://flag.example.com");
+    // Runtime without an environment host: the config file is read as usual.
+    let env = home.env(&[("DATABRICKS_RUNTIME_VERSION", "15.4")]);
+    let r = resolve(&no_flags(), &env).unwrap();
+    assert_eq!(r.host_str(), "https://default.example.com", "the file's DEFAULT still applies");
+}
+
 // ---- profile selection -----------------------------------------------------------------------
 
 #[test]
