@@ -17,9 +17,9 @@ fn denied_paths_are_refused_without_reaching_the_server() {
     let r = rows(&done);
     check!(done, r["deny@x.com"]["error"] == "denied 8 of 8, answered 0", "{:?}", r["deny@x.com"]);
     check!(done, r["alice@example.com"]["status"] == "success");
-    // The server saw only the credentials check and alice's one listing.
+    // The server saw only alice's one listing (this component's whoami asks nothing).
     let total = sim.stats().total_requests;
-    check!(done, total == 2, "server saw {total} requests");
+    check!(done, total == 1, "server saw {total} requests");
 }
 
 #[test]

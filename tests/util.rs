@@ -83,6 +83,7 @@ pub struct Done {
     pub stdout: String,
     pub stderr: String,
     pub dir: PathBuf,
+    _keep: tempfile::TempDir,
 }
 
 impl Run {
@@ -127,13 +128,14 @@ impl Run {
     }
 
     /// Runs to completion.
-    pub fn run(&mut self) -> Done {
+    pub fn run(mut self) -> Done {
         let Output { status, stdout, stderr } = self.cmd.output().expect("run dbx-inventory");
         Done {
             code: status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
             dir: self.dir.path().to_path_buf(),
+            _keep: self.dir,
         }
     }
 }
