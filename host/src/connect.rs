@@ -21,8 +21,8 @@ impl Authorizer for CredentialsAuthorizer {
     fn authorization(&self) -> BoxFuture<'_, Result<HeaderValue, String>> {
         Box::pin(async move { self.0.authorization().await.map_err(|e| e.to_string()) })
     }
-    fn invalidate(&self) {
-        self.0.invalidate()
+    fn invalidate(&self, used: &HeaderValue) {
+        self.0.invalidate_token(used)
     }
 }
 

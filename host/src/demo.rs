@@ -30,7 +30,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         auth: AuthArgs { host: Some(sim.url()), token: Some("dapi-sim".into()), ..Default::default() },
         limits: default_limits(),
     };
-    let resolved = connect::resolve_auth(&scan_args.auth)?;
+    // The demo ignores the caller's Databricks environment and config file on purpose.
+    let resolved = dbx_auth::resolve(&connect::auth_flags(&scan_args.auth), &dbx_auth::Env::from_pairs(Vec::<(String, String)>::new()))?;
     let run = scan::prepare(&scan_args, sim.url(), vec!["Auth: simulator token (demo)".into()])?;
     let rt = Arc::new(connect::runtime(&resolved, &scan_args.limits, scan_args.concurrency)?);
     let outcome = scan::run(rt, run).await;

@@ -103,13 +103,13 @@ fn mode(o: &ScanOptions) -> &'static str {
 }
 
 /// Checks the credentials before scanning: a rejected token stops the run with no rows.
-pub async fn preflight(rt: &Runtime, auth_desc: &str) -> anyhow::Result<String> {
+pub async fn preflight(rt: &Runtime, auth: &dbx_auth::ResolvedAuth) -> anyhow::Result<String> {
+    let auth_desc = auth.describe();
     match rt.whoami().await? {
         Ok(me) => Ok(me),
         Err(f) if matches!(f.status, Some(401)) => Err(crate::FatalError(format!(
-            "authentication failed: {auth_desc} was rejected by the workspace (HTTP 401).\n\
-             Fix: check the token or client secret (a new PAT can be made under User Settings → Developer → Access tokens), \
-             or choose another profile with --profile.\nDetail: {}",
+            "authentication failed: {}\nDetail: {}",
+            auth.rejection_message(401),
             f.message
         ))
         .into()),

@@ -21,21 +21,20 @@ pub async fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     }
     let run = scan::prepare(&args, resolved.host.to_string(), extra)?;
     let rt = Arc::new(connect::runtime(&resolved, &args.limits, args.concurrency)?);
-    scan::preflight(&rt, &desc).await?;
+    scan::preflight(&rt, &resolved).await?;
     scan::run(rt, run).await
 }
 
 /// `dbx-inventory users`.
 pub async fn users(args: UsersArgs) -> anyhow::Result<Outcome> {
     let resolved = connect::resolve_auth(&args.auth).map_err(|e| FatalError(format!("{e:#}")))?;
-    let desc = resolved.describe();
     // Fail before listing if the output cannot be written; nothing partial is left behind.
     let file = match &args.output {
         Some(p) => Some(AtomicFile::create(p)?),
         None => None,
     };
     let rt = connect::runtime(&resolved, &args.limits, 1)?;
-    scan::preflight(&rt, &desc).await?;
+    scan::preflight(&rt, &resolved).await?;
     let mut users = scan::list_all_users(&rt, args.page_size.clamp(1, 10_000), 0)
         .await
         .map_err(|e| FatalError(format!("listing users failed: {e:#}; no file written")))?;

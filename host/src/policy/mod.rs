@@ -55,8 +55,9 @@ pub enum Outcome {
 pub trait Authorizer: Send + Sync {
     /// The header value (sensitive); an error message never containing the secret.
     fn authorization(&self) -> BoxFuture<'_, Result<HeaderValue, String>>;
-    /// Called after a 401 so the next call can fetch a fresh token.
-    fn invalidate(&self);
+    /// Called after a 401 with the header that was refused, so the next call can fetch a
+    /// fresh token (unless another caller already did).
+    fn invalidate(&self, used: &HeaderValue);
 }
 
 /// Counters for progress, summaries and benchmarks.
@@ -245,7 +246,7 @@ impl Policy {
         let send = self
             .client
             .get(url.clone())
-            .header(AUTHORIZATION, auth)
+            .header(AUTHORIZATION, auth.clone())
             .header(USER_AGENT, HeaderValue::from_static(concat!("dbx-inventory/", env!("CARGO_PKG_VERSION"))))
             .send();
         let timeout = self.config.request_timeout;
@@ -279,7 +280,7 @@ impl Policy {
             self.counters.throttled.fetch_add(1, Ordering::Relaxed);
         }
         if status == 401 {
-            self.auth.invalidate();
+            self.auth.invalidate(&auth);
             return Err(Attempt::Unauthorized(body));
         }
         if is_retryable_status(status) {
