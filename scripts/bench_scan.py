@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Scan benchmark (issue 3): a generated workspace on the simulator with the published limits and
+realistic latency, scanned by the real `dbx-inventory` binary.
+
+Prints: wall time; the bound max(workspace listings / 50, DBFS listings / 30) and wall / bound;
+requests issued / directories that exist; share of 429 answers; peak memory (RSS) of the scanner.
+
+Usage: scripts/bench_scan.py [--users 1000] [--seed 1] [--latency-ms 100] [--bin DIR]
+(`scripts/bench-scan.sh` builds release binaries first and calls this.)
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+
+def home_dirs(fixture, tree, scanned):
+    """Directories that exist under each scanned user's home in one tree (the home included)."""
+    key = "workspace" if tree == "workspace" else "dbfs"
+    dirs = set()
+    for e in fixture.get(key, []):
+        p = e["path"]
+        parts = p.split("/")
+        if len(parts) < 3 or parts[1] != "Users" or parts[2].lower() not in scanned:
+            continue
+        # Every ancestor from the home down is a directory.
+        for i in range(3, len(parts)):
+            dirs.add("/".join(parts[:i]))
+        is_dir = e.get("is_dir") if tree == "dbfs" else e.get("object_type") in ("DIRECTORY", "REPO")
+        if is_dir:
+            dirs.add(p)
+    return dirs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--users", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--latency-ms", type=int, default=100)
+    ap.add_argument("--bin", default="target/release")
+    ap.add_argument("--concurrency", type=int, default=32)
+    a = ap.parse_args()
+
+    sim_bin = os.path.abspath(os.path.join(a.bin, "dbx-sim"))
+    inv_bin = os.path.abspath(os.path.join(a.bin, "dbx-inventory"))
+    spec = f"users={a.users},seed={a.seed}"
+    fixture = json.loads(subprocess.run([sim_bin, "generate", spec], check=True, capture_output=True).stdout)
+    scanned = {u["userName"].lower() for u in fixture["users"]}
+    ws_dirs = home_dirs(fixture, "workspace", scanned)
+    dbfs_dirs = home_dirs(fixture, "dbfs", scanned)
+
+    sim = subprocess.Popen(
+        [sim_bin, "serve", "--generate", spec, "--latency-ms", str(a.latency_ms), "--seed", "7"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        url = sim.stdout.readline().split()[-1]
+        work = tempfile.mkdtemp(prefix="bench-scan-")
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": work,
+               "DATABRICKS_HOST": url, "DATABRICKS_TOKEN": "dapi-sim"}
+        t0 = time.monotonic()
+        p = subprocess.Popen([inv_bin, "scan", "--all-users", "-q", "-o", os.path.join(work, "out.csv"),
+                              "--concurrency", str(a.concurrency)],
+                             env=env, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, rusage = os.wait4(p.pid, 0)
+        wall = time.monotonic() - t0
+        err = p.stderr.read().decode()
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 3):
+            sys.exit(f"scan failed (exit {code}): {err}")
+        stats = json.loads(urllib.request.urlopen(url + "/__sim/stats").read())
+    finally:
+        sim.terminate()
+        sim.wait()
+
+    by = stats["by_endpoint"]
+    def answered(ep):
+        return sum(n for s, n in by.get(ep, {}).items() if str(s) != "429")
+    ws_lists, dbfs_lists = answered("workspace/list"), answered("dbfs/list")
+    total = stats["total_requests"]
+    t429 = stats["status_429"]
+    bound = max(ws_lists / 50.0, dbfs_lists / 30.0)
+    dirs = len(ws_dirs) + len(dbfs_dirs)
+    rows = sum(1 for _ in open(os.path.join(work, "out.csv"))) - 1
+    print(f"scan benchmark: {a.users} generated users (seed {a.seed}), {a.latency_ms} ms mean latency, published limits")
+    print(f"  users scanned:            {rows}")
+    print(f"  wall time:                {wall:.1f} s")
+    print(f"  workspace listings:       {ws_lists}  (directories that exist: {len(ws_dirs)}; the rest are 404s of missing homes)")
+    print(f"  DBFS listings:            {dbfs_lists}  (directories that exist: {len(dbfs_dirs)})")
+    print(f"  bound max(ws/50, dbfs/30): {bound:.1f} s")
+    print(f"  wall / bound:             {wall / bound:.3f}   (goal <= 1.05)")
+    print(f"  requests / existing dirs: {total} / {dirs} = {total / dirs:.3f}")
+    print(f"  429 answers:              {t429} of {total} = {100.0 * t429 / total:.2f} %   (goal <= 2 %)")
+    print(f"  peak memory (RSS):        {rusage.ru_maxrss / 1024:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
