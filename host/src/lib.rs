@@ -11,6 +11,7 @@ pub mod cli;
 pub mod connect;
 pub mod console;
 pub mod demo;
+pub mod html;
 pub mod output;
 pub mod policy;
 pub mod report;

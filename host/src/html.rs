@@ -1,0 +1,796 @@
+//! The `--html` report: one self-contained HTML page (inline CSS and inline SVG; no script, no
+//! external asset, no web font) with totals, top users by size, a size histogram, the DBFS vs
+//! Workspace split, errors and orphaned homes.
+//!
+//! Every string that comes from the workspace or the run (usernames, error messages, the host)
+//! is hostile input and goes through [`esc`]. A Content-Security-Policy meta tag forbids scripts
+//! and every load besides, so an escaping mistake could not run anything either.
+//!
+//! Key numbers carry stable ids and `data-*` attributes (machine-readable, unformatted) so tests
+//! and scripts can read them: `#total-users`, `#total-files`, `#total-bytes`, `#count-success`,
+//! `#count-empty`, `#count-error`, `#count-orphan`, `#dbfs-files`, `#dbfs-bytes`,
+//! `#workspace-files`, `#workspace-bytes` (each with `data-value`), histogram buckets
+//! (`#size-histogram [data-bucket]` with `data-count`), `#top-users tr[data-rank]` (with
+//! `data-user`, `data-files`, `data-bytes`), `#errors tr[data-user]` and `#orphans tr[data-user]`.
+
+use std::borrow::Borrow;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::output::AtomicFile;
+use crate::report::{human_size, thousands, Status, UserRow};
+
+/// Rows shown in the top-users table.
+pub const TOP_USERS: usize = 25;
+/// Most rows listed in the errors and orphans tables (the CSV has them all).
+pub const MAX_LISTED: usize = 500;
+
+const MIB: u64 = 1024 * 1024;
+const GIB: u64 = 1024 * MIB;
+const TIB: u64 = 1024 * GIB;
+
+/// Histogram buckets of a user's total size: label and exclusive upper bound (`None`: open).
+/// Bucket 0 holds exactly 0 bytes; units are 1024-based like everywhere else in the tool.
+pub const BUCKETS: &[(&str, Option<u64>)] = &[
+    ("0 B", Some(1)),
+    ("< 1 MB", Some(MIB)),
+    ("1–10 MB", Some(10 * MIB)),
+    ("10–100 MB", Some(100 * MIB)),
+    ("100 MB–1 GB", Some(GIB)),
+    ("1–10 GB", Some(10 * GIB)),
+    ("10–100 GB", Some(100 * GIB)),
+    ("100 GB–1 TB", Some(TIB)),
+    ("≥ 1 TB", None),
+];
+
+/// The histogram bucket of a total size.
+pub fn bucket_of(bytes: u64) -> usize {
+    BUCKETS.iter().position(|(_, hi)| hi.is_none_or(|hi| bytes < hi)).unwrap_or(BUCKETS.len() - 1)
+}
+
+/// What the report says about the run besides the rows.
+#[derive(Debug, Clone)]
+pub struct HtmlMeta {
+    /// Workspace host (as shown in the banner).
+    pub host: String,
+    /// When the report was generated (`2025-11-22 10:00:00 UTC`).
+    pub generated_at: String,
+    /// Tool version.
+    pub version: String,
+    /// Trees scanned, e.g. `DBFS + Workspace`.
+    pub trees: String,
+}
+
+impl HtmlMeta {
+    /// Metadata stamped now, with this build's version.
+    pub fn now(host: impl Into<String>, dbfs: bool, workspace: bool) -> Self {
+        HtmlMeta {
+            host: host.into(),
+            generated_at: crate::console::now_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            trees: trees_label(dbfs, workspace).to_string(),
+        }
+    }
+}
+
+/// `DBFS + Workspace`, `DBFS only`, `Workspace only`.
+pub fn trees_label(dbfs: bool, workspace: bool) -> &'static str {
+    match (dbfs, workspace) {
+        (true, true) => "DBFS + Workspace",
+        (true, false) => "DBFS only",
+        (false, true) => "Workspace only",
+        (false, false) => "none",
+    }
+}
+
+/// Escapes text for HTML content and (double- or single-quoted) attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Control characters (other than tab/newline) are not valid in HTML text.
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Writes the report for `rows` (in input order) into `file` and commits it.
+pub fn write<R: Borrow<UserRow>>(file: AtomicFile, rows: &[R], meta: &HtmlMeta) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut file = file;
+    file.file().write_all(render(rows, meta).as_bytes())?;
+    file.commit()
+}
+
+/// Writes the report for `rows` to `path`, atomically (for `summary` and other callers that
+/// have nothing to check before rendering; `scan` creates its file early, then calls [`write`]).
+pub fn write_html<R: Borrow<UserRow>>(path: &Path, rows: &[R], meta: &HtmlMeta) -> anyhow::Result<()> {
+    write(AtomicFile::create(path)?, rows, meta)
+}
+
+#[derive(Default)]
+struct Agg {
+    users: u64,
+    success: u64,
+    empty: u64,
+    errors: u64,
+    orphans: u64,
+    orphan_bytes: u64,
+    files: u64,
+    bytes: u64,
+    dbfs_files: u64,
+    dbfs_bytes: u64,
+    ws_files: u64,
+    ws_bytes: u64,
+    dbfs_scanned: bool,
+    ws_scanned: bool,
+    buckets: Vec<u64>,
+}
+
+fn aggregate(rows: &[&UserRow]) -> Agg {
+    let mut a = Agg { buckets: vec![0; BUCKETS.len()], ..Default::default() };
+    for r in rows {
+        a.users += 1;
+        match r.status {
+            Status::Success => a.success += 1,
+            Status::Empty => a.empty += 1,
+            Status::Error => a.errors += 1,
+        }
+        a.files += r.file_count();
+        a.bytes += r.total_size();
+        if r.orphan {
+            a.orphans += 1;
+            a.orphan_bytes += r.total_size();
+        }
+        if let Some(t) = &r.dbfs {
+            a.dbfs_scanned = true;
+            a.dbfs_files += t.files;
+            a.dbfs_bytes += t.bytes;
+        }
+        if let Some(t) = &r.workspace {
+            a.ws_scanned = true;
+            a.ws_files += t.files;
+            a.ws_bytes += t.bytes;
+        }
+        a.buckets[bucket_of(r.total_size())] += 1;
+    }
+    a
+}
+
+fn pct(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+fn pct_str(part: u64, whole: u64) -> String {
+    let p = pct(part, whole);
+    if part > 0 && p < 0.1 {
+        "&lt;0.1%".to_string()
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+/// A number with an id and its exact value: `<span id="total-files" data-value="1234">1,234</span>`.
+fn num(id: &str, v: u64) -> String {
+    format!(r#"<span id="{id}" data-value="{v}">{}</span>"#, thousands(v))
+}
+
+/// A size with an id, its exact value and the exact byte count on hover.
+fn size(id: &str, v: u64) -> String {
+    format!(r#"<span id="{id}" data-value="{v}" title="{} bytes">{}</span>"#, thousands(v), human_size(v))
+}
+
+fn size_cell(v: u64) -> String {
+    format!(r#"<span title="{} bytes">{}</span>"#, thousands(v), human_size(v))
+}
+
+fn status_pill(s: Status) -> String {
+    format!(r#"<span class="pill {0}">{0}</span>"#, s.as_str())
+}
+
+/// Renders the whole report. Rows are taken in input order; nothing is fetched or run.
+pub fn render<R: Borrow<UserRow>>(rows: &[R], meta: &HtmlMeta) -> String {
+    let rows: Vec<&UserRow> = rows.iter().map(Borrow::borrow).collect();
+    let a = aggregate(&rows);
+    let mut h = String::with_capacity(64 * 1024);
+    let title = format!("User files inventory — {}", meta.host);
+    let _ = write!(
+        h,
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="dbx-inventory {version}">
+<title>{title}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<header class="top">
+<div class="wrap">
+<div class="brand">dbx-inventory</div>
+<h1>User files inventory</h1>
+<div class="host" id="workspace-host">{host}</div>
+<dl class="meta">
+<div><dt>Generated</dt><dd id="generated-at">{generated}</dd></div>
+<div><dt>Trees scanned</dt><dd id="trees-scanned">{trees}</dd></div>
+<div><dt>Users</dt><dd>{users_n}</dd></div>
+<div><dt>Tool</dt><dd>dbx-inventory {version}</dd></div>
+</dl>
+</div>
+</header>
+<main class="wrap">
+"#,
+        version = esc(&meta.version),
+        title = esc(&title),
+        host = esc(&meta.host),
+        generated = esc(&meta.generated_at),
+        trees = esc(&meta.trees),
+        users_n = thousands(a.users),
+    );
+
+    kpis(&mut h, &a);
+    h.push_str(r#"<div class="grid2">"#);
+    split(&mut h, &a);
+    concentration(&mut h, &rows, &a);
+    h.push_str("</div>\n");
+    histogram(&mut h, &a);
+    top_users(&mut h, &rows, &a);
+    errors(&mut h, &rows, &a);
+    if a.orphans > 0 {
+        orphans(&mut h, &rows, &a);
+    }
+    let _ = write!(
+        h,
+        r#"</main>
+<footer class="wrap foot">Generated by dbx-inventory {version} on {generated}. Sizes use 1024-based units (1 MB = 1,048,576 bytes); hover a size for the exact byte count. Sizes of users in <em>error</em> count what was listed before the failure. Full per-user detail is in the CSV output.</footer>
+</body>
+</html>
+"#,
+        version = esc(&meta.version),
+        generated = esc(&meta.generated_at),
+    );
+    h
+}
+
+fn kpis(h: &mut String, a: &Agg) {
+    let err_class = if a.errors > 0 { " bad" } else { "" };
+    let _ = write!(
+        h,
+        r#"<section class="kpis" id="totals">
+<div class="kpi"><div class="label">Users</div><div class="value">{users}</div><div class="sub">{with_files} with files</div></div>
+<div class="kpi"><div class="label">Files</div><div class="value">{files}</div><div class="sub">DBFS and Workspace homes</div></div>
+<div class="kpi"><div class="label">Total size</div><div class="value">{bytes}</div><div class="sub"><span id="total-bytes-exact">{bytes_exact}</span> bytes</div></div>
+<div class="kpi{err_class}"><div class="label">Errors</div><div class="value">{errors}</div><div class="sub">{err_sub}</div></div>
+</section>
+<section class="card">
+<h2>Scan outcome</h2>
+<div class="stack" role="img" aria-label="users by outcome">{bar}</div>
+<ul class="legend">
+<li><i class="sw success"></i>Success (files found) <b>{success}</b> <span class="muted">{ps}</span></li>
+<li><i class="sw empty"></i>Empty (no files) <b>{empty}</b> <span class="muted">{pe}</span></li>
+<li><i class="sw error"></i>Error <b>{errors2}</b> <span class="muted">{pr}</span></li>
+</ul>
+</section>
+"#,
+        users = num("total-users", a.users),
+        with_files = thousands(a.success),
+        files = num("total-files", a.files),
+        bytes = size("total-bytes", a.bytes),
+        bytes_exact = thousands(a.bytes),
+        errors = thousands(a.errors),
+        err_sub = if a.errors > 0 { "see Errors below" } else { "every user scanned cleanly" },
+        bar = stack_bar(&[("success", a.success), ("empty", a.empty), ("error", a.errors)]),
+        success = num("count-success", a.success),
+        empty = num("count-empty", a.empty),
+        errors2 = num("count-error", a.errors),
+        ps = pct_str(a.success, a.users),
+        pe = pct_str(a.empty, a.users),
+        pr = pct_str(a.errors, a.users),
+    );
+}
+
+fn stack_bar(parts: &[(&str, u64)]) -> String {
+    let total: u64 = parts.iter().map(|p| p.1).sum();
+    if total == 0 {
+        return r#"<span class="seg none" style="width:100%"></span>"#.to_string();
+    }
+    parts
+        .iter()
+        .filter(|p| p.1 > 0)
+        .map(|(class, v)| format!(r#"<span class="seg {class}" style="width:{:.3}%"></span>"#, pct(*v, total)))
+        .collect()
+}
+
+fn split(h: &mut String, a: &Agg) {
+    let tree = |name: &str, id: &str, scanned: bool, files: u64, bytes: u64| -> String {
+        if !scanned {
+            return format!(
+                r#"<tr><th scope="row"><i class="sw {id}"></i>{name}</th><td colspan="4" class="muted">not scanned{hidden}</td></tr>"#,
+                hidden = format_args!(
+                    r#"<span hidden>{}{}</span>"#,
+                    num(&format!("{id}-files"), 0),
+                    num(&format!("{id}-bytes"), 0)
+                )
+            );
+        }
+        format!(
+            r#"<tr><th scope="row"><i class="sw {id}"></i>{name}</th><td class="n">{files}</td><td class="n muted">{pf}</td><td class="n">{bytes}</td><td class="n muted">{pb}</td></tr>"#,
+            files = num(&format!("{id}-files"), files),
+            pf = pct_str(files, a.files),
+            bytes = size(&format!("{id}-bytes"), bytes),
+            pb = pct_str(bytes, a.bytes),
+        )
+    };
+    let _ = write!(
+        h,
+        r#"<section class="card" id="split">
+<h2>DBFS vs Workspace</h2>
+<div class="barlabel">Bytes</div>
+<div class="stack small" role="img" aria-label="bytes by location">{bb}</div>
+<div class="barlabel">Files</div>
+<div class="stack small" role="img" aria-label="files by location">{fb}</div>
+<table class="t compact">
+<thead><tr><th></th><th class="n">Files</th><th class="n">share</th><th class="n">Size</th><th class="n">share</th></tr></thead>
+<tbody>
+{dbfs}
+{ws}
+</tbody>
+</table>
+</section>
+"#,
+        bb = stack_bar(&[("dbfs", a.dbfs_bytes), ("workspace", a.ws_bytes)]),
+        fb = stack_bar(&[("dbfs", a.dbfs_files), ("workspace", a.ws_files)]),
+        dbfs = tree("DBFS homes", "dbfs", a.dbfs_scanned, a.dbfs_files, a.dbfs_bytes),
+        ws = tree("Workspace homes", "workspace", a.ws_scanned, a.ws_files, a.ws_bytes),
+    );
+}
+
+/// Rows sorted by total size (then files), largest first; ties keep input order.
+fn by_size<'a>(rows: &[&'a UserRow]) -> Vec<&'a UserRow> {
+    let mut v = rows.to_vec();
+    v.sort_by(|x, y| (y.total_size(), y.file_count()).cmp(&(x.total_size(), x.file_count())));
+    v
+}
+
+fn concentration(h: &mut String, rows: &[&UserRow], a: &Agg) {
+    let sorted = by_size(rows);
+    let top = |n: usize| sorted.iter().take(n).map(|r| r.total_size()).sum::<u64>();
+    let n10pct = (rows.len().div_ceil(10)).max(1);
+    let mut sizes: Vec<u64> = rows.iter().map(|r| r.total_size()).collect();
+    sizes.sort_unstable();
+    let median = match sizes.len() {
+        0 => 0,
+        n if n % 2 == 1 => sizes[n / 2],
+        n => ((u128::from(sizes[n / 2 - 1]) + u128::from(sizes[n / 2])) / 2) as u64,
+    };
+    let over_gb = sizes.iter().filter(|&&s| s >= GIB).count() as u64;
+    let largest = sorted.first().map_or(0, |r| r.total_size());
+    let _ = write!(
+        h,
+        r#"<section class="card" id="concentration">
+<h2>Where the bytes are</h2>
+<table class="t compact facts">
+<tbody>
+<tr><th scope="row">Largest user</th><td class="n">{largest}</td><td class="n muted">{pl}</td></tr>
+<tr><th scope="row">Top 10 users</th><td class="n">{t10}</td><td class="n muted">{p10}</td></tr>
+<tr><th scope="row">Top 10% of users ({n10})</th><td class="n">{tp}</td><td class="n muted">{ptp}</td></tr>
+<tr><th scope="row">Median user</th><td class="n">{median}</td><td></td></tr>
+<tr><th scope="row">Users over 1 GB</th><td class="n">{over}</td><td class="n muted">{pover}</td></tr>
+{orph}
+</tbody>
+</table>
+</section>
+"#,
+        largest = size_cell(largest),
+        pl = pct_str(largest, a.bytes),
+        t10 = size_cell(top(10)),
+        p10 = pct_str(top(10), a.bytes),
+        n10 = thousands(n10pct as u64),
+        tp = size_cell(top(n10pct)),
+        ptp = pct_str(top(n10pct), a.bytes),
+        median = size_cell(median),
+        over = thousands(over_gb),
+        pover = pct_str(over_gb, a.users),
+        orph = if a.orphans > 0 {
+            format!(
+                r#"<tr><th scope="row">Orphaned homes ({})</th><td class="n">{}</td><td class="n muted">{}</td></tr>"#,
+                thousands(a.orphans),
+                size_cell(a.orphan_bytes),
+                pct_str(a.orphan_bytes, a.bytes)
+            )
+        } else {
+            String::new()
+        },
+    );
+}
+
+fn histogram(h: &mut String, a: &Agg) {
+    const W: f64 = 1000.0;
+    const H: f64 = 250.0;
+    const TOP: f64 = 28.0;
+    const BOTTOM: f64 = 40.0;
+    let n = BUCKETS.len() as f64;
+    let slot = W / n;
+    let bar_w = slot * 0.72;
+    let max = a.buckets.iter().copied().max().unwrap_or(0).max(1);
+    let plot_h = H - TOP - BOTTOM;
+    let _ = write!(
+        h,
+        r#"<section class="card" id="distribution">
+<h2>Size distribution <span class="h2sub">users by total size (DBFS + Workspace)</span></h2>
+<svg id="size-histogram" class="hist" viewBox="0 0 {W} {H}" role="img" aria-label="histogram of users by total size" preserveAspectRatio="xMidYMid meet">
+<line x1="0" y1="{base}" x2="{W}" y2="{base}" class="axis"/>
+"#,
+        base = H - BOTTOM,
+    );
+    for (i, ((label, _), &count)) in BUCKETS.iter().zip(&a.buckets).enumerate() {
+        let bh = if count == 0 { 0.0 } else { (count as f64 / max as f64 * plot_h).max(2.0) };
+        let x = i as f64 * slot + (slot - bar_w) / 2.0;
+        let y = H - BOTTOM - bh;
+        let cx = i as f64 * slot + slot / 2.0;
+        let _ = writeln!(
+            h,
+            r#"<g class="bucket" data-bucket="{i}" data-label="{l}" data-count="{count}"><title>{l}: {c} users ({p})</title><rect x="{x:.1}" y="{y:.1}" width="{bar_w:.1}" height="{bh:.1}" rx="3"/><text x="{cx:.1}" y="{ty:.1}" class="count">{c}</text><text x="{cx:.1}" y="{ly:.1}" class="label">{l}</text></g>"#,
+            l = esc(label),
+            c = thousands(count),
+            p = pct_str(count, a.users),
+            ty = y - 8.0,
+            ly = H - BOTTOM + 24.0,
+        );
+    }
+    h.push_str("</svg>\n</section>\n");
+}
+
+fn top_users(h: &mut String, rows: &[&UserRow], a: &Agg) {
+    let sorted = by_size(rows);
+    let shown = sorted.len().min(TOP_USERS);
+    let _ = write!(
+        h,
+        r#"<section class="card" id="top">
+<h2>Top users by size <span class="h2sub">{shown} largest of {users}</span></h2>
+<table class="t" id="top-users">
+<thead><tr><th class="n">#</th><th>User</th><th>Status</th><th class="n">Files</th><th class="n">DBFS</th><th class="n">Workspace</th><th class="n">Total</th><th class="sharecol">Share of total</th></tr></thead>
+<tbody>
+"#,
+        users = thousands(a.users),
+    );
+    if sorted.is_empty() {
+        h.push_str(r#"<tr><td colspan="8" class="muted empty-note">No users recorded.</td></tr>"#);
+    }
+    let largest = sorted.first().map_or(0, |r| r.total_size());
+    for (i, r) in sorted.iter().take(TOP_USERS).enumerate() {
+        let tb = |t: &Option<crate::report::TreeStats>| match t {
+            Some(t) => size_cell(t.bytes),
+            None => r#"<span class="muted">—</span>"#.to_string(),
+        };
+        let orphan = if r.orphan { r#" <span class="pill orphan">orphaned home</span>"# } else { "" };
+        let _ = writeln!(
+            h,
+            r#"<tr data-rank="{rank}" data-user="{u}" data-files="{f}" data-bytes="{b}"><td class="n muted">{rank}</td><td class="user">{u}{orphan}</td><td>{st}</td><td class="n">{fs}</td><td class="n">{d}</td><td class="n">{w}</td><td class="n strong">{tot}</td><td class="sharecol"><span class="share"><span class="sharebar" style="width:{bw:.2}%"></span></span><span class="sharetxt">{p}</span></td></tr>"#,
+            rank = i + 1,
+            u = esc(&r.username),
+            f = r.file_count(),
+            b = r.total_size(),
+            st = status_pill(r.status),
+            fs = thousands(r.file_count()),
+            d = tb(&r.dbfs),
+            w = tb(&r.workspace),
+            tot = size_cell(r.total_size()),
+            bw = pct(r.total_size(), largest),
+            p = pct_str(r.total_size(), a.bytes),
+        );
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn errors(h: &mut String, rows: &[&UserRow], a: &Agg) {
+    let _ = write!(
+        h,
+        r#"<section class="card" id="errors-section">
+<h2>Errors <span class="h2sub">{n} user(s)</span></h2>
+"#,
+        n = thousands(a.errors),
+    );
+    if a.errors == 0 {
+        h.push_str("<p class=\"ok-note\">No errors: every user was scanned cleanly.</p>\n</section>\n");
+        return;
+    }
+    h.push_str(
+        r#"<table class="t" id="errors">
+<thead><tr><th>User</th><th>Error</th><th class="n">Files seen</th><th class="n">Size seen</th></tr></thead>
+<tbody>
+"#,
+    );
+    for r in rows.iter().filter(|r| r.status == Status::Error).take(MAX_LISTED) {
+        let _ = writeln!(
+            h,
+            r#"<tr data-user="{u}"><td class="user">{u}</td><td class="msg">{m}</td><td class="n">{f}</td><td class="n">{s}</td></tr>"#,
+            u = esc(&r.username),
+            m = esc(r.error.as_deref().unwrap_or("unknown error")),
+            f = thousands(r.file_count()),
+            s = size_cell(r.total_size()),
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+    if a.errors as usize > MAX_LISTED {
+        let _ = writeln!(
+            h,
+            r#"<p class="muted">… and {} more (every error is in the CSV's <code>error</code> column).</p>"#,
+            thousands(a.errors - MAX_LISTED as u64)
+        );
+    }
+    h.push_str("</section>\n");
+}
+
+fn orphans(h: &mut String, rows: &[&UserRow], a: &Agg) {
+    let _ = write!(
+        h,
+        r#"<section class="card" id="orphans-section">
+<h2>Orphaned homes <span class="h2sub">{n} home(s) with no active user, holding {b}</span></h2>
+<table class="t" id="orphans">
+<thead><tr><th>Home of</th><th>Status</th><th class="n">Files</th><th class="n">Size</th></tr></thead>
+<tbody>
+"#,
+        n = num("count-orphan", a.orphans),
+        b = size("orphan-bytes", a.orphan_bytes),
+    );
+    let list: Vec<&UserRow> = by_size(rows).into_iter().filter(|r| r.orphan).collect();
+    for r in list.iter().take(MAX_LISTED) {
+        let _ = writeln!(
+            h,
+            r#"<tr data-user="{u}" data-bytes="{b}"><td class="user">{u}</td><td>{st}</td><td class="n">{f}</td><td class="n">{s}</td></tr>"#,
+            u = esc(&r.username),
+            b = r.total_size(),
+            st = status_pill(r.status),
+            f = thousands(r.file_count()),
+            s = size_cell(r.total_size()),
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+    if list.len() > MAX_LISTED {
+        let _ = writeln!(h, r#"<p class="muted">… and {} more (see the CSV's <code>orphan</code> column).</p>"#, thousands((list.len() - MAX_LISTED) as u64));
+    }
+    h.push_str("</section>\n");
+}
+
+const CSS: &str = r#"
+:root{--ink:#1b3139;--text:#1f2933;--muted:#6b7785;--line:#e3e7eb;--bg:#f5f6f8;--card:#fff;
+--accent:#ff3621;--success:#1f9d6b;--empty:#b4bcc5;--error:#d6342c;--dbfs:#2f6fb3;--workspace:#f08a24;}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--text);font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",sans-serif;font-variant-numeric:tabular-nums}
+.wrap{max-width:1180px;margin:0 auto;padding:0 24px}
+header.top{background:var(--ink);color:#fff;padding:22px 0 18px;border-bottom:4px solid var(--accent)}
+.brand{font-size:12px;letter-spacing:.12em;text-transform:uppercase;color:#ff8a75;font-weight:600}
+h1{margin:4px 0 2px;font-size:26px;font-weight:650;letter-spacing:-.01em}
+.host{font-size:15px;color:#c9d4da;word-break:break-all}
+dl.meta{display:flex;flex-wrap:wrap;gap:8px 32px;margin:14px 0 0}
+dl.meta div{min-width:0}
+dl.meta dt{font-size:11px;text-transform:uppercase;letter-spacing:.08em;color:#8fa3ad}
+dl.meta dd{margin:0;font-size:13px;color:#fff}
+main{padding-top:22px;padding-bottom:8px}
+.kpis{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:14px;margin-bottom:14px}
+.kpi{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 18px;border-top:3px solid var(--ink)}
+.kpi.bad{border-top-color:var(--error)}
+.kpi .label{font-size:12px;text-transform:uppercase;letter-spacing:.07em;color:var(--muted);font-weight:600}
+.kpi .value{font-size:30px;font-weight:680;color:var(--ink);margin:2px 0;white-space:nowrap}
+.kpi.bad .value{color:var(--error)}
+.kpi .sub{font-size:12.5px;color:var(--muted)}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 20px 18px;margin-bottom:14px;min-width:0}
+.grid2{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:14px}
+.grid2 .card{margin-bottom:14px}
+h2{font-size:15px;margin:0 0 12px;color:var(--ink);font-weight:650}
+.h2sub{font-weight:400;color:var(--muted);font-size:13px;margin-left:6px}
+.stack{display:flex;height:16px;border-radius:8px;overflow:hidden;background:#eef1f4}
+.stack.small{height:10px;border-radius:5px;margin-bottom:8px}
+.seg{display:block;height:100%}
+.seg.success,.sw.success{background:var(--success)}
+.seg.empty,.sw.empty{background:var(--empty)}
+.seg.error,.sw.error{background:var(--error)}
+.seg.dbfs,.sw.dbfs{background:var(--dbfs)}
+.seg.workspace,.sw.workspace{background:var(--workspace)}
+.seg.none{background:#eef1f4}
+.barlabel{font-size:11.5px;color:var(--muted);text-transform:uppercase;letter-spacing:.06em;margin:2px 0 3px}
+.legend{list-style:none;padding:0;margin:10px 0 0;display:flex;flex-wrap:wrap;gap:6px 26px}
+.legend b{color:var(--ink);margin-left:4px}
+.sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:7px;vertical-align:0}
+.muted{color:var(--muted)}
+table.t{width:100%;border-collapse:collapse}
+table.t th,table.t td{padding:7px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+table.t thead th{font-size:11.5px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted);font-weight:600;border-bottom:1px solid #cfd6dc;white-space:nowrap}
+table.t tbody tr:last-child td,table.t tbody tr:last-child th{border-bottom:0}
+table.t tbody tr:hover{background:#f8fafb}
+table.compact th,table.compact td{padding:6px 8px}
+table.facts th{font-weight:500;color:var(--text)}
+table.t tbody th{font-weight:550;text-align:left}
+.n{text-align:right!important;white-space:nowrap}
+.strong{font-weight:650;color:var(--ink)}
+td.user{word-break:break-all;max-width:360px;color:var(--ink)}
+td.msg{word-break:break-word;white-space:pre-wrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;color:#5a1f1b}
+.pill{display:inline-block;font-size:11px;font-weight:600;padding:1px 8px;border-radius:10px;text-transform:uppercase;letter-spacing:.04em;white-space:nowrap}
+.pill.success{background:#e3f5ed;color:#17754f}
+.pill.empty{background:#eef1f4;color:#5b6773}
+.pill.error{background:#fde8e7;color:#b0261f}
+.pill.orphan{background:#fff1e0;color:#9a5200;text-transform:none}
+.sharecol{width:210px}
+.share{display:inline-block;width:130px;height:8px;background:#eef1f4;border-radius:4px;overflow:hidden;vertical-align:middle;margin-right:8px}
+.sharebar{display:block;height:100%;background:var(--accent);opacity:.85}
+.sharetxt{font-size:12.5px;color:var(--muted)}
+svg.hist{width:100%;height:auto;display:block}
+svg.hist rect{fill:var(--dbfs)}
+svg.hist g.bucket:hover rect{fill:var(--ink)}
+svg.hist .axis{stroke:#cfd6dc;stroke-width:1}
+svg.hist text{font:13px -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Arial,sans-serif;text-anchor:middle}
+svg.hist text.count{fill:var(--ink);font-weight:650}
+svg.hist text.label{fill:var(--muted)}
+.ok-note{margin:0;color:var(--success);font-weight:550}
+.empty-note{text-align:center;padding:18px}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+.foot{color:var(--muted);font-size:12px;padding-top:4px;padding-bottom:28px}
+@media (max-width:820px){.kpis{grid-template-columns:repeat(2,minmax(0,1fr))}.grid2{grid-template-columns:minmax(0,1fr)}.sharecol{display:none}}
+@media print{body{background:#fff}.card,.kpi{break-inside:avoid}header.top{-webkit-print-color-adjust:exact;print-color-adjust:exact}.seg,.sw,.sharebar,svg.hist rect{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::TreeStats;
+
+    fn meta() -> HtmlMeta {
+        HtmlMeta {
+            host: "https://adb-1.azuredatabricks.net".into(),
+            generated_at: "2025-11-22 10:00:00 UTC".into(),
+            version: "0.1.0".into(),
+            trees: "DBFS + Workspace".into(),
+        }
+    }
+
+    fn row(name: &str, status: Status, dbfs: (u64, u64), ws: (u64, u64)) -> UserRow {
+        UserRow {
+            username: name.into(),
+            status,
+            error: (status == Status::Error).then(|| "listing failed".to_string()),
+            dbfs: Some(TreeStats { home_exists: true, files: dbfs.0, bytes: dbfs.1, ..Default::default() }),
+            workspace: Some(TreeStats { home_exists: true, files: ws.0, bytes: ws.1, ..Default::default() }),
+            requests: 2,
+            duration_ms: 5,
+            orphan: false,
+        }
+    }
+
+    /// `data-value` of the element with `id`.
+    fn value(html: &str, id: &str) -> Option<String> {
+        let at = html.find(&format!(r#"id="{id}""#))?;
+        let tag_end = at + html[at..].find('>')?;
+        let tag = &html[at..tag_end];
+        let v = tag.split(r#"data-value=""#).nth(1)?;
+        Some(v[..v.find('"')?].to_string())
+    }
+
+    #[test]
+    fn escapes_hostile_usernames_and_messages() {
+        let mut evil = row("<script>alert(1)</script>@x.com", Status::Error, (1, 10), (0, 0));
+        evil.error = Some("boom in /Users/<img src=x onerror=alert(2)>/\"q\" & 'a'".into());
+        let attr = row("\"><svg onload=alert(3)>@x.com", Status::Success, (5, 5_000), (0, 0));
+        let html = render(&[evil, attr], &meta());
+        assert!(!html.contains("<script"), "raw script tag in output");
+        assert!(!html.contains("<img"), "raw img tag in output");
+        assert!(!html.contains("<svg onload"), "raw svg tag in output");
+        assert!(!html.contains("\"><svg"), "attribute breakout");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;@x.com"));
+        assert!(html.contains("/Users/&lt;img src=x onerror=alert(2)&gt;/&quot;q&quot; &amp; &#39;a&#39;"));
+        assert!(html.contains(r#"data-user="&quot;&gt;&lt;svg onload=alert(3)&gt;@x.com""#));
+        // The page itself carries no script and forbids any.
+        assert!(html.contains("default-src 'none'"));
+        assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn escapes_the_host_and_control_characters() {
+        let mut m = meta();
+        m.host = "<b>h</b>\u{7}".into();
+        let html = render(&[] as &[UserRow], &m);
+        assert!(!html.contains("<b>h</b>"));
+        assert!(html.contains("&lt;b&gt;h&lt;/b&gt;\u{FFFD}"));
+        assert_eq!(esc("a&b<c>d\"e'f"), "a&amp;b&lt;c&gt;d&quot;e&#39;f");
+    }
+
+    #[test]
+    fn totals_split_and_top_user() {
+        let mut o = row("orphan@x.com", Status::Success, (1, 100), (0, 0));
+        o.orphan = true;
+        let rows = vec![
+            row("a@x.com", Status::Success, (10, 3 * MIB), (5, 1000)),
+            row("b@x.com", Status::Empty, (0, 0), (0, 0)),
+            row("c@x.com", Status::Error, (2, 20), (1, 5)),
+            row("d@x.com", Status::Success, (1, 2 * GIB), (0, 0)),
+            o,
+        ];
+        let html = render(&rows, &meta());
+        let v = |id| value(&html, id).unwrap_or_else(|| panic!("no #{id}"));
+        assert_eq!(v("total-users"), "5");
+        assert_eq!(v("count-success"), "3");
+        assert_eq!(v("count-empty"), "1");
+        assert_eq!(v("count-error"), "1");
+        assert_eq!(v("count-orphan"), "1");
+        assert_eq!(v("total-files"), (10 + 5 + 2 + 1 + 1 + 1).to_string());
+        let bytes = 3 * MIB + 1000 + 20 + 5 + 2 * GIB + 100;
+        assert_eq!(v("total-bytes"), bytes.to_string());
+        assert_eq!(v("dbfs-files"), "14");
+        assert_eq!(v("dbfs-bytes"), (3 * MIB + 20 + 2 * GIB + 100).to_string());
+        assert_eq!(v("workspace-files"), "6");
+        assert_eq!(v("workspace-bytes"), "1005");
+        assert!(html.contains(&format!(r#"<tr data-rank="1" data-user="d@x.com" data-files="1" data-bytes="{}">"#, 2 * GIB)));
+        assert!(html.contains(r#"<tr data-rank="2" data-user="a@x.com""#));
+        // Errors table lists c; orphan table lists the orphan.
+        assert!(html.contains(r#"<tr data-user="c@x.com"><td class="user">c@x.com</td><td class="msg">listing failed</td>"#));
+        assert!(html.contains(r#"id="orphans""#) && html.contains(r#"<tr data-user="orphan@x.com" data-bytes="100">"#));
+        // Histogram: 0 B → b; <1 MB → c (25 B), orphan (100 B); 1–10 MB → a; 1–10 GB → d.
+        for (bucket, count) in [(0, 1), (1, 2), (2, 1), (3, 0), (5, 1), (8, 0)] {
+            assert!(html.contains(&format!(r#"data-bucket="{bucket}" data-label="{}" data-count="{count}""#, esc(BUCKETS[bucket].0))), "bucket {bucket}");
+        }
+    }
+
+    #[test]
+    fn no_orphan_section_without_orphans_and_no_error_table_without_errors() {
+        let html = render(&[row("a@x.com", Status::Success, (1, 1), (1, 1))], &meta());
+        assert!(!html.contains("orphans-section") && value(&html, "count-orphan").is_none());
+        assert!(!html.contains(r#"id="errors""#) && html.contains("No errors"));
+    }
+
+    #[test]
+    fn empty_input_renders_zeroes() {
+        let html = render(&[] as &[UserRow], &meta());
+        for id in ["total-users", "total-files", "total-bytes", "count-success", "count-empty", "count-error", "dbfs-files", "workspace-bytes"] {
+            assert_eq!(value(&html, id).as_deref(), Some("0"), "{id}");
+        }
+        assert!(html.contains("No users recorded."));
+        assert!(!html.contains("NaN") && !html.contains("inf"));
+        assert!(html.trim_end().ends_with("</html>"));
+    }
+
+    #[test]
+    fn single_tree_scans_say_which_tree_was_not_scanned() {
+        let mut r = row("a@x.com", Status::Success, (3, 30), (0, 0));
+        r.workspace = None;
+        let html = render(&[r], &HtmlMeta { trees: trees_label(true, false).into(), ..meta() });
+        assert!(html.contains("not scanned"));
+        assert_eq!(value(&html, "dbfs-files").as_deref(), Some("3"));
+        assert_eq!(value(&html, "workspace-files").as_deref(), Some("0"));
+    }
+
+    #[test]
+    fn buckets_are_log_scale_with_exact_edges() {
+        assert_eq!(bucket_of(0), 0);
+        assert_eq!(bucket_of(1), 1);
+        assert_eq!(bucket_of(MIB - 1), 1);
+        assert_eq!(bucket_of(MIB), 2);
+        assert_eq!(bucket_of(10 * MIB), 3);
+        assert_eq!(bucket_of(GIB - 1), 4);
+        assert_eq!(bucket_of(GIB), 5);
+        assert_eq!(bucket_of(TIB), 8);
+        assert_eq!(bucket_of(u64::MAX), 8);
+    }
+
+    #[test]
+    fn no_external_references() {
+        let html = render(&[row("a@x.com", Status::Success, (1, 1), (1, 1))], &meta());
+        for bad in ["src=", "href=", "@import", "url(", "<link", "<script", "<img", "<iframe", "<object"] {
+            assert!(!html.contains(bad), "{bad} found");
+        }
+    }
+}
