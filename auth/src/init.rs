@@ -60,7 +60,9 @@ pub fn init_template(profile_name: &str, host: Option<&str>) -> String {
     )
 }
 
-fn check_profile_name(name: &str) -> Result<(), AuthError> {
+/// Checks a profile name `init` may write (not empty, no brackets or line breaks, not
+/// `__settings__`); [`write_init`] applies it too.
+pub fn check_profile_name(name: &str) -> Result<(), AuthError> {
     let bad = |reason: &str| Err(AuthError::InvalidProfileName { name: name.to_string(), reason: reason.to_string() });
     if name.trim().is_empty() {
         return bad("it is empty");

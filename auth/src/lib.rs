@@ -24,7 +24,7 @@ pub use credentials::{Credentials, CredentialsOptions};
 pub use env::Env;
 pub use error::AuthError;
 pub use host_url::normalize_host;
-pub use init::{init_template, write_init, InitOutcome};
+pub use init::{check_profile_name, init_template, write_init, InitOutcome};
 pub use oauth::RetryPolicy;
 pub use resolve::{resolve, AuthFlags, Method, Origin, ProfileRef, ResolvedAuth, Source};
 pub use secret::Secret;

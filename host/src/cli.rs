@@ -37,6 +37,11 @@ pub enum Command {
     Demo(DemoArgs),
     /// List the profiles in ~/.databrickscfg (host and auth type; never a secret).
     Profiles(AuthArgs),
+    /// Write a commented profile template to ~/.databrickscfg (or DATABRICKS_CONFIG_FILE).
+    ///
+    /// Never overwrites an existing file or profile: a new profile is appended to an existing
+    /// file; replacing a profile needs --force (the old file is kept as <file>.bak).
+    Init(crate::init_cmd::InitArgs),
 }
 
 /// Where the workspace is and how to authenticate.
@@ -106,6 +111,9 @@ pub struct LimitArgs {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Usernames to scan (e.g. alice@example.com).
+    ///
+    /// A home path is taken as its username: /Users/a@x.com, dbfs:/Users/a@x.com,
+    /// /dbfs/Users/a@x.com and /Workspace/Users/a@x.com all mean a@x.com (also in --users-file).
     #[arg(value_name = "USER")]
     pub users: Vec<String>,
     /// File with one username per line; blank lines and `#` comments are skipped.
@@ -114,6 +122,14 @@ pub struct ScanArgs {
     /// Scan every workspace user (listed through SCIM); scanning starts while listing goes on.
     #[arg(long, conflicts_with_all = ["users", "users_file"])]
     pub all_users: bool,
+    /// With --all-users: also scan homes under /Users (DBFS and Workspace) whose owner is not
+    /// an active workspace user, marked `orphan=yes`.
+    ///
+    /// /Users is listed once in each scanned tree. Names match SCIM users case-insensitively;
+    /// homes of inactive users count as orphans. Orphans follow the SCIM users in the CSV,
+    /// sorted by name, and the summary shows their count and total size.
+    #[arg(long, requires = "all_users")]
+    pub orphans: bool,
     /// CSV output file (written atomically when the run ends).
     #[arg(short, long, value_name = "FILE", default_value = "results.csv")]
     pub output: PathBuf,

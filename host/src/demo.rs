@@ -20,6 +20,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         users: vec![],
         users_file: None,
         all_users: true,
+        orphans: false,
         output: args.output.clone(),
         dbfs_only: false,
         workspace_only: false,

@@ -12,6 +12,8 @@ pub mod connect;
 pub mod console;
 pub mod demo;
 pub mod html;
+pub mod init_cmd;
+pub mod orphans;
 pub mod output;
 pub mod policy;
 pub mod report;

@@ -57,6 +57,7 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Demo(args) => demo::run(args).await,
         Command::Profiles(_) => users_cmd::list_profiles(),
+        Command::Init(args) => dbx_inventory::init_cmd::run(args),
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use tokio::sync::{mpsc, Semaphore};
 
-use crate::bindings::scanner::{self, ScanOptions};
+use crate::bindings::scanner::ScanOptions;
 use crate::cli::ScanArgs;
 use crate::console::{self, Totals};
 use crate::output::{write_csv, AtomicFile};
@@ -26,7 +26,27 @@ pub enum UserSource {
     AllUsers {
         /// SCIM page size.
         page_size: u32,
+        /// Also scan orphaned homes (`--orphans`, see [`crate::orphans`]).
+        orphans: bool,
     },
+}
+
+/// One scan for the scheduler.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Username (home directory name).
+    pub user: String,
+    /// Trees to scan when not the run's (orphans are scanned where their home was listed).
+    pub options: Option<ScanOptions>,
+    /// Mark the row as an orphaned home.
+    pub orphan: bool,
+}
+
+impl Job {
+    /// A plain user scan with the run's options.
+    pub fn user(user: String) -> Job {
+        Job { user, options: None, orphan: false }
+    }
 }
 
 /// Options of one scan run, validated.
@@ -52,13 +72,14 @@ pub struct ScanRun {
 /// Validates `scan` arguments into a run (no network yet).
 pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -> anyhow::Result<ScanRun> {
     let source = if args.all_users {
-        UserSource::AllUsers { page_size: 100 }
+        UserSource::AllUsers { page_size: 100, orphans: args.orphans }
     } else {
         let mut given = args.users.clone();
         if let Some(f) = &args.users_file {
             given.extend(users::read_users_file(f)?);
         }
-        let given: Vec<String> = given.into_iter().map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).collect();
+        let given: Vec<String> =
+            given.into_iter().map(|u| users::home_path_to_user(u.trim()).to_string()).filter(|u| !u.is_empty()).collect();
         if given.is_empty() {
             match &args.users_file {
                 Some(f) => anyhow::bail!("users file {} lists no users (only blank lines or # comments)", f.display()),
@@ -131,7 +152,10 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let out_file = AtomicFile::create(&run.output)?;
     let (total_label, fixed_total) = match &run.source {
         UserSource::List(u) => (crate::report::thousands(u.len() as u64), Some(u.len())),
-        UserSource::AllUsers { .. } => ("all workspace users (listing via SCIM)".to_string(), None),
+        UserSource::AllUsers { orphans: false, .. } => ("all workspace users (listing via SCIM)".to_string(), None),
+        UserSource::AllUsers { orphans: true, .. } => {
+            ("all workspace users (listing via SCIM) + orphaned homes under /Users".to_string(), None)
+        }
     };
     let mut stdout = std::io::stdout();
     if !run.quiet {
@@ -142,7 +166,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     }
 
     // Users → scanners.
-    let (user_tx, mut user_rx) = mpsc::channel::<(usize, String)>(1024);
+    let (user_tx, mut user_rx) = mpsc::channel::<(usize, Job)>(1024);
     let (row_tx, mut row_rx) = mpsc::channel::<(usize, UserRow)>(1024);
     let listed_total = Arc::new(std::sync::Mutex::new(fixed_total));
     let lister = {
@@ -150,9 +174,10 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         let listed_total = listed_total.clone();
         let source = match &run.source {
             UserSource::List(u) => UserSource::List(u.clone()),
-            UserSource::AllUsers { page_size } => UserSource::AllUsers { page_size: *page_size },
+            UserSource::AllUsers { page_size, orphans } => UserSource::AllUsers { page_size: *page_size, orphans: *orphans },
         };
-        tokio::spawn(async move { feed_users(&rt, source, user_tx, listed_total).await })
+        let options = run.options;
+        tokio::spawn(async move { feed_users(&rt, source, options, user_tx, listed_total).await })
     };
     let scheduler = {
         let rt = rt.clone();
@@ -160,12 +185,13 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         let permits = Arc::new(Semaphore::new(run.concurrency));
         tokio::spawn(async move {
             let mut tasks = tokio::task::JoinSet::new();
-            while let Some((idx, user)) = user_rx.recv().await {
+            while let Some((idx, job)) = user_rx.recv().await {
                 let permit = permits.clone().acquire_owned().await.expect("open");
                 let rt = rt.clone();
                 let tx = row_tx.clone();
                 tasks.spawn(async move {
-                    let row = rt.scan_user(&user, options).await;
+                    let mut row = rt.scan_user(&job.user, job.options.unwrap_or(options)).await;
+                    row.orphan = job.orphan;
                     drop(permit);
                     let _ = tx.send((idx, row)).await;
                 });
@@ -227,56 +253,60 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
 async fn feed_users(
     rt: &Runtime,
     source: UserSource,
-    tx: mpsc::Sender<(usize, String)>,
+    options: ScanOptions,
+    tx: mpsc::Sender<(usize, Job)>,
     total: Arc<std::sync::Mutex<Option<usize>>>,
 ) -> anyhow::Result<()> {
     match source {
         UserSource::List(list) => {
             for (i, u) in list.into_iter().enumerate() {
-                if tx.send((i, u)).await.is_err() {
+                if tx.send((i, Job::user(u))).await.is_err() {
                     break;
                 }
             }
             Ok(())
         }
-        UserSource::AllUsers { page_size } => {
+        UserSource::AllUsers { page_size, orphans } => {
             let mut seen = HashSet::new();
+            // With --orphans, inactive users' homes are orphans: they wait for the home listing.
+            let mut inactive = Vec::new();
             let mut idx = 0usize;
-            let mut start = 1u32;
-            loop {
-                let page = rt.list_users(start, page_size).await?.map_err(|f| anyhow::anyhow!("{}", f.message))?;
-                for u in page.users {
-                    if seen.insert(u.user_name.to_lowercase()) {
-                        tx.send((idx, u.user_name)).await.ok();
-                        idx += 1;
+            let scim = async {
+                let mut start = 1u32;
+                loop {
+                    let page = rt.list_users(start, page_size).await?.map_err(|f| anyhow::anyhow!("{}", f.message))?;
+                    for u in page.users {
+                        if orphans && u.active == Some(false) {
+                            inactive.push(u.user_name);
+                        } else if seen.insert(u.user_name.to_lowercase()) {
+                            tx.send((idx, Job::user(u.user_name))).await.ok();
+                            idx += 1;
+                        }
+                    }
+                    match page.next_start_index {
+                        Some(n) if n > start => start = n,
+                        _ => break,
                     }
                 }
-                match page.next_start_index {
-                    Some(n) if n > start => start = n,
-                    _ => break,
+                anyhow::Ok(())
+            };
+            let homes = async {
+                if orphans {
+                    crate::orphans::list_homes(rt, options).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            };
+            let (scim, homes) = tokio::join!(scim, homes);
+            scim?;
+            if let Some(homes) = homes? {
+                for job in crate::orphans::plan(&homes, &seen, &inactive, options) {
+                    tx.send((idx, job)).await.ok();
+                    idx += 1;
                 }
             }
             *total.lock().unwrap() = Some(idx);
             Ok(())
         }
     }
-}
-
-/// Lists every SCIM user (all pages), for the `users` command.
-pub async fn list_all_users(rt: &Runtime, page_size: u32, max: u64) -> anyhow::Result<Vec<scanner::User>> {
-    let mut out = Vec::new();
-    let mut start = 1u32;
-    loop {
-        let page = rt.list_users(start, page_size).await?.map_err(|f| anyhow::anyhow!("{}", f.message))?;
-        out.extend(page.users);
-        if max > 0 && out.len() as u64 >= max {
-            out.truncate(max as usize);
-            break;
-        }
-        match page.next_start_index {
-            Some(n) if n > start => start = n,
-            _ => break,
-        }
-    }
-    Ok(out)
 }

@@ -24,6 +24,25 @@ pub fn parse_users(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The spellings of a home directory accepted where a username is expected.
+pub const HOME_PREFIXES: &[&str] = &["dbfs:/Users/", "/dbfs/Users/", "/Workspace/Users/", "/Users/"];
+
+/// Takes a home path given instead of a username to the username: `/Users/a@x.com`,
+/// `dbfs:/Users/a@x.com`, `/dbfs/Users/a@x.com` and `/Workspace/Users/a@x.com` (a trailing `/`
+/// allowed) all give `a@x.com`. Anything else is returned unchanged, so a name that still holds a
+/// `/` (e.g. a deeper path) reaches the scanner and becomes an `invalid username` error row.
+pub fn home_path_to_user(given: &str) -> &str {
+    for prefix in HOME_PREFIXES {
+        if let Some(rest) = given.strip_prefix(prefix) {
+            let rest = rest.strip_suffix('/').unwrap_or(rest);
+            if !rest.is_empty() && !rest.contains('/') {
+                return rest;
+            }
+        }
+    }
+    given
+}
+
 /// Removes case-insensitive duplicates, keeping the first spelling; returns the users and
 /// the duplicates dropped (as given).
 pub fn dedupe(users: impl IntoIterator<Item = String>) -> (Vec<String>, Vec<String>) {
@@ -48,6 +67,16 @@ mod tests {
     fn comments_and_blank_lines_are_skipped() {
         let u = parse_users("# team\n\na@x.com\n  b@x.com  \n# c@x.com\r\nd@x.com\r\n");
         assert_eq!(u, ["a@x.com", "b@x.com", "d@x.com"]);
+    }
+
+    #[test]
+    fn home_paths_are_taken_as_usernames() {
+        for given in ["/Users/a@x.com", "dbfs:/Users/a@x.com", "/dbfs/Users/a@x.com", "/Workspace/Users/a@x.com", "/Users/a@x.com/"] {
+            assert_eq!(home_path_to_user(given), "a@x.com", "{given}");
+        }
+        for kept in ["a@x.com", "/Users/a@x.com/sub", "/Users/", "/Users//", "/Volumes/a@x.com", "dbfs:/a@x.com", "Users/a@x.com", "/users/a@x.com"] {
+            assert_eq!(home_path_to_user(kept), kept, "{kept}");
+        }
     }
 
     #[test]

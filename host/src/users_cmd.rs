@@ -35,15 +35,15 @@ pub async fn users(args: UsersArgs) -> anyhow::Result<Outcome> {
     };
     let rt = connect::runtime(&resolved, &args.limits, 1)?;
     scan::preflight(&rt, &resolved).await?;
-    let mut users = scan::list_all_users(&rt, args.page_size.clamp(1, 10_000), 0)
+    let users = list_users(&rt, args.page_size.clamp(1, 10_000), args.max_users, args.active_only)
         .await
-        .map_err(|e| FatalError(format!("listing users failed: {e:#}; no file written")))?;
-    if args.active_only {
-        users.retain(|u| u.active != Some(false));
-    }
-    if args.max_users > 0 {
-        users.truncate(args.max_users as usize);
-    }
+        .map_err(|e| {
+            let kept = match &args.output {
+                Some(p) => format!("; nothing written to {}", p.display()),
+                None => String::new(),
+            };
+            FatalError(format!("listing users failed: {e:#}{kept}"))
+        })?;
     let text = render_users(&users, args.format)?;
     match file {
         Some(mut f) => {
@@ -62,6 +62,40 @@ pub async fn users(args: UsersArgs) -> anyhow::Result<Outcome> {
         }
     }
     Ok(Outcome::Clean)
+}
+
+/// Lists SCIM users page by page (each page starts where the users actually returned end; every
+/// request retried by the policy), keeping the first spelling of case-insensitive duplicates,
+/// optionally only active users (`active: false` dropped; unknown kept), and stops asking for
+/// pages as soon as `max` users (0 = all) are kept.
+pub async fn list_users(
+    rt: &crate::runtime::Runtime,
+    page_size: u32,
+    max: u64,
+    active_only: bool,
+) -> anyhow::Result<Vec<crate::bindings::scanner::User>> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut start = 1u32;
+    loop {
+        let page = rt.list_users(start, page_size).await?.map_err(|f| anyhow::anyhow!("{}", f.message))?;
+        for u in page.users {
+            if active_only && u.active == Some(false) {
+                continue;
+            }
+            if !seen.insert(u.user_name.to_lowercase()) {
+                continue;
+            }
+            out.push(u);
+            if max > 0 && out.len() as u64 >= max {
+                return Ok(out);
+            }
+        }
+        match page.next_start_index {
+            Some(n) if n > start => start = n,
+            _ => return Ok(out),
+        }
+    }
 }
 
 fn render_users(users: &[crate::bindings::scanner::User], format: UsersFormat) -> anyhow::Result<String> {
@@ -93,10 +127,18 @@ fn render_users(users: &[crate::bindings::scanner::User], format: UsersFormat) -
 /// `--list-profiles` / `dbx-inventory profiles`.
 pub fn list_profiles() -> anyhow::Result<Outcome> {
     let env = dbx_auth::Env::from_process();
+    let path = dbx_auth::config_file_path(&env)?;
     let profiles = dbx_auth::list_profiles(&env).context("reading the Databricks config file")?;
     if profiles.is_empty() {
-        println!("No profiles found. Create one with `databricks configure` or see the README (Authentication).");
+        let why = if path.exists() { "has no profiles" } else { "does not exist" };
+        println!(
+            "No profiles: {} {why}. Create one with `dbx-inventory init --profile NAME --host URL` \
+             (or `databricks configure`), or point DATABRICKS_CONFIG_FILE at your config file.",
+            path.display()
+        );
+        return Ok(Outcome::Clean);
     }
+    println!("Profiles in {} (* = used when no profile is asked for):", path.display());
     for p in profiles {
         println!(
             "{} {:<20} {:<45} {}",

@@ -1,0 +1,145 @@
+//! Orphaned homes (`scan --all-users --orphans`): directories under `/Users` whose owner is not an
+//! active SCIM user.
+//!
+//! `/Users` is listed once in each tree the scan covers (through the guest's `list-homes`), at the
+//! same time as the SCIM listing. Once both are complete, [`plan`] decides the extra scans:
+//!
+//! * every home name (exact spelling) that matches no active SCIM user case-insensitively is an
+//!   orphan: scanned in the trees where that exact spelling was listed, marked `orphan`;
+//! * inactive SCIM users were held back from the streaming phase: their homes are orphans like the
+//!   others, and an inactive user with no home in any tree is still scanned (not an orphan), so
+//!   every SCIM user keeps a row.
+//!
+//! These jobs follow the SCIM users, sorted by name (case-insensitively, then exactly), so the
+//! CSV order is stable.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::bindings::scanner::{ScanOptions, Tree};
+use crate::runtime::Runtime;
+use crate::scan::Job;
+
+/// Home directory names listed under `/Users`, per tree (`None`: that tree is not scanned).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Homes {
+    /// DBFS `/Users/*` directory names.
+    pub dbfs: Option<Vec<String>>,
+    /// Workspace `/Users/*` directory names.
+    pub workspace: Option<Vec<String>>,
+}
+
+/// Lists `/Users` once in each tree `options` scans (concurrently). A failure names the tree.
+pub async fn list_homes(rt: &Runtime, options: ScanOptions) -> anyhow::Result<Homes> {
+    async fn one(rt: &Runtime, wanted: bool, tree: Tree, label: &str) -> anyhow::Result<Option<Vec<String>>> {
+        if !wanted {
+            return Ok(None);
+        }
+        match rt.list_homes(tree).await {
+            Ok(Ok(names)) => Ok(Some(names)),
+            Ok(Err(f)) => anyhow::bail!("listing {label} /Users for --orphans failed: {}", f.message),
+            Err(e) => anyhow::bail!("listing {label} /Users for --orphans failed: {e:#}"),
+        }
+    }
+    let (dbfs, workspace) = tokio::join!(
+        one(rt, options.dbfs, Tree::Dbfs, "DBFS"),
+        one(rt, options.workspace, Tree::Workspace, "Workspace")
+    );
+    Ok(Homes { dbfs: dbfs?, workspace: workspace? })
+}
+
+/// The scans that follow the SCIM users: orphaned homes and inactive users without a home,
+/// sorted. `active` holds the lower-cased names of the users already scanned (active, or of
+/// unknown status); `inactive` the inactive users held back, as SCIM spells them.
+pub fn plan(homes: &Homes, active: &HashSet<String>, inactive: &[String], options: ScanOptions) -> Vec<Job> {
+    // Exact spelling → (seen in DBFS, seen in Workspace).
+    let mut orphans: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
+    let mut home_lower: HashSet<String> = HashSet::new();
+    for (names, is_dbfs) in [(&homes.dbfs, true), (&homes.workspace, false)] {
+        for name in names.iter().flatten() {
+            let lower = name.to_lowercase();
+            home_lower.insert(lower.clone());
+            if active.contains(&lower) {
+                continue;
+            }
+            let e = orphans.entry(name.as_str()).or_default();
+            if is_dbfs {
+                e.0 = true;
+            } else {
+                e.1 = true;
+            }
+        }
+    }
+    let mut jobs: Vec<Job> = orphans
+        .into_iter()
+        .map(|(name, (d, w))| Job {
+            user: name.to_string(),
+            options: Some(ScanOptions { dbfs: d && options.dbfs, workspace: w && options.workspace, ..options }),
+            orphan: true,
+        })
+        .collect();
+    let mut seen_inactive = HashSet::new();
+    for u in inactive {
+        let lower = u.to_lowercase();
+        if active.contains(&lower) || home_lower.contains(&lower) || !seen_inactive.insert(lower) {
+            continue;
+        }
+        jobs.push(Job { user: u.clone(), options: None, orphan: false });
+    }
+    jobs.sort_by(|a, b| a.user.to_lowercase().cmp(&b.user.to_lowercase()).then_with(|| a.user.cmp(&b.user)));
+    jobs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOTH: ScanOptions = ScanOptions { dbfs: true, workspace: true, batch_size: 0 };
+
+    fn names(v: &[&str]) -> Option<Vec<String>> {
+        Some(v.iter().map(|s| s.to_string()).collect())
+    }
+
+    fn set(v: &[&str]) -> HashSet<String> {
+        v.iter().map(|s| s.to_lowercase()).collect()
+    }
+
+    fn show(jobs: &[Job]) -> Vec<String> {
+        jobs.iter()
+            .map(|j| {
+                let o = j.options.map_or("all".to_string(), |o| format!("{}{}", if o.dbfs { "d" } else { "" }, if o.workspace { "w" } else { "" }));
+                format!("{}:{}:{}", j.user, o, if j.orphan { "orphan" } else { "user" })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn homes_of_active_users_match_case_insensitively() {
+        let homes = Homes { dbfs: names(&["Alice@X.com", "ghost@x.com"]), workspace: names(&["alice@x.com"]) };
+        let jobs = plan(&homes, &set(&["alice@x.com"]), &[], BOTH);
+        assert_eq!(show(&jobs), ["ghost@x.com:d:orphan"]);
+    }
+
+    #[test]
+    fn each_spelling_is_scanned_only_where_it_was_listed() {
+        let homes = Homes { dbfs: names(&["mixed@x.com", "zed@x.com"]), workspace: names(&["MIXED@x.com", "zed@x.com"]) };
+        let jobs = plan(&homes, &set(&[]), &[], BOTH);
+        assert_eq!(show(&jobs), ["MIXED@x.com:w:orphan", "mixed@x.com:d:orphan", "zed@x.com:dw:orphan"]);
+    }
+
+    #[test]
+    fn inactive_users_homes_are_orphans_and_homeless_ones_still_get_a_row() {
+        let homes = Homes { dbfs: names(&["Carol@x.com"]), workspace: names(&[]) };
+        let inactive = ["carol@x.com".to_string(), "dave@x.com".to_string(), "DAVE@x.com".to_string()];
+        let jobs = plan(&homes, &set(&["alice@x.com"]), &inactive, BOTH);
+        assert_eq!(show(&jobs), ["Carol@x.com:d:orphan", "dave@x.com:all:user"]);
+    }
+
+    #[test]
+    fn only_scanned_trees_count() {
+        let homes = Homes { dbfs: names(&["b@x.com", "a@x.com"]), workspace: None };
+        let opts = ScanOptions { dbfs: true, workspace: false, batch_size: 7 };
+        let jobs = plan(&homes, &set(&[]), &[], opts);
+        assert_eq!(show(&jobs), ["a@x.com:d:orphan", "b@x.com:d:orphan"]);
+        assert_eq!(jobs[0].options.unwrap().batch_size, 7);
+    }
+}
