@@ -72,3 +72,15 @@ fn unwritable_output_fails_before_scanning() {
     let lists: u64 = sim.stats().by_endpoint.get("workspace/list").map(|m| m.values().sum()).unwrap_or(0);
     assert_eq!(lists, 0, "nothing scanned before the output was checked");
 }
+
+#[test]
+fn demo_scans_a_simulated_workspace_into_demo_results_csv() {
+    let done = Run::new(&["demo", "--users", "25", "--latency-ms", "2", "--seed", "5"]).run();
+    check!(done, done.code == 0 || done.code == 3);
+    check!(done, done.stdout.contains("SUMMARY") && done.stdout.contains("Total users processed: 25"));
+    let (header, rows) = done.csv("demo-results.csv");
+    assert_eq!(header[0], "username");
+    assert_eq!(rows.len(), 25);
+    let files: u64 = rows.iter().map(|r| r["file_count"].parse::<u64>().unwrap()).sum();
+    check!(done, files > 0, "a generated workspace holds files");
+}
