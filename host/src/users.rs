@@ -8,8 +8,15 @@ use anyhow::Context as _;
 
 /// Reads a users file: one username per line; blank lines and `#` comments skipped;
 /// surrounding whitespace trimmed. A UTF-8 BOM is tolerated.
+/// `-` reads standard input.
 pub fn read_users_file(path: &Path) -> anyhow::Result<Vec<String>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read users file {}", path.display()))?;
+    let bytes = if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("cannot read users from standard input")?;
+        buf
+    } else {
+        std::fs::read(path).with_context(|| format!("cannot read users file {}", path.display()))?
+    };
     let text = String::from_utf8(bytes)
         .map_err(|e| anyhow::anyhow!("users file {} is not UTF-8 text (byte {})", path.display(), e.utf8_error().valid_up_to()))?;
     Ok(parse_users(text.trim_start_matches('\u{feff}')))
