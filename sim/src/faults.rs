@@ -166,12 +166,24 @@ pub async fn truncate(resp: Response) -> Response {
     let (mut parts, body) = resp.into_parts();
     let full = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     let half = Bytes::copy_from_slice(&full[..full.len() / 2]);
-    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-        Ok(half),
-        Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "simulated truncated body")),
-    ];
     parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(full.len()));
-    Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
+    // Send the first half, give the server a moment to flush it, then fail the body: hyper
+    // closes the connection, and the client sees fewer bytes than announced.
+    let stream = futures_util::stream::unfold(0u8, move |step| {
+        let half = half.clone();
+        async move {
+            match step {
+                0 => Some((Ok(half), 1)),
+                1 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    let e = std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "simulated truncated body");
+                    Some((Err(e), 2))
+                }
+                _ => None,
+            }
+        }
+    });
+    Response::from_parts(parts, Body::from_stream(stream))
 }
 
 #[cfg(test)]
