@@ -13,6 +13,7 @@ pub mod console;
 pub mod demo;
 pub mod html;
 pub mod init_cmd;
+pub mod journal;
 pub mod orphans;
 pub mod output;
 pub mod policy;
