@@ -20,3 +20,6 @@ if [ -x scripts/sim-sdk-tests.sh ]; then
   echo "==> official databricks-sdk against the simulator"
   scripts/sim-sdk-tests.sh
 fi
+
+echo "==> the scanner component in a second Wasm host (wasmtime-py)"
+scripts/python-host-tests.sh

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Run the dbx-inventory scanner component from Python (wasmtime-py), as a second Wasm host.
+
+The component is the same file the Rust host embeds. This host implements the one import the
+component needs, `dbx:inventory/http.send`: it checks each request against a read-only allow-list,
+adds the credentials (which never enter the component), runs the batch on a thread pool and
+answers in order. No rate limiter or retries here: a minimal embedding, not a replacement for the
+`dbx-inventory` binary.
+
+    DATABRICKS_HOST=… DATABRICKS_TOKEN=… python hosts/python/dbx_scan.py --component scanner.wasm USER…
+
+Prints one JSON object per user (the component's `user-report`).
+"""
+import argparse
+import json
+import os
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import wasmtime
+import wasmtime.component as wc
+
+ALLOWED = {
+    "/api/2.0/workspace/list", "/api/2.0/workspace/get-status", "/api/2.0/workspace/export",
+    "/api/2.0/dbfs/list", "/api/2.0/dbfs/get-status",
+    "/api/2.0/preview/scim/v2/Users", "/api/2.0/preview/scim/v2/Me",
+}
+
+
+def record(**fields):
+    r = wc.Record()
+    for k, v in fields.items():
+        setattr(r, k.replace("_", "-"), v)
+    return r
+
+
+class HttpCapability:
+    def __init__(self, host, token, workers=8, timeout=60):
+        self.host = host.rstrip("/")
+        self._auth = "Bearer " + token  # stays in the host
+        self.pool = ThreadPoolExecutor(max_workers=workers)
+        self.timeout = timeout
+
+    def _one(self, req):
+        path = req.path
+        if path not in ALLOWED:
+            return wc.Variant("denied", f"path {path!r} is not on the read-only allow-list")
+        url = self.host + path
+        if req.query:
+            url += "?" + urllib.parse.urlencode(list(req.query))
+        r = urllib.request.Request(url, headers={"Authorization": self._auth})
+        try:
+            with urllib.request.urlopen(r, timeout=self.timeout) as resp:
+                return record(status=resp.status, body=resp.read())
+        except urllib.error.HTTPError as e:
+            return record(status=e.code, body=e.read())
+        except TimeoutError:
+            return wc.Variant("timeout")
+        except OSError as e:
+            return wc.Variant("transport", str(e))
+
+    def send(self, _store, requests):
+        return list(self.pool.map(self._one, requests))
+
+
+def to_plain(v):
+    if isinstance(v, wc.Record):
+        return {k: to_plain(x) for k, x in vars(v).items()}
+    if isinstance(v, wc.Variant):
+        return v.tag if v.payload is None else {v.tag: to_plain(v.payload)}
+    if isinstance(v, list):
+        return [to_plain(x) for x in v]
+    return v
+
+
+class Scanner:
+    def __init__(self, component_path, http):
+        engine = wasmtime.Engine()
+        self.store = wasmtime.Store(engine)
+        self.store.set_wasi(wasmtime.WasiConfig())  # empty: no files, env, args or stdio
+        component = wc.Component.from_file(engine, component_path)
+        linker = wc.Linker(engine)
+        linker.add_wasip2()  # the component's std needs a few WASI interfaces; nothing is preopened
+        with linker.root() as root:
+            with root.add_instance("dbx:inventory/http@0.1.0") as http_iface:
+                http_iface.add_func("send", http.send)
+        self.instance = linker.instantiate(self.store, component)
+        iface = self.instance.get_export_index(self.store, "dbx:inventory/scanner@0.1.0")
+        self.scan_user_fn = self.instance.get_func(self.store, self.instance.get_export_index(self.store, "scan-user", iface))
+
+    def scan_user(self, username, dbfs=True, workspace=True):
+        options = record(dbfs=dbfs, workspace=workspace, batch_size=0)
+        report = self.scan_user_fn(self.store, username, options)
+        self.scan_user_fn.post_return(self.store)
+        return to_plain(report)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--component", required=True, help="the scanner component (.wasm)")
+    ap.add_argument("users", nargs="+")
+    a = ap.parse_args()
+    host, token = os.environ.get("DATABRICKS_HOST"), os.environ.get("DATABRICKS_TOKEN")
+    if not host or not token:
+        sys.exit("set DATABRICKS_HOST and DATABRICKS_TOKEN")
+    scanner = Scanner(a.component, HttpCapability(host, token))
+    for u in a.users:
+        print(json.dumps(scanner.scan_user(u), sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
