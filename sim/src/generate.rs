@@ -480,7 +480,7 @@ impl Gen {
         for i in 0..total {
             let t = self.time();
             let size = self.file_size.sample(&mut self.rng) as u64;
-            let path = if n_users >= 500 && i % 2 == 0 {
+            let path = if n_users >= 500 && i % 5 < 3 {
                 // One directory larger than a listing page (1000 entries).
                 format!("{big_dir}/event-{i:06}.json")
             } else {

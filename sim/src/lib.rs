@@ -73,12 +73,11 @@ pub async fn start_on(config: SimConfig, addr: SocketAddr) -> anyhow::Result<Run
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let addr = listener.local_addr()?;
-    let stats = Arc::new(stats::StatsCollector::default());
-    let state = Arc::new(SimState::new(&config, addr, stats.clone()));
+    let state = Arc::new(SimState::new(&config, addr));
     let app = app::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let server = axum::serve(
-        SimListener::new(listener, stats),
+        SimListener::new(listener),
         app.into_make_service_with_connect_info::<ConnHandle>(),
     )
     .with_graceful_shutdown(async move {

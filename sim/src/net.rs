@@ -1,4 +1,4 @@
-//! The listening socket: counts bytes sent and can reset a connection on request.
+//! The listening socket: can reset a connection on request.
 //!
 //! [`SimListener`] wraps a `TcpListener` for `axum::serve`. Each accepted connection gets a
 //! [`ConnHandle`], handed to handlers as `ConnectInfo`; calling [`ConnHandle::reset`] makes the
@@ -17,7 +17,6 @@ use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::stats::StatsCollector;
 
 /// One accepted connection, as seen by handlers.
 #[derive(Debug, Clone, Default)]
@@ -38,16 +37,15 @@ impl Connected<IncomingStream<'_, SimListener>> for ConnHandle {
     }
 }
 
-/// A TCP listener whose connections count bytes sent and can be reset.
+/// A TCP listener whose connections can be reset.
 pub struct SimListener {
     inner: TcpListener,
-    stats: Arc<StatsCollector>,
 }
 
 impl SimListener {
     /// Wraps a bound listener.
-    pub fn new(inner: TcpListener, stats: Arc<StatsCollector>) -> Self {
-        SimListener { inner, stats }
+    pub fn new(inner: TcpListener) -> Self {
+        SimListener { inner }
     }
 }
 
@@ -61,7 +59,7 @@ impl Listener for SimListener {
                 Ok((stream, _)) => {
                     let _ = stream.set_nodelay(true);
                     let handle = ConnHandle::default();
-                    let io = SimIo { inner: stream, handle: handle.clone(), stats: self.stats.clone() };
+                    let io = SimIo { inner: stream, handle: handle.clone() };
                     return (io, handle);
                 }
                 Err(e) => {
@@ -81,7 +79,6 @@ impl Listener for SimListener {
 pub struct SimIo {
     inner: TcpStream,
     handle: ConnHandle,
-    stats: Arc<StatsCollector>,
 }
 
 impl SimIo {
@@ -104,11 +101,7 @@ impl AsyncWrite for SimIo {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         this.check_reset()?;
-        let r = Pin::new(&mut this.inner).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = &r {
-            this.stats.add_bytes(*n as u64);
-        }
-        r
+        Pin::new(&mut this.inner).poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -118,11 +111,7 @@ impl AsyncWrite for SimIo {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         this.check_reset()?;
-        let r = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        if let Poll::Ready(Ok(n)) = &r {
-            this.stats.add_bytes(*n as u64);
-        }
-        r
+        Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -48,6 +48,9 @@ pub async fn gate(State(state): State<Arc<SimState>>, req: Request, next: Next) 
     let _in_flight = state.stats.arrive();
     let resp = if endpoint.is_api() { api(&state, endpoint, req, next).await } else { next.run(req).await };
     state.stats.record(endpoint, resp.status().as_u16());
+    if let Some(n) = axum::body::HttpBody::size_hint(resp.body()).exact() {
+        state.stats.add_bytes(n);
+    }
     resp
 }
 

@@ -4,7 +4,7 @@
 //! locks or atomics, so handlers share one `Arc<SimState>` without a global lock.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use rand::SeedableRng;
@@ -61,7 +61,7 @@ pub struct SimState {
     /// How long a `slow` fault stalls.
     pub slow_fault: Duration,
     /// Counters.
-    pub stats: Arc<StatsCollector>,
+    pub stats: StatsCollector,
     /// Seeded randomness for jitter and random faults.
     rng: Mutex<ChaCha8Rng>,
     latency: Option<Latency>,
@@ -77,7 +77,7 @@ pub struct SimState {
 
 impl SimState {
     /// Builds the state; the config must have been validated.
-    pub fn new(config: &SimConfig, local_addr: SocketAddr, stats: Arc<StatsCollector>) -> SimState {
+    pub fn new(config: &SimConfig, local_addr: SocketAddr) -> SimState {
         let limiter = config.limits.clone().map(Limiter::new);
         SimState {
             store: Store::build(&config.fixture),
@@ -87,7 +87,7 @@ impl SimState {
             faults: FaultSet::new(&config.fixture.faults),
             fault_rate: config.fault_rate,
             slow_fault: Duration::from_secs(config.slow_fault_secs),
-            stats,
+            stats: StatsCollector::default(),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(config.seed)),
             latency: Latency::new(config.latency_ms, config.latency_per_entry_us),
             scim_max_page: config.scim_max_page,

@@ -23,7 +23,7 @@ pub struct Stats {
     pub status_429: u64,
     /// Most requests being handled at the same time.
     pub peak_concurrency: u64,
-    /// Bytes written to client sockets (headers and bodies).
+    /// Response body bytes sent (control endpoints excluded).
     pub bytes_sent: u64,
 }
 
@@ -65,7 +65,7 @@ impl StatsCollector {
         *self.by_endpoint.lock().expect("stats lock").entry((endpoint, status)).or_default() += 1;
     }
 
-    /// Adds bytes written to a socket.
+    /// Adds response body bytes.
     pub fn add_bytes(&self, n: u64) {
         self.bytes.fetch_add(n, Ordering::Relaxed);
     }

@@ -1,0 +1,8 @@
+//! Integration tests of dbx-sim over real loopback HTTP: one binary, one module per area.
+
+mod auth_stats;
+mod faults;
+mod generator;
+mod limits;
+mod shapes;
+mod util;
