@@ -37,8 +37,8 @@ fn a_flood_batch_a_spinning_guest_and_a_memory_hog_are_stopped_and_the_run_goes_
             "out.csv",
             "--component",
             wasm.to_str().unwrap(),
-            "--guest-fuel",
-            "2000000000",
+            "--guest-cpu-secs",
+            "1",
             "--guest-memory-mib",
             "64",
         ],
@@ -47,8 +47,8 @@ fn a_flood_batch_a_spinning_guest_and_a_memory_hog_are_stopped_and_the_run_goes_
     check!(done, done.code == 3);
     let r = rows(&done);
     check!(done, r["flood@x.com"]["status"] == "error" && r["flood@x.com"]["error"].contains("batch of 100000"));
-    check!(done, r["spin@x.com"]["status"] == "error" && r["spin@x.com"]["error"].contains("compute budget"));
-    check!(done, r["hog@x.com"]["status"] == "error", "{:?}", r["hog@x.com"]);
+    check!(done, r["spin@x.com"]["status"] == "error" && r["spin@x.com"]["error"].contains("runaway guest stopped"));
+    check!(done, r["hog@x.com"]["status"] == "error" && r["hog@x.com"]["error"].contains("memory cap"), "{:?}", r["hog@x.com"]);
     check!(done, r["alice@example.com"]["status"] == "success");
     let lists: u64 = sim.stats().by_endpoint.get("workspace/list").map(|m| m.values().sum()).unwrap_or(0);
     check!(done, lists == 1, "the flood never reached the server ({lists} lists)");

@@ -16,11 +16,13 @@ impl http::Host for InstanceState {
             wasmtime::bail!("the scanner sent a batch of {} requests (limit {max}); stopped", requests.len());
         }
         self.requests += requests.len() as u64;
+        self.busy_ticks = 0;
         let reqs = requests
             .into_iter()
             .map(|r| policy::Request { path: r.path, query: r.query })
             .collect();
         let outcomes = self.policy.send_batch(reqs).await;
+        self.busy_ticks = 0;
         Ok(outcomes
             .into_iter()
             .map(|o| match o {

@@ -93,7 +93,7 @@ pub fn runtime(
     };
     let guest = GuestLimits {
         memory_bytes: limits.guest_memory_mib.max(16) << 20,
-        fuel: limits.guest_fuel,
+        compute: Duration::from_secs_f64(limits.guest_cpu_secs.clamp(0.05, 86_400.0)),
         deadline: Duration::from_secs(limits.user_timeout.max(1)),
         max_instances: max_instances + 8,
     };

@@ -1,15 +1,24 @@
 //! The Wasm runtime: one `Engine` and `InstancePre` per run, one short-lived `Store` per call.
 //!
-//! Each store gets a memory cap, a fuel budget (a runaway guest traps instead of spinning)
-//! and an empty WASI context (no filesystem, environment, clock or network): its only way
-//! out is the `http` capability, which goes through [`crate::policy::Policy`].
+//! Each store gets a memory cap, a compute limit and an empty WASI context (no filesystem,
+//! environment, clock or network): its only way out is the `http` capability, which goes
+//! through [`crate::policy::Policy`].
+//!
+//! The compute limit uses epoch interruption: a ticker thread advances the engine's epoch every
+//! [`TICK`]; a guest still executing at a tick yields to tokio (fairness) and is charged one tick.
+//! Every host call resets the charge, so a long but honest scan (which keeps sending requests)
+//! never runs out, while a guest that computes without asking for anything is stopped.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmtime::error::Context as _;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder,
+    UpdateDeadline,
+};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{scanner, Inventory, InventoryPre};
@@ -24,8 +33,8 @@ pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("DBX_GUEST_WASM"));
 pub struct GuestLimits {
     /// Linear memory cap per instance, in bytes.
     pub memory_bytes: usize,
-    /// Fuel (roughly, Wasm instructions) per call.
-    pub fuel: u64,
+    /// Longest stretch of guest computation between two host calls.
+    pub compute: Duration,
     /// Wall-clock deadline per call (a user scan, a page of users).
     pub deadline: Duration,
     /// Instances alive at once (sizes the pooling allocator).
@@ -36,7 +45,7 @@ impl Default for GuestLimits {
     fn default() -> Self {
         GuestLimits {
             memory_bytes: 256 << 20,
-            fuel: 50_000_000_000,
+            compute: Duration::from_secs(60),
             deadline: Duration::from_secs(6 * 3600),
             max_instances: 64,
         }
@@ -52,6 +61,8 @@ pub struct InstanceState {
     pub policy: Arc<Policy>,
     /// Requests the guest asked for.
     pub requests: u64,
+    /// Epoch ticks the guest has been computing since its last host call.
+    pub busy_ticks: u64,
 }
 
 impl WasiView for InstanceState {
@@ -66,13 +77,23 @@ pub struct Runtime {
     pre: InventoryPre<InstanceState>,
     policy: Arc<Policy>,
     limits: GuestLimits,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+/// Epoch tick: the granularity of the compute limit.
+pub const TICK: Duration = Duration::from_millis(50);
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Runtime {
     /// Compiles `component` (a `wasm32-wasip2` component exporting `dbx:inventory/scanner`).
     pub fn new(component: &[u8], policy: Arc<Policy>, limits: GuestLimits) -> anyhow::Result<Self> {
         let mut config = Config::new();
-        config.wasm_component_model(true).consume_fuel(true);
+        config.wasm_component_model(true).epoch_interruption(true);
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(limits.max_instances)
             .total_core_instances(limits.max_instances * 4)
@@ -89,7 +110,17 @@ impl Runtime {
             .instantiate_pre(&component)
             .context("the component does not fit the dbx:inventory world (imports other than wasi and http?)")?;
         let pre = InventoryPre::new(pre).context("the component does not export dbx:inventory/scanner")?;
-        Ok(Runtime { engine, pre, policy, limits })
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        {
+            let (engine, stop) = (engine.clone(), ticker_stop.clone());
+            std::thread::Builder::new().name("epoch-ticker".into()).spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(TICK);
+                    engine.increment_epoch();
+                }
+            })?;
+        }
+        Ok(Runtime { engine, pre, policy, limits, ticker_stop })
     }
 
     /// The shared policy.
@@ -101,15 +132,32 @@ impl Runtime {
         let state = InstanceState {
             wasi: WasiCtx::builder().build(),
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new().memory_size(self.limits.memory_bytes).instances(16).build(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(self.limits.memory_bytes)
+                .instances(16)
+                .trap_on_grow_failure(true)
+                .build(),
             policy: self.policy.clone(),
             requests: 0,
+            busy_ticks: 0,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        store.set_fuel(self.limits.fuel)?;
-        // Yield to tokio regularly so a busy guest cannot starve the other instances.
-        store.fuel_async_yield_interval(Some(10_000_000))?;
+        let max_ticks = (self.limits.compute.as_millis() / TICK.as_millis()).max(1) as u64;
+        let limit = self.limits.compute;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |mut ctx| {
+            let s = ctx.data_mut();
+            s.busy_ticks += 1;
+            if s.busy_ticks > max_ticks {
+                wasmtime::bail!(
+                    "the scanner computed for over {limit:?} without a request: runaway guest stopped after {} requests",
+                    s.requests
+                );
+            }
+            // Yield so a busy guest cannot starve the other instances.
+            Ok(UpdateDeadline::Yield(1))
+        });
         let bindings = self.pre.instantiate_async(&mut store).await?;
         Ok((store, bindings))
     }
@@ -166,14 +214,20 @@ impl Runtime {
 }
 
 fn explain_trap(e: wasmtime::Error, store: &Store<InstanceState>) -> anyhow::Error {
+    let requests = store.data().requests;
     if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
         let why = match trap {
-            wasmtime::Trap::OutOfFuel => "the scanner exceeded its compute budget (runaway guest stopped)".to_string(),
             wasmtime::Trap::Interrupt => "the scanner was interrupted".to_string(),
+            wasmtime::Trap::UnreachableCodeReached => "the scanner crashed (it may have run out of memory)".to_string(),
             other => format!("the scanner crashed ({other})"),
         };
-        return anyhow::anyhow!("{why} after {} requests", store.data().requests);
+        return anyhow::anyhow!("{why} after {requests} requests");
     }
-    // Host-side traps (oversized batch, memory limit) carry their own message.
-    anyhow::anyhow!("{e:#}")
+    // Host-side stops (oversized batch, runaway compute, memory cap) carry their own message as
+    // the root cause; the wasm backtrace around it is noise in a CSV cell.
+    let root = e.root_cause().to_string();
+    if root.contains("forcing trap when growing memory") {
+        return anyhow::anyhow!("the scanner exceeded its memory cap after {requests} requests ({root})");
+    }
+    anyhow::anyhow!("{root}")
 }
