@@ -23,3 +23,6 @@ fi
 
 echo "==> the scanner component in a second Wasm host (wasmtime-py)"
 scripts/python-host-tests.sh
+
+echo "==> the scanner component in a third Wasm host (Node.js via jco)"
+scripts/node-host-tests.sh

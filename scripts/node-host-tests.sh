@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The scanner component in Node.js (hosts/node: jco transpile + preview2-shim) against the simulator.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build -q -p dbx-sim -p dbx-inventory   # dbx-inventory's build script builds the component
+cd hosts/node
+npm install --no-audit --no-fund --loglevel=error
+npx jco transpile ../../guest/target/wasm32-wasip2/release/dbx_inventory_guest.wasm -o gen --name scanner \
+  --map 'dbx:inventory/http@0.1.0=../http.js' --quiet
+node --test
