@@ -1,7 +1,10 @@
 //! End-to-end tests: the real `dbx-inventory` binary against the simulator on loopback.
 //! One test binary; files named by area.
 
+mod auth;
 mod cli;
+mod orphans;
 mod sandbox;
 mod scan_semantics;
 mod throttling;
+mod users;

@@ -61,6 +61,16 @@ impl Sim {
     pub fn stats(&self) -> dbx_sim::Stats {
         self.inner.as_ref().unwrap().stats()
     }
+
+    /// Adds fault rules at run time (these may give `times` and `offset`).
+    pub fn add_faults(&self, faults: impl IntoIterator<Item = dbx_sim::Fault>) {
+        self.inner.as_ref().unwrap().add_faults(faults)
+    }
+
+    /// Requests answered on one endpoint (`scim/Users`, `oauth/token`, …), any status.
+    pub fn requests(&self, endpoint: &str) -> u64 {
+        self.stats().by_endpoint.get(endpoint).map(|m| m.values().sum()).unwrap_or(0)
+    }
 }
 
 impl Drop for Sim {

@@ -128,7 +128,7 @@ pub struct ScanArgs {
     /// /Users is listed once in each scanned tree. Names match SCIM users case-insensitively;
     /// homes of inactive users count as orphans. Orphans follow the SCIM users in the CSV,
     /// sorted by name, and the summary shows their count and total size.
-    #[arg(long, requires = "all_users")]
+    #[arg(long)]
     pub orphans: bool,
     /// CSV output file (written atomically when the run ends).
     #[arg(short, long, value_name = "FILE", default_value = "results.csv")]

@@ -13,7 +13,7 @@
 //! These jobs follow the SCIM users, sorted by name (case-insensitively, then exactly), so the
 //! CSV order is stable.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::bindings::scanner::{ScanOptions, Tree};
 use crate::runtime::Runtime;
@@ -48,45 +48,68 @@ pub async fn list_homes(rt: &Runtime, options: ScanOptions) -> anyhow::Result<Ho
 }
 
 /// The scans that follow the SCIM users: orphaned homes and inactive users without a home,
-/// sorted. `active` holds the lower-cased names of the users already scanned (active, or of
-/// unknown status); `inactive` the inactive users held back, as SCIM spells them.
-pub fn plan(homes: &Homes, active: &HashSet<String>, inactive: &[String], options: ScanOptions) -> Vec<Job> {
-    // Exact spelling → (seen in DBFS, seen in Workspace).
-    let mut orphans: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
+/// sorted. `scanned` holds the users already scanned (active, or of unknown status) as SCIM spells
+/// them; `inactive` the inactive users held back.
+///
+/// Names are compared ignoring case, as everywhere in the tool (one row per user): a home that
+/// matches a scanned user only when case is ignored is not an orphan, and homes whose names differ
+/// in case only are one orphan, scanned under the first spelling (exact sort order) in every tree
+/// where any of them was listed. Either way the other spelling is logged as a warning, because on
+/// a case-sensitive tree a scan made under one spelling does not see the other.
+pub fn plan(homes: &Homes, scanned: &[String], inactive: &[String], options: ScanOptions) -> Vec<Job> {
+    let active: HashMap<String, &str> = scanned.iter().map(|u| (u.to_lowercase(), u.as_str())).collect();
+    // Lower-cased name → (spellings, seen in DBFS, seen in Workspace).
+    let mut orphans: BTreeMap<String, (BTreeMap<&str, &'static str>, bool, bool)> = BTreeMap::new();
     let mut home_lower: HashSet<String> = HashSet::new();
-    for (names, is_dbfs) in [(&homes.dbfs, true), (&homes.workspace, false)] {
+    for (names, tree) in [(&homes.dbfs, "DBFS"), (&homes.workspace, "Workspace")] {
         for name in names.iter().flatten() {
             let lower = name.to_lowercase();
             home_lower.insert(lower.clone());
-            if active.contains(&lower) {
+            if let Some(user) = active.get(&lower) {
+                if *user != name.as_str() {
+                    warn_case(tree, name, user, "user");
+                }
                 continue;
             }
-            let e = orphans.entry(name.as_str()).or_default();
-            if is_dbfs {
-                e.0 = true;
-            } else {
+            let e = orphans.entry(lower).or_default();
+            e.0.entry(name.as_str()).or_insert(tree);
+            if tree == "DBFS" {
                 e.1 = true;
+            } else {
+                e.2 = true;
             }
         }
     }
-    let mut jobs: Vec<Job> = orphans
-        .into_iter()
-        .map(|(name, (d, w))| Job {
+    let mut jobs: Vec<Job> = Vec::new();
+    for (spellings, d, w) in orphans.into_values() {
+        let mut it = spellings.into_iter();
+        let (name, _) = it.next().expect("at least one spelling");
+        for (other, tree) in it {
+            warn_case(tree, other, name, "orphaned home");
+        }
+        jobs.push(Job {
             user: name.to_string(),
             options: Some(ScanOptions { dbfs: d && options.dbfs, workspace: w && options.workspace, ..options }),
             orphan: true,
-        })
-        .collect();
+        });
+    }
     let mut seen_inactive = HashSet::new();
     for u in inactive {
         let lower = u.to_lowercase();
-        if active.contains(&lower) || home_lower.contains(&lower) || !seen_inactive.insert(lower) {
+        if active.contains_key(&lower) || home_lower.contains(&lower) || !seen_inactive.insert(lower) {
             continue;
         }
         jobs.push(Job { user: u.clone(), options: None, orphan: false });
     }
     jobs.sort_by(|a, b| a.user.to_lowercase().cmp(&b.user.to_lowercase()).then_with(|| a.user.cmp(&b.user)));
     jobs
+}
+
+fn warn_case(tree: &str, home: &str, scanned_as: &str, what: &str) {
+    tracing::warn!(
+        "{tree} home /Users/{home} differs in case only from {what} {scanned_as}, scanned as /Users/{scanned_as}: \
+         if that row shows no {tree} home, scan '{home}' by name"
+    );
 }
 
 #[cfg(test)]
@@ -99,8 +122,8 @@ mod tests {
         Some(v.iter().map(|s| s.to_string()).collect())
     }
 
-    fn set(v: &[&str]) -> HashSet<String> {
-        v.iter().map(|s| s.to_lowercase()).collect()
+    fn set(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
     }
 
     fn show(jobs: &[Job]) -> Vec<String> {
@@ -120,10 +143,10 @@ mod tests {
     }
 
     #[test]
-    fn each_spelling_is_scanned_only_where_it_was_listed() {
-        let homes = Homes { dbfs: names(&["mixed@x.com", "zed@x.com"]), workspace: names(&["MIXED@x.com", "zed@x.com"]) };
+    fn orphans_are_scanned_where_listed_and_spellings_differing_in_case_are_one_orphan() {
+        let homes = Homes { dbfs: names(&["mixed@x.com", "zed@x.com", "y@x.com"]), workspace: names(&["MIXED@x.com", "zed@x.com"]) };
         let jobs = plan(&homes, &set(&[]), &[], BOTH);
-        assert_eq!(show(&jobs), ["MIXED@x.com:w:orphan", "mixed@x.com:d:orphan", "zed@x.com:dw:orphan"]);
+        assert_eq!(show(&jobs), ["MIXED@x.com:dw:orphan", "y@x.com:d:orphan", "zed@x.com:dw:orphan"]);
     }
 
     #[test]

@@ -134,6 +134,13 @@ pub async fn preflight(rt: &Runtime, auth: &dbx_auth::ResolvedAuth) -> anyhow::R
             f.message
         ))
         .into()),
+        // The host stopped the run before sending (e.g. the OAuth token endpoint refused the
+        // client credentials): its reason is complete and already names the source.
+        Err(f) if f.status.is_none() && rt.policy().stop_reason().is_some() => Err(crate::FatalError(format!(
+            "cannot authenticate: {}",
+            rt.policy().stop_reason().unwrap_or(f.message)
+        ))
+        .into()),
         Err(f) if f.status.is_none() => {
             Err(crate::FatalError(format!("cannot reach the workspace ({auth_desc}): {}", f.message)).into())
         }
@@ -270,6 +277,7 @@ async fn feed_users(
             let mut seen = HashSet::new();
             // With --orphans, inactive users' homes are orphans: they wait for the home listing.
             let mut inactive = Vec::new();
+            let mut scanned = Vec::new();
             let mut idx = 0usize;
             let scim = async {
                 let mut start = 1u32;
@@ -279,6 +287,9 @@ async fn feed_users(
                         if orphans && u.active == Some(false) {
                             inactive.push(u.user_name);
                         } else if seen.insert(u.user_name.to_lowercase()) {
+                            if orphans {
+                                scanned.push(u.user_name.clone());
+                            }
                             tx.send((idx, Job::user(u.user_name))).await.ok();
                             idx += 1;
                         }
@@ -300,7 +311,7 @@ async fn feed_users(
             let (scim, homes) = tokio::join!(scim, homes);
             scim?;
             if let Some(homes) = homes? {
-                for job in crate::orphans::plan(&homes, &seen, &inactive, options) {
+                for job in crate::orphans::plan(&homes, &scanned, &inactive, options) {
                     tx.send((idx, job)).await.ok();
                     idx += 1;
                 }
