@@ -1,7 +1,7 @@
 //! `dbx-sim`: serve a simulated Databricks workspace, or print a generated fixture.
 //!
 //! `main` → `run` → one function per subcommand; errors are printed once, with their context
-//! chain, and exit with status 2 for bad input, 1 otherwise.
+//! chain, and exit with status 1 (clap's own usage errors exit with 2).
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -108,17 +108,12 @@ fn parse_client(s: &str) -> Result<(String, String), String> {
 impl ServeArgs {
     /// Validates the flags into a config (reads the fixture file).
     fn into_config(self) -> anyhow::Result<SimConfig> {
-        let fixture = match (&self.fixture, &self.generate) {
-            (Some(path), _) => Fixture::load(path)?,
-            (None, Some(spec)) => {
-                let (users, seed) = dbx_sim::parse_generate_spec(spec)?;
-                dbx_sim::generate(users, seed)
-            }
-            (None, None) => {
-                eprintln!("dbx-sim: no --fixture or --generate given: serving an empty workspace");
-                Fixture::default()
-            }
-        };
+        if !(0.0..=1.0).contains(&self.fault_rate) {
+            anyhow::bail!("invalid --fault-rate {}: expected a probability between 0 and 1", self.fault_rate);
+        }
+        if self.scim_max_page == 0 {
+            anyhow::bail!("invalid --scim-max-page 0: expected at least 1");
+        }
         let limits = if self.no_limits {
             None
         } else {
@@ -131,12 +126,17 @@ impl ServeArgs {
             }
             Some(l)
         };
-        if !(0.0..=1.0).contains(&self.fault_rate) {
-            anyhow::bail!("invalid --fault-rate {}: expected a probability between 0 and 1", self.fault_rate);
-        }
-        if self.scim_max_page == 0 {
-            anyhow::bail!("invalid --scim-max-page 0: expected at least 1");
-        }
+        let fixture = match (&self.fixture, &self.generate) {
+            (Some(path), _) => Fixture::load(path)?,
+            (None, Some(spec)) => {
+                let (users, seed) = dbx_sim::parse_generate_spec(spec)?;
+                dbx_sim::generate(users, seed)
+            }
+            (None, None) => {
+                eprintln!("dbx-sim: no --fixture or --generate given: serving an empty workspace");
+                Fixture::default()
+            }
+        };
         Ok(SimConfig {
             fixture,
             limits,
