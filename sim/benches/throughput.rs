@@ -51,10 +51,18 @@ struct Totals {
     errors: AtomicU64,
 }
 
-async fn client_loop(addr: std::net::SocketAddr, id: usize, stop: Arc<AtomicBool>, totals: Arc<Totals>, lat: Arc<std::sync::Mutex<Vec<u32>>>) {
+async fn client_loop(
+    addr: std::net::SocketAddr,
+    id: usize,
+    stop: Arc<AtomicBool>,
+    totals: Arc<Totals>,
+    lat: Arc<std::sync::Mutex<Vec<u32>>>,
+) {
     let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     stream.set_nodelay(true).unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("handshake");
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("handshake");
     tokio::spawn(conn);
     let host = addr.to_string();
     let mut i = id;
@@ -97,19 +105,41 @@ async fn client_loop(addr: std::net::SocketAddr, id: usize, stop: Arc<AtomicBool
 }
 
 fn main() {
-    let secs: u64 = std::env::var("BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
-    let conns: usize = std::env::var("BENCH_CONNS").ok().and_then(|s| s.parse().ok()).unwrap_or(64);
+    let secs: u64 = std::env::var("BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let conns: usize = std::env::var("BENCH_CONNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(64);
     // Server and client on separate runtimes, one worker thread each, on a 2-core machine.
-    let server_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let client_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let sim = server_rt
-        .block_on(dbx_sim::start(SimConfig { fixture: fixture(), limits: None, ..Default::default() }))
+        .block_on(dbx_sim::start(SimConfig {
+            fixture: fixture(),
+            limits: None,
+            ..Default::default()
+        }))
         .expect("simulator starts");
     let addr = sim.addr();
 
     // Sanity: a listing holds 20 entries.
     let check = client_rt.block_on(async {
-        let totals = Arc::new(Totals { requests: AtomicU64::new(0), bytes: AtomicU64::new(0), errors: AtomicU64::new(0) });
+        let totals = Arc::new(Totals {
+            requests: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+        });
         let stop = Arc::new(AtomicBool::new(false));
         let lat = Arc::new(std::sync::Mutex::new(Vec::new()));
         let s2 = stop.clone();
@@ -123,14 +153,24 @@ fn main() {
     assert!(check > 0, "warm-up made no successful request");
     sim.reset_stats();
 
-    let totals = Arc::new(Totals { requests: AtomicU64::new(0), bytes: AtomicU64::new(0), errors: AtomicU64::new(0) });
+    let totals = Arc::new(Totals {
+        requests: AtomicU64::new(0),
+        bytes: AtomicU64::new(0),
+        errors: AtomicU64::new(0),
+    });
     let stop = Arc::new(AtomicBool::new(false));
     let lat = Arc::new(std::sync::Mutex::new(Vec::new()));
     let t0 = Instant::now();
     client_rt.block_on(async {
         let mut tasks = Vec::new();
         for id in 0..conns {
-            tasks.push(tokio::spawn(client_loop(addr, id, stop.clone(), totals.clone(), lat.clone())));
+            tasks.push(tokio::spawn(client_loop(
+                addr,
+                id,
+                stop.clone(),
+                totals.clone(),
+                lat.clone(),
+            )));
         }
         tokio::time::sleep(Duration::from_secs(secs)).await;
         stop.store(true, Ordering::Relaxed);
@@ -147,10 +187,19 @@ fn main() {
     println!("dbx-sim throughput: workspace/list of {ENTRIES}-entry directories, no limits, no latency");
     println!("  connections       {conns} keep-alive HTTP/1.1 (client and server share the machine)");
     println!("  duration          {elapsed:.1} s");
-    println!("  requests          {n} ok, {} errors", totals.errors.load(Ordering::Relaxed));
+    println!(
+        "  requests          {n} ok, {} errors",
+        totals.errors.load(Ordering::Relaxed)
+    );
     println!("  throughput        {:.0} requests/s", n as f64 / elapsed);
-    println!("  body bytes        {:.1} MB/s", totals.bytes.load(Ordering::Relaxed) as f64 / elapsed / 1e6);
+    println!(
+        "  body bytes        {:.1} MB/s",
+        totals.bytes.load(Ordering::Relaxed) as f64 / elapsed / 1e6
+    );
     println!("  latency           p50 {:.2} ms, p99 {:.2} ms", pct(0.5), pct(0.99));
-    println!("  server counted    {} requests, peak concurrency {}", stats.total_requests, stats.peak_concurrency);
+    println!(
+        "  server counted    {} requests, peak concurrency {}",
+        stats.total_requests, stats.peak_concurrency
+    );
     server_rt.block_on(sim.shutdown());
 }

@@ -28,7 +28,9 @@ pub fn router(state: Arc<SimState>) -> Router {
         .route("/__sim/stats", get(control::get_stats).post(control::reset_stats))
         .route(
             "/__sim/faults",
-            get(control::list_faults).post(control::add_faults).delete(control::clear_faults),
+            get(control::list_faults)
+                .post(control::add_faults)
+                .delete(control::clear_faults),
         )
         .fallback(not_implemented)
         .method_not_allowed_fallback(not_implemented)

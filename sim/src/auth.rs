@@ -61,7 +61,9 @@ impl Auth {
     /// Checks the `Authorization` header of an API request.
     pub fn check(&self, headers: &HeaderMap) -> Result<Principal, Response> {
         let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
-            return Err(unauthenticated("No API token found in the request. Please authenticate."));
+            return Err(unauthenticated(
+                "No API token found in the request. Please authenticate.",
+            ));
         };
         let value = value.to_str().unwrap_or("");
         let token = match value.split_once(' ') {
@@ -93,7 +95,13 @@ impl Auth {
         if issued.len() > 10_000 {
             issued.retain(|_, t| t.expires + Duration::from_secs(60) > now);
         }
-        issued.insert(token.clone(), Issued { client_id: client_id.to_string(), expires: now + self.ttl });
+        issued.insert(
+            token.clone(),
+            Issued {
+                client_id: client_id.to_string(),
+                expires: now + self.ttl,
+            },
+        );
         Ok((token, self.ttl.as_secs()))
     }
 }

@@ -47,9 +47,7 @@ impl Limits {
                 "workspace" => self.workspace_per_sec = per_sec,
                 "dbfs" => self.dbfs_per_sec = per_sec,
                 "scim" => self.scim_per_min = per_sec * 60.0,
-                other => anyhow::bail!(
-                    "{part:?}: unknown family {other:?} (expected workspace, dbfs or scim)"
-                ),
+                other => anyhow::bail!("{part:?}: unknown family {other:?} (expected workspace, dbfs or scim)"),
             }
         }
         Ok(())
@@ -183,7 +181,11 @@ mod tests {
     #[test]
     fn rate_limit_spec_rejects_unknown_family_and_zero() {
         let mut l = Limits::default();
-        assert!(l.apply_spec("jobs=5").unwrap_err().to_string().contains("unknown family"));
+        assert!(l
+            .apply_spec("jobs=5")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown family"));
         assert!(l.apply_spec("workspace=0").is_err());
         assert!(l.apply_spec("workspace").is_err());
         assert!(l.apply_spec("dbfs=3/2x").is_err());

@@ -51,9 +51,7 @@ impl Endpoint {
                 "preview/scim/v2/Me" => Endpoint::ScimMe,
                 "preview/scim/v2/Users" => Endpoint::ScimUsers,
                 r if r.starts_with("preview/scim/v2/Users/") => Endpoint::ScimUsers,
-                r if r.starts_with("fs/directories/") || r == "fs/directories" => {
-                    Endpoint::FsDirectories
-                }
+                r if r.starts_with("fs/directories/") || r == "fs/directories" => Endpoint::FsDirectories,
                 r if r.starts_with("fs/files/") => Endpoint::FsFiles,
                 _ => Endpoint::Unknown,
             };
@@ -102,9 +100,7 @@ impl Endpoint {
     /// The API name used by fault rules, for endpoints that serve content.
     pub fn api(self) -> Option<&'static str> {
         match self {
-            Endpoint::WorkspaceList | Endpoint::WorkspaceGetStatus | Endpoint::WorkspaceExport => {
-                Some("workspace")
-            }
+            Endpoint::WorkspaceList | Endpoint::WorkspaceGetStatus | Endpoint::WorkspaceExport => Some("workspace"),
             Endpoint::DbfsList | Endpoint::DbfsGetStatus => Some("dbfs"),
             Endpoint::FsDirectories | Endpoint::FsFiles => Some("volumes"),
             Endpoint::ScimUsers | Endpoint::ScimMe => Some("scim"),
@@ -125,8 +121,14 @@ mod tests {
     #[test]
     fn classifies_known_paths() {
         assert_eq!(Endpoint::classify("/api/2.0/workspace/list"), Endpoint::WorkspaceList);
-        assert_eq!(Endpoint::classify("/api/2.0/fs/directories/Volumes/a"), Endpoint::FsDirectories);
-        assert_eq!(Endpoint::classify("/api/2.0/preview/scim/v2/Users/123"), Endpoint::ScimUsers);
+        assert_eq!(
+            Endpoint::classify("/api/2.0/fs/directories/Volumes/a"),
+            Endpoint::FsDirectories
+        );
+        assert_eq!(
+            Endpoint::classify("/api/2.0/preview/scim/v2/Users/123"),
+            Endpoint::ScimUsers
+        );
         assert_eq!(Endpoint::classify("/api/2.0/clusters/list"), Endpoint::Unknown);
         assert_eq!(Endpoint::classify("/__sim/stats"), Endpoint::Control);
         assert_eq!(Endpoint::WorkspaceExport.family(), Some(Family::Workspace));

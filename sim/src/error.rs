@@ -80,9 +80,7 @@ pub fn for_status(status: StatusCode, path: &str, api: &str) -> Response {
             format!("User does not have permission to access {path}."),
         ),
         404 if api == "dbfs" => dbfs_not_found(path),
-        404 if api == "volumes" => {
-            api_error(status, "NOT_FOUND", "The directory being accessed is not found.")
-        }
+        404 if api == "volumes" => api_error(status, "NOT_FOUND", "The directory being accessed is not found."),
         404 => workspace_not_found(path),
         409 => api_error(status, "RESOURCE_CONFLICT", format!("Conflict on {path}.")),
         429 => api_error(status, "REQUEST_LIMIT_EXCEEDED", RATE_LIMIT_MESSAGE),
@@ -104,7 +102,12 @@ pub fn for_status(status: StatusCode, path: &str, api: &str) -> Response {
         ),
         _ => api_error(
             status,
-            status.canonical_reason().unwrap_or("ERROR").to_ascii_uppercase().replace(' ', "_").as_str(),
+            status
+                .canonical_reason()
+                .unwrap_or("ERROR")
+                .to_ascii_uppercase()
+                .replace(' ', "_")
+                .as_str(),
             format!("Request for {path} failed."),
         ),
     }

@@ -99,7 +99,11 @@ impl FaultSet {
     /// Adds rules (checked after the existing ones).
     pub fn add(&self, faults: impl IntoIterator<Item = Fault>) {
         let mut rules = self.rules.lock().expect("faults lock");
-        rules.extend(faults.into_iter().map(|fault| Rule { fault, seen: 0, fired: 0 }));
+        rules.extend(faults.into_iter().map(|fault| Rule {
+            fault,
+            seen: 0,
+            fired: 0,
+        }));
         self.count.store(rules.len(), Ordering::Release);
     }
 
@@ -166,7 +170,9 @@ pub async fn truncate(resp: Response) -> Response {
     let (mut parts, body) = resp.into_parts();
     let full = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     let half = Bytes::copy_from_slice(&full[..full.len() / 2]);
-    parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(full.len()));
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len()));
     // Send the first half, give the server a moment to flush it, then fail the body: hyper
     // closes the connection, and the client sees fewer bytes than announced.
     let stream = futures_util::stream::unfold(0u8, move |step| {
@@ -195,7 +201,10 @@ mod tests {
     fn fixture_rule_fires_on_every_call_for_that_path_only() {
         let set = FaultSet::new(&[Fault::new("workspace", "/Users/b/broken", 500)]);
         for _ in 0..3 {
-            assert_eq!(set.check("workspace", "/Users/b/broken"), Some(FaultAction::Status(500)));
+            assert_eq!(
+                set.check("workspace", "/Users/b/broken"),
+                Some(FaultAction::Status(500))
+            );
         }
         assert_eq!(set.check("workspace", "/Users/b"), None);
         assert_eq!(set.check("dbfs", "/Users/b/broken"), None);

@@ -155,8 +155,8 @@ pub const FAULT_APIS: &[&str] = &["workspace", "dbfs", "volumes", "scim"];
 impl Fixture {
     /// Reads and validates a fixture file; errors name the file.
     pub fn load(path: &Path) -> anyhow::Result<Fixture> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read fixture file {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read fixture file {}", path.display()))?;
         Fixture::from_json(&text).with_context(|| format!("invalid fixture file {}", path.display()))
     }
 
@@ -283,8 +283,7 @@ mod tests {
     #[test]
     fn relative_paths_and_unknown_fault_apis_are_rejected() {
         assert!(Fixture::from_json(r#"{"workspace":[{"path":"x"}]}"#).is_err());
-        let e = Fixture::from_json(r#"{"faults":[{"api":"jobs","path":"/x","status":500}]}"#)
-            .unwrap_err();
+        let e = Fixture::from_json(r#"{"faults":[{"api":"jobs","path":"/x","status":500}]}"#).unwrap_err();
         assert!(format!("{e:#}").contains("unknown api"), "{e:#}");
     }
 }

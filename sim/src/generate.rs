@@ -33,9 +33,11 @@ pub fn parse_generate_spec(spec: &str) -> anyhow::Result<(usize, u64)> {
             .ok_or_else(|| anyhow::anyhow!("generate spec {spec:?}: {part:?} is not KEY=VALUE"))?;
         match k.trim() {
             "users" => {
-                users = Some(v.trim().parse::<usize>().map_err(|_| {
-                    anyhow::anyhow!("generate spec {spec:?}: users={v:?} is not a number")
-                })?)
+                users = Some(
+                    v.trim()
+                        .parse::<usize>()
+                        .map_err(|_| anyhow::anyhow!("generate spec {spec:?}: users={v:?} is not a number"))?,
+                )
             }
             "seed" => {
                 seed = v
@@ -63,28 +65,88 @@ const T_START: i64 = 1_577_836_800_000; // 2020-01-01
 const T_SPAN: i64 = 180_000_000_000; // ~5.7 years
 
 const FIRST: &[&str] = &[
-    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory",
-    "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "yasmin", "zoe",
-    "ahmed", "bea", "chen", "dmitri", "elena", "fatima", "gustavo", "hana", "igor", "jun", "kofi",
-    "lena", "mateo", "nadia", "oskar", "priya", "quentin", "rosa", "sven", "tariq", "uma", "wei",
+    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj", "olivia",
+    "peggy", "rupert", "sybil", "trent", "victor", "walter", "yasmin", "zoe", "ahmed", "bea", "chen", "dmitri",
+    "elena", "fatima", "gustavo", "hana", "igor", "jun", "kofi", "lena", "mateo", "nadia", "oskar", "priya", "quentin",
+    "rosa", "sven", "tariq", "uma", "wei",
 ];
 const LAST: &[&str] = &[
-    "smith", "jones", "garcia", "muller", "rossi", "kim", "nguyen", "silva", "kowalski", "ivanova",
-    "tanaka", "okafor", "haddad", "larsen", "novak", "dubois", "jensen", "costa", "ali", "schmidt",
-    "chen", "patel", "fischer", "moreau", "eriksson", "sato", "brown", "wilson", "lopez", "khan",
+    "smith", "jones", "garcia", "muller", "rossi", "kim", "nguyen", "silva", "kowalski", "ivanova", "tanaka", "okafor",
+    "haddad", "larsen", "novak", "dubois", "jensen", "costa", "ali", "schmidt", "chen", "patel", "fischer", "moreau",
+    "eriksson", "sato", "brown", "wilson", "lopez", "khan",
 ];
-const DOMAINS: &[&str] = &["example.com", "example.com", "example.com", "corp.example.com", "contractor.example.org"];
+const DOMAINS: &[&str] = &[
+    "example.com",
+    "example.com",
+    "example.com",
+    "corp.example.com",
+    "contractor.example.org",
+];
 const WORDS: &[&str] = &[
-    "etl", "reports", "analysis", "ml", "features", "sandbox", "scratch", "dashboards", "experiments",
-    "pipelines", "utils", "archive", "old", "tmp", "data", "models", "training", "eval", "ingest",
-    "bronze", "silver", "gold", "customer", "sales", "finance", "marketing", "churn", "forecast",
-    "inventory", "orders", "events", "clickstream", "quality", "monitoring", "backfill", "exports",
-    "adhoc", "poc", "demo", "team", "shared", "q3", "2023", "2024", "v2", "final", "draft",
+    "etl",
+    "reports",
+    "analysis",
+    "ml",
+    "features",
+    "sandbox",
+    "scratch",
+    "dashboards",
+    "experiments",
+    "pipelines",
+    "utils",
+    "archive",
+    "old",
+    "tmp",
+    "data",
+    "models",
+    "training",
+    "eval",
+    "ingest",
+    "bronze",
+    "silver",
+    "gold",
+    "customer",
+    "sales",
+    "finance",
+    "marketing",
+    "churn",
+    "forecast",
+    "inventory",
+    "orders",
+    "events",
+    "clickstream",
+    "quality",
+    "monitoring",
+    "backfill",
+    "exports",
+    "adhoc",
+    "poc",
+    "demo",
+    "team",
+    "shared",
+    "q3",
+    "2023",
+    "2024",
+    "v2",
+    "final",
+    "draft",
 ];
-const FILE_EXT: &[&str] = &["py", "csv", "json", "txt", "md", "yml", "sql", "parquet", "whl", "png", "xlsx", "sh"];
+const FILE_EXT: &[&str] = &[
+    "py", "csv", "json", "txt", "md", "yml", "sql", "parquet", "whl", "png", "xlsx", "sh",
+];
 const ODD_NAMES: &[&str] = &[
-    "Copy of {}", "{} (1)", "résumé {}", "{} & more", "{}+extra", "{} #2", "100% {}", "{} – notes",
-    "{} [old]", "données {}", "{}   spaced", "日本語 {}",
+    "Copy of {}",
+    "{} (1)",
+    "résumé {}",
+    "{} & more",
+    "{}+extra",
+    "{} #2",
+    "100% {}",
+    "{} – notes",
+    "{} [old]",
+    "données {}",
+    "{}   spaced",
+    "日本語 {}",
 ];
 
 struct Gen {
@@ -203,13 +265,26 @@ impl Gen {
         self.shared(n_users);
         self.dbfs_shared();
         self.volumes(n_users);
-        Fixture { users, workspace: self.ws, dbfs: self.dbfs, volumes: self.volumes, faults: Vec::new() }
+        Fixture {
+            users,
+            workspace: self.ws,
+            dbfs: self.dbfs,
+            volumes: self.volumes,
+            faults: Vec::new(),
+        }
     }
 
     fn uuid(&mut self) -> String {
         let a: u128 = self.rng.random();
         let h = format!("{a:032x}");
-        format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+        format!(
+            "{}-{}-4{}-a{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[13..16],
+            &h[17..20],
+            &h[20..32]
+        )
     }
 
     fn users(&mut self, n: usize) -> Vec<UserEntry> {
@@ -223,7 +298,13 @@ impl Gen {
                 user_name = format!("{f}.{l}{i}@{domain}");
                 names.insert(user_name.clone());
             }
-            let display = format!("{}{} {}{}", f[..1].to_uppercase(), &f[1..], l[..1].to_uppercase(), &l[1..]);
+            let display = format!(
+                "{}{} {}{}",
+                f[..1].to_uppercase(),
+                &f[1..],
+                l[..1].to_uppercase(),
+                &l[1..]
+            );
             let active = !self.chance(0.07);
             out.push(UserEntry {
                 user_name,
@@ -300,7 +381,10 @@ impl Gen {
                 object_type: Some("DASHBOARD".into()),
                 language: None,
                 size: None,
-                extra: obj(vec![("object_id", json!(id)), ("resource_id", json!(format!("{id:x}")))]),
+                extra: obj(vec![
+                    ("object_id", json!(id)),
+                    ("resource_id", json!(format!("{id:x}"))),
+                ]),
             }
         } else if roll < 95 {
             let base = format!("{}-lib", self.base_name());
@@ -351,7 +435,15 @@ impl Gen {
 
     /// A Git folder with source inside.
     fn repo(&mut self, dir: &str) {
-        let names = ["analytics", "platform", "data-pipelines", "ml-models", "dbt-project", "infra", "notebooks"];
+        let names = [
+            "analytics",
+            "platform",
+            "data-pipelines",
+            "ml-models",
+            "dbt-project",
+            "infra",
+            "notebooks",
+        ];
         let base = self.pick(&names).to_string();
         let path = self.unique(dir, base, None);
         self.dir_entry(&path, "REPO");
@@ -375,7 +467,11 @@ impl Gen {
         let home = format!("/Users/{user}");
         self.taken.insert(home.clone());
         self.dir_entry(&home, "DIRECTORY");
-        let n = if self.chance(0.10) { 0 } else { self.pareto(3.0, 1.0, 12_000) };
+        let n = if self.chance(0.10) {
+            0
+        } else {
+            self.pareto(3.0, 1.0, 12_000)
+        };
         self.tree(&home, n, MAX_DEPTH);
         if n > 0 && self.chance(0.12 + (n as f64 / 2000.0).min(0.5)) {
             for _ in 0..self.rng.random_range(1..=3) {
@@ -474,7 +570,11 @@ impl Gen {
     }
 
     fn volumes(&mut self, n_users: usize) {
-        let vols = ["/Volumes/main/default/landing", "/Volumes/main/sales/exports", "/Volumes/dev/scratch/files"];
+        let vols = [
+            "/Volumes/main/default/landing",
+            "/Volumes/main/sales/exports",
+            "/Volumes/dev/scratch/files",
+        ];
         let total = (n_users * 2).clamp(10, 20_000);
         let big_dir = format!("{}/events/2024", vols[0]);
         for i in 0..total {
@@ -526,7 +626,12 @@ fn chrono_like(ms: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]

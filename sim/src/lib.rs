@@ -88,7 +88,12 @@ pub async fn start_on(config: SimConfig, addr: SocketAddr) -> anyhow::Result<Run
             tracing::error!("dbx-sim server error: {e}");
         }
     });
-    Ok(RunningSim { addr, state, stop: Some(stop), task: Some(task) })
+    Ok(RunningSim {
+        addr,
+        state,
+        stop: Some(stop),
+        task: Some(task),
+    })
 }
 
 impl RunningSim {

@@ -33,7 +33,11 @@ pub struct TokenBucket {
 impl TokenBucket {
     /// A full bucket of `capacity` tokens refilled at `rate` per second.
     pub fn new(rate: f64, capacity: f64) -> Self {
-        TokenBucket { rate, capacity, state: Mutex::new((capacity, Instant::now())) }
+        TokenBucket {
+            rate,
+            capacity,
+            state: Mutex::new((capacity, Instant::now())),
+        }
     }
 
     /// Takes one token, or says how long until one is available.
@@ -128,13 +132,15 @@ impl Limiter {
             if cur >= max {
                 return Err(Throttle::Concurrency(max));
             }
-            match self.in_flight.compare_exchange_weak(
-                cur,
-                cur + 1,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return Ok(Permit { in_flight: Some(self.in_flight.clone()) }),
+            match self
+                .in_flight
+                .compare_exchange_weak(cur, cur + 1, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => {
+                    return Ok(Permit {
+                        in_flight: Some(self.in_flight.clone()),
+                    })
+                }
                 Err(now) => cur = now,
             }
         }
@@ -169,7 +175,10 @@ mod tests {
 
     #[test]
     fn concurrency_permit_released_on_drop() {
-        let l = Limiter::new(Limits { max_concurrent: 2, ..Limits::default() });
+        let l = Limiter::new(Limits {
+            max_concurrent: 2,
+            ..Limits::default()
+        });
         let a = l.admit(None).unwrap();
         let _b = l.admit(None).unwrap();
         assert_eq!(l.admit(None).unwrap_err(), Throttle::Concurrency(2));
@@ -179,9 +188,16 @@ mod tests {
 
     #[test]
     fn rate_refusal_frees_the_slot() {
-        let l = Limiter::new(Limits { dbfs_per_sec: 1.0, max_concurrent: 1, ..Limits::default() });
+        let l = Limiter::new(Limits {
+            dbfs_per_sec: 1.0,
+            max_concurrent: 1,
+            ..Limits::default()
+        });
         drop(l.admit(Some(Family::Dbfs)).unwrap());
-        assert!(matches!(l.admit(Some(Family::Dbfs)), Err(Throttle::Rate(Family::Dbfs, _))));
+        assert!(matches!(
+            l.admit(Some(Family::Dbfs)),
+            Err(Throttle::Rate(Family::Dbfs, _))
+        ));
         // The refused request did not keep its slot.
         l.admit(None).unwrap();
     }

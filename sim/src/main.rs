@@ -109,7 +109,10 @@ impl ServeArgs {
     /// Validates the flags into a config (reads the fixture file).
     fn into_config(self) -> anyhow::Result<SimConfig> {
         if !(0.0..=1.0).contains(&self.fault_rate) {
-            anyhow::bail!("invalid --fault-rate {}: expected a probability between 0 and 1", self.fault_rate);
+            anyhow::bail!(
+                "invalid --fault-rate {}: expected a probability between 0 and 1",
+                self.fault_rate
+            );
         }
         if self.scim_max_page == 0 {
             anyhow::bail!("invalid --scim-max-page 0: expected at least 1");
@@ -117,9 +120,13 @@ impl ServeArgs {
         let limits = if self.no_limits {
             None
         } else {
-            let mut l = Limits { retry_after: !self.no_retry_after, ..Limits::default() };
+            let mut l = Limits {
+                retry_after: !self.no_retry_after,
+                ..Limits::default()
+            };
             if let Some(spec) = &self.rate_limits {
-                l.apply_spec(spec).with_context(|| format!("invalid --rate-limits {spec:?}"))?;
+                l.apply_spec(spec)
+                    .with_context(|| format!("invalid --rate-limits {spec:?}"))?;
             }
             if let Some(n) = self.max_concurrent {
                 l.max_concurrent = n;
@@ -144,7 +151,11 @@ impl ServeArgs {
             latency_per_entry_us: self.latency_per_entry_us,
             fault_rate: self.fault_rate,
             seed: self.seed,
-            tokens: if self.tokens.is_empty() { vec!["dapi-sim".into()] } else { self.tokens },
+            tokens: if self.tokens.is_empty() {
+                vec!["dapi-sim".into()]
+            } else {
+                self.tokens
+            },
             clients: self.clients,
             oauth_token_ttl_secs: self.oauth_token_ttl,
             scim_max_page: self.scim_max_page,
@@ -241,7 +252,9 @@ mod tests {
 
     #[test]
     fn defaults_give_published_limits_and_default_token() {
-        let Command::Serve(a) = parse(&["serve"]).unwrap().command else { panic!() };
+        let Command::Serve(a) = parse(&["serve"]).unwrap().command else {
+            panic!()
+        };
         let c = a.into_config().unwrap();
         assert_eq!(c.limits, Some(Limits::default()));
         assert_eq!(c.tokens, ["dapi-sim"]);
@@ -249,7 +262,9 @@ mod tests {
 
     #[test]
     fn bad_rate_limits_and_missing_fixture_name_the_input() {
-        let Command::Serve(a) = parse(&["serve", "--rate-limits", "jobs=1"]).unwrap().command else { panic!() };
+        let Command::Serve(a) = parse(&["serve", "--rate-limits", "jobs=1"]).unwrap().command else {
+            panic!()
+        };
         assert!(format!("{:#}", a.into_config().unwrap_err()).contains("--rate-limits"));
         let Command::Serve(a) = parse(&["serve", "--fixture", "/nonexistent/f.json"]).unwrap().command else {
             panic!()

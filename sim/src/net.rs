@@ -17,7 +17,6 @@ use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-
 /// One accepted connection, as seen by handlers.
 #[derive(Debug, Clone, Default)]
 pub struct ConnHandle {
@@ -59,7 +58,10 @@ impl Listener for SimListener {
                 Ok((stream, _)) => {
                     let _ = stream.set_nodelay(true);
                     let handle = ConnHandle::default();
-                    let io = SimIo { inner: stream, handle: handle.clone() };
+                    let io = SimIo {
+                        inner: stream,
+                        handle: handle.clone(),
+                    };
                     return (io, handle);
                 }
                 Err(e) => {
@@ -85,7 +87,10 @@ impl SimIo {
     fn check_reset(&self) -> io::Result<()> {
         if self.handle.reset.load(Ordering::Acquire) {
             let _ = self.inner.set_zero_linger();
-            return Err(io::Error::new(io::ErrorKind::ConnectionReset, "simulated connection reset"));
+            return Err(io::Error::new(
+                io::ErrorKind::ConnectionReset,
+                "simulated connection reset",
+            ));
         }
         Ok(())
     }

@@ -46,7 +46,11 @@ pub async fn gate(State(state): State<Arc<SimState>>, req: Request, next: Next) 
         return next.run(req).await;
     }
     let _in_flight = state.stats.arrive();
-    let resp = if endpoint.is_api() { api(&state, endpoint, req, next).await } else { next.run(req).await };
+    let resp = if endpoint.is_api() {
+        api(&state, endpoint, req, next).await
+    } else {
+        next.run(req).await
+    };
     state.stats.record(endpoint, resp.status().as_u16());
     if let Some(n) = axum::body::HttpBody::size_hint(resp.body()).exact() {
         state.stats.add_bytes(n);
@@ -120,11 +124,16 @@ fn throttled(state: &SimState, t: Throttle) -> Response {
         Throttle::Concurrency(max) => api_error(
             StatusCode::TOO_MANY_REQUESTS,
             "REQUEST_LIMIT_EXCEEDED",
-            format!("Workspace {} exceeded the concurrent limit of {max} requests.", state.workspace_id),
+            format!(
+                "Workspace {} exceeded the concurrent limit of {max} requests.",
+                state.workspace_id
+            ),
         ),
-        Throttle::Rate(..) => {
-            api_error(StatusCode::TOO_MANY_REQUESTS, "REQUEST_LIMIT_EXCEEDED", RATE_LIMIT_MESSAGE)
-        }
+        Throttle::Rate(..) => api_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "REQUEST_LIMIT_EXCEEDED",
+            RATE_LIMIT_MESSAGE,
+        ),
     };
     if state.retry_after {
         let secs = match t {
@@ -142,7 +151,11 @@ fn read_params(uri: &axum::http::Uri, body: &[u8]) -> Result<Params, Response> {
         .map_err(|e| bad_request(format!("Malformed query string: {e}")))?;
     if !body.is_empty() && body.iter().any(|b| !b.is_ascii_whitespace()) {
         let v: Value = serde_json::from_slice(body).map_err(|e| {
-            api_error(StatusCode::BAD_REQUEST, "MALFORMED_REQUEST", format!("Could not parse request body: {e}"))
+            api_error(
+                StatusCode::BAD_REQUEST,
+                "MALFORMED_REQUEST",
+                format!("Could not parse request body: {e}"),
+            )
         })?;
         if let Value::Object(obj) = v {
             for (k, v) in obj {
@@ -173,7 +186,10 @@ fn fault_key(endpoint: Endpoint, url_path: &str, params: &Params) -> String {
                 .unwrap_or(url_path);
             normalize(&percent_decode(rest))
         }
-        Some("scim") => url_path.strip_prefix("/api/2.0/preview/scim/v2").unwrap_or(url_path).to_string(),
+        Some("scim") => url_path
+            .strip_prefix("/api/2.0/preview/scim/v2")
+            .unwrap_or(url_path)
+            .to_string(),
         _ => url_path.to_string(),
     }
 }
@@ -185,7 +201,9 @@ pub fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' && i + 2 < b.len() {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+            let hex = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
             if let Some(v) = hex {
                 out.push(v);
                 i += 3;

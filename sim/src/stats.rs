@@ -62,7 +62,12 @@ impl StatsCollector {
         if status == 429 {
             self.status_429.fetch_add(1, Ordering::Relaxed);
         }
-        *self.by_endpoint.lock().expect("stats lock").entry((endpoint, status)).or_default() += 1;
+        *self
+            .by_endpoint
+            .lock()
+            .expect("stats lock")
+            .entry((endpoint, status))
+            .or_default() += 1;
     }
 
     /// Adds response body bytes.
@@ -74,7 +79,11 @@ impl StatsCollector {
     pub fn snapshot(&self) -> Stats {
         let mut by_endpoint: BTreeMap<String, BTreeMap<u16, u64>> = BTreeMap::new();
         for (&(e, s), &n) in self.by_endpoint.lock().expect("stats lock").iter() {
-            *by_endpoint.entry(e.name().to_string()).or_default().entry(s).or_default() += n;
+            *by_endpoint
+                .entry(e.name().to_string())
+                .or_default()
+                .entry(s)
+                .or_default() += n;
         }
         Stats {
             total_requests: self.total.load(Ordering::Relaxed),
@@ -89,7 +98,8 @@ impl StatsCollector {
     pub fn reset(&self) {
         self.total.store(0, Ordering::Relaxed);
         self.status_429.store(0, Ordering::Relaxed);
-        self.peak.store(self.in_flight.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.peak
+            .store(self.in_flight.load(Ordering::Relaxed), Ordering::Relaxed);
         self.bytes.store(0, Ordering::Relaxed);
         self.by_endpoint.lock().expect("stats lock").clear();
     }

@@ -143,7 +143,11 @@ struct TreeBuilder {
 
 impl TreeBuilder {
     fn new(implicit_dir: fn(&str) -> Value) -> Self {
-        let mut b = TreeBuilder { tree: Tree::default(), explicit: Vec::new(), implicit_dir };
+        let mut b = TreeBuilder {
+            tree: Tree::default(),
+            explicit: Vec::new(),
+            implicit_dir,
+        };
         b.ensure_dir("/");
         b
     }
@@ -158,7 +162,10 @@ impl TreeBuilder {
             return i;
         }
         let json = (self.implicit_dir)(path).to_string();
-        let info = NodeInfo { is_dir: true, ..NodeInfo::default() };
+        let info = NodeInfo {
+            is_dir: true,
+            ..NodeInfo::default()
+        };
         self.push(path, json, info, false)
     }
 
@@ -198,7 +205,8 @@ impl TreeBuilder {
     fn finish(mut self) -> Tree {
         let paths: Vec<Box<str>> = self.tree.nodes.iter().map(|n| n.path.clone()).collect();
         for node in &mut self.tree.nodes {
-            node.children.sort_by(|a, b| paths[*a as usize].cmp(&paths[*b as usize]));
+            node.children
+                .sort_by(|a, b| paths[*a as usize].cmp(&paths[*b as usize]));
         }
         self.tree
     }
@@ -382,7 +390,15 @@ mod tests {
         let home = s.workspace.get("/Users/a@x.com").unwrap();
         assert!(home.info.is_dir);
         let kids: Vec<_> = s.workspace.children(home).map(|n| &*n.path).collect();
-        assert_eq!(kids, ["/Users/a@x.com/d", "/Users/a@x.com/empty", "/Users/a@x.com/exp", "/Users/a@x.com/nb"]);
+        assert_eq!(
+            kids,
+            [
+                "/Users/a@x.com/d",
+                "/Users/a@x.com/empty",
+                "/Users/a@x.com/exp",
+                "/Users/a@x.com/nb"
+            ]
+        );
         let root = s.workspace.get("/").unwrap();
         assert_eq!(s.workspace.children(root).count(), 1);
         assert!(s.dbfs.get("/Users/a@x.com").unwrap().info.is_dir);

@@ -18,7 +18,10 @@ use crate::state::SimState;
 
 /// `GET /__sim/stats`.
 pub async fn get_stats(State(st): State<Arc<SimState>>) -> Response {
-    json_response(StatusCode::OK, serde_json::to_string(&st.stats.snapshot()).expect("stats serialize"))
+    json_response(
+        StatusCode::OK,
+        serde_json::to_string(&st.stats.snapshot()).expect("stats serialize"),
+    )
 }
 
 /// `POST /__sim/stats`: reset.
@@ -29,7 +32,10 @@ pub async fn reset_stats(State(st): State<Arc<SimState>>) -> Response {
 
 /// `GET /__sim/faults`.
 pub async fn list_faults(State(st): State<Arc<SimState>>) -> Response {
-    json_response(StatusCode::OK, serde_json::to_string(&st.faults.list()).expect("faults serialize"))
+    json_response(
+        StatusCode::OK,
+        serde_json::to_string(&st.faults.list()).expect("faults serialize"),
+    )
 }
 
 /// `POST /__sim/faults`.
@@ -39,13 +45,21 @@ pub async fn add_faults(State(st): State<Arc<SimState>>, body: Bytes) -> Respons
         Err(_) => match serde_json::from_slice::<Fault>(&body) {
             Ok(f) => vec![f],
             Err(e) => {
-                return api_error(StatusCode::BAD_REQUEST, "INVALID_PARAMETER_VALUE", format!("Bad fault rules: {e}"))
+                return api_error(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_PARAMETER_VALUE",
+                    format!("Bad fault rules: {e}"),
+                )
             }
         },
     };
     for (i, f) in faults.iter().enumerate() {
         if let Err(e) = f.validate() {
-            return api_error(StatusCode::BAD_REQUEST, "INVALID_PARAMETER_VALUE", format!("faults[{i}]: {e}"));
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_PARAMETER_VALUE",
+                format!("faults[{i}]: {e}"),
+            );
         }
     }
     let n = faults.len();

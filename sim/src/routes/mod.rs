@@ -22,9 +22,9 @@ use crate::pipeline::{Entries, Params};
 pub(crate) fn path_param(params: &Params) -> Result<&str, Response> {
     match params.get("path") {
         None | Some("") => Err(bad_request("Missing required field: path")),
-        Some(p) if !p.starts_with('/') && !p.starts_with("dbfs:/") => {
-            Err(bad_request(format!("Invalid request path: {p}. The path must be absolute.")))
-        }
+        Some(p) if !p.starts_with('/') && !p.starts_with("dbfs:/") => Err(bad_request(format!(
+            "Invalid request path: {p}. The path must be absolute."
+        ))),
         Some(p) => Ok(p),
     }
 }

@@ -53,7 +53,10 @@ pub async fn discovery(State(st): State<Arc<SimState>>, headers: HeaderMap) -> R
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    json_response(status, json!({"error": error, "error_description": description}).to_string())
+    json_response(
+        status,
+        json!({"error": error, "error_description": description}).to_string(),
+    )
 }
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
@@ -85,11 +88,14 @@ pub async fn token(State(st): State<Arc<SimState>>, headers: HeaderMap, body: By
         }
         None => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Missing grant_type."),
     }
-    let creds = basic_credentials(&headers).or_else(|| {
-        Some((form.get("client_id")?.clone(), form.get("client_secret")?.clone()))
-    });
+    let creds = basic_credentials(&headers)
+        .or_else(|| Some((form.get("client_id")?.clone(), form.get("client_secret")?.clone())));
     let Some((id, secret)) = creds else {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed.");
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed.",
+        );
     };
     match st.auth.issue(&id, &secret) {
         Ok((token, ttl)) => {
@@ -97,7 +103,11 @@ pub async fn token(State(st): State<Arc<SimState>>, headers: HeaderMap, body: By
             let body = json!({"access_token": token, "token_type": "Bearer", "expires_in": ttl, "scope": scope});
             json_response(StatusCode::OK, body.to_string())
         }
-        Err(_) => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed."),
+        Err(_) => oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed.",
+        ),
     }
 }
 
@@ -105,5 +115,7 @@ fn serde_urlencoded_form(body: &[u8]) -> Option<HashMap<String, String>> {
     let s = std::str::from_utf8(body).ok()?;
     // Reuse axum's query parser: a form body has the query-string syntax.
     let uri: axum::http::Uri = format!("/?{}", s.trim()).parse().ok()?;
-    axum::extract::Query::<HashMap<String, String>>::try_from_uri(&uri).ok().map(|q| q.0)
+    axum::extract::Query::<HashMap<String, String>>::try_from_uri(&uri)
+        .ok()
+        .map(|q| q.0)
 }

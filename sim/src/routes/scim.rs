@@ -29,7 +29,11 @@ pub async fn list_users(State(st): State<Arc<SimState>>, Extension(params): Exte
         Some(f) => match Filter::parse(f) {
             Ok(f) => Some(f),
             Err(e) => {
-                return scim_error(StatusCode::BAD_REQUEST, format!("Invalid filter {f:?}: {e}"), Some("invalidFilter"))
+                return scim_error(
+                    StatusCode::BAD_REQUEST,
+                    format!("Invalid filter {f:?}: {e}"),
+                    Some("invalidFilter"),
+                )
             }
         },
     };
@@ -41,13 +45,24 @@ pub async fn list_users(State(st): State<Arc<SimState>>, Extension(params): Exte
         Ok(n) => n.max(0) as usize,
         Err(r) => return r,
     };
-    let mut matched: Vec<&Map<String, Value>> =
-        st.store.users.list.iter().filter(|u| filter.as_ref().is_none_or(|f| f.matches(u))).collect();
+    let mut matched: Vec<&Map<String, Value>> = st
+        .store
+        .users
+        .list
+        .iter()
+        .filter(|u| filter.as_ref().is_none_or(|f| f.matches(u)))
+        .collect();
     if let Some(attr) = params.get("sortBy") {
-        let desc = params.get("sortOrder").is_some_and(|o| o.eq_ignore_ascii_case("descending"));
+        let desc = params
+            .get("sortOrder")
+            .is_some_and(|o| o.eq_ignore_ascii_case("descending"));
         matched.sort_by(|a, b| {
             let o = cmp_values(first_value(a, attr).as_ref(), first_value(b, attr).as_ref());
-            if desc { o.reverse() } else { o }
+            if desc {
+                o.reverse()
+            } else {
+                o
+            }
         });
     }
     let total = matched.len();
@@ -117,7 +132,11 @@ fn parse_num(params: &Params, key: &str, default: i64) -> Result<i64, Response> 
     match params.get(key) {
         None | Some("") => Ok(default),
         Some(v) => v.trim().parse().map_err(|_| {
-            scim_error(StatusCode::BAD_REQUEST, format!("Invalid {key}: {v}"), Some("invalidValue"))
+            scim_error(
+                StatusCode::BAD_REQUEST,
+                format!("Invalid {key}: {v}"),
+                Some("invalidValue"),
+            )
         }),
     }
 }
@@ -191,9 +210,11 @@ fn cmp_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
         (None, None) => Ordering::Equal,
         (None, _) => Ordering::Greater,
         (_, None) => Ordering::Less,
-        (Some(Value::Number(x)), Some(Value::Number(y))) => {
-            x.as_f64().unwrap_or(0.0).partial_cmp(&y.as_f64().unwrap_or(0.0)).unwrap_or(Ordering::Equal)
-        }
+        (Some(Value::Number(x)), Some(Value::Number(y))) => x
+            .as_f64()
+            .unwrap_or(0.0)
+            .partial_cmp(&y.as_f64().unwrap_or(0.0))
+            .unwrap_or(Ordering::Equal),
         (Some(x), Some(y)) => text(x).to_lowercase().cmp(&text(y).to_lowercase()),
     }
 }
@@ -386,7 +407,10 @@ impl Parser {
 impl Filter {
     /// Parses a SCIM filter.
     pub fn parse(s: &str) -> Result<Filter, String> {
-        let mut p = Parser { toks: tokenize(s)?, pos: 0 };
+        let mut p = Parser {
+            toks: tokenize(s)?,
+            pos: 0,
+        };
         let f = p.or()?;
         if p.pos != p.toks.len() {
             return Err(format!("unexpected {:?}", p.toks[p.pos]));
@@ -468,7 +492,12 @@ mod tests {
 
     #[test]
     fn bad_filters_are_rejected() {
-        for f in [r#"userName eq"#, r#"userName zz "x""#, r#"(userName eq "x""#, r#"userName eq "x"#] {
+        for f in [
+            r#"userName eq"#,
+            r#"userName zz "x""#,
+            r#"(userName eq "x""#,
+            r#"userName eq "x"#,
+        ] {
             assert!(Filter::parse(f).is_err(), "{f}");
         }
     }

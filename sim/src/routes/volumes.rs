@@ -24,7 +24,11 @@ const MAX_PAGE: usize = 1000;
 const MAX_DOWNLOAD: u64 = 64 * 1024 * 1024;
 
 fn not_found(what: &str) -> Response {
-    api_error(StatusCode::NOT_FOUND, "NOT_FOUND", format!("The {what} being accessed is not found."))
+    api_error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        format!("The {what} being accessed is not found."),
+    )
 }
 
 fn encode_token(offset: usize) -> String {
@@ -66,7 +70,12 @@ pub async fn list_directory(
             None => return bad_request(format!("Invalid page token: {t}")),
         },
     };
-    let kids: Vec<&str> = tree.children(node).skip(start).take(page_size).map(|n| &*n.json).collect();
+    let kids: Vec<&str> = tree
+        .children(node)
+        .skip(start)
+        .take(page_size)
+        .map(|n| &*n.json)
+        .collect();
     if kids.is_empty() {
         return listing_response("{}".to_string(), 0);
     }
@@ -89,13 +98,18 @@ pub async fn file(State(st): State<Arc<SimState>>, Path(path): Path<String>, met
     let mut resp = if method == Method::HEAD {
         Response::new(Body::empty())
     } else if size > MAX_DOWNLOAD {
-        return bad_request(format!("dbx-sim serves files up to {MAX_DOWNLOAD} bytes; {path} is {size}."));
+        return bad_request(format!(
+            "dbx-sim serves files up to {MAX_DOWNLOAD} bytes; {path} is {size}."
+        ));
     } else {
         Response::new(Body::from(vec![b'x'; size as usize]))
     };
     let h = resp.headers_mut();
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     if let Some(ms) = node.info.modified_ms.filter(|m| *m >= 0) {
         let t = UNIX_EPOCH + Duration::from_millis(ms as u64);
         if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(t)) {
@@ -113,6 +127,9 @@ mod tests {
     fn page_tokens_round_trip_and_reject_garbage() {
         assert_eq!(decode_token(&encode_token(1000)), Some(1000));
         assert_eq!(decode_token("garbage!"), None);
-        assert_eq!(decode_token(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("x:1")), None);
+        assert_eq!(
+            decode_token(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("x:1")),
+            None
+        );
     }
 }

@@ -40,8 +40,7 @@ pub async fn list(State(st): State<Arc<SimState>>, Extension(params): Extension<
         let kept: Vec<&str> = tree
             .children(node)
             .filter(|c| {
-                c.info.object_type.as_deref() != Some("NOTEBOOK")
-                    || c.info.modified_ms.is_none_or(|m| m >= after)
+                c.info.object_type.as_deref() != Some("NOTEBOOK") || c.info.modified_ms.is_none_or(|m| m >= after)
             })
             .map(|c| &*c.json)
             .collect();
@@ -87,7 +86,10 @@ pub async fn export(State(st): State<Arc<SimState>>, Extension(params): Extensio
     let (content, file_type) = match node.info.object_type.as_deref() {
         Some("NOTEBOOK") => {
             let lang = node.info.language.as_deref().unwrap_or("PYTHON");
-            (notebook_source(&path, lang).into_bytes(), extension_for(lang).to_string())
+            (
+                notebook_source(&path, lang).into_bytes(),
+                extension_for(lang).to_string(),
+            )
         }
         Some("FILE") => {
             let size = node.info.size.unwrap_or_else(|| 100 + stable_hash(&path) % 4000);
@@ -109,13 +111,18 @@ pub async fn export(State(st): State<Arc<SimState>>, Extension(params): Extensio
     let entries = content.len() / 4096;
     if params.get("direct_download") == Some("true") {
         let mut r = (StatusCode::OK, content).into_response();
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
         r.extensions_mut().insert(Entries(entries));
         return r;
     }
     let b64 = base64::engine::general_purpose::STANDARD.encode(&content);
-    let mut r = json_response(StatusCode::OK, json!({"content": b64, "file_type": file_type}).to_string());
+    let mut r = json_response(
+        StatusCode::OK,
+        json!({"content": b64, "file_type": file_type}).to_string(),
+    );
     r.extensions_mut().insert(Entries(entries));
     r
 }

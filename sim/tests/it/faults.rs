@@ -16,8 +16,16 @@ async fn fixture_fault_fails_that_path_on_every_call() {
         assert_eq!(r.json()["error_code"], "INTERNAL_ERROR");
     }
     // Children, parents and other APIs are not affected.
-    assert_eq!(get(&sim, "/api/2.0/workspace/list?path=/Users/b@x.com/broken/x").await.status, 200);
-    assert_eq!(get(&sim, "/api/2.0/workspace/list?path=/Users/b@x.com").await.status, 200);
+    assert_eq!(
+        get(&sim, "/api/2.0/workspace/list?path=/Users/b@x.com/broken/x")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        get(&sim, "/api/2.0/workspace/list?path=/Users/b@x.com").await.status,
+        200
+    );
     // The same path given in a JSON body fails too.
     let r = client()
         .get(format!("{}/api/2.0/workspace/get-status", sim.url()))
@@ -49,13 +57,35 @@ async fn runtime_faults_with_times_then_recover() {
     };
     assert_eq!(statuses, [503, 503, 200]);
     let r = get(&sim, "/api/2.0/preview/scim/v2/Me").await;
-    assert_eq!((r.status, r.json()["error_code"].as_str()), (403, Some("PERMISSION_DENIED")));
-    let listed: serde_json::Value =
-        client().get(format!("{}/__sim/faults", sim.url())).send().await.unwrap().json().await.unwrap();
-    assert_eq!(listed.as_array().unwrap().len(), 2, "the fixture rule and the /Me rule remain");
-    let r = client().post(format!("{}/__sim/faults", sim.url())).body(r#"[{"api":"jobs","path":"/"}]"#).send().await.unwrap();
+    assert_eq!(
+        (r.status, r.json()["error_code"].as_str()),
+        (403, Some("PERMISSION_DENIED"))
+    );
+    let listed: serde_json::Value = client()
+        .get(format!("{}/__sim/faults", sim.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        2,
+        "the fixture rule and the /Me rule remain"
+    );
+    let r = client()
+        .post(format!("{}/__sim/faults", sim.url()))
+        .body(r#"[{"api":"jobs","path":"/"}]"#)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
-    client().delete(format!("{}/__sim/faults", sim.url())).send().await.unwrap();
+    client()
+        .delete(format!("{}/__sim/faults", sim.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(get(&sim, "/api/2.0/preview/scim/v2/Me").await.status, 200);
     sim.shutdown().await;
 }
@@ -68,7 +98,11 @@ fn kind(api: &str, path: &str, kind: &str) -> Fault {
 
 #[tokio::test]
 async fn reset_truncate_html_and_slow_faults() {
-    let sim = start(SimConfig { slow_fault_secs: 1, ..config() }).await;
+    let sim = start(SimConfig {
+        slow_fault_secs: 1,
+        ..config()
+    })
+    .await;
     sim.add_faults([
         kind("workspace", "/Users/a@x.com", "reset"),
         kind("workspace", "/Users/a@x.com/d", "truncate"),
@@ -76,9 +110,23 @@ async fn reset_truncate_html_and_slow_faults() {
         kind("dbfs", "/tmp", "slow"),
     ]);
     let c = client();
-    let e = get_with(&c, &sim, "/api/2.0/workspace/list?path=/Users/a@x.com", Some("dapi-sim")).await.unwrap_err();
+    let e = get_with(
+        &c,
+        &sim,
+        "/api/2.0/workspace/list?path=/Users/a@x.com",
+        Some("dapi-sim"),
+    )
+    .await
+    .unwrap_err();
     assert!(e.is_request() || e.is_connect(), "{e:?}");
-    let e = get_with(&c, &sim, "/api/2.0/workspace/list?path=/Users/a@x.com/d", Some("dapi-sim")).await.unwrap_err();
+    let e = get_with(
+        &c,
+        &sim,
+        "/api/2.0/workspace/list?path=/Users/a@x.com/d",
+        Some("dapi-sim"),
+    )
+    .await
+    .unwrap_err();
     assert!(e.is_body() || e.is_decode() || e.is_request(), "{e:?}");
     let r = get(&sim, "/api/2.0/fs/directories/Volumes/c/s/v").await;
     assert_eq!(r.status, 502);
@@ -106,8 +154,17 @@ async fn outcome(c: &reqwest::Client, sim: &dbx_sim::RunningSim) -> String {
 async fn random_faults_are_seeded() {
     let mut runs = Vec::new();
     for seed in [7, 7, 8] {
-        let sim = start(SimConfig { fault_rate: 0.5, seed, slow_fault_secs: 1, ..config() }).await;
-        let c = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+        let sim = start(SimConfig {
+            fault_rate: 0.5,
+            seed,
+            slow_fault_secs: 1,
+            ..config()
+        })
+        .await;
+        let c = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
         let mut seq = Vec::new();
         for _ in 0..24 {
             seq.push(outcome(&c, &sim).await);
@@ -120,14 +177,25 @@ async fn random_faults_are_seeded() {
     let failed = runs[0].iter().filter(|o| *o != "ok").count();
     assert!((4..=20).contains(&failed), "{:?}", runs[0]);
     for label in &runs[0] {
-        assert!(["ok", "500", "502", "503", "504", "error"].contains(&label.as_str()), "{label}");
+        assert!(
+            ["ok", "500", "502", "503", "504", "error"].contains(&label.as_str()),
+            "{label}"
+        );
     }
 }
 
 #[tokio::test]
 async fn fault_rate_one_fails_every_api_call_but_not_control() {
-    let sim = start(SimConfig { fault_rate: 1.0, slow_fault_secs: 0, ..config() }).await;
-    let c = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let sim = start(SimConfig {
+        fault_rate: 1.0,
+        slow_fault_secs: 0,
+        ..config()
+    })
+    .await;
+    let c = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
     let mut ok = 0;
     for _ in 0..30 {
         if outcome(&c, &sim).await == "ok" {
@@ -136,8 +204,14 @@ async fn fault_rate_one_fails_every_api_call_but_not_control() {
     }
     // Only "slow" faults (stalled 0 s here) answer normally: about one in seven.
     assert!(ok < 15, "{ok}");
-    let stats: serde_json::Value =
-        client().get(format!("{}/__sim/stats", sim.url())).send().await.unwrap().json().await.unwrap();
+    let stats: serde_json::Value = client()
+        .get(format!("{}/__sim/stats", sim.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(stats["total_requests"], json!(30));
     sim.shutdown().await;
 }

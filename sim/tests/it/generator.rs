@@ -22,7 +22,11 @@ fn thousand_users_generate_quickly() {
     let t0 = Instant::now();
     let f = generate(1000, 1);
     let took = t0.elapsed();
-    let limit = if cfg!(debug_assertions) { Duration::from_secs(10) } else { Duration::from_secs(1) };
+    let limit = if cfg!(debug_assertions) {
+        Duration::from_secs(10)
+    } else {
+        Duration::from_secs(1)
+    };
     assert!(took < limit, "{took:?}");
     assert_eq!(f.users.len(), 1000);
 }
@@ -56,18 +60,49 @@ fn generated_workspace_is_realistic() {
     assert!(homes.difference(&users).count() > 10, "homes without a SCIM user");
     let dbfs_homes: BTreeSet<&str> = f.dbfs.iter().filter_map(|e| home_of(&e.path)).collect();
     let without = users.iter().filter(|u| !dbfs_homes.contains(*u)).count() as f64 / users.len() as f64;
-    assert!((0.30..=0.55).contains(&without), "about 40 % without a DBFS home: {without}");
-    let depth = f.workspace.iter().filter(|e| e.path.starts_with("/Users/")).map(|e| e.path.matches('/').count() - 2).max().unwrap();
+    assert!(
+        (0.30..=0.55).contains(&without),
+        "about 40 % without a DBFS home: {without}"
+    );
+    let depth = f
+        .workspace
+        .iter()
+        .filter(|e| e.path.starts_with("/Users/"))
+        .map(|e| e.path.matches('/').count() - 2)
+        .max()
+        .unwrap();
     assert!((10..=13).contains(&depth), "depth up to ~12: {depth}");
     let types: BTreeSet<Option<&str>> = f.workspace.iter().map(|e| e.object_type.as_deref()).collect();
-    for t in [None, Some("NOTEBOOK"), Some("FILE"), Some("DIRECTORY"), Some("REPO"), Some("DASHBOARD"), Some("LIBRARY")] {
+    for t in [
+        None,
+        Some("NOTEBOOK"),
+        Some("FILE"),
+        Some("DIRECTORY"),
+        Some("REPO"),
+        Some("DASHBOARD"),
+        Some("LIBRARY"),
+    ] {
         assert!(types.contains(&t), "{t:?}");
     }
-    assert!(f.workspace.iter().all(|e| e.object_type.as_deref() != Some("NOTEBOOK") || e.size.is_none()));
-    assert!(f.workspace.iter().any(|e| e.object_type.as_deref() == Some("FILE") && e.size.is_some()));
+    assert!(f
+        .workspace
+        .iter()
+        .all(|e| e.object_type.as_deref() != Some("NOTEBOOK") || e.size.is_none()));
+    assert!(f
+        .workspace
+        .iter()
+        .any(|e| e.object_type.as_deref() == Some("FILE") && e.size.is_some()));
     // Git folders have content inside.
-    let repo = f.workspace.iter().find(|e| e.object_type.as_deref() == Some("REPO")).unwrap();
-    let inside = f.workspace.iter().filter(|e| e.path.starts_with(&format!("{}/", repo.path))).count();
+    let repo = f
+        .workspace
+        .iter()
+        .find(|e| e.object_type.as_deref() == Some("REPO"))
+        .unwrap();
+    let inside = f
+        .workspace
+        .iter()
+        .filter(|e| e.path.starts_with(&format!("{}/", repo.path)))
+        .count();
     assert!(inside >= 3, "{inside}");
     // Odd names exist.
     assert!(f.workspace.iter().any(|e| e.path.contains(' ')));
@@ -83,9 +118,24 @@ fn generated_workspace_is_realistic() {
 #[tokio::test]
 async fn generated_workspace_is_served() {
     let f = generate(50, 5);
-    let first_home = f.workspace.iter().find(|e| e.path.starts_with("/Users/")).unwrap().path.clone();
-    let sim = start(SimConfig { fixture: f.clone(), limits: None, ..Default::default() }).await;
-    let r = get(&sim, &format!("/api/2.0/workspace/get-status?path={}", crate::util::enc(&first_home))).await;
+    let first_home = f
+        .workspace
+        .iter()
+        .find(|e| e.path.starts_with("/Users/"))
+        .unwrap()
+        .path
+        .clone();
+    let sim = start(SimConfig {
+        fixture: f.clone(),
+        limits: None,
+        ..Default::default()
+    })
+    .await;
+    let r = get(
+        &sim,
+        &format!("/api/2.0/workspace/get-status?path={}", crate::util::enc(&first_home)),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = get(&sim, "/api/2.0/preview/scim/v2/Users?count=100").await.json();
     assert_eq!(v["totalResults"], 50);

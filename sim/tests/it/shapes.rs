@@ -14,12 +14,22 @@ async fn workspace_listing_has_implicit_parents_and_verbatim_entries() {
     let paths: Vec<&str> = objs.iter().map(|o| o["path"].as_str().unwrap()).collect();
     assert_eq!(
         paths,
-        ["/Users/a@x.com/d", "/Users/a@x.com/empty", "/Users/a@x.com/exp", "/Users/a@x.com/nb", "/Users/a@x.com/old", "/Users/a@x.com/repo"]
+        [
+            "/Users/a@x.com/d",
+            "/Users/a@x.com/empty",
+            "/Users/a@x.com/exp",
+            "/Users/a@x.com/nb",
+            "/Users/a@x.com/old",
+            "/Users/a@x.com/repo"
+        ]
     );
     // The implicit parent is a DIRECTORY with an id; the untyped entry is served as given.
     assert_eq!(objs[0]["object_type"], "DIRECTORY");
     assert!(objs[0]["object_id"].is_u64());
-    assert_eq!(objs[2], json!({"path": "/Users/a@x.com/exp", "object_id": 9, "weird": {"nested": [1, 2]}}));
+    assert_eq!(
+        objs[2],
+        json!({"path": "/Users/a@x.com/exp", "object_id": 9, "weird": {"nested": [1, 2]}})
+    );
     assert!(objs[3].get("size").is_none(), "notebooks carry no size");
     sim.shutdown().await;
 }
@@ -30,7 +40,10 @@ async fn empty_directory_is_empty_object_and_file_lists_itself() {
     let r = get(&sim, "/api/2.0/workspace/list?path=/Users/a@x.com/empty").await;
     assert_eq!((r.status, r.text.as_str()), (200, "{}"));
     let r = get(&sim, "/api/2.0/workspace/list?path=/Users/a@x.com/d/f.csv").await;
-    assert_eq!(r.json(), json!({"objects": [{"path": "/Users/a@x.com/d/f.csv", "object_type": "FILE", "size": 123}]}));
+    assert_eq!(
+        r.json(),
+        json!({"objects": [{"path": "/Users/a@x.com/d/f.csv", "object_type": "FILE", "size": 123}]})
+    );
     let r = get(&sim, "/api/2.0/dbfs/list?path=/Users/a@x.com/emptydir").await;
     assert_eq!(r.text, "{}");
     let r = get(&sim, "/api/2.0/dbfs/list?path=/Users/a@x.com/x.bin").await;
@@ -51,12 +64,18 @@ async fn missing_paths_are_404_with_the_real_messages() {
     let sim = start(config()).await;
     let r = get(&sim, "/api/2.0/workspace/list?path=/Users/zz@x.com").await;
     assert_eq!(r.status, 404);
-    assert_eq!(r.json(), json!({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "Path (/Users/zz@x.com) doesn't exist."}));
+    assert_eq!(
+        r.json(),
+        json!({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "Path (/Users/zz@x.com) doesn't exist."})
+    );
     let r = get(&sim, "/api/2.0/workspace/get-status?path=/nope").await;
     assert_eq!(r.json()["message"], "Path (/nope) doesn't exist.");
     let r = get(&sim, "/api/2.0/dbfs/list?path=/nope").await;
     assert_eq!(r.status, 404);
-    assert_eq!(r.json(), json!({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "No file or directory exists on path /nope."}));
+    assert_eq!(
+        r.json(),
+        json!({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "No file or directory exists on path /nope."})
+    );
     let r = get(&sim, "/api/2.0/dbfs/get-status?path=/nope").await;
     assert_eq!(r.status, 404);
     sim.shutdown().await;
@@ -113,9 +132,17 @@ async fn get_status_dbfs_scheme_and_trailing_slash() {
 #[tokio::test]
 async fn notebooks_modified_after_filters_old_notebooks_only() {
     let sim = start(config()).await;
-    let r = get(&sim, "/api/2.0/workspace/list?path=/Users/a@x.com&notebooks_modified_after=1500").await;
-    let paths: Vec<String> =
-        r.json()["objects"].as_array().unwrap().iter().map(|o| o["path"].as_str().unwrap().to_string()).collect();
+    let r = get(
+        &sim,
+        "/api/2.0/workspace/list?path=/Users/a@x.com&notebooks_modified_after=1500",
+    )
+    .await;
+    let paths: Vec<String> = r.json()["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["path"].as_str().unwrap().to_string())
+        .collect();
     assert!(paths.contains(&"/Users/a@x.com/nb".to_string()));
     assert!(!paths.contains(&"/Users/a@x.com/old".to_string()));
     assert!(paths.contains(&"/Users/a@x.com/d".to_string()));
@@ -129,10 +156,16 @@ async fn export_gives_base64_source() {
     let r = get(&sim, "/api/2.0/workspace/export?path=/Users/a@x.com/nb&format=SOURCE").await;
     let v = r.json();
     assert_eq!(v["file_type"], "py");
-    let src = base64::engine::general_purpose::STANDARD.decode(v["content"].as_str().unwrap()).unwrap();
-    assert!(String::from_utf8(src).unwrap().starts_with("# Databricks notebook source"));
+    let src = base64::engine::general_purpose::STANDARD
+        .decode(v["content"].as_str().unwrap())
+        .unwrap();
+    assert!(String::from_utf8(src)
+        .unwrap()
+        .starts_with("# Databricks notebook source"));
     let r = get(&sim, "/api/2.0/workspace/export?path=/Users/a@x.com/d/f.csv").await;
-    let bytes = base64::engine::general_purpose::STANDARD.decode(r.json()["content"].as_str().unwrap()).unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(r.json()["content"].as_str().unwrap())
+        .unwrap();
     assert_eq!(bytes.len(), 123);
     let r = get(&sim, "/api/2.0/workspace/export?path=/Users/a@x.com/d&format=SOURCE").await;
     assert_eq!(r.status, 400);
@@ -182,7 +215,11 @@ async fn volume_directories_page_with_tokens() {
 
 #[tokio::test]
 async fn scim_pages_filters_and_projects() {
-    let sim = start(dbx_sim::SimConfig { scim_max_page: 2, ..config() }).await;
+    let sim = start(dbx_sim::SimConfig {
+        scim_max_page: 2,
+        ..config()
+    })
+    .await;
     // Asking for 100 gets the server's page cap (2): clients must page by what they received.
     let v = get(&sim, "/api/2.0/preview/scim/v2/Users?count=100").await.json();
     assert_eq!(v["totalResults"], 5);
@@ -192,7 +229,12 @@ async fn scim_pages_filters_and_projects() {
     let mut names = Vec::new();
     let mut start_index = 1;
     loop {
-        let v = get(&sim, &format!("/api/2.0/preview/scim/v2/Users?startIndex={start_index}&count=100")).await.json();
+        let v = get(
+            &sim,
+            &format!("/api/2.0/preview/scim/v2/Users?startIndex={start_index}&count=100"),
+        )
+        .await
+        .json();
         let Some(rs) = v["Resources"].as_array() else { break };
         if rs.is_empty() {
             break;
@@ -201,20 +243,48 @@ async fn scim_pages_filters_and_projects() {
         start_index += rs.len();
     }
     assert_eq!(names, ["a@x.com", "b@x.com", "c@y.org", "d@x.com", "e@x.com"]);
-    let v = get(&sim, &format!("/api/2.0/preview/scim/v2/Users?filter={}", enc(r#"userName eq "C@Y.ORG""#))).await.json();
+    let v = get(
+        &sim,
+        &format!(
+            "/api/2.0/preview/scim/v2/Users?filter={}",
+            enc(r#"userName eq "C@Y.ORG""#)
+        ),
+    )
+    .await
+    .json();
     assert_eq!(v["totalResults"], 1);
-    assert_eq!(v["Resources"][0]["groups"][0]["value"], "admins", "unknown attributes are served");
-    let v = get(&sim, &format!("/api/2.0/preview/scim/v2/Users?filter={}", enc(r#"userName sw "b" or userName co "y.o""#)))
+    assert_eq!(
+        v["Resources"][0]["groups"][0]["value"], "admins",
+        "unknown attributes are served"
+    );
+    let v = get(
+        &sim,
+        &format!(
+            "/api/2.0/preview/scim/v2/Users?filter={}",
+            enc(r#"userName sw "b" or userName co "y.o""#)
+        ),
+    )
+    .await
+    .json();
+    assert_eq!(v["totalResults"], 2);
+    let v = get(&sim, "/api/2.0/preview/scim/v2/Users?attributes=userName&count=1")
         .await
         .json();
-    assert_eq!(v["totalResults"], 2);
-    let v = get(&sim, "/api/2.0/preview/scim/v2/Users?attributes=userName&count=1").await.json();
     let keys: Vec<&String> = v["Resources"][0].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["id", "userName"]);
-    let r = get(&sim, &format!("/api/2.0/preview/scim/v2/Users?filter={}", enc("userName eq"))).await;
+    let r = get(
+        &sim,
+        &format!("/api/2.0/preview/scim/v2/Users?filter={}", enc("userName eq")),
+    )
+    .await;
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error");
-    let v = get(&sim, "/api/2.0/preview/scim/v2/Users?sortBy=userName&sortOrder=descending&count=1").await.json();
+    let v = get(
+        &sim,
+        "/api/2.0/preview/scim/v2/Users?sortBy=userName&sortOrder=descending&count=1",
+    )
+    .await
+    .json();
     assert_eq!(v["Resources"][0]["userName"], "e@x.com");
     let id = v["Resources"][0]["id"].as_str().unwrap().to_string();
     let u = get(&sim, &format!("/api/2.0/preview/scim/v2/Users/{id}")).await.json();
@@ -230,8 +300,16 @@ async fn unknown_routes_are_501_with_a_hint() {
     let r = get(&sim, "/api/2.0/clusters/list").await;
     assert_eq!(r.status, 501);
     assert_eq!(r.json()["error_code"], "NOT_IMPLEMENTED");
-    assert!(r.json()["message"].as_str().unwrap().contains("GET /api/2.0/clusters/list"));
-    let r = client().post(format!("{}/api/2.0/workspace/list", sim.url())).bearer_auth("dapi-sim").send().await.unwrap();
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("GET /api/2.0/clusters/list"));
+    let r = client()
+        .post(format!("{}/api/2.0/workspace/list", sim.url()))
+        .bearer_auth("dapi-sim")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 501);
     sim.shutdown().await;
 }
@@ -246,10 +324,24 @@ async fn odd_names_round_trip_through_url_encoding() {
         ..Default::default()
     });
     let sim = start(cfg).await;
-    let r = get(&sim, &format!("/api/2.0/workspace/get-status?path={}", enc("/Users/a@x.com/we+ird #?%&ü x"))).await;
+    let r = get(
+        &sim,
+        &format!(
+            "/api/2.0/workspace/get-status?path={}",
+            enc("/Users/a@x.com/we+ird #?%&ü x")
+        ),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["path"], "/Users/a@x.com/we+ird #?%&ü x");
-    let r = get_with(&client(), &sim, "/api/2.0/workspace/get-status?path=%zz", Some("dapi-sim")).await.unwrap();
+    let r = get_with(
+        &client(),
+        &sim,
+        "/api/2.0/workspace/get-status?path=%zz",
+        Some("dapi-sim"),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status, 400);
     sim.shutdown().await;
 }

@@ -44,7 +44,11 @@ pub fn fixture() -> Fixture {
 
 /// A config serving the test fixture with no limits.
 pub fn config() -> SimConfig {
-    SimConfig { fixture: fixture(), limits: None, ..Default::default() }
+    SimConfig {
+        fixture: fixture(),
+        limits: None,
+        ..Default::default()
+    }
 }
 
 /// Starts a simulator.
@@ -54,7 +58,10 @@ pub async fn start(config: SimConfig) -> RunningSim {
 
 /// A client with the default token.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().unwrap()
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap()
 }
 
 /// A response, read whole.
@@ -73,7 +80,9 @@ impl Resp {
 
 /// `GET url + path` with `Authorization: Bearer dapi-sim`.
 pub async fn get(sim: &RunningSim, path: &str) -> Resp {
-    get_with(&client(), sim, path, Some("dapi-sim")).await.expect("request succeeds")
+    get_with(&client(), sim, path, Some("dapi-sim"))
+        .await
+        .expect("request succeeds")
 }
 
 /// `GET` with a chosen client and token.
