@@ -5,7 +5,13 @@ realistic latency, scanned by the real `dbx-inventory` binary.
 Prints: wall time; the bound max(workspace listings / 50, DBFS listings / 30) and wall / bound;
 requests issued / directories that exist; share of 429 answers; peak memory (RSS) of the scanner.
 
+Baseline, in the same script and on the same simulator: the official Python databricks-sdk's
+sequential recursive walk (`workspace.list(home, recursive=True)` + `dbfs.list(home, recursive=True)`,
+how the SDK and the seed tool walk a home) over a sample of users; its time per listing is
+extrapolated to the listings of the whole scan, giving the speed-up ratio.
+
 Usage: scripts/bench_scan.py [--users 1000] [--seed 1] [--latency-ms 100] [--bin DIR]
+                             [--baseline-python target/sdk-venv/bin/python] [--baseline-users 15]
 (`scripts/bench-scan.sh` builds release binaries first and calls this.)
 """
 import argparse
@@ -43,6 +49,9 @@ def main():
     ap.add_argument("--latency-ms", type=int, default=100)
     ap.add_argument("--bin", default="target/release")
     ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--baseline-python", default="target/sdk-venv/bin/python",
+                    help="a python with databricks-sdk (scripts/sim-sdk-tests.sh creates it); skipped if missing")
+    ap.add_argument("--baseline-users", type=int, default=15)
     a = ap.parse_args()
 
     sim_bin = os.path.abspath(os.path.join(a.bin, "dbx-sim"))
@@ -73,6 +82,7 @@ def main():
         if code not in (0, 3):
             sys.exit(f"scan failed (exit {code}): {err}")
         stats = json.loads(urllib.request.urlopen(url + "/__sim/stats").read())
+        baseline = run_baseline(a, url, [u["userName"] for u in fixture["users"]][: a.baseline_users], work)
     finally:
         sim.terminate()
         sim.wait()
@@ -96,6 +106,50 @@ def main():
     print(f"  requests / existing dirs: {total} / {dirs} = {total / dirs:.3f}")
     print(f"  429 answers:              {t429} of {total} = {100.0 * t429 / total:.2f} %   (goal <= 2 %)")
     print(f"  peak memory (RSS):        {rusage.ru_maxrss / 1024:.1f} MiB")
+    if baseline:
+        secs, listings, n = baseline
+        per = secs / max(listings, 1)
+        est = per * (ws_lists + dbfs_lists)
+        print(f"  baseline (databricks-sdk sequential recursive list, {n} users sampled): "
+              f"{listings} listings in {secs:.1f} s = {per * 1000:.0f} ms/listing")
+        print(f"  baseline estimate for this workspace: {est:.0f} s ({est / 3600:.2f} h); "
+              f"dbx-inventory is {est / wall:.1f}x faster")
+
+
+BASELINE = r"""
+import sys, time
+from databricks.sdk import WorkspaceClient
+from databricks.sdk.errors import NotFound
+w = WorkspaceClient(host=sys.argv[1], token="dapi-sim")
+t0 = time.monotonic()
+for u in sys.argv[2:]:
+    home = "/Users/" + u
+    try:
+        for _ in w.workspace.list(home, recursive=True):
+            pass
+    except NotFound:
+        pass
+    try:
+        for _ in w.dbfs.list(home, recursive=True):
+            pass
+    except NotFound:
+        pass
+print(time.monotonic() - t0)
+"""
+
+
+def run_baseline(a, url, users, work):
+    py = os.path.abspath(a.baseline_python)
+    if a.baseline_users <= 0 or not os.path.exists(py):
+        print(f"(baseline skipped: {py} not found; run scripts/sim-sdk-tests.sh once to create it)")
+        return None
+    urllib.request.urlopen(urllib.request.Request(url + "/__sim/stats", method="POST")).read()
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": work, "DATABRICKS_CONFIG_FILE": os.path.join(work, "none.cfg")}
+    out = subprocess.run([py, "-c", BASELINE, url, *users], check=True, capture_output=True, text=True, env=env)
+    secs = float(out.stdout.strip().splitlines()[-1])
+    st = json.loads(urllib.request.urlopen(url + "/__sim/stats").read())["by_endpoint"]
+    listings = sum(n for ep in ("workspace/list", "dbfs/list") for s, n in st.get(ep, {}).items() if str(s) != "429")
+    return secs, listings, len(users)
 
 
 if __name__ == "__main__":
