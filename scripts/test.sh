@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # The test command (README "Run the tests"; CI calls it). Installs what it needs itself:
-# the wasm32-wasip2 target, and a Python venv with databricks-sdk for the simulator's SDK suite.
+# the wasm32-wasip2 target, Chromium (Debian package, for the HTML report test), and a Python venv
+# with databricks-sdk for the simulator's SDK suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "==> rustup target add wasm32-wasip2"
 rustup target add wasm32-wasip2
+
+echo "==> Chromium (headless) for the HTML report test"
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null; } ||
+    echo "warning: could not install chromium: the HTML report test will be skipped (under CI it fails)"
+fi
+command -v chromium >/dev/null 2>&1 && chromium --version 2>/dev/null || true
 
 echo "==> guest unit tests (scanner logic on the host target)"
 cargo test --manifest-path guest/Cargo.toml

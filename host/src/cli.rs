@@ -96,9 +96,10 @@ pub struct LimitArgs {
     /// Memory cap of each scanner instance, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 256, hide_short_help = true)]
     pub guest_memory_mib: usize,
-    /// Compute budget (fuel) of each scanner call; a runaway scanner becomes an error row.
-    #[arg(long, value_name = "FUEL", default_value_t = 50_000_000_000, hide_short_help = true)]
-    pub guest_fuel: u64,
+    /// Longest the scanner may compute without making a request, in seconds; a runaway
+    /// scanner becomes an error row and the run goes on.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, hide_short_help = true)]
+    pub guest_cpu_secs: f64,
     /// Wall-clock limit of one user's scan, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 6 * 3600, hide_short_help = true)]
     pub user_timeout: u64,
@@ -133,6 +134,10 @@ pub struct ScanArgs {
     /// CSV output file (written atomically when the run ends).
     #[arg(short, long, value_name = "FILE", default_value = "results.csv")]
     pub output: PathBuf,
+    /// Also write a self-contained HTML report: totals, top users, size histogram, DBFS vs
+    /// Workspace, errors and orphans (one file, no external assets; written atomically at the end).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Scan only DBFS homes.
     #[arg(long, conflicts_with = "workspace_only")]
     pub dbfs_only: bool,
@@ -214,6 +219,9 @@ pub struct DemoArgs {
     /// CSV output file.
     #[arg(short, long, value_name = "FILE", default_value = "demo-results.csv")]
     pub output: PathBuf,
+    /// Also write the HTML report of the demo run.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Print only errors and the summary.
     #[arg(short, long)]
     pub quiet: bool,

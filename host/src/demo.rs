@@ -22,6 +22,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         all_users: true,
         orphans: false,
         output: args.output.clone(),
+        html: args.html.clone(),
         dbfs_only: false,
         workspace_only: false,
         concurrency: 32,

@@ -582,7 +582,7 @@ dl.meta{display:flex;flex-wrap:wrap;gap:8px 32px;margin:14px 0 0}
 dl.meta div{min-width:0}
 dl.meta dt{font-size:11px;text-transform:uppercase;letter-spacing:.08em;color:#8fa3ad}
 dl.meta dd{margin:0;font-size:13px;color:#fff}
-main{padding-top:22px;padding-bottom:8px}
+main.wrap{padding-top:22px;padding-bottom:8px}
 .kpis{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:14px;margin-bottom:14px}
 .kpi{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 18px;border-top:3px solid var(--ink)}
 .kpi.bad{border-top-color:var(--error)}
@@ -619,8 +619,9 @@ table.facts th{font-weight:500;color:var(--text)}
 table.t tbody th{font-weight:550;text-align:left}
 .n{text-align:right!important;white-space:nowrap}
 .strong{font-weight:650;color:var(--ink)}
-td.user{word-break:break-all;max-width:360px;color:var(--ink)}
-td.msg{word-break:break-word;white-space:pre-wrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;color:#5a1f1b}
+td.user{overflow-wrap:anywhere;max-width:360px;color:var(--ink)}
+#errors td.user,#orphans td.user{width:28%;min-width:180px}
+td.msg{overflow-wrap:anywhere;white-space:pre-wrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;color:#5a1f1b}
 .pill{display:inline-block;font-size:11px;font-weight:600;padding:1px 8px;border-radius:10px;text-transform:uppercase;letter-spacing:.04em;white-space:nowrap}
 .pill.success{background:#e3f5ed;color:#17754f}
 .pill.empty{background:#eef1f4;color:#5b6773}

@@ -61,6 +61,8 @@ pub struct ScanRun {
     pub concurrency: usize,
     /// CSV path.
     pub output: std::path::PathBuf,
+    /// HTML report path (`--html`).
+    pub html: Option<std::path::PathBuf>,
     /// Quiet console.
     pub quiet: bool,
     /// Workspace shown in the banner.
@@ -93,6 +95,7 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
             options: options(args),
             concurrency: args.concurrency as usize,
             output: args.output.clone(),
+            html: args.html.clone(),
             quiet: args.quiet,
             host_label,
             banner_extra,
@@ -104,6 +107,7 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         options: options(args),
         concurrency: args.concurrency as usize,
         output: args.output.clone(),
+        html: args.html.clone(),
         quiet: args.quiet,
         host_label,
         banner_extra,
@@ -157,6 +161,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     // Fail early, before any scanning, if the output cannot be written.
     let out_file = AtomicFile::create(&run.output)?;
+    let html_file = run.html.as_deref().map(AtomicFile::create).transpose()?;
     let (total_label, fixed_total) = match &run.source {
         UserSource::List(u) => (crate::report::thousands(u.len() as u64), Some(u.len())),
         UserSource::AllUsers { orphans: false, .. } => ("all workspace users (listing via SCIM)".to_string(), None),
@@ -231,8 +236,15 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
 
     let ordered: Vec<&UserRow> = rows.iter().flatten().collect();
     write_csv(out_file, &ordered)?;
+    if let Some(f) = html_file {
+        let meta = crate::html::HtmlMeta::now(&run.host_label, run.options.dbfs, run.options.workspace);
+        crate::html::write(f, &ordered, &meta)?;
+    }
     console::summary(&mut stdout, &totals, run.duplicates.len());
     let _ = writeln!(stdout, "\nResults saved to: {}", run.output.display());
+    if let Some(p) = &run.html {
+        let _ = writeln!(stdout, "HTML report saved to: {}", p.display());
+    }
 
     if let Some(reason) = rt.policy().stop_reason() {
         return Err(crate::FatalError(format!(
