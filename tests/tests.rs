@@ -4,6 +4,7 @@
 mod auth;
 mod cli;
 mod orphans;
+mod resume;
 mod report;
 mod sandbox;
 mod scan_semantics;

@@ -11,7 +11,8 @@ Exit codes:
   0  every user was scanned cleanly (success or empty)
   1  the run stopped: bad credentials, unreachable workspace, unwritable output, …
   2  usage error (bad flags or arguments)
-  3  the run finished but some users ended in `error` (see the error column)";
+  3  the run finished but some users ended in `error` (see the error column)
+130  interrupted (Ctrl-C, SIGTERM): finished users are in the journal; rerun with --resume";
 
 /// Inventory the files every user keeps in a Databricks workspace (DBFS and Workspace homes).
 #[derive(Debug, Parser)]
@@ -42,6 +43,11 @@ pub enum Command {
     /// Never overwrites an existing file or profile: a new profile is appended to an existing
     /// file; replacing a profile needs --force (the old file is kept as <file>.bak).
     Init(crate::init_cmd::InitArgs),
+    /// Rebuild the CSV / JSON Lines / HTML outputs and the summary from a scan's journal.
+    ///
+    /// Reads only the journal: the workspace is not contacted and no credentials are needed.
+    /// Each user counts once (the last good row); duplicates and a torn last line are reported.
+    Summary(SummaryArgs),
 }
 
 /// Where the workspace is and how to authenticate.
@@ -156,12 +162,73 @@ pub struct ScanArgs {
     /// Print only errors and the final summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Journal, resume and the detail output.
+    #[command(flatten)]
+    pub journal: JournalArgs,
     /// Authentication.
     #[command(flatten)]
     pub auth: AuthArgs,
     /// Limits.
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// The journal of a scan, resuming it, and the JSON Lines detail output.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Journal and resume")]
+pub struct JournalArgs {
+    /// Journal file (default: the CSV path + `.journal`, e.g. results.csv.journal).
+    ///
+    /// Every finished user is appended to it (JSON Lines) and synced to disk before it counts
+    /// as done, so a scan that is interrupted or killed loses nothing: run it again with
+    /// --resume. Its first line records the workspace, the options and a digest of the users.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Continue the journal of an earlier run: users already recorded are not scanned again.
+    ///
+    /// Users recorded in `error` are scanned again (unless --keep-errors); the CSV holds every
+    /// user once, in input order. The journal must be for the same workspace, trees, --orphans
+    /// and user list (--force overrides). With no journal yet, a new one is started.
+    #[arg(long, conflicts_with = "overwrite")]
+    pub resume: bool,
+    /// With --resume: keep users recorded in `error` instead of scanning them again.
+    #[arg(long, requires = "resume")]
+    pub keep_errors: bool,
+    /// With --resume: continue a journal written for another workspace, options or users.
+    ///
+    /// The earlier rows are kept; a new header line records this run's identity.
+    #[arg(long, requires = "resume")]
+    pub force: bool,
+    /// Discard an existing journal and start over.
+    ///
+    /// Without --resume or --overwrite, a journal that already holds users is refused, so
+    /// finished work is never thrown away by accident. Only a journal is ever replaced.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Also write one JSON object per user with the full detail (JSON Lines), at the end.
+    ///
+    /// Per-tree counts (files, bytes, directories, unsized objects, notebooks, git folders,
+    /// vanished subdirectories, depth, requests), requests, duration, error and orphan flag;
+    /// in the CSV's order, written atomically.
+    #[arg(long, value_name = "FILE")]
+    pub jsonl: Option<PathBuf>,
+}
+
+/// `summary` arguments.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// Journal written by `scan` (e.g. results.csv.journal).
+    #[arg(long, value_name = "FILE")]
+    pub journal: PathBuf,
+    /// Write the CSV (same columns and order as `scan`).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write JSON Lines, one object per user with the full detail.
+    #[arg(long, value_name = "FILE")]
+    pub jsonl: Option<PathBuf>,
+    /// Write the self-contained HTML report.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// `users` arguments.
@@ -252,6 +319,39 @@ mod tests {
     fn max_in_flight_is_capped_below_the_workspace_limit() {
         assert!(Cli::try_parse_from(["dbx-inventory", "scan", "a", "--max-in-flight", "21"]).is_err());
         assert!(Cli::try_parse_from(["dbx-inventory", "scan", "a", "--max-in-flight", "20"]).is_ok());
+    }
+
+    fn scan(args: &[&str]) -> Result<ScanArgs, clap::Error> {
+        let mut all = vec!["dbx-inventory", "scan", "a@x.com"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all).map(|c| match c.command {
+            Command::Scan(s) => s,
+            _ => unreachable!(),
+        })
+    }
+
+    #[test]
+    fn journal_flags_parse_and_depend_on_resume() {
+        let s = scan(&["--resume", "--keep-errors", "--force", "--journal", "j", "--jsonl", "d.jsonl"]).unwrap();
+        assert!(s.journal.resume && s.journal.keep_errors && s.journal.force);
+        assert_eq!(s.journal.journal.as_deref(), Some(std::path::Path::new("j")));
+        assert_eq!(s.journal.jsonl.as_deref(), Some(std::path::Path::new("d.jsonl")));
+        assert!(scan(&["--keep-errors"]).is_err(), "--keep-errors needs --resume");
+        assert!(scan(&["--force"]).is_err(), "--force needs --resume");
+        assert!(scan(&["--resume", "--overwrite"]).is_err());
+        assert!(scan(&["--overwrite"]).unwrap().journal.overwrite);
+    }
+
+    #[test]
+    fn summary_needs_a_journal() {
+        assert!(Cli::try_parse_from(["dbx-inventory", "summary"]).is_err());
+        let Cli { command: Command::Summary(s) } =
+            Cli::try_parse_from(["dbx-inventory", "summary", "--journal", "j", "-o", "x.csv", "--html", "r.html"]).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((s.journal.to_str(), s.output.as_deref().and_then(|p| p.to_str())), (Some("j"), Some("x.csv")));
+        assert!(s.html.is_some() && s.jsonl.is_none());
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         batch_size: 0,
         debug: false,
         quiet: args.quiet,
+        // Each demo is a fresh simulated workspace: start a new journal every time.
+        journal: crate::cli::JournalArgs { overwrite: true, ..Default::default() },
         auth: AuthArgs { host: Some(sim.url()), token: Some("dapi-sim".into()), ..Default::default() },
         limits: default_limits(),
     };

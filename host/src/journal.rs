@@ -428,6 +428,12 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
                 notes.push(format!("journal {shown}: ignored an unfinished header line; starting the journal afresh"));
             }
         }
+        // Resuming a journal that holds no user yet (stopped during start-up): nothing to keep.
+        Some(c) if c.entries.is_empty() => {
+            if c.torn.is_some() {
+                notes.push(format!("journal {shown}: ignored a torn last line; the journal held no user yet"));
+            }
+        }
         Some(c) => {
             let h = c.header.as_ref().expect("matched above");
             let diffs = identity.differences(&h.identity);
@@ -841,6 +847,19 @@ mod tests {
         assert_eq!(c.header.unwrap().identity, other);
         // The next resume compares with the latest header.
         assert!(open(&resume, &other).is_ok());
+    }
+
+    #[test]
+    fn resuming_a_journal_with_no_user_yet_starts_afresh_whatever_its_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j");
+        std::fs::write(&p, journal_text(&[])).unwrap();
+        let mut other = identity();
+        other.host = "https://other".into();
+        let o = open(&Settings { resume: true, ..settings(&p) }, &other).unwrap();
+        assert!(o.skip.is_empty());
+        let c = read(&p).unwrap().unwrap();
+        assert_eq!((c.headers, c.header.unwrap().identity), (1, other));
     }
 
     #[test]

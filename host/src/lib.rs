@@ -13,13 +13,17 @@ pub mod console;
 pub mod demo;
 pub mod html;
 pub mod init_cmd;
+pub mod interrupt;
 pub mod journal;
 pub mod orphans;
 pub mod output;
 pub mod policy;
+pub mod progress;
+pub mod record;
 pub mod report;
 pub mod runtime;
 pub mod scan;
+pub mod summary;
 pub mod users;
 pub mod users_cmd;
 
@@ -36,6 +40,11 @@ pub enum Outcome {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
+
+/// A run stopped by Ctrl-C or SIGTERM (exit code 130), with what was kept and how to resume.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Interrupted(pub String);
 
 /// A failure that stopped the run (exit code 1), already phrased for the user.
 #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use dbx_inventory::cli::{Cli, Command};
-use dbx_inventory::{demo, users_cmd, Outcome, UsageError};
+use dbx_inventory::{demo, users_cmd, Interrupted, Outcome, UsageError};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -34,6 +34,8 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             if e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
+            } else if e.downcast_ref::<Interrupted>().is_some() {
+                ExitCode::from(dbx_inventory::interrupt::EXIT_CODE)
             } else {
                 ExitCode::from(1)
             }
@@ -58,6 +60,7 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Demo(args) => demo::run(args).await,
         Command::Profiles(_) => users_cmd::list_profiles(),
         Command::Init(args) => dbx_inventory::init_cmd::run(args),
+        Command::Summary(args) => dbx_inventory::summary::run(args),
     }
 }
 

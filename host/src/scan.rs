@@ -4,16 +4,20 @@
 use std::collections::HashSet;
 use std::io::Write as _;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::bindings::scanner::ScanOptions;
 use crate::cli::ScanArgs;
-use crate::console::{self, Totals};
+use crate::console;
 use crate::output::{write_csv, AtomicFile};
-use crate::report::{Status, UserRow};
+use crate::journal;
+use crate::progress::{self, Progress};
+use crate::record::{self, Recorder};
+use crate::report::UserRow;
+use crate::summary;
 use crate::runtime::Runtime;
 use crate::users;
 use crate::Outcome;
@@ -69,6 +73,10 @@ pub struct ScanRun {
     pub host_label: String,
     /// Extra banner lines (auth source, runtime).
     pub banner_extra: Vec<String>,
+    /// Journal, resume, JSON Lines (see [`crate::record`]).
+    pub journal: crate::cli::JournalArgs,
+    /// `--debug`: plain progress lines instead of a bar, per-user timing.
+    pub debug: bool,
 }
 
 /// Validates `scan` arguments into a run (no network yet).
@@ -99,6 +107,8 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
             quiet: args.quiet,
             host_label,
             banner_extra,
+            journal: args.journal.clone(),
+            debug: args.debug,
         });
     };
     Ok(ScanRun {
@@ -111,6 +121,8 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         quiet: args.quiet,
         host_label,
         banner_extra,
+        journal: args.journal.clone(),
+        debug: args.debug,
     })
 }
 
@@ -159,9 +171,22 @@ pub async fn preflight(rt: &Runtime, auth: &dbx_auth::ResolvedAuth) -> anyhow::R
 /// Runs the scan and returns the outcome (for the exit code).
 pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let started = Instant::now();
+    let journal_path = record::journal_path(&run.journal, &run.output);
+    let jsonl = run.journal.jsonl.as_deref();
+    record::check_paths(&journal_path, &[("--output", Some(&run.output)), ("--jsonl", jsonl), ("--html", run.html.as_deref())])?;
     // Fail early, before any scanning, if the output cannot be written.
     let out_file = AtomicFile::create(&run.output)?;
     let html_file = run.html.as_deref().map(AtomicFile::create).transpose()?;
+    let jsonl_file = jsonl.map(AtomicFile::create).transpose()?;
+    // The journal: refusals (another run's journal, one not to be discarded) happen here.
+    let (list, orphans) = match &run.source {
+        UserSource::List(u) => (Some(u.as_slice()), false),
+        UserSource::AllUsers { orphans, .. } => (None, *orphans),
+    };
+    let identity = record::identity(&run.host_label, run.options.dbfs, run.options.workspace, orphans, list);
+    let opened = record::open_journal(&run.journal, journal_path.clone(), &identity)?;
+    let skip = Arc::new(opened.skip);
+    let to_scan_fixed = list.map(|l| l.iter().filter(|u| !skip.contains(&journal::user_key(u))).count());
     let (total_label, fixed_total) = match &run.source {
         UserSource::List(u) => (crate::report::thousands(u.len() as u64), Some(u.len())),
         UserSource::AllUsers { orphans: false, .. } => ("all workspace users (listing via SCIM)".to_string(), None),
@@ -170,14 +195,20 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         }
     };
     let mut stdout = std::io::stdout();
+    for note in &opened.notes {
+        eprintln!("note: {note}");
+    }
     if !run.quiet {
-        console::banner(&mut stdout, &total_label, mode(&run.options), &run.host_label, &run.banner_extra);
+        let mut extra = run.banner_extra.clone();
+        extra.push(record::banner_line(&journal_path, &opened.previous, skip.len(), to_scan_fixed));
+        console::banner(&mut stdout, &total_label, mode(&run.options), &run.host_label, &extra);
         if !run.duplicates.is_empty() {
             let _ = writeln!(stdout, "Skipping {} duplicate user(s): {}\n", run.duplicates.len(), run.duplicates.join(", "));
         }
     }
 
-    // Users → scanners.
+    // Users → (skip those already in the journal) → scanners.
+    let (feed_tx, feed_rx) = mpsc::channel::<(usize, Job)>(1024);
     let (user_tx, mut user_rx) = mpsc::channel::<(usize, Job)>(1024);
     let (row_tx, mut row_rx) = mpsc::channel::<(usize, UserRow)>(1024);
     let listed_total = Arc::new(std::sync::Mutex::new(fixed_total));
@@ -189,8 +220,12 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
             UserSource::AllUsers { page_size, orphans } => UserSource::AllUsers { page_size: *page_size, orphans: *orphans },
         };
         let options = run.options;
-        tokio::spawn(async move { feed_users(&rt, source, options, user_tx, listed_total).await })
+        tokio::spawn(async move { feed_users(&rt, source, options, feed_tx, listed_total).await })
     };
+    let input_order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let to_scan = Arc::new(std::sync::Mutex::new(to_scan_fixed));
+    let filter =
+        tokio::spawn(record::skip_recorded(feed_rx, user_tx, skip.clone(), input_order.clone(), to_scan.clone()));
     let scheduler = {
         let rt = rt.clone();
         let options = run.options;
@@ -213,52 +248,118 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         })
     };
 
-    // The one collector: records rows, prints progress.
-    let mut rows: Vec<Option<UserRow>> = Vec::new();
-    let mut totals = Totals::default();
-    let mut done = 0usize;
-    while let Some((idx, row)) = row_rx.recv().await {
-        done += 1;
-        let n = listed_total.lock().unwrap().map_or("?".to_string(), |n| n.to_string());
-        if !run.quiet || row.status == Status::Error {
-            let _ = write!(stdout, "{}", console::user_lines(done, &n, &row));
-            let _ = stdout.flush();
+    // The one writer (phase two): journal (durable) → console and progress → outputs.
+    let display = progress::Display::choose(run.quiet, run.debug);
+    let bar = Progress::new(display, to_scan_fixed.map(|n| n as u64), Some(rt.policy().clone()));
+    let mut recorder = Recorder::new(opened.writer, bar);
+    let mut stop = crate::interrupt::listen();
+    let mut interrupted: Option<&'static str> = None;
+    let mut drain_until: Option<Instant> = None;
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let collected: anyhow::Result<()> = async {
+        loop {
+            tokio::select! {
+                row = row_rx.recv() => match row {
+                    Some((idx, row)) => recorder.add(idx, row)?,
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    let known = *to_scan.lock().expect("not poisoned");
+                    if let Some(n) = known {
+                        recorder.progress().set_total(n as u64);
+                    }
+                    recorder.tick()?;
+                    if drain_until.is_some_and(|t| Instant::now() >= t) {
+                        break;
+                    }
+                }
+                signal = stop.requested(), if interrupted.is_none() => {
+                    interrupted = Some(signal);
+                    recorder.progress().note(&format!(
+                        "\n{signal}: stopping. No new user is started; finished users are being recorded \
+                         (press Ctrl-C again to quit at once)"
+                    ));
+                    lister.abort();
+                    filter.abort();
+                    scheduler.abort();
+                    drain_until = Some(Instant::now() + Duration::from_secs(5));
+                }
+            }
         }
-        tracing::debug!(user = %row.username, ms = row.duration_ms, requests = row.requests, "user finished");
-        totals.add(&row);
-        if rows.len() <= idx {
-            rows.resize_with(idx + 1, || None);
-        }
-        rows[idx] = Some(row);
+        Ok(())
     }
-    scheduler.await.context("scheduler task")?;
-    let listing = lister.await.context("user listing task")?;
+    .await;
+    let recorded_now = recorder.recorded();
+    let new_rows = match collected.and_then(|()| recorder.finish()) {
+        Ok(rows) => rows,
+        Err(e) => {
+            lister.abort();
+            filter.abort();
+            scheduler.abort();
+            return Err(crate::FatalError(format!(
+                "{e:#}. The {recorded_now} user(s) recorded before are in the journal {}; once fixed, run again with --resume",
+                journal_path.display()
+            ))
+            .into());
+        }
+    };
+    let listing = if interrupted.is_some() {
+        Ok(())
+    } else {
+        scheduler.await.context("scheduler task")?;
+        filter.await.context("journal filter task")?;
+        lister.await.context("user listing task")?
+    };
 
-    let ordered: Vec<&UserRow> = rows.iter().flatten().collect();
+    // Outputs from the journal's rows and this run's, one per user, in input order.
+    let input = match &run.source {
+        UserSource::List(u) => u.clone(),
+        UserSource::AllUsers { .. } => std::mem::take(&mut *input_order.lock().expect("not poisoned")),
+    };
+    let scanned_now = new_rows.len();
+    let mut all = opened.previous.rows;
+    all.extend(new_rows);
+    let from_journal = all.len() - scanned_now;
+    let rows = summary::order_rows(all, &input);
+    let ordered: Vec<&UserRow> = rows.iter().collect();
     write_csv(out_file, &ordered)?;
     if let Some(f) = html_file {
         let meta = crate::html::HtmlMeta::now(&run.host_label, run.options.dbfs, run.options.workspace);
         crate::html::write(f, &ordered, &meta)?;
     }
-    console::summary(&mut stdout, &totals, run.duplicates.len());
-    let _ = writeln!(stdout, "\nResults saved to: {}", run.output.display());
-    if let Some(p) = &run.html {
-        let _ = writeln!(stdout, "HTML report saved to: {}", p.display());
+    if let Some(f) = jsonl_file {
+        summary::write_jsonl(f, &ordered)?;
     }
+    let totals = summary::totals(ordered.iter().copied());
+    console::summary(&mut stdout, &totals, run.duplicates.len());
+    if from_journal > 0 {
+        let _ = writeln!(stdout, "Taken from the journal: {from_journal} user(s); scanned in this run: {scanned_now}");
+    }
+    summary::saved_lines(&mut stdout, Some(&run.output), jsonl, run.html.as_deref());
+    let _ = writeln!(stdout, "Journal: {}", journal_path.display());
 
+    let recorded = format!(
+        "{} user(s) recorded in {} (journal {})",
+        ordered.len(),
+        run.output.display(),
+        journal_path.display()
+    );
+    if let Some(signal) = interrupted {
+        return Err(crate::Interrupted(format!(
+            "stopped by {signal}: {recorded}. To scan the rest, run the same command again with --resume"
+        ))
+        .into());
+    }
     if let Some(reason) = rt.policy().stop_reason() {
         return Err(crate::FatalError(format!(
-            "the run stopped: {reason}. {} user(s) recorded in {} before it stopped",
-            ordered.len(),
-            run.output.display()
+            "the run stopped: {reason}. {recorded} before it stopped; once fixed, run again with --resume to scan the rest"
         ))
         .into());
     }
     if let Err(e) = listing {
         return Err(crate::FatalError(format!(
-            "listing workspace users failed: {e:#}. {} user(s) scanned and saved to {}",
-            ordered.len(),
-            run.output.display()
+            "listing workspace users failed: {e:#}. {recorded}; run again with --resume to scan the rest"
         ))
         .into());
     }
