@@ -190,11 +190,18 @@ fn html_report_renders_in_chromium_and_matches_the_csv() {
         return;
     };
     let (fixture, broken) = workspace();
+    let active: Vec<String> = fixture.users.iter().filter(|u| u.active != Some(false)).map(|u| u.user_name.clone()).collect();
     let sim = Sim::start(fixture);
-    let done = Run::scan(&sim, &["--all-users", "-o", "out.csv", "--html", "report.html", "--retry-attempts", "2", "-q"]).run();
+    let done =
+        Run::scan(&sim, &["--all-users", "--orphans", "-o", "out.csv", "--html", "report.html", "--retry-attempts", "2", "-q"])
+            .run();
     check!(done, done.code == 3, "two users end in error → exit 3");
     let (_, rows) = done.csv("out.csv");
-    check!(done, rows.len() == 151, "every SCIM user has a row, got {}", rows.len());
+    let orphans: Vec<&str> = rows.iter().filter(|r| r["orphan"] == "yes").map(|r| r["username"].as_str()).collect();
+    let scanned: std::collections::BTreeSet<&str> =
+        rows.iter().filter(|r| r["orphan"] == "no").map(|r| r["username"].as_str()).collect();
+    check!(done, active.iter().all(|u| scanned.contains(u.as_str())), "every active SCIM user has a row");
+    check!(done, !orphans.is_empty(), "the generated workspace has orphaned homes");
     let html_path = done.dir.join("report.html");
     let html = done.file("report.html");
 
@@ -236,6 +243,11 @@ fn html_report_renders_in_chromium_and_matches_the_csv() {
         ("dbfs-bytes", sum("dbfs_bytes")),
         ("workspace-files", sum("workspace_files")),
         ("workspace-bytes", sum("workspace_bytes")),
+        ("count-orphan", orphans.len() as u64),
+        (
+            "orphan-bytes",
+            rows.iter().filter(|r| r["orphan"] == "yes").map(|r| n(r, "total_size")).sum(),
+        ),
     ];
     for (id, want) in expected {
         let (value, text) = shown(&dom, id);
@@ -271,7 +283,7 @@ fn html_report_renders_in_chromium_and_matches_the_csv() {
         })
         .unwrap();
     let ranked = tags_with(table(&dom, "top-users"), "tr", "data-rank");
-    assert_eq!(ranked.len(), 25);
+    assert_eq!(ranked.len(), 25.min(rows.len()));
     assert_eq!(unescape(attr(ranked[0], "data-user").unwrap()), top["username"], "top user");
     let mut last = u64::MAX;
     for (i, t) in ranked.iter().enumerate() {
@@ -297,6 +309,14 @@ fn html_report_renders_in_chromium_and_matches_the_csv() {
     let errors = table(&dom, "errors");
     assert!(errors.contains("&lt;img src=x onerror=console.error('user')&gt;@evil.example.com"), "escaped username shown");
     assert!(errors.contains("&lt;svg onload=console.error('msg')&gt;"), "escaped error message shown:\n{errors}");
+
+    // Orphaned homes: exactly the CSV's.
+    let mut listed: Vec<String> =
+        tags_with(table(&dom, "orphans"), "tr", "data-user").iter().map(|t| unescape(attr(t, "data-user").unwrap())).collect();
+    listed.sort();
+    let mut want: Vec<String> = orphans.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(listed, want, "orphans table");
 
     // The screenshot.
     let _ = chromium(&browser, &html_path, &[format!("--screenshot={}", shot.display()), "--window-size=1280,2000".into()]);

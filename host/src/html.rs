@@ -271,7 +271,7 @@ fn kpis(h: &mut String, a: &Agg) {
     let _ = write!(
         h,
         r#"<section class="kpis" id="totals">
-<div class="kpi"><div class="label">Users</div><div class="value">{users}</div><div class="sub">{with_files} with files</div></div>
+<div class="kpi"><div class="label">Users</div><div class="value">{users}</div><div class="sub">{with_files}</div></div>
 <div class="kpi"><div class="label">Files</div><div class="value">{files}</div><div class="sub">DBFS and Workspace homes</div></div>
 <div class="kpi"><div class="label">Total size</div><div class="value">{bytes}</div><div class="sub"><span id="total-bytes-exact">{bytes_exact}</span> bytes</div></div>
 <div class="kpi{err_class}"><div class="label">Errors</div><div class="value">{errors}</div><div class="sub">{err_sub}</div></div>
@@ -287,7 +287,11 @@ fn kpis(h: &mut String, a: &Agg) {
 </section>
 "#,
         users = num("total-users", a.users),
-        with_files = thousands(a.success),
+        with_files = if a.orphans > 0 {
+            format!("{} with files · {} orphans", thousands(a.success), thousands(a.orphans))
+        } else {
+            format!("{} with files", thousands(a.success))
+        },
         files = num("total-files", a.files),
         bytes = size("total-bytes", a.bytes),
         bytes_exact = thousands(a.bytes),
