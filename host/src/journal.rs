@@ -423,17 +423,15 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
             }
             // A header and no user yet: nothing to lose; start afresh.
         }
-        Some(Contents { header: None, torn, .. }) => {
-            if torn.is_some() {
-                notes.push(format!("journal {shown}: ignored an unfinished header line; starting the journal afresh"));
-            }
+        Some(Contents { header: None, torn: Some(_), .. }) => {
+            notes.push(format!("journal {shown}: ignored an unfinished header line; starting the journal afresh"));
         }
+        Some(Contents { header: None, .. }) => {}
         // Resuming a journal that holds no user yet (stopped during start-up): nothing to keep.
-        Some(c) if c.entries.is_empty() => {
-            if c.torn.is_some() {
-                notes.push(format!("journal {shown}: ignored a torn last line; the journal held no user yet"));
-            }
+        Some(c) if c.entries.is_empty() && c.torn.is_some() => {
+            notes.push(format!("journal {shown}: ignored a torn last line; the journal held no user yet"));
         }
+        Some(c) if c.entries.is_empty() => {}
         Some(c) => {
             let h = c.header.as_ref().expect("matched above");
             let diffs = identity.differences(&h.identity);
