@@ -216,9 +216,14 @@ fn sigterm_stops_cleanly_keeps_what_finished_and_resume_completes() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("out.csv.journal");
     // A low client rate limit makes this scan last far longer than it takes to stop it.
-    let child = scan_cmd(dir.path(), &sim, &["--all-users", "-o", "out.csv", "--rate-limit", "workspace=20"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = scan_cmd(dir.path(), &sim, &["--all-users", "-o", "out.csv", "--rate-limit", "workspace=20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let pid = child.id().to_string();
     while users_line_count(&journal) < 5 {
+        assert!(child.try_wait().unwrap().is_none(), "the scan ended before it could be stopped");
         std::thread::sleep(Duration::from_millis(5));
     }
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
