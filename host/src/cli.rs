@@ -123,7 +123,7 @@ pub struct ScanArgs {
     /// /dbfs/Users/a@x.com and /Workspace/Users/a@x.com all mean a@x.com (also in --users-file).
     #[arg(value_name = "USER")]
     pub users: Vec<String>,
-    /// File with one username per line; blank lines and `#` comments are skipped.
+    /// File with one username per line (`-` for standard input); blank lines and `#` comments are skipped.
     #[arg(long, value_name = "FILE")]
     pub users_file: Option<PathBuf>,
     /// Scan every workspace user (listed through SCIM); scanning starts while listing goes on.
