@@ -81,8 +81,8 @@ pub struct ScanRun {
 
 /// Validates `scan` arguments into a run (no network yet).
 pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -> anyhow::Result<ScanRun> {
-    let source = if args.all_users {
-        UserSource::AllUsers { page_size: 100, orphans: args.orphans }
+    let (source, duplicates) = if args.all_users {
+        (UserSource::AllUsers { page_size: 100, orphans: args.orphans }, vec![])
     } else {
         let mut given = args.users.clone();
         if let Some(f) = &args.users_file {
@@ -97,23 +97,11 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
             }
         }
         let (kept, dropped) = users::dedupe(given);
-        return Ok(ScanRun {
-            source: UserSource::List(kept),
-            duplicates: dropped,
-            options: options(args),
-            concurrency: args.concurrency as usize,
-            output: args.output.clone(),
-            html: args.html.clone(),
-            quiet: args.quiet,
-            host_label,
-            banner_extra,
-            journal: args.journal.clone(),
-            debug: args.debug,
-        });
+        (UserSource::List(kept), dropped)
     };
     Ok(ScanRun {
         source,
-        duplicates: vec![],
+        duplicates,
         options: options(args),
         concurrency: args.concurrency as usize,
         output: args.output.clone(),
