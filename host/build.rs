@@ -28,7 +28,12 @@ fn main() {
         .arg(&target_dir);
     // Don't leak the host build's flags and jobserver settings into the wasm build.
     for (k, _) in std::env::vars() {
-        if k.starts_with("CARGO_") && k != "CARGO_HOME" || k == "RUSTFLAGS" || k == "RUSTC_WRAPPER" || k.starts_with("RUSTC_") || k == "RUSTC" {
+        if k.starts_with("CARGO_") && k != "CARGO_HOME"
+            || k == "RUSTFLAGS"
+            || k == "RUSTC_WRAPPER"
+            || k.starts_with("RUSTC_")
+            || k == "RUSTC"
+        {
             cmd.env_remove(k);
         }
     }

@@ -8,7 +8,16 @@
 
 use dbx_tests::{check, dbx_sim, fixture, Done, Run, Sim};
 
-const SCAN: &[&str] = &["scan", "alice@example.com", "-o", "out.csv", "--retry-base-ms", "20", "--retry-attempts", "2"];
+const SCAN: &[&str] = &[
+    "scan",
+    "alice@example.com",
+    "-o",
+    "out.csv",
+    "--retry-base-ms",
+    "20",
+    "--retry-attempts",
+    "2",
+];
 
 fn scan(extra: &[&str]) -> Run {
     let mut args = SCAN.to_vec();
@@ -18,7 +27,11 @@ fn scan(extra: &[&str]) -> Run {
 
 /// A loopback URL nobody listens on (bound, then released).
 fn dead_host() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     format!("http://127.0.0.1:{port}")
 }
 
@@ -26,17 +39,29 @@ fn dead_host() -> String {
 fn scanned_ok(done: &Done) {
     check!(done, done.code == 0);
     let (_, rows) = done.csv("out.csv");
-    check!(done, rows.len() == 1 && rows[0]["status"] == "success", "alice scanned: {rows:?}");
+    check!(
+        done,
+        rows.len() == 1 && rows[0]["status"] == "success",
+        "alice scanned: {rows:?}"
+    );
 }
 
 /// The banner's `Auth:` line.
 fn auth_line(done: &Done) -> String {
-    done.stdout.lines().find(|l| l.starts_with("Auth: ")).unwrap_or_else(|| panic!("no Auth line\n{}", done.explain())).to_string()
+    done.stdout
+        .lines()
+        .find(|l| l.starts_with("Auth: "))
+        .unwrap_or_else(|| panic!("no Auth line\n{}", done.explain()))
+        .to_string()
 }
 
 fn no_secret(done: &Done, secrets: &[&str]) {
     for s in secrets {
-        check!(done, !done.stdout.contains(s) && !done.stderr.contains(s), "secret {s:?} printed");
+        check!(
+            done,
+            !done.stdout.contains(s) && !done.stderr.contains(s),
+            "secret {s:?} printed"
+        );
     }
 }
 
@@ -50,7 +75,8 @@ fn profile(name: &str, host: &str, token: &str) -> String {
 fn flags_beat_the_environment() {
     let sim = Sim::start(fixture("semantics"));
     let mut run = scan(&["--host", &sim.url, "--token", "dapi-sim"]);
-    run.env("DATABRICKS_HOST", &dead_host()).env("DATABRICKS_TOKEN", "dapi-env-wrong");
+    run.env("DATABRICKS_HOST", &dead_host())
+        .env("DATABRICKS_TOKEN", "dapi-env-wrong");
     let done = run.run();
     scanned_ok(&done);
     check!(done, auth_line(&done).contains("from --host/--token flags"));
@@ -61,10 +87,14 @@ fn flags_beat_the_environment() {
 fn flags_and_environment_fill_fields_separately() {
     let sim = Sim::start(fixture("semantics"));
     let mut run = scan(&["--host", &sim.url]);
-    run.env("DATABRICKS_HOST", &dead_host()).env("DATABRICKS_TOKEN", "dapi-sim");
+    run.env("DATABRICKS_HOST", &dead_host())
+        .env("DATABRICKS_TOKEN", "dapi-sim");
     let done = run.run();
     scanned_ok(&done);
-    check!(done, auth_line(&done).contains("--host flag + environment (DATABRICKS_TOKEN)"));
+    check!(
+        done,
+        auth_line(&done).contains("--host flag + environment (DATABRICKS_TOKEN)")
+    );
 }
 
 #[test]
@@ -75,7 +105,10 @@ fn the_environment_beats_the_default_profile() {
     run.env("DATABRICKS_HOST", &sim.url).env("DATABRICKS_TOKEN", "dapi-sim");
     let done = run.run();
     scanned_ok(&done);
-    check!(done, auth_line(&done).contains("from environment (DATABRICKS_HOST, DATABRICKS_TOKEN)"));
+    check!(
+        done,
+        auth_line(&done).contains("from environment (DATABRICKS_HOST, DATABRICKS_TOKEN)")
+    );
 }
 
 #[test]
@@ -86,7 +119,12 @@ fn the_config_file_is_not_read_when_the_environment_gives_host_and_credentials()
     let run = scan(&[]);
     run.write(".databrickscfg", broken);
     let done = run.run();
-    check!(done, done.code == 1 && done.stderr.contains("cannot parse the config file") && done.stderr.contains(".databrickscfg"));
+    check!(
+        done,
+        done.code == 1
+            && done.stderr.contains("cannot parse the config file")
+            && done.stderr.contains(".databrickscfg")
+    );
     // ... but with host and token in the environment and no profile asked for, it is not read.
     let mut run = scan(&[]);
     run.write(".databrickscfg", broken);
@@ -97,7 +135,10 @@ fn the_config_file_is_not_read_when_the_environment_gives_host_and_credentials()
     run.write(".databrickscfg", broken);
     run.env("DATABRICKS_HOST", &sim.url).env("DATABRICKS_TOKEN", "dapi-sim");
     let done = run.run();
-    check!(done, done.code == 1 && done.stderr.contains("cannot parse the config file"));
+    check!(
+        done,
+        done.code == 1 && done.stderr.contains("cannot parse the config file")
+    );
 }
 
 #[test]
@@ -108,20 +149,31 @@ fn a_host_in_the_environment_alone_does_not_take_credentials_from_the_file() {
     run.write(".databrickscfg", &cfg);
     run.env("DATABRICKS_HOST", &sim.url);
     let done = run.run();
-    check!(done, done.code == 1 && done.stderr.contains("no credentials configured"));
+    check!(
+        done,
+        done.code == 1 && done.stderr.contains("no credentials configured")
+    );
     // Asking for the profile merges field by field: host from the environment, token from the file.
     let mut run = scan(&[]);
     run.write(".databrickscfg", &cfg);
-    run.env("DATABRICKS_HOST", &sim.url).env("DATABRICKS_CONFIG_PROFILE", "DEFAULT");
+    run.env("DATABRICKS_HOST", &sim.url)
+        .env("DATABRICKS_CONFIG_PROFILE", "DEFAULT");
     let done = run.run();
     scanned_ok(&done);
-    check!(done, auth_line(&done).contains("environment (DATABRICKS_HOST) + profile 'DEFAULT'"));
+    check!(
+        done,
+        auth_line(&done).contains("environment (DATABRICKS_HOST) + profile 'DEFAULT'")
+    );
 }
 
 // ---------------------------------------------------------------- profile selection
 
 fn two_profiles(sim: &Sim) -> String {
-    format!("{}{}", profile("DEFAULT", &dead_host(), "dapi-default-wrong"), profile("PROD", &sim.url, "dapi-sim"))
+    format!(
+        "{}{}",
+        profile("DEFAULT", &dead_host(), "dapi-default-wrong"),
+        profile("PROD", &sim.url, "dapi-sim")
+    )
 }
 
 #[test]
@@ -147,7 +199,11 @@ fn config_profile_variable_selects_a_profile_and_the_flag_beats_it() {
     run.env("DATABRICKS_CONFIG_PROFILE", "PROD");
     scanned_ok(&run.run());
 
-    let cfg = format!("{}{}", two_profiles(&sim), profile("STAGING", &dead_host(), "dapi-staging-wrong"));
+    let cfg = format!(
+        "{}{}",
+        two_profiles(&sim),
+        profile("STAGING", &dead_host(), "dapi-staging-wrong")
+    );
     let mut run = scan(&["--profile", "PROD"]);
     run.write(".databrickscfg", &cfg);
     run.env("DATABRICKS_CONFIG_PROFILE", "STAGING");
@@ -160,7 +216,10 @@ fn config_profile_variable_selects_a_profile_and_the_flag_beats_it() {
 fn settings_default_profile_beats_the_default_section() {
     let sim = Sim::start(fixture("semantics"));
     let run = scan(&[]);
-    run.write(".databrickscfg", &format!("[__settings__]\ndefault_profile = PROD\n\n{}", two_profiles(&sim)));
+    run.write(
+        ".databrickscfg",
+        &format!("[__settings__]\ndefault_profile = PROD\n\n{}", two_profiles(&sim)),
+    );
     let done = run.run();
     scanned_ok(&done);
     check!(done, auth_line(&done).contains("profile 'PROD'"));
@@ -170,7 +229,14 @@ fn settings_default_profile_beats_the_default_section() {
 fn the_default_section_is_used_when_nothing_else_names_a_profile() {
     let sim = Sim::start(fixture("semantics"));
     let run = scan(&[]);
-    run.write(".databrickscfg", &format!("{}{}", profile("DEFAULT", &sim.url, "dapi-sim"), profile("PROD", &dead_host(), "x")));
+    run.write(
+        ".databrickscfg",
+        &format!(
+            "{}{}",
+            profile("DEFAULT", &sim.url, "dapi-sim"),
+            profile("PROD", &dead_host(), "x")
+        ),
+    );
     let done = run.run();
     scanned_ok(&done);
     check!(done, auth_line(&done).contains("profile 'DEFAULT'"));
@@ -190,7 +256,10 @@ fn an_unknown_profile_is_an_error_listing_the_existing_ones() {
         run.write(".databrickscfg", &two_profiles(&sim));
         let done = run.run();
         check!(done, done.code == 1);
-        check!(done, done.stderr.contains("profile 'NOPE'") && done.stderr.contains("DEFAULT, PROD"));
+        check!(
+            done,
+            done.stderr.contains("profile 'NOPE'") && done.stderr.contains("DEFAULT, PROD")
+        );
         check!(done, !done.stdout.contains("Auth:"), "no silent fallback to DEFAULT");
         no_secret(&done, &["dapi-sim", "dapi-default-wrong"]);
     }
@@ -199,7 +268,10 @@ fn an_unknown_profile_is_an_error_listing_the_existing_ones() {
 #[test]
 fn a_profile_asked_for_without_a_config_file_says_where_it_looked() {
     let done = scan(&["--profile", "PROD"]).run();
-    check!(done, done.code == 1 && done.stderr.contains(".databrickscfg") && done.stderr.contains("does not exist"));
+    check!(
+        done,
+        done.code == 1 && done.stderr.contains(".databrickscfg") && done.stderr.contains("does not exist")
+    );
     check!(done, done.stderr.contains("dbx-inventory init"));
 }
 
@@ -221,10 +293,13 @@ fn config_file_variable_points_at_another_file() {
 fn workspace_url_variable_is_an_alias_and_databricks_host_wins() {
     let sim = Sim::start(fixture("semantics"));
     let mut run = scan(&[]);
-    run.env("DATABRICKS_WORKSPACE_URL", &sim.url).env("DATABRICKS_TOKEN", "dapi-sim");
+    run.env("DATABRICKS_WORKSPACE_URL", &sim.url)
+        .env("DATABRICKS_TOKEN", "dapi-sim");
     scanned_ok(&run.run());
     let mut run = scan(&[]);
-    run.env("DATABRICKS_WORKSPACE_URL", &dead_host()).env("DATABRICKS_HOST", &sim.url).env("DATABRICKS_TOKEN", "dapi-sim");
+    run.env("DATABRICKS_WORKSPACE_URL", &dead_host())
+        .env("DATABRICKS_HOST", &sim.url)
+        .env("DATABRICKS_TOKEN", "dapi-sim");
     scanned_ok(&run.run());
 }
 
@@ -266,7 +341,12 @@ fn two_methods_without_auth_type_are_refused_as_the_sdks_do() {
     let mut run = scan(&[]);
     env(&mut run);
     let done = run.run();
-    check!(done, done.code == 1 && done.stderr.contains("more than one authorization method") && done.stderr.contains("auth_type"));
+    check!(
+        done,
+        done.code == 1
+            && done.stderr.contains("more than one authorization method")
+            && done.stderr.contains("auth_type")
+    );
     no_secret(&done, &["dapi-sim", "sp-secret-0123456789"]);
     // auth_type picks one: by flag ...
     let mut run = scan(&["--auth-type", "oauth-m2m"]);
@@ -285,10 +365,16 @@ fn two_methods_without_auth_type_are_refused_as_the_sdks_do() {
     let run = scan(&[]);
     run.write(
         ".databrickscfg",
-        &format!("[DEFAULT]\nhost = {}\ntoken = dapi-sim\nclient_id = sp-client\nclient_secret = sp-secret-0123456789\n", sim.url),
+        &format!(
+            "[DEFAULT]\nhost = {}\ntoken = dapi-sim\nclient_id = sp-client\nclient_secret = sp-secret-0123456789\n",
+            sim.url
+        ),
     );
     let done = run.run();
-    check!(done, done.code == 1 && done.stderr.contains("more than one authorization method"));
+    check!(
+        done,
+        done.code == 1 && done.stderr.contains("more than one authorization method")
+    );
     no_secret(&done, &["dapi-sim", "sp-secret-0123456789"]);
 }
 
@@ -298,12 +384,21 @@ fn unsupported_auth_types_are_named() {
     let mut run = scan(&["--auth-type", "azure-cli"]);
     run.env("DATABRICKS_HOST", &sim.url).env("DATABRICKS_TOKEN", "dapi-sim");
     let done = run.run();
-    check!(done, done.code == 1 && done.stderr.contains("azure-cli") && done.stderr.contains("not supported"));
+    check!(
+        done,
+        done.code == 1 && done.stderr.contains("azure-cli") && done.stderr.contains("not supported")
+    );
     check!(done, done.stderr.contains("--auth-type"));
     let run = scan(&[]);
-    run.write(".databrickscfg", &format!("[DEFAULT]\nhost = {}\nauth_type = databricks-cli\n", sim.url));
+    run.write(
+        ".databrickscfg",
+        &format!("[DEFAULT]\nhost = {}\nauth_type = databricks-cli\n", sim.url),
+    );
     let done = run.run();
-    check!(done, done.code == 1 && done.stderr.contains("databricks-cli") && done.stderr.contains("not supported"));
+    check!(
+        done,
+        done.code == 1 && done.stderr.contains("databricks-cli") && done.stderr.contains("not supported")
+    );
 }
 
 /// Three users with one Workspace file each; every Workspace listing stalls one second, so a
@@ -311,7 +406,11 @@ fn unsupported_auth_types_are_named() {
 fn slow_fixture() -> dbx_sim::Fixture {
     let mut fx = dbx_sim::Fixture::default();
     for u in ["u1", "u2", "u3"] {
-        fx.users.push(dbx_sim::UserEntry { user_name: format!("{u}@example.com"), active: Some(true), ..Default::default() });
+        fx.users.push(dbx_sim::UserEntry {
+            user_name: format!("{u}@example.com"),
+            active: Some(true),
+            ..Default::default()
+        });
         fx.workspace.push(dbx_sim::WorkspaceEntry {
             path: format!("/Users/{u}@example.com/f.txt"),
             object_type: Some("FILE".into()),
@@ -340,11 +439,19 @@ const SLOW_SCAN: &[&str] = &[
 fn slow_scan_ok(sim: &Sim, done: &Done) {
     check!(done, done.code == 0);
     let (_, rows) = done.csv("out.csv");
-    check!(done, rows.len() == 3 && rows.iter().all(|r| r["status"] == "success" && r["total_size"] == "10"));
+    check!(
+        done,
+        rows.len() == 3 && rows.iter().all(|r| r["status"] == "success" && r["total_size"] == "10")
+    );
     // Tokens live 2 s (refreshed 1 s early); the scan lasts over 3 s: several tokens were needed.
     let tokens = sim.requests("oauth/token");
     check!(done, tokens > 1, "{tokens} token request(s)");
-    let refused = sim.stats().by_endpoint.get("workspace/list").and_then(|m| m.get(&401).copied()).unwrap_or(0);
+    let refused = sim
+        .stats()
+        .by_endpoint
+        .get("workspace/list")
+        .and_then(|m| m.get(&401).copied())
+        .unwrap_or(0);
     check!(done, refused == 0, "{refused} requests were sent with an expired token");
     no_secret(done, &["sp-secret-0123456789"]);
 }
@@ -353,10 +460,19 @@ fn slow_scan_ok(sim: &Sim, done: &Done) {
 fn oauth_m2m_through_a_profile_outlives_several_tokens() {
     let sim = oauth_sim(slow_fixture(), 2);
     let run = Run::new(&[SLOW_SCAN, &["--profile", "sp"]].concat());
-    run.write(".databrickscfg", &format!("[sp]\nhost = {}\nclient_id = sp-client\nclient_secret = sp-secret-0123456789\n", sim.url));
+    run.write(
+        ".databrickscfg",
+        &format!(
+            "[sp]\nhost = {}\nclient_id = sp-client\nclient_secret = sp-secret-0123456789\n",
+            sim.url
+        ),
+    );
     let done = run.run();
     slow_scan_ok(&sim, &done);
-    check!(done, auth_line(&done).contains("oauth-m2m, client_id sp-client, from profile 'sp'"));
+    check!(
+        done,
+        auth_line(&done).contains("oauth-m2m, client_id sp-client, from profile 'sp'")
+    );
 }
 
 #[test]
@@ -368,7 +484,10 @@ fn oauth_m2m_through_the_environment_outlives_several_tokens() {
         .env("DATABRICKS_CLIENT_SECRET", "sp-secret-0123456789");
     let done = run.run();
     slow_scan_ok(&sim, &done);
-    check!(done, auth_line(&done).contains("environment (DATABRICKS_HOST, DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET)"));
+    check!(
+        done,
+        auth_line(&done).contains("environment (DATABRICKS_HOST, DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET)")
+    );
 }
 
 #[test]
@@ -380,9 +499,19 @@ fn a_wrong_client_secret_is_a_clear_error_without_the_secret() {
         .env("DATABRICKS_CLIENT_SECRET", "not-the-secret-987");
     let done = run.run();
     check!(done, done.code == 1);
-    check!(done, done.stderr.contains("cannot authenticate") && done.stderr.contains("sp-client"));
-    check!(done, done.stderr.contains("rejected the client credentials") && done.stderr.contains("Fix:"));
-    check!(done, done.stderr.contains("DATABRICKS_CLIENT_SECRET"), "says where the credentials came from");
+    check!(
+        done,
+        done.stderr.contains("cannot authenticate") && done.stderr.contains("sp-client")
+    );
+    check!(
+        done,
+        done.stderr.contains("rejected the client credentials") && done.stderr.contains("Fix:")
+    );
+    check!(
+        done,
+        done.stderr.contains("DATABRICKS_CLIENT_SECRET"),
+        "says where the credentials came from"
+    );
     no_secret(&done, &["not-the-secret-987", "sp-secret-0123456789"]);
     check!(done, !done.dir.join("out.csv").exists());
 }
@@ -393,7 +522,10 @@ fn a_refused_token_names_its_source_not_its_value() {
     let run = scan(&["--profile", "PROD"]);
     run.write(".databrickscfg", &profile("PROD", &sim.url, "dapi-revoked-55555"));
     let done = run.run();
-    check!(done, done.code == 1 && done.stderr.contains("401") && done.stderr.contains("profile 'PROD'"));
+    check!(
+        done,
+        done.code == 1 && done.stderr.contains("401") && done.stderr.contains("profile 'PROD'")
+    );
     no_secret(&done, &["dapi-revoked-55555"]);
 }
 
@@ -404,10 +536,16 @@ fn inside_a_databricks_runtime_the_banner_says_so_and_the_environment_host_is_us
     let sim = Sim::start(fixture("semantics"));
     let mut run = scan(&[]);
     run.write(".databrickscfg", &profile("DEFAULT", &dead_host(), "dapi-file-wrong"));
-    run.env("DATABRICKS_RUNTIME_VERSION", "15.4").env("DATABRICKS_HOST", &sim.url).env("DATABRICKS_TOKEN", "dapi-sim");
+    run.env("DATABRICKS_RUNTIME_VERSION", "15.4")
+        .env("DATABRICKS_HOST", &sim.url)
+        .env("DATABRICKS_TOKEN", "dapi-sim");
     let done = run.run();
     scanned_ok(&done);
-    check!(done, done.stdout.contains("Running inside a Databricks cluster (DATABRICKS_RUNTIME_VERSION set)"));
+    check!(
+        done,
+        done.stdout
+            .contains("Running inside a Databricks cluster (DATABRICKS_RUNTIME_VERSION set)")
+    );
     check!(done, auth_line(&done).contains("inside Databricks runtime 15.4"));
     // Outside a runtime, no such line.
     let done = Run::scan(&sim, &["alice@example.com"]).run();
@@ -438,7 +576,11 @@ client_secret = both-client-secret-333
 
 #[test]
 fn list_profiles_shows_hosts_and_types_marks_the_default_and_never_a_secret() {
-    for args in [&["profiles"][..], &["scan", "--list-profiles"], &["users", "--list-profiles"]] {
+    for args in [
+        &["profiles"][..],
+        &["scan", "--list-profiles"],
+        &["users", "--list-profiles"],
+    ] {
         let run = Run::new(args);
         run.write(".databrickscfg", PROFILES);
         let done = run.run();
@@ -451,23 +593,43 @@ fn list_profiles_shows_hosts_and_types_marks_the_default_and_never_a_secret() {
                 .to_string()
         };
         let d = line("DEFAULT");
-        check!(done, d.contains("https://dbc-1111.cloud.databricks.com") && d.contains("pat") && !d.starts_with('*'));
+        check!(
+            done,
+            d.contains("https://dbc-1111.cloud.databricks.com") && d.contains("pat") && !d.starts_with('*')
+        );
         let sp = line("sp");
-        check!(done, sp.starts_with('*') && sp.contains("https://dbc-2222.cloud.databricks.com") && sp.contains("oauth-m2m"));
+        check!(
+            done,
+            sp.starts_with('*') && sp.contains("https://dbc-2222.cloud.databricks.com") && sp.contains("oauth-m2m")
+        );
         check!(done, line("both").contains("set auth_type"));
         check!(done, !done.stdout.contains("__settings__"));
         check!(done, done.stdout.contains(".databrickscfg"), "names the file");
-        no_secret(&done, &["dapi-default-secret-111", "sp-secret-0123456789", "dapi-both-secret-333", "both-client-secret-333"]);
+        no_secret(
+            &done,
+            &[
+                "dapi-default-secret-111",
+                "sp-secret-0123456789",
+                "dapi-both-secret-333",
+                "both-client-secret-333",
+            ],
+        );
     }
 }
 
 #[test]
 fn list_profiles_reads_the_config_file_variable() {
     let mut run = Run::new(&["profiles"]);
-    let p = run.write("elsewhere.cfg", "[team]\nhost = https://team.cloud.databricks.com\ntoken = dapi-x\n");
+    let p = run.write(
+        "elsewhere.cfg",
+        "[team]\nhost = https://team.cloud.databricks.com\ntoken = dapi-x\n",
+    );
     run.env("DATABRICKS_CONFIG_FILE", p.to_str().unwrap());
     let done = run.run();
-    check!(done, done.code == 0 && done.stdout.contains("team") && done.stdout.contains("elsewhere.cfg"));
+    check!(
+        done,
+        done.code == 0 && done.stdout.contains("team") && done.stdout.contains("elsewhere.cfg")
+    );
 }
 
 #[test]
@@ -475,12 +637,19 @@ fn no_profiles_points_at_init_and_names_the_file() {
     let done = Run::new(&["profiles"]).run();
     check!(done, done.code == 0);
     check!(done, done.stdout.contains("dbx-inventory init"));
-    check!(done, done.stdout.contains(&done.dir.join(".databrickscfg").display().to_string()));
+    check!(
+        done,
+        done.stdout
+            .contains(&done.dir.join(".databrickscfg").display().to_string())
+    );
     check!(done, done.stdout.contains("does not exist"));
     let run = Run::new(&["profiles"]);
     run.write(".databrickscfg", "# nothing yet\n");
     let done = run.run();
-    check!(done, done.code == 0 && done.stdout.contains("has no profiles") && done.stdout.contains("dbx-inventory init"));
+    check!(
+        done,
+        done.code == 0 && done.stdout.contains("has no profiles") && done.stdout.contains("dbx-inventory init")
+    );
 }
 
 #[test]
@@ -488,7 +657,10 @@ fn list_profiles_on_a_broken_file_names_it() {
     let run = Run::new(&["profiles"]);
     run.write(".databrickscfg", "[DEFAULT\n");
     let done = run.run();
-    check!(done, done.code == 1 && done.stderr.contains(".databrickscfg") && done.stderr.contains("line 1"));
+    check!(
+        done,
+        done.code == 1 && done.stderr.contains(".databrickscfg") && done.stderr.contains("line 1")
+    );
 }
 
 // ---------------------------------------------------------------- init
@@ -499,12 +671,22 @@ fn init_creates_a_commented_profile_that_then_works() {
     let done = Run::new(&["init", "--profile", "sim", "--host", &format!("{}/", sim.url)]).run();
     check!(done, done.code == 0 && done.stdout.contains("Created"));
     let cfg = done.file(".databrickscfg");
-    check!(done, cfg.contains("[sim]") && cfg.contains(&format!("host = {}\n", sim.url)));
-    check!(done, cfg.contains("# token = ") && cfg.contains("# client_id = ") && cfg.contains("# client_secret = "));
+    check!(
+        done,
+        cfg.contains("[sim]") && cfg.contains(&format!("host = {}\n", sim.url))
+    );
+    check!(
+        done,
+        cfg.contains("# token = ") && cfg.contains("# client_id = ") && cfg.contains("# client_secret = ")
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(done.dir.join(".databrickscfg")).unwrap().permissions().mode() & 0o777;
+        let mode = std::fs::metadata(done.dir.join(".databrickscfg"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600, "the config file holds credentials");
     }
     // Fill in the token and use it.
@@ -519,35 +701,70 @@ fn init_creates_a_commented_profile_that_then_works() {
 #[test]
 fn init_never_overwrites_without_force() {
     let run = Run::new(&["init", "--host", "https://dbc-1.cloud.databricks.com"]);
-    run.write(".databrickscfg", "[DEFAULT]\nhost = https://keep.cloud.databricks.com\ntoken = dapi-keep-me\n");
+    run.write(
+        ".databrickscfg",
+        "[DEFAULT]\nhost = https://keep.cloud.databricks.com\ntoken = dapi-keep-me\n",
+    );
     let done = run.run();
-    check!(done, done.code == 1 && done.stderr.contains("already exists") && done.stderr.contains("--force"));
+    check!(
+        done,
+        done.code == 1 && done.stderr.contains("already exists") && done.stderr.contains("--force")
+    );
     check!(done, done.file(".databrickscfg").contains("dapi-keep-me"));
     no_secret(&done, &["dapi-keep-me"]);
 
     // A new profile is appended; the existing one is untouched.
     let run = Run::new(&["init", "--profile", "NEW"]);
-    run.write(".databrickscfg", "[DEFAULT]\nhost = https://keep.cloud.databricks.com\ntoken = dapi-keep-me\n");
+    run.write(
+        ".databrickscfg",
+        "[DEFAULT]\nhost = https://keep.cloud.databricks.com\ntoken = dapi-keep-me\n",
+    );
     let done = run.run();
     check!(done, done.code == 0 && done.stdout.contains("Added profile [NEW]"));
     let text = done.file(".databrickscfg");
-    check!(done, text.starts_with("[DEFAULT]\nhost = https://keep.cloud.databricks.com\ntoken = dapi-keep-me\n") && text.contains("[NEW]"));
+    check!(
+        done,
+        text.starts_with("[DEFAULT]\nhost = https://keep.cloud.databricks.com\ntoken = dapi-keep-me\n")
+            && text.contains("[NEW]")
+    );
 
     // --force replaces that profile and keeps a backup.
     let run = Run::new(&["init", "--host", "https://dbc-1.cloud.databricks.com", "--force"]);
-    run.write(".databrickscfg", "[DEFAULT]\nhost = https://keep.cloud.databricks.com\ntoken = dapi-keep-me\n\n[OTHER]\nhost = https://o\n");
+    run.write(
+        ".databrickscfg",
+        "[DEFAULT]\nhost = https://keep.cloud.databricks.com\ntoken = dapi-keep-me\n\n[OTHER]\nhost = https://o\n",
+    );
     let done = run.run();
-    check!(done, done.code == 0 && done.stdout.contains("Replaced profile [DEFAULT]"));
+    check!(
+        done,
+        done.code == 0 && done.stdout.contains("Replaced profile [DEFAULT]")
+    );
     let text = done.file(".databrickscfg");
-    check!(done, text.contains("host = https://dbc-1.cloud.databricks.com") && !text.contains("dapi-keep-me") && text.contains("[OTHER]"));
+    check!(
+        done,
+        text.contains("host = https://dbc-1.cloud.databricks.com")
+            && !text.contains("dapi-keep-me")
+            && text.contains("[OTHER]")
+    );
     check!(done, done.file(".databrickscfg.bak").contains("dapi-keep-me"));
 }
 
 #[test]
 fn init_print_writes_nothing() {
-    let done = Run::new(&["init", "--print", "--profile", "PROD", "--host", "dbc-9.cloud.databricks.com"]).run();
+    let done = Run::new(&[
+        "init",
+        "--print",
+        "--profile",
+        "PROD",
+        "--host",
+        "dbc-9.cloud.databricks.com",
+    ])
+    .run();
     check!(done, done.code == 0);
-    check!(done, done.stdout.starts_with("[PROD]\n") && done.stdout.contains("host = https://dbc-9.cloud.databricks.com\n"));
+    check!(
+        done,
+        done.stdout.starts_with("[PROD]\n") && done.stdout.contains("host = https://dbc-9.cloud.databricks.com\n")
+    );
     check!(done, !done.dir.join(".databrickscfg").exists());
     let done = Run::new(&["init", "--print", "--force"]).run();
     check!(done, done.code == 2);

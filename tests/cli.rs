@@ -6,7 +6,10 @@ use dbx_tests::{check, fixture, Run, Sim};
 fn help_documents_exit_codes() {
     let done = Run::new(&["scan", "--help"]).run();
     check!(done, done.code == 0);
-    check!(done, done.stdout.contains("Exit codes:") && done.stdout.contains("3  the run finished but some users"));
+    check!(
+        done,
+        done.stdout.contains("Exit codes:") && done.stdout.contains("3  the run finished but some users")
+    );
 }
 
 #[test]
@@ -48,8 +51,15 @@ fn bad_token_stops_the_run_and_claims_no_success() {
     run.env("DATABRICKS_TOKEN", "dapi-wrong-secret-123");
     let done = run.run();
     check!(done, done.code == 1);
-    check!(done, done.stderr.contains("authentication failed") && done.stderr.contains("401"));
-    check!(done, !done.stderr.contains("dapi-wrong-secret-123") && !done.stdout.contains("dapi-wrong-secret-123"), "secret leaked");
+    check!(
+        done,
+        done.stderr.contains("authentication failed") && done.stderr.contains("401")
+    );
+    check!(
+        done,
+        !done.stderr.contains("dapi-wrong-secret-123") && !done.stdout.contains("dapi-wrong-secret-123"),
+        "secret leaked"
+    );
     check!(done, !done.dir.join("out.csv").exists(), "no CSV claiming results");
     check!(done, !done.stdout.contains("✓"));
 }
@@ -57,11 +67,19 @@ fn bad_token_stops_the_run_and_claims_no_success() {
 #[test]
 fn unreachable_workspace_is_a_clear_failure() {
     // A port nobody listens on (bound then released).
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut run = Run::new(&["scan", "alice@example.com", "--retry-attempts", "1"]);
-    run.env("DATABRICKS_HOST", &format!("http://127.0.0.1:{port}")).env("DATABRICKS_TOKEN", "dapi-sim");
+    run.env("DATABRICKS_HOST", &format!("http://127.0.0.1:{port}"))
+        .env("DATABRICKS_TOKEN", "dapi-sim");
     let done = run.run();
-    check!(done, done.code == 1 && done.stderr.contains("cannot reach the workspace"));
+    check!(
+        done,
+        done.code == 1 && done.stderr.contains("cannot reach the workspace")
+    );
 }
 
 #[test]
@@ -69,7 +87,12 @@ fn unwritable_output_fails_before_scanning() {
     let sim = Sim::start(fixture("semantics"));
     let done = Run::scan(&sim, &["alice@example.com", "-o", "no/such/dir/out.csv"]).run();
     check!(done, done.code == 1 && done.stderr.contains("no/such/dir/out.csv"));
-    let lists: u64 = sim.stats().by_endpoint.get("workspace/list").map(|m| m.values().sum()).unwrap_or(0);
+    let lists: u64 = sim
+        .stats()
+        .by_endpoint
+        .get("workspace/list")
+        .map(|m| m.values().sum())
+        .unwrap_or(0);
     assert_eq!(lists, 0, "nothing scanned before the output was checked");
 }
 
@@ -77,7 +100,10 @@ fn unwritable_output_fails_before_scanning() {
 fn demo_scans_a_simulated_workspace_into_demo_results_csv() {
     let done = Run::new(&["demo", "--users", "25", "--latency-ms", "2", "--seed", "5"]).run();
     check!(done, done.code == 0 || done.code == 3);
-    check!(done, done.stdout.contains("SUMMARY") && done.stdout.contains("Total users processed: 25"));
+    check!(
+        done,
+        done.stdout.contains("SUMMARY") && done.stdout.contains("Total users processed: 25")
+    );
     let (header, rows) = done.csv("demo-results.csv");
     assert_eq!(header[0], "username");
     assert_eq!(rows.len(), 25);

@@ -48,34 +48,86 @@ fn orphaned_homes_are_scanned_marked_sorted_after_the_users_and_summed() {
         done.explain()
     );
     let r = by_name(&rows);
-    expect(r["alice@example.com"], &[("orphan", "no"), ("total_size", "1200"), ("status", "success")]);
+    expect(
+        r["alice@example.com"],
+        &[("orphan", "no"), ("total_size", "1200"), ("status", "success")],
+    );
     // Bob's homes match him ignoring case: not orphans.
-    expect(r["Bob@Example.com"], &[("orphan", "no"), ("dbfs_bytes", "50"), ("dbfs_home", "yes")]);
+    expect(
+        r["Bob@Example.com"],
+        &[("orphan", "no"), ("dbfs_bytes", "50"), ("dbfs_home", "yes")],
+    );
     expect(r["erin@example.com"], &[("orphan", "no"), ("status", "empty")]);
-    expect(r["frank@example.com"], &[("orphan", "no"), ("status", "empty"), ("workspace_home", "yes")]);
+    expect(
+        r["frank@example.com"],
+        &[("orphan", "no"), ("status", "empty"), ("workspace_home", "yes")],
+    );
     // The inactive user's home is an orphan, scanned in the tree where it was listed.
     expect(
         r["carol@example.com"],
-        &[("orphan", "yes"), ("total_size", "3000"), ("dbfs_home", "yes"), ("workspace_home", "not_scanned")],
+        &[
+            ("orphan", "yes"),
+            ("total_size", "3000"),
+            ("dbfs_home", "yes"),
+            ("workspace_home", "not_scanned"),
+        ],
     );
     // An inactive user without a home keeps a row, not marked.
-    expect(r["dave@example.com"], &[("orphan", "no"), ("status", "empty"), ("dbfs_home", "no"), ("workspace_home", "no")]);
+    expect(
+        r["dave@example.com"],
+        &[
+            ("orphan", "no"),
+            ("status", "empty"),
+            ("dbfs_home", "no"),
+            ("workspace_home", "no"),
+        ],
+    );
     expect(
         r["ghost@example.com"],
-        &[("orphan", "yes"), ("file_count", "3"), ("total_size", "4500"), ("file_source", "both"), ("dbfs_home", "yes"), ("workspace_home", "yes")],
+        &[
+            ("orphan", "yes"),
+            ("file_count", "3"),
+            ("total_size", "4500"),
+            ("file_source", "both"),
+            ("dbfs_home", "yes"),
+            ("workspace_home", "yes"),
+        ],
     );
     // Two spellings, one per tree: one orphan under the first spelling, scanned in both trees (the
     // simulator's paths are case-sensitive, so DBFS `mixed@…` is not seen, and that is warned about).
-    expect(r["MIXED@example.com"], &[("orphan", "yes"), ("total_size", "70"), ("dbfs_home", "no"), ("workspace_home", "yes")]);
-    check!(done, done.stderr.contains("DBFS home /Users/mixed@example.com differs in case only"));
-    assert!(!order.iter().any(|u| u.contains("README") || u.contains("notes.txt")), "files under /Users are not homes");
+    expect(
+        r["MIXED@example.com"],
+        &[
+            ("orphan", "yes"),
+            ("total_size", "70"),
+            ("dbfs_home", "no"),
+            ("workspace_home", "yes"),
+        ],
+    );
+    check!(
+        done,
+        done.stderr
+            .contains("DBFS home /Users/mixed@example.com differs in case only")
+    );
+    assert!(
+        !order.iter().any(|u| u.contains("README") || u.contains("notes.txt")),
+        "files under /Users are not homes"
+    );
 
-    check!(done, done.stdout.contains("Orphaned homes (no active user): 3, holding 7.4 KB (7,570 bytes)"));
+    check!(
+        done,
+        done.stdout
+            .contains("Orphaned homes (no active user): 3, holding 7.4 KB (7,570 bytes)")
+    );
     check!(done, done.stdout.contains("ghost@example.com (orphaned home)"));
     check!(done, !done.stdout.contains("alice@example.com (orphaned home)"));
     check!(done, done.stdout.contains("Total users processed: 8"));
     // The Workspace home differing from Bob's SCIM name in case only is pointed out.
-    check!(done, done.stderr.contains("Workspace home /Users/bob@example.com differs in case only from user Bob@Example.com"));
+    check!(
+        done,
+        done.stderr
+            .contains("Workspace home /Users/bob@example.com differs in case only from user Bob@Example.com")
+    );
     check!(done, !done.stderr.contains("twice"), "one row per name");
 }
 
@@ -88,7 +140,14 @@ fn without_orphans_every_scim_user_is_scanned_in_order_and_nothing_is_marked() {
     let order: Vec<&str> = rows.iter().map(|r| r["username"].as_str()).collect();
     assert_eq!(
         order,
-        ["alice@example.com", "carol@example.com", "Bob@Example.com", "dave@example.com", "erin@example.com", "frank@example.com"]
+        [
+            "alice@example.com",
+            "carol@example.com",
+            "Bob@Example.com",
+            "dave@example.com",
+            "erin@example.com",
+            "frank@example.com"
+        ]
     );
     assert!(rows.iter().all(|r| r["orphan"] == "no"));
     check!(done, !done.stdout.contains("Orphaned homes"));
@@ -100,11 +159,28 @@ fn orphans_respect_the_scanned_trees() {
     let done = Run::scan(&sim, &["--all-users", "--orphans", "--dbfs-only", "-o", "out.csv"]).run();
     check!(done, done.code == 0);
     let (_, rows) = done.csv("out.csv");
-    let orphans: Vec<&str> = rows.iter().filter(|r| r["orphan"] == "yes").map(|r| r["username"].as_str()).collect();
-    assert_eq!(orphans, ["carol@example.com", "ghost@example.com", "mixed@example.com"], "{}", done.explain());
+    let orphans: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["orphan"] == "yes")
+        .map(|r| r["username"].as_str())
+        .collect();
+    assert_eq!(
+        orphans,
+        ["carol@example.com", "ghost@example.com", "mixed@example.com"],
+        "{}",
+        done.explain()
+    );
     assert!(rows.iter().all(|r| r["workspace_home"] == "not_scanned"));
-    assert_eq!(sim.requests("workspace/list"), 0, "the Workspace /Users is not listed when not scanned");
-    check!(done, done.stdout.contains("Orphaned homes (no active user): 3, holding 6.8 KB (7,007 bytes)"));
+    assert_eq!(
+        sim.requests("workspace/list"),
+        0,
+        "the Workspace /Users is not listed when not scanned"
+    );
+    check!(
+        done,
+        done.stdout
+            .contains("Orphaned homes (no active user): 3, holding 6.8 KB (7,007 bytes)")
+    );
 }
 
 #[test]
@@ -122,7 +198,10 @@ fn a_failed_home_listing_fails_the_run_naming_the_tree_and_keeps_the_scanned_use
     let sim = Sim::start(fx);
     let done = Run::scan(&sim, &["--all-users", "--orphans", "-o", "out.csv"]).run();
     check!(done, done.code == 1);
-    check!(done, done.stderr.contains("Workspace /Users") && done.stderr.contains("--orphans") && done.stderr.contains("403"));
+    check!(
+        done,
+        done.stderr.contains("Workspace /Users") && done.stderr.contains("--orphans") && done.stderr.contains("403")
+    );
     let (_, rows) = done.csv("out.csv");
     assert_eq!(rows.len(), 4, "the active users scanned before the failure are saved");
     assert!(rows.iter().all(|r| r["orphan"] == "no"));

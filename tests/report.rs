@@ -76,7 +76,10 @@ fn chromium(exe: &Path, page: &Path, extra: &[String]) -> Browser {
         if started.elapsed() > Duration::from_secs(120) {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("chromium did not finish in 120 s\n{}", std::fs::read_to_string(err.path()).unwrap_or_default());
+            panic!(
+                "chromium did not finish in 120 s\n{}",
+                std::fs::read_to_string(err.path()).unwrap_or_default()
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     };
@@ -91,13 +94,18 @@ fn chromium(exe: &Path, page: &Path, extra: &[String]) -> Browser {
 /// Console messages Chromium logged (`…:INFO:CONSOLE…] "message", source: …`): the report
 /// has no script, so any message at all (an error, a blocked load, a CSP violation) is a fault.
 fn console_messages(stderr: &str) -> Vec<&str> {
-    stderr.lines().filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught")).collect()
+    stderr
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
+        .collect()
 }
 
 /// The start tag of the element with `id` in the serialized DOM.
 fn tag<'a>(dom: &'a str, id: &str) -> &'a str {
     let needle = format!(r#"id="{id}""#);
-    let at = dom.find(&needle).unwrap_or_else(|| panic!("no element #{id} in the rendered page"));
+    let at = dom
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no element #{id} in the rendered page"));
     let start = dom[..at].rfind('<').unwrap();
     let end = at + dom[at..].find('>').unwrap();
     &dom[start..=end]
@@ -111,7 +119,12 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 
 /// Undoes the serializer's escaping of attribute values and text.
 fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&nbsp;", "\u{a0}").replace("&amp;", "&")
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
 }
 
 /// `data-value` of `#id`, and the text shown in it, both as numbers.
@@ -120,7 +133,10 @@ fn shown(dom: &str, id: &str) -> (u64, String) {
     let v = attr(t, "data-value").unwrap_or_else(|| panic!("#{id} has no data-value: {t}"));
     let at = dom.find(t).unwrap() + t.len();
     let text = &dom[at..at + dom[at..].find('<').unwrap()];
-    (v.parse().unwrap_or_else(|_| panic!("#{id} data-value {v:?}")), text.to_string())
+    (
+        v.parse().unwrap_or_else(|_| panic!("#{id} data-value {v:?}")),
+        text.to_string(),
+    )
 }
 
 /// Every start tag in `dom` of the given element name that has attribute `has`.
@@ -141,7 +157,9 @@ fn tags_with<'a>(dom: &'a str, element: &str, has: &str) -> Vec<&'a str> {
 
 /// The slice of `dom` from `#id` to the end of its table.
 fn table<'a>(dom: &'a str, id: &str) -> &'a str {
-    let at = dom.find(&format!(r#"id="{id}""#)).unwrap_or_else(|| panic!("no table #{id}"));
+    let at = dom
+        .find(&format!(r#"id="{id}""#))
+        .unwrap_or_else(|| panic!("no table #{id}"));
     &dom[at..at + dom[at..].find("</table>").unwrap()]
 }
 
@@ -160,7 +178,12 @@ fn bucket(bytes: u64) -> usize {
 /// name, one whose home listing always fails.
 fn workspace() -> (dbx_tests::dbx_sim::Fixture, String) {
     let mut f = dbx_tests::dbx_sim::generate(150, 3);
-    f.users.push(UserEntry { user_name: EVIL_USER.into(), display_name: Some("<b>Evil</b>".into()), active: Some(true), ..Default::default() });
+    f.users.push(UserEntry {
+        user_name: EVIL_USER.into(),
+        display_name: Some("<b>Evil</b>".into()),
+        active: Some(true),
+        ..Default::default()
+    });
     f.workspace.push(WorkspaceEntry {
         path: format!("/Users/{EVIL_USER}/notes.txt"),
         object_type: Some("FILE".into()),
@@ -173,8 +196,14 @@ fn workspace() -> (dbx_tests::dbx_sim::Fixture, String) {
         size: Some(1),
         ..Default::default()
     });
-    f.dbfs.push(DbfsEntry { path: format!("/Users/{EVIL_USER}/blob.bin"), is_dir: false, file_size: Some(2_000), ..Default::default() });
-    f.faults.push(Fault::new("workspace", &format!("/Users/{EVIL_USER}/{EVIL_DIR}"), 500));
+    f.dbfs.push(DbfsEntry {
+        path: format!("/Users/{EVIL_USER}/blob.bin"),
+        is_dir: false,
+        file_size: Some(2_000),
+        ..Default::default()
+    });
+    f.faults
+        .push(Fault::new("workspace", &format!("/Users/{EVIL_USER}/{EVIL_DIR}"), 500));
     let broken = f.users[0].user_name.clone();
     f.faults.push(Fault::new("workspace", &format!("/Users/{broken}"), 500));
     (f, broken)
@@ -190,17 +219,45 @@ fn html_report_renders_in_chromium_and_matches_the_csv() {
         return;
     };
     let (fixture, broken) = workspace();
-    let active: Vec<String> = fixture.users.iter().filter(|u| u.active != Some(false)).map(|u| u.user_name.clone()).collect();
+    let active: Vec<String> = fixture
+        .users
+        .iter()
+        .filter(|u| u.active != Some(false))
+        .map(|u| u.user_name.clone())
+        .collect();
     let sim = Sim::start(fixture);
-    let done =
-        Run::scan(&sim, &["--all-users", "--orphans", "-o", "out.csv", "--html", "report.html", "--retry-attempts", "2", "-q"])
-            .run();
+    let done = Run::scan(
+        &sim,
+        &[
+            "--all-users",
+            "--orphans",
+            "-o",
+            "out.csv",
+            "--html",
+            "report.html",
+            "--retry-attempts",
+            "2",
+            "-q",
+        ],
+    )
+    .run();
     check!(done, done.code == 3, "two users end in error → exit 3");
     let (_, rows) = done.csv("out.csv");
-    let orphans: Vec<&str> = rows.iter().filter(|r| r["orphan"] == "yes").map(|r| r["username"].as_str()).collect();
-    let scanned: std::collections::BTreeSet<&str> =
-        rows.iter().filter(|r| r["orphan"] == "no").map(|r| r["username"].as_str()).collect();
-    check!(done, active.iter().all(|u| scanned.contains(u.as_str())), "every active SCIM user has a row");
+    let orphans: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["orphan"] == "yes")
+        .map(|r| r["username"].as_str())
+        .collect();
+    let scanned: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r["orphan"] == "no")
+        .map(|r| r["username"].as_str())
+        .collect();
+    check!(
+        done,
+        active.iter().all(|u| scanned.contains(u.as_str())),
+        "every active SCIM user has a row"
+    );
     check!(done, !orphans.is_empty(), "the generated workspace has orphaned homes");
     let html_path = done.dir.join("report.html");
     let html = done.file("report.html");
@@ -209,9 +266,17 @@ fn html_report_renders_in_chromium_and_matches_the_csv() {
     // `<` starts real markup).
     for t in html.split('<').skip(1).map(|t| &t[..t.find('>').unwrap_or(t.len())]) {
         let name = t.split([' ', '\n']).next().unwrap().to_ascii_lowercase();
-        assert!(!["script", "link", "iframe", "img", "object", "embed", "image", "use"].contains(&name.as_str()), "report has <{t}>");
+        assert!(
+            !["script", "link", "iframe", "img", "object", "embed", "image", "use"].contains(&name.as_str()),
+            "report has <{t}>"
+        );
         let names: String = t.split('"').step_by(2).collect(); // attribute names, values dropped
-        assert!(![" src=", " href=", " srcset=", " xlink:href="].iter().any(|a| names.contains(a)), "report loads something: <{t}>");
+        assert!(
+            ![" src=", " href=", " srcset=", " xlink:href="]
+                .iter()
+                .any(|a| names.contains(a)),
+            "report loads something: <{t}>"
+        );
     }
     for bad in ["@import", "url(", "@font-face"] {
         assert!(!html.contains(bad), "report contains {bad:?}");
@@ -219,11 +284,23 @@ fn html_report_renders_in_chromium_and_matches_the_csv() {
 
     let shot_dir = tempfile::tempdir().unwrap();
     let shot = shot_dir.path().join("report.png");
-    let page = chromium(&browser, &html_path, &["--dump-dom".into(), "--virtual-time-budget=2000".into()]);
+    let page = chromium(
+        &browser,
+        &html_path,
+        &["--dump-dom".into(), "--virtual-time-budget=2000".into()],
+    );
     let dom = page.stdout;
-    assert!(dom.contains("</html>") && dom.contains("User files inventory"), "no rendered page:\n{}", page.stderr);
+    assert!(
+        dom.contains("</html>") && dom.contains("User files inventory"),
+        "no rendered page:\n{}",
+        page.stderr
+    );
     let console = console_messages(&page.stderr);
-    assert!(console.is_empty(), "the page logged to the console:\n{}", console.join("\n"));
+    assert!(
+        console.is_empty(),
+        "the page logged to the console:\n{}",
+        console.join("\n")
+    );
     // Injected markup stayed text: no element was created from it.
     for bad in ["<img", "<svg onload", "<b>Evil"] {
         assert!(!dom.contains(bad), "hostile markup became an element: {bad}");
@@ -246,7 +323,10 @@ fn html_report_renders_in_chromium_and_matches_the_csv() {
         ("count-orphan", orphans.len() as u64),
         (
             "orphan-bytes",
-            rows.iter().filter(|r| r["orphan"] == "yes").map(|r| n(r, "total_size")).sum(),
+            rows.iter()
+                .filter(|r| r["orphan"] == "yes")
+                .map(|r| n(r, "total_size"))
+                .sum(),
         ),
     ];
     for (id, want) in expected {
@@ -258,7 +338,10 @@ fn html_report_renders_in_chromium_and_matches_the_csv() {
         }
     }
     assert_eq!(count("error"), 2);
-    assert!(sum("total_size") > 0 && count("empty") > 0 && count("success") > 0, "a realistic mix");
+    assert!(
+        sum("total_size") > 0 && count("empty") > 0 && count("success") > 0,
+        "a realistic mix"
+    );
 
     // Histogram: every user in exactly one bucket, the same one as from the CSV's total_size.
     let mut want = [0u64; 9];
@@ -284,44 +367,79 @@ fn html_report_renders_in_chromium_and_matches_the_csv() {
         .unwrap();
     let ranked = tags_with(table(&dom, "top-users"), "tr", "data-rank");
     assert_eq!(ranked.len(), 25.min(rows.len()));
-    assert_eq!(unescape(attr(ranked[0], "data-user").unwrap()), top["username"], "top user");
+    assert_eq!(
+        unescape(attr(ranked[0], "data-user").unwrap()),
+        top["username"],
+        "top user"
+    );
     let mut last = u64::MAX;
     for (i, t) in ranked.iter().enumerate() {
         assert_eq!(attr(t, "data-rank").unwrap(), (i + 1).to_string());
         let user = unescape(attr(t, "data-user").unwrap());
-        let row = by_user.get(user.as_str()).unwrap_or_else(|| panic!("top user {user:?} not in the CSV"));
+        let row = by_user
+            .get(user.as_str())
+            .unwrap_or_else(|| panic!("top user {user:?} not in the CSV"));
         let bytes: u64 = attr(t, "data-bytes").unwrap().parse().unwrap();
         assert_eq!(bytes, n(row, "total_size"), "{user}");
-        assert_eq!(attr(t, "data-files").unwrap().parse::<u64>().unwrap(), n(row, "file_count"), "{user}");
+        assert_eq!(
+            attr(t, "data-files").unwrap().parse::<u64>().unwrap(),
+            n(row, "file_count"),
+            "{user}"
+        );
         assert!(bytes <= last, "top users out of order at rank {}", i + 1);
         last = bytes;
     }
 
     // Errors: exactly the CSV's error rows, markup shown as text.
-    let listed: Vec<String> =
-        tags_with(table(&dom, "errors"), "tr", "data-user").iter().map(|t| unescape(attr(t, "data-user").unwrap())).collect();
-    let mut want: Vec<String> = rows.iter().filter(|r| r["status"] == "error").map(|r| r["username"].clone()).collect();
+    let listed: Vec<String> = tags_with(table(&dom, "errors"), "tr", "data-user")
+        .iter()
+        .map(|t| unescape(attr(t, "data-user").unwrap()))
+        .collect();
+    let mut want: Vec<String> = rows
+        .iter()
+        .filter(|r| r["status"] == "error")
+        .map(|r| r["username"].clone())
+        .collect();
     let mut got = listed.clone();
     want.sort();
     got.sort();
     assert_eq!(got, want);
     assert!(want.contains(&EVIL_USER.to_string()) && want.contains(&broken));
     let errors = table(&dom, "errors");
-    assert!(errors.contains("&lt;img src=x onerror=console.error('user')&gt;@evil.example.com"), "escaped username shown");
-    assert!(errors.contains("&lt;svg onload=console.error('msg')&gt;"), "escaped error message shown:\n{errors}");
+    assert!(
+        errors.contains("&lt;img src=x onerror=console.error('user')&gt;@evil.example.com"),
+        "escaped username shown"
+    );
+    assert!(
+        errors.contains("&lt;svg onload=console.error('msg')&gt;"),
+        "escaped error message shown:\n{errors}"
+    );
 
     // Orphaned homes: exactly the CSV's.
-    let mut listed: Vec<String> =
-        tags_with(table(&dom, "orphans"), "tr", "data-user").iter().map(|t| unescape(attr(t, "data-user").unwrap())).collect();
+    let mut listed: Vec<String> = tags_with(table(&dom, "orphans"), "tr", "data-user")
+        .iter()
+        .map(|t| unescape(attr(t, "data-user").unwrap()))
+        .collect();
     listed.sort();
     let mut want: Vec<String> = orphans.iter().map(|s| s.to_string()).collect();
     want.sort();
     assert_eq!(listed, want, "orphans table");
 
     // The screenshot.
-    let _ = chromium(&browser, &html_path, &[format!("--screenshot={}", shot.display()), "--window-size=1280,2000".into()]);
+    let _ = chromium(
+        &browser,
+        &html_path,
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000".into(),
+        ],
+    );
     let png = std::fs::read(&shot).expect("chromium wrote the screenshot");
-    assert!(png.len() > 10_000 && png.starts_with(b"\x89PNG"), "screenshot is a PNG ({} bytes)", png.len());
+    assert!(
+        png.len() > 10_000 && png.starts_with(b"\x89PNG"),
+        "screenshot is a PNG ({} bytes)",
+        png.len()
+    );
     if std::env::var("DBX_SAVE_SCREENSHOT").as_deref() == Ok("1") {
         let dest = root().join("docs/report-screenshot.png");
         std::fs::write(&dest, &png).unwrap();
@@ -338,7 +456,11 @@ fn table_or_svg<'a>(dom: &'a str, id: &str) -> &'a str {
 fn html_output_that_cannot_be_written_fails_before_scanning() {
     let (fixture, _) = workspace();
     let sim = Sim::start(fixture);
-    let done = Run::scan(&sim, &["--all-users", "-o", "out.csv", "--html", "no/such/dir/report.html"]).run();
+    let done = Run::scan(
+        &sim,
+        &["--all-users", "-o", "out.csv", "--html", "no/such/dir/report.html"],
+    )
+    .run();
     check!(done, done.code == 1, "unwritable --html → exit 1");
     check!(done, done.stderr.contains("report.html"), "the message names the file");
     check!(done, !done.dir.join("out.csv").exists(), "nothing scanned, no CSV");
@@ -358,11 +480,29 @@ fn summary_rebuilds_the_same_report_from_the_journal() {
     let journal = done.dir.join("out.csv.journal");
     check!(done, journal.exists(), "the scan wrote its journal");
     drop(sim); // summary reads only the journal
-    let summary = Run::new(&["summary", "--journal", journal.to_str().unwrap(), "--html", "summary.html"]).run();
+    let summary = Run::new(&[
+        "summary",
+        "--journal",
+        journal.to_str().unwrap(),
+        "--html",
+        "summary.html",
+    ])
+    .run();
     check!(summary, summary.code == 0);
     // Identical but for the time it was generated.
-    let strip = |s: String| s.lines().filter(|l| !l.contains("generated-at") && !l.contains("Generated by")).collect::<Vec<_>>().join("\n");
+    let strip = |s: String| {
+        s.lines()
+            .filter(|l| !l.contains("generated-at") && !l.contains("Generated by"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     let (a, b) = (strip(done.file("scan.html")), strip(summary.file("summary.html")));
-    assert!(a.contains(r#"id="total-users" data-value="40""#), "40 users in the scan's report");
-    assert!(a == b, "summary --html differs from scan --html:\n--- scan\n{a}\n--- summary\n{b}");
+    assert!(
+        a.contains(r#"id="total-users" data-value="40""#),
+        "40 users in the scan's report"
+    );
+    assert!(
+        a == b,
+        "summary --html differs from scan --html:\n--- scan\n{a}\n--- summary\n{b}"
+    );
 }

@@ -6,16 +6,36 @@ use std::collections::BTreeMap;
 use dbx_tests::{check, evil_component, fixture, Run, Sim};
 
 fn rows(done: &dbx_tests::Done) -> BTreeMap<String, BTreeMap<String, String>> {
-    done.csv("out.csv").1.into_iter().map(|r| (r["username"].clone(), r)).collect()
+    done.csv("out.csv")
+        .1
+        .into_iter()
+        .map(|r| (r["username"].clone(), r))
+        .collect()
 }
 
 #[test]
 fn denied_paths_are_refused_without_reaching_the_server() {
     let sim = Sim::start(fixture("semantics"));
     let wasm = evil_component();
-    let done = Run::scan(&sim, &["deny@x.com", "alice@example.com", "-o", "out.csv", "--component", wasm.to_str().unwrap()]).run();
+    let done = Run::scan(
+        &sim,
+        &[
+            "deny@x.com",
+            "alice@example.com",
+            "-o",
+            "out.csv",
+            "--component",
+            wasm.to_str().unwrap(),
+        ],
+    )
+    .run();
     let r = rows(&done);
-    check!(done, r["deny@x.com"]["error"] == "denied 8 of 8, answered 0", "{:?}", r["deny@x.com"]);
+    check!(
+        done,
+        r["deny@x.com"]["error"] == "denied 8 of 8, answered 0",
+        "{:?}",
+        r["deny@x.com"]
+    );
     check!(done, r["alice@example.com"]["status"] == "success");
     // The server saw only alice's one listing (this component's whoami asks nothing).
     let total = sim.stats().total_requests;
@@ -46,11 +66,27 @@ fn a_flood_batch_a_spinning_guest_and_a_memory_hog_are_stopped_and_the_run_goes_
     .run();
     check!(done, done.code == 3);
     let r = rows(&done);
-    check!(done, r["flood@x.com"]["status"] == "error" && r["flood@x.com"]["error"].contains("batch of 100000"));
-    check!(done, r["spin@x.com"]["status"] == "error" && r["spin@x.com"]["error"].contains("runaway guest stopped"));
-    check!(done, r["hog@x.com"]["status"] == "error" && r["hog@x.com"]["error"].contains("memory cap"), "{:?}", r["hog@x.com"]);
+    check!(
+        done,
+        r["flood@x.com"]["status"] == "error" && r["flood@x.com"]["error"].contains("batch of 100000")
+    );
+    check!(
+        done,
+        r["spin@x.com"]["status"] == "error" && r["spin@x.com"]["error"].contains("runaway guest stopped")
+    );
+    check!(
+        done,
+        r["hog@x.com"]["status"] == "error" && r["hog@x.com"]["error"].contains("memory cap"),
+        "{:?}",
+        r["hog@x.com"]
+    );
     check!(done, r["alice@example.com"]["status"] == "success");
-    let lists: u64 = sim.stats().by_endpoint.get("workspace/list").map(|m| m.values().sum()).unwrap_or(0);
+    let lists: u64 = sim
+        .stats()
+        .by_endpoint
+        .get("workspace/list")
+        .map(|m| m.values().sum())
+        .unwrap_or(0);
     check!(done, lists == 1, "the flood never reached the server ({lists} lists)");
 }
 
@@ -58,11 +94,19 @@ fn a_flood_batch_a_spinning_guest_and_a_memory_hog_are_stopped_and_the_run_goes_
 fn the_guest_sees_no_files_environment_or_arguments() {
     let sim = Sim::start(fixture("semantics"));
     let wasm = evil_component();
-    let mut run = Run::scan(&sim, &["peek@x.com", "-o", "out.csv", "--component", wasm.to_str().unwrap()]);
+    let mut run = Run::scan(
+        &sim,
+        &["peek@x.com", "-o", "out.csv", "--component", wasm.to_str().unwrap()],
+    );
     run.env("SECRET_SHOULD_NOT_LEAK", "1");
     let done = run.run();
     let r = rows(&done);
-    check!(done, r["peek@x.com"]["error"] == "files=0 cwd_files=0 env=0 args=0 cfg=false", "{:?}", r["peek@x.com"]);
+    check!(
+        done,
+        r["peek@x.com"]["error"] == "files=0 cwd_files=0 env=0 args=0 cfg=false",
+        "{:?}",
+        r["peek@x.com"]
+    );
 }
 
 #[test]

@@ -12,7 +12,12 @@ fn by_user(rows: Vec<BTreeMap<String, String>>) -> BTreeMap<String, BTreeMap<Str
 
 fn assert_fields(row: &BTreeMap<String, String>, expected: &[(&str, &str)]) {
     for (k, v) in expected {
-        assert_eq!(row.get(*k).map(String::as_str), Some(*v), "column {k} of {}: {row:?}", row["username"]);
+        assert_eq!(
+            row.get(*k).map(String::as_str),
+            Some(*v),
+            "column {k} of {}: {row:?}",
+            row["username"]
+        );
     }
 }
 
@@ -24,7 +29,15 @@ fn scan_counts_every_kind_of_entry_exactly() {
     let (header, rows) = done.csv("out.csv");
     assert_eq!(
         &header[..7],
-        ["username", "file_count", "total_size", "total_size_gb", "status", "file_source", "error"]
+        [
+            "username",
+            "file_count",
+            "total_size",
+            "total_size_gb",
+            "status",
+            "file_source",
+            "error"
+        ]
     );
     assert_eq!(rows.len(), 1);
     // DBFS: a.bin 100, sub/b.bin 200, sub/nosize.bin (no size), 16 levels deep deep.bin 7.
@@ -52,26 +65,60 @@ fn scan_counts_every_kind_of_entry_exactly() {
             ("workspace_home", "yes"),
         ],
     );
-    check!(done, done.stdout.contains("[1/1] alice@example.com") && done.stdout.contains("✓ Files: 15, Size: 1.6 KB"));
+    check!(
+        done,
+        done.stdout.contains("[1/1] alice@example.com") && done.stdout.contains("✓ Files: 15, Size: 1.6 KB")
+    );
 }
 
 #[test]
 fn missing_homes_empty_homes_and_single_tree_users() {
     let sim = Sim::start(fixture("semantics"));
-    let done = Run::scan(&sim, &["carol@example.com", "dave@example.com", "erin@example.com", "-o", "out.csv"]).run();
+    let done = Run::scan(
+        &sim,
+        &[
+            "carol@example.com",
+            "dave@example.com",
+            "erin@example.com",
+            "-o",
+            "out.csv",
+        ],
+    )
+    .run();
     check!(done, done.code == 0);
     let rows = by_user(done.csv("out.csv").1);
     assert_fields(
         &rows["carol@example.com"],
-        &[("file_count", "0"), ("status", "empty"), ("file_source", "none"), ("error", ""), ("dbfs_home", "no"), ("workspace_home", "no")],
+        &[
+            ("file_count", "0"),
+            ("status", "empty"),
+            ("file_source", "none"),
+            ("error", ""),
+            ("dbfs_home", "no"),
+            ("workspace_home", "no"),
+        ],
     );
     assert_fields(
         &rows["dave@example.com"],
-        &[("file_count", "1"), ("total_size", "5000"), ("status", "success"), ("file_source", "dbfs"), ("directories", "3"), ("workspace_home", "no")],
+        &[
+            ("file_count", "1"),
+            ("total_size", "5000"),
+            ("status", "success"),
+            ("file_source", "dbfs"),
+            ("directories", "3"),
+            ("workspace_home", "no"),
+        ],
     );
     assert_fields(
         &rows["erin@example.com"],
-        &[("file_count", "0"), ("status", "empty"), ("file_source", "none"), ("dbfs_home", "yes"), ("workspace_home", "yes"), ("directories", "3")],
+        &[
+            ("file_count", "0"),
+            ("status", "empty"),
+            ("file_source", "none"),
+            ("dbfs_home", "yes"),
+            ("workspace_home", "yes"),
+            ("directories", "3"),
+        ],
     );
     check!(done, done.stdout.contains("⊘ Empty directory"));
 }
@@ -79,15 +126,44 @@ fn missing_homes_empty_homes_and_single_tree_users() {
 #[test]
 fn persistent_500_makes_only_that_user_error_and_names_the_path() {
     let sim = Sim::start(fixture("semantics"));
-    let done = Run::scan(&sim, &["alice@example.com", "bob@example.com", "dave@example.com", "-o", "out.csv", "--retry-attempts", "3"]).run();
+    let done = Run::scan(
+        &sim,
+        &[
+            "alice@example.com",
+            "bob@example.com",
+            "dave@example.com",
+            "-o",
+            "out.csv",
+            "--retry-attempts",
+            "3",
+        ],
+    )
+    .run();
     check!(done, done.code == 3, "some users in error → exit 3");
     let rows = by_user(done.csv("out.csv").1);
     let bob = &rows["bob@example.com"];
-    assert_fields(bob, &[("status", "error"), ("file_count", "2"), ("total_size", "1010"), ("file_source", "both")]);
-    assert!(bob["error"].contains("/Users/bob@example.com/broken") && bob["error"].contains("500"), "{bob:?}");
-    assert_fields(&rows["alice@example.com"], &[("status", "success"), ("file_count", "15"), ("total_size", "1670")]);
+    assert_fields(
+        bob,
+        &[
+            ("status", "error"),
+            ("file_count", "2"),
+            ("total_size", "1010"),
+            ("file_source", "both"),
+        ],
+    );
+    assert!(
+        bob["error"].contains("/Users/bob@example.com/broken") && bob["error"].contains("500"),
+        "{bob:?}"
+    );
+    assert_fields(
+        &rows["alice@example.com"],
+        &[("status", "success"), ("file_count", "15"), ("total_size", "1670")],
+    );
     assert_fields(&rows["dave@example.com"], &[("status", "success"), ("file_count", "1")]);
-    check!(done, done.stdout.contains("✗ Error:") && done.stdout.contains("Errors: 1"));
+    check!(
+        done,
+        done.stdout.contains("✗ Error:") && done.stdout.contains("Errors: 1")
+    );
 }
 
 #[test]
@@ -98,7 +174,13 @@ fn vanished_subdirectory_is_skipped_and_counted() {
     let rows = by_user(done.csv("out.csv").1);
     assert_fields(
         &rows["frank@example.com"],
-        &[("status", "success"), ("file_count", "1"), ("total_size", "4"), ("vanished_dirs", "1"), ("error", "")],
+        &[
+            ("status", "success"),
+            ("file_count", "1"),
+            ("total_size", "4"),
+            ("vanished_dirs", "1"),
+            ("error", ""),
+        ],
     );
 }
 
@@ -107,21 +189,50 @@ fn hostile_usernames_reach_their_own_home_and_nothing_else() {
     let sim = Sim::start(fixture("semantics"));
     let done = Run::scan(
         &sim,
-        &[HOSTILE, "we@example.com", "pct%2Fslash@example.com", "alice@example.com/../bob@example.com", "..", "-o", "out.csv"],
+        &[
+            HOSTILE,
+            "we@example.com",
+            "pct%2Fslash@example.com",
+            "alice@example.com/../bob@example.com",
+            "..",
+            "-o",
+            "out.csv",
+        ],
     )
     .run();
     check!(done, done.code == 3, "invalid usernames are error rows");
     let rows = by_user(done.csv("out.csv").1);
-    assert_fields(&rows[HOSTILE], &[("status", "success"), ("file_count", "2"), ("total_size", "33"), ("file_source", "both")]);
+    assert_fields(
+        &rows[HOSTILE],
+        &[
+            ("status", "success"),
+            ("file_count", "2"),
+            ("total_size", "33"),
+            ("file_source", "both"),
+        ],
+    );
     assert_fields(&rows["we@example.com"], &[("file_count", "1"), ("total_size", "1000")]);
-    assert_fields(&rows["pct%2Fslash@example.com"], &[("file_count", "1"), ("total_size", "8")]);
+    assert_fields(
+        &rows["pct%2Fslash@example.com"],
+        &[("file_count", "1"), ("total_size", "8")],
+    );
     for bad in ["alice@example.com/../bob@example.com", ".."] {
         assert_fields(&rows[bad], &[("status", "error"), ("file_count", "0")]);
         assert!(rows[bad]["error"].contains("invalid username"), "{:?}", rows[bad]);
     }
     // The invalid names alone cause no listing at all (only the credentials check).
     let sim = Sim::start(fixture("semantics"));
-    let done = Run::scan(&sim, &["alice@example.com/../bob@example.com", "..", "a\\b@x.com", "-o", "bad.csv"]).run();
+    let done = Run::scan(
+        &sim,
+        &[
+            "alice@example.com/../bob@example.com",
+            "..",
+            "a\\b@x.com",
+            "-o",
+            "bad.csv",
+        ],
+    )
+    .run();
     check!(done, done.code == 3);
     let stats = sim.stats();
     let lists: u64 = ["workspace/list", "dbfs/list"]
@@ -143,8 +254,21 @@ fn rows_follow_input_order_and_duplicates_are_dropped_case_insensitively() {
     run.arg("--users-file").arg(f.to_str().unwrap());
     let done = run.run();
     check!(done, done.code == 0);
-    let names: Vec<String> = done.csv("out.csv").1.into_iter().map(|r| r["username"].clone()).collect();
-    assert_eq!(names, ["dave@example.com", "Alice@Example.com", "erin@example.com", "frank@example.com"]);
+    let names: Vec<String> = done
+        .csv("out.csv")
+        .1
+        .into_iter()
+        .map(|r| r["username"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "dave@example.com",
+            "Alice@Example.com",
+            "erin@example.com",
+            "frank@example.com"
+        ]
+    );
     check!(done, done.stdout.contains("Skipping 2 duplicate user(s)"));
 }
 
@@ -154,17 +278,39 @@ fn dbfs_only_and_workspace_only_scan_one_tree() {
     let done = Run::scan(&sim, &["alice@example.com", "-o", "d.csv", "--dbfs-only"]).run();
     check!(done, done.code == 0);
     let r = &done.csv("d.csv").1[0];
-    assert_fields(r, &[("file_count", "4"), ("total_size", "307"), ("file_source", "dbfs"), ("workspace_home", "not_scanned")]);
+    assert_fields(
+        r,
+        &[
+            ("file_count", "4"),
+            ("total_size", "307"),
+            ("file_source", "dbfs"),
+            ("workspace_home", "not_scanned"),
+        ],
+    );
     let done = Run::scan(&sim, &["alice@example.com", "-o", "w.csv", "--workspace-only"]).run();
     check!(done, done.code == 0);
     let r = &done.csv("w.csv").1[0];
-    assert_fields(r, &[("file_count", "11"), ("total_size", "1363"), ("file_source", "workspace"), ("dbfs_home", "not_scanned")]);
+    assert_fields(
+        r,
+        &[
+            ("file_count", "11"),
+            ("total_size", "1363"),
+            ("file_source", "workspace"),
+            ("dbfs_home", "not_scanned"),
+        ],
+    );
 }
 
 #[test]
 fn two_scans_of_the_same_workspace_give_identical_csv_bytes() {
     let sim = Sim::start(fixture("semantics"));
-    let users = ["alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com", "frank@example.com"];
+    let users = [
+        "alice@example.com",
+        "bob@example.com",
+        "carol@example.com",
+        "dave@example.com",
+        "frank@example.com",
+    ];
     let mut a: Vec<&str> = users.to_vec();
     a.extend(["-o", "out.csv", "--retry-attempts", "2"]);
     let one = Run::scan(&sim, &a).run();

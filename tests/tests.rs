@@ -4,8 +4,8 @@
 mod auth;
 mod cli;
 mod orphans;
-mod resume;
 mod report;
+mod resume;
 mod sandbox;
 mod scan_semantics;
 mod throttling;

@@ -6,10 +6,19 @@ use std::collections::BTreeMap;
 use dbx_tests::{check, dbx_sim, fixture, Run, Sim};
 
 fn rows(done: &dbx_tests::Done) -> BTreeMap<String, BTreeMap<String, String>> {
-    done.csv("out.csv").1.into_iter().map(|r| (r["username"].clone(), r)).collect()
+    done.csv("out.csv")
+        .1
+        .into_iter()
+        .map(|r| (r["username"].clone(), r))
+        .collect()
 }
 
-const USERS: [&str; 4] = ["alice@example.com", "dave@example.com", "frank@example.com", "erin@example.com"];
+const USERS: [&str; 4] = [
+    "alice@example.com",
+    "dave@example.com",
+    "frank@example.com",
+    "erin@example.com",
+];
 
 fn expected(r: &BTreeMap<String, BTreeMap<String, String>>) {
     assert_eq!(r["alice@example.com"]["file_count"], "15");
@@ -22,21 +31,41 @@ fn expected(r: &BTreeMap<String, BTreeMap<String, String>>) {
 #[test]
 fn server_429s_are_retried_and_results_stay_exact() {
     // The server allows far less than the client's default limits: many 429s.
-    let limits = dbx_sim::Limits { workspace_per_sec: 8.0, dbfs_per_sec: 5.0, ..Default::default() };
-    let sim = Sim::start_with(dbx_sim::SimConfig { fixture: fixture("semantics"), limits: Some(limits), ..Default::default() });
+    let limits = dbx_sim::Limits {
+        workspace_per_sec: 8.0,
+        dbfs_per_sec: 5.0,
+        ..Default::default()
+    };
+    let sim = Sim::start_with(dbx_sim::SimConfig {
+        fixture: fixture("semantics"),
+        limits: Some(limits),
+        ..Default::default()
+    });
     let mut args: Vec<&str> = USERS.to_vec();
     args.extend(["-o", "out.csv", "--retry-attempts", "12", "--debug"]);
     let done = Run::scan(&sim, &args).run();
     check!(done, done.code == 0);
     expected(&rows(&done));
     check!(done, sim.stats().status_429 > 0, "the test must provoke 429s");
-    check!(done, done.stderr.contains("Rate limited (429) on /api/2.0/"), "debug shows retries");
+    check!(
+        done,
+        done.stderr.contains("Rate limited (429) on /api/2.0/"),
+        "debug shows retries"
+    );
 }
 
 #[test]
 fn client_rate_limit_keeps_a_strict_server_free_of_429s() {
-    let limits = dbx_sim::Limits { workspace_per_sec: 8.0, dbfs_per_sec: 5.0, ..Default::default() };
-    let sim = Sim::start_with(dbx_sim::SimConfig { fixture: fixture("semantics"), limits: Some(limits), ..Default::default() });
+    let limits = dbx_sim::Limits {
+        workspace_per_sec: 8.0,
+        dbfs_per_sec: 5.0,
+        ..Default::default()
+    };
+    let sim = Sim::start_with(dbx_sim::SimConfig {
+        fixture: fixture("semantics"),
+        limits: Some(limits),
+        ..Default::default()
+    });
     let mut args: Vec<&str> = USERS.to_vec();
     args.extend(["-o", "out.csv", "--rate-limit", "workspace=8,dbfs=5"]);
     let done = Run::scan(&sim, &args).run();

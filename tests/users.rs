@@ -14,7 +14,10 @@ fn users_fixture(n: usize, with_inactive: bool) -> dbx_sim::Fixture {
             ..Default::default()
         })
         .collect();
-    dbx_sim::Fixture { users, ..Default::default() }
+    dbx_sim::Fixture {
+        users,
+        ..Default::default()
+    }
 }
 
 fn names(range: impl Iterator<Item = usize>) -> String {
@@ -23,7 +26,12 @@ fn names(range: impl Iterator<Item = usize>) -> String {
 
 /// A simulator answering at most `page` users per SCIM page, whatever `count` asks for.
 fn sim_with_pages(fixture: dbx_sim::Fixture, page: usize) -> Sim {
-    Sim::start_with(dbx_sim::SimConfig { fixture, limits: None, scim_max_page: page, ..Default::default() })
+    Sim::start_with(dbx_sim::SimConfig {
+        fixture,
+        limits: None,
+        scim_max_page: page,
+        ..Default::default()
+    })
 }
 
 fn users_run(sim: &Sim, args: &[&str]) -> Run {
@@ -40,7 +48,11 @@ fn short_pages_are_followed_by_the_number_of_users_returned() {
     let sim = sim_with_pages(users_fixture(10, false), 3);
     let done = users_run(&sim, &["-o", "users.txt"]).run();
     check!(done, done.code == 0);
-    assert_eq!(done.file("users.txt"), names(0..10), "every user exactly once, in order, no header");
+    assert_eq!(
+        done.file("users.txt"),
+        names(0..10),
+        "every user exactly once, in order, no header"
+    );
     assert_eq!(sim.requests("scim/Users"), 4, "{}", done.explain());
     check!(done, done.stdout.contains("Saved 10 users to: users.txt"));
 }
@@ -51,7 +63,12 @@ fn max_users_stops_paging_early() {
     let done = users_run(&sim, &["-o", "users.txt", "--max-users", "4"]).run();
     check!(done, done.code == 0);
     assert_eq!(done.file("users.txt"), names(0..4));
-    assert_eq!(sim.requests("scim/Users"), 2, "the third page is never asked for\n{}", done.explain());
+    assert_eq!(
+        sim.requests("scim/Users"),
+        2,
+        "the third page is never asked for\n{}",
+        done.explain()
+    );
     // 0 means all.
     let done = users_run(&sim, &["-o", "all.txt", "--max-users", "0"]).run();
     check!(done, done.code == 0);
@@ -117,7 +134,10 @@ fn transient_scim_failures_are_retried() {
     check!(done, done.code == 0);
     assert_eq!(done.file("users.txt"), names(0..7));
     let scim = &sim.stats().by_endpoint["scim/Users"];
-    assert!(scim.get(&503).copied().unwrap_or(0) + scim.get(&429).copied().unwrap_or(0) >= 2, "{scim:?}");
+    assert!(
+        scim.get(&503).copied().unwrap_or(0) + scim.get(&429).copied().unwrap_or(0) >= 2,
+        "{scim:?}"
+    );
 }
 
 #[test]
@@ -131,8 +151,17 @@ fn a_failed_listing_exits_nonzero_and_leaves_no_partial_file() {
     run.write("users.txt", "previous@example.com\n");
     let done = run.run();
     check!(done, done.code == 1);
-    check!(done, done.stderr.contains("listing users failed") && done.stderr.contains("500") && done.stderr.contains("users.txt"));
-    assert_eq!(done.file("users.txt"), "previous@example.com\n", "the previous file is untouched");
+    check!(
+        done,
+        done.stderr.contains("listing users failed")
+            && done.stderr.contains("500")
+            && done.stderr.contains("users.txt")
+    );
+    assert_eq!(
+        done.file("users.txt"),
+        "previous@example.com\n",
+        "the previous file is untouched"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(&done.dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -153,7 +182,10 @@ fn rejected_credentials_stop_the_export_with_no_file() {
     run.env("DATABRICKS_TOKEN", "dapi-not-valid-0042");
     let done = run.run();
     check!(done, done.code == 1 && done.stderr.contains("401"));
-    check!(done, !done.stderr.contains("dapi-not-valid-0042") && !done.stdout.contains("dapi-not-valid-0042"));
+    check!(
+        done,
+        !done.stderr.contains("dapi-not-valid-0042") && !done.stdout.contains("dapi-not-valid-0042")
+    );
     check!(done, !done.dir.join("users.txt").exists());
 }
 
@@ -189,7 +221,14 @@ fn home_paths_are_accepted_as_usernames() {
     let sim = Sim::start(fixture("semantics"));
     let run = Run::scan(
         &sim,
-        &["/Users/alice@example.com", "dbfs:/Users/bob@example.com", "--users-file", "list.txt", "-o", "out.csv"],
+        &[
+            "/Users/alice@example.com",
+            "dbfs:/Users/bob@example.com",
+            "--users-file",
+            "list.txt",
+            "-o",
+            "out.csv",
+        ],
     );
     run.write(
         "list.txt",
@@ -197,8 +236,16 @@ fn home_paths_are_accepted_as_usernames() {
     );
     let done = run.run();
     let (_, rows) = done.csv("out.csv");
-    let got: Vec<(&str, &str)> = rows.iter().map(|r| (r["username"].as_str(), r["status"].as_str())).collect();
-    assert_eq!(got.len(), 5, "alice given twice (as a path and a name) is scanned once\n{}", done.explain());
+    let got: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["username"].as_str(), r["status"].as_str()))
+        .collect();
+    assert_eq!(
+        got.len(),
+        5,
+        "alice given twice (as a path and a name) is scanned once\n{}",
+        done.explain()
+    );
     assert_eq!(got[0].0, "alice@example.com");
     assert_eq!(got[1].0, "bob@example.com");
     assert_eq!(got[2].0, "carol@example.com");
@@ -208,5 +255,8 @@ fn home_paths_are_accepted_as_usernames() {
     assert!(rows[4]["error"].contains("invalid username"), "{:?}", rows[4]);
     check!(done, done.code == 3);
     let alice = &rows[0];
-    assert_eq!(alice["status"], "success", "the path spelling reaches the real home: {alice:?}");
+    assert_eq!(
+        alice["status"], "success",
+        "the path spelling reaches the real home: {alice:?}"
+    );
 }

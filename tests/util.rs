@@ -11,7 +11,13 @@ pub use dbx_sim;
 /// One tokio runtime for all simulators of the test binary.
 pub fn rt() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap())
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
 }
 
 /// The repository root.
@@ -27,7 +33,11 @@ pub fn bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap();
     let p = dir.join("dbx-inventory");
-    assert!(p.exists(), "{} not built: run `cargo build -p dbx-inventory` first (scripts/test.sh does)", p.display());
+    assert!(
+        p.exists(),
+        "{} not built: run `cargo build -p dbx-inventory` first (scripts/test.sh does)",
+        p.display()
+    );
     p
 }
 
@@ -47,14 +57,21 @@ pub struct Sim {
 impl Sim {
     /// Starts a simulator with no limits and no latency.
     pub fn start(fixture: dbx_sim::Fixture) -> Sim {
-        Sim::start_with(dbx_sim::SimConfig { fixture, limits: None, ..Default::default() })
+        Sim::start_with(dbx_sim::SimConfig {
+            fixture,
+            limits: None,
+            ..Default::default()
+        })
     }
 
     /// Starts a simulator with a full configuration.
     pub fn start_with(config: dbx_sim::SimConfig) -> Sim {
         let inner = rt().block_on(dbx_sim::start(config)).expect("simulator starts");
         let url = inner.url();
-        Sim { inner: Some(inner), url }
+        Sim {
+            inner: Some(inner),
+            url,
+        }
     }
 
     /// Request statistics.
@@ -69,7 +86,11 @@ impl Sim {
 
     /// Requests answered on one endpoint (`scim/Users`, `oauth/token`, …), any status.
     pub fn requests(&self, endpoint: &str) -> u64 {
-        self.stats().by_endpoint.get(endpoint).map(|m| m.values().sum()).unwrap_or(0)
+        self.stats()
+            .by_endpoint
+            .get(endpoint)
+            .map(|m| m.values().sum())
+            .unwrap_or(0)
     }
 }
 
@@ -161,7 +182,10 @@ impl Done {
     }
 
     pub fn explain(&self) -> String {
-        format!("exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+        format!(
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -170,7 +194,13 @@ pub fn read_csv(path: &Path) -> (Vec<String>, Vec<BTreeMap<String, String>>) {
     let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
     let rows = r
         .records()
-        .map(|rec| header.iter().cloned().zip(rec.unwrap().iter().map(str::to_owned)).collect())
+        .map(|rec| {
+            header
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(str::to_owned))
+                .collect()
+        })
         .collect();
     (header, rows)
 }

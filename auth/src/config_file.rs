@@ -90,14 +90,22 @@ pub fn config_file_path(env: &Env) -> Result<PathBuf, AuthError> {
         None => env
             .home()
             .map(|h| h.join(".databrickscfg"))
-            .ok_or_else(|| AuthError::HomeUnknown { what: "~/.databrickscfg".into() }),
+            .ok_or_else(|| AuthError::HomeUnknown {
+                what: "~/.databrickscfg".into(),
+            }),
     }
 }
 
 fn expand_tilde(p: &str, env: &Env) -> Result<PathBuf, AuthError> {
     if p == "~" || p.starts_with("~/") || p.starts_with("~\\") {
-        let home = env.home().ok_or_else(|| AuthError::HomeUnknown { what: format!("DATABRICKS_CONFIG_FILE={p}") })?;
-        Ok(if p.len() <= 2 { home.to_path_buf() } else { home.join(&p[2..]) })
+        let home = env.home().ok_or_else(|| AuthError::HomeUnknown {
+            what: format!("DATABRICKS_CONFIG_FILE={p}"),
+        })?;
+        Ok(if p.len() <= 2 {
+            home.to_path_buf()
+        } else {
+            home.join(&p[2..])
+        })
     } else {
         Ok(PathBuf::from(p))
     }
@@ -114,7 +122,11 @@ pub fn list_profiles(env: &Env) -> Result<Vec<ProfileInfo>, AuthError> {
         .profiles()
         .map(|s| {
             let get = |k: &str| s.entries.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
-            let auth_type = match (get("auth_type"), get("token"), get("client_id").is_some() && get("client_secret").is_some()) {
+            let auth_type = match (
+                get("auth_type"),
+                get("token"),
+                get("client_id").is_some() && get("client_secret").is_some(),
+            ) {
                 (Some(t), _, _) => t.to_ascii_lowercase(),
                 (None, Some(_), true) => "pat+oauth-m2m (set auth_type)".into(),
                 (None, Some(_), false) => "pat".into(),
@@ -140,7 +152,10 @@ impl ConfigFile {
         match std::fs::read_to_string(path) {
             Ok(text) => ConfigFile::parse(path, &text).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(AuthError::ConfigFileUnreadable { path: path.to_path_buf(), reason: e.to_string() }),
+            Err(e) => Err(AuthError::ConfigFileUnreadable {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            }),
         }
     }
 
@@ -220,7 +235,11 @@ impl ConfigFile {
         if let Some(i) = self.sections.iter().position(|s| s.name == name) {
             return i;
         }
-        self.sections.push(Section { name: name.to_string(), entries: BTreeMap::new(), spans: Vec::new() });
+        self.sections.push(Section {
+            name: name.to_string(),
+            entries: BTreeMap::new(),
+            spans: Vec::new(),
+        });
         self.sections.len() - 1
     }
 
@@ -232,7 +251,9 @@ impl ConfigFile {
     /// The profiles, in file order: every section but `[__settings__]`, and `[DEFAULT]` only
     /// when it has keys (as the Python SDK sees it).
     pub fn profiles(&self) -> impl Iterator<Item = &Section> {
-        self.sections.iter().filter(|s| s.name != SETTINGS && (s.name != DEFAULT || !s.entries.is_empty()))
+        self.sections
+            .iter()
+            .filter(|s| s.name != SETTINGS && (s.name != DEFAULT || !s.entries.is_empty()))
     }
 
     /// Profile names, for "profiles there: …" messages.
@@ -252,7 +273,9 @@ impl ConfigFile {
             .filter(|v| !v.is_empty());
         match named {
             Some(n) => Some((n.to_string(), ProfileSelection::SettingsDefault)),
-            None => self.profile(DEFAULT).map(|_| (DEFAULT.to_string(), ProfileSelection::Default)),
+            None => self
+                .profile(DEFAULT)
+                .map(|_| (DEFAULT.to_string(), ProfileSelection::Default)),
         }
     }
 }
@@ -310,7 +333,10 @@ mod tests {
     fn empty_default_is_not_a_profile_settings_never_is() {
         let f = parse("[DEFAULT]\n[__settings__]\ndefault_profile = B\n[B]\nhost = h\n");
         assert_eq!(f.profile_names(), ["B"]);
-        assert_eq!(f.default_profile(), Some(("B".into(), ProfileSelection::SettingsDefault)));
+        assert_eq!(
+            f.default_profile(),
+            Some(("B".into(), ProfileSelection::SettingsDefault))
+        );
     }
 
     #[test]
@@ -318,7 +344,11 @@ mod tests {
         let f = parse("[DEFAULT]\nhost = h\n[B]\nhost = g\n");
         assert_eq!(f.default_profile(), Some(("DEFAULT".into(), ProfileSelection::Default)));
         let f = parse("[__settings__]\ndefault_profile =   \n[DEFAULT]\nhost = h\n");
-        assert_eq!(f.default_profile(), Some(("DEFAULT".into(), ProfileSelection::Default)), "blank setting ignored");
+        assert_eq!(
+            f.default_profile(),
+            Some(("DEFAULT".into(), ProfileSelection::Default)),
+            "blank setting ignored"
+        );
     }
 
     #[test]

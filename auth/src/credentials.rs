@@ -104,7 +104,10 @@ impl Credentials {
                 origin: resolved.source.to_string(),
                 reason: "it contains characters not allowed in an HTTP header".into(),
             })),
-            Method::OAuthM2m { client_id, client_secret } => Inner::M2m(Box::new(M2m {
+            Method::OAuthM2m {
+                client_id,
+                client_secret,
+            } => Inner::M2m(Box::new(M2m {
                 host: resolved.host.clone(),
                 client_id: client_id.clone(),
                 client_secret: client_secret.clone(),
@@ -172,7 +175,12 @@ impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &*self.inner {
             Inner::Pat(_) => f.write_str("Credentials(pat)"),
-            Inner::M2m(m) => write!(f, "Credentials(oauth-m2m, client_id {}, {})", m.client_id, host_display(&m.host)),
+            Inner::M2m(m) => write!(
+                f,
+                "Credentials(oauth-m2m, client_id {}, {})",
+                m.client_id,
+                host_display(&m.host)
+            ),
         }
     }
 }
@@ -180,7 +188,10 @@ impl std::fmt::Debug for Credentials {
 impl M2m {
     fn fresh(&self) -> Option<HeaderValue> {
         let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
-        guard.as_ref().filter(|c| Instant::now() < c.refresh_at).map(|c| c.header.clone())
+        guard
+            .as_ref()
+            .filter(|c| Instant::now() < c.refresh_at)
+            .map(|c| c.header.clone())
     }
 
     async fn authorization(&self) -> Result<HeaderValue, AuthError> {
@@ -223,25 +234,31 @@ impl M2m {
         };
         let started = Instant::now();
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let token = oauth::request_token(&self.client, &endpoint, &self.client_id, &self.client_secret, &self.options.retry)
-            .await
-            .map_err(|e| match e {
-                FetchError::Rejected { status, detail } => AuthError::CredentialsRejected {
-                    client_id: self.client_id.clone(),
-                    host: host.clone(),
-                    source_desc: self.source.clone(),
-                    endpoint: endpoint.to_string(),
-                    status,
-                    detail,
-                },
-                FetchError::Failed(reason) => AuthError::TokenEndpoint {
-                    client_id: self.client_id.clone(),
-                    host: host.clone(),
-                    source_desc: self.source.clone(),
-                    endpoint: endpoint.to_string(),
-                    reason,
-                },
-            })?;
+        let token = oauth::request_token(
+            &self.client,
+            &endpoint,
+            &self.client_id,
+            &self.client_secret,
+            &self.options.retry,
+        )
+        .await
+        .map_err(|e| match e {
+            FetchError::Rejected { status, detail } => AuthError::CredentialsRejected {
+                client_id: self.client_id.clone(),
+                host: host.clone(),
+                source_desc: self.source.clone(),
+                endpoint: endpoint.to_string(),
+                status,
+                detail,
+            },
+            FetchError::Failed(reason) => AuthError::TokenEndpoint {
+                client_id: self.client_id.clone(),
+                host: host.clone(),
+                source_desc: self.source.clone(),
+                endpoint: endpoint.to_string(),
+                reason,
+            },
+        })?;
         let header = bearer(token.access_token.expose()).map_err(|_| AuthError::TokenEndpoint {
             client_id: self.client_id.clone(),
             host: host.clone(),
@@ -258,7 +275,10 @@ impl M2m {
             refresh_in_s = refresh_at.saturating_duration_since(Instant::now()).as_secs_f64(),
             "OAuth token cached"
         );
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Cached { header: header.clone(), refresh_at });
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Cached {
+            header: header.clone(),
+            refresh_at,
+        });
         Ok(header)
     }
 }

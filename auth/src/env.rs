@@ -17,11 +17,10 @@ pub struct Env {
 impl Env {
     /// Snapshot of the process: every `DATABRICKS_*` variable, and `HOME` (`USERPROFILE` on Windows).
     pub fn from_process() -> Self {
-        let vars: BTreeMap<String, String> =
-            std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .filter(|(k, _)| k.starts_with("DATABRICKS_") || k == "HOME" || k == "USERPROFILE")
-                .collect();
+        let vars: BTreeMap<String, String> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .filter(|(k, _)| k.starts_with("DATABRICKS_") || k == "HOME" || k == "USERPROFILE")
+            .collect();
         let home = vars
             .get("HOME")
             .or_else(|| if cfg!(windows) { vars.get("USERPROFILE") } else { None })
@@ -56,7 +55,10 @@ impl Env {
 /// Prints the variable names only: the values may hold secrets.
 impl fmt::Debug for Env {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Env").field("vars", &self.vars.keys().collect::<Vec<_>>()).field("home", &self.home).finish()
+        f.debug_struct("Env")
+            .field("vars", &self.vars.keys().collect::<Vec<_>>())
+            .field("home", &self.home)
+            .finish()
     }
 }
 

@@ -13,14 +13,22 @@ pub fn normalize_host(raw: &str) -> Result<Url, String> {
     if raw.is_empty() {
         return Err("the host is empty".into());
     }
-    let with_scheme = if raw.contains("://") { raw.to_string() } else { format!("https://{raw}") };
+    let with_scheme = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        format!("https://{raw}")
+    };
     let parsed = Url::parse(&with_scheme).map_err(|e| format!("'{raw}' is not a valid URL ({e})"))?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err("the host contains a user name or password (user@host); give the credentials separately".into());
     }
     match parsed.scheme() {
         "https" | "http" => {}
-        other => return Err(format!("'{raw}' uses the scheme {other}://; only https:// (or http:// for a local server) is supported")),
+        other => {
+            return Err(format!(
+                "'{raw}' uses the scheme {other}://; only https:// (or http:// for a local server) is supported"
+            ))
+        }
     }
     let Some(host) = parsed.host_str().filter(|h| !h.is_empty()) else {
         return Err(format!("'{raw}' has no host name"));
@@ -61,13 +69,22 @@ mod tests {
 
     #[test]
     fn https_is_added_when_no_scheme_is_given() {
-        assert_eq!(norm("dbc-1234.cloud.databricks.com"), "https://dbc-1234.cloud.databricks.com");
+        assert_eq!(
+            norm("dbc-1234.cloud.databricks.com"),
+            "https://dbc-1234.cloud.databricks.com"
+        );
     }
 
     #[test]
     fn trailing_slash_path_query_and_fragment_are_dropped() {
-        assert_eq!(norm("https://dbc-1234.cloud.databricks.com/"), "https://dbc-1234.cloud.databricks.com");
-        assert_eq!(norm("https://adb-1.2.azuredatabricks.net/?o=1#folder/2"), "https://adb-1.2.azuredatabricks.net");
+        assert_eq!(
+            norm("https://dbc-1234.cloud.databricks.com/"),
+            "https://dbc-1234.cloud.databricks.com"
+        );
+        assert_eq!(
+            norm("https://adb-1.2.azuredatabricks.net/?o=1#folder/2"),
+            "https://adb-1.2.azuredatabricks.net"
+        );
         assert_eq!(norm("https://h.example.com/browse/folders/12"), "https://h.example.com");
     }
 
@@ -86,13 +103,19 @@ mod tests {
 
     #[test]
     fn host_case_and_whitespace_are_normalised() {
-        assert_eq!(norm("  HTTPS://DBC-1.Cloud.Databricks.com/ "), "https://dbc-1.cloud.databricks.com");
+        assert_eq!(
+            norm("  HTTPS://DBC-1.Cloud.Databricks.com/ "),
+            "https://dbc-1.cloud.databricks.com"
+        );
     }
 
     #[test]
     fn the_url_joins_api_paths_at_the_root() {
         let u = normalize_host("h.example.com").unwrap();
-        assert_eq!(u.join("api/2.0/dbfs/list").unwrap().as_str(), "https://h.example.com/api/2.0/dbfs/list");
+        assert_eq!(
+            u.join("api/2.0/dbfs/list").unwrap().as_str(),
+            "https://h.example.com/api/2.0/dbfs/list"
+        );
     }
 
     #[test]

@@ -40,7 +40,11 @@ const FILE_HEADER: &str = "\
 /// The commented template of one profile. `host` is written (normalised) when given; the
 /// credential lines are commented out, to be filled in.
 pub fn init_template(profile_name: &str, host: Option<&str>) -> String {
-    let host_line = match host.map(|h| normalize_host(h).map(|u| host_display(&u)).unwrap_or_else(|_| h.trim().to_string())) {
+    let host_line = match host.map(|h| {
+        normalize_host(h)
+            .map(|u| host_display(&u))
+            .unwrap_or_else(|_| h.trim().to_string())
+    }) {
         Some(h) => format!("host = {h}\n"),
         None => "# host = https://dbc-1234abcd-5678.cloud.databricks.com\n".to_string(),
     };
@@ -63,7 +67,12 @@ pub fn init_template(profile_name: &str, host: Option<&str>) -> String {
 /// Checks a profile name `init` may write (not empty, no brackets or line breaks, not
 /// `__settings__`); [`write_init`] applies it too.
 pub fn check_profile_name(name: &str) -> Result<(), AuthError> {
-    let bad = |reason: &str| Err(AuthError::InvalidProfileName { name: name.to_string(), reason: reason.to_string() });
+    let bad = |reason: &str| {
+        Err(AuthError::InvalidProfileName {
+            name: name.to_string(),
+            reason: reason.to_string(),
+        })
+    };
     if name.trim().is_empty() {
         return bad("it is empty");
     }
@@ -83,13 +92,21 @@ pub fn check_profile_name(name: &str) -> Result<(), AuthError> {
 pub fn write_init(path: &Path, profile_name: &str, host: Option<&str>, force: bool) -> Result<InitOutcome, AuthError> {
     check_profile_name(profile_name)?;
     if let Some(h) = host {
-        normalize_host(h).map_err(|reason| AuthError::InvalidHost { origin: "init --host".into(), reason })?;
+        normalize_host(h).map_err(|reason| AuthError::InvalidHost {
+            origin: "init --host".into(),
+            reason,
+        })?;
     }
     let block = init_template(profile_name, host);
     let existing = match std::fs::read_to_string(path) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(AuthError::ConfigFileUnreadable { path: path.to_path_buf(), reason: e.to_string() }),
+        Err(e) => {
+            return Err(AuthError::ConfigFileUnreadable {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })
+        }
     };
     let Some(text) = existing else {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -116,7 +133,10 @@ pub fn write_init(path: &Path, profile_name: &str, host: Option<&str>, force: bo
             write_atomically(&target, &out, mode)?;
             Ok(InitOutcome::Appended)
         }
-        Some(_) if !force => Err(AuthError::ProfileExists { profile: profile_name.to_string(), path: path.to_path_buf() }),
+        Some(_) if !force => Err(AuthError::ProfileExists {
+            profile: profile_name.to_string(),
+            path: path.to_path_buf(),
+        }),
         Some(section) => {
             let headers: Vec<usize> = section.spans.iter().map(|s| s.0).collect();
             let out = replace_section(&text, &headers, &block);
@@ -144,7 +164,9 @@ fn replace_section(text: &str, headers: &[usize], block: &str) -> String {
     };
     let mut ranges = Vec::new();
     for &start in headers {
-        let end = (start + 1..lines.len()).find(|&i| is_header(lines[i])).unwrap_or(lines.len());
+        let end = (start + 1..lines.len())
+            .find(|&i| is_header(lines[i]))
+            .unwrap_or(lines.len());
         let mut e = end;
         if end < lines.len() {
             let mut k = e;
@@ -178,7 +200,11 @@ fn replace_section(text: &str, headers: &[usize], block: &str) -> String {
 }
 
 fn io_err(action: &str, path: &Path, e: std::io::Error) -> AuthError {
-    AuthError::Io { action: action.to_string(), path: path.to_path_buf(), reason: e.to_string() }
+    AuthError::Io {
+        action: action.to_string(),
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
 }
 
 #[cfg(unix)]
@@ -194,8 +220,14 @@ fn file_mode(_: &Path) -> Option<u32> {
 
 /// Writes `content` to a temporary sibling (mode `mode`, default 0600), then renames it over `path`.
 fn write_atomically(path: &Path, content: &str, mode: Option<u32>) -> Result<(), AuthError> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "databrickscfg".into());
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "databrickscfg".into());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -251,7 +283,10 @@ mod tests {
     fn creates_a_missing_file_private() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/.databrickscfg");
-        assert_eq!(write_init(&path, "DEFAULT", Some("h.example.com"), false).unwrap(), InitOutcome::Created);
+        assert_eq!(
+            write_init(&path, "DEFAULT", Some("h.example.com"), false).unwrap(),
+            InitOutcome::Created
+        );
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("# Databricks configuration profiles"));
         assert!(text.contains("[DEFAULT]\n"));
@@ -268,7 +303,10 @@ mod tests {
         let path = dir.path().join("cfg");
         let original = "# mine\n[DEFAULT]\nhost = a\ntoken = keep-me";
         std::fs::write(&path, original).unwrap();
-        assert_eq!(write_init(&path, "NEW", Some("b.example.com"), false).unwrap(), InitOutcome::Appended);
+        assert_eq!(
+            write_init(&path, "NEW", Some("b.example.com"), false).unwrap(),
+            InitOutcome::Appended
+        );
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with(&format!("{original}\n\n[NEW]\n")), "{text}");
         assert_eq!(profiles(&path), ["DEFAULT", "NEW"]);
@@ -283,7 +321,10 @@ mod tests {
         assert!(matches!(e, AuthError::ProfileExists { .. }));
         let msg = e.to_string();
         assert!(msg.contains("PROD") && msg.contains("--force"), "{msg}");
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "[PROD]\nhost = a\ntoken = keep-me\n");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[PROD]\nhost = a\ntoken = keep-me\n"
+        );
     }
 
     #[test]
@@ -293,11 +334,16 @@ mod tests {
         let original = "[A]\nhost = a\ntoken = ta\n\n# about PROD\n[PROD]\nhost = old\ntoken = old-token\n\n# about C\n[C]\nhost = c\n";
         std::fs::write(&path, original).unwrap();
         let out = write_init(&path, "PROD", Some("new.example.com"), true).unwrap();
-        let InitOutcome::Replaced { backup } = out else { panic!("{out:?}") };
+        let InitOutcome::Replaced { backup } = out else {
+            panic!("{out:?}")
+        };
         assert_eq!(std::fs::read_to_string(&backup).unwrap(), original);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("old-token"), "{text}");
-        assert!(text.contains("# about PROD\n[PROD]\n") && text.contains("\n\n# about C\n[C]\nhost = c\n"), "{text}");
+        assert!(
+            text.contains("# about PROD\n[PROD]\n") && text.contains("\n\n# about C\n[C]\nhost = c\n"),
+            "{text}"
+        );
         let f = ConfigFile::load(&path).unwrap().unwrap();
         assert_eq!(f.profile_names(), ["A", "PROD", "C"]);
         assert_eq!(f.profile("PROD").unwrap().entries["host"], "https://new.example.com");
@@ -312,7 +358,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cfg");
         std::fs::write(&path, "garbage\n").unwrap();
-        assert!(matches!(write_init(&path, "X", None, true), Err(AuthError::ConfigFileSyntax { .. })));
+        assert!(matches!(
+            write_init(&path, "X", None, true),
+            Err(AuthError::ConfigFileSyntax { .. })
+        ));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "garbage\n");
     }
 
@@ -337,9 +386,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cfg");
         for name in ["", " A", "a]b", "__settings__"] {
-            assert!(matches!(write_init(&path, name, None, false), Err(AuthError::InvalidProfileName { .. })), "{name}");
+            assert!(
+                matches!(
+                    write_init(&path, name, None, false),
+                    Err(AuthError::InvalidProfileName { .. })
+                ),
+                "{name}"
+            );
         }
-        assert!(matches!(write_init(&path, "A", Some("ftp://x"), false), Err(AuthError::InvalidHost { .. })));
+        assert!(matches!(
+            write_init(&path, "A", Some("ftp://x"), false),
+            Err(AuthError::InvalidHost { .. })
+        ));
         assert!(!path.exists());
     }
 }

@@ -169,7 +169,10 @@ pub(crate) async fn discover_token_endpoint(
                     .and_then(|o| o.as_str())
                     .filter(|o| !o.is_empty() && !o.contains("{account_id}"))
                     .ok_or_else(|| format!("{config_url}: no usable oidc_endpoint"))?;
-                Ok(format!("{}/.well-known/oauth-authorization-server", oidc.trim_end_matches('/')))
+                Ok(format!(
+                    "{}/.well-known/oauth-authorization-server",
+                    oidc.trim_end_matches('/')
+                ))
             }
             Answer::Status { status, .. } => Err(format!("{config_url}: HTTP {}", status.as_u16())),
         }
@@ -255,7 +258,10 @@ pub(crate) async fn request_token(
                 .ok_or_else(|| FetchError::Failed("the answer has no access_token".into()))?;
             if let Some(tt) = t.token_type.as_deref() {
                 if !tt.eq_ignore_ascii_case("bearer") {
-                    tracing::warn!(token_type = tt, "unexpected OAuth token_type; using it as a Bearer token");
+                    tracing::warn!(
+                        token_type = tt,
+                        "unexpected OAuth token_type; using it as a Bearer token"
+                    );
                 }
             }
             let expires_in = t.expires_in.and_then(|v| match v {
@@ -263,9 +269,18 @@ pub(crate) async fn request_token(
                 serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
                 _ => None,
             });
-            let expires_in = expires_in.filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64);
-            tracing::debug!(client_id, expires_in_s = expires_in.map(|d| d.as_secs()), "got an OAuth token");
-            Ok(FetchedToken { access_token: Secret::new(access_token), expires_in })
+            let expires_in = expires_in
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(Duration::from_secs_f64);
+            tracing::debug!(
+                client_id,
+                expires_in_s = expires_in.map(|d| d.as_secs()),
+                "got an OAuth token"
+            );
+            Ok(FetchedToken {
+                access_token: Secret::new(access_token),
+                expires_in,
+            })
         }
         Answer::Status { status, body } => {
             let detail = scrub(oauth_error_detail(&body));
@@ -282,7 +297,11 @@ fn oauth_error_detail(body: &str) -> String {
     let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
         return String::new();
     };
-    let get = |k: &str| v.get(k).and_then(|x| x.as_str()).map(|s| s.chars().take(200).collect::<String>());
+    let get = |k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_str())
+            .map(|s| s.chars().take(200).collect::<String>())
+    };
     match (get("error"), get("error_description").or_else(|| get("message"))) {
         (Some(e), Some(d)) => format!(": {e} ({d})"),
         (Some(e), None) => format!(": {e}"),

@@ -176,7 +176,11 @@ impl ResolvedAuth {
             (_, Method::Pat { .. }) => "the token may have expired or been revoked: create a new one (User Settings → Developer → Access tokens) and update it",
             (_, Method::OAuthM2m { .. }) => "check the service principal still exists in this workspace and its secret is current",
         };
-        format!("{} refused {what} (HTTP {status}); credentials from {}. Fix: {fix}", self.host_str(), self.source)
+        format!(
+            "{} refused {what} (HTTP {status}); credentials from {}. Fix: {fix}",
+            self.host_str(),
+            self.source
+        )
     }
 }
 
@@ -206,17 +210,19 @@ impl Attrs {
 }
 
 fn from_flag(value: &Option<String>, flag: &'static str) -> Option<Attr> {
-    value
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(|v| Attr { value: v.to_string(), origin: Origin::Flag(flag) })
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| Attr {
+        value: v.to_string(),
+        origin: Origin::Flag(flag),
+    })
 }
 
 fn fill_env(slot: &mut Option<Attr>, env: &Env, var: &'static str) {
     if slot.is_none() {
         if let Some(v) = env.get(var) {
-            *slot = Some(Attr { value: v.to_string(), origin: Origin::Env(var) });
+            *slot = Some(Attr {
+                value: v.to_string(),
+                origin: Origin::Env(var),
+            });
         }
     }
 }
@@ -224,7 +230,10 @@ fn fill_env(slot: &mut Option<Attr>, env: &Env, var: &'static str) {
 fn fill_profile(slot: &mut Option<Attr>, section: &Section, key: &str) {
     if slot.is_none() {
         if let Some(v) = section.entries.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
-            *slot = Some(Attr { value: v.to_string(), origin: Origin::Profile });
+            *slot = Some(Attr {
+                value: v.to_string(),
+                origin: Origin::Profile,
+            });
         }
     }
 }
@@ -280,7 +289,10 @@ pub fn resolve(flags: &AuthFlags, env: &Env) -> Result<ResolvedAuth, AuthError> 
     let mut profile_host: Option<String> = None;
     let note = if a.profile.is_none() && (a.host.is_some() || a.any_auth()) {
         let mut given: Vec<String> = Vec::new();
-        for attr in [&a.host, &a.token, &a.client_id, &a.client_secret].into_iter().flatten() {
+        for attr in [&a.host, &a.token, &a.client_id, &a.client_secret]
+            .into_iter()
+            .flatten()
+        {
             given.push(origin_name(attr.origin));
         }
         FileNote::Skipped(format!(
@@ -303,12 +315,19 @@ pub fn resolve(flags: &AuthFlags, env: &Env) -> Result<ResolvedAuth, AuthError> 
             Ok(path) => match ConfigFile::load(&path)? {
                 None => match explicit {
                     Some((profile, sel)) => {
-                        return Err(AuthError::ConfigFileNotFound { path, profile, selected_by: sel.to_string() });
+                        return Err(AuthError::ConfigFileNotFound {
+                            path,
+                            profile,
+                            selected_by: sel.to_string(),
+                        });
                     }
                     None => FileNote::NotFound(path),
                 },
                 Some(file) => match explicit.or_else(|| file.default_profile()) {
-                    None => FileNote::NoDefault { lowercase_default: file.profile("default").is_some(), path },
+                    None => FileNote::NoDefault {
+                        lowercase_default: file.profile("default").is_some(),
+                        path,
+                    },
                     Some((name, sel)) => {
                         let Some(section) = file.profile(&name) else {
                             return Err(AuthError::ProfileNotFound {
@@ -326,13 +345,21 @@ pub fn resolve(flags: &AuthFlags, env: &Env) -> Result<ResolvedAuth, AuthError> 
                         fill_profile(&mut a.auth_type, section, "auth_type");
                         fill_profile(&mut a.cluster_id, section, "cluster_id");
                         fill_profile(&mut a.rate_limit, section, "rate_limit");
-                        profile_host = section.entries.get("host").map(|h| h.trim().to_string()).filter(|h| !h.is_empty());
+                        profile_host = section
+                            .entries
+                            .get("host")
+                            .map(|h| h.trim().to_string())
+                            .filter(|h| !h.is_empty());
                         for (key, method) in OTHER_METHOD_KEYS {
                             if section.entries.get(*key).is_some_and(|v| !v.trim().is_empty()) {
                                 other_methods.push((method, key.to_string()));
                             }
                         }
-                        FileNote::Used(ProfileRef { name, file: path, selected_by: sel })
+                        FileNote::Used(ProfileRef {
+                            name,
+                            file: path,
+                            selected_by: sel,
+                        })
                     }
                 },
             },
@@ -346,12 +373,19 @@ pub fn resolve(flags: &AuthFlags, env: &Env) -> Result<ResolvedAuth, AuthError> 
 
     // 4. Host.
     let Some(host_attr) = a.host.clone() else {
-        let mut looked = vec!["--host (not given)".to_string(), "DATABRICKS_HOST and DATABRICKS_WORKSPACE_URL (not set)".to_string()];
+        let mut looked = vec![
+            "--host (not given)".to_string(),
+            "DATABRICKS_HOST and DATABRICKS_WORKSPACE_URL (not set)".to_string(),
+        ];
         looked.push(note_text(&note, "has no host"));
-        return Err(AuthError::NoHost { looked: looked.join("; ") });
+        return Err(AuthError::NoHost {
+            looked: looked.join("; "),
+        });
     };
-    let host = normalize_host(&host_attr.value)
-        .map_err(|reason| AuthError::InvalidHost { origin: origin_desc(host_attr.origin), reason })?;
+    let host = normalize_host(&host_attr.value).map_err(|reason| AuthError::InvalidHost {
+        origin: origin_desc(host_attr.origin),
+        reason,
+    })?;
     let host_s = host_display(&host);
     if let (Some(p), Some(ph)) = (&profile_ref, &profile_host) {
         let creds_from_profile = [&a.token, &a.client_id, &a.client_secret]
@@ -434,7 +468,9 @@ fn choose_method(
                 reason: "it contains spaces or non-ASCII characters, which a token never does (was it pasted with extra text?)".into(),
             });
         }
-        Ok(Method::Pat { token: Secret::new(t.value.clone()) })
+        Ok(Method::Pat {
+            token: Secret::new(t.value.clone()),
+        })
     };
     let m2m = |id: &Attr, secret: &Attr| Method::OAuthM2m {
         client_id: id.value.clone(),
@@ -447,7 +483,10 @@ fn choose_method(
             _ => ("neither client_id nor client_secret", Origin::Profile, "both"),
         };
         let detail = if missing == "both" {
-            format!("auth_type is oauth-m2m but neither client_id nor client_secret is set ({})", note_text(note, "has neither"))
+            format!(
+                "auth_type is oauth-m2m but neither client_id nor client_secret is set ({})",
+                note_text(note, "has neither")
+            )
         } else {
             format!("{have} is set (from {}) but {missing} is not", origin_desc(have_o))
         };
@@ -465,7 +504,11 @@ fn choose_method(
                 Some(tok) => pat(tok),
                 None => Err(AuthError::IncompleteCredentials {
                     host: host.to_string(),
-                    detail: format!("auth_type is pat (from {}) but no token is set ({})", origin_desc(t.origin), note_text(note, "has no token")),
+                    detail: format!(
+                        "auth_type is pat (from {}) but no token is set ({})",
+                        origin_desc(t.origin),
+                        note_text(note, "has no token")
+                    ),
                     fix: "pass --token, set DATABRICKS_TOKEN, or add `token = …` to the profile".into(),
                 }),
             },
@@ -473,7 +516,11 @@ fn choose_method(
                 (Some(id), Some(s)) => Ok(m2m(id, s)),
                 _ => Err(m2m_incomplete()),
             },
-            _ => Err(unsupported(&format!("auth_type '{}'", t.value), &name, origin_desc(t.origin))),
+            _ => Err(unsupported(
+                &format!("auth_type '{}'", t.value),
+                &name,
+                origin_desc(t.origin),
+            )),
         };
     }
 
@@ -491,7 +538,10 @@ fn choose_method(
     }
     methods.sort();
     if methods.len() > 1 {
-        return Err(AuthError::MultipleMethods { config: debug_config(a, host, origin_desc), methods });
+        return Err(AuthError::MultipleMethods {
+            config: debug_config(a, host, origin_desc),
+            methods,
+        });
     }
     match (&a.token, &a.client_id, &a.client_secret) {
         (Some(t), _, _) => pat(t),
@@ -511,7 +561,10 @@ fn choose_method(
                 "DATABRICKS_TOKEN, DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET (not set)".to_string(),
                 note_text(note, "has no token or client_id/client_secret"),
             ];
-            Err(AuthError::NoCredentials { host: host.to_string(), looked: looked.join("; ") })
+            Err(AuthError::NoCredentials {
+                host: host.to_string(),
+                looked: looked.join("; "),
+            })
         }
     }
 }
@@ -530,7 +583,11 @@ fn unsupported(what: &str, name: &str, origin: String) -> AuthError {
         }
         _ => " This auth_type is not a known Databricks one; check the spelling.",
     };
-    AuthError::UnsupportedAuthType { what: what.to_string(), origin, hint: hint.to_string() }
+    AuthError::UnsupportedAuthType {
+        what: what.to_string(),
+        origin,
+        hint: hint.to_string(),
+    }
 }
 
 /// `Config: host=…, token=***, client_id=…. Sources: …`, as the SDKs' debug string (secrets masked).
@@ -544,7 +601,11 @@ fn debug_config(a: &Attrs, host: &str, origin_desc: &dyn Fn(Origin) -> String) -
         ("profile", &a.profile, false),
     ] {
         if let Some(x) = attr {
-            cfg.push(if sensitive { format!("{name}=***") } else { format!("{name}={}", x.value) });
+            cfg.push(if sensitive {
+                format!("{name}=***")
+            } else {
+                format!("{name}={}", x.value)
+            });
             if name != "profile" {
                 sources.push(format!("{name} from {}", origin_desc(x.origin)));
             }
@@ -575,8 +636,14 @@ fn note_text(note: &FileNote, missing: &str) -> String {
         FileNote::Skipped(s) => s.clone(),
         FileNote::NotFound(p) => format!("config file {} (not found)", p.display()),
         FileNote::HomeUnknown => "~/.databrickscfg (HOME not set)".into(),
-        FileNote::NoDefault { path, lowercase_default } => {
-            let mut s = format!("config file {} (no [DEFAULT] profile and no [__settings__] default_profile", path.display());
+        FileNote::NoDefault {
+            path,
+            lowercase_default,
+        } => {
+            let mut s = format!(
+                "config file {} (no [DEFAULT] profile and no [__settings__] default_profile",
+                path.display()
+            );
             if *lowercase_default {
                 s.push_str("; it has a [default] profile, but names are case-sensitive: use --profile default or rename it [DEFAULT]");
             }

@@ -67,7 +67,11 @@ rate_limit = 7.5
 #[test]
 fn flags_give_host_and_token() {
     let home = Home::new(None);
-    let r = resolve(&flags(Some("h.example.com"), Some("flag-token"), None, None), &home.env(&[])).unwrap();
+    let r = resolve(
+        &flags(Some("h.example.com"), Some("flag-token"), None, None),
+        &home.env(&[]),
+    )
+    .unwrap();
     assert_eq!(r.host.as_str(), "https://h.example.com/");
     assert_eq!(r.host_str(), "https://h.example.com");
     assert_eq!(token_of(&r), "flag-token");
@@ -77,7 +81,10 @@ fn flags_give_host_and_token() {
 #[test]
 fn environment_gives_host_and_token() {
     let home = Home::new(None);
-    let env = home.env(&[("DATABRICKS_HOST", "https://env.example.com/"), ("DATABRICKS_TOKEN", "env-token")]);
+    let env = home.env(&[
+        ("DATABRICKS_HOST", "https://env.example.com/"),
+        ("DATABRICKS_TOKEN", "env-token"),
+    ]);
     let r = resolve(&no_flags(), &env).unwrap();
     assert_eq!(r.host_str(), "https://env.example.com");
     assert_eq!(token_of(&r), "env-token");
@@ -87,7 +94,10 @@ fn environment_gives_host_and_token() {
 #[test]
 fn flags_win_over_environment_field_by_field() {
     let home = Home::new(None);
-    let env = home.env(&[("DATABRICKS_HOST", "env.example.com"), ("DATABRICKS_TOKEN", "env-token")]);
+    let env = home.env(&[
+        ("DATABRICKS_HOST", "env.example.com"),
+        ("DATABRICKS_TOKEN", "env-token"),
+    ]);
     let r = resolve(&flags(None, Some("flag-token"), None, None), &env).unwrap();
     assert_eq!(r.host_str(), "https://env.example.com");
     assert_eq!(token_of(&r), "flag-token");
@@ -107,17 +117,28 @@ fn environment_wins_over_the_profile_seed_bug_fixed() {
     assert_eq!(token_of(&r), "env-token");
     assert_eq!(
         r.source.to_string(),
-        format!("environment (DATABRICKS_TOKEN) + profile 'PROD' in {}", home.cfg().display())
+        format!(
+            "environment (DATABRICKS_TOKEN) + profile 'PROD' in {}",
+            home.cfg().display()
+        )
     );
 }
 
 #[test]
 fn flags_win_over_the_profile() {
     let home = Home::new(Some(TWO_PROFILES));
-    let r = resolve(&flags(Some("other.example.com"), None, Some("PROD"), None), &home.env(&[])).unwrap();
+    let r = resolve(
+        &flags(Some("other.example.com"), None, Some("PROD"), None),
+        &home.env(&[]),
+    )
+    .unwrap();
     assert_eq!(r.host_str(), "https://other.example.com");
     assert_eq!(token_of(&r), "prod-token");
-    assert!(r.source.to_string().starts_with("--host flag + profile 'PROD'"), "{}", r.source);
+    assert!(
+        r.source.to_string().starts_with("--host flag + profile 'PROD'"),
+        "{}",
+        r.source
+    );
 }
 
 #[test]
@@ -132,7 +153,10 @@ fn config_file_is_not_read_when_environment_gives_a_host_and_no_profile_is_asked
     let e = resolve(&no_flags(), &env).unwrap_err();
     assert!(matches!(e, AuthError::NoCredentials { .. }), "{e}");
     let msg = e.to_string();
-    assert!(msg.contains("config file not read (DATABRICKS_HOST given and no profile asked for"), "{msg}");
+    assert!(
+        msg.contains("config file not read (DATABRICKS_HOST given and no profile asked for"),
+        "{msg}"
+    );
     assert!(!msg.contains("default-token"));
 }
 
@@ -142,7 +166,11 @@ fn config_file_is_not_read_when_environment_gives_credentials_only() {
     let env = home.env(&[("DATABRICKS_TOKEN", "env-token")]);
     let e = resolve(&no_flags(), &env).unwrap_err();
     assert!(matches!(e, AuthError::NoHost { .. }), "{e}");
-    assert!(e.to_string().contains("DATABRICKS_TOKEN given and no profile asked for"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("DATABRICKS_TOKEN given and no profile asked for"),
+        "{e}"
+    );
     let env = home.env(&[("DATABRICKS_CLIENT_ID", "cid"), ("DATABRICKS_CLIENT_SECRET", "cs")]);
     assert!(matches!(resolve(&no_flags(), &env), Err(AuthError::NoHost { .. })));
 }
@@ -158,11 +186,18 @@ fn config_file_is_not_read_when_flags_give_the_host() {
 #[test]
 fn config_file_is_read_when_a_profile_is_asked_even_with_env_credentials() {
     let home = Home::new(Some(TWO_PROFILES));
-    let env = home.env(&[("DATABRICKS_HOST", "env.example.com"), ("DATABRICKS_TOKEN", "env-token")]);
+    let env = home.env(&[
+        ("DATABRICKS_HOST", "env.example.com"),
+        ("DATABRICKS_TOKEN", "env-token"),
+    ]);
     let r = resolve(&flags(None, None, Some("PROD"), None), &env).unwrap();
     assert_eq!(r.host_str(), "https://env.example.com");
     assert_eq!(token_of(&r), "env-token");
-    assert_eq!(r.cluster_id.as_deref(), Some("0101-prod"), "other fields still come from the profile");
+    assert_eq!(
+        r.cluster_id.as_deref(),
+        Some("0101-prod"),
+        "other fields still come from the profile"
+    );
     assert_eq!(r.rate_limit, Some(7.5));
     assert_eq!(r.source.profile, None, "the profile supplied no host or credentials");
 }
@@ -178,23 +213,35 @@ fn cluster_id_only_in_env_does_not_stop_the_file_being_read() {
 #[test]
 fn workspace_url_is_an_alias_of_host_and_host_wins() {
     let home = Home::new(None);
-    let env = home.env(&[("DATABRICKS_WORKSPACE_URL", "seed.example.com"), ("DATABRICKS_TOKEN", "t")]);
+    let env = home.env(&[
+        ("DATABRICKS_WORKSPACE_URL", "seed.example.com"),
+        ("DATABRICKS_TOKEN", "t"),
+    ]);
     let r = resolve(&no_flags(), &env).unwrap();
     assert_eq!(r.host_str(), "https://seed.example.com");
-    assert_eq!(r.source.to_string(), "environment (DATABRICKS_WORKSPACE_URL, DATABRICKS_TOKEN)");
+    assert_eq!(
+        r.source.to_string(),
+        "environment (DATABRICKS_WORKSPACE_URL, DATABRICKS_TOKEN)"
+    );
     let env = home.env(&[
         ("DATABRICKS_WORKSPACE_URL", "seed.example.com"),
         ("DATABRICKS_HOST", "host.example.com"),
         ("DATABRICKS_TOKEN", "t"),
     ]);
-    assert_eq!(resolve(&no_flags(), &env).unwrap().host_str(), "https://host.example.com");
+    assert_eq!(
+        resolve(&no_flags(), &env).unwrap().host_str(),
+        "https://host.example.com"
+    );
 }
 
 #[test]
 fn workspace_url_alone_also_skips_the_config_file() {
     let home = Home::new(Some(TWO_PROFILES));
     let env = home.env(&[("DATABRICKS_WORKSPACE_URL", "seed.example.com")]);
-    assert!(matches!(resolve(&no_flags(), &env), Err(AuthError::NoCredentials { .. })));
+    assert!(matches!(
+        resolve(&no_flags(), &env),
+        Err(AuthError::NoCredentials { .. })
+    ));
 }
 
 #[test]
@@ -208,12 +255,19 @@ fn blank_flags_and_variables_count_as_unset() {
 #[test]
 fn databricks_runtime_uses_the_environment_host() {
     let home = Home::new(None);
-    let env = home.env(&[("DATABRICKS_RUNTIME_VERSION", "15.4"), ("DATABRICKS_HOST", "cluster-ws.example.com")]);
+    let env = home.env(&[
+        ("DATABRICKS_RUNTIME_VERSION", "15.4"),
+        ("DATABRICKS_HOST", "cluster-ws.example.com"),
+    ]);
     let r = resolve(&flags(None, Some("t"), None, None), &env).unwrap();
     assert!(r.in_databricks_runtime);
     assert_eq!(r.runtime_version.as_deref(), Some("15.4"));
     assert_eq!(r.host_str(), "https://cluster-ws.example.com");
-    assert!(r.describe().contains("inside Databricks runtime 15.4"), "{}", r.describe());
+    assert!(
+        r.describe().contains("inside Databricks runtime 15.4"),
+        "{}",
+        r.describe()
+    );
     // Outside a runtime the flag is off.
     let r = resolve(&flags(Some("h"), Some("t"), None, None), &home.env(&[])).unwrap();
     assert!(!r.in_databricks_runtime);
@@ -225,7 +279,10 @@ fn databricks_runtime_host_follows_the_usual_precedence() {
     // Decision (DECISIONS.md): no special case inside a runtime; env beats profile field by field,
     // as the SDKs do, and --host beats both.
     let home = Home::new(Some(TWO_PROFILES));
-    let env = home.env(&[("DATABRICKS_RUNTIME_VERSION", "15.4"), ("DATABRICKS_HOST", "cluster-ws.example.com")]);
+    let env = home.env(&[
+        ("DATABRICKS_RUNTIME_VERSION", "15.4"),
+        ("DATABRICKS_HOST", "cluster-ws.example.com"),
+    ]);
     let r = resolve(&flags(None, None, Some("PROD"), None), &env).unwrap();
     assert_eq!(r.host_str(), "https://cluster-ws.example.com");
     assert_eq!(token_of(&r), "prod-token");
@@ -234,7 +291,11 @@ fn databricks_runtime_host_follows_the_usual_precedence() {
     // Runtime without an environment host: the config file is read as usual.
     let env = home.env(&[("DATABRICKS_RUNTIME_VERSION", "15.4")]);
     let r = resolve(&no_flags(), &env).unwrap();
-    assert_eq!(r.host_str(), "https://default.example.com", "the file's DEFAULT still applies");
+    assert_eq!(
+        r.host_str(),
+        "https://default.example.com",
+        "the file's DEFAULT still applies"
+    );
 }
 
 // ---- profile selection -----------------------------------------------------------------------
@@ -245,25 +306,41 @@ fn default_profile_is_used_when_nothing_is_given() {
     let r = resolve(&no_flags(), &home.env(&[])).unwrap();
     assert_eq!(r.host_str(), "https://default.example.com");
     assert_eq!(token_of(&r), "default-token");
-    assert_eq!(r.source.to_string(), format!("profile 'DEFAULT' in {}", home.cfg().display()));
-    assert_eq!(r.source.profile.as_ref().unwrap().selected_by, ProfileSelection::Default);
+    assert_eq!(
+        r.source.to_string(),
+        format!("profile 'DEFAULT' in {}", home.cfg().display())
+    );
+    assert_eq!(
+        r.source.profile.as_ref().unwrap().selected_by,
+        ProfileSelection::Default
+    );
 }
 
 #[test]
 fn settings_default_profile_beats_default() {
-    let home = Home::new(Some(&format!("{TWO_PROFILES}\n[__settings__]\ndefault_profile = PROD\n")));
+    let home = Home::new(Some(&format!(
+        "{TWO_PROFILES}\n[__settings__]\ndefault_profile = PROD\n"
+    )));
     let r = resolve(&no_flags(), &home.env(&[])).unwrap();
     assert_eq!(token_of(&r), "prod-token");
-    assert_eq!(r.source.profile.as_ref().unwrap().selected_by, ProfileSelection::SettingsDefault);
+    assert_eq!(
+        r.source.profile.as_ref().unwrap().selected_by,
+        ProfileSelection::SettingsDefault
+    );
 }
 
 #[test]
 fn settings_default_profile_that_is_missing_is_an_error() {
-    let home = Home::new(Some(&format!("{TWO_PROFILES}\n[__settings__]\ndefault_profile = GONE\n")));
+    let home = Home::new(Some(&format!(
+        "{TWO_PROFILES}\n[__settings__]\ndefault_profile = GONE\n"
+    )));
     let e = resolve(&no_flags(), &home.env(&[])).unwrap_err();
     let msg = e.to_string();
     assert!(matches!(e, AuthError::ProfileNotFound { .. }));
-    assert!(msg.contains("'GONE'") && msg.contains("default_profile") && msg.contains("DEFAULT, PROD"), "{msg}");
+    assert!(
+        msg.contains("'GONE'") && msg.contains("default_profile") && msg.contains("DEFAULT, PROD"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -292,7 +369,10 @@ fn unknown_profile_is_an_error_listing_the_profiles_never_a_silent_default() {
     let e = resolve(&flags(None, None, Some("prod"), None), &home.env(&[])).unwrap_err();
     let msg = e.to_string();
     assert!(matches!(e, AuthError::ProfileNotFound { .. }));
-    assert!(msg.contains("profile 'prod' (asked for with --profile) not found in"), "{msg}");
+    assert!(
+        msg.contains("profile 'prod' (asked for with --profile) not found in"),
+        "{msg}"
+    );
     assert!(msg.contains(&home.cfg().display().to_string()));
     assert!(msg.contains("profiles there: DEFAULT, PROD"), "{msg}");
     assert!(!msg.contains("token"), "no values: {msg}");
@@ -306,7 +386,10 @@ fn asking_for_a_profile_without_a_config_file_names_the_file() {
     let e = resolve(&flags(None, None, Some("PROD"), None), &home.env(&[])).unwrap_err();
     assert!(matches!(e, AuthError::ConfigFileNotFound { .. }));
     let msg = e.to_string();
-    assert!(msg.contains(&home.cfg().display().to_string()) && msg.contains("'PROD'"), "{msg}");
+    assert!(
+        msg.contains(&home.cfg().display().to_string()) && msg.contains("'PROD'"),
+        "{msg}"
+    );
     assert!(msg.contains("dbx-inventory init"), "{msg}");
 }
 
@@ -316,8 +399,14 @@ fn no_file_and_nothing_else_says_where_it_looked() {
     let e = resolve(&no_flags(), &home.env(&[])).unwrap_err();
     assert!(matches!(e, AuthError::NoHost { .. }));
     let msg = e.to_string();
-    assert!(msg.contains("--host (not given)") && msg.contains("DATABRICKS_HOST"), "{msg}");
-    assert!(msg.contains(&format!("config file {} (not found)", home.cfg().display())), "{msg}");
+    assert!(
+        msg.contains("--host (not given)") && msg.contains("DATABRICKS_HOST"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&format!("config file {} (not found)", home.cfg().display())),
+        "{msg}"
+    );
     assert!(msg.contains("dbx-inventory init"), "{msg}");
 }
 
@@ -325,21 +414,34 @@ fn no_file_and_nothing_else_says_where_it_looked() {
 fn config_file_variable_is_honoured() {
     let home = Home::new(Some(TWO_PROFILES));
     let other = home.path().join("elsewhere.ini");
-    std::fs::write(&other, "[DEFAULT]\nhost = elsewhere.example.com\ntoken = elsewhere-token\n").unwrap();
-    let r = resolve(&no_flags(), &home.env(&[("DATABRICKS_CONFIG_FILE", other.to_str().unwrap())])).unwrap();
+    std::fs::write(
+        &other,
+        "[DEFAULT]\nhost = elsewhere.example.com\ntoken = elsewhere-token\n",
+    )
+    .unwrap();
+    let r = resolve(
+        &no_flags(),
+        &home.env(&[("DATABRICKS_CONFIG_FILE", other.to_str().unwrap())]),
+    )
+    .unwrap();
     assert_eq!(token_of(&r), "elsewhere-token");
     assert_eq!(r.source.profile.as_ref().unwrap().file, other);
     let r = resolve(&no_flags(), &home.env(&[("DATABRICKS_CONFIG_FILE", "~/elsewhere.ini")])).unwrap();
     assert_eq!(token_of(&r), "elsewhere-token");
-    let e = resolve(&flags(None, None, Some("X"), None), &home.env(&[("DATABRICKS_CONFIG_FILE", "/nonexistent/cfg")]))
-        .unwrap_err();
+    let e = resolve(
+        &flags(None, None, Some("X"), None),
+        &home.env(&[("DATABRICKS_CONFIG_FILE", "/nonexistent/cfg")]),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("/nonexistent/cfg"), "{e}");
 }
 
 #[test]
 fn the_default_section_is_not_merged_into_other_profiles() {
     // As the Python SDK (it reads configparser's raw sections) and the Go SDK.
-    let home = Home::new(Some("[DEFAULT]\ntoken = default-token\n[PROD]\nhost = prod.example.com\n"));
+    let home = Home::new(Some(
+        "[DEFAULT]\ntoken = default-token\n[PROD]\nhost = prod.example.com\n",
+    ));
     let e = resolve(&flags(None, None, Some("PROD"), None), &home.env(&[])).unwrap_err();
     assert!(matches!(e, AuthError::NoCredentials { .. }), "{e}");
     assert!(e.to_string().contains("profile 'PROD' in"), "{e}");
@@ -354,14 +456,23 @@ fn lowercase_default_section_gets_a_hint() {
 
 #[test]
 fn profile_host_is_normalised() {
-    let home = Home::new(Some("[DEFAULT]\nhost = https://dbc-1.cloud.databricks.com:443/?o=1\ntoken = t\n"));
-    assert_eq!(resolve(&no_flags(), &home.env(&[])).unwrap().host_str(), "https://dbc-1.cloud.databricks.com");
+    let home = Home::new(Some(
+        "[DEFAULT]\nhost = https://dbc-1.cloud.databricks.com:443/?o=1\ntoken = t\n",
+    ));
+    assert_eq!(
+        resolve(&no_flags(), &home.env(&[])).unwrap().host_str(),
+        "https://dbc-1.cloud.databricks.com"
+    );
 }
 
 #[test]
 fn invalid_host_names_its_source() {
     let home = Home::new(None);
-    let e = resolve(&flags(None, Some("t"), None, None), &home.env(&[("DATABRICKS_HOST", "ftp://x")])).unwrap_err();
+    let e = resolve(
+        &flags(None, Some("t"), None, None),
+        &home.env(&[("DATABRICKS_HOST", "ftp://x")]),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("environment variable DATABRICKS_HOST"), "{e}");
 }
 
@@ -370,17 +481,32 @@ fn invalid_host_names_its_source() {
 #[test]
 fn client_id_and_secret_select_oauth_m2m() {
     let home = Home::new(None);
-    let env = home.env(&[("DATABRICKS_HOST", "h"), ("DATABRICKS_CLIENT_ID", "cid"), ("DATABRICKS_CLIENT_SECRET", "cs")]);
+    let env = home.env(&[
+        ("DATABRICKS_HOST", "h"),
+        ("DATABRICKS_CLIENT_ID", "cid"),
+        ("DATABRICKS_CLIENT_SECRET", "cs"),
+    ]);
     let r = resolve(&no_flags(), &env).unwrap();
-    assert_eq!(r.method, Method::OAuthM2m { client_id: "cid".into(), client_secret: Secret::new("cs") });
+    assert_eq!(
+        r.method,
+        Method::OAuthM2m {
+            client_id: "cid".into(),
+            client_secret: Secret::new("cs")
+        }
+    );
     assert_eq!(r.method.auth_type(), "oauth-m2m");
-    assert_eq!(r.source.to_string(), "environment (DATABRICKS_HOST, DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET)");
+    assert_eq!(
+        r.source.to_string(),
+        "environment (DATABRICKS_HOST, DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET)"
+    );
     assert!(r.describe().contains("oauth-m2m, client_id cid"), "{}", r.describe());
 }
 
 #[test]
 fn m2m_from_a_profile() {
-    let home = Home::new(Some("[SP]\nhost = h.example.com\nclient_id = cid\nclient_secret = cs\n"));
+    let home = Home::new(Some(
+        "[SP]\nhost = h.example.com\nclient_id = cid\nclient_secret = cs\n",
+    ));
     let r = resolve(&flags(None, None, Some("SP"), None), &home.env(&[])).unwrap();
     assert_eq!(r.method.auth_type(), "oauth-m2m");
 }
@@ -402,7 +528,10 @@ fn token_and_client_credentials_without_auth_type_is_the_sdk_error() {
         ),
         "{msg}"
     );
-    assert!(msg.contains("token from environment variable DATABRICKS_TOKEN"), "{msg}");
+    assert!(
+        msg.contains("token from environment variable DATABRICKS_TOKEN"),
+        "{msg}"
+    );
     assert!(msg.contains("auth_type"), "{msg}");
     assert!(!msg.contains("HUNTER2"), "{msg}");
 }
@@ -419,13 +548,21 @@ fn mixed_sources_also_conflict() {
 
 #[test]
 fn auth_type_selects_between_two_methods() {
-    let home = Home::new(Some("[BOTH]\nhost = h\ntoken = tok\nclient_id = cid\nclient_secret = cs\n"));
+    let home = Home::new(Some(
+        "[BOTH]\nhost = h\ntoken = tok\nclient_id = cid\nclient_secret = cs\n",
+    ));
     let r = resolve(&flags(None, None, Some("BOTH"), Some("pat")), &home.env(&[])).unwrap();
     assert_eq!(token_of(&r), "tok");
     assert!(r.source.flags.contains(&"--auth-type"));
-    let r = resolve(&flags(None, None, Some("BOTH"), None), &home.env(&[("DATABRICKS_AUTH_TYPE", "OAuth-M2M")])).unwrap();
+    let r = resolve(
+        &flags(None, None, Some("BOTH"), None),
+        &home.env(&[("DATABRICKS_AUTH_TYPE", "OAuth-M2M")]),
+    )
+    .unwrap();
     assert_eq!(r.method.auth_type(), "oauth-m2m");
-    let home = Home::new(Some("[BOTH]\nhost = h\ntoken = tok\nclient_id = cid\nclient_secret = cs\nauth_type = pat\n"));
+    let home = Home::new(Some(
+        "[BOTH]\nhost = h\ntoken = tok\nclient_id = cid\nclient_secret = cs\nauth_type = pat\n",
+    ));
     let r = resolve(&flags(None, None, Some("BOTH"), None), &home.env(&[])).unwrap();
     assert_eq!(token_of(&r), "tok");
 }
@@ -436,9 +573,17 @@ fn auth_type_without_its_credentials_is_an_error() {
     let env = home.env(&[("DATABRICKS_HOST", "h"), ("DATABRICKS_TOKEN", "t")]);
     let e = resolve(&flags(None, None, None, Some("oauth-m2m")), &env).unwrap_err();
     assert!(matches!(e, AuthError::IncompleteCredentials { .. }), "{e}");
-    let env = home.env(&[("DATABRICKS_HOST", "h"), ("DATABRICKS_CLIENT_ID", "c"), ("DATABRICKS_CLIENT_SECRET", "s")]);
+    let env = home.env(&[
+        ("DATABRICKS_HOST", "h"),
+        ("DATABRICKS_CLIENT_ID", "c"),
+        ("DATABRICKS_CLIENT_SECRET", "s"),
+    ]);
     let e = resolve(&flags(None, None, None, Some("pat")), &env).unwrap_err();
-    assert!(e.to_string().contains("auth_type is pat (from the --auth-type flag) but no token"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("auth_type is pat (from the --auth-type flag) but no token"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -449,27 +594,48 @@ fn unsupported_auth_type_is_named() {
     assert!(matches!(e, AuthError::UnsupportedAuthType { .. }));
     assert!(msg.starts_with("auth_type 'azure-cli' (from profile 'AZ' in"), "{msg}");
     assert!(msg.contains("supports pat") && msg.contains("oauth-m2m"), "{msg}");
-    let env = home.env(&[("DATABRICKS_HOST", "h"), ("DATABRICKS_TOKEN", "t"), ("DATABRICKS_AUTH_TYPE", "databricks-cli")]);
+    let env = home.env(&[
+        ("DATABRICKS_HOST", "h"),
+        ("DATABRICKS_TOKEN", "t"),
+        ("DATABRICKS_AUTH_TYPE", "databricks-cli"),
+    ]);
     let msg = resolve(&no_flags(), &env).unwrap_err().to_string();
-    assert!(msg.contains("'databricks-cli'") && msg.contains("environment variable DATABRICKS_AUTH_TYPE"), "{msg}");
+    assert!(
+        msg.contains("'databricks-cli'") && msg.contains("environment variable DATABRICKS_AUTH_TYPE"),
+        "{msg}"
+    );
     assert!(msg.contains("personal access token"), "{msg}");
     let env = home.env(&[("DATABRICKS_HOST", "h"), ("DATABRICKS_TOKEN", "t")]);
-    let msg = resolve(&flags(None, None, None, Some("magic")), &env).unwrap_err().to_string();
-    assert!(msg.contains("'magic'") && msg.contains("not a known Databricks one"), "{msg}");
+    let msg = resolve(&flags(None, None, None, Some("magic")), &env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("'magic'") && msg.contains("not a known Databricks one"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn profile_with_only_unsupported_method_keys_is_named() {
-    let home = Home::new(Some("[AZ]\nhost = h\nazure_client_id = a\nazure_client_secret = HUNTER2\nazure_tenant_id = t\n"));
+    let home = Home::new(Some(
+        "[AZ]\nhost = h\nazure_client_id = a\nazure_client_secret = HUNTER2\nazure_tenant_id = t\n",
+    ));
     let e = resolve(&flags(None, None, Some("AZ"), None), &home.env(&[])).unwrap_err();
     let msg = e.to_string();
     assert!(matches!(e, AuthError::UnsupportedAuthType { .. }), "{msg}");
-    assert!(msg.contains("azure authentication (keys azure_client_id, azure_client_secret, azure_tenant_id)"), "{msg}");
+    assert!(
+        msg.contains("azure authentication (keys azure_client_id, azure_client_secret, azure_tenant_id)"),
+        "{msg}"
+    );
     assert!(!msg.contains("HUNTER2"));
     // With a token as well: two methods, as the SDKs say.
     let home = Home::new(Some("[AZ]\nhost = h\ntoken = t\nazure_client_id = a\n"));
     let e = resolve(&flags(None, None, Some("AZ"), None), &home.env(&[])).unwrap_err();
-    assert!(e.to_string().contains("more than one authorization method configured: azure and pat"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("more than one authorization method configured: azure and pat"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -479,7 +645,10 @@ fn half_of_the_client_credentials_is_an_error() {
     let e = resolve(&no_flags(), &env).unwrap_err();
     let msg = e.to_string();
     assert!(matches!(e, AuthError::IncompleteCredentials { .. }));
-    assert!(msg.contains("client_id is set (from environment variable DATABRICKS_CLIENT_ID) but client_secret is not"), "{msg}");
+    assert!(
+        msg.contains("client_id is set (from environment variable DATABRICKS_CLIENT_ID) but client_secret is not"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -488,9 +657,18 @@ fn no_credentials_says_where_it_looked_and_how_to_fix() {
     let e = resolve(&no_flags(), &home.env(&[])).unwrap_err();
     let msg = e.to_string();
     assert!(matches!(e, AuthError::NoCredentials { .. }));
-    assert!(msg.contains("no credentials configured for https://h.example.com"), "{msg}");
-    assert!(msg.contains("--token (not given)") && msg.contains("DATABRICKS_TOKEN"), "{msg}");
-    assert!(msg.contains("profile 'DEFAULT' in") && msg.contains("the [DEFAULT] profile"), "{msg}");
+    assert!(
+        msg.contains("no credentials configured for https://h.example.com"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("--token (not given)") && msg.contains("DATABRICKS_TOKEN"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("profile 'DEFAULT' in") && msg.contains("the [DEFAULT] profile"),
+        "{msg}"
+    );
     for fix in ["--token", "DATABRICKS_TOKEN", "--profile", "dbx-inventory init"] {
         assert!(msg.contains(fix), "{fix}: {msg}");
     }
@@ -507,23 +685,40 @@ fn token_with_spaces_is_refused_without_echoing_it() {
 #[test]
 fn rate_limit_and_cluster_id() {
     let home = Home::new(Some(TWO_PROFILES));
-    let r = resolve(&flags(None, None, Some("PROD"), None), &home.env(&[("DATABRICKS_RATE_LIMIT", "3")])).unwrap();
+    let r = resolve(
+        &flags(None, None, Some("PROD"), None),
+        &home.env(&[("DATABRICKS_RATE_LIMIT", "3")]),
+    )
+    .unwrap();
     assert_eq!(r.rate_limit, Some(3.0), "env beats profile");
     assert_eq!(r.cluster_id.as_deref(), Some("0101-prod"));
-    let e = resolve(&flags(None, None, Some("PROD"), None), &home.env(&[("DATABRICKS_RATE_LIMIT", "fast")])).unwrap_err();
-    assert!(e.to_string().contains("invalid rate_limit from environment variable DATABRICKS_RATE_LIMIT"), "{e}");
+    let e = resolve(
+        &flags(None, None, Some("PROD"), None),
+        &home.env(&[("DATABRICKS_RATE_LIMIT", "fast")]),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("invalid rate_limit from environment variable DATABRICKS_RATE_LIMIT"),
+        "{e}"
+    );
     let r = resolve(&flags(Some("h"), Some("t"), None, None), &home.env(&[])).unwrap();
     assert_eq!((r.rate_limit, r.cluster_id), (None, None));
 }
 
 #[test]
 fn nothing_printable_contains_a_secret() {
-    let home = Home::new(Some("[P]\nhost = h\ntoken = HUNTER2-P\n[M]\nhost = h\nclient_id = cid\nclient_secret = HUNTER2-M\n"));
+    let home = Home::new(Some(
+        "[P]\nhost = h\ntoken = HUNTER2-P\n[M]\nhost = h\nclient_id = cid\nclient_secret = HUNTER2-M\n",
+    ));
     let mut shown = Vec::new();
     for (f, env) in [
         (flags(None, None, Some("P"), None), vec![]),
         (flags(None, None, Some("M"), None), vec![]),
-        (flags(None, None, Some("M"), None), vec![("DATABRICKS_TOKEN", "HUNTER2-E")]),
+        (
+            flags(None, None, Some("M"), None),
+            vec![("DATABRICKS_TOKEN", "HUNTER2-E")],
+        ),
         (flags(None, None, Some("P"), Some("oauth-m2m")), vec![]),
         (flags(Some("h"), Some("HUNTER2-F"), None, Some("nope")), vec![]),
         (flags(None, Some("HUNTER2-F"), None, None), vec![]),

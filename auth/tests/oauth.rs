@@ -51,7 +51,12 @@ async fn sim(ttl: u64) -> dbx_sim::RunningSim {
 }
 
 fn count(sim: &dbx_sim::RunningSim, endpoint: &str, status: u16) -> u64 {
-    sim.stats().by_endpoint.get(endpoint).and_then(|m| m.get(&status)).copied().unwrap_or(0)
+    sim.stats()
+        .by_endpoint
+        .get(endpoint)
+        .and_then(|m| m.get(&status))
+        .copied()
+        .unwrap_or(0)
 }
 
 /// `GET /api/2.0/preview/scim/v2/Me` with the given header: the status.
@@ -71,7 +76,10 @@ async fn call_me(client: &reqwest::Client, host: &str, auth: reqwest::header::He
 #[tokio::test]
 async fn pat_gives_a_sensitive_bearer_header_the_workspace_accepts() {
     let sim = sim(3600).await;
-    let env = Env::from_pairs([("DATABRICKS_HOST", sim.url()), ("DATABRICKS_TOKEN", "dapi-sim".to_string())]);
+    let env = Env::from_pairs([
+        ("DATABRICKS_HOST", sim.url()),
+        ("DATABRICKS_TOKEN", "dapi-sim".to_string()),
+    ]);
     let resolved = resolve(&AuthFlags::default(), &env).unwrap();
     let client = reqwest::Client::new();
     let creds = Credentials::new(&resolved, client.clone());
@@ -80,7 +88,10 @@ async fn pat_gives_a_sensitive_bearer_header_the_workspace_accepts() {
     assert!(h.is_sensitive());
     assert_eq!(call_me(&client, &sim.url(), h).await, 200);
     creds.invalidate(); // no effect for a PAT
-    assert_eq!(creds.authorization().await.unwrap().to_str().unwrap(), "Bearer dapi-sim");
+    assert_eq!(
+        creds.authorization().await.unwrap().to_str().unwrap(),
+        "Bearer dapi-sim"
+    );
     assert_eq!(creds.token_requests(), 0);
     sim.shutdown().await;
 }
@@ -98,7 +109,11 @@ async fn m2m_token_is_cached_one_request_for_many_calls() {
     }
     assert_eq!(call_me(&client, &sim.url(), first).await, 200);
     assert_eq!(count(&sim, "oauth/token", 200), 1);
-    assert_eq!(count(&sim, "well-known/databricks-config", 200), 1, "discovery runs once");
+    assert_eq!(
+        count(&sim, "well-known/databricks-config", 200),
+        1,
+        "discovery runs once"
+    );
     assert_eq!(count(&sim, "oidc/discovery", 200), 1);
     assert_eq!(creds.token_requests(), 1);
     sim.shutdown().await;
@@ -132,12 +147,20 @@ async fn short_lived_tokens_are_refreshed_before_expiry_across_a_long_run() {
     let mut calls = 0;
     while start.elapsed() < Duration::from_secs(5) {
         let h = creds.authorization().await.unwrap();
-        assert_eq!(call_me(&client, &sim.url(), h).await, 200, "after {:?}", start.elapsed());
+        assert_eq!(
+            call_me(&client, &sim.url(), h).await,
+            200,
+            "after {:?}",
+            start.elapsed()
+        );
         calls += 1;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let tokens = count(&sim, "oauth/token", 200);
-    assert!((4..=8).contains(&tokens), "{tokens} token requests for {calls} calls over 5 s");
+    assert!(
+        (4..=8).contains(&tokens),
+        "{tokens} token requests for {calls} calls over 5 s"
+    );
     assert_eq!(count(&sim, "scim/Me", 401), 0);
     sim.shutdown().await;
 }
@@ -152,7 +175,11 @@ async fn invalidate_after_a_401_fetches_a_fresh_token() {
     let h2 = creds.authorization().await.unwrap();
     assert_ne!(h1, h2);
     assert_eq!(count(&sim, "oauth/token", 200), 2);
-    assert_eq!(count(&sim, "well-known/databricks-config", 200), 1, "the endpoint stays cached");
+    assert_eq!(
+        count(&sim, "well-known/databricks-config", 200),
+        1,
+        "the endpoint stays cached"
+    );
     assert_eq!(call_me(&client, &sim.url(), h2).await, 200);
     sim.shutdown().await;
 }
@@ -179,7 +206,11 @@ async fn an_expired_token_gets_401_and_the_next_call_brings_a_new_one() {
     let creds = Credentials::new(&m2m(&sim.url(), ID, SECRET), client.clone());
     let old = creds.authorization().await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_eq!(call_me(&client, &sim.url(), old.clone()).await, 401, "the simulator expires tokens");
+    assert_eq!(
+        call_me(&client, &sim.url(), old.clone()).await,
+        401,
+        "the simulator expires tokens"
+    );
     creds.invalidate_token(&old);
     let new = creds.authorization().await.unwrap();
     assert_eq!(call_me(&client, &sim.url(), new).await, 200);
@@ -189,16 +220,29 @@ async fn an_expired_token_gets_401_and_the_next_call_brings_a_new_one() {
 #[tokio::test]
 async fn wrong_secret_is_a_clear_error_without_the_secret() {
     let sim = sim(3600).await;
-    let creds = Credentials::with_options(&m2m(&sim.url(), ID, "HUNTER2-wrong"), reqwest::Client::new(), fast_options());
+    let creds = Credentials::with_options(
+        &m2m(&sim.url(), ID, "HUNTER2-wrong"),
+        reqwest::Client::new(),
+        fast_options(),
+    );
     let e = creds.authorization().await.unwrap_err();
     assert!(matches!(e, AuthError::CredentialsRejected { status: 401, .. }), "{e:?}");
     assert!(!e.is_configuration());
     let msg = e.to_string();
-    assert!(msg.contains(&format!("rejected the client credentials of client_id '{ID}'")), "{msg}");
+    assert!(
+        msg.contains(&format!("rejected the client credentials of client_id '{ID}'")),
+        "{msg}"
+    );
     assert!(msg.contains("HTTP 401: invalid_client"), "{msg}");
-    assert!(msg.contains("environment (DATABRICKS_HOST, DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET)"), "{msg}");
+    assert!(
+        msg.contains("environment (DATABRICKS_HOST, DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET)"),
+        "{msg}"
+    );
     assert!(msg.contains(&format!("host {}", sim.url())), "{msg}");
-    assert!(!msg.contains("HUNTER2") && !format!("{e:?}").contains("HUNTER2"), "{msg}");
+    assert!(
+        !msg.contains("HUNTER2") && !format!("{e:?}").contains("HUNTER2"),
+        "{msg}"
+    );
     assert_eq!(count(&sim, "oauth/token", 401), 1, "a rejection is not retried");
     sim.shutdown().await;
 }
@@ -208,11 +252,27 @@ async fn m2m_from_a_profile_in_a_temp_config_file() {
     let sim = sim(3600).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("cfg");
-    std::fs::write(&cfg, format!("[SP]\nhost = {}/\nclient_id = {ID}\nclient_secret = {SECRET}\n", sim.url())).unwrap();
-    let env = Env::from_pairs([("DATABRICKS_CONFIG_FILE", cfg.to_str().unwrap()), ("HOME", dir.path().to_str().unwrap())]);
-    let flags = AuthFlags { profile: Some("SP".into()), ..AuthFlags::default() };
+    std::fs::write(
+        &cfg,
+        format!(
+            "[SP]\nhost = {}/\nclient_id = {ID}\nclient_secret = {SECRET}\n",
+            sim.url()
+        ),
+    )
+    .unwrap();
+    let env = Env::from_pairs([
+        ("DATABRICKS_CONFIG_FILE", cfg.to_str().unwrap()),
+        ("HOME", dir.path().to_str().unwrap()),
+    ]);
+    let flags = AuthFlags {
+        profile: Some("SP".into()),
+        ..AuthFlags::default()
+    };
     let resolved = resolve(&flags, &env).unwrap();
-    assert_eq!(resolved.source.to_string(), format!("profile 'SP' in {}", cfg.display()));
+    assert_eq!(
+        resolved.source.to_string(),
+        format!("profile 'SP' in {}", cfg.display())
+    );
     let client = reqwest::Client::new();
     let creds = Credentials::new(&resolved, client.clone());
     let h = creds.authorization().await.unwrap();
@@ -250,16 +310,27 @@ fn host_of(headers: &HeaderMap) -> String {
 
 async fn token(State(m): State<Arc<Mock>>, headers: HeaderMap, body: String) -> axum::response::Response {
     m.token_hits.fetch_add(1, Ordering::SeqCst);
-    let auth = headers.get("authorization").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let auth = headers
+        .get("authorization")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
     m.seen.lock().unwrap().push((body, auth));
     tokio::time::sleep(m.token_delay).await;
     let next = {
         let mut s = m.token_script.lock().unwrap();
-        if s.is_empty() { None } else { Some(s.remove(0)) }
+        if s.is_empty() {
+            None
+        } else {
+            Some(s.remove(0))
+        }
     };
     match next {
         Some((status, retry_after)) => {
-            let mut resp = (StatusCode::from_u16(status).unwrap(), Json(json!({"error": "temporarily_unavailable"}))).into_response();
+            let mut resp = (
+                StatusCode::from_u16(status).unwrap(),
+                Json(json!({"error": "temporarily_unavailable"})),
+            )
+                .into_response();
             if let Some(ra) = retry_after {
                 resp.headers_mut().insert("retry-after", ra.parse().unwrap());
             }
@@ -303,7 +374,10 @@ async fn mock(m: Arc<Mock>, with_config: bool, oidc_root: &'static str) -> Strin
 
 #[tokio::test]
 async fn discovery_falls_back_when_databricks_config_is_404() {
-    let m = Arc::new(Mock { expires_in: Some(3600), ..Mock::default() });
+    let m = Arc::new(Mock {
+        expires_in: Some(3600),
+        ..Mock::default()
+    });
     let url = mock(m.clone(), false, "/oidc").await;
     let creds = Credentials::with_options(&m2m(&url, ID, SECRET), reqwest::Client::new(), fast_options());
     let h = creds.authorization().await.unwrap();
@@ -314,7 +388,10 @@ async fn discovery_falls_back_when_databricks_config_is_404() {
 
 #[tokio::test]
 async fn the_oidc_endpoint_named_by_databricks_config_is_followed() {
-    let m = Arc::new(Mock { expires_in: Some(3600), ..Mock::default() });
+    let m = Arc::new(Mock {
+        expires_in: Some(3600),
+        ..Mock::default()
+    });
     let url = mock(m.clone(), true, "/elsewhere/oidc").await;
     let creds = Credentials::with_options(&m2m(&url, ID, SECRET), reqwest::Client::new(), fast_options());
     creds.authorization().await.unwrap();
@@ -325,9 +402,16 @@ async fn the_oidc_endpoint_named_by_databricks_config_is_followed() {
 
 #[tokio::test]
 async fn the_token_request_is_basic_auth_with_client_credentials_grant() {
-    let m = Arc::new(Mock { expires_in: Some(3600), ..Mock::default() });
+    let m = Arc::new(Mock {
+        expires_in: Some(3600),
+        ..Mock::default()
+    });
     let url = mock(m.clone(), true, "/oidc").await;
-    let creds = Credentials::with_options(&m2m(&url, "id:with-colon?", SECRET), reqwest::Client::new(), fast_options());
+    let creds = Credentials::with_options(
+        &m2m(&url, "id:with-colon?", SECRET),
+        reqwest::Client::new(),
+        fast_options(),
+    );
     creds.authorization().await.unwrap();
     let (body, auth) = m.seen.lock().unwrap()[0].clone();
     assert_eq!(body, "grant_type=client_credentials&scope=all-apis");
@@ -345,13 +429,20 @@ async fn transient_token_failures_are_retried() {
     });
     let url = mock(m.clone(), true, "/oidc").await;
     let creds = Credentials::with_options(&m2m(&url, ID, SECRET), reqwest::Client::new(), fast_options());
-    assert_eq!(creds.authorization().await.unwrap().to_str().unwrap(), "Bearer mock-token-3");
+    assert_eq!(
+        creds.authorization().await.unwrap().to_str().unwrap(),
+        "Bearer mock-token-3"
+    );
     assert_eq!(m.token_hits.load(Ordering::SeqCst), 3);
 }
 
 #[tokio::test]
 async fn retry_after_is_honoured_on_429() {
-    let m = Arc::new(Mock { expires_in: Some(3600), token_script: Mutex::new(vec![(429, Some("1"))]), ..Mock::default() });
+    let m = Arc::new(Mock {
+        expires_in: Some(3600),
+        token_script: Mutex::new(vec![(429, Some("1"))]),
+        ..Mock::default()
+    });
     let url = mock(m.clone(), true, "/oidc").await;
     let creds = Credentials::with_options(&m2m(&url, ID, SECRET), reqwest::Client::new(), fast_options());
     let start = Instant::now();
@@ -362,13 +453,20 @@ async fn retry_after_is_honoured_on_429() {
 
 #[tokio::test]
 async fn persistent_5xx_gives_up_with_a_clear_error() {
-    let m = Arc::new(Mock { expires_in: Some(3600), token_script: Mutex::new(vec![(500, None); 10]), ..Mock::default() });
+    let m = Arc::new(Mock {
+        expires_in: Some(3600),
+        token_script: Mutex::new(vec![(500, None); 10]),
+        ..Mock::default()
+    });
     let url = mock(m.clone(), true, "/oidc").await;
     let creds = Credentials::with_options(&m2m(&url, ID, SECRET), reqwest::Client::new(), fast_options());
     let e = creds.authorization().await.unwrap_err();
     assert!(matches!(e, AuthError::TokenEndpoint { .. }), "{e:?}");
     let msg = e.to_string();
-    assert!(msg.contains(ID) && msg.contains("HTTP 500") && msg.contains(&url), "{msg}");
+    assert!(
+        msg.contains(ID) && msg.contains("HTTP 500") && msg.contains(&url),
+        "{msg}"
+    );
     assert!(!msg.contains("HUNTER2"));
     assert_eq!(m.token_hits.load(Ordering::SeqCst), 3, "max_attempts");
 }
@@ -389,8 +487,14 @@ async fn callers_queued_behind_a_failed_refresh_share_its_error() {
         tasks.spawn(async move { c.authorization().await });
     }
     let results = tasks.join_all().await;
-    assert!(results.iter().all(|r| matches!(r, Err(AuthError::TokenEndpoint { .. }))));
-    assert_eq!(m.token_hits.load(Ordering::SeqCst), 3, "one attempt sequence for 20 callers");
+    assert!(results
+        .iter()
+        .all(|r| matches!(r, Err(AuthError::TokenEndpoint { .. }))));
+    assert_eq!(
+        m.token_hits.load(Ordering::SeqCst),
+        3,
+        "one attempt sequence for 20 callers"
+    );
     // A later call tries again.
     creds.authorization().await.unwrap_err();
     assert_eq!(m.token_hits.load(Ordering::SeqCst), 6);
@@ -405,12 +509,20 @@ async fn unreachable_host_is_a_discovery_error_naming_the_host() {
     let e = creds.authorization().await.unwrap_err();
     assert!(matches!(e, AuthError::Discovery { .. }), "{e:?}");
     let msg = e.to_string();
-    assert!(msg.contains(&url) && msg.contains("/.well-known/databricks-config") && msg.contains("/oidc/.well-known/oauth-authorization-server"), "{msg}");
+    assert!(
+        msg.contains(&url)
+            && msg.contains("/.well-known/databricks-config")
+            && msg.contains("/oidc/.well-known/oauth-authorization-server"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
 async fn a_token_without_expires_in_is_kept_for_the_default_lifetime() {
-    let m = Arc::new(Mock { expires_in: None, ..Mock::default() });
+    let m = Arc::new(Mock {
+        expires_in: None,
+        ..Mock::default()
+    });
     let url = mock(m.clone(), true, "/oidc").await;
     let creds = Credentials::with_options(&m2m(&url, ID, SECRET), reqwest::Client::new(), fast_options());
     let h = creds.authorization().await.unwrap();
@@ -440,21 +552,31 @@ fn no_secret_or_token_reaches_the_logs() {
         .with_ansi(false)
         .finish();
     let token = tracing::subscriber::with_default(subscriber, || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let sim = sim(3600).await;
             let good = Credentials::new(&m2m(&sim.url(), ID, SECRET), reqwest::Client::new());
             let h = good.authorization().await.unwrap();
             good.invalidate();
             good.authorization().await.unwrap();
-            let bad = Credentials::with_options(&m2m(&sim.url(), ID, "HUNTER2-wrong"), reqwest::Client::new(), fast_options());
+            let bad = Credentials::with_options(
+                &m2m(&sim.url(), ID, "HUNTER2-wrong"),
+                reqwest::Client::new(),
+                fast_options(),
+            );
             bad.authorization().await.unwrap_err();
             sim.shutdown().await;
             h.to_str().unwrap().trim_start_matches("Bearer ").to_string()
         })
     });
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("requesting an OAuth token"), "logging was captured: {logs}");
+    assert!(
+        logs.contains("requesting an OAuth token"),
+        "logging was captured: {logs}"
+    );
     assert!(!logs.contains("HUNTER2"), "{logs}");
     assert!(!logs.contains(&token), "{logs}");
     use base64::Engine as _;

@@ -97,8 +97,10 @@ mod tests {
 
     #[test]
     fn scheme_is_dropped() {
-        let e = parse(br#"{"files":[{"path":"dbfs:/Users/a/x","is_dir":true},{"path":"dbfs:\/Users/a/y"},{"path":"dbfs:rel"}]}"#)
-            .unwrap();
+        let e = parse(
+            br#"{"files":[{"path":"dbfs:/Users/a/x","is_dir":true},{"path":"dbfs:\/Users/a/y"},{"path":"dbfs:rel"}]}"#,
+        )
+        .unwrap();
         let paths: Vec<_> = e.iter().map(|e| e.path.as_deref().unwrap()).collect();
         assert_eq!(paths, vec!["/Users/a/x", "/Users/a/y", "dbfs:rel"]);
     }

@@ -751,7 +751,9 @@ fn big_flat_directory_is_fast() {
     // 100k files and 5k (empty) subdirectories in one listing.
     let mut body = String::from(r#"{"objects":["#);
     for i in 0..100_000 {
-        body.push_str(&format!(r#"{{"path":"{H}/f{i}","object_type":"FILE","size":1,"object_id":{i}}},"#));
+        body.push_str(&format!(
+            r#"{{"path":"{H}/f{i}","object_type":"FILE","size":1,"object_id":{i}}},"#
+        ));
     }
     for i in 0..5_000 {
         body.push_str(&format!(r#"{{"path":"{H}/d{i}","object_type":"DIRECTORY"}},"#));

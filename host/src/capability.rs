@@ -11,15 +11,24 @@ impl http::Host for InstanceState {
     async fn send(&mut self, requests: Vec<Request>) -> wasmtime::Result<Vec<Result<Response, HttpError>>> {
         let max = self.policy.max_batch();
         if requests.len() > max {
-            self.policy.counters.denied.fetch_add(requests.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            self.policy
+                .counters
+                .denied
+                .fetch_add(requests.len() as u64, std::sync::atomic::Ordering::Relaxed);
             tracing::warn!(error.type = "denied", "guest sent a batch of {} requests (limit {max})", requests.len());
-            wasmtime::bail!("the scanner sent a batch of {} requests (limit {max}); stopped", requests.len());
+            wasmtime::bail!(
+                "the scanner sent a batch of {} requests (limit {max}); stopped",
+                requests.len()
+            );
         }
         self.requests += requests.len() as u64;
         self.busy_ticks = 0;
         let reqs = requests
             .into_iter()
-            .map(|r| policy::Request { path: r.path, query: r.query })
+            .map(|r| policy::Request {
+                path: r.path,
+                query: r.query,
+            })
             .collect();
         let outcomes = self.policy.send_batch(reqs).await;
         self.busy_ticks = 0;

@@ -332,7 +332,16 @@ mod tests {
 
     #[test]
     fn journal_flags_parse_and_depend_on_resume() {
-        let s = scan(&["--resume", "--keep-errors", "--force", "--journal", "j", "--jsonl", "d.jsonl"]).unwrap();
+        let s = scan(&[
+            "--resume",
+            "--keep-errors",
+            "--force",
+            "--journal",
+            "j",
+            "--jsonl",
+            "d.jsonl",
+        ])
+        .unwrap();
         assert!(s.journal.resume && s.journal.keep_errors && s.journal.force);
         assert_eq!(s.journal.journal.as_deref(), Some(std::path::Path::new("j")));
         assert_eq!(s.journal.jsonl.as_deref(), Some(std::path::Path::new("d.jsonl")));
@@ -345,19 +354,41 @@ mod tests {
     #[test]
     fn summary_needs_a_journal() {
         assert!(Cli::try_parse_from(["dbx-inventory", "summary"]).is_err());
-        let Cli { command: Command::Summary(s) } =
-            Cli::try_parse_from(["dbx-inventory", "summary", "--journal", "j", "-o", "x.csv", "--html", "r.html"]).unwrap()
+        let Cli {
+            command: Command::Summary(s),
+        } = Cli::try_parse_from([
+            "dbx-inventory",
+            "summary",
+            "--journal",
+            "j",
+            "-o",
+            "x.csv",
+            "--html",
+            "r.html",
+        ])
+        .unwrap()
         else {
             panic!()
         };
-        assert_eq!((s.journal.to_str(), s.output.as_deref().and_then(|p| p.to_str())), (Some("j"), Some("x.csv")));
+        assert_eq!(
+            (s.journal.to_str(), s.output.as_deref().and_then(|p| p.to_str())),
+            (Some("j"), Some("x.csv"))
+        );
         assert!(s.html.is_some() && s.jsonl.is_none());
     }
 
     #[test]
     fn workspace_url_is_an_alias_of_host() {
-        let Cli { command: Command::Scan(s) } =
-            Cli::try_parse_from(["dbx-inventory", "scan", "a", "--workspace-url", "x.cloud.databricks.com"]).unwrap()
+        let Cli {
+            command: Command::Scan(s),
+        } = Cli::try_parse_from([
+            "dbx-inventory",
+            "scan",
+            "a",
+            "--workspace-url",
+            "x.cloud.databricks.com",
+        ])
+        .unwrap()
         else {
             panic!()
         };

@@ -53,14 +53,13 @@ pub fn http_client(limits: &LimitArgs) -> anyhow::Result<reqwest::Client> {
 }
 
 /// Builds the runtime for a resolved workspace.
-pub fn runtime(
-    resolved: &dbx_auth::ResolvedAuth,
-    limits: &LimitArgs,
-    max_instances: u32,
-) -> anyhow::Result<Runtime> {
+pub fn runtime(resolved: &dbx_auth::ResolvedAuth, limits: &LimitArgs, max_instances: u32) -> anyhow::Result<Runtime> {
     let client = http_client(limits)?;
     let creds = dbx_auth::Credentials::new(resolved, client.clone());
-    let mut rate = Limits { max_in_flight: limits.max_in_flight as usize, ..Limits::default() };
+    let mut rate = Limits {
+        max_in_flight: limits.max_in_flight as usize,
+        ..Limits::default()
+    };
     if let Some(r) = resolved.rate_limit {
         // A profile's `rate_limit` (requests/s) caps every family, as the SDKs apply it.
         for v in rate.rates.values_mut() {
@@ -68,7 +67,8 @@ pub fn runtime(
         }
     }
     for spec in &limits.rate_limits {
-        rate.apply_spec(spec).map_err(|e| anyhow::anyhow!("--rate-limit: {e}"))?;
+        rate.apply_spec(spec)
+            .map_err(|e| anyhow::anyhow!("--rate-limit: {e}"))?;
     }
     let config = PolicyConfig {
         retry: RetryConfig {

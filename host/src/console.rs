@@ -49,10 +49,18 @@ impl Totals {
 /// Local start/end time as the seed printed it.
 pub fn now_string() -> String {
     // No timezone database in the sandbox-free host either way: print UTC, labelled.
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(days as i64);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 // Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
@@ -99,7 +107,11 @@ pub fn user_lines(i: usize, n: &str, r: &UserRow) -> String {
     let tag = if r.orphan { " (orphaned home)" } else { "" };
     let head = format!("[{i}/{n}] {}{tag}", r.username);
     let body = match r.status {
-        Status::Success => format!("  ✓ Files: {}, Size: {}", thousands(r.file_count()), human_size(r.total_size())),
+        Status::Success => format!(
+            "  ✓ Files: {}, Size: {}",
+            thousands(r.file_count()),
+            human_size(r.total_size())
+        ),
         Status::Empty => "  ⊘ Empty directory".to_string(),
         Status::Error => format!("  ✗ Error: {}", r.error.as_deref().unwrap_or("unknown error")),
     };
@@ -126,14 +138,27 @@ pub fn summary(out: &mut impl std::io::Write, t: &Totals, duplicates: usize) {
         );
     }
     let _ = writeln!(out, "\nTotal files across all users: {}", thousands(t.files));
-    let _ = writeln!(out, "Total size across all users: {} ({} bytes)", human_size(t.bytes), thousands(t.bytes));
+    let _ = writeln!(
+        out,
+        "Total size across all users: {} ({} bytes)",
+        human_size(t.bytes),
+        thousands(t.bytes)
+    );
     let _ = writeln!(out, "{RULE}");
 }
 
 /// The closing block.
 pub fn footer(out: &mut impl std::io::Write, ok: bool, elapsed: Duration, users: u64, output: &str) {
     let _ = writeln!(out, "\n{RULE}");
-    let _ = writeln!(out, "{}", if ok { "COMPLETED SUCCESSFULLY" } else { "COMPLETED WITH ERRORS" });
+    let _ = writeln!(
+        out,
+        "{}",
+        if ok {
+            "COMPLETED SUCCESSFULLY"
+        } else {
+            "COMPLETED WITH ERRORS"
+        }
+    );
     let _ = writeln!(out, "{RULE}");
     let _ = writeln!(out, "End time: {}", now_string());
     let _ = writeln!(out, "Duration: {}", duration_string(elapsed));

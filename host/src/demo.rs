@@ -15,7 +15,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         ..Default::default()
     })
     .await?;
-    println!("Simulated workspace: {} users (seed {}) at {}\n", args.users, args.seed, sim.url());
+    println!(
+        "Simulated workspace: {} users (seed {}) at {}\n",
+        args.users,
+        args.seed,
+        sim.url()
+    );
     let scan_args = ScanArgs {
         users: vec![],
         users_file: None,
@@ -30,12 +35,22 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         debug: false,
         quiet: args.quiet,
         // Each demo is a fresh simulated workspace: start a new journal every time.
-        journal: crate::cli::JournalArgs { overwrite: true, ..Default::default() },
-        auth: AuthArgs { host: Some(sim.url()), token: Some("dapi-sim".into()), ..Default::default() },
+        journal: crate::cli::JournalArgs {
+            overwrite: true,
+            ..Default::default()
+        },
+        auth: AuthArgs {
+            host: Some(sim.url()),
+            token: Some("dapi-sim".into()),
+            ..Default::default()
+        },
         limits: default_limits(),
     };
     // The demo ignores the caller's Databricks environment and config file on purpose.
-    let resolved = dbx_auth::resolve(&connect::auth_flags(&scan_args.auth), &dbx_auth::Env::from_pairs(Vec::<(String, String)>::new()))?;
+    let resolved = dbx_auth::resolve(
+        &connect::auth_flags(&scan_args.auth),
+        &dbx_auth::Env::from_pairs(Vec::<(String, String)>::new()),
+    )?;
     let run = scan::prepare(&scan_args, sim.url(), vec!["Auth: simulator token (demo)".into()])?;
     let rt = Arc::new(connect::runtime(&resolved, &scan_args.limits, scan_args.concurrency)?);
     let outcome = scan::run(rt, run).await;

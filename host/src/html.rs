@@ -45,7 +45,10 @@ pub const BUCKETS: &[(&str, Option<u64>)] = &[
 
 /// The histogram bucket of a total size.
 pub fn bucket_of(bytes: u64) -> usize {
-    BUCKETS.iter().position(|(_, hi)| hi.is_none_or(|hi| bytes < hi)).unwrap_or(BUCKETS.len() - 1)
+    BUCKETS
+        .iter()
+        .position(|(_, hi)| hi.is_none_or(|hi| bytes < hi))
+        .unwrap_or(BUCKETS.len() - 1)
 }
 
 /// What the report says about the run besides the rows.
@@ -135,7 +138,10 @@ struct Agg {
 }
 
 fn aggregate(rows: &[&UserRow]) -> Agg {
-    let mut a = Agg { buckets: vec![0; BUCKETS.len()], ..Default::default() };
+    let mut a = Agg {
+        buckets: vec![0; BUCKETS.len()],
+        ..Default::default()
+    };
     for r in rows {
         a.users += 1;
         match r.status {
@@ -188,7 +194,11 @@ fn num(id: &str, v: u64) -> String {
 
 /// A size with an id, its exact value and the exact byte count on hover.
 fn size(id: &str, v: u64) -> String {
-    format!(r#"<span id="{id}" data-value="{v}" title="{} bytes">{}</span>"#, thousands(v), human_size(v))
+    format!(
+        r#"<span id="{id}" data-value="{v}" title="{} bytes">{}</span>"#,
+        thousands(v),
+        human_size(v)
+    )
 }
 
 fn size_cell(v: u64) -> String {
@@ -296,7 +306,11 @@ fn kpis(h: &mut String, a: &Agg) {
         bytes = size("total-bytes", a.bytes),
         bytes_exact = thousands(a.bytes),
         errors = thousands(a.errors),
-        err_sub = if a.errors > 0 { "see Errors below" } else { "every user scanned cleanly" },
+        err_sub = if a.errors > 0 {
+            "see Errors below"
+        } else {
+            "every user scanned cleanly"
+        },
         bar = stack_bar(&[("success", a.success), ("empty", a.empty), ("error", a.errors)]),
         success = num("count-success", a.success),
         empty = num("count-empty", a.empty),
@@ -315,7 +329,12 @@ fn stack_bar(parts: &[(&str, u64)]) -> String {
     parts
         .iter()
         .filter(|p| p.1 > 0)
-        .map(|(class, v)| format!(r#"<span class="seg {class}" style="width:{:.3}%"></span>"#, pct(*v, total)))
+        .map(|(class, v)| {
+            format!(
+                r#"<span class="seg {class}" style="width:{:.3}%"></span>"#,
+                pct(*v, total)
+            )
+        })
         .collect()
 }
 
@@ -442,7 +461,11 @@ fn histogram(h: &mut String, a: &Agg) {
         base = H - BOTTOM,
     );
     for (i, ((label, _), &count)) in BUCKETS.iter().zip(&a.buckets).enumerate() {
-        let bh = if count == 0 { 0.0 } else { (count as f64 / max as f64 * plot_h).max(2.0) };
+        let bh = if count == 0 {
+            0.0
+        } else {
+            (count as f64 / max as f64 * plot_h).max(2.0)
+        };
         let x = i as f64 * slot + (slot - bar_w) / 2.0;
         let y = H - BOTTOM - bh;
         let cx = i as f64 * slot + slot / 2.0;
@@ -481,7 +504,11 @@ fn top_users(h: &mut String, rows: &[&UserRow], a: &Agg) {
             Some(t) => size_cell(t.bytes),
             None => r#"<span class="muted">—</span>"#.to_string(),
         };
-        let orphan = if r.orphan { r#" <span class="pill orphan">orphaned home</span>"# } else { "" };
+        let orphan = if r.orphan {
+            r#" <span class="pill orphan">orphaned home</span>"#
+        } else {
+            ""
+        };
         let _ = writeln!(
             h,
             r#"<tr data-rank="{rank}" data-user="{u}" data-files="{f}" data-bytes="{b}"><td class="n muted">{rank}</td><td class="user">{u}{orphan}</td><td>{st}</td><td class="n">{fs}</td><td class="n">{d}</td><td class="n">{w}</td><td class="n strong">{tot}</td><td class="sharecol"><span class="share"><span class="sharebar" style="width:{bw:.2}%"></span></span><span class="sharetxt">{p}</span></td></tr>"#,
@@ -566,7 +593,11 @@ fn orphans(h: &mut String, rows: &[&UserRow], a: &Agg) {
     }
     h.push_str("</tbody>\n</table>\n");
     if list.len() > MAX_LISTED {
-        let _ = writeln!(h, r#"<p class="muted">… and {} more (see the CSV's <code>orphan</code> column).</p>"#, thousands((list.len() - MAX_LISTED) as u64));
+        let _ = writeln!(
+            h,
+            r#"<p class="muted">… and {} more (see the CSV's <code>orphan</code> column).</p>"#,
+            thousands((list.len() - MAX_LISTED) as u64)
+        );
     }
     h.push_str("</section>\n");
 }
@@ -669,8 +700,18 @@ mod tests {
             username: name.into(),
             status,
             error: (status == Status::Error).then(|| "listing failed".to_string()),
-            dbfs: Some(TreeStats { home_exists: true, files: dbfs.0, bytes: dbfs.1, ..Default::default() }),
-            workspace: Some(TreeStats { home_exists: true, files: ws.0, bytes: ws.1, ..Default::default() }),
+            dbfs: Some(TreeStats {
+                home_exists: true,
+                files: dbfs.0,
+                bytes: dbfs.1,
+                ..Default::default()
+            }),
+            workspace: Some(TreeStats {
+                home_exists: true,
+                files: ws.0,
+                bytes: ws.1,
+                ..Default::default()
+            }),
             requests: 2,
             duration_ms: 5,
             orphan: false,
@@ -739,14 +780,24 @@ mod tests {
         assert_eq!(v("dbfs-bytes"), (3 * MIB + 20 + 2 * GIB + 100).to_string());
         assert_eq!(v("workspace-files"), "6");
         assert_eq!(v("workspace-bytes"), "1005");
-        assert!(html.contains(&format!(r#"<tr data-rank="1" data-user="d@x.com" data-files="1" data-bytes="{}">"#, 2 * GIB)));
+        assert!(html.contains(&format!(
+            r#"<tr data-rank="1" data-user="d@x.com" data-files="1" data-bytes="{}">"#,
+            2 * GIB
+        )));
         assert!(html.contains(r#"<tr data-rank="2" data-user="a@x.com""#));
         // Errors table lists c; orphan table lists the orphan.
-        assert!(html.contains(r#"<tr data-user="c@x.com"><td class="user">c@x.com</td><td class="msg">listing failed</td>"#));
+        assert!(html
+            .contains(r#"<tr data-user="c@x.com"><td class="user">c@x.com</td><td class="msg">listing failed</td>"#));
         assert!(html.contains(r#"id="orphans""#) && html.contains(r#"<tr data-user="orphan@x.com" data-bytes="100">"#));
         // Histogram: 0 B → b; <1 MB → c (25 B), orphan (100 B); 1–10 MB → a; 1–10 GB → d.
         for (bucket, count) in [(0, 1), (1, 2), (2, 1), (3, 0), (5, 1), (8, 0)] {
-            assert!(html.contains(&format!(r#"data-bucket="{bucket}" data-label="{}" data-count="{count}""#, esc(BUCKETS[bucket].0))), "bucket {bucket}");
+            assert!(
+                html.contains(&format!(
+                    r#"data-bucket="{bucket}" data-label="{}" data-count="{count}""#,
+                    esc(BUCKETS[bucket].0)
+                )),
+                "bucket {bucket}"
+            );
         }
     }
 
@@ -760,7 +811,16 @@ mod tests {
     #[test]
     fn empty_input_renders_zeroes() {
         let html = render(&[] as &[UserRow], &meta());
-        for id in ["total-users", "total-files", "total-bytes", "count-success", "count-empty", "count-error", "dbfs-files", "workspace-bytes"] {
+        for id in [
+            "total-users",
+            "total-files",
+            "total-bytes",
+            "count-success",
+            "count-empty",
+            "count-error",
+            "dbfs-files",
+            "workspace-bytes",
+        ] {
             assert_eq!(value(&html, id).as_deref(), Some("0"), "{id}");
         }
         assert!(html.contains("No users recorded."));
@@ -772,7 +832,13 @@ mod tests {
     fn single_tree_scans_say_which_tree_was_not_scanned() {
         let mut r = row("a@x.com", Status::Success, (3, 30), (0, 0));
         r.workspace = None;
-        let html = render(&[r], &HtmlMeta { trees: trees_label(true, false).into(), ..meta() });
+        let html = render(
+            &[r],
+            &HtmlMeta {
+                trees: trees_label(true, false).into(),
+                ..meta()
+            },
+        );
         assert!(html.contains("not scanned"));
         assert_eq!(value(&html, "dbfs-files").as_deref(), Some("3"));
         assert_eq!(value(&html, "workspace-files").as_deref(), Some("0"));
@@ -794,7 +860,9 @@ mod tests {
     #[test]
     fn no_external_references() {
         let html = render(&[row("a@x.com", Status::Success, (1, 1), (1, 1))], &meta());
-        for bad in ["src=", "href=", "@import", "url(", "<link", "<script", "<img", "<iframe", "<object"] {
+        for bad in [
+            "src=", "href=", "@import", "url(", "<link", "<script", "<img", "<iframe", "<object",
+        ] {
             assert!(!html.contains(bad), "{bad} found");
         }
     }

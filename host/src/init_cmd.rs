@@ -36,23 +36,25 @@ pub fn run(args: InitArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Clean);
     }
     let path = dbx_auth::config_file_path(&env)?;
-    let outcome = dbx_auth::write_init(&path, &args.profile, args.host.as_deref(), args.force).map_err(|e| {
-        match e {
+    let outcome =
+        dbx_auth::write_init(&path, &args.profile, args.host.as_deref(), args.force).map_err(|e| match e {
             dbx_auth::AuthError::InvalidProfileName { .. } => anyhow::Error::new(UsageError(e.to_string())),
             dbx_auth::AuthError::InvalidHost { reason, .. } => anyhow::Error::new(UsageError(format!(
                 "invalid --host '{}': {reason}",
                 args.host.as_deref().unwrap_or_default()
             ))),
             other => anyhow::Error::new(other),
-        }
-    })?;
+        })?;
     let p = path.display();
     let name = &args.profile;
     match outcome {
         dbx_auth::InitOutcome::Created => println!("✓ Created {p} with profile [{name}]."),
         dbx_auth::InitOutcome::Appended => println!("✓ Added profile [{name}] to {p} (nothing else changed)."),
         dbx_auth::InitOutcome::Replaced { backup } => {
-            println!("✓ Replaced profile [{name}] in {p}; the previous file is saved as {}.", backup.display())
+            println!(
+                "✓ Replaced profile [{name}] in {p}; the previous file is saved as {}.",
+                backup.display()
+            )
         }
     }
     println!("Next: edit {p}: set host, then either token (a personal access token) or client_id and");

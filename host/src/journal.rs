@@ -72,7 +72,11 @@ impl std::fmt::Display for UsersIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             UsersIdentity::List { count, sha256 } => {
-                write!(f, "a list of {count} user(s) (sha256 {})", &sha256[..sha256.len().min(12)])
+                write!(
+                    f,
+                    "a list of {count} user(s) (sha256 {})",
+                    &sha256[..sha256.len().min(12)]
+                )
             }
             UsersIdentity::AllUsers => f.write_str("all workspace users (--all-users)"),
         }
@@ -96,7 +100,10 @@ impl Identity {
     pub fn differences(&self, journal: &Identity) -> Vec<String> {
         let mut out = Vec::new();
         if self.host != journal.host {
-            out.push(format!("host: the journal is for {}, this run is for {}", journal.host, self.host));
+            out.push(format!(
+                "host: the journal is for {}, this run is for {}",
+                journal.host, self.host
+            ));
         }
         let keys: std::collections::BTreeSet<&String> = self.options.keys().chain(journal.options.keys()).collect();
         for k in keys {
@@ -107,7 +114,10 @@ impl Identity {
             }
         }
         if self.users != journal.users {
-            out.push(format!("users: the journal is for {}, this run is for {}", journal.users, self.users));
+            out.push(format!(
+                "users: the journal is for {}, this run is for {}",
+                journal.users, self.users
+            ));
         }
         out
     }
@@ -188,13 +198,18 @@ pub fn read(path: &Path) -> anyhow::Result<Option<Contents>> {
         Err(e) if path.is_dir() => anyhow::bail!("journal {} is a directory ({e})", path.display()),
         Err(e) => return Err(e).with_context(|| format!("cannot read journal {}", path.display())),
     };
-    parse(&bytes).map(Some).map_err(|e| anyhow::anyhow!("journal {}: {e}", path.display()))
+    parse(&bytes)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("journal {}: {e}", path.display()))
 }
 
 /// True when `bytes` could be the beginning of a journal written by this tool: empty, blank
 /// (zero-filled by a crash), or starting with a header line (or a prefix of one).
 fn looks_like_journal(bytes: &[u8]) -> bool {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace() && *b != 0).unwrap_or(bytes.len());
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace() && *b != 0)
+        .unwrap_or(bytes.len());
     let rest = &bytes[start..];
     let p = HEADER_PREFIX.as_bytes();
     rest.is_empty() || rest.starts_with(p) || p.starts_with(rest)
@@ -216,7 +231,10 @@ pub fn parse(bytes: &[u8]) -> anyhow::Result<Contents> {
         };
         if !complete {
             // A write cut short: the line never got its newline.
-            c.torn = Some(Torn { line: lineno, bytes: (bytes.len() - offset) as u64 });
+            c.torn = Some(Torn {
+                line: lineno,
+                bytes: (bytes.len() - offset) as u64,
+            });
             break;
         }
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -228,7 +246,10 @@ pub fn parse(bytes: &[u8]) -> anyhow::Result<Contents> {
         match parsed {
             // The last line unreadable (cut short, or zero-filled by a crash): torn.
             Err(_) if next >= bytes.len() => {
-                c.torn = Some(Torn { line: lineno, bytes: (bytes.len() - offset) as u64 });
+                c.torn = Some(Torn {
+                    line: lineno,
+                    bytes: (bytes.len() - offset) as u64,
+                });
                 break;
             }
             Ok(Line::Header(h)) => {
@@ -307,7 +328,12 @@ impl Resolved {
             self.duplicates.len()
         );
         for d in self.duplicates.iter().take(10) {
-            s.push_str(&format!("\n  {} ({} rows; kept {})", d.spellings.join(" / "), d.rows, d.kept));
+            s.push_str(&format!(
+                "\n  {} ({} rows; kept {})",
+                d.spellings.join(" / "),
+                d.rows,
+                d.kept
+            ));
         }
         if self.duplicates.len() > 10 {
             s.push_str(&format!("\n  … and {} more", self.duplicates.len() - 10));
@@ -333,7 +359,11 @@ pub fn resolve(entries: &[Entry]) -> Resolved {
     let mut out = Resolved::default();
     for key in order {
         let seqs = &by_key[&key];
-        let good: Vec<usize> = seqs.iter().copied().filter(|s| entries[*s].row.status != Status::Error).collect();
+        let good: Vec<usize> = seqs
+            .iter()
+            .copied()
+            .filter(|s| entries[*s].row.status != Status::Error)
+            .collect();
         let chosen = good.last().or(seqs.last()).copied().expect("at least one row");
         if seqs.len() > 1 {
             let mut spellings: Vec<String> = Vec::new();
@@ -343,12 +373,23 @@ pub fn resolve(entries: &[Entry]) -> Resolved {
                 }
             }
             if good.len() > 1 || spellings.len() > 1 {
-                out.duplicates.push(Duplicate { spellings, rows: seqs.len(), kept: entries[chosen].row.username.clone() });
+                out.duplicates.push(Duplicate {
+                    spellings,
+                    rows: seqs.len(),
+                    kept: entries[chosen].row.username.clone(),
+                });
             } else {
                 out.superseded_errors += seqs.len() - 1;
             }
         }
-        out.rows.insert(key, Kept { i: entries[chosen].i, seq: chosen, row: entries[chosen].row.clone() });
+        out.rows.insert(
+            key,
+            Kept {
+                i: entries[chosen].i,
+                seq: chosen,
+                row: entries[chosen].row.clone(),
+            },
+        );
     }
     out
 }
@@ -404,7 +445,12 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
             Err(e) => return Err(e).with_context(|| format!("cannot read journal {shown}")),
         }
         let writer = Writer::create(path, identity)?;
-        return Ok(Opened { writer, previous: Resolved::default(), skip: Default::default(), notes });
+        return Ok(Opened {
+            writer,
+            previous: Resolved::default(),
+            skip: Default::default(),
+            notes,
+        });
     }
     let mut previous = Resolved::default();
     let mut keep_file = false;
@@ -423,13 +469,21 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
             }
             // A header and no user yet: nothing to lose; start afresh.
         }
-        Some(Contents { header: None, torn: Some(_), .. }) => {
-            notes.push(format!("journal {shown}: ignored an unfinished header line; starting the journal afresh"));
+        Some(Contents {
+            header: None,
+            torn: Some(_),
+            ..
+        }) => {
+            notes.push(format!(
+                "journal {shown}: ignored an unfinished header line; starting the journal afresh"
+            ));
         }
         Some(Contents { header: None, .. }) => {}
         // Resuming a journal that holds no user yet (stopped during start-up): nothing to keep.
         Some(c) if c.entries.is_empty() && c.torn.is_some() => {
-            notes.push(format!("journal {shown}: ignored a torn last line; the journal held no user yet"));
+            notes.push(format!(
+                "journal {shown}: ignored a torn last line; the journal held no user yet"
+            ));
         }
         Some(c) if c.entries.is_empty() => {}
         Some(c) => {
@@ -469,20 +523,33 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
             }
         }
     }
-    let writer = if keep_file { Writer::append_to(path)? } else { Writer::create(path, identity)? };
+    let writer = if keep_file {
+        Writer::append_to(path)?
+    } else {
+        Writer::create(path, identity)?
+    };
     let skip = previous
         .rows
         .iter()
         .filter(|(_, k)| k.row.status != Status::Error || settings.keep_errors)
         .map(|(key, _)| key.clone())
         .collect();
-    Ok(Opened { writer, previous, skip, notes })
+    Ok(Opened {
+        writer,
+        previous,
+        skip,
+        notes,
+    })
 }
 
 fn truncate(path: &Path, len: u64) -> anyhow::Result<()> {
-    let f = OpenOptions::new().write(true).open(path).with_context(|| format!("cannot open journal {}", path.display()))?;
+    let f = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open journal {}", path.display()))?;
     if f.metadata()?.len() != len {
-        f.set_len(len).with_context(|| format!("cannot truncate the torn last line of journal {}", path.display()))?;
+        f.set_len(len)
+            .with_context(|| format!("cannot truncate the torn last line of journal {}", path.display()))?;
         f.sync_all()?;
     }
     Ok(())
@@ -518,7 +585,13 @@ impl Writer {
             .truncate(true)
             .open(path)
             .with_context(|| format!("cannot create journal {}", path.display()))?;
-        let mut w = Writer { file, path: path.to_path_buf(), pending: Vec::new(), oldest: None, written: 0 };
+        let mut w = Writer {
+            file,
+            path: path.to_path_buf(),
+            pending: Vec::new(),
+            oldest: None,
+            written: 0,
+        };
         w.write_line(&Line::Header(Header::new(identity.clone())))?;
         w.sync_now()?;
         sync_parent(path);
@@ -530,7 +603,13 @@ impl Writer {
             .append(true)
             .open(path)
             .with_context(|| format!("cannot open journal {} for appending", path.display()))?;
-        Ok(Writer { file, path: path.to_path_buf(), pending: Vec::new(), oldest: None, written: 0 })
+        Ok(Writer {
+            file,
+            path: path.to_path_buf(),
+            pending: Vec::new(),
+            oldest: None,
+            written: 0,
+        })
     }
 
     /// The journal's path.
@@ -547,11 +626,15 @@ impl Writer {
         let mut buf = serde_json::to_vec(line)?;
         buf.push(b'\n');
         // One write per line: a kill leaves at most the last line torn.
-        self.file.write_all(&buf).with_context(|| format!("cannot write journal {}", self.path.display()))
+        self.file
+            .write_all(&buf)
+            .with_context(|| format!("cannot write journal {}", self.path.display()))
     }
 
     fn sync_now(&mut self) -> anyhow::Result<()> {
-        self.file.sync_data().with_context(|| format!("cannot sync journal {} to disk", self.path.display()))
+        self.file
+            .sync_data()
+            .with_context(|| format!("cannot sync journal {} to disk", self.path.display()))
     }
 
     /// Appends one row; returns the rows that became durable (this one included once the
@@ -597,7 +680,13 @@ mod tests {
             username: user.into(),
             status,
             error: (status == Status::Error).then(|| "boom".to_string()),
-            dbfs: Some(TreeStats { home_exists: true, files: 3, bytes: 30, directories: 1, ..Default::default() }),
+            dbfs: Some(TreeStats {
+                home_exists: true,
+                files: 3,
+                bytes: 30,
+                directories: 1,
+                ..Default::default()
+            }),
             workspace: None,
             requests: 2,
             duration_ms: 5,
@@ -609,12 +698,21 @@ mod tests {
         Identity {
             host: "https://a.cloud.databricks.com".into(),
             options: BTreeMap::from([("trees".into(), "dbfs+workspace".into())]),
-            users: UsersIdentity::List { count: 3, sha256: users_digest(&["a@x.com", "b@x.com", "c@x.com"]) },
+            users: UsersIdentity::List {
+                count: 3,
+                sha256: users_digest(&["a@x.com", "b@x.com", "c@x.com"]),
+            },
         }
     }
 
     fn settings(path: &Path) -> Settings {
-        Settings { path: path.into(), resume: false, overwrite: false, force: false, keep_errors: false }
+        Settings {
+            path: path.into(),
+            resume: false,
+            overwrite: false,
+            force: false,
+            keep_errors: false,
+        }
     }
 
     fn line(l: &Line) -> String {
@@ -633,7 +731,11 @@ mod tests {
     fn header_and_rows_round_trip_as_one_json_object_per_line() {
         let text = journal_text(&[(0, row("a@x.com", Status::Success)), (2, row("c@x.com", Status::Error))]);
         assert!(text.starts_with(HEADER_PREFIX), "{text}");
-        assert!(text.lines().nth(1).unwrap().starts_with("{\"type\":\"user\",\"i\":0,\"username\":\"a@x.com\""));
+        assert!(text
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("{\"type\":\"user\",\"i\":0,\"username\":\"a@x.com\""));
         let c = parse(text.as_bytes()).unwrap();
         assert_eq!(c.header.unwrap().identity, identity());
         assert_eq!(c.entries.len(), 2);
@@ -644,13 +746,22 @@ mod tests {
 
     #[test]
     fn a_torn_last_line_is_ignored_and_reported() {
-        let full = journal_text(&[(0, row("a@x.com", Status::Success)), (1, row("b@x.com", Status::Success))]);
+        let full = journal_text(&[
+            (0, row("a@x.com", Status::Success)),
+            (1, row("b@x.com", Status::Success)),
+        ]);
         let cut = &full[..full.len() - 20];
         let c = parse(cut.as_bytes()).unwrap();
         assert_eq!(c.entries.len(), 1);
         let good = journal_text(&[(0, row("a@x.com", Status::Success))]);
         assert_eq!(c.good_len, good.len() as u64);
-        assert_eq!(c.torn, Some(Torn { line: 3, bytes: (cut.len() - good.len()) as u64 }));
+        assert_eq!(
+            c.torn,
+            Some(Torn {
+                line: 3,
+                bytes: (cut.len() - good.len()) as u64
+            })
+        );
         // Zero-filled tail after a crash, with a newline.
         let zeros = format!("{good}\0\0\0\0\n");
         let c = parse(zeros.as_bytes()).unwrap();
@@ -672,7 +783,10 @@ mod tests {
     fn a_damaged_middle_line_is_an_error_naming_it() {
         let mut text = journal_text(&[(0, row("a@x.com", Status::Success))]);
         text += "{\"type\":\"user\",\"i\":1,garbage}\n";
-        text += &line(&Line::User(Entry { i: 2, row: row("c@x.com", Status::Success) }));
+        text += &line(&Line::User(Entry {
+            i: 2,
+            row: row("c@x.com", Status::Success),
+        }));
         let e = parse(text.as_bytes()).unwrap_err().to_string();
         assert!(e.contains("line 3"), "{e}");
     }
@@ -683,7 +797,14 @@ mod tests {
         assert!(e.contains("not a dbx-inventory journal"), "{e}");
         // Even a one-line file, which would otherwise be a "torn last line".
         assert!(parse(b"hello").is_err());
-        let e = parse(line(&Line::User(Entry { i: 0, row: row("a@x.com", Status::Success) })).as_bytes()).unwrap_err();
+        let e = parse(
+            line(&Line::User(Entry {
+                i: 0,
+                row: row("a@x.com", Status::Success),
+            }))
+            .as_bytes(),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("not a dbx-inventory journal"), "{e}");
     }
 
@@ -698,34 +819,77 @@ mod tests {
     #[test]
     fn resolve_keeps_the_last_good_row_and_reports_duplicates() {
         let entries = vec![
-            Entry { i: 0, row: row("a@x.com", Status::Error) },
-            Entry { i: 1, row: row("b@x.com", Status::Success) },
-            Entry { i: 0, row: row("a@x.com", Status::Success) }, // re-scan of an error: normal
-            Entry { i: 2, row: row("C@x.com", Status::Success) },
-            Entry { i: 2, row: row("c@x.com", Status::Empty) }, // another spelling: duplicate
-            Entry { i: 1, row: row("b@x.com", Status::Error) }, // error after good: good kept
-            Entry { i: 3, row: row("d@x.com", Status::Error) },
-            Entry { i: 3, row: row("d@x.com", Status::Error) },
+            Entry {
+                i: 0,
+                row: row("a@x.com", Status::Error),
+            },
+            Entry {
+                i: 1,
+                row: row("b@x.com", Status::Success),
+            },
+            Entry {
+                i: 0,
+                row: row("a@x.com", Status::Success),
+            }, // re-scan of an error: normal
+            Entry {
+                i: 2,
+                row: row("C@x.com", Status::Success),
+            },
+            Entry {
+                i: 2,
+                row: row("c@x.com", Status::Empty),
+            }, // another spelling: duplicate
+            Entry {
+                i: 1,
+                row: row("b@x.com", Status::Error),
+            }, // error after good: good kept
+            Entry {
+                i: 3,
+                row: row("d@x.com", Status::Error),
+            },
+            Entry {
+                i: 3,
+                row: row("d@x.com", Status::Error),
+            },
         ];
         let r = resolve(&entries);
         assert_eq!(r.rows.len(), 4);
-        assert_eq!((r.rows["a@x.com"].seq, r.rows["a@x.com"].row.status), (2, Status::Success));
+        assert_eq!(
+            (r.rows["a@x.com"].seq, r.rows["a@x.com"].row.status),
+            (2, Status::Success)
+        );
         assert_eq!(r.rows["b@x.com"].seq, 1);
         assert_eq!(r.rows["c@x.com"].row.username, "c@x.com");
         assert_eq!(r.rows["d@x.com"].seq, 7);
         assert_eq!(r.superseded_errors, 3, "a's and d's earlier errors, b's later error");
         assert_eq!(
             r.duplicates,
-            [Duplicate { spellings: vec!["C@x.com".into(), "c@x.com".into()], rows: 2, kept: "c@x.com".into() }]
+            [Duplicate {
+                spellings: vec!["C@x.com".into(), "c@x.com".into()],
+                rows: 2,
+                kept: "c@x.com".into()
+            }]
         );
         let order: Vec<&str> = r.in_recorded_order().iter().map(|k| k.row.username.as_str()).collect();
         assert_eq!(order, ["a@x.com", "b@x.com", "c@x.com", "d@x.com"]);
-        assert!(r.duplicate_report().unwrap().contains("C@x.com / c@x.com (2 rows; kept c@x.com)"));
+        assert!(r
+            .duplicate_report()
+            .unwrap()
+            .contains("C@x.com / c@x.com (2 rows; kept c@x.com)"));
     }
 
     #[test]
     fn two_good_rows_of_one_user_are_a_duplicate_counted_once() {
-        let entries = vec![Entry { i: 0, row: row("a@x.com", Status::Success) }, Entry { i: 0, row: row("a@x.com", Status::Empty) }];
+        let entries = vec![
+            Entry {
+                i: 0,
+                row: row("a@x.com", Status::Success),
+            },
+            Entry {
+                i: 0,
+                row: row("a@x.com", Status::Empty),
+            },
+        ];
         let r = resolve(&entries);
         assert_eq!(r.rows.len(), 1);
         assert_eq!(r.rows["a@x.com"].row.status, Status::Empty, "the last good row wins");
@@ -749,8 +913,14 @@ mod tests {
 
     #[test]
     fn digest_ignores_case_but_not_order() {
-        assert_eq!(users_digest(&["A@x.com", "b@x.com"]), users_digest(&["a@x.com", "B@X.COM"]));
-        assert_ne!(users_digest(&["a@x.com", "b@x.com"]), users_digest(&["b@x.com", "a@x.com"]));
+        assert_eq!(
+            users_digest(&["A@x.com", "b@x.com"]),
+            users_digest(&["a@x.com", "B@X.COM"])
+        );
+        assert_ne!(
+            users_digest(&["a@x.com", "b@x.com"]),
+            users_digest(&["b@x.com", "a@x.com"])
+        );
         assert_eq!(users_digest::<&str>(&[]).len(), 64);
     }
 
@@ -760,7 +930,10 @@ mod tests {
         let p = dir.path().join("j");
         let mut w = Writer::create(&p, &identity()).unwrap();
         for i in 0..SYNC_EVERY_ROWS - 1 {
-            assert!(w.append(i, row(&format!("u{i}@x.com"), Status::Success)).unwrap().is_empty());
+            assert!(w
+                .append(i, row(&format!("u{i}@x.com"), Status::Success))
+                .unwrap()
+                .is_empty());
         }
         assert!(w.tick().unwrap().is_empty(), "not yet due");
         let durable = w.append(99, row("last@x.com", Status::Success)).unwrap();
@@ -781,9 +954,19 @@ mod tests {
         let e = open(&settings(&p), &identity()).err().unwrap();
         assert!(e.downcast_ref::<crate::UsageError>().is_some());
         let e = e.to_string();
-        assert!(e.contains("already holds 1 user row") && e.contains("--resume") && e.contains("--overwrite"), "{e}");
+        assert!(
+            e.contains("already holds 1 user row") && e.contains("--resume") && e.contains("--overwrite"),
+            "{e}"
+        );
         // --overwrite starts afresh.
-        let o = open(&Settings { overwrite: true, ..settings(&p) }, &identity()).unwrap();
+        let o = open(
+            &Settings {
+                overwrite: true,
+                ..settings(&p)
+            },
+            &identity(),
+        )
+        .unwrap();
         assert!(o.previous.rows.is_empty() && o.notes[0].contains("discarded"));
         assert_eq!(read(&p).unwrap().unwrap().entries.len(), 0);
     }
@@ -801,7 +984,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("results.csv");
         std::fs::write(&p, "username,file_count\nalice,3\n").unwrap();
-        let e = open(&Settings { overwrite: true, ..settings(&p) }, &identity()).err().unwrap().to_string();
+        let e = open(
+            &Settings {
+                overwrite: true,
+                ..settings(&p)
+            },
+            &identity(),
+        )
+        .err()
+        .unwrap()
+        .to_string();
         assert!(e.contains("not a dbx-inventory journal"), "{e}");
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "username,file_count\nalice,3\n");
     }
@@ -812,9 +1004,16 @@ mod tests {
         let p = dir.path().join("j");
         let good = journal_text(&[(0, row("a@x.com", Status::Success)), (1, row("b@x.com", Status::Error))]);
         std::fs::write(&p, format!("{good}{{\"type\":\"user\",\"i\":2,\"userna")).unwrap();
-        let resume = Settings { resume: true, ..settings(&p) };
+        let resume = Settings {
+            resume: true,
+            ..settings(&p)
+        };
         let mut o = open(&resume, &identity()).unwrap();
-        assert!(o.notes.iter().any(|n| n.contains("torn last line (line 4")), "{:?}", o.notes);
+        assert!(
+            o.notes.iter().any(|n| n.contains("torn last line (line 4")),
+            "{:?}",
+            o.notes
+        );
         assert_eq!(o.skip, ["a@x.com".to_string()].into_iter().collect());
         assert_eq!(std::fs::read_to_string(&p).unwrap(), good, "torn tail truncated");
         o.writer.append(1, row("b@x.com", Status::Success)).unwrap();
@@ -823,7 +1022,14 @@ mod tests {
         assert_eq!((c.entries.len(), c.headers, c.torn), (3, 1, None));
         // --keep-errors keeps the error row instead.
         std::fs::write(&p, &good).unwrap();
-        let o = open(&Settings { keep_errors: true, ..resume }, &identity()).unwrap();
+        let o = open(
+            &Settings {
+                keep_errors: true,
+                ..resume
+            },
+            &identity(),
+        )
+        .unwrap();
         assert_eq!(o.skip.len(), 2);
     }
 
@@ -834,10 +1040,23 @@ mod tests {
         std::fs::write(&p, journal_text(&[(0, row("a@x.com", Status::Success))])).unwrap();
         let mut other = identity();
         other.host = "https://other.cloud.databricks.com".into();
-        let resume = Settings { resume: true, ..settings(&p) };
+        let resume = Settings {
+            resume: true,
+            ..settings(&p)
+        };
         let e = open(&resume, &other).err().unwrap().to_string();
-        assert!(e.contains("written for another run") && e.contains("other.cloud") && e.contains("--force"), "{e}");
-        let o = open(&Settings { force: true, ..resume.clone() }, &other).unwrap();
+        assert!(
+            e.contains("written for another run") && e.contains("other.cloud") && e.contains("--force"),
+            "{e}"
+        );
+        let o = open(
+            &Settings {
+                force: true,
+                ..resume.clone()
+            },
+            &other,
+        )
+        .unwrap();
         assert!(o.notes[0].starts_with("--force"));
         assert_eq!(o.skip.len(), 1);
         let c = read(&p).unwrap().unwrap();
@@ -854,7 +1073,14 @@ mod tests {
         std::fs::write(&p, journal_text(&[])).unwrap();
         let mut other = identity();
         other.host = "https://other".into();
-        let o = open(&Settings { resume: true, ..settings(&p) }, &other).unwrap();
+        let o = open(
+            &Settings {
+                resume: true,
+                ..settings(&p)
+            },
+            &other,
+        )
+        .unwrap();
         assert!(o.skip.is_empty());
         let c = read(&p).unwrap().unwrap();
         assert_eq!((c.headers, c.header.unwrap().identity), (1, other));
@@ -864,7 +1090,14 @@ mod tests {
     fn resume_without_a_journal_starts_one() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("j");
-        let o = open(&Settings { resume: true, ..settings(&p) }, &identity()).unwrap();
+        let o = open(
+            &Settings {
+                resume: true,
+                ..settings(&p)
+            },
+            &identity(),
+        )
+        .unwrap();
         assert!(o.notes[0].contains("no journal"));
         assert_eq!(read(&p).unwrap().unwrap().headers, 1);
     }

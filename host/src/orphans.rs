@@ -44,7 +44,10 @@ pub async fn list_homes(rt: &Runtime, options: ScanOptions) -> anyhow::Result<Ho
         one(rt, options.dbfs, Tree::Dbfs, "DBFS"),
         one(rt, options.workspace, Tree::Workspace, "Workspace")
     );
-    Ok(Homes { dbfs: dbfs?, workspace: workspace? })
+    Ok(Homes {
+        dbfs: dbfs?,
+        workspace: workspace?,
+    })
 }
 
 /// The scans that follow the SCIM users: orphaned homes and inactive users without a home,
@@ -89,7 +92,11 @@ pub fn plan(homes: &Homes, scanned: &[String], inactive: &[String], options: Sca
         }
         jobs.push(Job {
             user: name.to_string(),
-            options: Some(ScanOptions { dbfs: d && options.dbfs, workspace: w && options.workspace, ..options }),
+            options: Some(ScanOptions {
+                dbfs: d && options.dbfs,
+                workspace: w && options.workspace,
+                ..options
+            }),
             orphan: true,
         });
     }
@@ -99,9 +106,18 @@ pub fn plan(homes: &Homes, scanned: &[String], inactive: &[String], options: Sca
         if active.contains_key(&lower) || home_lower.contains(&lower) || !seen_inactive.insert(lower) {
             continue;
         }
-        jobs.push(Job { user: u.clone(), options: None, orphan: false });
+        jobs.push(Job {
+            user: u.clone(),
+            options: None,
+            orphan: false,
+        });
     }
-    jobs.sort_by(|a, b| a.user.to_lowercase().cmp(&b.user.to_lowercase()).then_with(|| a.user.cmp(&b.user)));
+    jobs.sort_by(|a, b| {
+        a.user
+            .to_lowercase()
+            .cmp(&b.user.to_lowercase())
+            .then_with(|| a.user.cmp(&b.user))
+    });
     jobs
 }
 
@@ -116,7 +132,11 @@ fn warn_case(tree: &str, home: &str, scanned_as: &str, what: &str) {
 mod tests {
     use super::*;
 
-    const BOTH: ScanOptions = ScanOptions { dbfs: true, workspace: true, batch_size: 0 };
+    const BOTH: ScanOptions = ScanOptions {
+        dbfs: true,
+        workspace: true,
+        batch_size: 0,
+    };
 
     fn names(v: &[&str]) -> Option<Vec<String>> {
         Some(v.iter().map(|s| s.to_string()).collect())
@@ -129,7 +149,13 @@ mod tests {
     fn show(jobs: &[Job]) -> Vec<String> {
         jobs.iter()
             .map(|j| {
-                let o = j.options.map_or("all".to_string(), |o| format!("{}{}", if o.dbfs { "d" } else { "" }, if o.workspace { "w" } else { "" }));
+                let o = j.options.map_or("all".to_string(), |o| {
+                    format!(
+                        "{}{}",
+                        if o.dbfs { "d" } else { "" },
+                        if o.workspace { "w" } else { "" }
+                    )
+                });
                 format!("{}:{}:{}", j.user, o, if j.orphan { "orphan" } else { "user" })
             })
             .collect()
@@ -137,30 +163,53 @@ mod tests {
 
     #[test]
     fn homes_of_active_users_match_case_insensitively() {
-        let homes = Homes { dbfs: names(&["Alice@X.com", "ghost@x.com"]), workspace: names(&["alice@x.com"]) };
+        let homes = Homes {
+            dbfs: names(&["Alice@X.com", "ghost@x.com"]),
+            workspace: names(&["alice@x.com"]),
+        };
         let jobs = plan(&homes, &set(&["alice@x.com"]), &[], BOTH);
         assert_eq!(show(&jobs), ["ghost@x.com:d:orphan"]);
     }
 
     #[test]
     fn orphans_are_scanned_where_listed_and_spellings_differing_in_case_are_one_orphan() {
-        let homes = Homes { dbfs: names(&["mixed@x.com", "zed@x.com", "y@x.com"]), workspace: names(&["MIXED@x.com", "zed@x.com"]) };
+        let homes = Homes {
+            dbfs: names(&["mixed@x.com", "zed@x.com", "y@x.com"]),
+            workspace: names(&["MIXED@x.com", "zed@x.com"]),
+        };
         let jobs = plan(&homes, &set(&[]), &[], BOTH);
-        assert_eq!(show(&jobs), ["MIXED@x.com:dw:orphan", "y@x.com:d:orphan", "zed@x.com:dw:orphan"]);
+        assert_eq!(
+            show(&jobs),
+            ["MIXED@x.com:dw:orphan", "y@x.com:d:orphan", "zed@x.com:dw:orphan"]
+        );
     }
 
     #[test]
     fn inactive_users_homes_are_orphans_and_homeless_ones_still_get_a_row() {
-        let homes = Homes { dbfs: names(&["Carol@x.com"]), workspace: names(&[]) };
-        let inactive = ["carol@x.com".to_string(), "dave@x.com".to_string(), "DAVE@x.com".to_string()];
+        let homes = Homes {
+            dbfs: names(&["Carol@x.com"]),
+            workspace: names(&[]),
+        };
+        let inactive = [
+            "carol@x.com".to_string(),
+            "dave@x.com".to_string(),
+            "DAVE@x.com".to_string(),
+        ];
         let jobs = plan(&homes, &set(&["alice@x.com"]), &inactive, BOTH);
         assert_eq!(show(&jobs), ["Carol@x.com:d:orphan", "dave@x.com:all:user"]);
     }
 
     #[test]
     fn only_scanned_trees_count() {
-        let homes = Homes { dbfs: names(&["b@x.com", "a@x.com"]), workspace: None };
-        let opts = ScanOptions { dbfs: true, workspace: false, batch_size: 7 };
+        let homes = Homes {
+            dbfs: names(&["b@x.com", "a@x.com"]),
+            workspace: None,
+        };
+        let opts = ScanOptions {
+            dbfs: true,
+            workspace: false,
+            batch_size: 7,
+        };
         let jobs = plan(&homes, &set(&[]), &[], opts);
         assert_eq!(show(&jobs), ["a@x.com:d:orphan", "b@x.com:d:orphan"]);
         assert_eq!(jobs[0].options.unwrap().batch_size, 7);

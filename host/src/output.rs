@@ -84,11 +84,23 @@ impl AtomicFile {
             anyhow::bail!("output {} is a directory", dest.display());
         }
         let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", dest.file_name().and_then(|n| n.to_str()).unwrap_or("out")))
+            .prefix(&format!(
+                ".{}.",
+                dest.file_name().and_then(|n| n.to_str()).unwrap_or("out")
+            ))
             .suffix(".tmp")
             .tempfile_in(&dir)
-            .with_context(|| format!("cannot write output {} (directory {} not writable?)", dest.display(), dir.display()))?;
-        Ok(AtomicFile { tmp, dest: dest.to_path_buf() })
+            .with_context(|| {
+                format!(
+                    "cannot write output {} (directory {} not writable?)",
+                    dest.display(),
+                    dir.display()
+                )
+            })?;
+        Ok(AtomicFile {
+            tmp,
+            dest: dest.to_path_buf(),
+        })
     }
 
     /// The open file.
@@ -132,14 +144,39 @@ mod tests {
             username: "john.doe@company.com".into(),
             status: Status::Success,
             error: None,
-            dbfs: Some(TreeStats { home_exists: true, files: 1000, bytes: 52_000_000, directories: 3, ..Default::default() }),
-            workspace: Some(TreeStats { home_exists: true, files: 234, bytes: 678_912, directories: 2, unsized_objects: 200, notebooks: 200, ..Default::default() }),
+            dbfs: Some(TreeStats {
+                home_exists: true,
+                files: 1000,
+                bytes: 52_000_000,
+                directories: 3,
+                ..Default::default()
+            }),
+            workspace: Some(TreeStats {
+                home_exists: true,
+                files: 234,
+                bytes: 678_912,
+                directories: 2,
+                unsized_objects: 200,
+                notebooks: 200,
+                ..Default::default()
+            }),
             requests: 5,
             duration_ms: 123,
             orphan: false,
         };
         let rec = csv_record(&row);
-        assert_eq!(&rec[..7], ["john.doe@company.com", "1234", "52678912", "0.05", "success", "both", ""]);
+        assert_eq!(
+            &rec[..7],
+            [
+                "john.doe@company.com",
+                "1234",
+                "52678912",
+                "0.05",
+                "success",
+                "both",
+                ""
+            ]
+        );
         assert_eq!(rec.len(), CSV_HEADER.len());
         assert_eq!(rec[11], "5");
         assert_eq!(rec[12], "200");

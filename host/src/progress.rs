@@ -67,7 +67,10 @@ impl Figures {
     pub fn plain_line(&self) -> String {
         let total = self.total.map_or("?".to_string(), |t| t.to_string());
         let eta = self.eta.map_or("?".to_string(), duration_string);
-        format!("progress: {}/{total} users, {:.1} req/s, {} 429s, ETA {eta}", self.done, self.rate, self.throttled)
+        format!(
+            "progress: {}/{total} users, {:.1} req/s, {} 429s, ETA {eta}",
+            self.done, self.rate, self.throttled
+        )
     }
 
     /// The bar's message: `35.2 req/s · 3 429s`.
@@ -112,7 +115,16 @@ impl Progress {
             bar
         });
         let now = Instant::now();
-        Progress { display, bar, policy, started: now, done: 0, total, window: VecDeque::new(), last_plain: now }
+        Progress {
+            display,
+            bar,
+            policy,
+            started: now,
+            done: 0,
+            total,
+            window: VecDeque::new(),
+            last_plain: now,
+        }
     }
 
     /// The number of users to scan became known (listing finished).
@@ -173,7 +185,10 @@ impl Progress {
 
     fn sent(&self) -> (u64, u64) {
         self.policy.as_ref().map_or((0, 0), |p| {
-            (p.counters.sent.load(Ordering::Relaxed), p.counters.throttled.load(Ordering::Relaxed))
+            (
+                p.counters.sent.load(Ordering::Relaxed),
+                p.counters.throttled.load(Ordering::Relaxed),
+            )
         })
     }
 
@@ -192,7 +207,13 @@ impl Progress {
         } else {
             sent as f64 / self.started.elapsed().as_secs_f64().max(0.001)
         };
-        Figures { done: self.done, total: self.total, rate, throttled, eta: eta(self.done, self.total, self.started.elapsed()) }
+        Figures {
+            done: self.done,
+            total: self.total,
+            rate,
+            throttled,
+            eta: eta(self.done, self.total, self.started.elapsed()),
+        }
     }
 
     /// Called a few times a second: refreshes the bar, or prints a plain line when due.
@@ -254,10 +275,23 @@ mod tests {
 
     #[test]
     fn plain_line_reads_like_a_log_line() {
-        let f = Figures { done: 120, total: Some(1000), rate: 35.24, throttled: 3, eta: Some(Duration::from_secs(250)) };
-        assert_eq!(f.plain_line(), "progress: 120/1000 users, 35.2 req/s, 3 429s, ETA 4m 10s");
+        let f = Figures {
+            done: 120,
+            total: Some(1000),
+            rate: 35.24,
+            throttled: 3,
+            eta: Some(Duration::from_secs(250)),
+        };
+        assert_eq!(
+            f.plain_line(),
+            "progress: 120/1000 users, 35.2 req/s, 3 429s, ETA 4m 10s"
+        );
         assert_eq!(f.bar_message(), "35.2 req/s · 3 429s");
-        let f = Figures { total: None, eta: None, ..f };
+        let f = Figures {
+            total: None,
+            eta: None,
+            ..f
+        };
         assert_eq!(f.plain_line(), "progress: 120/? users, 35.2 req/s, 3 429s, ETA ?");
     }
 
@@ -265,7 +299,10 @@ mod tests {
     fn eta_follows_the_pace_so_far() {
         assert_eq!(eta(0, Some(10), Duration::from_secs(5)), None);
         assert_eq!(eta(5, None, Duration::from_secs(5)), None);
-        assert_eq!(eta(25, Some(100), Duration::from_secs(10)), Some(Duration::from_secs(30)));
+        assert_eq!(
+            eta(25, Some(100), Duration::from_secs(10)),
+            Some(Duration::from_secs(30))
+        );
         assert_eq!(eta(100, Some(100), Duration::from_secs(10)), Some(Duration::ZERO));
     }
 

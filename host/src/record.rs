@@ -45,10 +45,17 @@ pub fn identity(host: &str, dbfs: bool, workspace: bool, orphans: bool, users: O
         ("orphans".to_string(), if orphans { "yes" } else { "no" }.to_string()),
     ]);
     let users = match users {
-        Some(list) => UsersIdentity::List { count: list.len() as u64, sha256: journal::users_digest(list) },
+        Some(list) => UsersIdentity::List {
+            count: list.len() as u64,
+            sha256: journal::users_digest(list),
+        },
         None => UsersIdentity::AllUsers,
     };
-    Identity { host: host.to_string(), options, users }
+    Identity {
+        host: host.to_string(),
+        options,
+        users,
+    }
 }
 
 /// Refuses output paths that are the journal or each other (one would overwrite the other).
@@ -60,10 +67,16 @@ pub fn check_paths(journal: &Path, outputs: &[(&str, Option<&Path>)]) -> anyhow:
         let Some(p) = p else { continue };
         let a = abs(p);
         if a == j {
-            return Err(crate::UsageError(format!("{flag} {} is the journal file; choose another path", p.display())).into());
+            return Err(crate::UsageError(format!(
+                "{flag} {} is the journal file; choose another path",
+                p.display()
+            ))
+            .into());
         }
         if let Some((other, _)) = seen.iter().find(|(_, q)| *q == a) {
-            return Err(crate::UsageError(format!("{flag} and {other} are both {}; choose two paths", p.display())).into());
+            return Err(
+                crate::UsageError(format!("{flag} and {other} are both {}; choose two paths", p.display())).into(),
+            );
         }
         seen.push((flag, a));
     }
@@ -92,7 +105,11 @@ pub fn banner_line(path: &Path, previous: &journal::Resolved, skipped: usize, to
         (_, None) => format!("resuming: {skipped} user(s) already recorded are skipped"),
     };
     let rescans = recorded - skipped;
-    let again = if rescans > 0 { format!(", {rescans} in error scanned again") } else { String::new() };
+    let again = if rescans > 0 {
+        format!(", {rescans} in error scanned again")
+    } else {
+        String::new()
+    };
     format!("Journal: {} ({state}{again})", path.display())
 }
 
@@ -131,7 +148,13 @@ pub struct Recorder {
 impl Recorder {
     /// A recorder appending to `writer`.
     pub fn new(writer: Writer, progress: Progress) -> Recorder {
-        Recorder { writer, progress, seen: HashSet::new(), rows: HashMap::new(), recorded: 0 }
+        Recorder {
+            writer,
+            progress,
+            seen: HashSet::new(),
+            rows: HashMap::new(),
+            recorded: 0,
+        }
     }
 
     /// The progress display.
@@ -153,7 +176,10 @@ impl Recorder {
     pub fn add(&mut self, idx: usize, row: UserRow) -> anyhow::Result<()> {
         if !self.seen.insert(journal::user_key(&row.username)) {
             // The feeder deduplicates, so this is a bug upstream; never record a user twice.
-            tracing::warn!("{} finished twice in one run; the second result is ignored", row.username);
+            tracing::warn!(
+                "{} finished twice in one run; the second result is ignored",
+                row.username
+            );
             return Ok(());
         }
         let durable = self.writer.append(idx, row)?;
@@ -183,7 +209,8 @@ impl Recorder {
                 row.status.as_str()
             );
             let seq = self.recorded;
-            self.rows.insert(journal::user_key(&row.username), Kept { i: i as u64, seq, row });
+            self.rows
+                .insert(journal::user_key(&row.username), Kept { i: i as u64, seq, row });
         }
     }
 
@@ -203,8 +230,14 @@ mod tests {
     #[test]
     fn journal_follows_the_output_unless_named() {
         let a = JournalArgs::default();
-        assert_eq!(journal_path(&a, Path::new("out/results.csv")), Path::new("out/results.csv.journal"));
-        let a = JournalArgs { journal: Some("j.jsonl".into()), ..Default::default() };
+        assert_eq!(
+            journal_path(&a, Path::new("out/results.csv")),
+            Path::new("out/results.csv.journal")
+        );
+        let a = JournalArgs {
+            journal: Some("j.jsonl".into()),
+            ..Default::default()
+        };
         assert_eq!(journal_path(&a, Path::new("results.csv")), Path::new("j.jsonl"));
     }
 
@@ -215,16 +248,25 @@ mod tests {
         assert_eq!(i.options["trees"], "dbfs");
         assert_eq!(i.options["orphans"], "no");
         assert!(matches!(i.users, UsersIdentity::List { count: 1, .. }));
-        assert_eq!(identity("https://h", true, true, true, None).users, UsersIdentity::AllUsers);
+        assert_eq!(
+            identity("https://h", true, true, true, None).users,
+            UsersIdentity::AllUsers
+        );
     }
 
     #[test]
     fn outputs_may_not_clobber_the_journal_or_each_other() {
         let j = Path::new("r.csv.journal");
         assert!(check_paths(j, &[("--output", Some(Path::new("r.csv"))), ("--jsonl", None)]).is_ok());
-        let e = check_paths(j, &[("--output", Some(Path::new("./r.csv.journal")))]).unwrap_err().to_string();
+        let e = check_paths(j, &[("--output", Some(Path::new("./r.csv.journal")))])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--output") && e.contains("journal"), "{e}");
-        let e = check_paths(j, &[("--output", Some(Path::new("a"))), ("--jsonl", Some(Path::new("a")))]).unwrap_err();
+        let e = check_paths(
+            j,
+            &[("--output", Some(Path::new("a"))), ("--jsonl", Some(Path::new("a")))],
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("--jsonl and --output"), "{e}");
     }
 }

@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::error::Context as _;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::error::Context as _;
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder,
     UpdateDeadline,
@@ -67,7 +67,10 @@ pub struct InstanceState {
 
 impl WasiView for InstanceState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -120,7 +123,13 @@ impl Runtime {
                 }
             })?;
         }
-        Ok(Runtime { engine, pre, policy, limits, ticker_stop })
+        Ok(Runtime {
+            engine,
+            pre,
+            policy,
+            limits,
+            ticker_stop,
+        })
     }
 
     /// The shared policy.
@@ -166,7 +175,10 @@ impl Runtime {
     /// message that says what stopped the guest.
     async fn call<R>(
         &self,
-        f: impl for<'a> FnOnce(&'a mut Store<InstanceState>, &'a Inventory) -> futures::future::BoxFuture<'a, wasmtime::Result<R>>,
+        f: impl for<'a> FnOnce(
+            &'a mut Store<InstanceState>,
+            &'a Inventory,
+        ) -> futures::future::BoxFuture<'a, wasmtime::Result<R>>,
     ) -> anyhow::Result<R> {
         let run = async {
             let (mut store, bindings) = self.instance().await?;
@@ -196,14 +208,21 @@ impl Runtime {
     }
 
     /// One page of SCIM users.
-    pub async fn list_users(&self, start: u32, count: u32) -> anyhow::Result<Result<scanner::UserPage, scanner::Failure>> {
-        self.call(move |store, b| Box::pin(async move { b.dbx_inventory_scanner().call_list_users(store, start, count).await }))
-            .await
+    pub async fn list_users(
+        &self,
+        start: u32,
+        count: u32,
+    ) -> anyhow::Result<Result<scanner::UserPage, scanner::Failure>> {
+        self.call(move |store, b| {
+            Box::pin(async move { b.dbx_inventory_scanner().call_list_users(store, start, count).await })
+        })
+        .await
     }
 
     /// The user the credentials belong to.
     pub async fn whoami(&self) -> anyhow::Result<Result<String, scanner::Failure>> {
-        self.call(|store, b| Box::pin(async move { b.dbx_inventory_scanner().call_whoami(store).await })).await
+        self.call(|store, b| Box::pin(async move { b.dbx_inventory_scanner().call_whoami(store).await }))
+            .await
     }
 
     /// Home directory names under `/Users` in one tree.

@@ -12,13 +12,13 @@ use tokio::sync::{mpsc, Semaphore};
 use crate::bindings::scanner::ScanOptions;
 use crate::cli::ScanArgs;
 use crate::console;
-use crate::output::{write_csv, AtomicFile};
 use crate::journal;
+use crate::output::{write_csv, AtomicFile};
 use crate::progress::{self, Progress};
 use crate::record::{self, Recorder};
 use crate::report::UserRow;
-use crate::summary;
 use crate::runtime::Runtime;
+use crate::summary;
 use crate::users;
 use crate::Outcome;
 
@@ -49,7 +49,11 @@ pub struct Job {
 impl Job {
     /// A plain user scan with the run's options.
     pub fn user(user: String) -> Job {
-        Job { user, options: None, orphan: false }
+        Job {
+            user,
+            options: None,
+            orphan: false,
+        }
     }
 }
 
@@ -82,18 +86,35 @@ pub struct ScanRun {
 /// Validates `scan` arguments into a run (no network yet).
 pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -> anyhow::Result<ScanRun> {
     let (source, duplicates) = if args.all_users {
-        (UserSource::AllUsers { page_size: 100, orphans: args.orphans }, vec![])
+        (
+            UserSource::AllUsers {
+                page_size: 100,
+                orphans: args.orphans,
+            },
+            vec![],
+        )
     } else {
         let mut given = args.users.clone();
         if let Some(f) = &args.users_file {
             given.extend(users::read_users_file(f)?);
         }
-        let given: Vec<String> =
-            given.into_iter().map(|u| users::home_path_to_user(u.trim()).to_string()).filter(|u| !u.is_empty()).collect();
+        let given: Vec<String> = given
+            .into_iter()
+            .map(|u| users::home_path_to_user(u.trim()).to_string())
+            .filter(|u| !u.is_empty())
+            .collect();
         if given.is_empty() {
             match &args.users_file {
-                Some(f) => anyhow::bail!("users file {} lists no users (only blank lines or # comments)", f.display()),
-                None => return Err(crate::UsageError("no users given: name users, or use --users-file FILE or --all-users".into()).into()),
+                Some(f) => anyhow::bail!(
+                    "users file {} lists no users (only blank lines or # comments)",
+                    f.display()
+                ),
+                None => {
+                    return Err(crate::UsageError(
+                        "no users given: name users, or use --users-file FILE or --all-users".into(),
+                    )
+                    .into())
+                }
             }
         }
         let (kept, dropped) = users::dedupe(given);
@@ -115,7 +136,11 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
 }
 
 fn options(args: &ScanArgs) -> ScanOptions {
-    ScanOptions { dbfs: !args.workspace_only, workspace: !args.dbfs_only, batch_size: args.batch_size }
+    ScanOptions {
+        dbfs: !args.workspace_only,
+        workspace: !args.dbfs_only,
+        batch_size: args.batch_size,
+    }
 }
 
 fn mode(o: &ScanOptions) -> &'static str {
@@ -161,7 +186,14 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let journal_path = record::journal_path(&run.journal, &run.output);
     let jsonl = run.journal.jsonl.as_deref();
-    record::check_paths(&journal_path, &[("--output", Some(&run.output)), ("--jsonl", jsonl), ("--html", run.html.as_deref())])?;
+    record::check_paths(
+        &journal_path,
+        &[
+            ("--output", Some(&run.output)),
+            ("--jsonl", jsonl),
+            ("--html", run.html.as_deref()),
+        ],
+    )?;
     // Fail early, before any scanning, if the output cannot be written.
     let out_file = AtomicFile::create(&run.output)?;
     let html_file = run.html.as_deref().map(AtomicFile::create).transpose()?;
@@ -178,9 +210,10 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let (total_label, fixed_total) = match &run.source {
         UserSource::List(u) => (crate::report::thousands(u.len() as u64), Some(u.len())),
         UserSource::AllUsers { orphans: false, .. } => ("all workspace users (listing via SCIM)".to_string(), None),
-        UserSource::AllUsers { orphans: true, .. } => {
-            ("all workspace users (listing via SCIM) + orphaned homes under /Users".to_string(), None)
-        }
+        UserSource::AllUsers { orphans: true, .. } => (
+            "all workspace users (listing via SCIM) + orphaned homes under /Users".to_string(),
+            None,
+        ),
     };
     let mut stdout = std::io::stdout();
     for note in &opened.notes {
@@ -188,10 +221,20 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     }
     if !run.quiet {
         let mut extra = run.banner_extra.clone();
-        extra.push(record::banner_line(&journal_path, &opened.previous, skip.len(), to_scan_fixed));
+        extra.push(record::banner_line(
+            &journal_path,
+            &opened.previous,
+            skip.len(),
+            to_scan_fixed,
+        ));
         console::banner(&mut stdout, &total_label, mode(&run.options), &run.host_label, &extra);
         if !run.duplicates.is_empty() {
-            let _ = writeln!(stdout, "Skipping {} duplicate user(s): {}\n", run.duplicates.len(), run.duplicates.join(", "));
+            let _ = writeln!(
+                stdout,
+                "Skipping {} duplicate user(s): {}\n",
+                run.duplicates.len(),
+                run.duplicates.join(", ")
+            );
         }
     }
 
@@ -205,15 +248,23 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         let listed_total = listed_total.clone();
         let source = match &run.source {
             UserSource::List(u) => UserSource::List(u.clone()),
-            UserSource::AllUsers { page_size, orphans } => UserSource::AllUsers { page_size: *page_size, orphans: *orphans },
+            UserSource::AllUsers { page_size, orphans } => UserSource::AllUsers {
+                page_size: *page_size,
+                orphans: *orphans,
+            },
         };
         let options = run.options;
         tokio::spawn(async move { feed_users(&rt, source, options, feed_tx, listed_total).await })
     };
     let input_order = Arc::new(std::sync::Mutex::new(Vec::new()));
     let to_scan = Arc::new(std::sync::Mutex::new(to_scan_fixed));
-    let filter =
-        tokio::spawn(record::skip_recorded(feed_rx, user_tx, skip.clone(), input_order.clone(), to_scan.clone()));
+    let filter = tokio::spawn(record::skip_recorded(
+        feed_rx,
+        user_tx,
+        skip.clone(),
+        input_order.clone(),
+        to_scan.clone(),
+    ));
     let scheduler = {
         let rt = rt.clone();
         let options = run.options;
@@ -322,7 +373,10 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let totals = summary::totals(ordered.iter().copied());
     console::summary(&mut stdout, &totals, run.duplicates.len());
     if from_journal > 0 {
-        let _ = writeln!(stdout, "Taken from the journal: {from_journal} user(s); scanned in this run: {scanned_now}");
+        let _ = writeln!(
+            stdout,
+            "Taken from the journal: {from_journal} user(s); scanned in this run: {scanned_now}"
+        );
     }
     summary::saved_lines(&mut stdout, Some(&run.output), jsonl, run.html.as_deref());
     let _ = writeln!(stdout, "Journal: {}", journal_path.display());
@@ -352,9 +406,19 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         .into());
     }
     if !run.quiet {
-        console::footer(&mut stdout, totals.errors == 0, started.elapsed(), totals.users, &run.output.display().to_string());
+        console::footer(
+            &mut stdout,
+            totals.errors == 0,
+            started.elapsed(),
+            totals.users,
+            &run.output.display().to_string(),
+        );
     }
-    Ok(if totals.errors > 0 { Outcome::SomeUsersFailed } else { Outcome::Clean })
+    Ok(if totals.errors > 0 {
+        Outcome::SomeUsersFailed
+    } else {
+        Outcome::Clean
+    })
 }
 
 /// Sends users to the scheduler: a fixed list, or SCIM pages as they arrive (deduplicated).
@@ -383,7 +447,10 @@ async fn feed_users(
             let scim = async {
                 let mut start = 1u32;
                 loop {
-                    let page = rt.list_users(start, page_size).await?.map_err(|f| anyhow::anyhow!("{}", f.message))?;
+                    let page = rt
+                        .list_users(start, page_size)
+                        .await?
+                        .map_err(|f| anyhow::anyhow!("{}", f.message))?;
                     for u in page.users {
                         if orphans && u.active == Some(false) {
                             inactive.push(u.user_name);

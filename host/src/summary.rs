@@ -106,18 +106,30 @@ pub fn write_jsonl(file: AtomicFile, rows: &[&UserRow]) -> anyhow::Result<()> {
 pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
     crate::record::check_paths(
         &args.journal,
-        &[("--output", args.output.as_deref()), ("--jsonl", args.jsonl.as_deref()), ("--html", args.html.as_deref())],
+        &[
+            ("--output", args.output.as_deref()),
+            ("--jsonl", args.jsonl.as_deref()),
+            ("--html", args.html.as_deref()),
+        ],
     )?;
     let shown = args.journal.display();
-    let contents = journal::read(&args.journal)?.ok_or_else(|| crate::FatalError(format!("journal {shown} does not exist")))?;
+    let contents =
+        journal::read(&args.journal)?.ok_or_else(|| crate::FatalError(format!("journal {shown} does not exist")))?;
     let Some(header) = contents.header.clone() else {
-        return Err(crate::FatalError(format!("journal {shown} holds no header yet (the scan stopped before it started)")).into());
+        return Err(crate::FatalError(format!(
+            "journal {shown} holds no header yet (the scan stopped before it started)"
+        ))
+        .into());
     };
     // Create the outputs first: an unwritable path fails before anything is written.
     let csv = args.output.as_deref().map(AtomicFile::create).transpose()?;
     let jsonl = args.jsonl.as_deref().map(AtomicFile::create).transpose()?;
     let resolved = journal::resolve(&contents.entries);
-    let rows: Vec<UserRow> = resolved.in_recorded_order().into_iter().map(|k| k.row.clone()).collect();
+    let rows: Vec<UserRow> = resolved
+        .in_recorded_order()
+        .into_iter()
+        .map(|k| k.row.clone())
+        .collect();
     let ordered: Vec<&UserRow> = rows.iter().collect();
 
     let mut out = std::io::stdout();
@@ -128,7 +140,11 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
     let _ = writeln!(
         out,
         "Options: {}",
-        id.options.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+        id.options
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     match &id.users {
         UsersIdentity::List { count, .. } if (rows.len() as u64) < *count => {
@@ -143,13 +159,19 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
         }
     }
     if let Some(t) = &contents.torn {
-        eprintln!("note: journal {shown}: ignored a torn last line (line {}, {} bytes)", t.line, t.bytes);
+        eprintln!(
+            "note: journal {shown}: ignored a torn last line (line {}, {} bytes)",
+            t.line, t.bytes
+        );
     }
     if let Some(d) = resolved.duplicate_report() {
         eprintln!("warning: journal {shown}: {d}");
     }
     if contents.headers > 1 {
-        eprintln!("note: journal {shown} was continued with --force ({} run identities); the last is shown", contents.headers);
+        eprintln!(
+            "note: journal {shown} was continued with --force ({} run identities); the last is shown",
+            contents.headers
+        );
     }
 
     if let Some(f) = csv {
@@ -164,7 +186,12 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
         crate::html::write_html(p, &ordered, &crate::html::HtmlMeta::now(&id.host, dbfs, workspace))?;
     }
     console::summary(&mut out, &totals(ordered.iter().copied()), 0);
-    saved_lines(&mut out, args.output.as_deref(), args.jsonl.as_deref(), args.html.as_deref());
+    saved_lines(
+        &mut out,
+        args.output.as_deref(),
+        args.jsonl.as_deref(),
+        args.html.as_deref(),
+    );
     Ok(Outcome::Clean)
 }
 
@@ -190,7 +217,13 @@ mod tests {
             username: u.into(),
             status: Status::Success,
             error: None,
-            dbfs: Some(TreeStats { home_exists: true, files: 2, bytes: 10, vanished_dirs: 1, ..Default::default() }),
+            dbfs: Some(TreeStats {
+                home_exists: true,
+                files: 2,
+                bytes: 10,
+                vanished_dirs: 1,
+                ..Default::default()
+            }),
             workspace: None,
             requests: 3,
             duration_ms: 7,
@@ -200,10 +233,15 @@ mod tests {
 
     #[test]
     fn rows_follow_the_input_then_the_recorded_order() {
-        let rows: HashMap<String, Kept> = [("b@x.com", 1, 0), ("z@x.com", 9, 1), ("a@x.com", 0, 2), ("y@x.com", 5, 3)]
-            .into_iter()
-            .map(|(u, i, seq)| (u.to_string(), Kept { i, seq, row: row(u) }))
-            .collect();
+        let rows: HashMap<String, Kept> = [
+            ("b@x.com", 1, 0),
+            ("z@x.com", 9, 1),
+            ("a@x.com", 0, 2),
+            ("y@x.com", 5, 3),
+        ]
+        .into_iter()
+        .map(|(u, i, seq)| (u.to_string(), Kept { i, seq, row: row(u) }))
+        .collect();
         let input = ["A@x.com".to_string(), "b@x.com".into(), "c@x.com".into()];
         let names: Vec<String> = order_rows(rows, &input).into_iter().map(|r| r.username).collect();
         assert_eq!(names, ["a@x.com", "b@x.com", "y@x.com", "z@x.com"]);
@@ -220,6 +258,9 @@ mod tests {
         assert_eq!(v["dbfs"]["vanished_dirs"], 1);
         assert_eq!(v["dbfs"]["unsized_objects"], 0);
         assert_eq!(v["workspace"], serde_json::Value::Null);
-        assert_eq!((v["requests"].as_u64(), v["duration_ms"].as_u64(), v["orphan"].as_bool()), (Some(3), Some(7), Some(false)));
+        assert_eq!(
+            (v["requests"].as_u64(), v["duration_ms"].as_u64(), v["orphan"].as_bool()),
+            (Some(3), Some(7), Some(false))
+        );
     }
 }

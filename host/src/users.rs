@@ -17,8 +17,13 @@ pub fn read_users_file(path: &Path) -> anyhow::Result<Vec<String>> {
     } else {
         std::fs::read(path).with_context(|| format!("cannot read users file {}", path.display()))?
     };
-    let text = String::from_utf8(bytes)
-        .map_err(|e| anyhow::anyhow!("users file {} is not UTF-8 text (byte {})", path.display(), e.utf8_error().valid_up_to()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "users file {} is not UTF-8 text (byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     Ok(parse_users(text.trim_start_matches('\u{feff}')))
 }
 
@@ -78,10 +83,25 @@ mod tests {
 
     #[test]
     fn home_paths_are_taken_as_usernames() {
-        for given in ["/Users/a@x.com", "dbfs:/Users/a@x.com", "/dbfs/Users/a@x.com", "/Workspace/Users/a@x.com", "/Users/a@x.com/"] {
+        for given in [
+            "/Users/a@x.com",
+            "dbfs:/Users/a@x.com",
+            "/dbfs/Users/a@x.com",
+            "/Workspace/Users/a@x.com",
+            "/Users/a@x.com/",
+        ] {
             assert_eq!(home_path_to_user(given), "a@x.com", "{given}");
         }
-        for kept in ["a@x.com", "/Users/a@x.com/sub", "/Users/", "/Users//", "/Volumes/a@x.com", "dbfs:/a@x.com", "Users/a@x.com", "/users/a@x.com"] {
+        for kept in [
+            "a@x.com",
+            "/Users/a@x.com/sub",
+            "/Users/",
+            "/Users//",
+            "/Volumes/a@x.com",
+            "dbfs:/a@x.com",
+            "Users/a@x.com",
+            "/users/a@x.com",
+        ] {
             assert_eq!(home_path_to_user(kept), kept, "{kept}");
         }
     }

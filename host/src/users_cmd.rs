@@ -15,7 +15,8 @@ use crate::{FatalError, Outcome};
 pub async fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     if args.orphans && !args.all_users {
         return Err(crate::UsageError(
-            "--orphans needs --all-users: orphaned homes are those with no active user among all workspace users".into(),
+            "--orphans needs --all-users: orphaned homes are those with no active user among all workspace users"
+                .into(),
         )
         .into());
     }
@@ -55,7 +56,11 @@ pub async fn users(args: UsersArgs) -> anyhow::Result<Outcome> {
         Some(mut f) => {
             f.file().write_all(text.as_bytes())?;
             f.commit()?;
-            println!("✓ Saved {} users to: {}", users.len(), args.output.as_ref().unwrap().display());
+            println!(
+                "✓ Saved {} users to: {}",
+                users.len(),
+                args.output.as_ref().unwrap().display()
+            );
         }
         None => {
             for (i, u) in users.iter().enumerate() {
@@ -84,7 +89,10 @@ pub async fn list_users(
     let mut seen = std::collections::HashSet::new();
     let mut start = 1u32;
     loop {
-        let page = rt.list_users(start, page_size).await?.map_err(|f| anyhow::anyhow!("{}", f.message))?;
+        let page = rt
+            .list_users(start, page_size)
+            .await?
+            .map_err(|f| anyhow::anyhow!("{}", f.message))?;
         for u in page.users {
             if active_only && u.active == Some(false) {
                 continue;
@@ -136,7 +144,11 @@ pub fn list_profiles() -> anyhow::Result<Outcome> {
     let path = dbx_auth::config_file_path(&env)?;
     let profiles = dbx_auth::list_profiles(&env).context("reading the Databricks config file")?;
     if profiles.is_empty() {
-        let why = if path.exists() { "has no profiles" } else { "does not exist" };
+        let why = if path.exists() {
+            "has no profiles"
+        } else {
+            "does not exist"
+        };
         println!(
             "No profiles: {} {why}. Create one with `dbx-inventory init --profile NAME --host URL` \
              (or `databricks configure`), or point DATABRICKS_CONFIG_FILE at your config file.",
@@ -144,7 +156,10 @@ pub fn list_profiles() -> anyhow::Result<Outcome> {
         );
         return Ok(Outcome::Clean);
     }
-    println!("Profiles in {} (* = used when no profile is asked for):", path.display());
+    println!(
+        "Profiles in {} (* = used when no profile is asked for):",
+        path.display()
+    );
     for p in profiles {
         println!(
             "{} {:<20} {:<45} {}",

@@ -106,11 +106,7 @@ impl AllowList {
         let family = if let Some((_, family)) = EXACT.iter().find(|(p, _)| *p == path) {
             *family
         } else if let Some(rest) = path.strip_prefix(FILES_PREFIX) {
-            if rest.is_empty()
-                || rest
-                    .split('/')
-                    .any(|seg| seg.is_empty() || seg == "." || seg == "..")
-            {
+            if rest.is_empty() || rest.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
                 return Err(format!("path {path:?} is not a clean volume path"));
             }
             Family::Files
@@ -144,13 +140,31 @@ mod tests {
     #[test]
     fn read_only_endpoints_are_allowed_with_their_family() {
         let a = AllowList::read_only();
-        assert_eq!(a.check("/api/2.0/workspace/list", &q(&[("path", "/Users/a")])).unwrap().family, Family::Workspace);
+        assert_eq!(
+            a.check("/api/2.0/workspace/list", &q(&[("path", "/Users/a")]))
+                .unwrap()
+                .family,
+            Family::Workspace
+        );
         assert_eq!(a.check("/api/2.0/dbfs/list", &[]).unwrap().family, Family::Dbfs);
-        assert_eq!(a.check("/api/2.0/preview/scim/v2/Users", &q(&[("startIndex", "1")])).unwrap().family, Family::Scim);
-        assert_eq!(a.check("/api/2.0/preview/scim/v2/Me", &[]).unwrap().family, Family::Scim);
-        let v = a.check("/api/2.0/fs/directories/Volumes/c/s/v", &q(&[("page_size", "1000")])).unwrap();
+        assert_eq!(
+            a.check("/api/2.0/preview/scim/v2/Users", &q(&[("startIndex", "1")]))
+                .unwrap()
+                .family,
+            Family::Scim
+        );
+        assert_eq!(
+            a.check("/api/2.0/preview/scim/v2/Me", &[]).unwrap().family,
+            Family::Scim
+        );
+        let v = a
+            .check("/api/2.0/fs/directories/Volumes/c/s/v", &q(&[("page_size", "1000")]))
+            .unwrap();
         assert_eq!(v.family, Family::Files);
-        assert_eq!(v.segments, ["api", "2.0", "fs", "directories", "Volumes", "c", "s", "v"]);
+        assert_eq!(
+            v.segments,
+            ["api", "2.0", "fs", "directories", "Volumes", "c", "s", "v"]
+        );
     }
 
     #[test]
@@ -197,8 +211,12 @@ mod tests {
     #[test]
     fn unknown_query_parameters_are_denied() {
         let a = AllowList::read_only();
-        assert!(a.check("/api/2.0/workspace/list", &q(&[("recursive", "true")])).is_err());
-        assert!(a.check("/api/2.0/workspace/list", &q(&[("path", "/Users/a+b #?&%/x ü")])).is_ok());
+        assert!(a
+            .check("/api/2.0/workspace/list", &q(&[("recursive", "true")]))
+            .is_err());
+        assert!(a
+            .check("/api/2.0/workspace/list", &q(&[("path", "/Users/a+b #?&%/x ü")]))
+            .is_ok());
         let many: Vec<(String, String)> = (0..17).map(|_| ("path".into(), "/".into())).collect();
         assert!(a.check("/api/2.0/workspace/list", &many).is_err());
     }

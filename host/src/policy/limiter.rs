@@ -37,7 +37,10 @@ impl Default for Limits {
             (Family::Files, Rate(30.0)),
             (Family::Scim, Rate(255.0 / 60.0)),
         ]);
-        Limits { rates, max_in_flight: 16 }
+        Limits {
+            rates,
+            max_in_flight: 16,
+        }
     }
 }
 
@@ -108,7 +111,10 @@ impl Limiter {
                 (*family, RateLimiter::direct(quota))
             })
             .collect();
-        Limiter { buckets, in_flight: Arc::new(Semaphore::new(limits.max_in_flight.max(1))) }
+        Limiter {
+            buckets,
+            in_flight: Arc::new(Semaphore::new(limits.max_in_flight.max(1))),
+        }
     }
 
     /// Waits for the family's turn, then for an in-flight slot. The slot is released on drop.
@@ -116,7 +122,11 @@ impl Limiter {
         if let Some(bucket) = self.buckets.get(&family) {
             bucket.until_ready().await;
         }
-        self.in_flight.clone().acquire_owned().await.expect("semaphore never closed")
+        self.in_flight
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore never closed")
     }
 }
 

@@ -114,7 +114,11 @@ pub struct Policy {
 
 /// What one attempt produced when it should be retried (or was final).
 enum Attempt {
-    Status { status: u16, body: Vec<u8>, retry_after: Option<Duration> },
+    Status {
+        status: u16,
+        body: Vec<u8>,
+        retry_after: Option<Duration>,
+    },
     Timeout,
     Transport(String),
     TooLarge(u64),
@@ -167,7 +171,11 @@ impl Policy {
     pub async fn send_batch(&self, requests: Vec<Request>) -> Vec<Outcome> {
         if requests.len() > self.config.max_batch {
             self.counters.denied.fetch_add(requests.len() as u64, Ordering::Relaxed);
-            let why = format!("batch of {} requests exceeds the limit of {}", requests.len(), self.config.max_batch);
+            let why = format!(
+                "batch of {} requests exceeds the limit of {}",
+                requests.len(),
+                self.config.max_batch
+            );
             tracing::warn!(error.type = "denied", "{why}");
             return requests.iter().map(|_| Outcome::Denied(why.clone())).collect();
         }
@@ -199,9 +207,14 @@ impl Policy {
         let result = (|| self.attempt(&url, allowed.family, &attempts))
             .retry(self.config.retry.backoff())
             .sleep(tokio::time::sleep)
-            .when(|a: &Attempt| matches!(a, Attempt::Status { .. } | Attempt::Timeout | Attempt::Transport(_)) || matches!(a, Attempt::Unauthorized(_) if attempts.load(Ordering::Relaxed) < 2))
+            .when(|a: &Attempt| {
+                matches!(a, Attempt::Status { .. } | Attempt::Timeout | Attempt::Transport(_))
+                    || matches!(a, Attempt::Unauthorized(_) if attempts.load(Ordering::Relaxed) < 2)
+            })
             .adjust(|a: &Attempt, dur| match a {
-                Attempt::Status { retry_after: Some(ra), .. } => Some(*ra),
+                Attempt::Status {
+                    retry_after: Some(ra), ..
+                } => Some(*ra),
                 _ => dur,
             })
             .notify(|a: &Attempt, dur| {
@@ -234,7 +247,9 @@ impl Policy {
 
     async fn attempt(&self, url: &url::Url, family: Family, attempts: &AtomicU32) -> Result<Outcome, Attempt> {
         if self.stopped.load(Ordering::SeqCst) {
-            return Err(Attempt::Fatal(self.stop_reason().unwrap_or_else(|| "run stopped".into())));
+            return Err(Attempt::Fatal(
+                self.stop_reason().unwrap_or_else(|| "run stopped".into()),
+            ));
         }
         let auth = self.auth.authorization().await.map_err(|e| {
             self.stop(e.clone());
@@ -247,7 +262,10 @@ impl Policy {
             .client
             .get(url.clone())
             .header(AUTHORIZATION, auth.clone())
-            .header(USER_AGENT, HeaderValue::from_static(concat!("dbx-inventory/", env!("CARGO_PKG_VERSION"))))
+            .header(
+                USER_AGENT,
+                HeaderValue::from_static(concat!("dbx-inventory/", env!("CARGO_PKG_VERSION"))),
+            )
             .send();
         let timeout = self.config.request_timeout;
         let read = async {
@@ -284,7 +302,11 @@ impl Policy {
             return Err(Attempt::Unauthorized(body));
         }
         if is_retryable_status(status) {
-            return Err(Attempt::Status { status, body, retry_after });
+            return Err(Attempt::Status {
+                status,
+                body,
+                retry_after,
+            });
         }
         Ok(Outcome::Response { status, body })
     }

@@ -18,7 +18,11 @@ pub struct RetryConfig {
 
 impl Default for RetryConfig {
     fn default() -> Self {
-        RetryConfig { max_attempts: 6, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(30) }
+        RetryConfig {
+            max_attempts: 6,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+        }
     }
 }
 

@@ -18,7 +18,10 @@ use exports::dbx::inventory::scanner::{
 struct Evil;
 
 fn req(path: &str, q: &[(&str, &str)]) -> Request {
-    Request { path: path.into(), query: q.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect() }
+    Request {
+        path: path.into(),
+        query: q.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+    }
 }
 
 fn report(username: String, status: ScanStatus, error: Option<String>, files: u64, requests: u32) -> UserReport {
@@ -34,7 +37,14 @@ fn report(username: String, status: ScanStatus, error: Option<String>, files: u6
         max_depth: 0,
         requests,
     };
-    UserReport { username, dbfs: None, workspace: Some(ws), status, error, requests }
+    UserReport {
+        username,
+        dbfs: None,
+        workspace: Some(ws),
+        status,
+        error,
+        requests,
+    }
 }
 
 impl Guest for Evil {
@@ -55,15 +65,31 @@ impl Guest for Evil {
                 ];
                 let n = attempts.len();
                 let results = send(&attempts);
-                let denied = results.iter().filter(|r| matches!(r, Err(HttpError::Denied(_)))).count();
+                let denied = results
+                    .iter()
+                    .filter(|r| matches!(r, Err(HttpError::Denied(_))))
+                    .count();
                 let answered = results.iter().filter(|r| r.is_ok()).count();
-                report(username, ScanStatus::Error, Some(format!("denied {denied} of {n}, answered {answered}")), 0, n as u32)
+                report(
+                    username,
+                    ScanStatus::Error,
+                    Some(format!("denied {denied} of {n}, answered {answered}")),
+                    0,
+                    n as u32,
+                )
             }
             "flood" => {
-                let batch: Vec<Request> =
-                    (0..100_000).map(|i| req("/api/2.0/workspace/list", &[("path", &format!("/Users/x/{i}"))])).collect();
+                let batch: Vec<Request> = (0..100_000)
+                    .map(|i| req("/api/2.0/workspace/list", &[("path", &format!("/Users/x/{i}"))]))
+                    .collect();
                 let results = send(&batch);
-                report(username, ScanStatus::Success, Some(format!("flood answered {}", results.len())), 100_000, 100_000)
+                report(
+                    username,
+                    ScanStatus::Success,
+                    Some(format!("flood answered {}", results.len())),
+                    100_000,
+                    100_000,
+                )
             }
             "spin" => {
                 let mut x: u64 = 1;
@@ -84,7 +110,10 @@ impl Guest for Evil {
                 let vars: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
                 let args = std::env::args().count();
                 let token_file = std::fs::read_to_string("/root/.databrickscfg").is_ok();
-                let msg = format!("files={files} cwd_files={cwd_files} env={} args={args} cfg={token_file}", vars.len());
+                let msg = format!(
+                    "files={files} cwd_files={cwd_files} env={} args={args} cfg={token_file}",
+                    vars.len()
+                );
                 report(username, ScanStatus::Error, Some(msg), 0, 0)
             }
             _ => {
@@ -94,7 +123,11 @@ impl Guest for Evil {
                     Ok(resp) if resp.status == 200 => {
                         let body = String::from_utf8_lossy(&resp.body);
                         let files = body.matches("\"path\"").count() as u64;
-                        let status = if files > 0 { ScanStatus::Success } else { ScanStatus::Empty };
+                        let status = if files > 0 {
+                            ScanStatus::Success
+                        } else {
+                            ScanStatus::Empty
+                        };
                         report(username, status, None, files, 1)
                     }
                     Ok(resp) => report(username, ScanStatus::Error, Some(format!("HTTP {}", resp.status)), 0, 1),
@@ -105,7 +138,11 @@ impl Guest for Evil {
     }
 
     fn list_users(_start_index: u32, _count: u32) -> Result<UserPage, Failure> {
-        Ok(UserPage { users: Vec::<User>::new(), total_results: Some(0), next_start_index: None })
+        Ok(UserPage {
+            users: Vec::<User>::new(),
+            total_results: Some(0),
+            next_start_index: None,
+        })
     }
 
     fn whoami() -> Result<String, Failure> {
