@@ -17,6 +17,7 @@ use std::borrow::Borrow;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::console::Totals;
 use crate::output::AtomicFile;
 use crate::report::{human_size, thousands, Status, UserRow};
 
@@ -118,16 +119,10 @@ pub fn write_html<R: Borrow<UserRow>>(path: &Path, rows: &[R], meta: &HtmlMeta) 
     write(AtomicFile::create(path)?, rows, meta)
 }
 
+/// The console's totals plus what only the report shows.
 #[derive(Default)]
 struct Agg {
-    users: u64,
-    success: u64,
-    empty: u64,
-    errors: u64,
-    orphans: u64,
-    orphan_bytes: u64,
-    files: u64,
-    bytes: u64,
+    totals: Totals,
     dbfs_files: u64,
     dbfs_bytes: u64,
     ws_files: u64,
@@ -137,24 +132,20 @@ struct Agg {
     buckets: Vec<u64>,
 }
 
+impl std::ops::Deref for Agg {
+    type Target = Totals;
+    fn deref(&self) -> &Totals {
+        &self.totals
+    }
+}
+
 fn aggregate(rows: &[&UserRow]) -> Agg {
     let mut a = Agg {
         buckets: vec![0; BUCKETS.len()],
         ..Default::default()
     };
     for r in rows {
-        a.users += 1;
-        match r.status {
-            Status::Success => a.success += 1,
-            Status::Empty => a.empty += 1,
-            Status::Error => a.errors += 1,
-        }
-        a.files += r.file_count();
-        a.bytes += r.total_size();
-        if r.orphan {
-            a.orphans += 1;
-            a.orphan_bytes += r.total_size();
-        }
+        a.totals.add(r);
         if let Some(t) = &r.dbfs {
             a.dbfs_scanned = true;
             a.dbfs_files += t.files;
