@@ -167,18 +167,9 @@ impl Policy {
         self.stopped.store(true, Ordering::SeqCst);
     }
 
-    /// Runs a batch concurrently; results in request order.
+    /// Runs a batch concurrently; results in request order. (Batch size is enforced by the
+    /// capability, which stops the instance: an oversized batch is a protocol violation.)
     pub async fn send_batch(&self, requests: Vec<Request>) -> Vec<Outcome> {
-        if requests.len() > self.config.max_batch {
-            self.counters.denied.fetch_add(requests.len() as u64, Ordering::Relaxed);
-            let why = format!(
-                "batch of {} requests exceeds the limit of {}",
-                requests.len(),
-                self.config.max_batch
-            );
-            tracing::warn!(error.type = "denied", "{why}");
-            return requests.iter().map(|_| Outcome::Denied(why.clone())).collect();
-        }
         futures::future::join_all(requests.into_iter().map(|r| self.send(r))).await
     }
 
