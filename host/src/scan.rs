@@ -23,6 +23,7 @@ use crate::users;
 use crate::Outcome;
 
 /// Where the users of a run come from.
+#[derive(Clone)]
 pub enum UserSource {
     /// A fixed list (arguments, users file), already deduplicated.
     List(Vec<String>),
@@ -246,13 +247,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let lister = {
         let rt = rt.clone();
         let listed_total = listed_total.clone();
-        let source = match &run.source {
-            UserSource::List(u) => UserSource::List(u.clone()),
-            UserSource::AllUsers { page_size, orphans } => UserSource::AllUsers {
-                page_size: *page_size,
-                orphans: *orphans,
-            },
-        };
+        let source = run.source.clone();
         let options = run.options;
         tokio::spawn(async move { feed_users(&rt, source, options, feed_tx, listed_total).await })
     };
