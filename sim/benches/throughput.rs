@@ -45,6 +45,7 @@ fn fixture() -> Fixture {
     f
 }
 
+#[derive(Default)]
 struct Totals {
     requests: AtomicU64,
     bytes: AtomicU64,
@@ -135,11 +136,7 @@ fn main() {
 
     // Sanity: a listing holds 20 entries.
     let check = client_rt.block_on(async {
-        let totals = Arc::new(Totals {
-            requests: AtomicU64::new(0),
-            bytes: AtomicU64::new(0),
-            errors: AtomicU64::new(0),
-        });
+        let totals = Arc::new(Totals::default());
         let stop = Arc::new(AtomicBool::new(false));
         let lat = Arc::new(std::sync::Mutex::new(Vec::new()));
         let s2 = stop.clone();
@@ -153,11 +150,7 @@ fn main() {
     assert!(check > 0, "warm-up made no successful request");
     sim.reset_stats();
 
-    let totals = Arc::new(Totals {
-        requests: AtomicU64::new(0),
-        bytes: AtomicU64::new(0),
-        errors: AtomicU64::new(0),
-    });
+    let totals = Arc::new(Totals::default());
     let stop = Arc::new(AtomicBool::new(false));
     let lat = Arc::new(std::sync::Mutex::new(Vec::new()));
     let t0 = Instant::now();
