@@ -5,7 +5,7 @@ use std::time::Duration;
 use dbx_sim::SimConfig;
 use serde_json::Value;
 
-use crate::util::{client, config, get, get_with, start};
+use crate::util::{client, config, get, get_json, get_with, start};
 
 fn oauth_config(ttl: u64) -> SimConfig {
     SimConfig {
@@ -114,14 +114,7 @@ async fn oauth_client_credentials_issue_tokens_that_expire() {
 async fn discovery_documents_use_the_address_the_client_used() {
     let sim = start(oauth_config(3600)).await;
     let url = format!("http://localhost:{}", sim.addr().port());
-    let v: Value = client()
-        .get(format!("{url}/oidc/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = get_json(format!("{url}/oidc/.well-known/oauth-authorization-server")).await;
     assert_eq!(v["token_endpoint"], format!("{url}/oidc/v1/token"));
     sim.shutdown().await;
 }
@@ -144,14 +137,7 @@ async fn stats_count_by_endpoint_and_status_and_reset() {
     assert!(s.bytes_sent > 500, "{}", s.bytes_sent);
     assert_eq!(s.peak_concurrency, 1);
     // The HTTP view is the same data; control calls are not counted.
-    let http: dbx_sim::Stats = client()
-        .get(format!("{}/__sim/stats", sim.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let http: dbx_sim::Stats = get_json(format!("{}/__sim/stats", sim.url())).await;
     assert_eq!(http.total_requests, 5);
     assert_eq!(http.by_endpoint, s.by_endpoint);
     client()

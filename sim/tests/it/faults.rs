@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use dbx_sim::{Fault, SimConfig};
 use serde_json::json;
 
-use crate::util::{client, config, get, get_with, start};
+use crate::util::{client, config, get, get_json, get_with, start};
 
 #[tokio::test]
 async fn fixture_fault_fails_that_path_on_every_call() {
@@ -61,14 +61,7 @@ async fn runtime_faults_with_times_then_recover() {
         (r.status, r.json()["error_code"].as_str()),
         (403, Some("PERMISSION_DENIED"))
     );
-    let listed: serde_json::Value = client()
-        .get(format!("{}/__sim/faults", sim.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: serde_json::Value = get_json(format!("{}/__sim/faults", sim.url())).await;
     assert_eq!(
         listed.as_array().unwrap().len(),
         2,
@@ -204,14 +197,7 @@ async fn fault_rate_one_fails_every_api_call_but_not_control() {
     }
     // Only "slow" faults (stalled 0 s here) answer normally: about one in seven.
     assert!(ok < 15, "{ok}");
-    let stats: serde_json::Value = client()
-        .get(format!("{}/__sim/stats", sim.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats: serde_json::Value = get_json(format!("{}/__sim/stats", sim.url())).await;
     assert_eq!(stats["total_requests"], json!(30));
     sim.shutdown().await;
 }

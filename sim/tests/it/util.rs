@@ -64,6 +64,11 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// GET `url` without credentials (discovery and control endpoints) and parse the JSON body.
+pub async fn get_json<T: serde::de::DeserializeOwned>(url: String) -> T {
+    client().get(url).send().await.unwrap().json().await.unwrap()
+}
+
 /// A response, read whole.
 #[derive(Debug)]
 pub struct Resp {
