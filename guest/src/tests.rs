@@ -8,15 +8,33 @@ use crate::walk::{home_of, scan_user, within_home};
 use crate::{dbfs, workspace};
 use serde_json::json;
 
+/// Scan options of the tests (default batch size).
+const BOTH: ScanOptions = ScanOptions {
+    dbfs: true,
+    workspace: true,
+    batch_size: 0,
+};
+const WS_ONLY: ScanOptions = ScanOptions {
+    dbfs: false,
+    workspace: true,
+    batch_size: 0,
+};
+const DBFS_ONLY: ScanOptions = ScanOptions {
+    dbfs: true,
+    workspace: false,
+    batch_size: 0,
+};
+const NEITHER: ScanOptions = ScanOptions {
+    dbfs: false,
+    workspace: false,
+    batch_size: 0,
+};
+
 const U: &str = "a@x.com";
 const H: &str = "/Users/a@x.com";
 
 fn both() -> ScanOptions {
-    ScanOptions {
-        dbfs: true,
-        workspace: true,
-        batch_size: 0,
-    }
+    BOTH
 }
 
 fn p(rest: &str) -> String {
@@ -150,15 +168,7 @@ fn git_folders_are_entered() {
         .ws_file(&p("repo/src/x.py"), Some(7))
         .ws_dir(&p("d"))
         .ws_repo(&p("d/inner"));
-    let r = scan_user(
-        &mut f,
-        U,
-        ScanOptions {
-            dbfs: false,
-            workspace: true,
-            batch_size: 0,
-        },
-    );
+    let r = scan_user(&mut f, U, WS_ONLY);
     assert!(r.dbfs.is_none());
     let w = r.workspace.unwrap();
     assert_eq!(w.repos, 2);
@@ -183,15 +193,7 @@ fn every_other_object_is_a_file() {
         .ws_obj(&p("nullsize"), json!({"object_type": "FILE", "size": null}))
         .ws_file(&p("nosize"), None)
         .ws_file(&p("zero"), Some(0));
-    let r = scan_user(
-        &mut f,
-        U,
-        ScanOptions {
-            dbfs: false,
-            workspace: true,
-            batch_size: 0,
-        },
-    );
+    let r = scan_user(&mut f, U, WS_ONLY);
     let w = r.workspace.unwrap();
     assert_eq!(w.files, 9);
     assert_eq!(w.bytes, 20);
@@ -208,15 +210,7 @@ fn files_without_size_are_unsized() {
     f.dbfs_raw(H, json!({"path": p("c"), "file_size": "6"}));
     f.dbfs_raw(H, json!({"path": p("d"), "is_dir": "false", "file_size": -3}));
     f.dbfs_raw(H, json!({"file_size": 1}));
-    let r = scan_user(
-        &mut f,
-        U,
-        ScanOptions {
-            dbfs: true,
-            workspace: false,
-            batch_size: 0,
-        },
-    );
+    let r = scan_user(&mut f, U, DBFS_ONLY);
     assert!(r.workspace.is_none());
     let d = r.dbfs.unwrap();
     assert_eq!((d.files, d.bytes, d.unsized_objects), (5, 12, 2));
@@ -356,15 +350,7 @@ fn unauthorized_and_forbidden() {
     assert!(!r.dbfs.unwrap().home_exists);
     let mut f = Fake::new();
     f.on_ws(H, err_json(401, "UNAUTHENTICATED", "Invalid access token."));
-    let r = scan_user(
-        &mut f,
-        U,
-        ScanOptions {
-            dbfs: false,
-            workspace: true,
-            batch_size: 0,
-        },
-    );
+    let r = scan_user(&mut f, U, WS_ONLY);
     assert_eq!(
         r.error.as_deref(),
         Some("workspace /Users/a@x.com: HTTP 401 UNAUTHENTICATED: Invalid access token.")
@@ -373,15 +359,7 @@ fn unauthorized_and_forbidden() {
     for (st, code) in [(400, "INVALID_PARAMETER_VALUE"), (429, "REQUEST_LIMIT_EXCEEDED")] {
         let mut f = Fake::new();
         f.on_ws(H, err_json(st, code, "m"));
-        let r = scan_user(
-            &mut f,
-            U,
-            ScanOptions {
-                dbfs: false,
-                workspace: true,
-                batch_size: 0,
-            },
-        );
+        let r = scan_user(&mut f, U, WS_ONLY);
         assert_eq!(r.error.unwrap(), format!("workspace {H}: HTTP {st} {code}: m"));
     }
 }
@@ -403,15 +381,7 @@ fn unparsable_bodies() {
     // A 200 with an empty body is not an empty directory.
     let mut f = Fake::new();
     f.on_ws(H, resp(200, ""));
-    let r = scan_user(
-        &mut f,
-        U,
-        ScanOptions {
-            dbfs: false,
-            workspace: true,
-            batch_size: 0,
-        },
-    );
+    let r = scan_user(&mut f, U, WS_ONLY);
     assert_eq!(r.status, ScanStatus::Error);
     assert!(r.error.unwrap().contains("(empty body)"));
     assert!(r.workspace.unwrap().home_exists);
@@ -435,15 +405,7 @@ fn html_error_bodies() {
     assert!(e.chars().count() < 300, "{e}");
     let mut f = Fake::new();
     f.on_ws(H, resp(502, "<html><head><title>502 Bad Gateway</title></head></html>"));
-    let r = scan_user(
-        &mut f,
-        U,
-        ScanOptions {
-            dbfs: false,
-            workspace: true,
-            batch_size: 0,
-        },
-    );
+    let r = scan_user(&mut f, U, WS_ONLY);
     assert_eq!(r.error.unwrap(), format!("workspace {H}: HTTP 502: 502 Bad Gateway"));
 }
 
@@ -460,15 +422,7 @@ fn entries_outside_home_are_not_followed() {
         H,
         json!({"path": "/Users/a@x.com.evil/f", "object_type": "FILE", "size": 100}),
     );
-    let r = scan_user(
-        &mut f,
-        U,
-        ScanOptions {
-            dbfs: false,
-            workspace: true,
-            batch_size: 0,
-        },
-    );
+    let r = scan_user(&mut f, U, WS_ONLY);
     assert_eq!(r.status, ScanStatus::Error);
     assert_eq!(
         r.error.as_deref(),
@@ -486,15 +440,7 @@ fn directory_without_path_is_an_error() {
     let mut f = Fake::new();
     f.dbfs_dir(H).dbfs_file(&p("f"), Some(1));
     f.dbfs_raw(H, json!({"is_dir": true}));
-    let r = scan_user(
-        &mut f,
-        U,
-        ScanOptions {
-            dbfs: true,
-            workspace: false,
-            batch_size: 0,
-        },
-    );
+    let r = scan_user(&mut f, U, DBFS_ONLY);
     assert_eq!(r.status, ScanStatus::Error);
     assert_eq!(
         r.error.as_deref(),
@@ -511,15 +457,7 @@ fn loops_and_duplicates_are_listed_once() {
     f.ws_raw(&p("a"), json!({"path": H, "object_type": "DIRECTORY"}));
     f.ws_raw(&p("a"), json!({"path": format!("{H}/a/"), "object_type": "DIRECTORY"}));
     f.ws_raw(H, json!({"path": p("a"), "object_type": "DIRECTORY"}));
-    let r = scan_user(
-        &mut f,
-        U,
-        ScanOptions {
-            dbfs: false,
-            workspace: true,
-            batch_size: 0,
-        },
-    );
+    let r = scan_user(&mut f, U, WS_ONLY);
     assert_eq!(r.status, ScanStatus::Success);
     let w = r.workspace.unwrap();
     assert_eq!((w.directories, w.files, w.requests), (2, 1, 2));
@@ -729,15 +667,7 @@ fn odd_usernames_pass_raw() {
 #[test]
 fn no_trees_no_requests() {
     let mut f = sample();
-    let r = scan_user(
-        &mut f,
-        U,
-        ScanOptions {
-            dbfs: false,
-            workspace: false,
-            batch_size: 0,
-        },
-    );
+    let r = scan_user(&mut f, U, NEITHER);
     assert_eq!(
         (r.status, r.requests, r.dbfs, r.workspace),
         (ScanStatus::Empty, 0, None, None)
@@ -762,15 +692,7 @@ fn big_flat_directory_is_fast() {
     body.push_str("]}");
     f.on_ws(H, resp(200, &body));
     let t = std::time::Instant::now();
-    let r = scan_user(
-        &mut f,
-        U,
-        ScanOptions {
-            dbfs: false,
-            workspace: true,
-            batch_size: 0,
-        },
-    );
+    let r = scan_user(&mut f, U, WS_ONLY);
     let w = r.workspace.unwrap();
     assert_eq!((w.bytes, w.directories, w.vanished_dirs), (100_000, 1, 5_000));
     assert!(t.elapsed().as_secs() < 5);
