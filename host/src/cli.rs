@@ -1,5 +1,6 @@
 //! Command-line interface (clap derive). Every flag has a short and a long help; flags are
-//! grouped by heading. Parsing only: validation into a run configuration happens in `config`.
+//! grouped by heading. Parsing only: each command validates its own arguments (`scan` in
+//! [`crate::scan::prepare`]).
 
 use std::path::PathBuf;
 
@@ -42,7 +43,7 @@ pub enum Command {
     ///
     /// Never overwrites an existing file or profile: a new profile is appended to an existing
     /// file; replacing a profile needs --force (the old file is kept as <file>.bak).
-    Init(crate::init_cmd::InitArgs),
+    Init(InitArgs),
     /// Rebuild the CSV / JSON Lines / HTML outputs and the summary from a scan's journal.
     ///
     /// Reads only the journal: the workspace is not contacted and no credentials are needed.
@@ -292,6 +293,23 @@ pub struct DemoArgs {
     /// Print only errors and the summary.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `init` arguments.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Name of the profile to write.
+    #[arg(short = 'p', long, value_name = "NAME", default_value = "DEFAULT")]
+    pub profile: String,
+    /// Workspace URL to put in the profile (else a commented example).
+    #[arg(long = "host", visible_alias = "workspace-url", value_name = "URL")]
+    pub host: Option<String>,
+    /// Print the template to standard output instead of writing the file.
+    #[arg(long, conflicts_with = "force")]
+    pub print: bool,
+    /// Replace the profile if it already exists (the previous file is kept as <file>.bak).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[cfg(test)]

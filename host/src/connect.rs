@@ -1,5 +1,6 @@
 //! Turns the command line into a ready-to-use runtime: credentials (dbx-auth) → HTTP client →
-//! policy (allow-list, limiter, retries) → compiled scanner component.
+//! policy (allow-list, limiter, retries) → compiled scanner component, and the credentials check
+//! every command that talks to the workspace makes first ([`preflight`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,10 +10,11 @@ use futures::future::BoxFuture;
 use reqwest::header::HeaderValue;
 
 use crate::cli::{AuthArgs, LimitArgs};
+use crate::error::FatalError;
 use crate::policy::limiter::Limits;
 use crate::policy::retry::RetryConfig;
 use crate::policy::{Authorizer, Policy, PolicyConfig};
-use crate::runtime::{GuestLimits, Runtime, EMBEDDED_COMPONENT};
+use crate::sandbox::{GuestLimits, Runtime, EMBEDDED_COMPONENT};
 
 /// Adapts `dbx_auth::Credentials` to the policy's `Authorizer`.
 struct CredentialsAuthorizer(dbx_auth::Credentials);
@@ -101,4 +103,34 @@ pub fn runtime(resolved: &dbx_auth::ResolvedAuth, limits: &LimitArgs, max_instan
         Some(p) => e.context(format!("component {}", p.display())),
         None => e,
     })
+}
+
+/// Checks the credentials before anything else: a rejected token stops the run with no rows.
+/// Returns who the credentials belong to (`(unknown)` when SCIM `Me` is closed to them).
+pub async fn preflight(rt: &Runtime, auth: &dbx_auth::ResolvedAuth) -> anyhow::Result<String> {
+    let auth_desc = auth.describe();
+    match rt.whoami().await? {
+        Ok(me) => Ok(me),
+        Err(f) if matches!(f.status, Some(401)) => Err(FatalError(format!(
+            "authentication failed: {}\nDetail: {}",
+            auth.rejection_message(401),
+            f.message
+        ))
+        .into()),
+        // The host stopped the run before sending (e.g. the OAuth token endpoint refused the
+        // client credentials): its reason is complete and already names the source.
+        Err(f) if f.status.is_none() && rt.policy().stop_reason().is_some() => Err(FatalError(format!(
+            "cannot authenticate: {}",
+            rt.policy().stop_reason().unwrap_or(f.message)
+        ))
+        .into()),
+        Err(f) if f.status.is_none() => {
+            Err(FatalError(format!("cannot reach the workspace ({auth_desc}): {}", f.message)).into())
+        }
+        // 403 and the like: SCIM may be closed to this principal; the scan itself may still work.
+        Err(f) => {
+            tracing::warn!("could not identify the caller: {}", f.message);
+            Ok(String::from("(unknown)"))
+        }
+    }
 }

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use dbx_inventory::cli::{Cli, Command};
-use dbx_inventory::{demo, users_cmd, Interrupted, Outcome, UsageError};
+use dbx_inventory::commands;
+use dbx_inventory::{Interrupted, Outcome, UsageError};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -35,7 +36,7 @@ fn main() -> ExitCode {
             if e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else if e.downcast_ref::<Interrupted>().is_some() {
-                ExitCode::from(dbx_inventory::interrupt::EXIT_CODE)
+                ExitCode::from(dbx_inventory::scan::interrupt::EXIT_CODE)
             } else {
                 ExitCode::from(1)
             }
@@ -45,22 +46,14 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
-        Command::Scan(args) => {
-            if args.auth.list_profiles {
-                return users_cmd::list_profiles();
-            }
-            users_cmd::scan(args).await
-        }
-        Command::Users(args) => {
-            if args.auth.list_profiles {
-                return users_cmd::list_profiles();
-            }
-            users_cmd::users(args).await
-        }
-        Command::Demo(args) => demo::run(args).await,
-        Command::Profiles(_) => users_cmd::list_profiles(),
-        Command::Init(args) => dbx_inventory::init_cmd::run(args),
-        Command::Summary(args) => dbx_inventory::summary::run(args),
+        Command::Scan(args) if args.auth.list_profiles => commands::profiles::run(),
+        Command::Scan(args) => commands::scan::run(args).await,
+        Command::Users(args) if args.auth.list_profiles => commands::profiles::run(),
+        Command::Users(args) => commands::users::run(args).await,
+        Command::Demo(args) => commands::demo::run(args).await,
+        Command::Profiles(_) => commands::profiles::run(),
+        Command::Init(args) => commands::init::run(args),
+        Command::Summary(args) => commands::summary::run(args),
     }
 }
 

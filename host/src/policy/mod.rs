@@ -2,7 +2,7 @@
 //! allow-list → credentials → limiter → retries → reqwest.
 //!
 //! The policy knows HTTP, not Databricks payloads. Refusals come back to the guest as values
-//! (`Outcome::Denied`, …), never as traps. Credentials are added here and never leave the host.
+//! (`Answer::Denied`, …), never as traps. Credentials are added here and never leave the host.
 
 pub mod allow_list;
 pub mod limiter;
@@ -31,7 +31,7 @@ pub struct Request {
 
 /// The final outcome of one request, after retries.
 #[derive(Debug, Clone)]
-pub enum Outcome {
+pub enum Answer {
     /// An HTTP answer (any status).
     Response {
         /// Status code.
@@ -169,18 +169,18 @@ impl Policy {
 
     /// Runs a batch concurrently; results in request order. (Batch size is enforced by the
     /// capability, which stops the instance: an oversized batch is a protocol violation.)
-    pub async fn send_batch(&self, requests: Vec<Request>) -> Vec<Outcome> {
+    pub async fn send_batch(&self, requests: Vec<Request>) -> Vec<Answer> {
         futures::future::join_all(requests.into_iter().map(|r| self.send(r))).await
     }
 
     /// Runs one request through allow-list → credentials → limiter → retries → reqwest.
-    pub async fn send(&self, request: Request) -> Outcome {
+    pub async fn send(&self, request: Request) -> Answer {
         let allowed = match self.allow.check(&request.path, &request.query) {
             Ok(a) => a,
             Err(why) => {
                 self.counters.denied.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(error.type = "denied", path = %request.path, "request denied: {why}");
-                return Outcome::Denied(why);
+                return Answer::Denied(why);
             }
         };
         let mut url = self.base.clone();
@@ -224,19 +224,19 @@ impl Policy {
             .await;
         match result {
             Ok(outcome) => outcome,
-            Err(Attempt::Status { status, body, .. }) => Outcome::Response { status, body },
-            Err(Attempt::Timeout) => Outcome::Timeout,
-            Err(Attempt::Transport(e)) => Outcome::Transport(e),
-            Err(Attempt::TooLarge(n)) => Outcome::TooLarge(n),
+            Err(Attempt::Status { status, body, .. }) => Answer::Response { status, body },
+            Err(Attempt::Timeout) => Answer::Timeout,
+            Err(Attempt::Transport(e)) => Answer::Transport(e),
+            Err(Attempt::TooLarge(n)) => Answer::TooLarge(n),
             Err(Attempt::Unauthorized(body)) => {
                 self.stop(format!("the workspace rejected the credentials (HTTP 401 on {what})"));
-                Outcome::Response { status: 401, body }
+                Answer::Response { status: 401, body }
             }
-            Err(Attempt::Fatal(why)) => Outcome::Cancelled(why),
+            Err(Attempt::Fatal(why)) => Answer::Cancelled(why),
         }
     }
 
-    async fn attempt(&self, url: &url::Url, family: Family, attempts: &AtomicU32) -> Result<Outcome, Attempt> {
+    async fn attempt(&self, url: &url::Url, family: Family, attempts: &AtomicU32) -> Result<Answer, Attempt> {
         if self.stopped.load(Ordering::SeqCst) {
             return Err(Attempt::Fatal(
                 self.stop_reason().unwrap_or_else(|| "run stopped".into()),
@@ -299,7 +299,7 @@ impl Policy {
                 retry_after,
             });
         }
-        Ok(Outcome::Response { status, body })
+        Ok(Answer::Response { status, body })
     }
 }
 

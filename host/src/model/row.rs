@@ -1,9 +1,11 @@
 //! One user's result as the host records it (journal, CSV, JSON Lines), and the derived
 //! seed-compatible fields (`file_count`, `total_size`, `status`, `file_source`).
+//!
+//! A host-side copy of the guest's `tree-stats` on purpose: this is the journal's stable format
+//! (serde names, defaults), while the WIT record may grow. The guest's report becomes a row in
+//! one place, `sandbox::bindings`.
 
 use serde::{Deserialize, Serialize};
-
-use crate::bindings::scanner;
 
 /// Outcome of a user's scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,23 +55,6 @@ pub struct TreeStats {
     pub requests: u32,
 }
 
-impl From<scanner::TreeStats> for TreeStats {
-    fn from(t: scanner::TreeStats) -> Self {
-        TreeStats {
-            home_exists: t.home_exists,
-            files: t.files,
-            bytes: t.bytes,
-            directories: t.directories,
-            unsized_objects: t.unsized_objects,
-            notebooks: t.notebooks,
-            repos: t.repos,
-            vanished_dirs: t.vanished_dirs,
-            max_depth: t.max_depth,
-            requests: t.requests,
-        }
-    }
-}
-
 /// The recorded result for one user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserRow {
@@ -96,25 +81,6 @@ pub struct UserRow {
 }
 
 impl UserRow {
-    /// Builds a row from the guest's report.
-    pub fn from_report(r: scanner::UserReport, duration_ms: u64) -> Self {
-        let status = match r.status {
-            scanner::ScanStatus::Success => Status::Success,
-            scanner::ScanStatus::Empty => Status::Empty,
-            scanner::ScanStatus::Error => Status::Error,
-        };
-        UserRow {
-            username: r.username,
-            status,
-            error: r.error,
-            dbfs: r.dbfs.map(Into::into),
-            workspace: r.workspace.map(Into::into),
-            requests: r.requests as u64,
-            duration_ms,
-            orphan: false,
-        }
-    }
-
     /// A row for a user whose scan could not run or was stopped by the host.
     pub fn failed(username: &str, error: String, duration_ms: u64) -> Self {
         UserRow {
@@ -153,59 +119,5 @@ impl UserRow {
             (false, true) => "workspace",
             (false, false) => "none",
         }
-    }
-}
-
-/// `total_size / 1024³` with two decimals, as the seed wrote it.
-pub fn gib_2dp(bytes: u64) -> String {
-    format!("{:.2}", bytes as f64 / (1024.0 * 1024.0 * 1024.0))
-}
-
-/// Human size in 1024-based units with one decimal: `50.2 MB`.
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
-    let mut v = bytes as f64;
-    let mut i = 0;
-    while v >= 1024.0 && i < UNITS.len() - 1 {
-        v /= 1024.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{v:.1} {}", UNITS[i])
-    }
-}
-
-/// `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_format_like_the_seed() {
-        assert_eq!(gib_2dp(0), "0.00");
-        assert_eq!(gib_2dp(52_678_912), "0.05");
-        assert_eq!(gib_2dp(48_567_890_123), "45.23");
-        assert_eq!(human_size(0), "0 B");
-        assert_eq!(human_size(1023), "1023 B");
-        assert_eq!(human_size(52_638_515), "50.2 MB");
-        assert_eq!(human_size(48_567_890_123), "45.2 GB");
-        assert_eq!(thousands(1234), "1,234");
-        assert_eq!(thousands(125_678), "125,678");
-        assert_eq!(thousands(48_567_890_123), "48,567,890,123");
-        assert_eq!(thousands(7), "7");
     }
 }

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::cli::{AuthArgs, DemoArgs, LimitArgs, ScanArgs};
-use crate::{connect, scan, Outcome};
+use crate::cli::{AuthArgs, DemoArgs, JournalArgs, LimitArgs, ScanArgs};
+use crate::error::Outcome;
+use crate::{connect, scan};
 
 /// Runs the demo.
 pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
@@ -35,7 +36,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         debug: false,
         quiet: args.quiet,
         // Each demo is a fresh simulated workspace: start a new journal every time.
-        journal: crate::cli::JournalArgs {
+        journal: JournalArgs {
             overwrite: true,
             ..Default::default()
         },

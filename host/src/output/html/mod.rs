@@ -17,9 +17,10 @@ use std::borrow::Borrow;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::console::Totals;
-use crate::output::AtomicFile;
-use crate::report::{human_size, thousands, Status, UserRow};
+use super::console::Totals;
+use super::AtomicFile;
+use crate::format::{human_size, now_string, thousands};
+use crate::model::{Status, TreeStats, Trees, UserRow};
 
 /// Rows shown in the top-users table.
 pub const TOP_USERS: usize = 25;
@@ -67,23 +68,13 @@ pub struct HtmlMeta {
 
 impl HtmlMeta {
     /// Metadata stamped now, with this build's version.
-    pub fn now(host: impl Into<String>, dbfs: bool, workspace: bool) -> Self {
+    pub fn now(host: impl Into<String>, trees: Trees) -> Self {
         HtmlMeta {
             host: host.into(),
-            generated_at: crate::console::now_string(),
+            generated_at: now_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
-            trees: trees_label(dbfs, workspace).to_string(),
+            trees: trees.to_string(),
         }
-    }
-}
-
-/// `DBFS + Workspace`, `DBFS only`, `Workspace only`.
-pub fn trees_label(dbfs: bool, workspace: bool) -> &'static str {
-    match (dbfs, workspace) {
-        (true, true) => "DBFS + Workspace",
-        (true, false) => "DBFS only",
-        (false, true) => "Workspace only",
-        (false, false) => "none",
     }
 }
 
@@ -217,7 +208,8 @@ pub fn render<R: Borrow<UserRow>>(rows: &[R], meta: &HtmlMeta) -> String {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="dbx-inventory {version}">
 <title>{title}</title>
-<style>{CSS}</style>
+<style>
+{CSS}</style>
 </head>
 <body>
 <header class="top">
@@ -491,7 +483,7 @@ fn top_users(h: &mut String, rows: &[&UserRow], a: &Agg) {
     }
     let largest = sorted.first().map_or(0, |r| r.total_size());
     for (i, r) in sorted.iter().take(TOP_USERS).enumerate() {
-        let tb = |t: &Option<crate::report::TreeStats>| match t {
+        let tb = |t: &Option<TreeStats>| match t {
             Some(t) => size_cell(t.bytes),
             None => r#"<span class="muted">—</span>"#.to_string(),
         };
@@ -593,268 +585,8 @@ fn orphans(h: &mut String, rows: &[&UserRow], a: &Agg) {
     h.push_str("</section>\n");
 }
 
-const CSS: &str = r#"
-:root{--ink:#1b3139;--text:#1f2933;--muted:#6b7785;--line:#e3e7eb;--bg:#f5f6f8;--card:#fff;
---accent:#ff3621;--success:#1f9d6b;--empty:#b4bcc5;--error:#d6342c;--dbfs:#2f6fb3;--workspace:#f08a24;}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--text);font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",sans-serif;font-variant-numeric:tabular-nums}
-.wrap{max-width:1180px;margin:0 auto;padding:0 24px}
-header.top{background:var(--ink);color:#fff;padding:22px 0 18px;border-bottom:4px solid var(--accent)}
-.brand{font-size:12px;letter-spacing:.12em;text-transform:uppercase;color:#ff8a75;font-weight:600}
-h1{margin:4px 0 2px;font-size:26px;font-weight:650;letter-spacing:-.01em}
-.host{font-size:15px;color:#c9d4da;word-break:break-all}
-dl.meta{display:flex;flex-wrap:wrap;gap:8px 32px;margin:14px 0 0}
-dl.meta div{min-width:0}
-dl.meta dt{font-size:11px;text-transform:uppercase;letter-spacing:.08em;color:#8fa3ad}
-dl.meta dd{margin:0;font-size:13px;color:#fff}
-main.wrap{padding-top:22px;padding-bottom:8px}
-.kpis{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:14px;margin-bottom:14px}
-.kpi{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 18px;border-top:3px solid var(--ink)}
-.kpi.bad{border-top-color:var(--error)}
-.kpi .label{font-size:12px;text-transform:uppercase;letter-spacing:.07em;color:var(--muted);font-weight:600}
-.kpi .value{font-size:30px;font-weight:680;color:var(--ink);margin:2px 0;white-space:nowrap}
-.kpi.bad .value{color:var(--error)}
-.kpi .sub{font-size:12.5px;color:var(--muted)}
-.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 20px 18px;margin-bottom:14px;min-width:0}
-.grid2{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:14px}
-.grid2 .card{margin-bottom:14px}
-h2{font-size:15px;margin:0 0 12px;color:var(--ink);font-weight:650}
-.h2sub{font-weight:400;color:var(--muted);font-size:13px;margin-left:6px}
-.stack{display:flex;height:16px;border-radius:8px;overflow:hidden;background:#eef1f4}
-.stack.small{height:10px;border-radius:5px;margin-bottom:8px}
-.seg{display:block;height:100%}
-.seg.success,.sw.success{background:var(--success)}
-.seg.empty,.sw.empty{background:var(--empty)}
-.seg.error,.sw.error{background:var(--error)}
-.seg.dbfs,.sw.dbfs{background:var(--dbfs)}
-.seg.workspace,.sw.workspace{background:var(--workspace)}
-.seg.none{background:#eef1f4}
-.barlabel{font-size:11.5px;color:var(--muted);text-transform:uppercase;letter-spacing:.06em;margin:2px 0 3px}
-.legend{list-style:none;padding:0;margin:10px 0 0;display:flex;flex-wrap:wrap;gap:6px 26px}
-.legend b{color:var(--ink);margin-left:4px}
-.sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:7px;vertical-align:0}
-.muted{color:var(--muted)}
-table.t{width:100%;border-collapse:collapse}
-table.t th,table.t td{padding:7px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-table.t thead th{font-size:11.5px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted);font-weight:600;border-bottom:1px solid #cfd6dc;white-space:nowrap}
-table.t tbody tr:last-child td,table.t tbody tr:last-child th{border-bottom:0}
-table.t tbody tr:hover{background:#f8fafb}
-table.compact th,table.compact td{padding:6px 8px}
-table.facts th{font-weight:500;color:var(--text)}
-table.t tbody th{font-weight:550;text-align:left}
-.n{text-align:right!important;white-space:nowrap}
-.strong{font-weight:650;color:var(--ink)}
-td.user{overflow-wrap:anywhere;max-width:360px;color:var(--ink)}
-#errors td.user,#orphans td.user{width:28%;min-width:180px}
-td.msg{overflow-wrap:anywhere;white-space:pre-wrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;color:#5a1f1b}
-.pill{display:inline-block;font-size:11px;font-weight:600;padding:1px 8px;border-radius:10px;text-transform:uppercase;letter-spacing:.04em;white-space:nowrap}
-.pill.success{background:#e3f5ed;color:#17754f}
-.pill.empty{background:#eef1f4;color:#5b6773}
-.pill.error{background:#fde8e7;color:#b0261f}
-.pill.orphan{background:#fff1e0;color:#9a5200;text-transform:none}
-.sharecol{width:210px}
-.share{display:inline-block;width:130px;height:8px;background:#eef1f4;border-radius:4px;overflow:hidden;vertical-align:middle;margin-right:8px}
-.sharebar{display:block;height:100%;background:var(--accent);opacity:.85}
-.sharetxt{font-size:12.5px;color:var(--muted)}
-svg.hist{width:100%;height:auto;display:block}
-svg.hist rect{fill:var(--dbfs)}
-svg.hist g.bucket:hover rect{fill:var(--ink)}
-svg.hist .axis{stroke:#cfd6dc;stroke-width:1}
-svg.hist text{font:13px -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Arial,sans-serif;text-anchor:middle}
-svg.hist text.count{fill:var(--ink);font-weight:650}
-svg.hist text.label{fill:var(--muted)}
-.ok-note{margin:0;color:var(--success);font-weight:550}
-.empty-note{text-align:center;padding:18px}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
-.foot{color:var(--muted);font-size:12px;padding-top:4px;padding-bottom:28px}
-@media (max-width:820px){.kpis{grid-template-columns:repeat(2,minmax(0,1fr))}.grid2{grid-template-columns:minmax(0,1fr)}.sharecol{display:none}}
-@media print{body{background:#fff}.card,.kpi{break-inside:avoid}header.top{-webkit-print-color-adjust:exact;print-color-adjust:exact}.seg,.sw,.sharebar,svg.hist rect{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
-"#;
+/// The report's style sheet (kept as a file so it can be edited as CSS).
+const CSS: &str = include_str!("report.css");
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::report::TreeStats;
-
-    fn meta() -> HtmlMeta {
-        HtmlMeta {
-            host: "https://adb-1.azuredatabricks.net".into(),
-            generated_at: "2025-11-22 10:00:00 UTC".into(),
-            version: "0.1.0".into(),
-            trees: "DBFS + Workspace".into(),
-        }
-    }
-
-    fn row(name: &str, status: Status, dbfs: (u64, u64), ws: (u64, u64)) -> UserRow {
-        UserRow {
-            username: name.into(),
-            status,
-            error: (status == Status::Error).then(|| "listing failed".to_string()),
-            dbfs: Some(TreeStats {
-                home_exists: true,
-                files: dbfs.0,
-                bytes: dbfs.1,
-                ..Default::default()
-            }),
-            workspace: Some(TreeStats {
-                home_exists: true,
-                files: ws.0,
-                bytes: ws.1,
-                ..Default::default()
-            }),
-            requests: 2,
-            duration_ms: 5,
-            orphan: false,
-        }
-    }
-
-    /// `data-value` of the element with `id`.
-    fn value(html: &str, id: &str) -> Option<String> {
-        let at = html.find(&format!(r#"id="{id}""#))?;
-        let tag_end = at + html[at..].find('>')?;
-        let tag = &html[at..tag_end];
-        let v = tag.split(r#"data-value=""#).nth(1)?;
-        Some(v[..v.find('"')?].to_string())
-    }
-
-    #[test]
-    fn escapes_hostile_usernames_and_messages() {
-        let mut evil = row("<script>alert(1)</script>@x.com", Status::Error, (1, 10), (0, 0));
-        evil.error = Some("boom in /Users/<img src=x onerror=alert(2)>/\"q\" & 'a'".into());
-        let attr = row("\"><svg onload=alert(3)>@x.com", Status::Success, (5, 5_000), (0, 0));
-        let html = render(&[evil, attr], &meta());
-        assert!(!html.contains("<script"), "raw script tag in output");
-        assert!(!html.contains("<img"), "raw img tag in output");
-        assert!(!html.contains("<svg onload"), "raw svg tag in output");
-        assert!(!html.contains("\"><svg"), "attribute breakout");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;@x.com"));
-        assert!(html.contains("/Users/&lt;img src=x onerror=alert(2)&gt;/&quot;q&quot; &amp; &#39;a&#39;"));
-        assert!(html.contains(r#"data-user="&quot;&gt;&lt;svg onload=alert(3)&gt;@x.com""#));
-        // The page itself carries no script and forbids any.
-        assert!(html.contains("default-src 'none'"));
-        assert!(!html.contains("<script"));
-    }
-
-    #[test]
-    fn escapes_the_host_and_control_characters() {
-        let mut m = meta();
-        m.host = "<b>h</b>\u{7}".into();
-        let html = render(&[] as &[UserRow], &m);
-        assert!(!html.contains("<b>h</b>"));
-        assert!(html.contains("&lt;b&gt;h&lt;/b&gt;\u{FFFD}"));
-        assert_eq!(esc("a&b<c>d\"e'f"), "a&amp;b&lt;c&gt;d&quot;e&#39;f");
-    }
-
-    #[test]
-    fn totals_split_and_top_user() {
-        let mut o = row("orphan@x.com", Status::Success, (1, 100), (0, 0));
-        o.orphan = true;
-        let rows = vec![
-            row("a@x.com", Status::Success, (10, 3 * MIB), (5, 1000)),
-            row("b@x.com", Status::Empty, (0, 0), (0, 0)),
-            row("c@x.com", Status::Error, (2, 20), (1, 5)),
-            row("d@x.com", Status::Success, (1, 2 * GIB), (0, 0)),
-            o,
-        ];
-        let html = render(&rows, &meta());
-        let v = |id| value(&html, id).unwrap_or_else(|| panic!("no #{id}"));
-        assert_eq!(v("total-users"), "5");
-        assert_eq!(v("count-success"), "3");
-        assert_eq!(v("count-empty"), "1");
-        assert_eq!(v("count-error"), "1");
-        assert_eq!(v("count-orphan"), "1");
-        assert_eq!(v("total-files"), (10 + 5 + 2 + 1 + 1 + 1).to_string());
-        let bytes = 3 * MIB + 1000 + 20 + 5 + 2 * GIB + 100;
-        assert_eq!(v("total-bytes"), bytes.to_string());
-        assert_eq!(v("dbfs-files"), "14");
-        assert_eq!(v("dbfs-bytes"), (3 * MIB + 20 + 2 * GIB + 100).to_string());
-        assert_eq!(v("workspace-files"), "6");
-        assert_eq!(v("workspace-bytes"), "1005");
-        assert!(html.contains(&format!(
-            r#"<tr data-rank="1" data-user="d@x.com" data-files="1" data-bytes="{}">"#,
-            2 * GIB
-        )));
-        assert!(html.contains(r#"<tr data-rank="2" data-user="a@x.com""#));
-        // Errors table lists c; orphan table lists the orphan.
-        assert!(html
-            .contains(r#"<tr data-user="c@x.com"><td class="user">c@x.com</td><td class="msg">listing failed</td>"#));
-        assert!(html.contains(r#"id="orphans""#) && html.contains(r#"<tr data-user="orphan@x.com" data-bytes="100">"#));
-        // Histogram: 0 B → b; <1 MB → c (25 B), orphan (100 B); 1–10 MB → a; 1–10 GB → d.
-        for (bucket, count) in [(0, 1), (1, 2), (2, 1), (3, 0), (5, 1), (8, 0)] {
-            assert!(
-                html.contains(&format!(
-                    r#"data-bucket="{bucket}" data-label="{}" data-count="{count}""#,
-                    esc(BUCKETS[bucket].0)
-                )),
-                "bucket {bucket}"
-            );
-        }
-    }
-
-    #[test]
-    fn no_orphan_section_without_orphans_and_no_error_table_without_errors() {
-        let html = render(&[row("a@x.com", Status::Success, (1, 1), (1, 1))], &meta());
-        assert!(!html.contains("orphans-section") && value(&html, "count-orphan").is_none());
-        assert!(!html.contains(r#"id="errors""#) && html.contains("No errors"));
-    }
-
-    #[test]
-    fn empty_input_renders_zeroes() {
-        let html = render(&[] as &[UserRow], &meta());
-        for id in [
-            "total-users",
-            "total-files",
-            "total-bytes",
-            "count-success",
-            "count-empty",
-            "count-error",
-            "dbfs-files",
-            "workspace-bytes",
-        ] {
-            assert_eq!(value(&html, id).as_deref(), Some("0"), "{id}");
-        }
-        assert!(html.contains("No users recorded."));
-        assert!(!html.contains("NaN") && !html.contains("inf"));
-        assert!(html.trim_end().ends_with("</html>"));
-    }
-
-    #[test]
-    fn single_tree_scans_say_which_tree_was_not_scanned() {
-        let mut r = row("a@x.com", Status::Success, (3, 30), (0, 0));
-        r.workspace = None;
-        let html = render(
-            &[r],
-            &HtmlMeta {
-                trees: trees_label(true, false).into(),
-                ..meta()
-            },
-        );
-        assert!(html.contains("not scanned"));
-        assert_eq!(value(&html, "dbfs-files").as_deref(), Some("3"));
-        assert_eq!(value(&html, "workspace-files").as_deref(), Some("0"));
-    }
-
-    #[test]
-    fn buckets_are_log_scale_with_exact_edges() {
-        assert_eq!(bucket_of(0), 0);
-        assert_eq!(bucket_of(1), 1);
-        assert_eq!(bucket_of(MIB - 1), 1);
-        assert_eq!(bucket_of(MIB), 2);
-        assert_eq!(bucket_of(10 * MIB), 3);
-        assert_eq!(bucket_of(GIB - 1), 4);
-        assert_eq!(bucket_of(GIB), 5);
-        assert_eq!(bucket_of(TIB), 8);
-        assert_eq!(bucket_of(u64::MAX), 8);
-    }
-
-    #[test]
-    fn no_external_references() {
-        let html = render(&[row("a@x.com", Status::Success, (1, 1), (1, 1))], &meta());
-        for bad in [
-            "src=", "href=", "@import", "url(", "<link", "<script", "<img", "<iframe", "<object",
-        ] {
-            assert!(!html.contains(bad), "{bad} found");
-        }
-    }
-}
+mod tests;

@@ -3,26 +3,8 @@
 //! is created (0600), a new profile is appended, an existing profile is replaced only with
 //! `--force` (old file kept as `<file>.bak`).
 
-use clap::Args;
-
-use crate::{Outcome, UsageError};
-
-/// `init` arguments.
-#[derive(Debug, Args)]
-pub struct InitArgs {
-    /// Name of the profile to write.
-    #[arg(short = 'p', long, value_name = "NAME", default_value = "DEFAULT")]
-    pub profile: String,
-    /// Workspace URL to put in the profile (else a commented example).
-    #[arg(long = "host", visible_alias = "workspace-url", value_name = "URL")]
-    pub host: Option<String>,
-    /// Print the template to standard output instead of writing the file.
-    #[arg(long, conflicts_with = "force")]
-    pub print: bool,
-    /// Replace the profile if it already exists (the previous file is kept as <file>.bak).
-    #[arg(long)]
-    pub force: bool,
-}
+use crate::cli::InitArgs;
+use crate::error::{Outcome, UsageError};
 
 /// Runs `init`.
 pub fn run(args: InitArgs) -> anyhow::Result<Outcome> {

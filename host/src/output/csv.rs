@@ -1,11 +1,8 @@
-//! Writing results: the CSV (seed columns first, then the breakdown), atomically.
+//! The CSV: one row per user, the seed's seven columns first, then the breakdown.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-
-use anyhow::Context as _;
-
-use crate::report::{gib_2dp, UserRow};
+use super::AtomicFile;
+use crate::format::gib_2dp;
+use crate::model::{TreeStats, UserRow};
 
 /// The CSV header: the seed's seven columns, in order, then the breakdown.
 pub const CSV_HEADER: &[&str] = &[
@@ -30,7 +27,7 @@ pub const CSV_HEADER: &[&str] = &[
     "orphan",
 ];
 
-fn home(t: Option<&crate::report::TreeStats>) -> &'static str {
+fn home(t: Option<&TreeStats>) -> &'static str {
     match t {
         None => "not_scanned",
         Some(t) if t.home_exists => "yes",
@@ -42,7 +39,7 @@ fn home(t: Option<&crate::report::TreeStats>) -> &'static str {
 pub fn csv_record(r: &UserRow) -> Vec<String> {
     let d = r.dbfs.as_ref();
     let w = r.workspace.as_ref();
-    let sum = |f: fn(&crate::report::TreeStats) -> u64| d.map_or(0, f) + w.map_or(0, f);
+    let sum = |f: fn(&TreeStats) -> u64| d.map_or(0, f) + w.map_or(0, f);
     vec![
         r.username.clone(),
         r.file_count().to_string(),
@@ -66,59 +63,6 @@ pub fn csv_record(r: &UserRow) -> Vec<String> {
     ]
 }
 
-/// A file written to a temporary sibling and renamed into place on `commit`, so readers
-/// never see a half-written file and a failed run leaves no partial output behind.
-pub struct AtomicFile {
-    tmp: tempfile::NamedTempFile,
-    dest: PathBuf,
-}
-
-impl AtomicFile {
-    /// Creates the temporary file next to `dest` (fails early if the directory is unwritable).
-    pub fn create(dest: &Path) -> anyhow::Result<Self> {
-        let dir = match dest.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if dest.is_dir() {
-            anyhow::bail!("output {} is a directory", dest.display());
-        }
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(
-                ".{}.",
-                dest.file_name().and_then(|n| n.to_str()).unwrap_or("out")
-            ))
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .with_context(|| {
-                format!(
-                    "cannot write output {} (directory {} not writable?)",
-                    dest.display(),
-                    dir.display()
-                )
-            })?;
-        Ok(AtomicFile {
-            tmp,
-            dest: dest.to_path_buf(),
-        })
-    }
-
-    /// The open file.
-    pub fn file(&mut self) -> &mut std::fs::File {
-        self.tmp.as_file_mut()
-    }
-
-    /// Flushes, syncs and renames into place.
-    pub fn commit(mut self) -> anyhow::Result<()> {
-        self.tmp.as_file_mut().flush()?;
-        self.tmp.as_file().sync_all()?;
-        self.tmp
-            .persist(&self.dest)
-            .map_err(|e| anyhow::anyhow!("cannot write output {}: {}", self.dest.display(), e.error))?;
-        Ok(())
-    }
-}
-
 /// Writes rows (already in input order) as CSV into an atomic file.
 pub fn write_csv(file: AtomicFile, rows: &[&UserRow]) -> anyhow::Result<()> {
     let mut file = file;
@@ -136,7 +80,7 @@ pub fn write_csv(file: AtomicFile, rows: &[&UserRow]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Status, TreeStats};
+    use crate::model::Status;
 
     #[test]
     fn record_has_seed_columns_first() {

@@ -15,9 +15,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::bindings::scanner::{ScanOptions, Tree};
-use crate::runtime::Runtime;
-use crate::scan::Job;
+use super::job::Job;
+use crate::model::{Trees, UserKey};
+use crate::sandbox::bindings::scanner::Tree;
+use crate::sandbox::Runtime;
 
 /// Home directory names listed under `/Users`, per tree (`None`: that tree is not scanned).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -28,8 +29,8 @@ pub struct Homes {
     pub workspace: Option<Vec<String>>,
 }
 
-/// Lists `/Users` once in each tree `options` scans (concurrently). A failure names the tree.
-pub async fn list_homes(rt: &Runtime, options: ScanOptions) -> anyhow::Result<Homes> {
+/// Lists `/Users` once in each of `trees` (concurrently). A failure names the tree.
+pub async fn list_homes(rt: &Runtime, trees: Trees) -> anyhow::Result<Homes> {
     async fn one(rt: &Runtime, wanted: bool, tree: Tree, label: &str) -> anyhow::Result<Option<Vec<String>>> {
         if !wanted {
             return Ok(None);
@@ -41,8 +42,8 @@ pub async fn list_homes(rt: &Runtime, options: ScanOptions) -> anyhow::Result<Ho
         }
     }
     let (dbfs, workspace) = tokio::join!(
-        one(rt, options.dbfs, Tree::Dbfs, "DBFS"),
-        one(rt, options.workspace, Tree::Workspace, "Workspace")
+        one(rt, trees.dbfs, Tree::Dbfs, "DBFS"),
+        one(rt, trees.workspace, Tree::Workspace, "Workspace")
     );
     Ok(Homes {
         dbfs: dbfs?,
@@ -59,22 +60,22 @@ pub async fn list_homes(rt: &Runtime, options: ScanOptions) -> anyhow::Result<Ho
 /// in case only are one orphan, scanned under the first spelling (exact sort order) in every tree
 /// where any of them was listed. Either way the other spelling is logged as a warning, because on
 /// a case-sensitive tree a scan made under one spelling does not see the other.
-pub fn plan(homes: &Homes, scanned: &[String], inactive: &[String], options: ScanOptions) -> Vec<Job> {
-    let active: HashMap<String, &str> = scanned.iter().map(|u| (u.to_lowercase(), u.as_str())).collect();
-    // Lower-cased name → (spellings, seen in DBFS, seen in Workspace).
-    let mut orphans: BTreeMap<String, (BTreeMap<&str, &'static str>, bool, bool)> = BTreeMap::new();
-    let mut home_lower: HashSet<String> = HashSet::new();
+pub fn plan(homes: &Homes, scanned: &[String], inactive: &[String], trees: Trees) -> Vec<Job> {
+    let active: HashMap<UserKey, &str> = scanned.iter().map(|u| (UserKey::of(u), u.as_str())).collect();
+    // Name key → (spellings, seen in DBFS, seen in Workspace).
+    let mut orphans: BTreeMap<UserKey, (BTreeMap<&str, &'static str>, bool, bool)> = BTreeMap::new();
+    let mut home_keys: HashSet<UserKey> = HashSet::new();
     for (names, tree) in [(&homes.dbfs, "DBFS"), (&homes.workspace, "Workspace")] {
         for name in names.iter().flatten() {
-            let lower = name.to_lowercase();
-            home_lower.insert(lower.clone());
-            if let Some(user) = active.get(&lower) {
+            let key = UserKey::of(name);
+            home_keys.insert(key.clone());
+            if let Some(user) = active.get(&key) {
                 if *user != name.as_str() {
                     warn_case(tree, name, user, "user");
                 }
                 continue;
             }
-            let e = orphans.entry(lower).or_default();
+            let e = orphans.entry(key).or_default();
             e.0.entry(name.as_str()).or_insert(tree);
             if tree == "DBFS" {
                 e.1 = true;
@@ -92,30 +93,21 @@ pub fn plan(homes: &Homes, scanned: &[String], inactive: &[String], options: Sca
         }
         jobs.push(Job {
             user: name.to_string(),
-            options: Some(ScanOptions {
-                dbfs: d && options.dbfs,
-                workspace: w && options.workspace,
-                ..options
-            }),
+            trees: trees.and(Trees { dbfs: d, workspace: w }),
             orphan: true,
         });
     }
     let mut seen_inactive = HashSet::new();
     for u in inactive {
-        let lower = u.to_lowercase();
-        if active.contains_key(&lower) || home_lower.contains(&lower) || !seen_inactive.insert(lower) {
+        let key = UserKey::of(u);
+        if active.contains_key(&key) || home_keys.contains(&key) || !seen_inactive.insert(key) {
             continue;
         }
-        jobs.push(Job {
-            user: u.clone(),
-            options: None,
-            orphan: false,
-        });
+        jobs.push(Job::user(u.clone(), trees));
     }
     jobs.sort_by(|a, b| {
-        a.user
-            .to_lowercase()
-            .cmp(&b.user.to_lowercase())
+        UserKey::of(&a.user)
+            .cmp(&UserKey::of(&b.user))
             .then_with(|| a.user.cmp(&b.user))
     });
     jobs
@@ -132,11 +124,7 @@ fn warn_case(tree: &str, home: &str, scanned_as: &str, what: &str) {
 mod tests {
     use super::*;
 
-    const BOTH: ScanOptions = ScanOptions {
-        dbfs: true,
-        workspace: true,
-        batch_size: 0,
-    };
+    const BOTH: Trees = Trees::BOTH;
 
     fn names(v: &[&str]) -> Option<Vec<String>> {
         Some(v.iter().map(|s| s.to_string()).collect())
@@ -149,13 +137,11 @@ mod tests {
     fn show(jobs: &[Job]) -> Vec<String> {
         jobs.iter()
             .map(|j| {
-                let o = j.options.map_or("all".to_string(), |o| {
-                    format!(
-                        "{}{}",
-                        if o.dbfs { "d" } else { "" },
-                        if o.workspace { "w" } else { "" }
-                    )
-                });
+                let o = format!(
+                    "{}{}",
+                    if j.trees.dbfs { "d" } else { "" },
+                    if j.trees.workspace { "w" } else { "" }
+                );
                 format!("{}:{}:{}", j.user, o, if j.orphan { "orphan" } else { "user" })
             })
             .collect()
@@ -196,7 +182,7 @@ mod tests {
             "DAVE@x.com".to_string(),
         ];
         let jobs = plan(&homes, &set(&["alice@x.com"]), &inactive, BOTH);
-        assert_eq!(show(&jobs), ["Carol@x.com:d:orphan", "dave@x.com:all:user"]);
+        assert_eq!(show(&jobs), ["Carol@x.com:d:orphan", "dave@x.com:dw:user"]);
     }
 
     #[test]
@@ -205,13 +191,12 @@ mod tests {
             dbfs: names(&["b@x.com", "a@x.com"]),
             workspace: None,
         };
-        let opts = ScanOptions {
-            dbfs: true,
-            workspace: false,
-            batch_size: 7,
-        };
-        let jobs = plan(&homes, &set(&[]), &[], opts);
-        assert_eq!(show(&jobs), ["a@x.com:d:orphan", "b@x.com:d:orphan"]);
-        assert_eq!(jobs[0].options.unwrap().batch_size, 7);
+        let jobs = plan(
+            &homes,
+            &set(&[]),
+            &["c@x.com".to_string()],
+            Trees::from_flags(true, false),
+        );
+        assert_eq!(show(&jobs), ["a@x.com:d:orphan", "b@x.com:d:orphan", "c@x.com:d:user"]);
     }
 }

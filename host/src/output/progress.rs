@@ -3,7 +3,7 @@
 //! a plain `progress: …` line on stderr every [`PLAIN_EVERY`] and one when the scan ends;
 //! with `--quiet` neither (error lines still print).
 //!
-//! The per-user lines go to stdout in the seed's format ([`crate::console::user_lines`]); the
+//! The per-user lines go to stdout in the seed's format ([`super::console::user_lines`]); the
 //! bar lives on stderr and is cleared while a line prints, so the two never garble each other.
 
 use std::collections::VecDeque;
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::console::duration_string;
+use crate::format::duration_string;
 use crate::policy::Policy;
 
 /// How often a plain progress line is printed when stderr is not a terminal.

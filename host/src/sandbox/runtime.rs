@@ -1,8 +1,9 @@
 //! The Wasm runtime: one `Engine` and `InstancePre` per run, one short-lived `Store` per call.
 //!
-//! Each store gets a memory cap, a compute limit and an empty WASI context (no filesystem,
-//! environment, clock or network): its only way out is the `http` capability, which goes
-//! through [`crate::policy::Policy`].
+//! Each store gets a memory cap, a compute limit, a deadline and an empty WASI context; only the
+//! WASI interfaces the scanner imports are linked, and never a clock or a socket
+//! ([`super::imports`]). Its only way out is the `http` capability, which goes through
+//! [`crate::policy::Policy`].
 //!
 //! The compute limit uses epoch interruption: a ticker thread advances the engine's epoch every
 //! [`TICK`]; a guest still executing at a tick yields to tokio (fairness) and is charged one tick.
@@ -21,9 +22,10 @@ use wasmtime::{
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::{scanner, Inventory, InventoryPre};
+use super::bindings::{self, scanner, Inventory, InventoryPre};
+use super::imports;
+use crate::model::{Trees, UserRow};
 use crate::policy::Policy;
-use crate::report::UserRow;
 
 /// The scanner component built from `guest/`, embedded at build time.
 pub static EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("DBX_GUEST_WASM"));
@@ -107,11 +109,11 @@ impl Runtime {
         let engine = Engine::new(&config).context("creating the Wasm engine")?;
         let component = Component::new(&engine, component).context("loading the scanner component")?;
         let mut linker = Linker::<InstanceState>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).context("linking WASI")?;
+        imports::link_wasi(&mut linker, &engine, &component)?;
         Inventory::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s).context("linking the http capability")?;
         let pre = linker
             .instantiate_pre(&component)
-            .context("the component does not fit the dbx:inventory world (imports other than wasi and http?)")?;
+            .context("the component does not fit the dbx:inventory world")?;
         let pre = InventoryPre::new(pre).context("the component does not export dbx:inventory/scanner")?;
         let ticker_stop = Arc::new(AtomicBool::new(false));
         {
@@ -191,8 +193,9 @@ impl Runtime {
         }
     }
 
-    /// Scans one user. Never fails: anything that stops the guest becomes an `error` row.
-    pub async fn scan_user(&self, username: &str, options: scanner::ScanOptions) -> UserRow {
+    /// Scans one user's `trees`. Never fails: anything that stops the guest becomes an `error` row.
+    pub async fn scan_user(&self, username: &str, trees: Trees, batch_size: u32) -> UserRow {
+        let options = bindings::scan_options(trees, batch_size);
         let started = Instant::now();
         let name = username.to_string();
         let result = self
@@ -202,7 +205,7 @@ impl Runtime {
             .await;
         let ms = started.elapsed().as_millis() as u64;
         match result {
-            Ok(report) => UserRow::from_report(report, ms),
+            Ok(report) => bindings::user_row(report, ms),
             Err(e) => UserRow::failed(username, format!("{e:#}"), ms),
         }
     }

@@ -3,7 +3,10 @@
 use std::io::Write as _;
 use std::time::Duration;
 
-use crate::report::{human_size, thousands, Status, UserRow};
+use std::path::Path;
+
+use crate::format::{duration_string, human_size, now_string, thousands};
+use crate::model::{Status, UserRow};
 
 const RULE: &str = "================================================================================";
 
@@ -29,6 +32,15 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// Totals over rows.
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a UserRow>) -> Totals {
+        let mut t = Totals::default();
+        for r in rows {
+            t.add(r);
+        }
+        t
+    }
+
     /// Adds one row.
     pub fn add(&mut self, r: &UserRow) {
         self.users += 1;
@@ -43,49 +55,6 @@ impl Totals {
             self.orphans += 1;
             self.orphan_bytes += r.total_size();
         }
-    }
-}
-
-/// Local start/end time as the seed printed it.
-pub fn now_string() -> String {
-    // No timezone database in the sandbox-free host either way: print UTC, labelled.
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// `1m 5s`, `2h 3m 4s`, `0.4s`.
-pub fn duration_string(d: Duration) -> String {
-    let s = d.as_secs();
-    if s < 10 {
-        return format!("{:.1}s", d.as_secs_f64());
-    }
-    match (s / 3600, s % 3600 / 60, s % 60) {
-        (0, 0, sec) => format!("{sec}s"),
-        (0, m, sec) => format!("{m}m {sec}s"),
-        (h, m, sec) => format!("{h}h {m}m {sec}s"),
     }
 }
 
@@ -168,21 +137,15 @@ pub fn footer(out: &mut impl std::io::Write, ok: bool, elapsed: Duration, users:
     let _ = std::io::stdout().flush();
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_414), (2025, 11, 22));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+/// `Results saved to: …` lines.
+pub fn saved_lines(out: &mut impl std::io::Write, csv: Option<&Path>, jsonl: Option<&Path>, html: Option<&Path>) {
+    if let Some(p) = csv {
+        let _ = writeln!(out, "\nResults saved to: {}", p.display());
     }
-
-    #[test]
-    fn durations() {
-        assert_eq!(duration_string(Duration::from_millis(400)), "0.4s");
-        assert_eq!(duration_string(Duration::from_secs(335)), "5m 35s");
-        assert_eq!(duration_string(Duration::from_secs(3 * 3600 + 62)), "3h 1m 2s");
+    if let Some(p) = jsonl {
+        let _ = writeln!(out, "Details (JSON Lines) saved to: {}", p.display());
+    }
+    if let Some(p) = html {
+        let _ = writeln!(out, "HTML report saved to: {}", p.display());
     }
 }

@@ -3,9 +3,9 @@
 //! An oversized batch is a protocol violation and traps the instance (the user's row becomes
 //! an `error`); a refused request is answered `denied` as a value.
 
-use crate::bindings::http::{self, HttpError, Request, Response};
-use crate::policy::{self, Outcome};
-use crate::runtime::InstanceState;
+use super::bindings::http::{self, HttpError, Request, Response};
+use super::runtime::InstanceState;
+use crate::policy::{self, Answer};
 
 impl http::Host for InstanceState {
     async fn send(&mut self, requests: Vec<Request>) -> wasmtime::Result<Vec<Result<Response, HttpError>>> {
@@ -35,12 +35,12 @@ impl http::Host for InstanceState {
         Ok(outcomes
             .into_iter()
             .map(|o| match o {
-                Outcome::Response { status, body } => Ok(Response { status, body }),
-                Outcome::Denied(why) => Err(HttpError::Denied(why)),
-                Outcome::Timeout => Err(HttpError::Timeout),
-                Outcome::Transport(e) => Err(HttpError::Transport(e)),
-                Outcome::TooLarge(n) => Err(HttpError::TooLarge(n)),
-                Outcome::Cancelled(why) => Err(HttpError::Cancelled(why)),
+                Answer::Response { status, body } => Ok(Response { status, body }),
+                Answer::Denied(why) => Err(HttpError::Denied(why)),
+                Answer::Timeout => Err(HttpError::Timeout),
+                Answer::Transport(e) => Err(HttpError::Transport(e)),
+                Answer::TooLarge(n) => Err(HttpError::TooLarge(n)),
+                Answer::Cancelled(why) => Err(HttpError::Cancelled(why)),
             })
             .collect())
     }

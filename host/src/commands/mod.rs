@@ -1,0 +1,9 @@
+//! One file per subcommand, each a `run(args)` returning the run's [`crate::Outcome`]; `main`
+//! dispatches here and maps the result to an exit code.
+
+pub mod demo;
+pub mod init;
+pub mod profiles;
+pub mod scan;
+pub mod summary;
+pub mod users;

@@ -1,0 +1,29 @@
+//! `dbx-inventory scan`: resolve auth, build the runtime, check the credentials, run the scan.
+
+use std::sync::Arc;
+
+use crate::cli::ScanArgs;
+use crate::connect;
+use crate::error::{FatalError, Outcome, UsageError};
+use crate::scan;
+
+/// `dbx-inventory scan`.
+pub async fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
+    if args.orphans && !args.all_users {
+        return Err(UsageError(
+            "--orphans needs --all-users: orphaned homes are those with no active user among all workspace users"
+                .into(),
+        )
+        .into());
+    }
+    let resolved = connect::resolve_auth(&args.auth).map_err(|e| FatalError(format!("{e:#}")))?;
+    let desc = resolved.describe();
+    let mut extra = vec![format!("Auth: {desc}")];
+    if resolved.in_databricks_runtime {
+        extra.push("Running inside a Databricks cluster (DATABRICKS_RUNTIME_VERSION set)".into());
+    }
+    let run = scan::prepare(&args, resolved.host_str(), extra)?;
+    let rt = Arc::new(connect::runtime(&resolved, &args.limits, args.concurrency)?);
+    connect::preflight(&rt, &resolved).await?;
+    scan::run(rt, run).await
+}

@@ -1,0 +1,114 @@
+//! How numbers, sizes, dates and durations are written for people (console, CSV, HTML).
+
+use std::time::Duration;
+
+/// `total_size / 1024³` with two decimals, as the seed wrote it.
+pub fn gib_2dp(bytes: u64) -> String {
+    format!("{:.2}", bytes as f64 / (1024.0 * 1024.0 * 1024.0))
+}
+
+/// Human size in 1024-based units with one decimal: `50.2 MB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i < UNITS.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", UNITS[i])
+    }
+}
+
+/// `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Local start/end time as the seed printed it.
+pub fn now_string() -> String {
+    // No timezone database in the sandbox-free host either way: print UTC, labelled.
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// `1m 5s`, `2h 3m 4s`, `0.4s`.
+pub fn duration_string(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 10 {
+        return format!("{:.1}s", d.as_secs_f64());
+    }
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, 0, sec) => format!("{sec}s"),
+        (0, m, sec) => format!("{m}m {sec}s"),
+        (h, m, sec) => format!("{h}h {m}m {sec}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_format_like_the_seed() {
+        assert_eq!(gib_2dp(0), "0.00");
+        assert_eq!(gib_2dp(52_678_912), "0.05");
+        assert_eq!(gib_2dp(48_567_890_123), "45.23");
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(52_638_515), "50.2 MB");
+        assert_eq!(human_size(48_567_890_123), "45.2 GB");
+        assert_eq!(thousands(1234), "1,234");
+        assert_eq!(thousands(125_678), "125,678");
+        assert_eq!(thousands(48_567_890_123), "48,567,890,123");
+        assert_eq!(thousands(7), "7");
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_414), (2025, 11, 22));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_string(Duration::from_millis(400)), "0.4s");
+        assert_eq!(duration_string(Duration::from_secs(335)), "5m 35s");
+        assert_eq!(duration_string(Duration::from_secs(3 * 3600 + 62)), "3h 1m 2s");
+    }
+}

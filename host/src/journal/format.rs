@@ -1,0 +1,170 @@
+//! The journal's file format: a header line (the run's identity), then one line per finished
+//! user (`{"type":"user","i":<input position>, …UserRow…}`); reading tolerates a torn last line.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+
+use super::identity::Identity;
+use crate::format::now_string;
+use crate::model::UserRow;
+
+/// The journal format written by this version; newer formats are refused.
+pub const FORMAT: u32 = 1;
+/// What every header line starts with (used to tell a journal from any other file).
+pub(super) const HEADER_PREFIX: &str = "{\"type\":\"header\"";
+
+/// The first line of a journal (and of each later segment added with `--force`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// Journal format ([`FORMAT`]).
+    pub format: u32,
+    /// `dbx-inventory <version>` that wrote it.
+    pub tool: String,
+    /// When the run started (UTC).
+    pub started: String,
+    /// The run's identity.
+    #[serde(flatten)]
+    pub identity: Identity,
+}
+
+impl Header {
+    /// A header for a run starting now.
+    pub fn new(identity: Identity) -> Header {
+        Header {
+            format: FORMAT,
+            tool: format!("dbx-inventory {}", env!("CARGO_PKG_VERSION")),
+            started: now_string(),
+            identity,
+        }
+    }
+}
+
+/// One recorded user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Position of the user in the input of the run that recorded it.
+    pub i: u64,
+    /// The result.
+    #[serde(flatten)]
+    pub row: UserRow,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub(super) enum Line {
+    Header(Header),
+    User(Entry),
+}
+
+/// A last line cut short, ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Torn {
+    /// Its line number (1-based).
+    pub line: usize,
+    /// Its length in bytes.
+    pub bytes: u64,
+}
+
+/// What a journal file holds.
+#[derive(Debug, Clone, Default)]
+pub struct Contents {
+    /// The last header (`None`: the file holds no complete header yet).
+    pub header: Option<Header>,
+    /// Header lines seen (more than one after `--resume --force`).
+    pub headers: usize,
+    /// User rows in file order.
+    pub entries: Vec<Entry>,
+    /// A torn last line, ignored.
+    pub torn: Option<Torn>,
+    /// Bytes of the readable prefix (where appending resumes).
+    pub good_len: u64,
+}
+
+/// Reads a journal. `Ok(None)` when the file does not exist.
+pub fn read(path: &Path) -> anyhow::Result<Option<Contents>> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if path.is_dir() => anyhow::bail!("journal {} is a directory ({e})", path.display()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read journal {}", path.display())),
+    };
+    parse(&bytes)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("journal {}: {e}", path.display()))
+}
+
+/// True when `bytes` could be the beginning of a journal written by this tool: empty, blank
+/// (zero-filled by a crash), or starting with a header line (or a prefix of one).
+pub(super) fn looks_like_journal(bytes: &[u8]) -> bool {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace() && *b != 0)
+        .unwrap_or(bytes.len());
+    let rest = &bytes[start..];
+    let p = HEADER_PREFIX.as_bytes();
+    rest.is_empty() || rest.starts_with(p) || p.starts_with(rest)
+}
+
+/// Parses journal bytes (see [`read`]).
+pub fn parse(bytes: &[u8]) -> anyhow::Result<Contents> {
+    if !looks_like_journal(bytes) {
+        anyhow::bail!("not a dbx-inventory journal (it does not start with a {HEADER_PREFIX}… line)");
+    }
+    let mut c = Contents::default();
+    let mut offset = 0usize;
+    let mut lineno = 0usize;
+    while offset < bytes.len() {
+        lineno += 1;
+        let (line, complete, next) = match bytes[offset..].iter().position(|b| *b == b'\n') {
+            Some(n) => (&bytes[offset..offset + n], true, offset + n + 1),
+            None => (&bytes[offset..], false, bytes.len()),
+        };
+        if !complete {
+            // A write cut short: the line never got its newline.
+            c.torn = Some(Torn {
+                line: lineno,
+                bytes: (bytes.len() - offset) as u64,
+            });
+            break;
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            offset = next;
+            c.good_len = offset as u64;
+            continue;
+        }
+        let parsed = serde_json::from_slice::<Line>(line);
+        match parsed {
+            // The last line unreadable (cut short, or zero-filled by a crash): torn.
+            Err(_) if next >= bytes.len() => {
+                c.torn = Some(Torn {
+                    line: lineno,
+                    bytes: (bytes.len() - offset) as u64,
+                });
+                break;
+            }
+            Ok(Line::Header(h)) => {
+                if h.format > FORMAT {
+                    anyhow::bail!(
+                        "line {lineno}: written by a newer dbx-inventory ({}, journal format {}); this version reads format {FORMAT}",
+                        h.tool,
+                        h.format
+                    );
+                }
+                c.headers += 1;
+                c.header = Some(h);
+            }
+            Ok(Line::User(e)) => {
+                if c.header.is_none() {
+                    anyhow::bail!("line {lineno}: a user row before any header line; not a dbx-inventory journal");
+                }
+                c.entries.push(e);
+            }
+            Err(e) => anyhow::bail!("line {lineno} is not a journal record ({e}); the file is damaged"),
+        }
+        offset = next;
+        c.good_len = offset as u64;
+    }
+    Ok(c)
+}

@@ -1,0 +1,201 @@
+//! The journal: a JSON Lines file that makes a scan crash-safe and resumable.
+//!
+//! Line 1 is a header with the run's identity (workspace host, the options that change results,
+//! a digest of the input users, the tool version); every further line is one finished user
+//! (`{"type":"user","i":<input position>, …UserRow…}`). Only the collector appends, so there
+//! are no locks; rows are made durable with `fsync` in batches ([`SYNC_EVERY_ROWS`] rows or
+//! [`SYNC_EVERY`], whichever comes first) and a row counts as done only once it is durable
+//! ([`Writer`] hands rows back to the caller at that moment).
+//!
+//! Reading ([`read`]) tolerates a torn last line (a write cut short by a kill or a crash): it is
+//! ignored, and truncated away before anything is appended. Any other unreadable line is an
+//! error naming the line. [`resolve`] turns the rows into one row per user (case-insensitive
+//! username): the last good row wins over earlier ones and over error rows; rows of the same
+//! user seen more than once (two good rows, two spellings) are reported, never summed twice.
+//!
+//! [`open`] applies the rules of a run: a journal holding users is refused without `--resume`
+//! (unless `--overwrite`), and one written for another host, other options or another list of
+//! users is refused with the differences named (unless `--force`).
+
+mod format;
+mod identity;
+mod resolve;
+mod writer;
+
+pub use format::{parse, read, Contents, Entry, Header, Torn, FORMAT};
+pub use identity::{banner_line, check_paths, identity, journal_path, users_digest, Identity, UsersIdentity};
+pub use resolve::{order_rows, resolve, Duplicate, Kept, Resolved};
+pub use writer::{Writer, SYNC_EVERY, SYNC_EVERY_ROWS};
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use crate::model::{Status, UserKey};
+use format::{looks_like_journal, Line};
+use writer::truncate;
+
+/// How a run wants the journal treated (`--journal`, `--resume`, `--overwrite`, `--force`,
+/// `--keep-errors`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Journal file.
+    pub path: PathBuf,
+    /// Continue an existing journal.
+    pub resume: bool,
+    /// Replace an existing journal.
+    pub overwrite: bool,
+    /// Resume even when the identity differs.
+    pub force: bool,
+    /// Keep `error` rows instead of scanning those users again.
+    pub keep_errors: bool,
+}
+
+impl Settings {
+    /// The settings given by a scan's journal flags.
+    pub fn from_args(args: &crate::cli::JournalArgs, path: PathBuf) -> Settings {
+        Settings {
+            path,
+            resume: args.resume,
+            overwrite: args.overwrite,
+            force: args.force,
+            keep_errors: args.keep_errors,
+        }
+    }
+}
+
+/// A journal opened for a run.
+pub struct Opened {
+    /// Appends this run's rows.
+    pub writer: Writer,
+    /// Rows from earlier runs (`--resume`), one per user.
+    pub previous: Resolved,
+    /// Keys of the users this run must not scan again.
+    pub skip: HashSet<UserKey>,
+    /// Things to tell the user (torn line, `--force`, duplicates, replaced journal).
+    pub notes: Vec<String>,
+}
+
+const ALTERNATIVES: &str = "--journal FILE to keep a separate journal";
+
+/// Opens (or creates) the journal for a run with `identity`, applying the refusal rules.
+pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> {
+    let path = &settings.path;
+    let shown = path.display();
+    let mut notes = Vec::new();
+    if settings.overwrite && !settings.resume {
+        // Replace whatever journal is there (even a damaged one), but never another kind of file.
+        match std::fs::read(path) {
+            Ok(bytes) if !looks_like_journal(&bytes) => anyhow::bail!(
+                "{shown} is not a dbx-inventory journal; --overwrite only replaces journals. Choose another --journal FILE"
+            ),
+            Ok(bytes) => {
+                let rows = bytes.split(|b| *b == b'\n').filter(|l| l.starts_with(b"{\"type\":\"user\"")).count();
+                if rows > 0 {
+                    notes.push(format!("--overwrite: discarded journal {shown} ({rows} user row(s))"));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot read journal {shown}")),
+        }
+        let writer = Writer::create(path, identity)?;
+        return Ok(Opened {
+            writer,
+            previous: Resolved::default(),
+            skip: Default::default(),
+            notes,
+        });
+    }
+    let mut previous = Resolved::default();
+    let mut keep_file = false;
+    match read(path)? {
+        None if settings.resume => notes.push(format!("--resume: no journal at {shown} yet; starting a new one")),
+        None => {}
+        Some(c) if !settings.resume => {
+            if let (Some(h), users @ 1..) = (&c.header, c.entries.len()) {
+                return Err(crate::error::UsageError(format!(
+                    "journal {shown} already holds {users} user row(s) from a run started {} on {}. \
+                     Add --resume to continue it (users already recorded are not scanned again), \
+                     --overwrite to discard it and start over, or {ALTERNATIVES}",
+                    h.started, h.identity.host
+                ))
+                .into());
+            }
+            // A header and no user yet: nothing to lose; start afresh.
+        }
+        Some(Contents {
+            header: None,
+            torn: Some(_),
+            ..
+        }) => {
+            notes.push(format!(
+                "journal {shown}: ignored an unfinished header line; starting the journal afresh"
+            ));
+        }
+        Some(Contents { header: None, .. }) => {}
+        // Resuming a journal that holds no user yet (stopped during start-up): nothing to keep.
+        Some(c) if c.entries.is_empty() && c.torn.is_some() => {
+            notes.push(format!(
+                "journal {shown}: ignored a torn last line; the journal held no user yet"
+            ));
+        }
+        Some(c) if c.entries.is_empty() => {}
+        Some(c) => {
+            let h = c.header.as_ref().expect("matched above");
+            let diffs = identity.differences(&h.identity);
+            if !diffs.is_empty() && !settings.force {
+                return Err(crate::error::UsageError(format!(
+                    "cannot resume from journal {shown}: it was written for another run:\n  - {}\n\
+                     Use --force to add this run's results to it anyway, --overwrite to start a new journal, or {ALTERNATIVES}",
+                    diffs.join("\n  - ")
+                ))
+                .into());
+            }
+            if !diffs.is_empty() {
+                notes.push(format!(
+                    "--force: continuing journal {shown} although it was written for another run ({})",
+                    diffs.join("; ")
+                ));
+            }
+            if let Some(t) = &c.torn {
+                notes.push(format!(
+                    "journal {shown}: ignored a torn last line (line {}, {} bytes: a write cut short when a run was killed)",
+                    t.line, t.bytes
+                ));
+            }
+            previous = resolve(&c.entries);
+            if let Some(d) = previous.duplicate_report() {
+                notes.push(format!("journal {shown}: {d}"));
+            }
+            // Keep the file: truncate a torn tail, add a header when the identity changed.
+            truncate(path, c.good_len)?;
+            keep_file = true;
+            if !diffs.is_empty() {
+                let mut w = Writer::append_to(path)?;
+                w.write_line(&Line::Header(Header::new(identity.clone())))?;
+                w.sync_now()?;
+            }
+        }
+    }
+    let writer = if keep_file {
+        Writer::append_to(path)?
+    } else {
+        Writer::create(path, identity)?
+    };
+    let skip = previous
+        .rows
+        .iter()
+        .filter(|(_, k)| k.row.status != Status::Error || settings.keep_errors)
+        .map(|(key, _)| key.clone())
+        .collect();
+    Ok(Opened {
+        writer,
+        previous,
+        skip,
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,442 @@
+//! The journal's format, resolution, writer and the rules of `open`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::format::HEADER_PREFIX;
+use super::*;
+use crate::model::{TreeStats, UserRow};
+
+fn row(user: &str, status: Status) -> UserRow {
+    UserRow {
+        username: user.into(),
+        status,
+        error: (status == Status::Error).then(|| "boom".to_string()),
+        dbfs: Some(TreeStats {
+            home_exists: true,
+            files: 3,
+            bytes: 30,
+            directories: 1,
+            ..Default::default()
+        }),
+        workspace: None,
+        requests: 2,
+        duration_ms: 5,
+        orphan: false,
+    }
+}
+
+fn identity() -> Identity {
+    Identity {
+        host: "https://a.cloud.databricks.com".into(),
+        options: BTreeMap::from([("trees".into(), "dbfs+workspace".into())]),
+        users: UsersIdentity::List {
+            count: 3,
+            sha256: users_digest(&["a@x.com", "b@x.com", "c@x.com"]),
+        },
+    }
+}
+
+fn settings(path: &Path) -> Settings {
+    Settings {
+        path: path.into(),
+        resume: false,
+        overwrite: false,
+        force: false,
+        keep_errors: false,
+    }
+}
+
+fn line(l: &Line) -> String {
+    serde_json::to_string(l).unwrap() + "\n"
+}
+
+fn journal_text(entries: &[(u64, UserRow)]) -> String {
+    let mut s = line(&Line::Header(Header::new(identity())));
+    for (i, r) in entries {
+        s += &line(&Line::User(Entry { i: *i, row: r.clone() }));
+    }
+    s
+}
+
+#[test]
+fn header_and_rows_round_trip_as_one_json_object_per_line() {
+    let text = journal_text(&[(0, row("a@x.com", Status::Success)), (2, row("c@x.com", Status::Error))]);
+    assert!(text.starts_with(HEADER_PREFIX), "{text}");
+    assert!(text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .starts_with("{\"type\":\"user\",\"i\":0,\"username\":\"a@x.com\""));
+    let c = parse(text.as_bytes()).unwrap();
+    assert_eq!(c.header.unwrap().identity, identity());
+    assert_eq!(c.entries.len(), 2);
+    assert_eq!(c.entries[1].row, row("c@x.com", Status::Error));
+    assert_eq!(c.torn, None);
+    assert_eq!(c.good_len, text.len() as u64);
+}
+
+#[test]
+fn a_torn_last_line_is_ignored_and_reported() {
+    let full = journal_text(&[
+        (0, row("a@x.com", Status::Success)),
+        (1, row("b@x.com", Status::Success)),
+    ]);
+    let cut = &full[..full.len() - 20];
+    let c = parse(cut.as_bytes()).unwrap();
+    assert_eq!(c.entries.len(), 1);
+    let good = journal_text(&[(0, row("a@x.com", Status::Success))]);
+    assert_eq!(c.good_len, good.len() as u64);
+    assert_eq!(
+        c.torn,
+        Some(Torn {
+            line: 3,
+            bytes: (cut.len() - good.len()) as u64
+        })
+    );
+    // Zero-filled tail after a crash, with a newline.
+    let zeros = format!("{good}\0\0\0\0\n");
+    let c = parse(zeros.as_bytes()).unwrap();
+    assert_eq!((c.entries.len(), c.good_len), (1, good.len() as u64));
+    assert!(c.torn.is_some());
+}
+
+#[test]
+fn a_partial_header_is_a_torn_line_of_an_empty_journal() {
+    let full = journal_text(&[]);
+    let c = parse(&full.as_bytes()[..10]).unwrap();
+    assert!(c.header.is_none() && c.entries.is_empty() && c.torn.is_some());
+    assert_eq!(c.good_len, 0);
+    let c = parse(b"").unwrap();
+    assert!(c.header.is_none() && c.torn.is_none());
+}
+
+#[test]
+fn a_damaged_middle_line_is_an_error_naming_it() {
+    let mut text = journal_text(&[(0, row("a@x.com", Status::Success))]);
+    text += "{\"type\":\"user\",\"i\":1,garbage}\n";
+    text += &line(&Line::User(Entry {
+        i: 2,
+        row: row("c@x.com", Status::Success),
+    }));
+    let e = parse(text.as_bytes()).unwrap_err().to_string();
+    assert!(e.contains("line 3"), "{e}");
+}
+
+#[test]
+fn other_files_are_not_taken_for_journals() {
+    let e = parse(b"username,file_count\nalice,3\n").unwrap_err().to_string();
+    assert!(e.contains("not a dbx-inventory journal"), "{e}");
+    // Even a one-line file, which would otherwise be a "torn last line".
+    assert!(parse(b"hello").is_err());
+    let e = parse(
+        line(&Line::User(Entry {
+            i: 0,
+            row: row("a@x.com", Status::Success),
+        }))
+        .as_bytes(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("not a dbx-inventory journal"), "{e}");
+}
+
+#[test]
+fn newer_formats_are_refused() {
+    let mut h = Header::new(identity());
+    h.format = FORMAT + 1;
+    let e = parse(line(&Line::Header(h)).as_bytes()).unwrap_err().to_string();
+    assert!(e.contains("newer dbx-inventory"), "{e}");
+}
+
+#[test]
+fn resolve_keeps_the_last_good_row_and_reports_duplicates() {
+    let entries = vec![
+        Entry {
+            i: 0,
+            row: row("a@x.com", Status::Error),
+        },
+        Entry {
+            i: 1,
+            row: row("b@x.com", Status::Success),
+        },
+        Entry {
+            i: 0,
+            row: row("a@x.com", Status::Success),
+        }, // re-scan of an error: normal
+        Entry {
+            i: 2,
+            row: row("C@x.com", Status::Success),
+        },
+        Entry {
+            i: 2,
+            row: row("c@x.com", Status::Empty),
+        }, // another spelling: duplicate
+        Entry {
+            i: 1,
+            row: row("b@x.com", Status::Error),
+        }, // error after good: good kept
+        Entry {
+            i: 3,
+            row: row("d@x.com", Status::Error),
+        },
+        Entry {
+            i: 3,
+            row: row("d@x.com", Status::Error),
+        },
+    ];
+    let r = resolve(&entries);
+    assert_eq!(r.rows.len(), 4);
+    assert_eq!(
+        (
+            r.rows[&UserKey::of("a@x.com")].seq,
+            r.rows[&UserKey::of("a@x.com")].row.status
+        ),
+        (2, Status::Success)
+    );
+    assert_eq!(r.rows[&UserKey::of("b@x.com")].seq, 1);
+    assert_eq!(r.rows[&UserKey::of("c@x.com")].row.username, "c@x.com");
+    assert_eq!(r.rows[&UserKey::of("d@x.com")].seq, 7);
+    assert_eq!(r.superseded_errors, 3, "a's and d's earlier errors, b's later error");
+    assert_eq!(
+        r.duplicates,
+        [Duplicate {
+            spellings: vec!["C@x.com".into(), "c@x.com".into()],
+            rows: 2,
+            kept: "c@x.com".into()
+        }]
+    );
+    let order: Vec<&str> = r.in_recorded_order().iter().map(|k| k.row.username.as_str()).collect();
+    assert_eq!(order, ["a@x.com", "b@x.com", "c@x.com", "d@x.com"]);
+    assert!(r
+        .duplicate_report()
+        .unwrap()
+        .contains("C@x.com / c@x.com (2 rows; kept c@x.com)"));
+}
+
+#[test]
+fn two_good_rows_of_one_user_are_a_duplicate_counted_once() {
+    let entries = vec![
+        Entry {
+            i: 0,
+            row: row("a@x.com", Status::Success),
+        },
+        Entry {
+            i: 0,
+            row: row("a@x.com", Status::Empty),
+        },
+    ];
+    let r = resolve(&entries);
+    assert_eq!(r.rows.len(), 1);
+    assert_eq!(
+        r.rows[&UserKey::of("a@x.com")].row.status,
+        Status::Empty,
+        "the last good row wins"
+    );
+    assert_eq!(r.duplicates.len(), 1);
+}
+
+#[test]
+fn identity_differences_name_each_field() {
+    let a = identity();
+    let mut b = identity();
+    assert!(a.differences(&b).is_empty());
+    b.host = "https://b.cloud.databricks.com".into();
+    b.options.insert("trees".into(), "dbfs".into());
+    b.users = UsersIdentity::AllUsers;
+    let d = b.differences(&a);
+    assert_eq!(d.len(), 3, "{d:?}");
+    assert!(d[0].contains("https://a.cloud.databricks.com") && d[0].contains("https://b.cloud.databricks.com"));
+    assert!(d[1].starts_with("trees:") && d[1].contains("dbfs+workspace"));
+    assert!(d[2].contains("a list of 3 user(s)") && d[2].contains("all workspace users"));
+}
+
+#[test]
+fn digest_ignores_case_but_not_order() {
+    assert_eq!(
+        users_digest(&["A@x.com", "b@x.com"]),
+        users_digest(&["a@x.com", "B@X.COM"])
+    );
+    assert_ne!(
+        users_digest(&["a@x.com", "b@x.com"]),
+        users_digest(&["b@x.com", "a@x.com"])
+    );
+    assert_eq!(users_digest::<&str>(&[]).len(), 64);
+}
+
+#[test]
+fn writer_hands_rows_back_only_once_synced() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("j");
+    let mut w = Writer::create(&p, &identity()).unwrap();
+    for i in 0..SYNC_EVERY_ROWS - 1 {
+        assert!(w
+            .append(i, row(&format!("u{i}@x.com"), Status::Success))
+            .unwrap()
+            .is_empty());
+    }
+    assert!(w.tick().unwrap().is_empty(), "not yet due");
+    let durable = w.append(99, row("last@x.com", Status::Success)).unwrap();
+    assert_eq!(durable.len(), SYNC_EVERY_ROWS);
+    assert_eq!(durable.last().unwrap().0, 99);
+    w.append(100, row("x@x.com", Status::Success)).unwrap();
+    assert_eq!(w.sync().unwrap().len(), 1);
+    assert_eq!(w.written(), SYNC_EVERY_ROWS as u64 + 1);
+    let c = read(&p).unwrap().unwrap();
+    assert_eq!(c.entries.len(), SYNC_EVERY_ROWS + 1);
+}
+
+#[test]
+fn an_existing_journal_is_refused_without_resume_or_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("j");
+    std::fs::write(&p, journal_text(&[(0, row("a@x.com", Status::Success))])).unwrap();
+    let e = open(&settings(&p), &identity()).err().unwrap();
+    assert!(e.downcast_ref::<crate::UsageError>().is_some());
+    let e = e.to_string();
+    assert!(
+        e.contains("already holds 1 user row") && e.contains("--resume") && e.contains("--overwrite"),
+        "{e}"
+    );
+    // --overwrite starts afresh.
+    let o = open(
+        &Settings {
+            overwrite: true,
+            ..settings(&p)
+        },
+        &identity(),
+    )
+    .unwrap();
+    assert!(o.previous.rows.is_empty() && o.notes[0].contains("discarded"));
+    assert_eq!(read(&p).unwrap().unwrap().entries.len(), 0);
+}
+
+#[test]
+fn a_journal_with_no_user_yet_is_simply_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("j");
+    std::fs::write(&p, journal_text(&[])).unwrap();
+    assert!(open(&settings(&p), &identity()).is_ok());
+}
+
+#[test]
+fn overwrite_never_replaces_a_file_that_is_not_a_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("results.csv");
+    std::fs::write(&p, "username,file_count\nalice,3\n").unwrap();
+    let e = open(
+        &Settings {
+            overwrite: true,
+            ..settings(&p)
+        },
+        &identity(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(e.contains("not a dbx-inventory journal"), "{e}");
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), "username,file_count\nalice,3\n");
+}
+
+#[test]
+fn resume_skips_recorded_users_and_truncates_a_torn_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("j");
+    let good = journal_text(&[(0, row("a@x.com", Status::Success)), (1, row("b@x.com", Status::Error))]);
+    std::fs::write(&p, format!("{good}{{\"type\":\"user\",\"i\":2,\"userna")).unwrap();
+    let resume = Settings {
+        resume: true,
+        ..settings(&p)
+    };
+    let mut o = open(&resume, &identity()).unwrap();
+    assert!(
+        o.notes.iter().any(|n| n.contains("torn last line (line 4")),
+        "{:?}",
+        o.notes
+    );
+    assert_eq!(o.skip, [UserKey::of("a@x.com")].into_iter().collect());
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), good, "torn tail truncated");
+    o.writer.append(1, row("b@x.com", Status::Success)).unwrap();
+    o.writer.sync().unwrap();
+    let c = read(&p).unwrap().unwrap();
+    assert_eq!((c.entries.len(), c.headers, c.torn), (3, 1, None));
+    // --keep-errors keeps the error row instead.
+    std::fs::write(&p, &good).unwrap();
+    let o = open(
+        &Settings {
+            keep_errors: true,
+            ..resume
+        },
+        &identity(),
+    )
+    .unwrap();
+    assert_eq!(o.skip.len(), 2);
+}
+
+#[test]
+fn resume_refuses_another_run_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("j");
+    std::fs::write(&p, journal_text(&[(0, row("a@x.com", Status::Success))])).unwrap();
+    let mut other = identity();
+    other.host = "https://other.cloud.databricks.com".into();
+    let resume = Settings {
+        resume: true,
+        ..settings(&p)
+    };
+    let e = open(&resume, &other).err().unwrap().to_string();
+    assert!(
+        e.contains("written for another run") && e.contains("other.cloud") && e.contains("--force"),
+        "{e}"
+    );
+    let o = open(
+        &Settings {
+            force: true,
+            ..resume.clone()
+        },
+        &other,
+    )
+    .unwrap();
+    assert!(o.notes[0].starts_with("--force"));
+    assert_eq!(o.skip.len(), 1);
+    let c = read(&p).unwrap().unwrap();
+    assert_eq!(c.headers, 2, "a new header records the new identity");
+    assert_eq!(c.header.unwrap().identity, other);
+    // The next resume compares with the latest header.
+    assert!(open(&resume, &other).is_ok());
+}
+
+#[test]
+fn resuming_a_journal_with_no_user_yet_starts_afresh_whatever_its_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("j");
+    std::fs::write(&p, journal_text(&[])).unwrap();
+    let mut other = identity();
+    other.host = "https://other".into();
+    let o = open(
+        &Settings {
+            resume: true,
+            ..settings(&p)
+        },
+        &other,
+    )
+    .unwrap();
+    assert!(o.skip.is_empty());
+    let c = read(&p).unwrap().unwrap();
+    assert_eq!((c.headers, c.header.unwrap().identity), (1, other));
+}
+
+#[test]
+fn resume_without_a_journal_starts_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("j");
+    let o = open(
+        &Settings {
+            resume: true,
+            ..settings(&p)
+        },
+        &identity(),
+    )
+    .unwrap();
+    assert!(o.notes[0].contains("no journal"));
+    assert_eq!(read(&p).unwrap().unwrap().headers, 1);
+}

@@ -1,0 +1,109 @@
+//! `--jsonl`: one JSON object per user with everything known about it, in the CSV's order.
+
+use std::io::Write as _;
+
+use serde::Serialize;
+
+use super::AtomicFile;
+use crate::model::{Status, TreeStats, UserRow};
+
+/// One JSON Lines object: everything known about a user.
+#[derive(Debug, Serialize)]
+pub struct DetailRecord<'a> {
+    /// Username (or home directory name for an orphan).
+    pub username: &'a str,
+    /// `success` | `empty` | `error`.
+    pub status: Status,
+    /// Error message, when `status` is `error`.
+    pub error: Option<&'a str>,
+    /// Files in both trees.
+    pub file_count: u64,
+    /// Bytes in both trees.
+    pub total_size: u64,
+    /// `both` | `dbfs` | `workspace` | `none`.
+    pub file_source: &'a str,
+    /// A home with no active workspace user.
+    pub orphan: bool,
+    /// Requests made for this user.
+    pub requests: u64,
+    /// Wall time of the scan.
+    pub duration_ms: u64,
+    /// DBFS counts (`null` when not scanned).
+    pub dbfs: Option<&'a TreeStats>,
+    /// Workspace counts (`null` when not scanned).
+    pub workspace: Option<&'a TreeStats>,
+}
+
+impl<'a> DetailRecord<'a> {
+    /// The record of a row.
+    pub fn of(r: &'a UserRow) -> Self {
+        DetailRecord {
+            username: &r.username,
+            status: r.status,
+            error: r.error.as_deref(),
+            file_count: r.file_count(),
+            total_size: r.total_size(),
+            file_source: r.file_source(),
+            orphan: r.orphan,
+            requests: r.requests,
+            duration_ms: r.duration_ms,
+            dbfs: r.dbfs.as_ref(),
+            workspace: r.workspace.as_ref(),
+        }
+    }
+}
+
+/// Writes rows (in order) as JSON Lines into an atomic file.
+pub fn write_jsonl(file: AtomicFile, rows: &[&UserRow]) -> anyhow::Result<()> {
+    let mut file = file;
+    {
+        let mut w = std::io::BufWriter::new(file.file());
+        for r in rows {
+            serde_json::to_writer(&mut w, &DetailRecord::of(r))?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()?;
+    }
+    file.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(u: &str) -> UserRow {
+        UserRow {
+            username: u.into(),
+            status: Status::Success,
+            error: None,
+            dbfs: Some(TreeStats {
+                home_exists: true,
+                files: 2,
+                bytes: 10,
+                vanished_dirs: 1,
+                ..Default::default()
+            }),
+            workspace: None,
+            requests: 3,
+            duration_ms: 7,
+            orphan: false,
+        }
+    }
+
+    #[test]
+    fn detail_records_carry_every_count() {
+        let r = row("a@x.com");
+        let v = serde_json::to_value(DetailRecord::of(&r)).unwrap();
+        assert_eq!(v["username"], "a@x.com");
+        assert_eq!(v["status"], "success");
+        assert_eq!(v["error"], serde_json::Value::Null);
+        assert_eq!(v["file_count"], 2);
+        assert_eq!(v["dbfs"]["vanished_dirs"], 1);
+        assert_eq!(v["dbfs"]["unsized_objects"], 0);
+        assert_eq!(v["workspace"], serde_json::Value::Null);
+        assert_eq!(
+            (v["requests"].as_u64(), v["duration_ms"].as_u64(), v["orphan"].as_bool()),
+            (Some(3), Some(7), Some(false))
+        );
+    }
+}

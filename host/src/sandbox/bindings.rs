@@ -1,0 +1,63 @@
+//! Host bindings generated from `wit/inventory.wit`, with a chosen set of names re-exported,
+//! and the one place where the guest's report becomes the host's [`UserRow`].
+
+use crate::model::{Status, TreeStats, Trees, UserRow};
+
+#[allow(missing_docs)]
+mod generated {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "inventory",
+        imports: { default: async | trappable },
+        exports: { default: async },
+    });
+}
+
+pub use generated::dbx::inventory::http;
+pub use generated::exports::dbx::inventory::scanner;
+pub use generated::{Inventory, InventoryPre};
+
+/// The guest's options for one scan.
+pub fn scan_options(trees: Trees, batch_size: u32) -> scanner::ScanOptions {
+    scanner::ScanOptions {
+        dbfs: trees.dbfs,
+        workspace: trees.workspace,
+        batch_size,
+    }
+}
+
+impl From<scanner::TreeStats> for TreeStats {
+    fn from(t: scanner::TreeStats) -> Self {
+        TreeStats {
+            home_exists: t.home_exists,
+            files: t.files,
+            bytes: t.bytes,
+            directories: t.directories,
+            unsized_objects: t.unsized_objects,
+            notebooks: t.notebooks,
+            repos: t.repos,
+            vanished_dirs: t.vanished_dirs,
+            max_depth: t.max_depth,
+            requests: t.requests,
+        }
+    }
+}
+
+/// The row of a finished scan.
+pub fn user_row(r: scanner::UserReport, duration_ms: u64) -> UserRow {
+    let status = match r.status {
+        scanner::ScanStatus::Success => Status::Success,
+        scanner::ScanStatus::Empty => Status::Empty,
+        scanner::ScanStatus::Error => Status::Error,
+    };
+    UserRow {
+        username: r.username,
+        status,
+        error: r.error,
+        dbfs: r.dbfs.map(Into::into),
+        workspace: r.workspace.map(Into::into),
+        requests: r.requests as u64,
+        duration_ms,
+        orphan: false,
+    }
+}

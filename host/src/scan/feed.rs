@@ -1,0 +1,257 @@
+//! Users in: from arguments, `--users-file` or SCIM (the one [`ScimPager`], which `users` uses
+//! too), deduplicated case-insensitively (first spelling kept), in input order; then
+//! [`skip_recorded`] holds back the users the journal already has.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context as _;
+use tokio::sync::mpsc;
+
+use super::job::{Job, UserSource};
+use super::orphans;
+use crate::model::{Trees, UserKey};
+use crate::sandbox::bindings::scanner::User;
+use crate::sandbox::Runtime;
+
+/// The users named on the command line and in `--users-file`, home paths taken to usernames,
+/// blanks dropped (not yet deduplicated).
+pub fn given_users(args: &[String], users_file: Option<&Path>) -> anyhow::Result<Vec<String>> {
+    let mut given = args.to_vec();
+    if let Some(f) = users_file {
+        given.extend(read_users_file(f)?);
+    }
+    Ok(given
+        .into_iter()
+        .map(|u| home_path_to_user(u.trim()).to_string())
+        .filter(|u| !u.is_empty())
+        .collect())
+}
+
+/// Reads a users file: one username per line; blank lines and `#` comments skipped;
+/// surrounding whitespace trimmed. A UTF-8 BOM is tolerated.
+/// `-` reads standard input.
+pub fn read_users_file(path: &Path) -> anyhow::Result<Vec<String>> {
+    let bytes = if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("cannot read users from standard input")?;
+        buf
+    } else {
+        std::fs::read(path).with_context(|| format!("cannot read users file {}", path.display()))?
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "users file {} is not UTF-8 text (byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    Ok(parse_users(text.trim_start_matches('\u{feff}')))
+}
+
+/// Parses the users-file format.
+pub fn parse_users(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The spellings of a home directory accepted where a username is expected.
+pub const HOME_PREFIXES: &[&str] = &["dbfs:/Users/", "/dbfs/Users/", "/Workspace/Users/", "/Users/"];
+
+/// Takes a home path given instead of a username to the username: `/Users/a@x.com`,
+/// `dbfs:/Users/a@x.com`, `/dbfs/Users/a@x.com` and `/Workspace/Users/a@x.com` (a trailing `/`
+/// allowed) all give `a@x.com`. Anything else is returned unchanged, so a name that still holds a
+/// `/` (e.g. a deeper path) reaches the scanner and becomes an `invalid username` error row.
+pub fn home_path_to_user(given: &str) -> &str {
+    for prefix in HOME_PREFIXES {
+        if let Some(rest) = given.strip_prefix(prefix) {
+            let rest = rest.strip_suffix('/').unwrap_or(rest);
+            if !rest.is_empty() && !rest.contains('/') {
+                return rest;
+            }
+        }
+    }
+    given
+}
+
+/// Removes case-insensitive duplicates, keeping the first spelling; returns the users and
+/// the duplicates dropped (as given).
+pub fn dedupe(users: impl IntoIterator<Item = String>) -> (Vec<String>, Vec<String>) {
+    let mut seen = HashSet::new();
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for u in users {
+        if seen.insert(UserKey::of(&u)) {
+            kept.push(u);
+        } else {
+            dropped.push(u);
+        }
+    }
+    (kept, dropped)
+}
+
+/// Pages through the workspace's SCIM users: each page starts where the users actually
+/// returned end (the guest computes the next start index), and the listing ends on the last
+/// page. Every request is retried by the policy like any other.
+pub struct ScimPager<'a> {
+    rt: &'a Runtime,
+    page_size: u32,
+    next: Option<u32>,
+}
+
+impl<'a> ScimPager<'a> {
+    /// A pager asking for `page_size` users a page, from the first user.
+    pub fn new(rt: &'a Runtime, page_size: u32) -> Self {
+        ScimPager {
+            rt,
+            page_size,
+            next: Some(1),
+        }
+    }
+
+    /// The next page's users (as SCIM returned them); `None` once the listing is complete.
+    pub async fn next_page(&mut self) -> anyhow::Result<Option<Vec<User>>> {
+        let Some(start) = self.next else {
+            return Ok(None);
+        };
+        let page = self
+            .rt
+            .list_users(start, self.page_size)
+            .await?
+            .map_err(|f| anyhow::anyhow!("{}", f.message))?;
+        self.next = match page.next_start_index {
+            Some(n) if n > start => Some(n),
+            _ => None,
+        };
+        Ok(Some(page.users))
+    }
+}
+
+/// Sends users to the scheduler: a fixed list, or SCIM pages as they arrive (deduplicated),
+/// then (with `--orphans`) the orphaned homes.
+pub async fn feed_users(
+    rt: &Runtime,
+    source: UserSource,
+    trees: Trees,
+    tx: mpsc::Sender<(usize, Job)>,
+) -> anyhow::Result<()> {
+    let (page_size, orphans) = match source {
+        UserSource::List(list) => {
+            for (i, u) in list.into_iter().enumerate() {
+                if tx.send((i, Job::user(u, trees))).await.is_err() {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        UserSource::AllUsers { page_size, orphans } => (page_size, orphans),
+    };
+    let mut seen = HashSet::new();
+    // With --orphans, inactive users' homes are orphans: they wait for the home listing.
+    let mut inactive = Vec::new();
+    let mut scanned = Vec::new();
+    let mut idx = 0usize;
+    let scim = async {
+        let mut pager = ScimPager::new(rt, page_size);
+        while let Some(users) = pager.next_page().await? {
+            for u in users {
+                if orphans && u.active == Some(false) {
+                    inactive.push(u.user_name);
+                } else if seen.insert(UserKey::of(&u.user_name)) {
+                    if orphans {
+                        scanned.push(u.user_name.clone());
+                    }
+                    tx.send((idx, Job::user(u.user_name, trees))).await.ok();
+                    idx += 1;
+                }
+            }
+        }
+        anyhow::Ok(())
+    };
+    let homes = async {
+        if orphans {
+            orphans::list_homes(rt, trees).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let (scim, homes) = tokio::join!(scim, homes);
+    scim?;
+    if let Some(homes) = homes? {
+        for job in orphans::plan(&homes, &scanned, &inactive, trees) {
+            tx.send((idx, job)).await.ok();
+            idx += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Sits between the user feeder and the scheduler: remembers the input order (for the
+/// outputs) and holds back users the journal already has. Sets `to_scan` when the input ends.
+pub async fn skip_recorded(
+    mut rx: mpsc::Receiver<(usize, Job)>,
+    tx: mpsc::Sender<(usize, Job)>,
+    skip: Arc<HashSet<UserKey>>,
+    order: Arc<Mutex<Vec<String>>>,
+    to_scan: Arc<Mutex<Option<usize>>>,
+) {
+    let mut n = 0usize;
+    while let Some((idx, job)) = rx.recv().await {
+        order.lock().expect("not poisoned").push(job.user.clone());
+        if skip.contains(&UserKey::of(&job.user)) {
+            continue;
+        }
+        n += 1;
+        if tx.send((idx, job)).await.is_err() {
+            break;
+        }
+    }
+    *to_scan.lock().expect("not poisoned") = Some(n);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_and_blank_lines_are_skipped() {
+        let u = parse_users("# team\n\na@x.com\n  b@x.com  \n# c@x.com\r\nd@x.com\r\n");
+        assert_eq!(u, ["a@x.com", "b@x.com", "d@x.com"]);
+    }
+
+    #[test]
+    fn home_paths_are_taken_as_usernames() {
+        for given in [
+            "/Users/a@x.com",
+            "dbfs:/Users/a@x.com",
+            "/dbfs/Users/a@x.com",
+            "/Workspace/Users/a@x.com",
+            "/Users/a@x.com/",
+        ] {
+            assert_eq!(home_path_to_user(given), "a@x.com", "{given}");
+        }
+        for kept in [
+            "a@x.com",
+            "/Users/a@x.com/sub",
+            "/Users/",
+            "/Users//",
+            "/Volumes/a@x.com",
+            "dbfs:/a@x.com",
+            "Users/a@x.com",
+            "/users/a@x.com",
+        ] {
+            assert_eq!(home_path_to_user(kept), kept, "{kept}");
+        }
+    }
+
+    #[test]
+    fn duplicates_are_dropped_case_insensitively_first_spelling_kept() {
+        let (k, d) = dedupe(["Alice@X.com", "bob@x.com", "alice@x.com", "BOB@X.COM"].map(String::from));
+        assert_eq!(k, ["Alice@X.com", "bob@x.com"]);
+        assert_eq!(d, ["alice@x.com", "BOB@X.COM"]);
+    }
+}

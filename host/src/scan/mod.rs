@@ -1,0 +1,266 @@
+//! The scan pipeline, in the order data flows:
+//!
+//! ```text
+//! feed (args | file | SCIM [+ orphaned homes]) → skip_recorded (journal) → schedule (N sandboxed
+//! scans) → record (the one writer: journal, then console/progress) → outputs (CSV, JSONL, HTML)
+//! ```
+//!
+//! [`job`] says what a run is asked to do, [`feed`] brings the users in, [`schedule`] runs the
+//! scans, [`record`] is the single writer, [`orphans`] plans the extra scans of `--orphans`, and
+//! [`interrupt`] turns Ctrl-C/SIGTERM into a clean stop. [`run`] wires them together.
+
+pub mod feed;
+pub mod interrupt;
+pub mod job;
+pub mod orphans;
+pub mod record;
+pub mod schedule;
+
+use std::io::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+pub use job::{prepare, Job, ScanRun, UserSource};
+
+use crate::error::{FatalError, Interrupted, Outcome};
+use crate::journal;
+use crate::model::UserRow;
+use crate::output::progress::{self, Progress};
+use crate::output::{console, csv, html, jsonl, AtomicFile};
+use crate::sandbox::Runtime;
+use record::Recorder;
+
+/// Longest the writer waits for scans in flight after a stop was asked for.
+const DRAIN: Duration = Duration::from_secs(5);
+
+/// The tasks upstream of the writer.
+struct Upstream {
+    feed: JoinHandle<anyhow::Result<()>>,
+    filter: JoinHandle<()>,
+    scheduler: JoinHandle<()>,
+}
+
+impl Upstream {
+    fn abort(&self) {
+        self.feed.abort();
+        self.filter.abort();
+        self.scheduler.abort();
+    }
+
+    /// Waits for every task; the feed's result says whether listing the users succeeded.
+    async fn join(self) -> anyhow::Result<anyhow::Result<()>> {
+        self.scheduler.await.context("scheduler task")?;
+        self.filter.await.context("journal filter task")?;
+        self.feed.await.context("user listing task")
+    }
+}
+
+/// Runs the scan and returns the outcome (for the exit code).
+pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let journal_path = journal::journal_path(&run.journal, &run.output);
+    let jsonl_path = run.journal.jsonl.as_deref();
+    journal::check_paths(
+        &journal_path,
+        &[
+            ("--output", Some(&run.output)),
+            ("--jsonl", jsonl_path),
+            ("--html", run.html.as_deref()),
+        ],
+    )?;
+    // Fail early, before any scanning, if an output cannot be written.
+    let csv_file = AtomicFile::create(&run.output)?;
+    let html_file = run.html.as_deref().map(AtomicFile::create).transpose()?;
+    let jsonl_file = jsonl_path.map(AtomicFile::create).transpose()?;
+    // The journal: refusals (another run's journal, one not to be discarded) happen here.
+    let list = run.source.list();
+    let identity = journal::identity(&run.host_label, run.trees, run.source.orphans(), list);
+    let opened = journal::open(
+        &journal::Settings::from_args(&run.journal, journal_path.clone()),
+        &identity,
+    )?;
+    let skip = Arc::new(opened.skip);
+    let to_scan_fixed = list.map(|l| {
+        l.iter()
+            .filter(|u| !skip.contains(&crate::model::UserKey::of(u)))
+            .count()
+    });
+    let mut stdout = std::io::stdout();
+    for note in &opened.notes {
+        eprintln!("note: {note}");
+    }
+    if !run.quiet {
+        let mut extra = run.banner_extra.clone();
+        extra.push(journal::banner_line(
+            &journal_path,
+            &opened.previous,
+            skip.len(),
+            to_scan_fixed,
+        ));
+        console::banner(
+            &mut stdout,
+            &run.source.banner_label(),
+            run.trees.banner_mode(),
+            &run.host_label,
+            &extra,
+        );
+        if !run.duplicates.is_empty() {
+            let _ = writeln!(
+                stdout,
+                "Skipping {} duplicate user(s): {}\n",
+                run.duplicates.len(),
+                run.duplicates.join(", ")
+            );
+        }
+    }
+
+    // Users → (skip those already in the journal) → scheduler → rows.
+    let (feed_tx, feed_rx) = mpsc::channel::<(usize, Job)>(1024);
+    let (job_tx, job_rx) = mpsc::channel::<(usize, Job)>(1024);
+    let (row_tx, mut row_rx) = mpsc::channel::<(usize, UserRow)>(1024);
+    let input_order = Arc::new(Mutex::new(Vec::new()));
+    let to_scan = Arc::new(Mutex::new(to_scan_fixed));
+    let upstream = Upstream {
+        feed: tokio::spawn({
+            let (rt, source, trees) = (rt.clone(), run.source.clone(), run.trees);
+            async move { feed::feed_users(&rt, source, trees, feed_tx).await }
+        }),
+        filter: tokio::spawn(feed::skip_recorded(
+            feed_rx,
+            job_tx,
+            skip.clone(),
+            input_order.clone(),
+            to_scan.clone(),
+        )),
+        scheduler: schedule::spawn(rt.clone(), run.batch_size, run.concurrency, job_rx, row_tx),
+    };
+
+    // The one writer (phase two): journal (durable) → console and progress → outputs.
+    let display = progress::Display::choose(run.quiet, run.debug);
+    let bar = Progress::new(display, to_scan_fixed.map(|n| n as u64), Some(rt.policy().clone()));
+    let mut recorder = Recorder::new(opened.writer, bar);
+    let mut stop = interrupt::listen();
+    let mut interrupted: Option<&'static str> = None;
+    let mut drain_until: Option<Instant> = None;
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let collected: anyhow::Result<()> = async {
+        loop {
+            tokio::select! {
+                row = row_rx.recv() => match row {
+                    Some((idx, row)) => recorder.add(idx, row)?,
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    if let Some(n) = *to_scan.lock().expect("not poisoned") {
+                        recorder.progress().set_total(n as u64);
+                    }
+                    recorder.tick()?;
+                    if drain_until.is_some_and(|t| Instant::now() >= t) {
+                        break;
+                    }
+                }
+                signal = stop.requested(), if interrupted.is_none() => {
+                    interrupted = Some(signal);
+                    recorder.progress().note(&format!(
+                        "\n{signal}: stopping. No new user is started; finished users are being recorded \
+                         (press Ctrl-C again to quit at once)"
+                    ));
+                    upstream.abort();
+                    drain_until = Some(Instant::now() + DRAIN);
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    let recorded_now = recorder.recorded();
+    let new_rows = match collected.and_then(|()| recorder.finish()) {
+        Ok(rows) => rows,
+        Err(e) => {
+            upstream.abort();
+            return Err(FatalError(format!(
+                "{e:#}. The {recorded_now} user(s) recorded before are in the journal {}; once fixed, run again with --resume",
+                journal_path.display()
+            ))
+            .into());
+        }
+    };
+    let listing = if interrupted.is_some() {
+        Ok(())
+    } else {
+        upstream.join().await?
+    };
+
+    // Outputs from the journal's rows and this run's, one per user, in input order.
+    let input = match &run.source {
+        UserSource::List(u) => u.clone(),
+        UserSource::AllUsers { .. } => std::mem::take(&mut *input_order.lock().expect("not poisoned")),
+    };
+    let scanned_now = new_rows.len();
+    let mut all = opened.previous.rows;
+    all.extend(new_rows);
+    let from_journal = all.len() - scanned_now;
+    let rows = journal::order_rows(all, &input);
+    let ordered: Vec<&UserRow> = rows.iter().collect();
+    csv::write_csv(csv_file, &ordered)?;
+    if let Some(f) = html_file {
+        html::write(f, &ordered, &html::HtmlMeta::now(&run.host_label, run.trees))?;
+    }
+    if let Some(f) = jsonl_file {
+        jsonl::write_jsonl(f, &ordered)?;
+    }
+    let totals = console::Totals::of(ordered.iter().copied());
+    console::summary(&mut stdout, &totals, run.duplicates.len());
+    if from_journal > 0 {
+        let _ = writeln!(
+            stdout,
+            "Taken from the journal: {from_journal} user(s); scanned in this run: {scanned_now}"
+        );
+    }
+    console::saved_lines(&mut stdout, Some(&run.output), jsonl_path, run.html.as_deref());
+    let _ = writeln!(stdout, "Journal: {}", journal_path.display());
+
+    let recorded = format!(
+        "{} user(s) recorded in {} (journal {})",
+        ordered.len(),
+        run.output.display(),
+        journal_path.display()
+    );
+    if let Some(signal) = interrupted {
+        return Err(Interrupted(format!(
+            "stopped by {signal}: {recorded}. To scan the rest, run the same command again with --resume"
+        ))
+        .into());
+    }
+    if let Some(reason) = rt.policy().stop_reason() {
+        return Err(FatalError(format!(
+            "the run stopped: {reason}. {recorded} before it stopped; once fixed, run again with --resume to scan the rest"
+        ))
+        .into());
+    }
+    if let Err(e) = listing {
+        return Err(FatalError(format!(
+            "listing workspace users failed: {e:#}. {recorded}; run again with --resume to scan the rest"
+        ))
+        .into());
+    }
+    if !run.quiet {
+        console::footer(
+            &mut stdout,
+            totals.errors == 0,
+            started.elapsed(),
+            totals.users,
+            &run.output.display().to_string(),
+        );
+    }
+    Ok(if totals.errors > 0 {
+        Outcome::SomeUsersFailed
+    } else {
+        Outcome::Clean
+    })
+}

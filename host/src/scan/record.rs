@@ -1,0 +1,98 @@
+//! The one writer of a scan (phase two of the two-phase model): scans run in parallel and
+//! send their rows here; the [`Recorder`] appends each to the journal, and once the journal has
+//! made it durable, counts it, prints its lines and keeps it for the final outputs.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use crate::journal::{Kept, Writer};
+use crate::model::{Status, UserKey, UserRow};
+use crate::output::console;
+use crate::output::progress::Progress;
+
+/// Records rows: journal first, then (once durable) console, progress, totals.
+pub struct Recorder {
+    writer: Writer,
+    progress: Progress,
+    seen: HashSet<UserKey>,
+    rows: HashMap<UserKey, Kept>,
+    recorded: usize,
+}
+
+impl Recorder {
+    /// A recorder appending to `writer`.
+    pub fn new(writer: Writer, progress: Progress) -> Recorder {
+        Recorder {
+            writer,
+            progress,
+            seen: HashSet::new(),
+            rows: HashMap::new(),
+            recorded: 0,
+        }
+    }
+
+    /// The progress display.
+    pub fn progress(&mut self) -> &mut Progress {
+        &mut self.progress
+    }
+
+    /// Users recorded (durably) in this run.
+    pub fn recorded(&self) -> usize {
+        self.recorded
+    }
+
+    /// The journal's path.
+    pub fn journal_path(&self) -> &Path {
+        self.writer.path()
+    }
+
+    /// Takes a finished scan (`idx`: input position).
+    pub fn add(&mut self, idx: usize, row: UserRow) -> anyhow::Result<()> {
+        if !self.seen.insert(UserKey::of(&row.username)) {
+            // The feeder deduplicates, so this is a bug upstream; never record a user twice.
+            tracing::warn!(
+                "{} finished twice in one run; the second result is ignored",
+                row.username
+            );
+            return Ok(());
+        }
+        let durable = self.writer.append(idx, row)?;
+        self.accept(durable);
+        Ok(())
+    }
+
+    /// Periodic work: syncs the journal when due, refreshes progress.
+    pub fn tick(&mut self) -> anyhow::Result<()> {
+        let durable = self.writer.tick()?;
+        self.accept(durable);
+        self.progress.tick();
+        Ok(())
+    }
+
+    fn accept(&mut self, durable: Vec<(usize, UserRow)>) {
+        for (i, row) in durable {
+            self.recorded += 1;
+            let n = self.progress.total().map_or("?".to_string(), |t| t.to_string());
+            let text = console::user_lines(self.recorded, &n, &row);
+            self.progress.user_recorded(&text, row.status == Status::Error);
+            tracing::debug!(
+                "{} scanned in {} ms ({} requests, {})",
+                row.username,
+                row.duration_ms,
+                row.requests,
+                row.status.as_str()
+            );
+            let seq = self.recorded;
+            self.rows
+                .insert(UserKey::of(&row.username), Kept { i: i as u64, seq, row });
+        }
+    }
+
+    /// Syncs what is left and ends the progress display; returns this run's rows by user key.
+    pub fn finish(mut self) -> anyhow::Result<HashMap<UserKey, Kept>> {
+        let durable = self.writer.sync()?;
+        self.accept(durable);
+        self.progress.finish();
+        Ok(self.rows)
+    }
+}
