@@ -276,7 +276,7 @@ fn databricks_runtime_uses_the_environment_host() {
 
 #[test]
 fn databricks_runtime_host_follows_the_usual_precedence() {
-    // Decision (DECISIONS.md): no special case inside a runtime; env beats profile field by field,
+    // Decision (docs/decisions.md, "Databricks runtime"): no special case inside a runtime; env beats profile field by field,
     // as the SDKs do, and --host beats both.
     let home = Home::new(Some(TWO_PROFILES));
     let env = home.env(&[
