@@ -1,6 +1,6 @@
 //! The Wasm sandbox the scanner runs in: one engine and `InstancePre` per run, a fresh store per
 //! call with a memory cap, a compute limit and a deadline; the only WASI interfaces linked are
-//! those the scanner imports (none of them a clock or a socket), and its one way out is the
+//! those the scanner imports (never a clock, a socket or a filesystem), and its one way out is the
 //! `http` capability, which goes through [`crate::policy`].
 
 pub mod bindings;

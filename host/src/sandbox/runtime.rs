@@ -1,7 +1,7 @@
 //! The Wasm runtime: one `Engine` and `InstancePre` per run, one short-lived `Store` per call.
 //!
 //! Each store gets a memory cap, a compute limit, a deadline and an empty WASI context; only the
-//! WASI interfaces the scanner imports are linked, and never a clock or a socket
+//! WASI interfaces the scanner imports are linked, and never a clock, a socket or a filesystem
 //! ([`super::imports`]). Its only way out is the `http` capability, which goes through
 //! [`crate::policy::Policy`].
 //!
