@@ -11,7 +11,7 @@ use crate::listing::{Entry, Kind};
 use crate::transport::{send_batch, Answer, Transport, MAX_BATCH_HOST_ACCEPTS};
 use crate::types::{HttpError, Request, Response, ScanOptions, ScanStatus, Tree, TreeStats, UserReport};
 use crate::{dbfs, username, workspace};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 /// Batch size when the options say 0.
 pub const DEFAULT_BATCH_SIZE: usize = 64;
@@ -86,7 +86,9 @@ impl Pending {
 
 struct TreeState {
     stats: TreeStats,
-    visited: HashSet<String>,
+    /// A `BTreeSet`, not a `HashSet`: std's `RandomState` would make the component import
+    /// `wasi:random/insecure-seed`, and the guest needs no randomness.
+    visited: BTreeSet<String>,
 }
 
 struct Walk<'h> {
@@ -228,7 +230,7 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
     let new_state = |on: bool| {
         on.then(|| TreeState {
             stats: TreeStats::default(),
-            visited: HashSet::from([home.clone()]),
+            visited: BTreeSet::from([home.clone()]),
         })
     };
     let mut w = Walk {
