@@ -1,6 +1,6 @@
 //! An in-memory Databricks workspace answering the guest's requests (tests only).
 
-use crate::transport::{Answer, Transport};
+use crate::transport::{Answer, Transport, MAX_BATCH_HOST_ACCEPTS};
 use crate::types::{HttpError, Request, Response, Tree};
 use crate::{dbfs, scim, workspace};
 use serde_json::{json, Value};
@@ -48,8 +48,6 @@ pub struct Fake {
     overrides: HashMap<(String, String), VecDeque<Answer>>,
     /// Every batch, as sent.
     pub batches: Vec<Vec<Request>>,
-    /// Deny every entry of a batch larger than this (like a host's batch cap).
-    pub host_cap: Option<usize>,
     /// After this many requests, every answer is `cancelled`.
     pub cancel_after: Option<usize>,
     /// SCIM users (full objects) and the server's own page cap.
@@ -214,13 +212,13 @@ impl Fake {
 
 impl Transport for Fake {
     fn send(&mut self, requests: &[Request]) -> Vec<Answer> {
+        // A larger batch is a protocol violation; the Rust host traps the instance.
+        assert!(
+            requests.len() <= MAX_BATCH_HOST_ACCEPTS,
+            "batch of {} requests over the host's cap",
+            requests.len()
+        );
         self.batches.push(requests.to_vec());
-        if self.host_cap.is_some_and(|cap| requests.len() > cap) {
-            return requests
-                .iter()
-                .map(|_| Err(HttpError::Denied("batch too large".into())))
-                .collect();
-        }
         let before: usize = self.batches[..self.batches.len() - 1].iter().map(Vec::len).sum();
         requests
             .iter()

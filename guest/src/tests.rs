@@ -583,28 +583,6 @@ fn breadth_first_order() {
 }
 
 #[test]
-fn host_batch_cap_is_honoured_by_shrinking() {
-    let mut f = wide(100);
-    f.host_cap = Some(50);
-    let r = scan_user(
-        &mut f,
-        U,
-        ScanOptions {
-            dbfs: true,
-            workspace: true,
-            batch_size: 256,
-        },
-    );
-    assert_eq!(r.status, ScanStatus::Success, "{:?}", r.error);
-    assert_eq!(r.requests, 202, "refused batches are not counted");
-    assert_eq!(r.workspace.unwrap().files, 100);
-    // Refused at 200 and at 100, then at most 50 per batch ever after.
-    let sizes: Vec<usize> = f.batches.iter().map(Vec::len).collect();
-    assert_eq!(&sizes[..5], &[2, 200, 100, 50, 50]);
-    assert!(sizes[5..].iter().all(|&n| n <= 50), "{sizes:?}");
-}
-
-#[test]
 fn wrong_number_of_answers_is_a_transport_error() {
     struct Short(Fake);
     impl crate::transport::Transport for Short {
@@ -964,8 +942,8 @@ fn requests_denied_one_by_one_are_failures() {
         r.error.as_deref(),
         Some("dbfs /Users/a@x.com: denied by host: path not allowed (and 1 more failures)")
     );
-    // The whole batch was denied, so it was retried one by one; each request counts once.
+    // A batch denied entry by entry is final: it is not sent again in smaller pieces.
     let sizes: Vec<usize> = f.batches.iter().map(Vec::len).collect();
-    assert_eq!(sizes, vec![2, 1, 1]);
+    assert_eq!(sizes, vec![2]);
     assert_eq!(r.requests, 2);
 }

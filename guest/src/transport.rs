@@ -1,12 +1,20 @@
 //! The guest's only way out: batches of GET requests answered in order.
+//!
+//! The batch rule (the same in `wit/inventory.wit` and in every host): a host accepts any batch
+//! of up to [`MAX_BATCH_HOST_ACCEPTS`] requests; a larger batch is a protocol violation and the
+//! host may stop the instance. The guest never sends more than [`crate::walk::MAX_BATCH_SIZE`].
 
 use crate::types::{HttpError, Request, Response};
+
+/// The smallest batch cap a host may have: every host accepts batches of this many requests
+/// (the Rust host's cap is exactly this), and may trap on a larger one.
+pub const MAX_BATCH_HOST_ACCEPTS: usize = 1000;
 
 /// Answer of one request.
 pub type Answer = Result<Response, HttpError>;
 
 /// Sends a batch of requests concurrently; one answer per request, in order.
-/// In the component this is the imported `http::send`; tests use an in-memory fake.
+/// In the component this is the imported `http::send` ([`Host`]); tests use an in-memory fake.
 pub trait Transport {
     fn send(&mut self, requests: &[Request]) -> Vec<Answer>;
 }
@@ -17,38 +25,30 @@ impl<T: Transport + ?Sized> Transport for &mut T {
     }
 }
 
-/// Sends `requests` (already chunked to at most `*limit`) and returns exactly one answer per
-/// request.
-///
-/// * A host answering fewer or more results than requests is a host bug: missing answers become
-///   `transport` errors, extra ones are dropped.
-/// * The host may refuse a batch larger than its cap by denying every entry: when a batch of more
-///   than one request comes back entirely `denied`, `*limit` is halved and the requests are sent
-///   again in smaller chunks (the smaller limit sticks for later batches).
-pub fn send_adaptive<T: Transport + ?Sized>(t: &mut T, requests: &[Request], limit: &mut usize) -> Vec<Answer> {
-    let mut out = Vec::with_capacity(requests.len());
-    let mut rest = requests;
-    while !rest.is_empty() {
-        let n = rest.len().min((*limit).max(1));
-        let (chunk, tail) = rest.split_at(n);
-        rest = tail;
-        let mut answers = t.send(chunk);
-        if answers.len() != chunk.len() {
-            let got = answers.len();
-            answers.truncate(chunk.len());
-            while answers.len() < chunk.len() {
-                answers.push(Err(HttpError::Transport(format!(
-                    "host answered {got} results for {} requests",
-                    chunk.len()
-                ))));
-            }
-        }
-        if chunk.len() > 1 && answers.iter().all(|a| matches!(a, Err(HttpError::Denied(_)))) {
-            *limit = chunk.len() / 2;
-            out.extend(send_adaptive(t, chunk, limit));
-        } else {
-            out.extend(answers);
+/// The imported `dbx:inventory/http.send` (on a native target its stub panics).
+pub struct Host;
+
+impl Transport for Host {
+    fn send(&mut self, requests: &[Request]) -> Vec<Answer> {
+        crate::dbx::inventory::http::send(requests)
+    }
+}
+
+/// Sends one batch (at most [`MAX_BATCH_HOST_ACCEPTS`] requests) and returns exactly one answer
+/// per request. A host answering fewer or more results than requests is a host bug: missing
+/// answers become `transport` errors, extra ones are dropped.
+pub fn send_batch<T: Transport + ?Sized>(t: &mut T, requests: &[Request]) -> Vec<Answer> {
+    debug_assert!(requests.len() <= MAX_BATCH_HOST_ACCEPTS, "batch over the host's cap");
+    let mut answers = t.send(requests);
+    if answers.len() != requests.len() {
+        let got = answers.len();
+        answers.truncate(requests.len());
+        while answers.len() < requests.len() {
+            answers.push(Err(HttpError::Transport(format!(
+                "host answered {got} results for {} requests",
+                requests.len()
+            ))));
         }
     }
-    out
+    answers
 }

@@ -8,15 +8,16 @@
 
 use crate::errors::{self, describe_http_error, describe_malformed, describe_status, Failures};
 use crate::listing::{Entry, Kind};
-use crate::transport::{send_adaptive, Answer, Transport};
+use crate::transport::{send_batch, Answer, Transport, MAX_BATCH_HOST_ACCEPTS};
 use crate::types::{HttpError, Request, Response, ScanOptions, ScanStatus, Tree, TreeStats, UserReport};
 use crate::{dbfs, username, workspace};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 /// Batch size when the options say 0.
 pub const DEFAULT_BATCH_SIZE: usize = 64;
-/// Largest batch the guest ever sends, whatever the options say.
+/// Largest batch the guest ever sends, whatever the options say (below what every host accepts).
 pub const MAX_BATCH_SIZE: usize = 256;
+const _: () = assert!(MAX_BATCH_SIZE < MAX_BATCH_HOST_ACCEPTS);
 
 /// The batch size to use for `batch_size` from the options.
 pub fn batch_limit(batch_size: u32) -> usize {
@@ -85,7 +86,9 @@ impl Pending {
 
 struct TreeState {
     stats: TreeStats,
-    visited: HashSet<String>,
+    /// A `BTreeSet`, not a `HashSet`: std's `RandomState` would make the component import
+    /// `wasi:random/insecure-seed`, and the guest needs no randomness.
+    visited: BTreeSet<String>,
 }
 
 struct Walk<'h> {
@@ -227,7 +230,7 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
     let new_state = |on: bool| {
         on.then(|| TreeState {
             stats: TreeStats::default(),
-            visited: HashSet::from([home.clone()]),
+            visited: BTreeSet::from([home.clone()]),
         })
     };
     let mut w = Walk {
@@ -249,12 +252,12 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
         }
     }
 
-    let mut limit = batch_limit(opts.batch_size);
+    let limit = batch_limit(opts.batch_size);
     'walk: while !w.queue.is_empty() {
-        let n = w.queue.len().min(limit.max(1));
+        let n = w.queue.len().min(limit);
         let items: Vec<Pending> = w.queue.drain(..n).collect();
         let requests: Vec<Request> = items.iter().map(Pending::request).collect();
-        let answers = send_adaptive(t, &requests, &mut limit);
+        let answers = send_batch(t, &requests);
         drop(requests);
         for item in &items {
             let st = w.state(item.tree);
@@ -317,6 +320,15 @@ mod tests {
         assert_eq!(batch_limit(256), 256);
         assert_eq!(batch_limit(257), 256);
         assert_eq!(batch_limit(u32::MAX), 256);
+    }
+
+    #[test]
+    fn guest_cap_is_below_what_every_host_accepts() {
+        assert_eq!(
+            MAX_BATCH_HOST_ACCEPTS, 1000,
+            "the Rust host's max_batch (host/src/policy/mod.rs)"
+        );
+        assert!(batch_limit(u32::MAX) < MAX_BATCH_HOST_ACCEPTS);
     }
 
     #[test]

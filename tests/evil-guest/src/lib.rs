@@ -5,7 +5,12 @@
 //! * `flood@…`  sends one batch of 100,000 requests
 //! * `spin@…`   loops forever
 //! * `hog@…`    allocates memory without bound
-//! * `peek@…`   looks for files, environment variables and a clock, and reports what it saw
+//! * `peek@…`   looks for files, environment variables and arguments, and reports what it saw
+//!   (it calls no clock; but its `std::fs` use imports `wasi:filesystem/types`, which drags in
+//!   `wasi:clocks/wall-clock` for the `datetime` type alone, without `now`)
+//! * `clock@…`  (only with the cargo feature `clock`) reads the wall clock and the monotonic
+//!   clock, so that build imports `now` from `wasi:clocks/wall-clock` and
+//!   `wasi:clocks/monotonic-clock`: the component a host that links no clock must refuse
 //! * anyone else: one Workspace list of the home, counted honestly
 
 wit_bindgen::generate!({ path: "../../wit", world: "inventory" });
@@ -114,6 +119,15 @@ impl Guest for Evil {
                     "files={files} cwd_files={cwd_files} env={} args={args} cfg={token_file}",
                     vars.len()
                 );
+                report(username, ScanStatus::Error, Some(msg), 0, 0)
+            }
+            #[cfg(feature = "clock")]
+            "clock" => {
+                let since_epoch = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let started = std::time::Instant::now();
+                let msg = format!("clock={since_epoch} elapsed={:?}", started.elapsed());
                 report(username, ScanStatus::Error, Some(msg), 0, 0)
             }
             _ => {
