@@ -1,16 +1,15 @@
 //! The WASI the scanner gets: exactly the interfaces the embedded scanner imports, linked one by
 //! one, and nothing else. Rust's standard library makes a `wasm32-wasip2` component import the
-//! CLI and I/O interfaces (environment, exit, stdio, terminals) even though the scanner never
-//! uses them, and `wasi:random/insecure-seed` (the seed of `HashMap`'s hasher). They are linked
-//! to an empty `WasiCtx`: no environment, no arguments, empty stdin, discarded stdout/stderr, no
-//! terminal. No filesystem, clock or socket interface is ever linked: a component that imports
+//! CLI and I/O interfaces (environment, exit, stdio, terminals: its panic hook's output) even
+//! though the scanner never calls them (it keeps no `HashMap`, so it needs no random seed). They
+//! are linked to an empty `WasiCtx`: no environment, no arguments, empty stdin, discarded
+//! stdout/stderr, no terminal. No filesystem, clock or socket interface is ever linked: a component that imports
 //! one (or anything else not listed here) is refused before it runs, naming the import.
 
 use wasmtime::component::{Component, HasData, Linker, ResourceTable};
 use wasmtime::Engine;
 use wasmtime_wasi::cli::{WasiCli, WasiCliView as _};
-use wasmtime_wasi::p2::bindings::{cli, random};
-use wasmtime_wasi::random::WasiRandom;
+use wasmtime_wasi::p2::bindings::cli;
 use wasmtime_wasi::WasiView;
 
 use super::runtime::InstanceState;
@@ -61,9 +60,6 @@ pub const PROVIDED: &[(&str, LinkFn)] = &[
     }),
     ("wasi:cli/terminal-stderr", |l| {
         cli::terminal_stderr::add_to_linker::<_, WasiCli>(l, |t| t.cli())
-    }),
-    ("wasi:random/insecure-seed", |l| {
-        random::insecure_seed::add_to_linker::<_, WasiRandom>(l, |t| t.ctx().ctx.random())
     }),
 ];
 

@@ -5,9 +5,10 @@
 //! * `flood@…`  sends one batch of 100,000 requests
 //! * `spin@…`   loops forever
 //! * `hog@…`    allocates memory without bound
-//! * `peek@…`   looks for files, environment variables and arguments, and reports what it saw
-//!   (it calls no clock; but its `std::fs` use imports `wasi:filesystem/types`, which drags in
-//!   `wasi:clocks/wall-clock` for the `datetime` type alone, without `now`)
+//! * `peek@…`   looks for environment variables and arguments, and reports what it saw
+//! * `files@…`  (only with the cargo feature `fs`) reads directories and `~/.databrickscfg`: that
+//!   build imports `wasi:filesystem` (and, through its types, `wasi:clocks/wall-clock`), so a host
+//!   that links no filesystem must refuse it before it runs
 //! * `clock@…`  (only with the cargo feature `clock`) reads the wall clock and the monotonic
 //!   clock, so that build imports `now` from `wasi:clocks/wall-clock` and
 //!   `wasi:clocks/monotonic-clock`: the component a host that links no clock must refuse
@@ -110,15 +111,17 @@ impl Guest for Evil {
                 }
             }
             "peek" => {
-                let files = std::fs::read_dir("/").map(|d| d.count()).unwrap_or(0);
-                let cwd_files = std::fs::read_dir(".").map(|d| d.count()).unwrap_or(0);
                 let vars: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
                 let args = std::env::args().count();
+                let msg = format!("env={} args={args}", vars.len());
+                report(username, ScanStatus::Error, Some(msg), 0, 0)
+            }
+            #[cfg(feature = "fs")]
+            "files" => {
+                let files = std::fs::read_dir("/").map(|d| d.count()).unwrap_or(0);
+                let cwd_files = std::fs::read_dir(".").map(|d| d.count()).unwrap_or(0);
                 let token_file = std::fs::read_to_string("/root/.databrickscfg").is_ok();
-                let msg = format!(
-                    "files={files} cwd_files={cwd_files} env={} args={args} cfg={token_file}",
-                    vars.len()
-                );
+                let msg = format!("files={files} cwd_files={cwd_files} cfg={token_file}");
                 report(username, ScanStatus::Error, Some(msg), 0, 0)
             }
             #[cfg(feature = "clock")]
