@@ -19,9 +19,9 @@ command -v chromium >/dev/null 2>&1 && chromium --version 2>/dev/null || true
 echo "==> guest unit tests (scanner logic on the host target)"
 cargo test --manifest-path guest/Cargo.toml
 
-echo "==> build (the host embeds the guest component, built by host/build.rs)"
-cargo build -p dbx-inventory -p dbx-sim
-
+# No separate build step: the end-to-end tests are integration tests of dbx-inventory, so
+# `cargo test` builds the binary (and, through host/build.rs, the guest component) itself; the
+# SDK, Python and Node steps below each build what they run.
 echo "==> workspace tests (unit + end-to-end against the simulator)"
 cargo test --workspace
 

@@ -6,7 +6,7 @@
 //! A "dead" host (a loopback port nobody listens on) or a wrong token stands for the source that
 //! must lose: the run only succeeds if the winning source was used.
 
-use dbx_tests::{check, dbx_sim, fixture, Done, Run, Sim};
+use crate::util::{fixture, Done, Run, Sim};
 
 const SCAN: &[&str] = &[
     "scan",

@@ -1,6 +1,6 @@
 //! Command-line behaviour: usage errors, exit codes, bad credentials, bad inputs.
 
-use dbx_tests::{check, fixture, Run, Sim};
+use crate::util::{fixture, Run, Sim};
 
 #[test]
 fn help_documents_exit_codes() {
@@ -87,12 +87,7 @@ fn unwritable_output_fails_before_scanning() {
     let sim = Sim::start(fixture("semantics"));
     let done = Run::scan(&sim, &["alice@example.com", "-o", "no/such/dir/out.csv"]).run();
     check!(done, done.code == 1 && done.stderr.contains("no/such/dir/out.csv"));
-    let lists: u64 = sim
-        .stats()
-        .by_endpoint
-        .get("workspace/list")
-        .map(|m| m.values().sum())
-        .unwrap_or(0);
+    let lists = sim.requests("workspace/list");
     assert_eq!(lists, 0, "nothing scanned before the output was checked");
 }
 

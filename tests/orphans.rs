@@ -8,19 +8,7 @@
 //!   last two one orphan (names compare ignoring case everywhere: one row per name);
 //! * plain files directly under /Users in both trees (not homes).
 
-use std::collections::BTreeMap;
-
-use dbx_tests::{check, dbx_sim, fixture, Run, Sim};
-
-fn by_name(rows: &[BTreeMap<String, String>]) -> BTreeMap<&str, &BTreeMap<String, String>> {
-    rows.iter().map(|r| (r["username"].as_str(), r)).collect()
-}
-
-fn expect(row: &BTreeMap<String, String>, fields: &[(&str, &str)]) {
-    for (k, v) in fields {
-        assert_eq!(row[*k], *v, "{k} of {}: {row:?}", row["username"]);
-    }
-}
+use crate::util::{fixture, names_where, Run, Sim};
 
 #[test]
 fn orphaned_homes_are_scanned_marked_sorted_after_the_users_and_summed() {
@@ -47,24 +35,24 @@ fn orphaned_homes_are_scanned_marked_sorted_after_the_users_and_summed() {
         "{}",
         done.explain()
     );
-    let r = by_name(&rows);
-    expect(
-        r["alice@example.com"],
+    let r = done.rows("out.csv");
+    done.check_fields(
+        &r["alice@example.com"],
         &[("orphan", "no"), ("total_size", "1200"), ("status", "success")],
     );
     // Bob's homes match him ignoring case: not orphans.
-    expect(
-        r["Bob@Example.com"],
+    done.check_fields(
+        &r["Bob@Example.com"],
         &[("orphan", "no"), ("dbfs_bytes", "50"), ("dbfs_home", "yes")],
     );
-    expect(r["erin@example.com"], &[("orphan", "no"), ("status", "empty")]);
-    expect(
-        r["frank@example.com"],
+    done.check_fields(&r["erin@example.com"], &[("orphan", "no"), ("status", "empty")]);
+    done.check_fields(
+        &r["frank@example.com"],
         &[("orphan", "no"), ("status", "empty"), ("workspace_home", "yes")],
     );
     // The inactive user's home is an orphan, scanned in the tree where it was listed.
-    expect(
-        r["carol@example.com"],
+    done.check_fields(
+        &r["carol@example.com"],
         &[
             ("orphan", "yes"),
             ("total_size", "3000"),
@@ -73,8 +61,8 @@ fn orphaned_homes_are_scanned_marked_sorted_after_the_users_and_summed() {
         ],
     );
     // An inactive user without a home keeps a row, not marked.
-    expect(
-        r["dave@example.com"],
+    done.check_fields(
+        &r["dave@example.com"],
         &[
             ("orphan", "no"),
             ("status", "empty"),
@@ -82,8 +70,8 @@ fn orphaned_homes_are_scanned_marked_sorted_after_the_users_and_summed() {
             ("workspace_home", "no"),
         ],
     );
-    expect(
-        r["ghost@example.com"],
+    done.check_fields(
+        &r["ghost@example.com"],
         &[
             ("orphan", "yes"),
             ("file_count", "3"),
@@ -95,8 +83,8 @@ fn orphaned_homes_are_scanned_marked_sorted_after_the_users_and_summed() {
     );
     // Two spellings, one per tree: one orphan under the first spelling, scanned in both trees (the
     // simulator's paths are case-sensitive, so DBFS `mixed@…` is not seen, and that is warned about).
-    expect(
-        r["MIXED@example.com"],
+    done.check_fields(
+        &r["MIXED@example.com"],
         &[
             ("orphan", "yes"),
             ("total_size", "70"),
@@ -159,11 +147,7 @@ fn orphans_respect_the_scanned_trees() {
     let done = Run::scan(&sim, &["--all-users", "--orphans", "--dbfs-only", "-o", "out.csv"]).run();
     check!(done, done.code == 0);
     let (_, rows) = done.csv("out.csv");
-    let orphans: Vec<&str> = rows
-        .iter()
-        .filter(|r| r["orphan"] == "yes")
-        .map(|r| r["username"].as_str())
-        .collect();
+    let orphans = names_where(&rows, "orphan", "yes");
     assert_eq!(
         orphans,
         ["carol@example.com", "ghost@example.com", "mixed@example.com"],

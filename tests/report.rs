@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dbx_tests::dbx_sim::{DbfsEntry, Fault, UserEntry, WorkspaceEntry};
-use dbx_tests::{check, root, Run, Sim};
+use crate::util::{names_where, root, Run, Sim};
+use dbx_sim::{DbfsEntry, Fault, UserEntry, WorkspaceEntry};
 
 /// A username that would run code if the report did not escape it (no `/`, so it is valid).
 const EVIL_USER: &str = "<img src=x onerror=console.error('user')>@evil.example.com";
@@ -176,8 +176,8 @@ fn bucket(bytes: u64) -> usize {
 
 /// A generated workspace plus two users whose rows end in `error`: one with markup in its
 /// name, one whose home listing always fails.
-fn workspace() -> (dbx_tests::dbx_sim::Fixture, String) {
-    let mut f = dbx_tests::dbx_sim::generate(150, 3);
+fn workspace() -> (dbx_sim::Fixture, String) {
+    let mut f = dbx_sim::generate(150, 3);
     f.users.push(UserEntry {
         user_name: EVIL_USER.into(),
         display_name: Some("<b>Evil</b>".into()),
@@ -243,16 +243,8 @@ fn html_report_renders_in_chromium_and_matches_the_csv() {
     .run();
     check!(done, done.code == 3, "two users end in error → exit 3");
     let (_, rows) = done.csv("out.csv");
-    let orphans: Vec<&str> = rows
-        .iter()
-        .filter(|r| r["orphan"] == "yes")
-        .map(|r| r["username"].as_str())
-        .collect();
-    let scanned: std::collections::BTreeSet<&str> = rows
-        .iter()
-        .filter(|r| r["orphan"] == "no")
-        .map(|r| r["username"].as_str())
-        .collect();
+    let orphans = names_where(&rows, "orphan", "yes");
+    let scanned: std::collections::BTreeSet<&str> = names_where(&rows, "orphan", "no").into_iter().collect();
     check!(
         done,
         active.iter().all(|u| scanned.contains(u.as_str())),
@@ -464,17 +456,13 @@ fn html_output_that_cannot_be_written_fails_before_scanning() {
     check!(done, done.code == 1, "unwritable --html → exit 1");
     check!(done, done.stderr.contains("report.html"), "the message names the file");
     check!(done, !done.dir.join("out.csv").exists(), "nothing scanned, no CSV");
-    let lists: u64 = ["workspace/list", "dbfs/list"]
-        .iter()
-        .filter_map(|k| sim.stats().by_endpoint.get(*k).cloned())
-        .flat_map(|m| m.into_values())
-        .sum();
+    let lists = sim.listings();
     check!(done, lists == 0, "no listing before the output check, saw {lists}");
 }
 
 #[test]
 fn summary_rebuilds_the_same_report_from_the_journal() {
-    let sim = Sim::start(dbx_tests::dbx_sim::generate(40, 5));
+    let sim = Sim::start(dbx_sim::generate(40, 5));
     let done = Run::scan(&sim, &["--all-users", "-o", "out.csv", "--html", "scan.html", "-q"]).run();
     check!(done, done.code == 0);
     let journal = done.dir.join("out.csv.journal");
@@ -501,8 +489,5 @@ fn summary_rebuilds_the_same_report_from_the_journal() {
         a.contains(r#"id="total-users" data-value="40""#),
         "40 users in the scan's report"
     );
-    assert!(
-        a == b,
-        "summary --html differs from scan --html:\n--- scan\n{a}\n--- summary\n{b}"
-    );
+    summary.check_same("summary --html differs from scan --html (- scan, + summary)", a, b);
 }

@@ -2,73 +2,15 @@
 //! SIGTERM stops cleanly, every refusal, the torn last line, --keep-errors, `summary`, --jsonl
 //! and the progress lines.
 //!
-//! Several runs share one working directory here (that is what resuming is), so these tests
-//! start the binary themselves with the same isolated environment as `Run`.
+//! Several runs share one working folder here (a `Work`: that is what resuming is); some are
+//! started with `Run::spawn` and stopped by the test.
 #![cfg(unix)]
 
 use std::collections::{BTreeMap, HashMap};
-use std::os::unix::process::ExitStatusExt as _;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dbx_tests::{bin, dbx_sim, fixture, read_csv, Sim};
-
-/// One finished invocation.
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn explain(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-macro_rules! ensure {
-    ($out:expr, $cond:expr) => {
-        assert!($cond, "{} failed\n{}", stringify!($cond), $out.explain())
-    };
-    ($out:expr, $cond:expr, $($msg:tt)+) => {
-        assert!($cond, "{}\n{}", format!($($msg)+), $out.explain())
-    };
-}
-
-/// `dbx-inventory ARGS…` in `dir`, with no Databricks settings but those given.
-fn command(dir: &Path, args: &[&str], host: Option<&str>) -> Command {
-    let mut cmd = Command::new(bin());
-    cmd.args(args).current_dir(dir).env_clear();
-    cmd.env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", dir);
-    if let Some(h) = host {
-        cmd.env("DATABRICKS_HOST", h).env("DATABRICKS_TOKEN", "dapi-sim");
-    }
-    cmd
-}
-
-fn scan_cmd(dir: &Path, sim: &Sim, args: &[&str]) -> Command {
-    let mut all = vec!["scan", "--retry-base-ms", "20"];
-    all.extend_from_slice(args);
-    command(dir, &all, Some(&sim.url))
-}
-
-fn finish(mut cmd: Command) -> Out {
-    let o = cmd.output().expect("run dbx-inventory");
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
-fn scan(dir: &Path, sim: &Sim, args: &[&str]) -> Out {
-    finish(scan_cmd(dir, sim, args))
-}
+use crate::util::{fixture, Sim, Work};
 
 /// The journal's user rows (parsed), checking every line is one JSON object.
 fn journal_rows(path: &Path) -> Vec<serde_json::Value> {
@@ -104,14 +46,6 @@ fn users_line_count(path: &Path) -> usize {
                 .count()
         })
         .unwrap_or(0)
-}
-
-fn by_user(path: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
-    read_csv(path)
-        .1
-        .into_iter()
-        .map(|r| (r["username"].clone(), r))
-        .collect()
 }
 
 /// A small deterministic generator (splitmix64) for kill moments; the seed is printed.
@@ -172,19 +106,17 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     eprintln!("kill moments from seed {seed} (DBX_KILL_SEED={seed} repeats them)");
     let mut rng = Rng(seed);
 
-    let base = tempfile::tempdir().unwrap();
-    std::fs::write(base.path().join("users.txt"), users.join("\n")).unwrap();
-    let full = scan(
-        base.path(),
-        &sim,
-        &args(&["--users-file", "users.txt", "-o", "out.csv", "-q"]),
-    );
-    ensure!(full, full.code == 0);
-    let expected = std::fs::read(base.path().join("out.csv")).unwrap();
+    let base = Work::new();
+    base.write("users.txt", &users.join("\n"));
+    let full = base
+        .scan(&sim, &args(&["--users-file", "users.txt", "-o", "out.csv", "-q"]))
+        .run();
+    check!(full, full.code == 0);
+    let expected = base.read("out.csv");
 
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("users.txt"), users.join("\n")).unwrap();
-    let journal = dir.path().join("out.csv.journal");
+    let work = Work::new();
+    work.write("users.txt", &users.join("\n"));
+    let journal = work.path("out.csv.journal");
     let resume = args(&["--users-file", "users.txt", "-o", "out.csv", "-q", "--resume"]);
     let mut kills = 0usize;
     let mut mid_scan = 0usize;
@@ -200,11 +132,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
             before < USERS,
             "every user recorded after {kills} kills; the kill moments came too late"
         );
-        let mut child: Child = scan_cmd(dir.path(), &sim, &resume)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = work.scan(&sim, &resume).spawn();
         // A random moment: one run in five at a random delay (often during start-up), the others
         // after a random number of new rows; then a random jitter of up to 40 ms.
         let early = rng.below(5) == 0;
@@ -216,21 +144,20 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         let deadline = Instant::now() + wait;
         let rows = before + 1 + rng.below(MAX_ROWS_PER_RUN as u64) as usize;
         while Instant::now() < deadline && users_line_count(&journal) < rows {
-            if child.try_wait().unwrap().is_some() {
+            if child.finished() {
                 break;
             }
             std::thread::sleep(Duration::from_millis(2));
         }
         std::thread::sleep(Duration::from_micros(rng.below(40_000)));
-        let _ = child.kill(); // SIGKILL
-        let status = child.wait().unwrap();
-        if status.signal() == Some(9) {
+        let done = child.kill(); // SIGKILL
+        if done.signal == Some(9) {
             kills += 1;
             if users_line_count(&journal) > before {
                 mid_scan += 1;
             }
         } else {
-            assert!(status.success(), "a run ended on its own with {status:?}");
+            check!(done, done.code == 0, "run {runs} ended on its own, and not well");
         }
         // After every kill: whatever is in the journal is readable, and no user is there twice.
         if journal.exists() {
@@ -244,12 +171,12 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         mid_scan >= KILLS / 2,
         "most kills land while users are being recorded ({mid_scan} of {kills})"
     );
-    let last = finish(scan_cmd(dir.path(), &sim, &resume));
-    ensure!(last, last.code == 0);
-    let got = std::fs::read(dir.path().join("out.csv")).unwrap();
-    assert!(
-        got == expected,
-        "the CSV after {kills} kills differs from an uninterrupted run"
+    let last = work.scan(&sim, &resume).run();
+    check!(last, last.code == 0);
+    last.check_same(
+        &format!("the CSV after {kills} kills differs from an uninterrupted run"),
+        &expected,
+        work.read("out.csv"),
     );
     let counts = journal_counts(&journal);
     assert_eq!(counts.len(), USERS, "every user is in the journal");
@@ -259,71 +186,60 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
 #[test]
 fn sigterm_stops_cleanly_keeps_what_finished_and_resume_completes() {
     let (sim, users) = generated(120, 5);
-    let base = tempfile::tempdir().unwrap();
-    let full = scan(base.path(), &sim, &args(&["--all-users", "-o", "out.csv", "-q"]));
-    ensure!(full, full.code == 0);
-    let expected = std::fs::read(base.path().join("out.csv")).unwrap();
+    let base = Work::new();
+    let full = base.scan(&sim, &args(&["--all-users", "-o", "out.csv", "-q"])).run();
+    check!(full, full.code == 0);
+    let expected = base.read("out.csv");
 
-    let dir = tempfile::tempdir().unwrap();
-    let journal = dir.path().join("out.csv.journal");
+    let work = Work::new();
+    let journal = work.path("out.csv.journal");
     // A low client rate limit makes this scan last far longer than it takes to stop it.
-    let mut child = scan_cmd(
-        dir.path(),
-        &sim,
-        &["--all-users", "-o", "out.csv", "--rate-limit", "workspace=20"],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let pid = child.id().to_string();
+    let mut child = work
+        .scan(&sim, &["--all-users", "-o", "out.csv", "--rate-limit", "workspace=20"])
+        .spawn();
     while users_line_count(&journal) < 5 {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the scan ended before it could be stopped"
-        );
+        if child.finished() {
+            panic!("the scan ended before it could be stopped\n{}", child.wait().explain());
+        }
         std::thread::sleep(Duration::from_millis(5));
     }
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let o = child.wait_with_output().unwrap();
-    let out = Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    };
-    ensure!(out, out.code == 130, "an interrupted run exits 130");
-    ensure!(
+    child.signal("TERM");
+    let out = child.wait();
+    check!(out, out.code == 130, "an interrupted run exits 130");
+    check!(
         out,
         out.stderr.contains("stopped by SIGTERM") && out.stderr.contains("--resume"),
         "says how to resume"
     );
     // The CSV holds exactly what the journal holds.
-    let csv = by_user(&dir.path().join("out.csv"));
+    let csv = out.rows("out.csv");
     let counts = journal_counts(&journal);
-    ensure!(
+    check!(
         out,
         csv.len() == counts.len() && csv.len() < users.len(),
         "{} rows in the CSV, {} in the journal",
         csv.len(),
         counts.len()
     );
-    ensure!(out, csv.keys().all(|u| counts.contains_key(&u.to_lowercase())));
-    ensure!(
+    check!(out, csv.keys().all(|u| counts.contains_key(&u.to_lowercase())));
+    check!(
         out,
         out.stdout.contains(&format!("Total users processed: {}", csv.len()))
     );
 
-    let done = scan(dir.path(), &sim, &args(&["--all-users", "-o", "out.csv", "--resume"]));
-    ensure!(done, done.code == 0);
-    ensure!(
+    let done = work
+        .scan(&sim, &args(&["--all-users", "-o", "out.csv", "--resume"]))
+        .run();
+    check!(done, done.code == 0);
+    check!(
         done,
         done.stdout
             .contains(&format!("Taken from the journal: {} user(s)", csv.len()))
     );
-    ensure!(
-        done,
-        std::fs::read(dir.path().join("out.csv")).unwrap() == expected,
-        "resumed CSV equals an uninterrupted run"
+    done.check_same(
+        "resumed CSV equals an uninterrupted run",
+        &expected,
+        work.read("out.csv"),
     );
     assert!(journal_counts(&journal).values().all(|n| *n == 1));
 }
@@ -340,88 +256,80 @@ fn three(extra: &[&'static str]) -> Vec<&'static str> {
 #[test]
 fn an_existing_journal_is_refused_without_resume_or_overwrite() {
     let sim = Sim::start(fixture("semantics"));
-    let dir = tempfile::tempdir().unwrap();
-    let first = scan(dir.path(), &sim, &three(&[]));
-    ensure!(first, first.code == 0);
-    ensure!(first, first.stdout.contains("Journal: out.csv.journal (new)"));
-    let csv = std::fs::read(dir.path().join("out.csv")).unwrap();
-    let again = scan(dir.path(), &sim, &three(&[]));
-    ensure!(again, again.code == 2);
-    ensure!(
+    let work = Work::new();
+    let first = work.scan(&sim, &three(&[])).run();
+    check!(first, first.code == 0);
+    check!(first, first.stdout.contains("Journal: out.csv.journal (new)"));
+    let csv = work.read("out.csv");
+    let again = work.scan(&sim, &three(&[])).run();
+    check!(again, again.code == 2);
+    check!(
         again,
         again
             .stderr
             .contains("journal out.csv.journal already holds 3 user row(s)")
     );
-    ensure!(
+    check!(
         again,
         again.stderr.contains("--resume") && again.stderr.contains("--overwrite")
     );
-    assert_eq!(
-        std::fs::read(dir.path().join("out.csv")).unwrap(),
-        csv,
-        "the refused run left the CSV alone"
-    );
-    assert_eq!(users_line_count(&dir.path().join("out.csv.journal")), 3);
+    again.check_same("the refused run left the CSV alone", &csv, work.read("out.csv"));
+    assert_eq!(users_line_count(&work.path("out.csv.journal")), 3);
 
-    let over = scan(dir.path(), &sim, &three(&["--overwrite"]));
-    ensure!(over, over.code == 0);
-    ensure!(
+    let over = work.scan(&sim, &three(&["--overwrite"])).run();
+    check!(over, over.code == 0);
+    check!(
         over,
         over.stderr
             .contains("--overwrite: discarded journal out.csv.journal (3 user row(s))")
     );
-    assert_eq!(
-        users_line_count(&dir.path().join("out.csv.journal")),
-        3,
-        "a fresh journal"
-    );
+    assert_eq!(users_line_count(&work.path("out.csv.journal")), 3, "a fresh journal");
 
     // --resume of a finished journal scans nothing and rewrites the same CSV.
-    let resumed = scan(dir.path(), &sim, &three(&["--resume"]));
-    ensure!(resumed, resumed.code == 0);
-    ensure!(
+    let resumed = work.scan(&sim, &three(&["--resume"])).run();
+    check!(resumed, resumed.code == 0);
+    check!(
         resumed,
         resumed
             .stdout
             .contains("resuming: 3 user(s) already recorded, 0 to scan")
     );
-    ensure!(resumed, !resumed.stdout.contains("[1/"), "nobody scanned");
-    assert_eq!(std::fs::read(dir.path().join("out.csv")).unwrap(), csv);
-    assert_eq!(users_line_count(&dir.path().join("out.csv.journal")), 3);
+    check!(resumed, !resumed.stdout.contains("[1/"), "nobody scanned");
+    resumed.check_same("the resumed CSV equals the first", &csv, work.read("out.csv"));
+    assert_eq!(users_line_count(&work.path("out.csv.journal")), 3);
 
     // --journal FILE keeps a separate one.
-    let separate = scan(dir.path(), &sim, &three(&["--journal", "other.journal"]));
-    ensure!(separate, separate.code == 0);
-    assert_eq!(users_line_count(&dir.path().join("other.journal")), 3);
+    let separate = work.scan(&sim, &three(&["--journal", "other.journal"])).run();
+    check!(separate, separate.code == 0);
+    assert_eq!(users_line_count(&work.path("other.journal")), 3);
 }
 
 #[test]
 fn a_journal_from_another_workspace_is_refused_unless_forced() {
     let a = Sim::start(fixture("semantics"));
     let b = Sim::start(fixture("semantics"));
-    let dir = tempfile::tempdir().unwrap();
-    let first = scan(dir.path(), &a, &three(&[]));
-    ensure!(first, first.code == 0);
-    let other = scan(dir.path(), &b, &three(&["--resume"]));
-    ensure!(other, other.code == 2);
-    ensure!(other, other.stderr.contains("written for another run"));
-    ensure!(
+    let work = Work::new();
+    let first = work.scan(&a, &three(&[])).run();
+    check!(first, first.code == 0);
+    let other = work.scan(&b, &three(&["--resume"])).run();
+    check!(other, other.code == 2);
+    check!(other, other.stderr.contains("written for another run"));
+    check!(
         other,
         other.stderr.contains(&format!(
             "host: the journal is for {}, this run is for {}",
             a.url, b.url
         ))
     );
-    ensure!(other, other.stderr.contains("--force"));
-    let forced = scan(dir.path(), &b, &three(&["--resume", "--force"]));
-    ensure!(forced, forced.code == 0);
-    ensure!(forced, forced.stderr.contains("--force: continuing journal"));
+    check!(other, other.stderr.contains("--force"));
+    let forced = work.scan(&b, &three(&["--resume", "--force"])).run();
+    check!(forced, forced.code == 0);
+    check!(forced, forced.stderr.contains("--force: continuing journal"));
     // The journal now records the new identity: resuming against b again needs no --force.
-    let again = scan(dir.path(), &b, &three(&["--resume"]));
-    ensure!(again, again.code == 0);
+    let again = work.scan(&b, &three(&["--resume"])).run();
+    check!(again, again.code == 0);
     assert_eq!(
-        users_line_count(&dir.path().join("out.csv.journal")),
+        users_line_count(&work.path("out.csv.journal")),
         3,
         "nobody scanned twice"
     );
@@ -430,72 +338,74 @@ fn a_journal_from_another_workspace_is_refused_unless_forced() {
 #[test]
 fn a_journal_with_other_options_or_users_is_refused() {
     let sim = Sim::start(fixture("semantics"));
-    let dir = tempfile::tempdir().unwrap();
-    let first = scan(dir.path(), &sim, &three(&[]));
-    ensure!(first, first.code == 0);
+    let work = Work::new();
+    let first = work.scan(&sim, &three(&[])).run();
+    check!(first, first.code == 0);
 
-    let trees = scan(dir.path(), &sim, &three(&["--resume", "--dbfs-only"]));
-    ensure!(trees, trees.code == 2);
-    ensure!(
+    let trees = work.scan(&sim, &three(&["--resume", "--dbfs-only"])).run();
+    check!(trees, trees.code == 2);
+    check!(
         trees,
         trees
             .stderr
             .contains("trees: the journal has dbfs+workspace, this run has dbfs")
     );
 
-    let more = scan(
-        dir.path(),
-        &sim,
-        &[
-            "alice@example.com",
-            "dave@example.com",
-            "erin@example.com",
-            "frank@example.com",
-            "-o",
-            "out.csv",
-            "--resume",
-        ],
-    );
-    ensure!(more, more.code == 2);
-    ensure!(
+    let more = work
+        .scan(
+            &sim,
+            &[
+                "alice@example.com",
+                "dave@example.com",
+                "erin@example.com",
+                "frank@example.com",
+                "-o",
+                "out.csv",
+                "--resume",
+            ],
+        )
+        .run();
+    check!(more, more.code == 2);
+    check!(
         more,
         more.stderr.contains("users: the journal is for a list of 3 user(s)")
             && more.stderr.contains("a list of 4 user(s)")
     );
 
-    let all = scan(dir.path(), &sim, &["--all-users", "-o", "out.csv", "--resume"]);
-    ensure!(all, all.code == 2);
-    ensure!(all, all.stderr.contains("all workspace users"));
+    let all = work.scan(&sim, &["--all-users", "-o", "out.csv", "--resume"]).run();
+    check!(all, all.code == 2);
+    check!(all, all.stderr.contains("all workspace users"));
 
     // Case does not make another list; concurrency and limits are not part of the identity.
-    let same = scan(
-        dir.path(),
-        &sim,
-        &[
-            "ALICE@example.com",
-            "dave@example.com",
-            "erin@example.com",
-            "-o",
-            "out.csv",
-            "--resume",
-            "--concurrency",
-            "2",
-            "--max-in-flight",
-            "3",
-        ],
-    );
-    ensure!(same, same.code == 0);
-    assert_eq!(users_line_count(&dir.path().join("out.csv.journal")), 3);
+    let same = work
+        .scan(
+            &sim,
+            &[
+                "ALICE@example.com",
+                "dave@example.com",
+                "erin@example.com",
+                "-o",
+                "out.csv",
+                "--resume",
+                "--concurrency",
+                "2",
+                "--max-in-flight",
+                "3",
+            ],
+        )
+        .run();
+    check!(same, same.code == 0);
+    assert_eq!(users_line_count(&work.path("out.csv.journal")), 3);
 }
 
 #[test]
 fn a_torn_last_line_is_ignored_truncated_and_its_user_scanned_again() {
     let sim = Sim::start(fixture("semantics"));
-    let dir = tempfile::tempdir().unwrap();
-    let first = scan(dir.path(), &sim, &three(&[]));
-    ensure!(first, first.code == 0);
-    let csv = std::fs::read(dir.path().join("out.csv")).unwrap();
-    let journal = dir.path().join("out.csv.journal");
+    let work = Work::new();
+    let first = work.scan(&sim, &three(&[])).run();
+    check!(first, first.code == 0);
+    let csv = work.read("out.csv");
+    let journal = work.path("out.csv.journal");
     let text = std::fs::read_to_string(&journal).unwrap();
     // Cut the last row in the middle, as a kill during the write would.
     let last_start = text[..text.len() - 1].rfind('\n').unwrap() + 1;
@@ -503,17 +413,21 @@ fn a_torn_last_line_is_ignored_truncated_and_its_user_scanned_again() {
     let cut = last_start + (text.len() - last_start) / 2;
     std::fs::write(&journal, &text[..cut]).unwrap();
 
-    let resumed = scan(dir.path(), &sim, &three(&["--resume"]));
-    ensure!(resumed, resumed.code == 0);
-    ensure!(resumed, resumed.stderr.contains("ignored a torn last line (line 4,"));
-    ensure!(
+    let resumed = work.scan(&sim, &three(&["--resume"])).run();
+    check!(resumed, resumed.code == 0);
+    check!(resumed, resumed.stderr.contains("ignored a torn last line (line 4,"));
+    check!(
         resumed,
         resumed
             .stdout
             .contains(&format!("[1/1] {}", lost["username"].as_str().unwrap())),
         "only that user is scanned"
     );
-    assert_eq!(std::fs::read(dir.path().join("out.csv")).unwrap(), csv);
+    resumed.check_same(
+        "the CSV after the torn line equals the first",
+        &csv,
+        work.read("out.csv"),
+    );
     let after = std::fs::read_to_string(&journal).unwrap();
     assert!(
         after.starts_with(&text[..last_start]),
@@ -525,23 +439,14 @@ fn a_torn_last_line_is_ignored_truncated_and_its_user_scanned_again() {
     let mut lines: Vec<&str> = after.lines().collect();
     lines[1] = "{\"type\":\"user\",\"i\":0,\"username\":\"alice@exa";
     std::fs::write(&journal, lines.join("\n") + "\n").unwrap();
-    let damaged = scan(dir.path(), &sim, &three(&["--resume"]));
-    ensure!(damaged, damaged.code == 1);
-    ensure!(
+    let damaged = work.scan(&sim, &three(&["--resume"])).run();
+    check!(damaged, damaged.code == 1);
+    check!(
         damaged,
         damaged
             .stderr
             .contains("journal out.csv.journal: line 2 is not a journal record")
     );
-}
-
-fn listings(sim: &Sim) -> u64 {
-    let s = sim.stats();
-    ["workspace/list", "dbfs/list"]
-        .iter()
-        .filter_map(|e| s.by_endpoint.get(*e))
-        .flat_map(|m| m.values())
-        .sum()
 }
 
 #[test]
@@ -554,7 +459,7 @@ fn error_rows_are_scanned_again_unless_keep_errors() {
         }
     }
     let sim = Sim::start(fx);
-    let dir = tempfile::tempdir().unwrap();
+    let work = Work::new();
     let users = [
         "alice@example.com",
         "bob@example.com",
@@ -564,46 +469,40 @@ fn error_rows_are_scanned_again_unless_keep_errors() {
         "--retry-attempts",
         "1",
     ];
-    let first = scan(dir.path(), &sim, &users);
-    ensure!(first, first.code == 3);
-    assert_eq!(
-        by_user(&dir.path().join("out.csv"))["bob@example.com"]["status"],
-        "error"
-    );
+    let first = work.scan(&sim, &users).run();
+    check!(first, first.code == 3);
+    first.check_fields(&first.rows("out.csv")["bob@example.com"], &[("status", "error")]);
 
-    let listed = listings(&sim);
+    let listed = sim.listings();
     let mut keep = users.to_vec();
     keep.extend(["--resume", "--keep-errors"]);
-    let kept = scan(dir.path(), &sim, &keep);
-    ensure!(kept, kept.code == 3, "the kept error still counts");
-    ensure!(kept, !kept.stdout.contains("[1/"), "nobody scanned");
-    assert_eq!(listings(&sim), listed, "no listing request");
-    assert_eq!(
-        by_user(&dir.path().join("out.csv"))["bob@example.com"]["status"],
-        "error"
-    );
+    let kept = work.scan(&sim, &keep).run();
+    check!(kept, kept.code == 3, "the kept error still counts");
+    check!(kept, !kept.stdout.contains("[1/"), "nobody scanned");
+    assert_eq!(sim.listings(), listed, "no listing request");
+    kept.check_fields(&kept.rows("out.csv")["bob@example.com"], &[("status", "error")]);
 
     let mut again = users.to_vec();
     again.push("--resume");
-    let rescanned = scan(dir.path(), &sim, &again);
-    ensure!(rescanned, rescanned.code == 0);
-    ensure!(
+    let rescanned = work.scan(&sim, &again).run();
+    check!(rescanned, rescanned.code == 0);
+    check!(
         rescanned,
         rescanned.stdout.contains("[1/1] bob@example.com") && rescanned.stdout.contains("1 in error scanned again")
     );
-    let rows = by_user(&dir.path().join("out.csv"));
+    let rows = rescanned.rows("out.csv");
     assert_eq!(rows.len(), 3);
-    assert_eq!(rows["bob@example.com"]["status"], "success");
+    rescanned.check_fields(&rows["bob@example.com"], &[("status", "success")]);
     // The journal keeps bob's error row and the later good one; the good one counts.
-    let counts = journal_counts(&dir.path().join("out.csv.journal"));
+    let counts = journal_counts(&work.path("out.csv.journal"));
     assert_eq!(counts["bob@example.com"], 2);
-    let summary = finish(command(dir.path(), &["summary", "--journal", "out.csv.journal"], None));
-    ensure!(summary, summary.code == 0);
-    ensure!(
+    let summary = work.run(&["summary", "--journal", "out.csv.journal"]).run();
+    check!(summary, summary.code == 0);
+    check!(
         summary,
         summary.stdout.contains("Total users processed: 3") && summary.stdout.contains("✗ Errors: 0")
     );
-    ensure!(
+    check!(
         summary,
         !summary.stderr.contains("more than once"),
         "a re-scanned error is not a duplicate"
@@ -613,7 +512,7 @@ fn error_rows_are_scanned_again_unless_keep_errors() {
 #[test]
 fn summary_rebuilds_the_outputs_from_the_journal_alone() {
     let sim = Sim::start(fixture("semantics"));
-    let dir = tempfile::tempdir().unwrap();
+    let work = Work::new();
     let users = [
         "alice@example.com",
         "bob@example.com",
@@ -626,13 +525,12 @@ fn summary_rebuilds_the_outputs_from_the_journal_alone() {
         "--retry-attempts",
         "2",
     ];
-    let first = scan(dir.path(), &sim, &users);
-    ensure!(first, first.code == 3);
+    let first = work.scan(&sim, &users).run();
+    check!(first, first.code == 3);
     drop(sim); // the workspace is gone: summary must not need it
 
-    let s = finish(command(
-        dir.path(),
-        &[
+    let s = work
+        .run(&[
             "summary",
             "--journal",
             "out.csv.journal",
@@ -640,22 +538,25 @@ fn summary_rebuilds_the_outputs_from_the_journal_alone() {
             "re.csv",
             "--jsonl",
             "re.jsonl",
-        ],
-        None,
-    ));
-    ensure!(s, s.code == 0);
-    let read = |n: &str| std::fs::read(dir.path().join(n)).unwrap();
-    assert!(read("re.csv") == read("out.csv"), "summary's CSV equals the scan's");
-    assert!(
-        read("re.jsonl") == read("out.jsonl"),
-        "summary's JSON Lines equal the scan's"
+        ])
+        .run();
+    check!(s, s.code == 0);
+    s.check_same(
+        "summary's CSV equals the scan's",
+        work.read("out.csv"),
+        work.read("re.csv"),
+    );
+    s.check_same(
+        "summary's JSON Lines equal the scan's",
+        work.read("out.jsonl"),
+        work.read("re.jsonl"),
     );
     let block = |o: &str| o[o.find("SUMMARY").unwrap()..o.find("Results saved").unwrap()].to_string();
-    ensure!(s, block(&s.stdout) == block(&first.stdout), "the same summary block");
-    ensure!(s, s.stdout.contains("Users: 4 recorded (a list of 4 user(s)"));
+    s.check_same("the same summary block", block(&first.stdout), block(&s.stdout));
+    check!(s, s.stdout.contains("Users: 4 recorded (a list of 4 user(s)"));
 
     // A duplicate row under another spelling is reported and counted once.
-    let journal = dir.path().join("out.csv.journal");
+    let journal = work.path("out.csv.journal");
     let text = std::fs::read_to_string(&journal).unwrap();
     let alice = text
         .lines()
@@ -666,39 +567,35 @@ fn summary_rebuilds_the_outputs_from_the_journal_alone() {
         format!("{text}{}\n", alice.replace("alice@example.com", "Alice@Example.com")),
     )
     .unwrap();
-    let dup = finish(command(
-        dir.path(),
-        &["summary", "--journal", "out.csv.journal", "-o", "dup.csv"],
-        None,
-    ));
-    ensure!(dup, dup.code == 0);
-    ensure!(
+    let dup = work
+        .run(&["summary", "--journal", "out.csv.journal", "-o", "dup.csv"])
+        .run();
+    check!(dup, dup.code == 0);
+    check!(
         dup,
         dup.stderr.contains("1 user(s) recorded more than once")
             && dup.stderr.contains("alice@example.com / Alice@Example.com")
     );
-    ensure!(dup, dup.stdout.contains("Total users processed: 4"));
-    ensure!(
-        dup,
-        block(&dup.stdout) == block(&first.stdout),
-        "totals unchanged: alice counted once"
+    check!(dup, dup.stdout.contains("Total users processed: 4"));
+    dup.check_same(
+        "totals unchanged: alice counted once",
+        block(&first.stdout),
+        block(&dup.stdout),
     );
-    assert_eq!(read_csv(&dir.path().join("dup.csv")).1.len(), 4);
+    assert_eq!(dup.csv("dup.csv").1.len(), 4, "{}", dup.explain());
 
     // Bad inputs are named.
-    let missing = finish(command(dir.path(), &["summary", "--journal", "nope.journal"], None));
-    ensure!(missing, missing.code == 1 && missing.stderr.contains("nope.journal"));
-    let clobber = finish(command(
-        dir.path(),
-        &["summary", "--journal", "out.csv.journal", "-o", "out.csv.journal"],
-        None,
-    ));
-    ensure!(
+    let missing = work.run(&["summary", "--journal", "nope.journal"]).run();
+    check!(missing, missing.code == 1 && missing.stderr.contains("nope.journal"));
+    let clobber = work
+        .run(&["summary", "--journal", "out.csv.journal", "-o", "out.csv.journal"])
+        .run();
+    check!(
         clobber,
         clobber.code == 2 && clobber.stderr.contains("--output out.csv.journal is the journal file")
     );
-    let not_journal = finish(command(dir.path(), &["summary", "--journal", "out.csv"], None));
-    ensure!(
+    let not_journal = work.run(&["summary", "--journal", "out.csv"]).run();
+    check!(
         not_journal,
         not_journal.code == 1 && not_journal.stderr.contains("not a dbx-inventory journal")
     );
@@ -707,26 +604,27 @@ fn summary_rebuilds_the_outputs_from_the_journal_alone() {
 #[test]
 fn jsonl_holds_the_full_detail_of_every_user_in_csv_order() {
     let sim = Sim::start(fixture("semantics"));
-    let dir = tempfile::tempdir().unwrap();
-    let out = scan(
-        dir.path(),
-        &sim,
-        &[
-            "alice@example.com",
-            "bob@example.com",
-            "frank@example.com",
-            "-o",
-            "out.csv",
-            "--jsonl",
-            "out.jsonl",
-            "--retry-attempts",
-            "2",
-            "--workspace-only",
-        ],
-    );
-    ensure!(out, out.code == 3);
-    ensure!(out, out.stdout.contains("Details (JSON Lines) saved to: out.jsonl"));
-    let text = std::fs::read_to_string(dir.path().join("out.jsonl")).unwrap();
+    let work = Work::new();
+    let out = work
+        .scan(
+            &sim,
+            &[
+                "alice@example.com",
+                "bob@example.com",
+                "frank@example.com",
+                "-o",
+                "out.csv",
+                "--jsonl",
+                "out.jsonl",
+                "--retry-attempts",
+                "2",
+                "--workspace-only",
+            ],
+        )
+        .run();
+    check!(out, out.code == 3);
+    check!(out, out.stdout.contains("Details (JSON Lines) saved to: out.jsonl"));
+    let text = std::fs::read_to_string(work.path("out.jsonl")).unwrap();
     let recs: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let names: Vec<&str> = recs.iter().map(|r| r["username"].as_str().unwrap()).collect();
     assert_eq!(names, ["alice@example.com", "bob@example.com", "frank@example.com"]);
@@ -756,11 +654,10 @@ fn jsonl_holds_the_full_detail_of_every_user_in_csv_order() {
         "{b}"
     );
     // The CSV agrees.
-    let csv = by_user(&dir.path().join("out.csv"));
-    assert_eq!(csv["alice@example.com"]["workspace_files"], "11");
+    out.check_fields(&out.rows("out.csv")["alice@example.com"], &[("workspace_files", "11")]);
     assert!(!text.contains("dapi-sim"), "no secret in the detail file");
     assert!(
-        !std::fs::read_to_string(dir.path().join("out.csv.journal"))
+        !std::fs::read_to_string(work.path("out.csv.journal"))
             .unwrap()
             .contains("dapi-sim"),
         "no secret in the journal"
@@ -770,71 +667,68 @@ fn jsonl_holds_the_full_detail_of_every_user_in_csv_order() {
 #[test]
 fn outputs_may_not_overwrite_the_journal() {
     let sim = Sim::start(fixture("semantics"));
-    let dir = tempfile::tempdir().unwrap();
-    let o = scan(
-        dir.path(),
-        &sim,
-        &["alice@example.com", "-o", "out.csv", "--jsonl", "out.csv.journal"],
-    );
-    ensure!(
+    let work = Work::new();
+    let o = work
+        .scan(
+            &sim,
+            &["alice@example.com", "-o", "out.csv", "--jsonl", "out.csv.journal"],
+        )
+        .run();
+    check!(
         o,
         o.code == 2 && o.stderr.contains("--jsonl out.csv.journal is the journal file")
     );
-    let o = scan(
-        dir.path(),
-        &sim,
-        &["alice@example.com", "-o", "out.csv", "--journal", "out.csv"],
-    );
-    ensure!(
+    let o = work
+        .scan(&sim, &["alice@example.com", "-o", "out.csv", "--journal", "out.csv"])
+        .run();
+    check!(
         o,
         o.code == 2 && o.stderr.contains("--output out.csv is the journal file")
     );
     // --overwrite never replaces a file that is not a journal.
-    std::fs::write(dir.path().join("keep.txt"), "precious\n").unwrap();
-    let o = scan(
-        dir.path(),
-        &sim,
-        &[
-            "alice@example.com",
-            "-o",
-            "out.csv",
-            "--journal",
-            "keep.txt",
-            "--overwrite",
-        ],
-    );
-    ensure!(
+    work.write("keep.txt", "precious\n");
+    let o = work
+        .scan(
+            &sim,
+            &[
+                "alice@example.com",
+                "-o",
+                "out.csv",
+                "--journal",
+                "keep.txt",
+                "--overwrite",
+            ],
+        )
+        .run();
+    check!(
         o,
         o.code == 1 && o.stderr.contains("keep.txt is not a dbx-inventory journal")
     );
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("keep.txt")).unwrap(),
-        "precious\n"
-    );
+    assert_eq!(std::fs::read_to_string(work.path("keep.txt")).unwrap(), "precious\n");
 }
 
 #[test]
 fn progress_lines_go_to_stderr_unless_quiet() {
     let sim = Sim::start(fixture("semantics"));
-    let dir = tempfile::tempdir().unwrap();
-    let o = scan(dir.path(), &sim, &three(&[]));
-    ensure!(o, o.code == 0);
-    ensure!(
+    let work = Work::new();
+    let o = work.scan(&sim, &three(&[])).run();
+    check!(o, o.code == 0);
+    check!(
         o,
         o.stderr.contains("progress: 3 users recorded in") && o.stderr.contains("req/s"),
         "final progress line"
     );
-    ensure!(o, !o.stdout.contains("progress:"), "stdout keeps the seed's format");
-    ensure!(o, o.stdout.contains("[3/3] "));
-    let q = scan(dir.path(), &sim, &three(&["--resume", "-q"]));
-    ensure!(
+    check!(o, !o.stdout.contains("progress:"), "stdout keeps the seed's format");
+    check!(o, o.stdout.contains("[3/3] "));
+    let q = work.scan(&sim, &three(&["--resume", "-q"])).run();
+    check!(
         q,
         q.code == 0 && !q.stderr.contains("progress:") && !q.stdout.contains("[1/")
     );
-    ensure!(q, q.stdout.contains("SUMMARY"));
+    check!(q, q.stdout.contains("SUMMARY"));
     // --debug: per-user timing through tracing.
-    let d = scan(dir.path(), &sim, &["alice@example.com", "-o", "d.csv", "--debug"]);
-    ensure!(
+    let d = work.scan(&sim, &["alice@example.com", "-o", "d.csv", "--debug"]).run();
+    check!(
         d,
         d.code == 0 && d.stderr.contains("alice@example.com scanned in ") && d.stderr.contains(" ms (")
     );

@@ -1,17 +1,7 @@
 //! The sandbox: a misbehaving component (tests/evil-guest) is refused or stopped, and the
 //! host goes on with the other users.
 
-use std::collections::BTreeMap;
-
-use dbx_tests::{check, evil_component, fixture, Run, Sim};
-
-fn rows(done: &dbx_tests::Done) -> BTreeMap<String, BTreeMap<String, String>> {
-    done.csv("out.csv")
-        .1
-        .into_iter()
-        .map(|r| (r["username"].clone(), r))
-        .collect()
-}
+use crate::util::{evil_component, fixture, Run, Sim};
 
 #[test]
 fn denied_paths_are_refused_without_reaching_the_server() {
@@ -29,7 +19,7 @@ fn denied_paths_are_refused_without_reaching_the_server() {
         ],
     )
     .run();
-    let r = rows(&done);
+    let r = done.rows("out.csv");
     check!(
         done,
         r["deny@x.com"]["error"] == "denied 8 of 8, answered 0",
@@ -65,7 +55,7 @@ fn a_flood_batch_a_spinning_guest_and_a_memory_hog_are_stopped_and_the_run_goes_
     )
     .run();
     check!(done, done.code == 3);
-    let r = rows(&done);
+    let r = done.rows("out.csv");
     check!(
         done,
         r["flood@x.com"]["status"] == "error" && r["flood@x.com"]["error"].contains("batch of 100000")
@@ -81,12 +71,7 @@ fn a_flood_batch_a_spinning_guest_and_a_memory_hog_are_stopped_and_the_run_goes_
         r["hog@x.com"]
     );
     check!(done, r["alice@example.com"]["status"] == "success");
-    let lists: u64 = sim
-        .stats()
-        .by_endpoint
-        .get("workspace/list")
-        .map(|m| m.values().sum())
-        .unwrap_or(0);
+    let lists = sim.requests("workspace/list");
     check!(done, lists == 1, "the flood never reached the server ({lists} lists)");
 }
 
@@ -100,7 +85,7 @@ fn the_guest_sees_no_files_environment_or_arguments() {
     );
     run.env("SECRET_SHOULD_NOT_LEAK", "1");
     let done = run.run();
-    let r = rows(&done);
+    let r = done.rows("out.csv");
     check!(
         done,
         r["peek@x.com"]["error"] == "files=0 cwd_files=0 env=0 args=0 cfg=false",

@@ -1,25 +1,8 @@
 //! Every line of the scan semantics (issue 3), pinned against a fixture in tests/fixtures.
 
-use std::collections::BTreeMap;
-
-use dbx_tests::{check, fixture, Run, Sim};
+use crate::util::{fixture, Run, Sim};
 
 const HOSTILE: &str = "we+ird #?%&ü x@example.com";
-
-fn by_user(rows: Vec<BTreeMap<String, String>>) -> BTreeMap<String, BTreeMap<String, String>> {
-    rows.into_iter().map(|r| (r["username"].clone(), r)).collect()
-}
-
-fn assert_fields(row: &BTreeMap<String, String>, expected: &[(&str, &str)]) {
-    for (k, v) in expected {
-        assert_eq!(
-            row.get(*k).map(String::as_str),
-            Some(*v),
-            "column {k} of {}: {row:?}",
-            row["username"]
-        );
-    }
-}
 
 #[test]
 fn scan_counts_every_kind_of_entry_exactly() {
@@ -43,7 +26,7 @@ fn scan_counts_every_kind_of_entry_exactly() {
     // DBFS: a.bin 100, sub/b.bin 200, sub/nosize.bin (no size), 16 levels deep deep.bin 7.
     // Workspace: nb, data.csv 1234, nosize.txt, lib, dash, experiment (no type), weird (unknown
     // type), repo/README.md 50, repo/src/main.py 70, repo/nb2, 15 levels deep deep.txt 9.
-    assert_fields(
+    done.check_fields(
         &rows[0],
         &[
             ("file_count", "15"),
@@ -86,8 +69,8 @@ fn missing_homes_empty_homes_and_single_tree_users() {
     )
     .run();
     check!(done, done.code == 0);
-    let rows = by_user(done.csv("out.csv").1);
-    assert_fields(
+    let rows = done.rows("out.csv");
+    done.check_fields(
         &rows["carol@example.com"],
         &[
             ("file_count", "0"),
@@ -98,7 +81,7 @@ fn missing_homes_empty_homes_and_single_tree_users() {
             ("workspace_home", "no"),
         ],
     );
-    assert_fields(
+    done.check_fields(
         &rows["dave@example.com"],
         &[
             ("file_count", "1"),
@@ -109,7 +92,7 @@ fn missing_homes_empty_homes_and_single_tree_users() {
             ("workspace_home", "no"),
         ],
     );
-    assert_fields(
+    done.check_fields(
         &rows["erin@example.com"],
         &[
             ("file_count", "0"),
@@ -140,9 +123,9 @@ fn persistent_500_makes_only_that_user_error_and_names_the_path() {
     )
     .run();
     check!(done, done.code == 3, "some users in error → exit 3");
-    let rows = by_user(done.csv("out.csv").1);
+    let rows = done.rows("out.csv");
     let bob = &rows["bob@example.com"];
-    assert_fields(
+    done.check_fields(
         bob,
         &[
             ("status", "error"),
@@ -155,11 +138,11 @@ fn persistent_500_makes_only_that_user_error_and_names_the_path() {
         bob["error"].contains("/Users/bob@example.com/broken") && bob["error"].contains("500"),
         "{bob:?}"
     );
-    assert_fields(
+    done.check_fields(
         &rows["alice@example.com"],
         &[("status", "success"), ("file_count", "15"), ("total_size", "1670")],
     );
-    assert_fields(&rows["dave@example.com"], &[("status", "success"), ("file_count", "1")]);
+    done.check_fields(&rows["dave@example.com"], &[("status", "success"), ("file_count", "1")]);
     check!(
         done,
         done.stdout.contains("✗ Error:") && done.stdout.contains("Errors: 1")
@@ -171,8 +154,8 @@ fn vanished_subdirectory_is_skipped_and_counted() {
     let sim = Sim::start(fixture("semantics"));
     let done = Run::scan(&sim, &["frank@example.com", "-o", "out.csv"]).run();
     check!(done, done.code == 0);
-    let rows = by_user(done.csv("out.csv").1);
-    assert_fields(
+    let rows = done.rows("out.csv");
+    done.check_fields(
         &rows["frank@example.com"],
         &[
             ("status", "success"),
@@ -201,8 +184,8 @@ fn hostile_usernames_reach_their_own_home_and_nothing_else() {
     )
     .run();
     check!(done, done.code == 3, "invalid usernames are error rows");
-    let rows = by_user(done.csv("out.csv").1);
-    assert_fields(
+    let rows = done.rows("out.csv");
+    done.check_fields(
         &rows[HOSTILE],
         &[
             ("status", "success"),
@@ -211,13 +194,13 @@ fn hostile_usernames_reach_their_own_home_and_nothing_else() {
             ("file_source", "both"),
         ],
     );
-    assert_fields(&rows["we@example.com"], &[("file_count", "1"), ("total_size", "1000")]);
-    assert_fields(
+    done.check_fields(&rows["we@example.com"], &[("file_count", "1"), ("total_size", "1000")]);
+    done.check_fields(
         &rows["pct%2Fslash@example.com"],
         &[("file_count", "1"), ("total_size", "8")],
     );
     for bad in ["alice@example.com/../bob@example.com", ".."] {
-        assert_fields(&rows[bad], &[("status", "error"), ("file_count", "0")]);
+        done.check_fields(&rows[bad], &[("status", "error"), ("file_count", "0")]);
         assert!(rows[bad]["error"].contains("invalid username"), "{:?}", rows[bad]);
     }
     // The invalid names alone cause no listing at all (only the credentials check).
@@ -234,12 +217,7 @@ fn hostile_usernames_reach_their_own_home_and_nothing_else() {
     )
     .run();
     check!(done, done.code == 3);
-    let stats = sim.stats();
-    let lists: u64 = ["workspace/list", "dbfs/list"]
-        .iter()
-        .filter_map(|k| stats.by_endpoint.get(*k))
-        .flat_map(|m| m.values())
-        .sum();
+    let lists = sim.listings();
     check!(done, lists == 0, "no listing for invalid usernames, saw {lists}");
 }
 
@@ -278,7 +256,7 @@ fn dbfs_only_and_workspace_only_scan_one_tree() {
     let done = Run::scan(&sim, &["alice@example.com", "-o", "d.csv", "--dbfs-only"]).run();
     check!(done, done.code == 0);
     let r = &done.csv("d.csv").1[0];
-    assert_fields(
+    done.check_fields(
         r,
         &[
             ("file_count", "4"),
@@ -290,7 +268,7 @@ fn dbfs_only_and_workspace_only_scan_one_tree() {
     let done = Run::scan(&sim, &["alice@example.com", "-o", "w.csv", "--workspace-only"]).run();
     check!(done, done.code == 0);
     let r = &done.csv("w.csv").1[0];
-    assert_fields(
+    done.check_fields(
         r,
         &[
             ("file_count", "11"),
@@ -323,7 +301,7 @@ fn all_users_scans_every_scim_user() {
     let sim = Sim::start(fixture("semantics"));
     let done = Run::scan(&sim, &["--all-users", "-o", "out.csv", "--retry-attempts", "2"]).run();
     check!(done, done.code == 3, "bob is in error");
-    let rows = by_user(done.csv("out.csv").1);
+    let rows = done.rows("out.csv");
     assert_eq!(rows.len(), 9, "{rows:?}");
-    assert_fields(&rows["alice@example.com"], &[("file_count", "15")]);
+    done.check_fields(&rows["alice@example.com"], &[("file_count", "15")]);
 }

@@ -1,5 +1,9 @@
 //! End-to-end tests: the real `dbx-inventory` binary against the simulator on loopback.
-//! One test binary; files named by area.
+//! One test binary (`e2e`, an integration test of the `dbx-inventory` package: see
+//! host/Cargo.toml), files named by area; `util` is the harness they share.
+
+#[macro_use]
+mod util;
 
 mod auth;
 mod cli;

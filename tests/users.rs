@@ -2,7 +2,7 @@
 //! users actually returned, short pages, `--max-users`, `--active-only`, formats, retries,
 //! failures that leave no partial file, and home paths given instead of usernames.
 
-use dbx_tests::{check, dbx_sim, fixture, Run, Sim};
+use crate::util::{fixture, Run, Sim, Work};
 
 /// `n` users `user00@example.com`…; every third one inactive when `with_inactive`.
 fn users_fixture(n: usize, with_inactive: bool) -> dbx_sim::Fixture {
@@ -35,11 +35,7 @@ fn sim_with_pages(fixture: dbx_sim::Fixture, page: usize) -> Sim {
 }
 
 fn users_run(sim: &Sim, args: &[&str]) -> Run {
-    let mut all = vec!["users", "--retry-base-ms", "20"];
-    all.extend_from_slice(args);
-    let mut r = Run::new(&all);
-    r.env("DATABRICKS_HOST", &sim.url).env("DATABRICKS_TOKEN", "dapi-sim");
-    r
+    Run::against(&Work::new(), sim, "users", args)
 }
 
 #[test]

@@ -1,12 +1,20 @@
-//! Helpers for the end-to-end tests: start the simulator on loopback, run the real
-//! `dbx-inventory` binary against it in an isolated environment, read its CSV.
+//! The one harness of the end-to-end tests: start the simulator on loopback, run the real
+//! `dbx-inventory` binary against it in a working folder with an isolated environment, read
+//! what it wrote, and fail with a readable report (`check!`, `Done::explain`, line diffs).
+//!
+//! A test runs one command in a fresh folder (`Run::new`, `Run::scan`), or several in one shared
+//! folder (`Work`, as resuming does); `Run::spawn` starts one that the test stops itself.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
 use std::sync::OnceLock;
+use std::thread::JoinHandle;
 
-pub use dbx_sim;
+/// A CSV row: column → value.
+pub type Row = BTreeMap<String, String>;
 
 /// One tokio runtime for all simulators of the test binary.
 pub fn rt() -> &'static tokio::runtime::Runtime {
@@ -20,25 +28,19 @@ pub fn rt() -> &'static tokio::runtime::Runtime {
     })
 }
 
-/// The repository root.
+/// The repository root (these tests belong to the `host/` package).
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-/// The `dbx-inventory` binary under test (`DBX_INVENTORY_BIN`, else next to this test binary).
+/// The `dbx-inventory` binary under test: `DBX_INVENTORY_BIN` if set, else the one cargo built
+/// for this test binary (these are integration tests of the package that defines it, so
+/// `cargo test` builds it first and names it in `CARGO_BIN_EXE_dbx-inventory`).
 pub fn bin() -> PathBuf {
-    if let Ok(p) = std::env::var("DBX_INVENTORY_BIN") {
-        return PathBuf::from(p);
+    match std::env::var_os("DBX_INVENTORY_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_dbx-inventory")),
     }
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let p = dir.join("dbx-inventory");
-    assert!(
-        p.exists(),
-        "{} not built: run `cargo build -p dbx-inventory` first (scripts/test.sh does)",
-        p.display()
-    );
-    p
 }
 
 /// Loads a fixture from `tests/fixtures/NAME.json`.
@@ -92,6 +94,11 @@ impl Sim {
             .map(|m| m.values().sum())
             .unwrap_or(0)
     }
+
+    /// Listing requests answered, both trees, any status.
+    pub fn listings(&self) -> u64 {
+        self.requests("workspace/list") + self.requests("dbfs/list")
+    }
 }
 
 impl Drop for Sim {
@@ -102,38 +109,101 @@ impl Drop for Sim {
     }
 }
 
-/// A temporary working directory with a builder for `dbx-inventory` invocations.
+/// A temporary working folder, removed when the last `Work`, `Run` or `Done` using it is
+/// dropped. Several runs may share one: that is what resuming a scan is.
+#[derive(Clone)]
+pub struct Work(Rc<tempfile::TempDir>);
+
+impl Default for Work {
+    fn default() -> Self {
+        Work::new()
+    }
+}
+
+impl Work {
+    pub fn new() -> Work {
+        Work(Rc::new(tempfile::tempdir().unwrap()))
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.0.path()
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir().join(name)
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        p
+    }
+
+    /// The bytes of a file in the folder.
+    pub fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    /// `dbx-inventory ARGS…` in this folder (see `Run::in_dir`).
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::in_dir(self, args)
+    }
+
+    /// `dbx-inventory scan` against `sim` in this folder (see `Run::scan`).
+    pub fn scan(&self, sim: &Sim, args: &[&str]) -> Run {
+        Run::against(self, sim, "scan", args)
+    }
+}
+
+/// A `dbx-inventory` invocation being built, with the folder it runs in.
 pub struct Run {
-    pub dir: tempfile::TempDir,
+    work: Work,
     cmd: Command,
 }
 
 /// What a run produced.
 pub struct Done {
+    /// The exit code; -1 when a signal ended the process (see `signal`).
     pub code: i32,
+    /// The signal that ended the process, if one did.
+    pub signal: Option<i32>,
     pub stdout: String,
     pub stderr: String,
+    /// The working folder the run ran in.
     pub dir: PathBuf,
-    _keep: tempfile::TempDir,
+    _work: Work,
 }
 
 impl Run {
-    /// `dbx-inventory ARGS…` in a fresh directory, with an environment free of Databricks
-    /// settings and a HOME with no config file.
+    /// `dbx-inventory ARGS…` in a fresh folder (see `Run::in_dir`).
     pub fn new(args: &[&str]) -> Run {
-        let dir = tempfile::tempdir().unwrap();
-        let mut cmd = Command::new(bin());
-        cmd.args(args).current_dir(dir.path()).env_clear();
-        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
-        cmd.env("HOME", dir.path());
-        Run { dir, cmd }
+        Run::in_dir(&Work::new(), args)
     }
 
-    /// Scan against `sim` with the simulator's default token and fast retries.
+    /// `dbx-inventory ARGS…` in `work`, with an environment free of Databricks settings (only
+    /// `PATH` is kept) and the folder as a HOME with no config file.
+    pub fn in_dir(work: &Work, args: &[&str]) -> Run {
+        let mut cmd = Command::new(bin());
+        cmd.args(args).current_dir(work.dir()).env_clear();
+        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+        cmd.env("HOME", work.dir());
+        Run {
+            work: work.clone(),
+            cmd,
+        }
+    }
+
+    /// Scan against `sim` in a fresh folder, with the simulator's default token and fast retries.
     pub fn scan(sim: &Sim, args: &[&str]) -> Run {
-        let mut all = vec!["scan", "--retry-base-ms", "20"];
+        Run::against(&Work::new(), sim, "scan", args)
+    }
+
+    /// `dbx-inventory SUBCOMMAND --retry-base-ms 20 ARGS…` in `work` against `sim`, with the
+    /// simulator's default token.
+    pub fn against(work: &Work, sim: &Sim, subcommand: &str, args: &[&str]) -> Run {
+        let mut all = vec![subcommand, "--retry-base-ms", "20"];
         all.extend_from_slice(args);
-        let mut r = Run::new(&all);
+        let mut r = Run::in_dir(work, &all);
         r.env("DATABRICKS_HOST", &sim.url).env("DATABRICKS_TOKEN", "dapi-sim");
         r
     }
@@ -149,32 +219,102 @@ impl Run {
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        self.work.path(name)
     }
 
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, text).unwrap();
-        p
+        self.work.write(name, text)
     }
 
     /// Runs to completion.
-    pub fn run(mut self) -> Done {
-        let Output { status, stdout, stderr } = self.cmd.output().expect("run dbx-inventory");
+    pub fn run(self) -> Done {
+        self.spawn().wait()
+    }
+
+    /// Starts the run and returns at once; stdout and stderr are collected in the background
+    /// (so a chatty process never blocks on a full pipe) and end up in the `Done`.
+    pub fn spawn(mut self) -> Running {
+        let mut child = self
+            .cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("run {}: {e}", bin().display()));
+        let stdout = drain(child.stdout.take().unwrap());
+        let stderr = drain(child.stderr.take().unwrap());
+        Running {
+            child,
+            stdout,
+            stderr,
+            work: self.work,
+        }
+    }
+}
+
+fn drain(mut from: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = from.read_to_end(&mut buf);
+        buf
+    })
+}
+
+/// A run in progress (`Run::spawn`).
+pub struct Running {
+    child: Child,
+    stdout: JoinHandle<Vec<u8>>,
+    stderr: JoinHandle<Vec<u8>>,
+    work: Work,
+}
+
+impl Running {
+    /// Whether the process has ended (it is not waited for).
+    pub fn finished(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_some()
+    }
+
+    /// Sends a signal by name (`TERM`, `INT`, …) through `kill(1)`.
+    pub fn signal(&self, name: &str) {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill").arg(format!("-{name}")).arg(&pid).status().unwrap();
+        assert!(status.success(), "kill -{name} {pid} failed");
+    }
+
+    /// SIGKILL (nothing happens if the process already ended), then what it produced.
+    pub fn kill(mut self) -> Done {
+        let _ = self.child.kill();
+        self.wait()
+    }
+
+    /// Waits for the end, then what it produced.
+    pub fn wait(mut self) -> Done {
+        let status = self.child.wait().expect("wait for dbx-inventory");
+        let text = |h: JoinHandle<Vec<u8>>| String::from_utf8_lossy(&h.join().unwrap()).into_owned();
+        #[cfg(unix)]
+        let signal = std::os::unix::process::ExitStatusExt::signal(&status);
+        #[cfg(not(unix))]
+        let signal = None;
         Done {
             code: status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-            dir: self.dir.path().to_path_buf(),
-            _keep: self.dir,
+            signal,
+            stdout: text(self.stdout),
+            stderr: text(self.stderr),
+            dir: self.work.dir().to_path_buf(),
+            _work: self.work,
         }
     }
 }
 
 impl Done {
     /// Reads a CSV written by the run: header + rows as maps.
-    pub fn csv(&self, name: &str) -> (Vec<String>, Vec<BTreeMap<String, String>>) {
+    pub fn csv(&self, name: &str) -> (Vec<String>, Vec<Row>) {
         read_csv(&self.dir.join(name))
+    }
+
+    /// The rows of a CSV written by the run, by username.
+    pub fn rows(&self, name: &str) -> BTreeMap<String, Row> {
+        by_user(self.csv(name).1)
     }
 
     pub fn file(&self, name: &str) -> String {
@@ -182,14 +322,45 @@ impl Done {
     }
 
     pub fn explain(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
+        let ended = match self.signal {
+            Some(s) => format!("killed by signal {s}"),
+            None => format!("exit {}", self.code),
+        };
+        format!("{ended}\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr)
+    }
+
+    /// Asserts `actual` is byte for byte `expected`; a failure shows a line diff and the run.
+    #[track_caller]
+    pub fn check_same(&self, what: &str, expected: impl AsRef<[u8]>, actual: impl AsRef<[u8]>) {
+        let (e, a) = (expected.as_ref(), actual.as_ref());
+        if e != a {
+            panic!("{what}\n{}\n{}", diff_bytes(e, a), self.explain());
+        }
     }
 }
 
-pub fn read_csv(path: &Path) -> (Vec<String>, Vec<BTreeMap<String, String>>) {
+impl Done {
+    /// Asserts the given columns of a row; a failure lists every column that differs (expected
+    /// and actual value), the whole row and the run.
+    #[track_caller]
+    pub fn check_fields(&self, row: &Row, expected: &[(&str, &str)]) {
+        let wrong: Vec<String> = expected
+            .iter()
+            .filter(|(k, v)| row.get(*k).map(String::as_str) != Some(*v))
+            .map(|(k, v)| format!("  column {k}: expected {v:?}, got {:?}", row.get(*k)))
+            .collect();
+        if !wrong.is_empty() {
+            let user = row.get("username").map_or("?", String::as_str);
+            panic!(
+                "row of {user}:\n{}\n  row: {row:?}\n{}",
+                wrong.join("\n"),
+                self.explain()
+            );
+        }
+    }
+}
+
+pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Row>) {
     let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
     let rows = r
@@ -203,6 +374,93 @@ pub fn read_csv(path: &Path) -> (Vec<String>, Vec<BTreeMap<String, String>>) {
         })
         .collect();
     (header, rows)
+}
+
+/// Rows by their `username` column.
+pub fn by_user(rows: Vec<Row>) -> BTreeMap<String, Row> {
+    rows.into_iter().map(|r| (r["username"].clone(), r)).collect()
+}
+
+/// The usernames of the rows whose `column` is `value`, in row order.
+pub fn names_where<'a>(rows: &'a [Row], column: &str, value: &str) -> Vec<&'a str> {
+    rows.iter()
+        .filter(|r| r[column] == value)
+        .map(|r| r["username"].as_str())
+        .collect()
+}
+
+/// A line diff of two byte strings (as text), for failure messages.
+fn diff_bytes(expected: &[u8], actual: &[u8]) -> String {
+    let (e, a) = (String::from_utf8_lossy(expected), String::from_utf8_lossy(actual));
+    if e == a {
+        return format!(
+            "the texts differ only in bytes that are not UTF-8 ({} vs {} bytes)",
+            expected.len(),
+            actual.len()
+        );
+    }
+    line_diff(&e, &a)
+}
+
+/// The lines that differ between two texts: `-` only in the expected one, `+` only in the actual
+/// one, each with its line number, and a count of the lines they share.
+pub fn line_diff(expected: &str, actual: &str) -> String {
+    const MAX_SHOWN: usize = 200;
+    let e: Vec<&str> = expected.split_inclusive('\n').collect();
+    let a: Vec<&str> = actual.split_inclusive('\n').collect();
+    // Common head and tail first, so the table below covers only the part that differs.
+    let head = e.iter().zip(&a).take_while(|(x, y)| x == y).count();
+    let tail = e[head..]
+        .iter()
+        .rev()
+        .zip(a[head..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (em, am) = (&e[head..e.len() - tail], &a[head..a.len() - tail]);
+    let mut out = vec![];
+    if em.len() * am.len() > 4_000_000 {
+        out.extend(em.iter().enumerate().map(|(i, l)| format!("-{:>5} {l}", head + i + 1)));
+        out.extend(am.iter().enumerate().map(|(i, l)| format!("+{:>5} {l}", head + i + 1)));
+    } else {
+        // Longest common subsequence, then a walk through it.
+        let mut lcs = vec![vec![0u32; am.len() + 1]; em.len() + 1];
+        for i in (0..em.len()).rev() {
+            for j in (0..am.len()).rev() {
+                lcs[i][j] = if em[i] == am[j] {
+                    lcs[i + 1][j + 1] + 1
+                } else {
+                    lcs[i + 1][j].max(lcs[i][j + 1])
+                };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < em.len() || j < am.len() {
+            if i < em.len() && j < am.len() && em[i] == am[j] {
+                (i, j) = (i + 1, j + 1);
+            } else if j == am.len() || (i < em.len() && lcs[i + 1][j] >= lcs[i][j + 1]) {
+                out.push(format!("-{:>5} {}", head + i + 1, em[i]));
+                i += 1;
+            } else {
+                out.push(format!("+{:>5} {}", head + j + 1, am[j]));
+                j += 1;
+            }
+        }
+    }
+    let shown = out.len().min(MAX_SHOWN);
+    let mut text = format!(
+        "--- line diff (- expected, + actual; {} + {} lines, {} unchanged at the start, {tail} at the end)\n",
+        e.len(),
+        a.len(),
+        head
+    );
+    for l in &out[..shown] {
+        text.push_str(l.trim_end_matches('\n'));
+        text.push('\n');
+    }
+    if out.len() > shown {
+        text.push_str(&format!("… {} more differing lines\n", out.len() - shown));
+    }
+    text
 }
 
 /// Builds the misbehaving component once and returns its path.
@@ -225,8 +483,8 @@ pub fn evil_component() -> PathBuf {
         .clone()
 }
 
-/// Asserts with a readable report of the run.
-#[macro_export]
+/// Asserts with a readable report of the run (`tests.rs` declares this module first, with
+/// `#[macro_use]`, so every test module has it).
 macro_rules! check {
     ($done:expr, $cond:expr) => {
         assert!($cond, "{} failed\n{}", stringify!($cond), $done.explain())
@@ -234,4 +492,18 @@ macro_rules! check {
     ($done:expr, $cond:expr, $($msg:tt)+) => {
         assert!($cond, "{}\n{}", format!($($msg)+), $done.explain())
     };
+}
+
+#[test]
+fn line_diff_shows_only_the_lines_that_differ_with_their_numbers() {
+    let expected = "user,files\nalice,1\nbob,2\ncarol,3\ndave,4\n";
+    let actual = "user,files\nalice,1\nbob,7\ncarol,3\ndave,4\nerin,5\n";
+    let d = line_diff(expected, actual);
+    let lines: Vec<&str> = d.lines().skip(1).collect();
+    assert_eq!(lines, ["-    3 bob,2", "+    3 bob,7", "+    6 erin,5"], "{d}");
+    assert!(
+        d.starts_with("--- line diff (- expected, + actual; 5 + 6 lines, 2 unchanged at the start"),
+        "{d}"
+    );
+    assert!(diff_bytes(b"a\xff\n", b"a\xfe\n").contains("not UTF-8"));
 }
