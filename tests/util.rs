@@ -466,21 +466,38 @@ pub fn line_diff(expected: &str, actual: &str) -> String {
 /// Builds the misbehaving component once and returns its path.
 pub fn evil_component() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let dir = root().join("tests/evil-guest");
-            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
-                .arg(dir.join("Cargo.toml"))
-                .arg("--target-dir")
-                .arg(dir.join("target"))
-                .env_remove("CARGO_TARGET_DIR")
-                .status()
-                .expect("cargo runs");
-            assert!(status.success(), "building tests/evil-guest failed");
-            dir.join("target/wasm32-wasip2/release/evil_guest.wasm")
-        })
+    BUILT.get_or_init(|| build_evil_guest(None)).clone()
+}
+
+/// Builds a variant of the misbehaving component with one cargo feature (`clock`, `fs`): each
+/// imports a WASI interface the host must refuse. Each variant has its own target dir.
+pub fn evil_component_with(feature: &'static str) -> PathBuf {
+    static BUILT: std::sync::Mutex<BTreeMap<&'static str, PathBuf>> = std::sync::Mutex::new(BTreeMap::new());
+    let mut built = BUILT.lock().unwrap();
+    built
+        .entry(feature)
+        .or_insert_with(|| build_evil_guest(Some(feature)))
         .clone()
+}
+
+fn build_evil_guest(feature: Option<&str>) -> PathBuf {
+    let dir = root().join("tests/evil-guest");
+    let target = dir.join(match feature {
+        Some(f) => format!("target-{f}"),
+        None => "target".to_string(),
+    });
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .env_remove("CARGO_TARGET_DIR");
+    if let Some(f) = feature {
+        cmd.args(["--features", f]);
+    }
+    let status = cmd.status().expect("cargo runs");
+    assert!(status.success(), "building tests/evil-guest ({feature:?}) failed");
+    target.join("wasm32-wasip2/release/evil_guest.wasm")
 }
 
 /// Asserts with a readable report of the run (`tests.rs` declares this module first, with

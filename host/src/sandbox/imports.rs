@@ -83,28 +83,39 @@ fn unversioned(name: &str) -> &str {
     name.split_once('@').map_or(name, |(n, _)| n)
 }
 
-/// Links the WASI interfaces `component` imports; refuses any import this host does not provide.
+/// Links the WASI interfaces `component` imports; refuses (naming every one) the imports this
+/// host does not provide, before anything is linked.
 pub fn link_wasi(linker: &mut Linker<InstanceState>, engine: &Engine, component: &Component) -> anyhow::Result<()> {
+    let mut links = Vec::new();
+    let mut refused = Vec::new();
     for name in imports_of(engine, component) {
         let bare = unversioned(&name);
         if bare == HTTP_INTERFACE {
             continue;
         }
-        let Some((_, link)) = PROVIDED.iter().find(|(n, _)| *n == bare) else {
-            let why = if ["wasi:clocks/", "wasi:sockets/", "wasi:filesystem/"]
+        match PROVIDED.iter().find(|(n, _)| *n == bare) {
+            Some((_, link)) => links.push((name, *link)),
+            None => refused.push(name),
+        }
+    }
+    if !refused.is_empty() {
+        let why = if refused.iter().any(|n| {
+            ["wasi:clocks/", "wasi:sockets/", "wasi:filesystem/"]
                 .iter()
-                .any(|p| bare.starts_with(p))
-            {
-                "the scanner gets no clock, no network and no files"
-            } else {
-                "it is not part of the scanner's sandbox"
-            };
-            anyhow::bail!(
-                "the component imports {name}, which this host does not provide ({why}); a scanner may import only \
-                 {HTTP_INTERFACE} and {}",
-                PROVIDED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-            );
+                .any(|p| n.starts_with(p))
+        }) {
+            "the scanner gets no clock, no network and no files"
+        } else {
+            "they are not part of the scanner's sandbox"
         };
+        anyhow::bail!(
+            "the component imports {}, which this host does not provide ({why}); a scanner may import only \
+             {HTTP_INTERFACE} and {}",
+            refused.join(", "),
+            PROVIDED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+        );
+    }
+    for (name, link) in links {
         link(linker).map_err(|e| anyhow::anyhow!("linking {name}: {e:#}"))?;
     }
     Ok(())
