@@ -22,6 +22,7 @@ use url::Url;
 use crate::error::AuthError;
 use crate::host_url::host_display;
 use crate::oauth::{self, FetchError, RetryPolicy};
+use crate::redact::Redactor;
 use crate::resolve::{Method, ResolvedAuth};
 use crate::secret::Secret;
 
@@ -51,6 +52,7 @@ impl Default for CredentialsOptions {
 #[derive(Clone)]
 pub struct Credentials {
     inner: Arc<Inner>,
+    redactor: Arc<Redactor>,
 }
 
 enum Inner {
@@ -71,6 +73,8 @@ struct M2m {
     attempts: AtomicU64,
     /// Token requests sent (retries not counted).
     fetches: AtomicU64,
+    /// Learns every access token fetched.
+    redactor: Arc<Redactor>,
 }
 
 struct Cached {
@@ -98,12 +102,16 @@ impl Credentials {
 
     /// As [`Credentials::new`], with explicit tuning.
     pub fn with_options(resolved: &ResolvedAuth, client: reqwest::Client, options: CredentialsOptions) -> Self {
+        let redactor = Arc::new(Redactor::new());
         let inner = match &resolved.method {
-            Method::Pat { token } => Inner::Pat(bearer(token.expose()).map_err(|_| AuthError::InvalidValue {
-                key: "token".into(),
-                origin: resolved.source.to_string(),
-                reason: "it contains characters not allowed in an HTTP header".into(),
-            })),
+            Method::Pat { token } => {
+                redactor.add(token.expose());
+                Inner::Pat(bearer(token.expose()).map_err(|_| AuthError::InvalidValue {
+                    key: "token".into(),
+                    origin: resolved.source.to_string(),
+                    reason: "it contains characters not allowed in an HTTP header".into(),
+                }))
+            }
             Method::OAuthM2m {
                 client_id,
                 client_secret,
@@ -118,9 +126,22 @@ impl Credentials {
                 refresh: tokio::sync::Mutex::new(RefreshState::default()),
                 attempts: AtomicU64::new(0),
                 fetches: AtomicU64::new(0),
+                redactor: {
+                    redactor.add_basic(client_id, client_secret.expose());
+                    redactor.clone()
+                },
             })),
         };
-        Credentials { inner: Arc::new(inner) }
+        Credentials {
+            inner: Arc::new(inner),
+            redactor,
+        }
+    }
+
+    /// Every secret these credentials hold or have held (PAT, client secret and its `Basic`
+    /// forms, each access token fetched), to mask them in what servers send back.
+    pub fn redactor(&self) -> Arc<Redactor> {
+        self.redactor.clone()
     }
 
     /// The `Authorization` header value (`Bearer …`, marked sensitive). For OAuth M2M this may
@@ -259,6 +280,8 @@ impl M2m {
                 reason,
             },
         })?;
+        // Known before it is ever sent, so no echo of it can slip through.
+        self.redactor.add(token.access_token.expose());
         let header = bearer(token.access_token.expose()).map_err(|_| AuthError::TokenEndpoint {
             client_id: self.client_id.clone(),
             host: host.clone(),

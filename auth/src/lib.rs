@@ -6,7 +6,9 @@
 //! * [`Credentials`] produces the `Authorization` header, caching and refreshing OAuth tokens;
 //! * [`list_profiles`], [`init_template`] and [`write_init`] serve `--list-profiles` and `init`.
 //!
-//! Secrets are [`Secret`]s: they print as `****`, and no error or log line contains one.
+//! Secrets are [`Secret`]s: they print as `****`, and no error or log line contains one. A
+//! [`Redactor`] knows every secret a [`Credentials`] holds (in every form it is sent) and masks
+//! them in whatever a server sends back.
 #![deny(missing_docs)]
 
 mod config_file;
@@ -16,6 +18,7 @@ mod error;
 mod host_url;
 mod init;
 mod oauth;
+mod redact;
 mod resolve;
 mod secret;
 
@@ -26,5 +29,6 @@ pub use error::AuthError;
 pub use host_url::normalize_host;
 pub use init::{check_profile_name, init_template, write_init, InitOutcome};
 pub use oauth::RetryPolicy;
+pub use redact::{Redactor, MASK};
 pub use resolve::{resolve, AuthFlags, Method, Origin, ProfileRef, ResolvedAuth, Source};
 pub use secret::Secret;

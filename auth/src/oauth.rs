@@ -241,7 +241,10 @@ pub(crate) async fn request_token(
     })
     .await
     .map_err(FetchError::Failed)?;
-    let scrub = |s: String| s.replace(client_secret.expose(), "****");
+    // An error body may quote the request, the `Basic` header included: mask every form.
+    let redactor = crate::redact::Redactor::new();
+    redactor.add_basic(client_id, client_secret.expose());
+    let scrub = |s: String| redactor.redact_str(&s);
     match answer {
         Answer::Ok(body) => {
             #[derive(serde::Deserialize)]
