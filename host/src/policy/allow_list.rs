@@ -1,6 +1,6 @@
 //! The read-only allow-list: which workspace-relative API requests a guest may make.
 //!
-//! The list is data, [`wit/allow-list.json`](../../../wit/allow-list.json), part of the host–guest
+//! The list is data, `wit/allow-list.json` (at the repository root), part of the host–guest
 //! contract: the Python and Node hosts (`hosts/`) read the same file. This module is the authority:
 //! it embeds the file, parses it once, and its tests pin every entry.
 //!
