@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VENV="${DBX_SIM_VENV:-${CARGO_TARGET_DIR:-target}/sdk-venv}"
+# A relative CARGO_TARGET_DIR is taken from the repository root, as cargo does here.
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$PWD/$TARGET_DIR" ;; esac
+VENV="${DBX_SIM_VENV:-$TARGET_DIR/sdk-venv}"
 if [ ! -x "$VENV/bin/pytest" ] || ! "$VENV/bin/python" -c "import databricks.sdk" 2>/dev/null; then
   echo "==> creating $VENV (databricks-sdk, pytest)"
   python3 -m venv "$VENV"
@@ -15,7 +18,7 @@ fi
 
 echo "==> cargo build -p dbx-sim"
 cargo build -p dbx-sim
-export DBX_SIM_BIN="${CARGO_TARGET_DIR:-target}/debug/dbx-sim"
+export DBX_SIM_BIN="$TARGET_DIR/debug/dbx-sim"
 
 echo "==> pytest tests/python"
 exec "$VENV/bin/pytest" tests/python -q -p no:cacheprovider "$@"

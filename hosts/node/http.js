@@ -2,15 +2,52 @@
 //
 // The component calls `send` synchronously; the batch is run concurrently with fetch() in a
 // worker thread and this thread waits for it (synckit: Atomics.wait on a SharedArrayBuffer).
-// Credentials live here, in the host; they are never passed to the component.
+// Credentials live here, in the host; they are never passed to the component. Every request is
+// checked first against the read-only allow-list, wit/allow-list.json (shared with the other hosts).
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { createSyncFn } from "synckit";
 
-const ALLOWED = new Set([
-  "/api/2.0/workspace/list", "/api/2.0/workspace/get-status", "/api/2.0/workspace/export",
-  "/api/2.0/dbfs/list", "/api/2.0/dbfs/get-status",
-  "/api/2.0/preview/scim/v2/Users", "/api/2.0/preview/scim/v2/Me",
-]);
+/** The shared allow-list file, the one the Rust host embeds (host/src/policy/allow_list.rs). */
+export const ALLOW_LIST_PATH = fileURLToPath(new URL("../../wit/allow-list.json", import.meta.url));
 
+const quote = (s) => JSON.stringify(s);
+const quoteChar = (c) => `'${JSON.stringify(c).slice(1, -1)}'`;
+const bytes = (s) => Buffer.byteLength(s, "utf8");
+
+/** Reads `wit/allow-list.json`; `check(path, query)` answers null (send it) or why it is denied,
+ * with the Rust host's checks, in its order, with its reasons. */
+export function loadAllowList(file = ALLOW_LIST_PATH) {
+  const spec = JSON.parse(readFileSync(file, "utf8"));
+  const rules = spec.rules;
+  const endpoints = new Map();
+  for (const e of spec.endpoints) {
+    if (e.method !== "GET" || endpoints.has(e.path)) throw new Error(`${file}: unsupported or duplicate endpoint ${e.path}`);
+    endpoints.set(e.path, e);
+  }
+  const forbidden = new Set(rules.forbidden_path_chars);
+  function check(path, query) {
+    if (bytes(path) > rules.max_path_bytes) return `path longer than ${rules.max_path_bytes} bytes`;
+    for (const c of path) {
+      if (forbidden.has(c) || (rules.forbid_control_chars && /\p{Cc}/u.test(c))) {
+        return `path ${quote(path)} contains ${quoteChar(c)}`;
+      }
+    }
+    const endpoint = endpoints.get(path);
+    if (!endpoint) return `path ${quote(path)} is not on the read-only allow-list`;
+    if (query.length > rules.max_params) return `${query.length} query parameters (limit ${rules.max_params})`;
+    for (const [name, value] of query) {
+      if (!endpoint.params.includes(name)) return `query parameter ${quote(name)} is not allowed on ${path}`;
+      if (bytes(value) > rules.max_value_bytes) {
+        return `query parameter ${quote(name)} longer than ${rules.max_value_bytes} bytes`;
+      }
+    }
+    return null;
+  }
+  return { rules, endpoints, check };
+}
+
+const allowList = loadAllowList();
 const runBatch = createSyncFn(new URL("./http-worker.js", import.meta.url));
 let config = null;
 
@@ -23,9 +60,8 @@ export function send(requests) {
   if (!config) throw new Error("http.configure() was not called");
   const allowed = [];
   const results = requests.map((r, i) => {
-    if (!ALLOWED.has(r.path)) {
-      return { tag: "err", val: { tag: "denied", val: `path ${JSON.stringify(r.path)} is not on the read-only allow-list` } };
-    }
+    const denied = allowList.check(r.path, r.query);
+    if (denied !== null) return { tag: "err", val: { tag: "denied", val: denied } };
     allowed.push(i);
     return null;
   });

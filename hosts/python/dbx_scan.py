@@ -2,9 +2,9 @@
 """Run the dbx-inventory scanner component from Python (wasmtime-py), as a second Wasm host.
 
 The component is the same file the Rust host embeds. This host implements the one import the
-component needs, `dbx:inventory/http.send`: it checks each request against a read-only allow-list,
-adds the credentials (which never enter the component), runs the batch on a thread pool and
-answers in order. No rate limiter or retries here: a minimal embedding, not a replacement for the
+component needs, `dbx:inventory/http.send`: it checks each request against the read-only allow-list
+(`wit/allow-list.json`, the file the Rust and Node hosts read too), adds the credentials (which never
+enter the component), runs the batch on a thread pool and answers in order. No rate limiter or retries here: a minimal embedding, not a replacement for the
 `dbx-inventory` binary.
 
     DATABRICKS_HOST=… DATABRICKS_TOKEN=… python hosts/python/dbx_scan.py --component scanner.wasm USER…
@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,11 +24,47 @@ from concurrent.futures import ThreadPoolExecutor
 import wasmtime
 import wasmtime.component as wc
 
-ALLOWED = {
-    "/api/2.0/workspace/list", "/api/2.0/workspace/get-status", "/api/2.0/workspace/export",
-    "/api/2.0/dbfs/list", "/api/2.0/dbfs/get-status",
-    "/api/2.0/preview/scim/v2/Users", "/api/2.0/preview/scim/v2/Me",
-}
+ALLOW_LIST_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "wit", "allow-list.json")
+
+
+def _quote(s):
+    """A string in double quotes, as the Rust host's reasons print it."""
+    return json.dumps(s, ensure_ascii=False)
+
+
+class AllowList:
+    """The read-only allow-list of `wit/allow-list.json`, the file the Rust host embeds (and whose
+    checks it defines: host/src/policy/allow_list.rs). Same checks, same order, same reasons."""
+
+    def __init__(self, path=ALLOW_LIST_PATH):
+        with open(path, encoding="utf-8") as f:
+            spec = json.load(f)
+        self.rules = spec["rules"]
+        self.endpoints = {}
+        for e in spec["endpoints"]:
+            if e["method"] != "GET" or e["path"] in self.endpoints:
+                raise ValueError(f"{path}: unsupported or duplicate endpoint {e!r}")
+            self.endpoints[e["path"]] = e
+
+    def check(self, path, query):
+        """None if the request may be sent, else the reason it is `denied`."""
+        r = self.rules
+        if len(path.encode("utf-8")) > r["max_path_bytes"]:
+            return f"path longer than {r['max_path_bytes']} bytes"
+        for c in path:
+            if c in r["forbidden_path_chars"] or (r["forbid_control_chars"] and unicodedata.category(c) == "Cc"):
+                return f"path {_quote(path)} contains {c!r}"
+        endpoint = self.endpoints.get(path)
+        if endpoint is None:
+            return f"path {_quote(path)} is not on the read-only allow-list"
+        if len(query) > r["max_params"]:
+            return f"{len(query)} query parameters (limit {r['max_params']})"
+        for name, value in query:
+            if name not in endpoint["params"]:
+                return f"query parameter {_quote(name)} is not allowed on {path}"
+            if len(value.encode("utf-8")) > r["max_value_bytes"]:
+                return f"query parameter {_quote(name)} longer than {r['max_value_bytes']} bytes"
+        return None
 
 
 def record(**fields):
@@ -38,16 +75,18 @@ def record(**fields):
 
 
 class HttpCapability:
-    def __init__(self, host, token, workers=8, timeout=60):
+    def __init__(self, host, token, workers=8, timeout=60, allow=None):
         self.host = host.rstrip("/")
+        self.allow = allow or AllowList()
         self._auth = "Bearer " + token  # stays in the host
         self.pool = ThreadPoolExecutor(max_workers=workers)
         self.timeout = timeout
 
     def _one(self, req):
         path = req.path
-        if path not in ALLOWED:
-            return wc.Variant("denied", f"path {path!r} is not on the read-only allow-list")
+        denied = self.allow.check(path, list(req.query))
+        if denied is not None:
+            return wc.Variant("denied", denied)
         url = self.host + path
         if req.query:
             url += "?" + urllib.parse.urlencode(list(req.query))

@@ -21,10 +21,11 @@ SEED = 42
 
 
 def sim_bin() -> str:
-    """The dbx-sim binary: $DBX_SIM_BIN, else the debug build in $CARGO_TARGET_DIR or target/."""
+    """The dbx-sim binary: $DBX_SIM_BIN, else the debug build in $CARGO_TARGET_DIR (a relative one
+    taken from the repository root, as cargo does when run there) or target/."""
     if os.environ.get("DBX_SIM_BIN"):
         return os.environ["DBX_SIM_BIN"]
-    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    target = ROOT / (os.environ.get("CARGO_TARGET_DIR") or "target")
     path = target / "debug" / "dbx-sim"
     if not path.exists():
         pytest.exit(f"{path} not built: run `cargo build -p dbx-sim` (scripts/sim-sdk-tests.sh does)")

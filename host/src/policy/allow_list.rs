@@ -1,32 +1,37 @@
-//! The read-only allow-list: which workspace-relative API paths a guest may call.
+//! The read-only allow-list: which workspace-relative API requests a guest may make.
 //!
-//! Deny by default. A request path is accepted only if it is exactly one of the read-only
-//! endpoints below (or, for Unity Catalog volumes, a clean absolute path under
-//! `/api/2.0/fs/directories/`). Anything that could change the meaning of the URL once it is
-//! joined to the workspace host (`?`, `#`, `%`, `\`, `..`, `//`, control characters) is refused.
+//! The list is data, `wit/allow-list.json` (at the repository root), part of the host–guest
+//! contract: the Python and Node hosts (`hosts/`) read the same file. This module is the authority:
+//! it embeds the file, parses it once, and its tests pin every entry.
+//!
+//! Deny by default. A request is accepted only if its path is exactly one of the endpoints and
+//! every query parameter is one that endpoint may carry. A path with anything that could change
+//! the meaning of the URL once it is joined to the workspace host (`?`, `#`, `%`, `\`, control
+//! characters) is refused before the lookup, and so is any path or value over the length limits.
 
 use std::fmt;
+use std::sync::LazyLock;
+
+use serde::Deserialize;
 
 /// Endpoint families, each with its own rate limit (as the workspace enforces them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Family {
     /// `/api/2.0/workspace/*`
     Workspace,
     /// `/api/2.0/dbfs/*`
     Dbfs,
-    /// `/api/2.0/fs/directories/*` (Unity Catalog volumes)
-    Files,
     /// `/api/2.0/preview/scim/v2/*`
     Scim,
 }
 
 impl Family {
-    /// Short name used in logs, flags and statistics.
+    /// Short name used in logs, flags and statistics (the name in `allow-list.json`).
     pub fn name(self) -> &'static str {
         match self {
             Family::Workspace => "workspace",
             Family::Dbfs => "dbfs",
-            Family::Files => "files",
             Family::Scim => "scim",
         }
     }
@@ -38,38 +43,64 @@ impl fmt::Display for Family {
     }
 }
 
-const EXACT: &[(&str, Family)] = &[
-    ("/api/2.0/workspace/list", Family::Workspace),
-    ("/api/2.0/workspace/get-status", Family::Workspace),
-    ("/api/2.0/workspace/export", Family::Workspace),
-    ("/api/2.0/dbfs/list", Family::Dbfs),
-    ("/api/2.0/dbfs/get-status", Family::Dbfs),
-    ("/api/2.0/preview/scim/v2/Users", Family::Scim),
-    ("/api/2.0/preview/scim/v2/Me", Family::Scim),
-];
+/// The data file, relative to this source file.
+const SOURCE: &str = include_str!("../../../wit/allow-list.json");
 
-const FILES_PREFIX: &str = "/api/2.0/fs/directories/";
+/// `allow-list.json` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    #[serde(rename = "about")]
+    _about: String,
+    rules: Rules,
+    endpoints: Vec<Endpoint>,
+}
 
-/// Longest path or query value accepted (Databricks paths are far shorter).
-const MAX_LEN: usize = 4096;
-/// Most query parameters on one request.
-const MAX_PARAMS: usize = 16;
+/// The checks every request passes, whatever its endpoint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rules {
+    /// Longest path accepted, in bytes (Databricks paths are far shorter).
+    max_path_bytes: usize,
+    /// Longest query value accepted, in bytes.
+    max_value_bytes: usize,
+    /// Most query parameters on one request.
+    max_params: usize,
+    /// Characters refused anywhere in a path.
+    forbidden_path_chars: Vec<char>,
+    /// Refuse control characters (Unicode `Cc`) in a path.
+    forbid_control_chars: bool,
+}
 
-/// Query parameter names the read-only endpoints use; anything else is refused.
-const PARAMS: &[&str] = &[
-    "path",
-    "format",
-    "notebooks_modified_after",
-    "startIndex",
-    "count",
-    "attributes",
-    "excludedAttributes",
-    "filter",
-    "sortBy",
-    "sortOrder",
-    "page_size",
-    "page_token",
-];
+/// Only `GET` exists: the WIT request has no method, and every host sends GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+enum Method {
+    #[serde(rename = "GET")]
+    Get,
+}
+
+/// One read-only endpoint: exact path, family, and the query parameter names it may carry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Endpoint {
+    #[serde(rename = "method")]
+    _method: Method,
+    path: String,
+    family: Family,
+    params: Vec<String>,
+}
+
+static SPEC: LazyLock<Spec> = LazyLock::new(|| {
+    let spec: Spec = serde_json::from_str(SOURCE).expect("wit/allow-list.json is valid (pinned by the tests)");
+    for (i, e) in spec.endpoints.iter().enumerate() {
+        assert!(
+            spec.endpoints[..i].iter().all(|o| o.path != e.path),
+            "wit/allow-list.json lists {} twice",
+            e.path
+        );
+    }
+    spec
+});
 
 /// A request the allow-list accepted: its family and the path segments to put in the URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,51 +112,57 @@ pub struct Allowed {
 }
 
 /// The parsed, deny-by-default allow-list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct AllowList {
-    _private: (),
+    spec: &'static Spec,
+}
+
+impl Default for AllowList {
+    fn default() -> Self {
+        Self::read_only()
+    }
 }
 
 impl AllowList {
-    /// The read-only allow-list of dbx-inventory.
+    /// The read-only allow-list of dbx-inventory (`wit/allow-list.json`, parsed on first use).
     pub fn read_only() -> Self {
-        AllowList { _private: () }
+        AllowList { spec: &SPEC }
     }
 
     /// Checks one request. `Err` carries the reason given back to the guest as `denied`.
     pub fn check(&self, path: &str, query: &[(String, String)]) -> Result<Allowed, String> {
-        if path.len() > MAX_LEN {
-            return Err(format!("path longer than {MAX_LEN} bytes"));
+        let rules = &self.spec.rules;
+        let max = rules.max_path_bytes;
+        if path.len() > max {
+            return Err(format!("path longer than {max} bytes"));
         }
         if let Some(bad) = path
             .chars()
-            .find(|c| matches!(c, '?' | '#' | '%' | '\\') || c.is_control())
+            .find(|c| rules.forbidden_path_chars.contains(c) || (rules.forbid_control_chars && c.is_control()))
         {
             return Err(format!("path {path:?} contains {bad:?}"));
         }
-        let family = if let Some((_, family)) = EXACT.iter().find(|(p, _)| *p == path) {
-            *family
-        } else if let Some(rest) = path.strip_prefix(FILES_PREFIX) {
-            if rest.is_empty() || rest.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
-                return Err(format!("path {path:?} is not a clean volume path"));
-            }
-            Family::Files
-        } else {
+        let Some(endpoint) = self.spec.endpoints.iter().find(|e| e.path == path) else {
             return Err(format!("path {path:?} is not on the read-only allow-list"));
         };
-        if query.len() > MAX_PARAMS {
-            return Err(format!("{} query parameters (limit {MAX_PARAMS})", query.len()));
+        let max = rules.max_params;
+        if query.len() > max {
+            return Err(format!("{} query parameters (limit {max})", query.len()));
         }
+        let max = rules.max_value_bytes;
         for (name, value) in query {
-            if !PARAMS.contains(&name.as_str()) {
-                return Err(format!("query parameter {name:?} is not allowed"));
+            if !endpoint.params.contains(name) {
+                return Err(format!("query parameter {name:?} is not allowed on {path}"));
             }
-            if value.len() > MAX_LEN {
-                return Err(format!("query parameter {name:?} longer than {MAX_LEN} bytes"));
+            if value.len() > max {
+                return Err(format!("query parameter {name:?} longer than {max} bytes"));
             }
         }
         let segments = path[1..].split('/').map(str::to_owned).collect();
-        Ok(Allowed { family, segments })
+        Ok(Allowed {
+            family: endpoint.family,
+            segments,
+        })
     }
 }
 
@@ -137,33 +174,70 @@ mod tests {
         pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     }
 
+    /// Every endpoint of `wit/allow-list.json`, exactly: adding, dropping or widening one fails here.
+    #[test]
+    fn the_file_lists_exactly_these_endpoints() {
+        let got: Vec<(&str, Family, Vec<&str>)> = SPEC
+            .endpoints
+            .iter()
+            .map(|e| (e.path.as_str(), e.family, e.params.iter().map(String::as_str).collect()))
+            .collect();
+        let want: Vec<(&str, Family, Vec<&str>)> = vec![
+            ("/api/2.0/workspace/list", Family::Workspace, vec!["path"]),
+            ("/api/2.0/dbfs/list", Family::Dbfs, vec!["path"]),
+            (
+                "/api/2.0/preview/scim/v2/Users",
+                Family::Scim,
+                vec!["startIndex", "count", "attributes"],
+            ),
+            ("/api/2.0/preview/scim/v2/Me", Family::Scim, vec![]),
+        ];
+        assert_eq!(got, want);
+        assert!(SPEC.endpoints.iter().all(|e| e._method == Method::Get));
+    }
+
+    #[test]
+    fn the_file_pins_these_rules() {
+        let r = &SPEC.rules;
+        assert_eq!((r.max_path_bytes, r.max_value_bytes, r.max_params), (4096, 4096, 16));
+        assert_eq!(r.forbidden_path_chars, ['?', '#', '%', '\\']);
+        assert!(r.forbid_control_chars);
+    }
+
+    #[test]
+    fn family_names_are_the_ones_in_the_file() {
+        for f in [Family::Workspace, Family::Dbfs, Family::Scim] {
+            let parsed: Family = serde_json::from_value(serde_json::json!(f.name())).unwrap();
+            assert_eq!(parsed, f);
+            assert_eq!(f.to_string(), f.name());
+        }
+        assert!(serde_json::from_str::<Family>(r#""files""#).is_err());
+    }
+
     #[test]
     fn read_only_endpoints_are_allowed_with_their_family() {
         let a = AllowList::read_only();
-        assert_eq!(
-            a.check("/api/2.0/workspace/list", &q(&[("path", "/Users/a")]))
-                .unwrap()
-                .family,
-            Family::Workspace
-        );
+        let w = a.check("/api/2.0/workspace/list", &q(&[("path", "/Users/a")])).unwrap();
+        assert_eq!(w.family, Family::Workspace);
+        assert_eq!(w.segments, ["api", "2.0", "workspace", "list"]);
+        let d = a.check("/api/2.0/dbfs/list", &q(&[("path", "/Users/a")])).unwrap();
+        assert_eq!(d.family, Family::Dbfs);
         assert_eq!(a.check("/api/2.0/dbfs/list", &[]).unwrap().family, Family::Dbfs);
-        assert_eq!(
-            a.check("/api/2.0/preview/scim/v2/Users", &q(&[("startIndex", "1")]))
-                .unwrap()
-                .family,
-            Family::Scim
-        );
+        let u = a
+            .check(
+                "/api/2.0/preview/scim/v2/Users",
+                &q(&[
+                    ("startIndex", "1"),
+                    ("count", "100"),
+                    ("attributes", "id,userName,displayName,active"),
+                ]),
+            )
+            .unwrap();
+        assert_eq!(u.family, Family::Scim);
+        assert_eq!(u.segments, ["api", "2.0", "preview", "scim", "v2", "Users"]);
         assert_eq!(
             a.check("/api/2.0/preview/scim/v2/Me", &[]).unwrap().family,
             Family::Scim
-        );
-        let v = a
-            .check("/api/2.0/fs/directories/Volumes/c/s/v", &q(&[("page_size", "1000")]))
-            .unwrap();
-        assert_eq!(v.family, Family::Files);
-        assert_eq!(
-            v.segments,
-            ["api", "2.0", "fs", "directories", "Volumes", "c", "s", "v"]
         );
     }
 
@@ -173,19 +247,39 @@ mod tests {
         for p in [
             "/api/2.0/workspace/delete",
             "/api/2.0/workspace/import",
+            "/api/2.0/workspace/mkdirs",
             "/api/2.0/dbfs/delete",
             "/api/2.0/dbfs/put",
             "/api/2.0/dbfs/read",
+            "/api/2.0/dbfs/mkdirs",
             "/api/2.0/token/create",
             "/api/2.0/preview/scim/v2/Users/123",
+            "/api/2.0/preview/scim/v2/Groups",
             "/oidc/v1/token",
             "/.well-known/databricks-config",
             "/api/2.0/workspace/list/",
             "api/2.0/workspace/list",
+            "/API/2.0/workspace/list",
             "",
             "/",
         ] {
-            assert!(a.check(p, &[]).is_err(), "{p} must be denied");
+            let e = a.check(p, &[]).unwrap_err();
+            assert!(e.contains("not on the read-only allow-list"), "{p}: {e}");
+        }
+    }
+
+    /// Read-only endpoints the scanner does not use are not on the list either.
+    #[test]
+    fn unused_read_only_endpoints_are_denied() {
+        let a = AllowList::read_only();
+        for p in [
+            "/api/2.0/workspace/get-status",
+            "/api/2.0/workspace/export",
+            "/api/2.0/dbfs/get-status",
+            "/api/2.0/fs/directories/Volumes/c/s/v",
+            "/api/2.0/fs/files/Volumes/c/s/v/f",
+        ] {
+            assert!(a.check(p, &q(&[("path", "/Users/a")])).is_err(), "{p} must be denied");
         }
     }
 
@@ -197,15 +291,22 @@ mod tests {
             "/api/2.0/workspace/list#x",
             "/api/2.0/workspace/%6Cist",
             "/api/2.0/dbfs/../token/create",
+            "/api/2.0/dbfs/./list",
+            "/api/2.0//dbfs/list",
             "/api/2.0/fs/directories/Volumes/../../token",
             "/api/2.0/fs/directories/Volumes//x",
             "/api/2.0/fs/directories/",
             "/api/2.0/fs/directories/a/./b",
             "/api/2.0/workspace\\list",
             "/api/2.0/workspace/list\n",
+            "/api/2.0/workspace/list\u{85}",
         ] {
             assert!(a.check(p, &[]).is_err(), "{p:?} must be denied");
         }
+        let e = a.check("/api/2.0/workspace/list?path=/", &[]).unwrap_err();
+        assert!(e.contains("'?'"), "{e}");
+        let long = format!("/api/2.0/workspace/list{}", "x".repeat(4096));
+        assert_eq!(a.check(&long, &[]).unwrap_err(), "path longer than 4096 bytes");
     }
 
     #[test]
@@ -218,6 +319,46 @@ mod tests {
             .check("/api/2.0/workspace/list", &q(&[("path", "/Users/a+b #?&%/x ü")]))
             .is_ok());
         let many: Vec<(String, String)> = (0..17).map(|_| ("path".into(), "/".into())).collect();
-        assert!(a.check("/api/2.0/workspace/list", &many).is_err());
+        assert_eq!(
+            a.check("/api/2.0/workspace/list", &many).unwrap_err(),
+            "17 query parameters (limit 16)"
+        );
+        let long = q(&[("path", &"x".repeat(4097))]);
+        assert!(a.check("/api/2.0/workspace/list", &long).is_err());
+        assert!(a
+            .check("/api/2.0/workspace/list", &q(&[("path", &"x".repeat(4096))]))
+            .is_ok());
+    }
+
+    /// Parameter names are per endpoint: one endpoint's names are refused on another.
+    #[test]
+    fn parameters_are_allowed_only_on_their_own_endpoint() {
+        let a = AllowList::read_only();
+        assert_eq!(
+            a.check("/api/2.0/workspace/list", &q(&[("startIndex", "1")]))
+                .unwrap_err(),
+            "query parameter \"startIndex\" is not allowed on /api/2.0/workspace/list"
+        );
+        assert!(a.check("/api/2.0/dbfs/list", &q(&[("count", "100")])).is_err());
+        assert!(a.check("/api/2.0/preview/scim/v2/Users", &q(&[("path", "/")])).is_err());
+        assert!(a
+            .check("/api/2.0/preview/scim/v2/Me", &q(&[("attributes", "id")]))
+            .is_err());
+        for dropped in [
+            "filter",
+            "excludedAttributes",
+            "sortBy",
+            "format",
+            "page_token",
+            "notebooks_modified_after",
+        ] {
+            assert!(
+                a.check("/api/2.0/preview/scim/v2/Users", &q(&[(dropped, "x")]))
+                    .is_err()
+                    && a.check("/api/2.0/workspace/list", &q(&[(dropped, "x")])).is_err(),
+                "{dropped} must be denied"
+            );
+        }
+        assert!(a.check("/api/2.0/workspace/list", &q(&[("Path", "/")])).is_err());
     }
 }

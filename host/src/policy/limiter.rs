@@ -34,7 +34,6 @@ impl Default for Limits {
         let rates = HashMap::from([
             (Family::Workspace, Rate(50.0)),
             (Family::Dbfs, Rate(30.0)),
-            (Family::Files, Rate(30.0)),
             (Family::Scim, Rate(255.0 / 60.0)),
         ]);
         Limits {
@@ -54,11 +53,10 @@ impl Limits {
             let family = match name.trim() {
                 "workspace" => Family::Workspace,
                 "dbfs" => Family::Dbfs,
-                "files" | "volumes" => Family::Files,
                 "scim" => Family::Scim,
                 other => {
                     return Err(format!(
-                        "unknown API family {other:?} in rate limit {part:?} (expected workspace, dbfs, files or scim)"
+                        "unknown API family {other:?} in rate limit {part:?} (expected workspace, dbfs or scim)"
                     ))
                 }
             };
@@ -153,6 +151,8 @@ mod tests {
         assert_eq!(l.rates[&Family::Scim], Rate(4.25));
         let e = l.apply_spec("jobs=5").unwrap_err();
         assert!(e.contains("jobs"), "{e}");
+        let e = l.apply_spec("files=5").unwrap_err();
+        assert!(e.contains("expected workspace, dbfs or scim"), "{e}");
         let e = l.apply_spec("dbfs").unwrap_err();
         assert!(e.contains("dbfs"), "{e}");
     }
