@@ -12,5 +12,6 @@ mod report;
 mod resume;
 mod sandbox;
 mod scan_semantics;
+mod secrets;
 mod throttling;
 mod users;

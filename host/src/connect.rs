@@ -21,10 +21,18 @@ struct CredentialsAuthorizer(dbx_auth::Credentials);
 
 impl Authorizer for CredentialsAuthorizer {
     fn authorization(&self) -> BoxFuture<'_, Result<HeaderValue, String>> {
-        Box::pin(async move { self.0.authorization().await.map_err(|e| e.to_string()) })
+        Box::pin(async move {
+            self.0
+                .authorization()
+                .await
+                .map_err(|e| self.0.redactor().redact_str(&e.to_string()))
+        })
     }
     fn invalidate(&self, used: &HeaderValue) {
         self.0.invalidate_token(used)
+    }
+    fn redact(&self, body: Vec<u8>) -> Vec<u8> {
+        self.0.redactor().redact(body)
     }
 }
 

@@ -2,7 +2,8 @@
 //! allow-list → credentials → limiter → retries → reqwest.
 //!
 //! The policy knows HTTP, not Databricks payloads. Refusals come back to the guest as values
-//! (`Answer::Denied`, …), never as traps. Credentials are added here and never leave the host.
+//! (`Answer::Denied`, …), never as traps. Credentials are added here and never leave the host:
+//! every response body is redacted of them ([`Authorizer::redact`]) before the guest sees it.
 
 pub mod allow_list;
 pub mod limiter;
@@ -58,6 +59,10 @@ pub trait Authorizer: Send + Sync {
     /// Called after a 401 with the header that was refused, so the next call can fetch a
     /// fresh token (unless another caller already did).
     fn invalidate(&self, used: &HeaderValue);
+    /// `body` with every secret these credentials hold (in any form) masked. Every response
+    /// body goes through it before anything else sees it: a server that echoes the request's
+    /// `Authorization` header must not hand the token to the guest, an output or a log.
+    fn redact(&self, body: Vec<u8>) -> Vec<u8>;
 }
 
 /// Counters for progress, summaries and benchmarks.
@@ -285,6 +290,7 @@ impl Policy {
             Err(_) => return Err(Attempt::Timeout),
             Ok(r) => r?,
         };
+        let body = self.auth.redact(body);
         if status == 429 {
             self.counters.throttled.fetch_add(1, Ordering::Relaxed);
         }
