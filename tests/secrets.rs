@@ -3,13 +3,10 @@
 //! the `Basic` header. No byte of any secret, in any form, may reach an output file, the journal,
 //! the console, a log line or the guest (whose error messages would carry it).
 
-use std::sync::{Arc, Mutex};
-
-use axum::extract::{Request, State};
-use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
+use serde_json::json;
 
-use crate::util::{rt, Done, Run, Work};
+use crate::util::{Asked, Done, Fake, Run, Work};
 
 const PAT: &str = "dapi-echo-0123456789abcdef";
 const CLIENT_ID: &str = "sp-echo-client";
@@ -25,98 +22,53 @@ enum TokenEndpoint {
     RefusesEchoing,
 }
 
-struct Echo {
-    url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for Echo {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
+/// A workspace that quotes the request's headers in every answer it can.
+fn start(token_endpoint: TokenEndpoint) -> Fake {
+    Fake::start(move |asked: &Asked, base: &str| {
+        let echoed = asked.headers.clone();
+        match asked.path.as_str() {
+            "/oidc/.well-known/oauth-authorization-server" => (
+                200,
+                json!({"token_endpoint": format!("{base}/oidc/v1/token"),
+                       "authorization_endpoint": format!("{base}/oidc/v1/authorize")}),
+            ),
+            "/oidc/v1/token" if token_endpoint == TokenEndpoint::Grants => (
+                200,
+                json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600}),
+            ),
+            "/oidc/v1/token" => (
+                401,
+                json!({"error": "invalid_client", "error_description": format!("bad client; you sent {echoed}")}),
+            ),
+            // Preflight: SCIM Me closed to the caller, and the 403 quotes the request.
+            "/api/2.0/preview/scim/v2/Me" => (
+                403,
+                json!({"error_code": "PERMISSION_DENIED", "message": format!("not for you: {echoed}")}),
+            ),
+            "/api/2.0/preview/scim/v2/Users" => (
+                200,
+                json!({"totalResults": 2, "startIndex": 1, "itemsPerPage": 2, "Resources": [
+                    {"userName": "a@x.com", "displayName": format!("A ({echoed})"), "active": true, "id": "1"},
+                    {"userName": "b@x.com", "displayName": echoed, "active": true, "id": "2"}]}),
+            ),
+            // a@x.com: a 500 that quotes the request (retried, then the user's error row).
+            "/api/2.0/workspace/list" if asked.query.contains("a%40x.com") => (
+                500,
+                json!({"error_code": "INTERNAL_ERROR", "message": format!("boom; request was {echoed}")}),
+            ),
+            // b@x.com: a 403 that quotes the request.
+            "/api/2.0/workspace/list" => (
+                403,
+                json!({"error_code": "PERMISSION_DENIED", "message": format!("denied; request was {echoed}")}),
+            ),
+            // DBFS: a 404 whose message quotes the request (no home).
+            "/api/2.0/dbfs/list" => (
+                404,
+                json!({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": format!("no such path ({echoed})")}),
+            ),
+            _ => (404, json!({"error_code": "ENDPOINT_NOT_FOUND", "message": echoed})),
         }
-    }
-}
-
-fn headers_text(req: &Request) -> String {
-    req.headers()
-        .iter()
-        .map(|(k, v)| format!("{k}: {}", String::from_utf8_lossy(v.as_bytes())))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn json(status: u16, v: serde_json::Value) -> Response {
-    (axum::http::StatusCode::from_u16(status).unwrap(), axum::Json(v)).into_response()
-}
-
-async fn answer(State(state): State<Arc<(TokenEndpoint, Mutex<String>)>>, req: Request) -> Response {
-    let (token_endpoint, base) = (&state.0, state.1.lock().unwrap().clone());
-    let echoed = headers_text(&req);
-    let path = req.uri().path().to_string();
-    let query = req.uri().query().unwrap_or("").to_string();
-    match path.as_str() {
-        "/oidc/.well-known/oauth-authorization-server" => json(
-            200,
-            serde_json::json!({"token_endpoint": format!("{base}/oidc/v1/token"),
-                               "authorization_endpoint": format!("{base}/oidc/v1/authorize")}),
-        ),
-        "/oidc/v1/token" if *token_endpoint == TokenEndpoint::Grants => json(
-            200,
-            serde_json::json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600}),
-        ),
-        "/oidc/v1/token" => json(
-            401,
-            serde_json::json!({"error": "invalid_client", "error_description": format!("bad client; you sent {echoed}")}),
-        ),
-        // Preflight: SCIM Me closed to the caller, and the 403 quotes the request.
-        "/api/2.0/preview/scim/v2/Me" => json(
-            403,
-            serde_json::json!({"error_code": "PERMISSION_DENIED", "message": format!("not for you: {echoed}")}),
-        ),
-        "/api/2.0/preview/scim/v2/Users" => json(
-            200,
-            serde_json::json!({"totalResults": 2, "startIndex": 1, "itemsPerPage": 2, "Resources": [
-                {"userName": "a@x.com", "displayName": format!("A ({echoed})"), "active": true, "id": "1"},
-                {"userName": "b@x.com", "displayName": echoed, "active": true, "id": "2"}]}),
-        ),
-        // a@x.com: a 500 that quotes the request (retried, then the user's error row).
-        "/api/2.0/workspace/list" if query.contains("a%40x.com") => json(
-            500,
-            serde_json::json!({"error_code": "INTERNAL_ERROR", "message": format!("boom; request was {echoed}")}),
-        ),
-        // b@x.com: a 403 that quotes the request.
-        "/api/2.0/workspace/list" => json(
-            403,
-            serde_json::json!({"error_code": "PERMISSION_DENIED", "message": format!("denied; request was {echoed}")}),
-        ),
-        // DBFS: a 404 whose message quotes the request (no home).
-        "/api/2.0/dbfs/list" => json(
-            404,
-            serde_json::json!({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": format!("no such path ({echoed})")}),
-        ),
-        _ => json(
-            404,
-            serde_json::json!({"error_code": "ENDPOINT_NOT_FOUND", "message": echoed}),
-        ),
-    }
-}
-
-fn start(token_endpoint: TokenEndpoint) -> Echo {
-    let state = Arc::new((token_endpoint, Mutex::new(String::new())));
-    let app = axum::Router::new().fallback(answer).with_state(state.clone());
-    let listener = rt().block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    *state.1.lock().unwrap() = url.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    rt().spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-    });
-    Echo { url, stop: Some(tx) }
+    })
 }
 
 /// Every form a secret could be echoed in: raw, and the base64 forms of the Basic header.
@@ -156,7 +108,7 @@ fn assert_no_secret(done: &Done) {
     }
 }
 
-fn run_against(echo: &Echo, work: &Work, args: &[&str], env: &[(&str, &str)]) -> Done {
+fn run_against(echo: &Fake, work: &Work, args: &[&str], env: &[(&str, &str)]) -> Done {
     let mut run = Run::in_dir(work, args);
     run.env("DATABRICKS_HOST", &echo.url);
     for (k, v) in env {

@@ -109,6 +109,78 @@ impl Drop for Sim {
     }
 }
 
+/// What a [`Fake`] workspace is asked: method-less (every API call is a GET), path, raw query,
+/// and the request headers as `name: value` text (to echo them back).
+pub struct Asked {
+    pub path: String,
+    pub query: String,
+    pub headers: String,
+}
+
+/// A hand-made workspace on 127.0.0.1 for answers the simulator would never give (hostile
+/// servers): `answer` maps each request to a status and a JSON body. Stopped on drop.
+pub struct Fake {
+    pub url: String,
+    requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Fake {
+    /// Starts the server; `answer` gets the request and the server's own URL.
+    pub fn start(answer: impl Fn(&Asked, &str) -> (u16, serde_json::Value) + Send + Sync + 'static) -> Fake {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Arc;
+        let listener = rt().block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(AtomicU64::new(0));
+        let (answer, base, count) = (Arc::new(answer), url.clone(), requests.clone());
+        let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+            let (answer, base, count) = (answer.clone(), base.clone(), count.clone());
+            async move {
+                count.fetch_add(1, Ordering::Relaxed);
+                let asked = Asked {
+                    path: req.uri().path().to_string(),
+                    query: req.uri().query().unwrap_or("").to_string(),
+                    headers: req
+                        .headers()
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {}", String::from_utf8_lossy(v.as_bytes())))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                };
+                let (status, body) = answer(&asked, &base);
+                (axum::http::StatusCode::from_u16(status).unwrap(), axum::Json(body))
+            }
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        rt().spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Fake {
+            url,
+            requests,
+            stop: Some(tx),
+        }
+    }
+
+    /// Requests answered so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
 /// A temporary working folder, removed when the last `Work`, `Run` or `Done` using it is
 /// dropped. Several runs may share one: that is what resuming a scan is.
 #[derive(Clone)]
