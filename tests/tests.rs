@@ -12,6 +12,7 @@ mod report;
 mod resume;
 mod sandbox;
 mod scan_semantics;
+mod scim_paging;
 mod secrets;
 mod throttling;
 mod users;

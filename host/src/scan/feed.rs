@@ -95,12 +95,17 @@ pub fn dedupe(users: impl IntoIterator<Item = String>) -> (Vec<String>, Vec<Stri
 }
 
 /// Pages through the workspace's SCIM users: each page starts where the users actually
-/// returned end (the guest computes the next start index), and the listing ends on the last
-/// page. Every request is retried by the policy like any other.
+/// returned end (the guest computes the next start index), and the listing ends on an empty page
+/// or the last one. Every request is retried by the policy like any other.
+///
+/// A server that ignores `startIndex` (the same page again, with a huge `totalResults`) would
+/// make that loop endless: a page that brings no user not already listed, or a next index that
+/// does not move forward, stops the listing with an error naming the page.
 pub struct ScimPager<'a> {
     rt: &'a Runtime,
     page_size: u32,
     next: Option<u32>,
+    seen: HashSet<UserKey>,
 }
 
 impl<'a> ScimPager<'a> {
@@ -110,10 +115,12 @@ impl<'a> ScimPager<'a> {
             rt,
             page_size,
             next: Some(1),
+            seen: HashSet::new(),
         }
     }
 
-    /// The next page's users (as SCIM returned them); `None` once the listing is complete.
+    /// The next page's users (as SCIM returned them, repeats included); `None` once the listing
+    /// is complete.
     pub async fn next_page(&mut self) -> anyhow::Result<Option<Vec<User>>> {
         let Some(start) = self.next else {
             return Ok(None);
@@ -123,9 +130,26 @@ impl<'a> ScimPager<'a> {
             .list_users(start, self.page_size)
             .await?
             .map_err(|f| anyhow::anyhow!("{}", f.message))?;
+        let listed = self.seen.len();
+        let new = page
+            .users
+            .iter()
+            .filter(|u| self.seen.insert(UserKey::of(&u.user_name)))
+            .count();
+        if !page.users.is_empty() && new == 0 {
+            anyhow::bail!(
+                "the SCIM page at startIndex={start} brought no user that was not already listed (the server \
+                 seems to ignore startIndex); stopped after {listed} user(s) rather than page forever"
+            );
+        }
         self.next = match page.next_start_index {
             Some(n) if n > start => Some(n),
-            _ => None,
+            Some(n) => anyhow::bail!(
+                "the SCIM page at startIndex={start} points back to startIndex={n}; stopped after {} user(s) \
+                 rather than page forever",
+                self.seen.len()
+            ),
+            None => None,
         };
         Ok(Some(page.users))
     }
