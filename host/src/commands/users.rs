@@ -8,6 +8,7 @@ use crate::cli::{UsersArgs, UsersFormat};
 use crate::connect;
 use crate::error::{FatalError, Outcome};
 use crate::model::UserKey;
+use crate::output::csv::text_cell;
 use crate::output::AtomicFile;
 use crate::sandbox::bindings::scanner::User;
 use crate::sandbox::Runtime;
@@ -89,10 +90,10 @@ fn render_users(users: &[User], format: UsersFormat) -> anyhow::Result<String> {
             w.write_record(["userName", "displayName", "active", "id"])?;
             for u in users {
                 w.write_record([
-                    u.user_name.as_str(),
-                    u.display_name.as_deref().unwrap_or(""),
+                    text_cell(&u.user_name).as_ref(),
+                    text_cell(u.display_name.as_deref().unwrap_or("")).as_ref(),
                     &u.active.map(|a| a.to_string()).unwrap_or_default(),
-                    u.id.as_deref().unwrap_or(""),
+                    text_cell(u.id.as_deref().unwrap_or("")).as_ref(),
                 ])?;
             }
             String::from_utf8(w.into_inner()?)?

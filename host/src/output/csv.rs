@@ -35,19 +35,30 @@ fn home(t: Option<&TreeStats>) -> &'static str {
     }
 }
 
+/// A text cell as a spreadsheet may safely open it: a value that begins with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return would be read as a formula (OWASP "CSV injection"), so it gets a
+/// leading `'`. Usernames and error messages come from the workspace: they are untrusted. JSON
+/// Lines keeps the raw value.
+pub fn text_cell(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}").into(),
+        _ => value.into(),
+    }
+}
+
 /// One CSV record for a row.
 pub fn csv_record(r: &UserRow) -> Vec<String> {
     let d = r.dbfs.as_ref();
     let w = r.workspace.as_ref();
     let sum = |f: fn(&TreeStats) -> u64| d.map_or(0, f) + w.map_or(0, f);
     vec![
-        r.username.clone(),
+        text_cell(&r.username).into_owned(),
         r.file_count().to_string(),
         r.total_size().to_string(),
         gib_2dp(r.total_size()),
         r.status.as_str().to_string(),
         r.file_source().to_string(),
-        r.error.clone().unwrap_or_default(),
+        text_cell(r.error.as_deref().unwrap_or_default()).into_owned(),
         d.map_or(0, |t| t.files).to_string(),
         d.map_or(0, |t| t.bytes).to_string(),
         w.map_or(0, |t| t.files).to_string(),
@@ -124,5 +135,34 @@ mod tests {
         assert_eq!(rec.len(), CSV_HEADER.len());
         assert_eq!(rec[11], "5");
         assert_eq!(rec[12], "200");
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_neutralised() {
+        for (given, written) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("alice@example.com", "alice@example.com"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(text_cell(given), written, "{given:?}");
+        }
+        let row = UserRow {
+            username: "=cmd|' /C calc'!A0".into(),
+            status: crate::model::Status::Error,
+            error: Some("-boom".into()),
+            dbfs: None,
+            workspace: None,
+            requests: 0,
+            duration_ms: 0,
+            orphan: false,
+        };
+        let rec = csv_record(&row);
+        assert_eq!((rec[0].as_str(), rec[6].as_str()), ("'=cmd|' /C calc'!A0", "'-boom"));
     }
 }
