@@ -99,14 +99,14 @@ impl UserRow {
         self.dbfs.iter().chain(self.workspace.iter())
     }
 
-    /// DBFS + Workspace files.
-    pub fn file_count(&self) -> u64 {
-        self.trees().map(|t| t.files).sum()
+    /// DBFS + Workspace files, in `u128`: the sum of two `u64` never wraps.
+    pub fn file_count(&self) -> u128 {
+        self.trees().map(|t| u128::from(t.files)).sum()
     }
 
-    /// DBFS + Workspace bytes.
-    pub fn total_size(&self) -> u64 {
-        self.trees().map(|t| t.bytes).sum()
+    /// DBFS + Workspace bytes, exact (`u128`: two trees near `u64::MAX` add up past it).
+    pub fn total_size(&self) -> u128 {
+        self.trees().map(|t| u128::from(t.bytes)).sum()
     }
 
     /// `both` | `dbfs` | `workspace` | `none`: which trees hold files.
