@@ -1,7 +1,7 @@
 //! DBFS listings: `GET /api/2.0/dbfs/list?path=…` → `{"files":[{path,is_dir,file_size}]}`.
 
 use crate::lenient;
-use crate::listing::{Entry, Kind};
+use crate::listing::{self, BadListing, Entry, Kind, Present};
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -9,9 +9,12 @@ pub const LIST_PATH: &str = "/api/2.0/dbfs/list";
 
 #[derive(Deserialize)]
 struct Listing<'a> {
-    /// Absent (or null) for an empty directory.
-    #[serde(borrow, default)]
+    /// Absent (or null) for an empty directory. Every element must be an object.
+    #[serde(borrow, default, deserialize_with = "listing::objects")]
     files: Option<Vec<RawFile<'a>>>,
+    /// An error answer sent with a 2xx status (see `listing`).
+    #[serde(default)]
+    error_code: Present,
 }
 
 #[derive(Deserialize)]
@@ -36,8 +39,11 @@ fn strip_scheme(p: Cow<'_, str>) -> Cow<'_, str> {
 }
 
 /// Parses one listing body. `is_dir: true` is a directory; everything else is a file.
-pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, serde_json::Error> {
-    let listing: Listing = crate::listing::from_object(body)?;
+pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, BadListing> {
+    let listing: Listing = listing::from_object(body)?;
+    if listing.error_code.0 {
+        return Err(BadListing::ErrorInBody);
+    }
     Ok(listing
         .files
         .unwrap_or_default()

@@ -1,6 +1,6 @@
 //! `list-homes`: the directory names directly under `/Users` in one tree.
 
-use crate::errors::{describe_http_error, describe_malformed, describe_status};
+use crate::errors::{describe_http_error, describe_status};
 use crate::listing::Kind;
 use crate::transport::Transport;
 use crate::types::{Failure, Tree};
@@ -48,7 +48,7 @@ pub fn list_homes<T: Transport + ?Sized>(t: &mut T, tree: Tree) -> Result<Vec<St
     }
     .map_err(|e| Failure {
         status: Some(resp.status),
-        message: format!("{what}: {}", describe_malformed(&resp, &e)),
+        message: format!("{what}: {}", e.describe(&resp)),
     })?;
     Ok(entries
         .into_iter()

@@ -5,7 +5,12 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
 
-/// Any JSON value → `Some(u64)` when it is a non-negative number or a string holding one.
+/// Any JSON value → `Some(u64)` when it is a non-negative integer that fits in `u64`: a JSON
+/// integer literal, or a string of ASCII digits only (the proto3 JSON form of a 64-bit integer,
+/// which Databricks' protobuf-based APIs may use). Everything else is `None`, never truncated or
+/// clamped: fractions (`1.5`), exponents (`1e3`, even when whole), `1000.0`, negatives (also
+/// `-0`), integers past `u64::MAX` (serde_json reads `18446744073709551616` as a float), strings
+/// with signs, spaces, dots or exponents, booleans, arrays and objects.
 pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     d.deserialize_any(U64V)
 }
@@ -26,14 +31,10 @@ pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, 
 }
 
 fn parse_num(s: &str) -> Option<u64> {
-    let s = s.trim();
-    if let Ok(v) = s.parse::<u64>() {
-        return Some(v);
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-    match s.parse::<f64>() {
-        Ok(f) if f.is_finite() && f >= 0.0 => Some(f as u64),
-        _ => None,
-    }
+    s.parse::<u64>().ok()
 }
 
 macro_rules! ignore_compound {
@@ -65,10 +66,11 @@ impl<'de> Visitor<'de> for U64V {
         Ok(Some(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(u64::try_from(v).ok())
+        // serde_json gives i64 only for literals with a minus sign: `-0` too is no size.
+        Ok(u64::try_from(v).ok().filter(|_| v > 0))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok((v.is_finite() && v >= 0.0).then_some(v as u64))
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         Ok(parse_num(v))
@@ -169,10 +171,24 @@ mod tests {
             (Some(34), Some(false), Some("7".into()))
         );
         assert_eq!(p(r#"{"n":-1,"b":1,"s":null}"#), (None, None, None));
-        assert_eq!(p(r#"{"n":12.9,"b":null,"s":[1,{"a":2}]}"#), (Some(12), None, None));
+        assert_eq!(p(r#"{"n":12.9,"b":null,"s":[1,{"a":2}]}"#), (None, None, None));
         assert_eq!(p(r#"{"n":"abc","b":{"x":[1]},"s":{"y":"z"}}"#), (None, None, None));
         assert_eq!(p(r#"{"n":null,"s":"a\"b"}"#), (None, None, Some("a\"b".into())));
-        assert_eq!(p(r#"{"n":" 5 "}"#).0, Some(5));
+        assert_eq!(p(r#"{"n":" 5 "}"#).0, None);
+        for n in [
+            "1e3",
+            "1000.0",
+            "-0",
+            "18446744073709551616",
+            "\"1e3\"",
+            "\"+5\"",
+            "\"\"",
+        ] {
+            assert_eq!(p(&format!(r#"{{"n":{n}}}"#)).0, None, "{n}");
+        }
+        assert_eq!(p(r#"{"n":18446744073709551615}"#).0, Some(u64::MAX));
+        assert_eq!(p(r#"{"n":"18446744073709551615"}"#).0, Some(u64::MAX));
+        assert_eq!(p(r#"{"n":"007"}"#).0, Some(7));
     }
 
     #[test]

@@ -29,7 +29,11 @@ pub mod workspace;
 #[cfg(test)]
 mod fake;
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_hostile;
 
 /// The exported scanner: glue from the WIT exports to the logic modules. It builds on every
 /// target; only `export!` is wasm-only, because a native cdylib cannot carry the component's

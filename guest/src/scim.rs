@@ -2,6 +2,7 @@
 
 use crate::errors::{describe_http_error, describe_malformed, describe_status};
 use crate::lenient;
+use crate::listing::{self, Present};
 use crate::transport::{Answer, Transport};
 use crate::types::{Failure, Request, User, UserPage};
 use serde::Deserialize;
@@ -23,6 +24,31 @@ struct RawUser<'a> {
     active: Option<bool>,
     #[serde(borrow, default, deserialize_with = "lenient::string")]
     id: Option<Cow<'a, str>>,
+    /// Error markers of a 2xx that is an error answer (`Me`; see [`ErrorMarks`]).
+    #[serde(default)]
+    error_code: Present,
+    #[serde(default)]
+    schemas: Option<serde_json::Value>,
+}
+
+/// The SCIM error schema (`{"schemas":[this],"detail":…,"status":"500"}`).
+const SCIM_ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+/// A 2xx SCIM body is an error answer when it carries a non-null `error_code` (the REST error
+/// form) or lists the SCIM error schema in `schemas` (the SCIM error form), whatever else it holds.
+fn is_error_answer(error_code: Present, schemas: Option<&serde_json::Value>) -> bool {
+    error_code.0
+        || schemas
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|s| s.iter().any(|v| v.as_str() == Some(SCIM_ERROR_SCHEMA)))
+}
+
+/// The failure for an error answer sent with a 2xx status.
+fn error_answer(what: &str, resp: &crate::types::Response) -> Failure {
+    Failure {
+        status: Some(resp.status),
+        message: format!("{what}: {}", describe_status(resp)),
+    }
 }
 
 #[derive(Deserialize)]
@@ -31,8 +57,13 @@ struct ListResponse<'a> {
     total_results: Option<u32>,
     #[serde(default, rename = "startIndex", deserialize_with = "lenient::u32")]
     start_index: Option<u32>,
-    #[serde(borrow, default, rename = "Resources")]
+    /// Every element must be an object.
+    #[serde(borrow, default, rename = "Resources", deserialize_with = "listing::objects")]
     resources: Option<Vec<RawUser<'a>>>,
+    #[serde(default)]
+    error_code: Present,
+    #[serde(default)]
+    schemas: Option<serde_json::Value>,
 }
 
 /// Turns a non-2xx answer or a transport error into a failure naming `what`.
@@ -84,10 +115,13 @@ pub fn list_users<T: Transport + ?Sized>(t: &mut T, start: u32, count: u32) -> R
         return Err(f);
     }
     let resp = answer.expect("checked above");
-    let page: ListResponse = crate::listing::from_object(&resp.body).map_err(|e| Failure {
+    let page: ListResponse = listing::from_object(&resp.body).map_err(|e| Failure {
         status: Some(resp.status),
         message: format!("{what}: {}", describe_malformed(&resp, &e)),
     })?;
+    if is_error_answer(page.error_code, page.schemas.as_ref()) {
+        return Err(error_answer(&what, &resp));
+    }
     let resources = page.resources.unwrap_or_default();
     let returned = resources.len();
     let users: Vec<User> = resources
@@ -132,10 +166,13 @@ pub fn whoami<T: Transport + ?Sized>(t: &mut T) -> Result<String, Failure> {
         return Err(f);
     }
     let resp = answer.expect("checked above");
-    let me: RawUser = crate::listing::from_object(&resp.body).map_err(|e| Failure {
+    let me: RawUser = listing::from_object(&resp.body).map_err(|e| Failure {
         status: Some(resp.status),
         message: format!("{what}: {}", describe_malformed(&resp, &e)),
     })?;
+    if is_error_answer(me.error_code, me.schemas.as_ref()) {
+        return Err(error_answer(&what, &resp));
+    }
     me.user_name
         .filter(|n| !n.is_empty())
         .map(Cow::into_owned)

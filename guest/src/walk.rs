@@ -5,13 +5,21 @@
 //! chunks when it is larger than a batch), and a chunk that is not full is topped up with the
 //! next level instead of waiting for another round trip. No depth limit; a visited set per tree
 //! stops loops; nothing outside the home is ever listed.
+//!
+//! Counting rules: a file is counted once per tree, by its exact path (after `dbfs:` and
+//! trailing slashes are dropped), however many listings name it, in one listing or several (a
+//! server may repeat an entry, or list a non-child); entries without a path cannot be compared
+//! and each counts. Sums are checked: a size that would take a tree's byte total past `u64` is an
+//! error naming that file, and it and every later size of the tree are left out of `bytes` (which
+//! stays the exact sum of the sizes added before); the host adds the two trees in `u128`.
 
-use crate::errors::{self, describe_http_error, describe_malformed, describe_status, Failures};
-use crate::listing::{Entry, Kind};
+use crate::errors::{self, describe_http_error, describe_status, Failures};
+use crate::listing::{BadListing, Entry, Kind};
 use crate::transport::{send_batch, Answer, Transport, MAX_BATCH_HOST_ACCEPTS};
 use crate::types::{HttpError, Request, Response, ScanOptions, ScanStatus, Tree, TreeStats, UserReport};
 use crate::{dbfs, username, workspace};
 use std::collections::{BTreeSet, VecDeque};
+use std::hash::{Hash, Hasher};
 
 /// Batch size when the options say 0.
 pub const DEFAULT_BATCH_SIZE: usize = 64;
@@ -62,7 +70,7 @@ pub fn is_not_found(resp: &Response) -> bool {
     }
     resp.status == 404
         && !matches!(
-            serde_json::from_slice::<Code>(&resp.body),
+            crate::listing::from_object::<Code>(&resp.body),
             Ok(Code { error_code: Some(c) }) if c == "ENDPOINT_NOT_FOUND"
         )
 }
@@ -89,6 +97,23 @@ struct TreeState {
     /// A `BTreeSet`, not a `HashSet`: std's `RandomState` would make the component import
     /// `wasi:random/insecure-seed`, and the guest needs no randomness.
     visited: BTreeSet<String>,
+    /// The files counted so far, by a 128-bit digest of the exact path ([`path_digest`]): about
+    /// 24 bytes a file instead of the path itself, so a home of millions of files stays well
+    /// within the guest's memory. Two paths sharing a digest is a 2^-128 event per pair.
+    counted: BTreeSet<u128>,
+    /// A size took `bytes` past `u64`: no later size of this tree is added.
+    bytes_overflowed: bool,
+}
+
+/// Two SipHash-1-3 digests (fixed keys: no randomness in the guest) of the path, as one `u128`.
+fn path_digest(path: &str) -> u128 {
+    let half = |salt: u8| {
+        let mut h = std::hash::DefaultHasher::new();
+        salt.hash(&mut h);
+        path.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
 }
 
 struct Walk<'h> {
@@ -129,16 +154,18 @@ impl Walk<'_> {
         };
         let root = item.depth == 0;
         if is_success(resp.status) {
-            if root {
-                self.state(item.tree).stats.home_exists = true;
-            }
             let parsed = match item.tree {
                 Tree::Dbfs => dbfs::parse(&resp.body),
                 Tree::Workspace => workspace::parse(&resp.body),
             };
+            // An error answer in a 2xx says nothing about the home existing; a body that is not
+            // a listing at all still came from a path that answered.
+            if root && !matches!(parsed, Err(BadListing::ErrorInBody)) {
+                self.state(item.tree).stats.home_exists = true;
+            }
             match parsed {
                 Ok(entries) => self.listed(&item, entries),
-                Err(e) => self.fail(item.tree, &item.path, &describe_malformed(&resp, &e)),
+                Err(bad) => self.fail(item.tree, &item.path, &bad.describe(&resp)),
             }
         } else if is_not_found(&resp) {
             if !root {
@@ -157,7 +184,8 @@ impl Walk<'_> {
             && !entries[0].is_dir()
             && entries[0].path.as_deref().map(trim_slashes) == Some(item.path.as_str());
         let home = self.home;
-        let mut bad: Vec<String> = Vec::new();
+        // (the path to name when it is not the listed directory, cause)
+        let mut bad: Vec<(Option<String>, String)> = Vec::new();
         let mut new_dirs: Vec<Pending> = Vec::new();
         {
             let st = self.state(item.tree);
@@ -172,18 +200,42 @@ impl Walk<'_> {
                 let path = e.path.as_deref().map(trim_slashes);
                 if let Some(p) = path {
                     if !within_home(p, home) {
-                        bad.push(format!(
-                            "server returned entry outside home: {}",
-                            errors::sanitize(p, errors::MAX_CAUSE_CHARS)
+                        bad.push((
+                            None,
+                            format!(
+                                "server returned entry outside home: {}",
+                                errors::sanitize(p, errors::MAX_CAUSE_CHARS)
+                            ),
                         ));
                         continue;
                     }
                 }
                 match e.kind {
                     Kind::File { size, notebook } => {
-                        st.stats.files += 1;
+                        if let Some(p) = path {
+                            if !st.counted.insert(path_digest(p)) {
+                                continue; // listed before: counted once
+                            }
+                        }
+                        // One increment per entry received: bounded far below u64 by what a
+                        // guest can ever be sent, checked all the same.
+                        st.stats.files = st.stats.files.checked_add(1).unwrap_or(u64::MAX);
                         match size {
-                            Some(n) => st.stats.bytes = st.stats.bytes.saturating_add(n),
+                            Some(n) if !st.bytes_overflowed => match st.stats.bytes.checked_add(n) {
+                                Some(sum) => st.stats.bytes = sum,
+                                None => {
+                                    st.bytes_overflowed = true;
+                                    bad.push((
+                                        path.map(str::to_string),
+                                        format!(
+                                            "size {n} takes the tree's total past {} bytes (u64); it and later \
+                                             sizes are left out of the total",
+                                            u64::MAX
+                                        ),
+                                    ));
+                                }
+                            },
+                            Some(_) => {}
                             None => st.stats.unsized_objects += 1,
                         }
                         if notebook {
@@ -191,7 +243,7 @@ impl Walk<'_> {
                         }
                     }
                     Kind::Dir { repo } => match path {
-                        None => bad.push("directory entry without path".to_string()),
+                        None => bad.push((None, "directory entry without path".to_string())),
                         Some(p) => {
                             if !st.visited.contains(p) {
                                 st.visited.insert(p.to_string());
@@ -208,8 +260,9 @@ impl Walk<'_> {
             }
         }
         self.queue.extend(new_dirs);
-        for cause in bad {
-            self.fail(item.tree, &item.path, &cause);
+        for (path, cause) in bad {
+            let path = path.as_deref().unwrap_or(&item.path);
+            self.fail(item.tree, path, &cause);
         }
     }
 }
@@ -231,6 +284,8 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
         on.then(|| TreeState {
             stats: TreeStats::default(),
             visited: BTreeSet::from([home.clone()]),
+            counted: BTreeSet::new(),
+            bytes_overflowed: false,
         })
     };
     let mut w = Walk {

@@ -1,7 +1,7 @@
 //! Workspace listings: `GET /api/2.0/workspace/list?path=…` → `{"objects":[{path,object_type,size}]}`.
 
 use crate::lenient;
-use crate::listing::{Entry, Kind};
+use crate::listing::{self, BadListing, Entry, Kind, Present};
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -9,9 +9,12 @@ pub const LIST_PATH: &str = "/api/2.0/workspace/list";
 
 #[derive(Deserialize)]
 struct Listing<'a> {
-    /// Absent (or null) for an empty directory.
-    #[serde(borrow, default)]
+    /// Absent (or null) for an empty directory. Every element must be an object.
+    #[serde(borrow, default, deserialize_with = "listing::objects")]
     objects: Option<Vec<RawObject<'a>>>,
+    /// An error answer sent with a 2xx status (see `listing`).
+    #[serde(default)]
+    error_code: Present,
 }
 
 #[derive(Deserialize)]
@@ -26,8 +29,11 @@ struct RawObject<'a> {
 
 /// Parses one listing body. `DIRECTORY` and `REPO` are directories; every other object
 /// (NOTEBOOK, FILE, LIBRARY, DASHBOARD, no or unknown type) is a file.
-pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, serde_json::Error> {
-    let listing: Listing = crate::listing::from_object(body)?;
+pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, BadListing> {
+    let listing: Listing = listing::from_object(body)?;
+    if listing.error_code.0 {
+        return Err(BadListing::ErrorInBody);
+    }
     Ok(listing
         .objects
         .unwrap_or_default()

@@ -3,13 +3,15 @@
 use std::time::Duration;
 
 /// `total_size / 1024³` with two decimals, as the seed wrote it.
-pub fn gib_2dp(bytes: u64) -> String {
-    format!("{:.2}", bytes as f64 / (1024.0 * 1024.0 * 1024.0))
+pub fn gib_2dp(bytes: impl Into<u128>) -> String {
+    format!("{:.2}", bytes.into() as f64 / (1024.0 * 1024.0 * 1024.0))
 }
 
-/// Human size in 1024-based units with one decimal: `50.2 MB`.
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
+/// Human size in 1024-based units with one decimal: `50.2 MB`. Takes `u128`, the type of every
+/// total (sums of `u64` sizes never wrap), so units go on past PB.
+pub fn human_size(bytes: impl Into<u128>) -> String {
+    const UNITS: [&str; 9] = ["B", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    let bytes = bytes.into();
     let mut v = bytes as f64;
     let mut i = 0;
     while v >= 1024.0 && i < UNITS.len() - 1 {
@@ -23,9 +25,9 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
-/// `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
+/// `1,234,567` (any unsigned integer up to `u128`, exactly).
+pub fn thousands(n: impl Into<u128>) -> String {
+    let s = n.into().to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
         if i > 0 && (s.len() - i) % 3 == 0 {
@@ -85,17 +87,23 @@ mod tests {
 
     #[test]
     fn sizes_format_like_the_seed() {
-        assert_eq!(gib_2dp(0), "0.00");
-        assert_eq!(gib_2dp(52_678_912), "0.05");
-        assert_eq!(gib_2dp(48_567_890_123), "45.23");
-        assert_eq!(human_size(0), "0 B");
-        assert_eq!(human_size(1023), "1023 B");
-        assert_eq!(human_size(52_638_515), "50.2 MB");
-        assert_eq!(human_size(48_567_890_123), "45.2 GB");
-        assert_eq!(thousands(1234), "1,234");
-        assert_eq!(thousands(125_678), "125,678");
-        assert_eq!(thousands(48_567_890_123), "48,567,890,123");
-        assert_eq!(thousands(7), "7");
+        assert_eq!(gib_2dp(0u64), "0.00");
+        assert_eq!(gib_2dp(52_678_912u64), "0.05");
+        assert_eq!(gib_2dp(48_567_890_123u64), "45.23");
+        assert_eq!(human_size(0u64), "0 B");
+        assert_eq!(human_size(1023u64), "1023 B");
+        assert_eq!(human_size(52_638_515u64), "50.2 MB");
+        assert_eq!(human_size(48_567_890_123u64), "45.2 GB");
+        assert_eq!(thousands(1234u64), "1,234");
+        assert_eq!(thousands(125_678u64), "125,678");
+        assert_eq!(thousands(48_567_890_123u64), "48,567,890,123");
+        assert_eq!(thousands(7u32), "7");
+        // Totals are u128: past u64 they are still exact.
+        let over = u128::from(u64::MAX) + 15;
+        assert_eq!(thousands(over), "18,446,744,073,709,551,630");
+        assert_eq!(human_size(over), "16.0 EB");
+        assert_eq!(human_size(u64::MAX), "16.0 EB");
+        assert_eq!(gib_2dp(over), "17179869184.00");
     }
 
     #[test]

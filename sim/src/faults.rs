@@ -18,7 +18,7 @@ use rand::Rng;
 use crate::fixture::Fault;
 
 /// What a fault does to a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultAction {
     /// Answer with this status and the real service's body for it.
     Status(u16),
@@ -30,6 +30,8 @@ pub enum FaultAction {
     Slow,
     /// A proxy's HTML error page (502).
     Html,
+    /// Answer with this status and exactly this body (a rule's `body`).
+    Body(u16, Bytes),
 }
 
 impl FaultAction {
@@ -39,7 +41,10 @@ impl FaultAction {
             Some("truncate") => FaultAction::Truncate,
             Some("slow") => FaultAction::Slow,
             Some("html") => FaultAction::Html,
-            _ => FaultAction::Status(f.status),
+            _ => match &f.body {
+                Some(b) => FaultAction::Body(f.status, Bytes::copy_from_slice(b.as_bytes())),
+                None => FaultAction::Status(f.status),
+            },
         }
     }
 
@@ -161,7 +166,7 @@ pub fn draw(rng: &mut impl Rng, rate: f64) -> Option<FaultAction> {
     if rate <= 0.0 || !rng.random_bool(rate.min(1.0)) {
         return None;
     }
-    Some(FaultAction::RANDOM[rng.random_range(0..FaultAction::RANDOM.len())])
+    Some(FaultAction::RANDOM[rng.random_range(0..FaultAction::RANDOM.len())].clone())
 }
 
 /// Rewrites a complete response so that its body stops halfway: the `Content-Length` announces
@@ -229,6 +234,23 @@ mod tests {
         f.kind = Some("reset".into());
         let set = FaultSet::new(&[f]);
         assert_eq!(set.check("scim", "/Users"), Some(FaultAction::Reset));
+    }
+
+    #[test]
+    fn a_body_replaces_the_answer() {
+        let mut f = Fault::new("workspace", "/Users/a", 200);
+        f.body = Some(r#"{"error_code":"INTERNAL_ERROR"}"#.into());
+        assert!(f.validate().is_ok());
+        let set = FaultSet::new(std::slice::from_ref(&f));
+        assert_eq!(
+            set.check("workspace", "/Users/a"),
+            Some(FaultAction::Body(
+                200,
+                Bytes::from_static(br#"{"error_code":"INTERNAL_ERROR"}"#)
+            ))
+        );
+        f.kind = Some("reset".into());
+        assert!(f.validate().is_err());
     }
 
     #[test]

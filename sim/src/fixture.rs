@@ -123,6 +123,11 @@ pub struct Fault {
     /// Let this many matching calls through before failing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
+    /// Answer `status` with exactly this body (`Content-Type: application/json`) instead of the
+    /// real service's body: hostile answers such as a 200 carrying an `error_code`, list entries
+    /// that are not objects, or sizes that are not sizes. Only with no `kind` (or `status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
     /// Any other field, kept so fixtures round-trip.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -142,6 +147,7 @@ impl Fault {
             kind: None,
             times: None,
             offset: None,
+            body: None,
             extra: Map::new(),
         }
     }
@@ -225,6 +231,9 @@ impl Fault {
             if !FAULT_KINDS.contains(&k.as_str()) {
                 anyhow::bail!("unknown kind {k:?} (expected one of {})", FAULT_KINDS.join(", "));
             }
+        }
+        if self.body.is_some() && !matches!(self.kind.as_deref(), None | Some("status")) {
+            anyhow::bail!("a body goes with a status, not with kind {:?}", self.kind);
         }
         if !(100..=599).contains(&self.status) {
             anyhow::bail!("status {} is not an HTTP status", self.status);

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Query, Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -99,6 +99,10 @@ async fn api(state: &SimState, endpoint: Endpoint, req: Request, next: Next) -> 
             r
         }
         Some(FaultAction::Html) => proxy_html(StatusCode::BAD_GATEWAY),
+        Some(FaultAction::Body(s, body)) => {
+            let status = StatusCode::from_u16(s).unwrap_or(StatusCode::OK);
+            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
         Some(FaultAction::Reset) => {
             if let Some(c) = conn {
                 c.reset();

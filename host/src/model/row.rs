@@ -99,14 +99,14 @@ impl UserRow {
         self.dbfs.iter().chain(self.workspace.iter())
     }
 
-    /// DBFS + Workspace files.
-    pub fn file_count(&self) -> u64 {
-        self.trees().map(|t| t.files).sum()
+    /// DBFS + Workspace files, in `u128`: the sum of two `u64` never wraps.
+    pub fn file_count(&self) -> u128 {
+        self.trees().map(|t| u128::from(t.files)).sum()
     }
 
-    /// DBFS + Workspace bytes.
-    pub fn total_size(&self) -> u64 {
-        self.trees().map(|t| t.bytes).sum()
+    /// DBFS + Workspace bytes, exact (`u128`: two trees near `u64::MAX` add up past it).
+    pub fn total_size(&self) -> u128 {
+        self.trees().map(|t| u128::from(t.bytes)).sum()
     }
 
     /// `both` | `dbfs` | `workspace` | `none`: which trees hold files.
@@ -119,5 +119,40 @@ impl UserRow {
             (false, true) => "workspace",
             (false, false) => "none",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_across_trees_and_users_never_wrap() {
+        let tree = |files, bytes| TreeStats {
+            home_exists: true,
+            files,
+            bytes,
+            ..Default::default()
+        };
+        let mut r = UserRow::failed("u", String::new(), 0);
+        r.status = Status::Success;
+        r.dbfs = Some(tree(u64::MAX, u64::MAX));
+        r.workspace = Some(tree(1, 15));
+        assert_eq!(r.total_size(), u128::from(u64::MAX) + 15);
+        assert_eq!(r.file_count(), u128::from(u64::MAX) + 1);
+        let csv = crate::output::csv::csv_record(&r);
+        assert_eq!(
+            (csv[1].as_str(), csv[2].as_str()),
+            ("18446744073709551616", "18446744073709551630")
+        );
+        let t = crate::output::console::Totals::of([&r, &r]);
+        assert_eq!(t.bytes, 2 * (u128::from(u64::MAX) + 15));
+        let mut out = Vec::new();
+        crate::output::console::summary(&mut out, &t, 0);
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.contains("Total size across all users: 32.0 EB (36,893,488,147,419,103,260 bytes)"),
+            "{out}"
+        );
     }
 }

@@ -21,14 +21,14 @@ pub struct Totals {
     pub empty: u64,
     /// `error` rows.
     pub errors: u64,
-    /// Files over all users.
-    pub files: u64,
-    /// Bytes over all users.
-    pub bytes: u64,
+    /// Files over all users (`u128`, like every total: sums never wrap).
+    pub files: u128,
+    /// Bytes over all users, exact.
+    pub bytes: u128,
     /// Orphaned homes recorded.
     pub orphans: u64,
     /// Bytes in orphaned homes.
-    pub orphan_bytes: u64,
+    pub orphan_bytes: u128,
 }
 
 impl Totals {

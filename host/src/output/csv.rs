@@ -50,7 +50,7 @@ pub fn text_cell(value: &str) -> std::borrow::Cow<'_, str> {
 pub fn csv_record(r: &UserRow) -> Vec<String> {
     let d = r.dbfs.as_ref();
     let w = r.workspace.as_ref();
-    let sum = |f: fn(&TreeStats) -> u64| d.map_or(0, f) + w.map_or(0, f);
+    let sum = |f: fn(&TreeStats) -> u64| u128::from(d.map_or(0, f)) + u128::from(w.map_or(0, f));
     vec![
         text_cell(&r.username).into_owned(),
         r.file_count().to_string(),

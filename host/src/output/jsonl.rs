@@ -16,10 +16,10 @@ pub struct DetailRecord<'a> {
     pub status: Status,
     /// Error message, when `status` is `error`.
     pub error: Option<&'a str>,
-    /// Files in both trees.
-    pub file_count: u64,
-    /// Bytes in both trees.
-    pub total_size: u64,
+    /// Files in both trees (exact: `u128`).
+    pub file_count: u128,
+    /// Bytes in both trees (exact: `u128`, written as a JSON integer however large).
+    pub total_size: u128,
     /// `both` | `dbfs` | `workspace` | `none`.
     pub file_source: &'a str,
     /// A home with no active workspace user.

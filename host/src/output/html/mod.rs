@@ -46,10 +46,11 @@ pub const BUCKETS: &[(&str, Option<u64>)] = &[
 ];
 
 /// The histogram bucket of a total size.
-pub fn bucket_of(bytes: u64) -> usize {
+pub fn bucket_of(bytes: impl Into<u128>) -> usize {
+    let bytes = bytes.into();
     BUCKETS
         .iter()
-        .position(|(_, hi)| hi.is_none_or(|hi| bytes < hi))
+        .position(|(_, hi)| hi.is_none_or(|hi| bytes < u128::from(hi)))
         .unwrap_or(BUCKETS.len() - 1)
 }
 
@@ -114,10 +115,10 @@ pub fn write_html<R: Borrow<UserRow>>(path: &Path, rows: &[R], meta: &HtmlMeta) 
 #[derive(Default)]
 struct Agg {
     totals: Totals,
-    dbfs_files: u64,
-    dbfs_bytes: u64,
-    ws_files: u64,
-    ws_bytes: u64,
+    dbfs_files: u128,
+    dbfs_bytes: u128,
+    ws_files: u128,
+    ws_bytes: u128,
     dbfs_scanned: bool,
     ws_scanned: bool,
     buckets: Vec<u64>,
@@ -139,20 +140,21 @@ fn aggregate(rows: &[&UserRow]) -> Agg {
         a.totals.add(r);
         if let Some(t) = &r.dbfs {
             a.dbfs_scanned = true;
-            a.dbfs_files += t.files;
-            a.dbfs_bytes += t.bytes;
+            a.dbfs_files += u128::from(t.files);
+            a.dbfs_bytes += u128::from(t.bytes);
         }
         if let Some(t) = &r.workspace {
             a.ws_scanned = true;
-            a.ws_files += t.files;
-            a.ws_bytes += t.bytes;
+            a.ws_files += u128::from(t.files);
+            a.ws_bytes += u128::from(t.bytes);
         }
         a.buckets[bucket_of(r.total_size())] += 1;
     }
     a
 }
 
-fn pct(part: u64, whole: u64) -> f64 {
+fn pct(part: impl Into<u128>, whole: impl Into<u128>) -> f64 {
+    let (part, whole) = (part.into(), whole.into());
     if whole == 0 {
         0.0
     } else {
@@ -160,7 +162,8 @@ fn pct(part: u64, whole: u64) -> f64 {
     }
 }
 
-fn pct_str(part: u64, whole: u64) -> String {
+fn pct_str(part: impl Into<u128>, whole: impl Into<u128>) -> String {
+    let (part, whole) = (part.into(), whole.into());
     let p = pct(part, whole);
     if part > 0 && p < 0.1 {
         "&lt;0.1%".to_string()
@@ -170,12 +173,13 @@ fn pct_str(part: u64, whole: u64) -> String {
 }
 
 /// A number with an id and its exact value: `<span id="total-files" data-value="1234">1,234</span>`.
-fn num(id: &str, v: u64) -> String {
+fn num(id: &str, v: impl Into<u128>) -> String {
+    let v = v.into();
     format!(r#"<span id="{id}" data-value="{v}">{}</span>"#, thousands(v))
 }
 
 /// A size with an id, its exact value and the exact byte count on hover.
-fn size(id: &str, v: u64) -> String {
+fn size(id: &str, v: u128) -> String {
     format!(
         r#"<span id="{id}" data-value="{v}" title="{} bytes">{}</span>"#,
         thousands(v),
@@ -183,7 +187,7 @@ fn size(id: &str, v: u64) -> String {
     )
 }
 
-fn size_cell(v: u64) -> String {
+fn size_cell(v: u128) -> String {
     format!(r#"<span title="{} bytes">{}</span>"#, thousands(v), human_size(v))
 }
 
@@ -294,7 +298,11 @@ fn kpis(h: &mut String, a: &Agg) {
         } else {
             "every user scanned cleanly"
         },
-        bar = stack_bar(&[("success", a.success), ("empty", a.empty), ("error", a.errors)]),
+        bar = stack_bar(&[
+            ("success", a.success.into()),
+            ("empty", a.empty.into()),
+            ("error", a.errors.into())
+        ]),
         success = num("count-success", a.success),
         empty = num("count-empty", a.empty),
         errors2 = num("count-error", a.errors),
@@ -304,8 +312,8 @@ fn kpis(h: &mut String, a: &Agg) {
     );
 }
 
-fn stack_bar(parts: &[(&str, u64)]) -> String {
-    let total: u64 = parts.iter().map(|p| p.1).sum();
+fn stack_bar(parts: &[(&str, u128)]) -> String {
+    let total: u128 = parts.iter().map(|p| p.1).sum();
     if total == 0 {
         return r#"<span class="seg none" style="width:100%"></span>"#.to_string();
     }
@@ -322,14 +330,14 @@ fn stack_bar(parts: &[(&str, u64)]) -> String {
 }
 
 fn split(h: &mut String, a: &Agg) {
-    let tree = |name: &str, id: &str, scanned: bool, files: u64, bytes: u64| -> String {
+    let tree = |name: &str, id: &str, scanned: bool, files: u128, bytes: u128| -> String {
         if !scanned {
             return format!(
                 r#"<tr><th scope="row"><i class="sw {id}"></i>{name}</th><td colspan="4" class="muted">not scanned{hidden}</td></tr>"#,
                 hidden = format_args!(
                     r#"<span hidden>{}{}</span>"#,
-                    num(&format!("{id}-files"), 0),
-                    num(&format!("{id}-bytes"), 0)
+                    num(&format!("{id}-files"), 0u64),
+                    num(&format!("{id}-bytes"), 0u64)
                 )
             );
         }
@@ -374,16 +382,17 @@ fn by_size<'a>(rows: &[&'a UserRow]) -> Vec<&'a UserRow> {
 
 fn concentration(h: &mut String, rows: &[&UserRow], a: &Agg) {
     let sorted = by_size(rows);
-    let top = |n: usize| sorted.iter().take(n).map(|r| r.total_size()).sum::<u64>();
+    let top = |n: usize| sorted.iter().take(n).map(|r| r.total_size()).sum::<u128>();
     let n10pct = (rows.len().div_ceil(10)).max(1);
-    let mut sizes: Vec<u64> = rows.iter().map(|r| r.total_size()).collect();
+    let mut sizes: Vec<u128> = rows.iter().map(|r| r.total_size()).collect();
     sizes.sort_unstable();
     let median = match sizes.len() {
         0 => 0,
         n if n % 2 == 1 => sizes[n / 2],
-        n => ((u128::from(sizes[n / 2 - 1]) + u128::from(sizes[n / 2])) / 2) as u64,
+        // Each size is at most 2 * u64::MAX: the sum of two cannot wrap a u128.
+        n => (sizes[n / 2 - 1] + sizes[n / 2]) / 2,
     };
-    let over_gb = sizes.iter().filter(|&&s| s >= GIB).count() as u64;
+    let over_gb = sizes.iter().filter(|&&s| s >= u128::from(GIB)).count() as u64;
     let largest = sorted.first().map_or(0, |r| r.total_size());
     let _ = write!(
         h,
@@ -484,7 +493,7 @@ fn top_users(h: &mut String, rows: &[&UserRow], a: &Agg) {
     let largest = sorted.first().map_or(0, |r| r.total_size());
     for (i, r) in sorted.iter().take(TOP_USERS).enumerate() {
         let tb = |t: &Option<TreeStats>| match t {
-            Some(t) => size_cell(t.bytes),
+            Some(t) => size_cell(t.bytes.into()),
             None => r#"<span class="muted">—</span>"#.to_string(),
         };
         let orphan = if r.orphan {

@@ -163,8 +163,8 @@ fn single_tree_scans_say_which_tree_was_not_scanned() {
 
 #[test]
 fn buckets_are_log_scale_with_exact_edges() {
-    assert_eq!(bucket_of(0), 0);
-    assert_eq!(bucket_of(1), 1);
+    assert_eq!(bucket_of(0u64), 0);
+    assert_eq!(bucket_of(1u64), 1);
     assert_eq!(bucket_of(MIB - 1), 1);
     assert_eq!(bucket_of(MIB), 2);
     assert_eq!(bucket_of(10 * MIB), 3);
