@@ -7,6 +7,7 @@ mod util;
 
 mod auth;
 mod cli;
+mod lock;
 mod orphans;
 mod report;
 mod resume;
