@@ -18,6 +18,7 @@ mod init;
 mod oauth;
 mod resolve;
 mod secret;
+mod token_file;
 
 pub use config_file::{config_file_path, list_profiles, ProfileInfo, ProfileSelection};
 pub use credentials::{Credentials, CredentialsOptions};
@@ -28,3 +29,4 @@ pub use init::{check_profile_name, init_template, write_init, InitOutcome};
 pub use oauth::RetryPolicy;
 pub use resolve::{resolve, AuthFlags, Method, Origin, ProfileRef, ResolvedAuth, Source};
 pub use secret::Secret;
+pub use token_file::read_token_file;
