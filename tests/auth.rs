@@ -84,6 +84,51 @@ fn flags_beat_the_environment() {
 }
 
 #[test]
+fn a_token_file_or_standard_input_keeps_the_token_off_the_command_line() {
+    let sim = Sim::start(fixture("semantics"));
+    // Same place as --token: it beats DATABRICKS_TOKEN; one trailing newline is stripped.
+    let mut run = scan(&["--host", &sim.url, "--token-file", "tok.txt"]);
+    run.write("tok.txt", "dapi-sim\n");
+    run.env("DATABRICKS_TOKEN", "dapi-env-wrong");
+    let done = run.run();
+    scanned_ok(&done);
+    check!(done, auth_line(&done).contains("from --host/--token-file flags"));
+    no_secret(&done, &["dapi-sim", "dapi-env-wrong"]);
+    // `-` reads standard input.
+    let mut run = scan(&["--host", &sim.url, "--token-file", "-"]);
+    run.stdin(b"dapi-sim\r\n");
+    let done = run.run();
+    scanned_ok(&done);
+    no_secret(&done, &["dapi-sim"]);
+    // A file that is not the token alone is refused, naming the file and not its content.
+    let run = scan(&["--host", &sim.url, "--token-file", "tok.txt"]);
+    run.write("tok.txt", "[DEFAULT]\ntoken = dapi-sim\n");
+    let done = run.run();
+    check!(
+        done,
+        done.code == 1 && done.stderr.contains("token file tok.txt") && done.stderr.contains("more than one line")
+    );
+    no_secret(&done, &["dapi-sim"]);
+    // Standard input cannot be both the token and the users.
+    let done = scan(&["--host", &sim.url, "--token-file", "-", "--users-file", "-"]).run();
+    check!(
+        done,
+        done.code == 2
+            && done
+                .stderr
+                .contains("--token-file - and --users-file - both read standard input")
+    );
+    let done = scan(&["--host", &sim.url, "--token-file", "tok.txt", "--token", "dapi-sim"]).run();
+    check!(done, done.code == 2 && done.stderr.contains("--token-file"));
+    // --help warns about --token in the process list.
+    let help = Run::new(&["scan", "--help"]).run();
+    check!(
+        help,
+        help.stdout.contains("process list") && help.stdout.contains("--token-file <FILE>")
+    );
+}
+
+#[test]
 fn flags_and_environment_fill_fields_separately() {
     let sim = Sim::start(fixture("semantics"));
     let mut run = scan(&["--host", &sim.url]);

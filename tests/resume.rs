@@ -336,6 +336,88 @@ fn a_journal_from_another_workspace_is_refused_unless_forced() {
 }
 
 #[test]
+fn rows_of_users_not_in_the_list_are_left_out_of_the_outputs_naming_them() {
+    let sim = Sim::start(fixture("semantics"));
+    let work = Work::new();
+    let first = work.scan(&sim, &three(&[])).run();
+    check!(first, first.code == 0);
+    // A row for a user the list does not hold (added by hand, same identity): not in the CSV.
+    let journal = work.path("out.csv.journal");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let alice = text
+        .lines()
+        .find(|l| l.contains("\"username\":\"alice@example.com\""))
+        .unwrap();
+    let frank = alice
+        .replace("alice@example.com", "frank@example.com")
+        .replace("\"i\":0,", "\"i\":7,");
+    std::fs::write(&journal, format!("{text}{frank}\n")).unwrap();
+    let resumed = work.scan(&sim, &three(&["--resume"])).run();
+    check!(resumed, resumed.code == 0);
+    check!(
+        resumed,
+        resumed.stderr.contains(
+            "warning: journal out.csv.journal holds rows for 1 user(s) not in this run's list, left out of this run's outputs"
+        ) && resumed.stderr.contains("): frank@example.com"),
+        "the row left out is named"
+    );
+    let (_, rows) = resumed.csv("out.csv");
+    let names: Vec<&str> = rows.iter().map(|r| r["username"].as_str()).collect();
+    assert_eq!(names, THREE, "{}", resumed.explain());
+    check!(
+        resumed,
+        resumed
+            .stdout
+            .contains("resuming: 3 user(s) already recorded, 0 to scan")
+    );
+
+    // --force continues the journal for another list: the CSV is that list, the rest is named.
+    let forced = work
+        .scan(
+            &sim,
+            &[
+                "alice@example.com",
+                "carol@example.com",
+                "-o",
+                "out.csv",
+                "--resume",
+                "--force",
+            ],
+        )
+        .run();
+    check!(forced, forced.code == 0);
+    check!(
+        forced,
+        forced
+            .stderr
+            .contains("holds rows for 3 user(s) not in this run's list")
+            && forced
+                .stderr
+                .contains("): dave@example.com, erin@example.com, frank@example.com")
+    );
+    check!(
+        forced,
+        forced
+            .stdout
+            .contains("resuming: 1 user(s) already recorded, 1 to scan")
+    );
+    let (_, rows) = forced.csv("out.csv");
+    let names: Vec<&str> = rows.iter().map(|r| r["username"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["alice@example.com", "carol@example.com"],
+        "{}",
+        forced.explain()
+    );
+    // They stay in the journal: summary shows every row.
+    let summary = work.run(&["summary", "--journal", "out.csv.journal"]).run();
+    check!(
+        summary,
+        summary.code == 0 && summary.stdout.contains("Total users processed: 5")
+    );
+}
+
+#[test]
 fn a_journal_with_other_options_or_users_is_refused() {
     let sim = Sim::start(fixture("semantics"));
     let work = Work::new();

@@ -8,6 +8,7 @@ mod util;
 mod auth;
 mod cli;
 mod hostile;
+mod lock;
 mod orphans;
 mod report;
 mod resume;

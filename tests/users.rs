@@ -256,3 +256,47 @@ fn home_paths_are_accepted_as_usernames() {
         "the path spelling reaches the real home: {alice:?}"
     );
 }
+
+#[test]
+fn empty_arguments_are_noted_and_unicode_whitespace_around_a_name_is_refused() {
+    let sim = Sim::start(fixture("semantics"));
+    let done = Run::scan(
+        &sim,
+        &["alice@example.com", "", "dave@example.com", " ", "-o", "out.csv"],
+    )
+    .run();
+    check!(done, done.code == 0);
+    check!(
+        done,
+        done.stderr.contains(
+            "note: skipped 2 empty USER argument(s) (the 2nd, 4th of the USER arguments): an empty name is no user"
+        )
+    );
+    assert_eq!(done.csv("out.csv").1.len(), 2);
+    let done = Run::scan(&sim, &["", "-o", "out.csv"]).run();
+    check!(done, done.code == 2);
+    check!(
+        done,
+        done.stderr
+            .contains("no users given (skipped 1 empty USER argument(s) (the 1st")
+    );
+
+    // Only ASCII whitespace is trimmed: U+0085 (NEXT LINE) or U+00A0 at an edge is refused, by line.
+    let run = Run::scan(&sim, &["--users-file", "list.txt", "-o", "out.csv"]);
+    run.write(
+        "list.txt",
+        "alice@example.com\n\u{85}bob@example.com\n\tcarol@example.com \r\ndave@example.com\u{a0}\n",
+    );
+    let done = run.run();
+    check!(done, done.code == 2);
+    check!(
+        done,
+        done.stderr
+            .contains("users file list.txt: line 2 begins with U+0085, line 4 ends with U+00A0: Unicode whitespace")
+    );
+    check!(
+        done,
+        !done.dir.join("out.csv").exists() && done.stdout.is_empty(),
+        "nothing scanned"
+    );
+}

@@ -231,6 +231,7 @@ impl Work {
 pub struct Run {
     work: Work,
     cmd: Command,
+    stdin: Option<Vec<u8>>,
 }
 
 /// What a run produced.
@@ -262,6 +263,7 @@ impl Run {
         Run {
             work: work.clone(),
             cmd,
+            stdin: None,
         }
     }
 
@@ -290,6 +292,12 @@ impl Run {
         self
     }
 
+    /// Gives the run these bytes on standard input (else it has none).
+    pub fn stdin(&mut self, bytes: &[u8]) -> &mut Self {
+        self.stdin = Some(bytes.to_vec());
+        self
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.work.path(name)
     }
@@ -308,11 +316,20 @@ impl Run {
     pub fn spawn(mut self) -> Running {
         let mut child = self
             .cmd
-            .stdin(Stdio::null())
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("run {}: {e}", bin().display()));
+        if let (Some(bytes), Some(mut pipe)) = (self.stdin.take(), child.stdin.take()) {
+            std::thread::spawn(move || {
+                let _ = std::io::Write::write_all(&mut pipe, &bytes);
+            });
+        }
         let stdout = drain(child.stdout.take().unwrap());
         let stderr = drain(child.stderr.take().unwrap());
         Running {
@@ -341,6 +358,11 @@ pub struct Running {
 }
 
 impl Running {
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Whether the process has ended (it is not waited for).
     pub fn finished(&mut self) -> bool {
         self.child.try_wait().unwrap().is_some()

@@ -31,6 +31,18 @@ pub enum AuthError {
         looked: String,
     },
 
+    /// `--token-file` cannot be used (unreadable, empty, not a token alone, or with `--token`).
+    #[error(
+        "cannot use the token file {file} (--token-file): {reason}. Fix: put the personal access token \
+         alone in the file (one trailing newline is fine), or use DATABRICKS_TOKEN or a profile"
+    )]
+    TokenFile {
+        /// The file (`standard input` for `-`).
+        file: String,
+        /// Why (never the file's content).
+        reason: String,
+    },
+
     /// The host value is not a usable URL.
     #[error("invalid Databricks host from {origin}: {reason}. Fix: give the workspace URL, e.g. https://dbc-1234abcd-5678.cloud.databricks.com")]
     InvalidHost {

@@ -21,6 +21,7 @@ mod oauth;
 mod redact;
 mod resolve;
 mod secret;
+mod token_file;
 
 pub use config_file::{config_file_path, list_profiles, ProfileInfo, ProfileSelection};
 pub use credentials::{Credentials, CredentialsOptions};
@@ -32,3 +33,4 @@ pub use oauth::RetryPolicy;
 pub use redact::{Redactor, MASK};
 pub use resolve::{resolve, AuthFlags, Method, Origin, ProfileRef, ResolvedAuth, Source};
 pub use secret::Secret;
+pub use token_file::read_token_file;

@@ -28,6 +28,9 @@ pub struct AuthFlags {
     pub host: Option<String>,
     /// `--token` (a personal access token).
     pub token: Option<String>,
+    /// `--token-file` (`-` for standard input): a personal access token read from a file, in
+    /// `--token`'s place in the precedence (see [`crate::read_token_file`]). Not with `token`.
+    pub token_file: Option<PathBuf>,
     /// `--profile`.
     pub profile: Option<String>,
     /// `--auth-type` (`pat` or `oauth-m2m`).
@@ -263,9 +266,23 @@ const OTHER_METHOD_KEYS: &[(&str, &str)] = &[
 
 /// Resolves host and credentials from flags, environment and config file (see the module docs).
 pub fn resolve(flags: &AuthFlags, env: &Env) -> Result<ResolvedAuth, AuthError> {
+    // A token file is `--token` read from a file: the same place in the precedence.
+    let token = match (&flags.token_file, from_flag(&flags.token, "--token")) {
+        (Some(_), Some(_)) => {
+            return Err(AuthError::TokenFile {
+                file: "(not read)".into(),
+                reason: "--token is given too; give the token one way".into(),
+            })
+        }
+        (Some(path), None) => Some(Attr {
+            value: crate::token_file::read_token_file(path)?,
+            origin: Origin::Flag("--token-file"),
+        }),
+        (None, token) => token,
+    };
     let mut a = Attrs {
         host: from_flag(&flags.host, "--host"),
-        token: from_flag(&flags.token, "--token"),
+        token,
         profile: from_flag(&flags.profile, "--profile"),
         auth_type: from_flag(&flags.auth_type, "--auth-type"),
         ..Attrs::default()
@@ -557,7 +574,7 @@ fn choose_method(
                 ));
             }
             let looked = [
-                "--token (not given)".to_string(),
+                "--token, --token-file (not given)".to_string(),
                 "DATABRICKS_TOKEN, DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET (not set)".to_string(),
                 note_text(note, "has no token or client_id/client_secret"),
             ];

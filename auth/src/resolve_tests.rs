@@ -34,6 +34,7 @@ fn flags(host: Option<&str>, token: Option<&str>, profile: Option<&str>, auth_ty
     AuthFlags {
         host: host.map(Into::into),
         token: token.map(Into::into),
+        token_file: None,
         profile: profile.map(Into::into),
         auth_type: auth_type.map(Into::into),
     }
@@ -662,7 +663,7 @@ fn no_credentials_says_where_it_looked_and_how_to_fix() {
         "{msg}"
     );
     assert!(
-        msg.contains("--token (not given)") && msg.contains("DATABRICKS_TOKEN"),
+        msg.contains("--token, --token-file (not given)") && msg.contains("DATABRICKS_TOKEN"),
         "{msg}"
     );
     assert!(
@@ -680,6 +681,31 @@ fn token_with_spaces_is_refused_without_echoing_it() {
     let e = resolve(&flags(Some("h"), Some("Bearer HUNTER2"), None, None), &home.env(&[])).unwrap_err();
     assert!(matches!(e, AuthError::InvalidValue { .. }));
     assert!(!e.to_string().contains("HUNTER2"), "{e}");
+}
+
+#[test]
+fn a_token_file_is_the_token_flag_read_from_a_file() {
+    let home = Home::new(Some(TWO_PROFILES));
+    let file = home.path().join("token.txt");
+    std::fs::write(&file, "dapi-from-file\n").unwrap();
+    let with_file = |token: Option<&str>| AuthFlags {
+        token_file: Some(file.clone()),
+        ..flags(Some("h.example.com"), token, None, None)
+    };
+    // Same place as --token: it beats the environment (and the file is not read).
+    let r = resolve(&with_file(None), &home.env(&[("DATABRICKS_TOKEN", "dapi-env")])).unwrap();
+    assert_eq!(token_of(&r), "dapi-from-file");
+    assert!(r.describe().contains("--token-file"), "{}", r.describe());
+    assert!(!r.describe().contains("dapi-from-file"), "{}", r.describe());
+    // Both ways at once is refused, naming neither value.
+    let e = resolve(&with_file(Some("dapi-flag")), &home.env(&[])).unwrap_err();
+    assert!(matches!(e, AuthError::TokenFile { .. }), "{e}");
+    assert!(e.to_string().contains("--token is given too"), "{e}");
+    // A bad file names the file, not the content.
+    std::fs::write(&file, "dapi-from-file\nsecond line\n").unwrap();
+    let e = resolve(&with_file(None), &home.env(&[])).unwrap_err().to_string();
+    assert!(e.contains("token.txt") && e.contains("more than one line"), "{e}");
+    assert!(!e.contains("dapi-from-file") && !e.contains("second line"), "{e}");
 }
 
 #[test]

@@ -61,9 +61,20 @@ pub struct AuthArgs {
     /// seed tool's DATABRICKS_WORKSPACE_URL).
     #[arg(long = "host", visible_alias = "workspace-url", value_name = "URL")]
     pub host: Option<String>,
-    /// Personal access token (prefer DATABRICKS_TOKEN: arguments are visible to other users).
-    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    /// Personal access token. Visible to other local users in the process list (ps): prefer
+    /// --token-file, DATABRICKS_TOKEN or a profile.
+    ///
+    /// Command-line arguments can be read by every user of the machine (`ps`, /proc/PID/cmdline)
+    /// while the scan runs, and may end up in shell history. DATABRICKS_TOKEN, a profile in
+    /// ~/.databrickscfg or --token-file keep the token out of the process list.
+    #[arg(long, value_name = "TOKEN", hide_env_values = true, conflicts_with = "token_file")]
     pub token: Option<String>,
+    /// Read the personal access token from FILE (`-`: standard input) instead of --token.
+    ///
+    /// The file holds the token alone; one trailing newline is stripped. Same precedence as
+    /// --token (it beats DATABRICKS_TOKEN and profiles). Not with `--users-file -`.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
     /// Profile in ~/.databrickscfg (or DATABRICKS_CONFIG_FILE); also DATABRICKS_CONFIG_PROFILE.
     #[arg(short = 'p', long, value_name = "NAME")]
     pub profile: Option<String>,

@@ -41,6 +41,7 @@ pub fn auth_flags(a: &AuthArgs) -> dbx_auth::AuthFlags {
     dbx_auth::AuthFlags {
         host: a.host.clone(),
         token: a.token.clone(),
+        token_file: a.token_file.clone(),
         profile: a.profile.clone(),
         auth_type: a.auth_type.clone(),
     }

@@ -16,6 +16,13 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
         )
         .into());
     }
+    let stdin = std::path::Path::new("-");
+    if args.auth.token_file.as_deref() == Some(stdin) && args.users_file.as_deref() == Some(stdin) {
+        return Err(UsageError(
+            "--token-file - and --users-file - both read standard input; give one of them a file".into(),
+        )
+        .into());
+    }
     let resolved = connect::resolve_auth(&args.auth).map_err(|e| FatalError(format!("{e:#}")))?;
     let desc = resolved.describe();
     let mut extra = vec![format!("Auth: {desc}")];

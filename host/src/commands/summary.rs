@@ -20,6 +20,8 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
         ],
     )?;
     let shown = args.journal.display();
+    // Read under the shared lock: refused at once while a scan writes the journal.
+    let _lock = journal::Lock::shared(&args.journal)?;
     let contents =
         journal::read(&args.journal)?.ok_or_else(|| FatalError(format!("journal {shown} does not exist")))?;
     let Some(header) = contents.header.clone() else {

@@ -121,10 +121,12 @@ pub fn identity(host: &str, trees: Trees, orphans: bool, users: Option<&[String]
     }
 }
 
-/// Refuses output paths that are the journal or each other (one would overwrite the other).
+/// Refuses output paths that are the journal, its lock file or each other (one would overwrite
+/// the other).
 pub fn check_paths(journal: &Path, outputs: &[(&str, Option<&Path>)]) -> anyhow::Result<()> {
     let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let j = abs(journal);
+    let lock = abs(&super::lock::lock_path(journal));
     let mut seen: Vec<(&str, PathBuf)> = Vec::new();
     for (flag, p) in outputs {
         let Some(p) = p else { continue };
@@ -132,6 +134,13 @@ pub fn check_paths(journal: &Path, outputs: &[(&str, Option<&Path>)]) -> anyhow:
         if a == j {
             return Err(UsageError(format!(
                 "{flag} {} is the journal file; choose another path",
+                p.display()
+            ))
+            .into());
+        }
+        if a == lock {
+            return Err(UsageError(format!(
+                "{flag} {} is the journal's lock file; choose another path",
                 p.display()
             ))
             .into());

@@ -2,8 +2,10 @@
 //!
 //! Line 1 is a header with the run's identity (workspace host, the options that change results,
 //! a digest of the input users, the tool version); every further line is one finished user
-//! (`{"type":"user","i":<input position>, …UserRow…}`). Only the collector appends, so there
-//! are no locks; rows are made durable with `fsync` in batches ([`SYNC_EVERY_ROWS`] rows or
+//! (`{"type":"user","i":<input position>, …UserRow…}`). One run per journal: a scan holds an
+//! exclusive [`Lock`] on `<journal>.lock` for its whole run (a second run is refused at once),
+//! `summary` reads under a shared one ([`lock`]). Within a run only the collector appends; rows
+//! are made durable with `fsync` in batches ([`SYNC_EVERY_ROWS`] rows or
 //! [`SYNC_EVERY`], whichever comes first) and a row counts as done only once it is durable
 //! ([`Writer`] hands rows back to the caller at that moment).
 //!
@@ -13,17 +15,19 @@
 //! username): the last good row wins over earlier ones and over error rows; rows of the same
 //! user seen more than once (two good rows, two spellings) are reported, never summed twice.
 //!
-//! [`open`] applies the rules of a run: a journal holding users is refused without `--resume`
+//! [`open`] (called with the run's [`Lock`] held) applies the rules of a run: a journal holding users is refused without `--resume`
 //! (unless `--overwrite`), and one written for another host, other options or another list of
 //! users is refused with the differences named (unless `--force`).
 
 mod format;
 mod identity;
+pub mod lock;
 mod resolve;
 mod writer;
 
 pub use format::{parse, read, Contents, Entry, Header, Torn, FORMAT};
 pub use identity::{banner_line, check_paths, identity, journal_path, users_digest, Identity, UsersIdentity};
+pub use lock::{lock_path, Holder, Lock};
 pub use resolve::{order_rows, resolve, Duplicate, Kept, Resolved};
 pub use writer::{Writer, SYNC_EVERY, SYNC_EVERY_ROWS};
 
@@ -75,6 +79,45 @@ pub struct Opened {
     pub skip: HashSet<UserKey>,
     /// Things to tell the user (torn line, `--force`, duplicates, replaced journal).
     pub notes: Vec<String>,
+}
+
+impl Opened {
+    /// Forgets the earlier rows of users who are not in `list` (this run's fixed list of users):
+    /// they are not taken into this run's outputs, and stay in the journal (`summary` shows
+    /// them). Returns their usernames, in recorded order. A run of `--all-users` has no fixed
+    /// list and keeps every row.
+    pub fn forget_unlisted(&mut self, list: &[String]) -> Vec<String> {
+        let listed: HashSet<UserKey> = list.iter().map(|u| UserKey::of(u)).collect();
+        let mut outside: Vec<(UserKey, Kept)> = Vec::new();
+        self.previous.rows.retain(|key, kept| {
+            if listed.contains(key) {
+                return true;
+            }
+            outside.push((key.clone(), kept.clone()));
+            false
+        });
+        outside.sort_by_key(|(_, k)| (k.i, k.seq));
+        for (key, _) in &outside {
+            self.skip.remove(key);
+        }
+        outside.into_iter().map(|(_, k)| k.row.username).collect()
+    }
+}
+
+/// The warning for rows left out by [`Opened::forget_unlisted`]: names them (the first ten).
+pub fn unlisted_warning(journal: &std::path::Path, names: &[String]) -> String {
+    let shown: Vec<&str> = names.iter().take(10).map(String::as_str).collect();
+    let more = match names.len().saturating_sub(shown.len()) {
+        0 => String::new(),
+        n => format!(" … and {n} more"),
+    };
+    format!(
+        "journal {j} holds rows for {n} user(s) not in this run's list, left out of this run's outputs \
+         (they stay in the journal; `dbx-inventory summary --journal {j}` shows every row): {}{more}",
+        shown.join(", "),
+        j = journal.display(),
+        n = names.len(),
+    )
 }
 
 const ALTERNATIVES: &str = "--journal FILE to keep a separate journal";

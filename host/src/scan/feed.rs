@@ -11,28 +11,113 @@ use tokio::sync::mpsc;
 
 use super::job::{Job, UserSource};
 use super::orphans;
+use crate::error::UsageError;
 use crate::model::{Trees, UserKey};
 use crate::sandbox::bindings::scanner::User;
 use crate::sandbox::Runtime;
 
-/// The users named on the command line and in `--users-file`, home paths taken to usernames,
-/// blanks dropped (not yet deduplicated).
-pub fn given_users(args: &[String], users_file: Option<&Path>) -> anyhow::Result<Vec<String>> {
-    let mut given = args.to_vec();
-    if let Some(f) = users_file {
-        given.extend(read_users_file(f)?);
-    }
-    Ok(given
-        .into_iter()
-        .map(|u| home_path_to_user(u.trim()).to_string())
-        .filter(|u| !u.is_empty())
-        .collect())
+/// The users named on the command line and in `--users-file` (home paths taken to usernames, not
+/// yet deduplicated), and notes on what was skipped.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Given {
+    /// The users, in input order.
+    pub users: Vec<String>,
+    /// What was skipped and why (empty `USER` arguments), for the console.
+    pub notes: Vec<String>,
 }
 
-/// Reads a users file: one username per line; blank lines and `#` comments skipped;
-/// surrounding whitespace trimmed. A UTF-8 BOM is tolerated.
+/// Only ASCII whitespace (space, tab, CR, LF, form feed) is trimmed around a name: a username
+/// never holds whitespace, and other Unicode whitespace (U+0085, U+00A0, U+2028, …) is refused
+/// where a name begins or ends with it ([`unicode_edge`]), never silently dropped.
+fn trim_ascii(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_ascii_whitespace())
+}
+
+/// `begins with U+0085` when a name (already ASCII-trimmed) begins or ends with other Unicode
+/// whitespace.
+fn unicode_edge(name: &str) -> Option<String> {
+    let first = name.chars().next().filter(|c| c.is_whitespace());
+    let last = name.chars().next_back().filter(|c| c.is_whitespace());
+    match (first, last) {
+        (Some(c), _) => Some(format!("begins with U+{:04X}", c as u32)),
+        (None, Some(c)) => Some(format!("ends with U+{:04X}", c as u32)),
+        (None, None) => None,
+    }
+}
+
+/// "1st", "2nd", "3rd", "4th", … "11th", "21st".
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// The refusal of names that begin or end with Unicode whitespace: `places` are "line 3 begins
+/// with U+0085" and the like.
+fn refuse_unicode_edges(source: &str, places: &[String]) -> anyhow::Result<()> {
+    if places.is_empty() {
+        return Ok(());
+    }
+    let more = match places.len() {
+        n if n > 10 => format!(" … and {} more", n - 10),
+        _ => String::new(),
+    };
+    Err(UsageError(format!(
+        "{source}: {}{more}: Unicode whitespace, which no username holds (only ASCII spaces and tabs \
+         around a name are trimmed); remove it",
+        places[..places.len().min(10)].join(", ")
+    ))
+    .into())
+}
+
+/// The users given as `USER` arguments and in `--users-file` (see [`Given`]). Empty or blank
+/// arguments are skipped with a note naming their positions; a name that begins or ends with
+/// Unicode whitespace other than ASCII is refused, naming the argument or line.
+pub fn given_users(args: &[String], users_file: Option<&Path>) -> anyhow::Result<Given> {
+    let mut given = Given::default();
+    let mut blank = Vec::new();
+    let mut edges = Vec::new();
+    for (n, a) in args.iter().enumerate() {
+        let t = trim_ascii(a);
+        if t.is_empty() {
+            blank.push(ordinal(n + 1));
+        } else if let Some(why) = unicode_edge(t) {
+            edges.push(format!("the {} USER argument {why}", ordinal(n + 1)));
+        } else {
+            given.users.push(home_path_to_user(t).to_string());
+        }
+    }
+    refuse_unicode_edges("USER arguments", &edges)?;
+    if !blank.is_empty() {
+        given.notes.push(format!(
+            "skipped {} empty USER argument(s) (the {} of the USER arguments): an empty name is no user",
+            blank.len(),
+            blank.join(", ")
+        ));
+    }
+    if let Some(f) = users_file {
+        let lines = read_users_file(f)?;
+        let edges: Vec<String> = lines
+            .iter()
+            .filter_map(|(line, u)| unicode_edge(u).map(|why| format!("line {line} {why}")))
+            .collect();
+        refuse_unicode_edges(&format!("users file {}", f.display()), &edges)?;
+        given
+            .users
+            .extend(lines.into_iter().map(|(_, u)| home_path_to_user(&u).to_string()));
+    }
+    Ok(given)
+}
+
+/// Reads a users file: one username per line with its line number (1-based); blank lines and
+/// `#` comments skipped; ASCII whitespace around a name trimmed. A UTF-8 BOM is tolerated.
 /// `-` reads standard input.
-pub fn read_users_file(path: &Path) -> anyhow::Result<Vec<String>> {
+pub fn read_users_file(path: &Path) -> anyhow::Result<Vec<(usize, String)>> {
     let bytes = if path.as_os_str() == "-" {
         let mut buf = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("cannot read users from standard input")?;
@@ -47,15 +132,16 @@ pub fn read_users_file(path: &Path) -> anyhow::Result<Vec<String>> {
             e.utf8_error().valid_up_to()
         )
     })?;
-    Ok(parse_users(text.trim_start_matches('\u{feff}')))
+    Ok(parse_users(text.strip_prefix('\u{feff}').unwrap_or(&text)))
 }
 
-/// Parses the users-file format.
-pub fn parse_users(text: &str) -> Vec<String> {
+/// Parses the users-file format: the names with their line numbers (1-based).
+pub fn parse_users(text: &str) -> Vec<(usize, String)> {
     text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_owned)
+        .enumerate()
+        .map(|(n, l)| (n + 1, trim_ascii(l)))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .map(|(n, l)| (n, l.to_owned()))
         .collect()
 }
 
@@ -243,8 +329,57 @@ mod tests {
 
     #[test]
     fn comments_and_blank_lines_are_skipped() {
-        let u = parse_users("# team\n\na@x.com\n  b@x.com  \n# c@x.com\r\nd@x.com\r\n");
-        assert_eq!(u, ["a@x.com", "b@x.com", "d@x.com"]);
+        let u = parse_users("# team\n\na@x.com\n  b@x.com \t\n# c@x.com\r\nd@x.com\r\n");
+        assert_eq!(
+            u,
+            [(3, "a@x.com".to_string()), (4, "b@x.com".into()), (6, "d@x.com".into())]
+        );
+    }
+
+    #[test]
+    fn only_ascii_whitespace_is_trimmed_and_unicode_whitespace_at_an_edge_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("users.txt");
+        std::fs::write(&f, "a@x.com\n\u{85}b@x.com\nc@x.com\u{a0}\n  d@x.com\n\u{2028}\n").unwrap();
+        let e = given_users(&[], Some(&f)).unwrap_err();
+        assert!(e.downcast_ref::<UsageError>().is_some(), "{e:#}");
+        let e = e.to_string();
+        assert!(
+            e.contains("line 2 begins with U+0085, line 3 ends with U+00A0, line 5 begins with U+2028"),
+            "{e}"
+        );
+        assert!(
+            e.contains(&f.display().to_string()) && e.contains("Unicode whitespace"),
+            "{e}"
+        );
+        // Inside a name it is left to the scanner (a control character there is an error row).
+        std::fs::write(&f, "\u{feff}a@x.com\r\nb\u{85}c@x.com\n").unwrap();
+        let g = given_users(&[], Some(&f)).unwrap();
+        assert_eq!(g.users, ["a@x.com", "b\u{85}c@x.com"]);
+        assert!(g.notes.is_empty());
+        let e = given_users(&["a@x.com".into(), "\u{a0}b@x.com".into()], None).unwrap_err();
+        assert!(
+            e.to_string().contains("the 2nd USER argument begins with U+00A0"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn empty_arguments_are_skipped_with_a_note_naming_their_positions() {
+        let args: Vec<String> = ["a@x.com", "", "b@x.com", " \t", "/Users/c@x.com"]
+            .map(String::from)
+            .into();
+        let g = given_users(&args, None).unwrap();
+        assert_eq!(g.users, ["a@x.com", "b@x.com", "c@x.com"]);
+        assert_eq!(
+            g.notes,
+            ["skipped 2 empty USER argument(s) (the 2nd, 4th of the USER arguments): an empty name is no user"]
+        );
+        assert_eq!(given_users(&["a".into()], None).unwrap().notes, Vec::<String>::new());
+        assert_eq!(
+            [1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(ordinal).join(" "),
+            "1st 2nd 3rd 4th 11th 12th 13th 21st 22nd 101st 111th"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::feed;
 use crate::cli::{JournalArgs, ScanArgs};
 use crate::error::UsageError;
+use crate::journal;
 use crate::model::Trees;
 
 /// Where the users of a run come from.
@@ -96,10 +97,16 @@ pub struct ScanRun {
     pub journal: JournalArgs,
     /// `--debug`: plain progress lines instead of a bar, per-user timing.
     pub debug: bool,
+    /// The journal's exclusive lock, held for the whole run (one run per journal).
+    pub lock: journal::Lock,
+    /// What was skipped from the input and why (printed as notes).
+    pub notes: Vec<String>,
 }
 
-/// Validates `scan` arguments into a run (no network yet).
+/// Validates `scan` arguments into a run (no network yet) and takes the journal's lock: a
+/// journal another run holds is refused here, before anything is contacted.
 pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -> anyhow::Result<ScanRun> {
+    let mut notes = Vec::new();
     let (source, duplicates) = if args.all_users {
         (
             UserSource::AllUsers {
@@ -110,23 +117,35 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         )
     } else {
         let given = feed::given_users(&args.users, args.users_file.as_deref())?;
-        if given.is_empty() {
+        notes = given.notes;
+        if given.users.is_empty() {
+            let skipped = notes.iter().map(|n| format!(" ({n})")).collect::<String>();
             match &args.users_file {
                 Some(f) => anyhow::bail!(
-                    "users file {} lists no users (only blank lines or # comments)",
+                    "users file {} lists no users (only blank lines or # comments){skipped}",
                     f.display()
                 ),
                 None => {
-                    return Err(UsageError(
-                        "no users given: name users, or use --users-file FILE or --all-users".into(),
-                    )
+                    return Err(UsageError(format!(
+                        "no users given{skipped}: name users, or use --users-file FILE or --all-users"
+                    ))
                     .into())
                 }
             }
         }
-        let (kept, dropped) = feed::dedupe(given);
+        let (kept, dropped) = feed::dedupe(given.users);
         (UserSource::List(kept), dropped)
     };
+    let journal_path = journal::journal_path(&args.journal, &args.output);
+    journal::check_paths(
+        &journal_path,
+        &[
+            ("--output", Some(&args.output)),
+            ("--jsonl", args.journal.jsonl.as_deref()),
+            ("--html", args.html.as_deref()),
+        ],
+    )?;
+    let lock = journal::Lock::exclusive(&journal_path, "dbx-inventory scan")?;
     Ok(ScanRun {
         source,
         duplicates,
@@ -140,5 +159,7 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         banner_extra,
         journal: args.journal.clone(),
         debug: args.debug,
+        lock,
+        notes,
     })
 }

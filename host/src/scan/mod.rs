@@ -62,16 +62,9 @@ impl Upstream {
 /// Runs the scan and returns the outcome (for the exit code).
 pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    let journal_path = journal::journal_path(&run.journal, &run.output);
+    // `prepare` checked the paths and holds the journal's lock; it lives in `run` to the end.
+    let journal_path = run.lock.journal().to_path_buf();
     let jsonl_path = run.journal.jsonl.as_deref();
-    journal::check_paths(
-        &journal_path,
-        &[
-            ("--output", Some(&run.output)),
-            ("--jsonl", jsonl_path),
-            ("--html", run.html.as_deref()),
-        ],
-    )?;
     // Fail early, before any scanning, if an output cannot be written.
     let csv_file = AtomicFile::create(&run.output)?;
     let html_file = run.html.as_deref().map(AtomicFile::create).transpose()?;
@@ -79,10 +72,16 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     // The journal: refusals (another run's journal, one not to be discarded) happen here.
     let list = run.source.list();
     let identity = journal::identity(&run.host_label, run.trees, run.source.orphans(), list);
-    let opened = journal::open(
+    let mut opened = journal::open(
         &journal::Settings::from_args(&run.journal, journal_path.clone()),
         &identity,
     )?;
+    // A fixed list decides the outputs: earlier rows of users not in it (a journal continued
+    // with --force, or edited) are left out, by name. --all-users has no fixed list.
+    let unlisted = list.map(|l| opened.forget_unlisted(l)).unwrap_or_default();
+    if !unlisted.is_empty() {
+        eprintln!("warning: {}", journal::unlisted_warning(&journal_path, &unlisted));
+    }
     let skip = Arc::new(opened.skip);
     let to_scan_fixed = list.map(|l| {
         l.iter()
@@ -90,7 +89,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
             .count()
     });
     let mut stdout = std::io::stdout();
-    for note in &opened.notes {
+    for note in run.notes.iter().chain(&opened.notes) {
         eprintln!("note: {note}");
     }
     if !run.quiet {
