@@ -141,26 +141,6 @@ pub fn order_rows(mut rows: HashMap<UserKey, Kept>, input: &[String]) -> Vec<Use
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TreeStats;
-
-    fn row(u: &str) -> UserRow {
-        UserRow {
-            username: u.into(),
-            status: Status::Success,
-            error: None,
-            dbfs: Some(TreeStats {
-                home_exists: true,
-                files: 2,
-                bytes: 10,
-                vanished_dirs: 1,
-                ..Default::default()
-            }),
-            workspace: None,
-            requests: 3,
-            duration_ms: 7,
-            orphan: false,
-        }
-    }
 
     #[test]
     fn rows_follow_the_input_then_the_recorded_order() {
@@ -171,7 +151,16 @@ mod tests {
             ("y@x.com", 5, 3),
         ]
         .into_iter()
-        .map(|(u, i, seq)| (UserKey::of(u), Kept { i, seq, row: row(u) }))
+        .map(|(u, i, seq)| {
+            (
+                UserKey::of(u),
+                Kept {
+                    i,
+                    seq,
+                    row: UserRow::sample(u),
+                },
+            )
+        })
         .collect();
         let input = ["A@x.com".to_string(), "b@x.com".into(), "c@x.com".into()];
         let names: Vec<String> = order_rows(rows, &input).into_iter().map(|r| r.username).collect();

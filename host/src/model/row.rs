@@ -80,6 +80,29 @@ pub struct UserRow {
     pub orphan: bool,
 }
 
+#[cfg(test)]
+impl UserRow {
+    /// A `success` row with two DBFS files (10 bytes, one vanished directory), for tests.
+    pub fn sample(username: &str) -> UserRow {
+        UserRow {
+            username: username.into(),
+            status: Status::Success,
+            error: None,
+            dbfs: Some(TreeStats {
+                home_exists: true,
+                files: 2,
+                bytes: 10,
+                vanished_dirs: 1,
+                ..Default::default()
+            }),
+            workspace: None,
+            requests: 3,
+            duration_ms: 7,
+            orphan: false,
+        }
+    }
+}
+
 impl UserRow {
     /// A row for a user whose scan could not run or was stopped by the host.
     pub fn failed(username: &str, error: String, duration_ms: u64) -> Self {

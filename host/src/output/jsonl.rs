@@ -71,28 +71,9 @@ pub fn write_jsonl(file: AtomicFile, rows: &[&UserRow]) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
-    fn row(u: &str) -> UserRow {
-        UserRow {
-            username: u.into(),
-            status: Status::Success,
-            error: None,
-            dbfs: Some(TreeStats {
-                home_exists: true,
-                files: 2,
-                bytes: 10,
-                vanished_dirs: 1,
-                ..Default::default()
-            }),
-            workspace: None,
-            requests: 3,
-            duration_ms: 7,
-            orphan: false,
-        }
-    }
-
     #[test]
     fn detail_records_carry_every_count() {
-        let r = row("a@x.com");
+        let r = UserRow::sample("a@x.com");
         let v = serde_json::to_value(DetailRecord::of(&r)).unwrap();
         assert_eq!(v["username"], "a@x.com");
         assert_eq!(v["status"], "success");
