@@ -150,7 +150,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sums_across_trees_and_users_never_wrap() {
+    fn sums_across_trees_never_wrap() {
         let tree = |files, bytes| TreeStats {
             home_exists: true,
             files,
@@ -158,24 +158,9 @@ mod tests {
             ..Default::default()
         };
         let mut r = UserRow::failed("u", String::new(), 0);
-        r.status = Status::Success;
         r.dbfs = Some(tree(u64::MAX, u64::MAX));
         r.workspace = Some(tree(1, 15));
         assert_eq!(r.total_size(), u128::from(u64::MAX) + 15);
         assert_eq!(r.file_count(), u128::from(u64::MAX) + 1);
-        let csv = crate::output::csv::csv_record(&r);
-        assert_eq!(
-            (csv[1].as_str(), csv[2].as_str()),
-            ("18446744073709551616", "18446744073709551630")
-        );
-        let t = crate::output::console::Totals::of([&r, &r]);
-        assert_eq!(t.bytes, 2 * (u128::from(u64::MAX) + 15));
-        let mut out = Vec::new();
-        crate::output::console::summary(&mut out, &t, 0);
-        let out = String::from_utf8(out).unwrap();
-        assert!(
-            out.contains("Total size across all users: 32.0 EB (36,893,488,147,419,103,260 bytes)"),
-            "{out}"
-        );
     }
 }

@@ -149,3 +149,39 @@ pub fn saved_lines(out: &mut impl std::io::Write, csv: Option<&Path>, jsonl: Opt
         let _ = writeln!(out, "HTML report saved to: {}", p.display());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TreeStats;
+
+    #[test]
+    fn csv_cells_and_totals_of_huge_rows_are_exact() {
+        let tree = |files, bytes| TreeStats {
+            home_exists: true,
+            files,
+            bytes,
+            ..Default::default()
+        };
+        let mut r = UserRow::failed("u", String::new(), 0);
+        r.status = Status::Success;
+        r.dbfs = Some(tree(u64::MAX, u64::MAX));
+        r.workspace = Some(tree(1, 15));
+        assert_eq!(r.total_size(), u128::from(u64::MAX) + 15);
+        assert_eq!(r.file_count(), u128::from(u64::MAX) + 1);
+        let csv = crate::output::csv::csv_record(&r);
+        assert_eq!(
+            (csv[1].as_str(), csv[2].as_str()),
+            ("18446744073709551616", "18446744073709551630")
+        );
+        let t = Totals::of([&r, &r]);
+        assert_eq!(t.bytes, 2 * (u128::from(u64::MAX) + 15));
+        let mut out = Vec::new();
+        summary(&mut out, &t, 0);
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.contains("Total size across all users: 32.0 EB (36,893,488,147,419,103,260 bytes)"),
+            "{out}"
+        );
+    }
+}
