@@ -177,12 +177,61 @@ pub struct ScanArgs {
     /// Journal, resume and the detail output.
     #[command(flatten)]
     pub journal: JournalArgs,
+    /// Running the scans on Spark executors.
+    #[command(flatten)]
+    pub spark: SparkArgs,
     /// Authentication.
     #[command(flatten)]
     pub auth: AuthArgs,
     /// Limits.
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// Scale-out: the scans run on Spark executors (`dbx-inventory worker` in each task) while this
+/// process stays the single writer of the journal and the outputs.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Spark (scale-out)")]
+pub struct SparkArgs {
+    /// Run the scans on a classic Spark master, e.g. `local[4]`, `local-cluster[2,1,1024]`,
+    /// `spark://host:7077` (needs `pyspark` for --python).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["spark_remote", "cluster_id"])]
+    pub spark_master: Option<String>,
+    /// Run the scans through Spark Connect, e.g. `sc://127.0.0.1:15002` (needs `pyspark` 4).
+    #[arg(long, value_name = "URL", conflicts_with = "cluster_id")]
+    pub spark_remote: Option<String>,
+    /// Run the scans on a Databricks cluster through Databricks Connect (needs
+    /// `databricks-connect` for --python; dedicated or job clusters, not serverless).
+    ///
+    /// Only this flag switches to the cluster: a `cluster_id` in the profile or
+    /// DATABRICKS_CLUSTER_ID alone keeps the scan local.
+    #[arg(long, value_name = "ID")]
+    pub cluster_id: Option<String>,
+    /// The Python interpreter that has pyspark (or databricks-connect).
+    #[arg(long, value_name = "PATH", default_value = "python3")]
+    pub python: String,
+    /// Spark tasks per wave of users (each gets its share of the workspace's rate limits).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub spark_partitions: u32,
+    /// The binary the executors run (`dbx-inventory worker`): a Linux build, when this one is not.
+    #[arg(long, value_name = "PATH")]
+    pub worker_binary: Option<PathBuf>,
+    /// Users per Spark job ("wave"); each wave gets a freshly minted token (default 500).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_size: Option<u32>,
+    /// The seed's flag: scan one user at a time, locally (same as --concurrency 1).
+    #[arg(long, conflicts_with_all = ["spark_master", "spark_remote", "cluster_id"])]
+    pub no_parallel: bool,
+    /// Test only: the first attempt of each task's worker dies after N rows (marker file M).
+    #[arg(long, value_names = ["N", "M"], num_args = 2, hide = true)]
+    pub spark_fault: Vec<String>,
+}
+
+impl SparkArgs {
+    /// True when the scans run on Spark.
+    pub fn enabled(&self) -> bool {
+        self.spark_master.is_some() || self.spark_remote.is_some() || self.cluster_id.is_some()
+    }
 }
 
 /// The journal of a scan, resuming it, and the JSON Lines detail output.

@@ -1,0 +1,3 @@
+# placeholder: replaced by the launcher branch
+import sys
+sys.exit(1)
