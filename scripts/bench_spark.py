@@ -89,13 +89,12 @@ def main():
     same = open(local_csv, "rb").read() == open(spark_csv, "rb").read()
     print(f"spark benchmark: {a.users} generated users (seed {a.seed}), {a.latency_ms} ms mean latency, "
           f"published limits, Spark master {a.master}")
-    lb = report("local", local_wall, local_st)
+    report("local", local_wall, local_st)
     sb = report(f"spark {a.master}", spark_wall, spark_st)
     print(f"  spark / local wall:   {spark_wall / local_wall:.3f}   (spark wall over its bound: "
           f"{100.0 * (spark_wall / sb - 1):+.1f} %; goal within 10 %)")
     print(f"  start-up overhead:    {startup - one_local:.1f} s (one-user scan: spark {startup:.1f} s, local {one_local:.1f} s)")
     print(f"  CSVs identical:       {same}")
-    del lb
 
 
 if __name__ == "__main__":
