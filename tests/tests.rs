@@ -18,3 +18,4 @@ mod scim_paging;
 mod secrets;
 mod throttling;
 mod users;
+mod worker;
