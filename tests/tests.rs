@@ -19,3 +19,4 @@ mod secrets;
 mod spark;
 mod throttling;
 mod users;
+mod worker;
