@@ -161,7 +161,8 @@ def make_task(binary_name, locate, host, token, budget, worker_args, fault, debu
 
             def feed():
                 try:
-                    proc.stdin.write((json.dumps({"type": "auth", "token": secret}) + "\n").encode())
+                    if secret:  # without one, the worker resolves credentials from its environment
+                        proc.stdin.write((json.dumps({"type": "auth", "token": secret}) + "\n").encode())
                     for line in jobs:
                         proc.stdin.write(line.encode() + b"\n")
                     proc.stdin.close()
@@ -340,7 +341,9 @@ class Runner:
         """Spark Connect servers log each request's plan at INFO, the Python function's pickled
         closure included. So on Connect the closure holds only a random pad, and the token XOR
         the pad travels as a file artifact (never in a plan): neither half alone is the token."""
-        raw = (token or "").encode()
+        if not token:
+            return None
+        raw = token.encode()
         pad = os.urandom(len(raw))
         name = "dbx-auth-" + os.urandom(12).hex()
         d = tempfile.mkdtemp(prefix="dbx-auth-")
