@@ -511,6 +511,8 @@ def start_session(config, log):
             if not remote:
                 raise Fatal("the connect backend needs `remote` (e.g. sc://127.0.0.1:15002)")
             _probe(remote, 15002, "Spark Connect")
+            if remote.startswith("local"):  # pyspark starts an in-process server with these options
+                conf.setdefault("spark.ui.showConsoleProgress", "false")
             from pyspark.sql import SparkSession
 
             b = SparkSession.builder.remote(remote)
