@@ -169,6 +169,13 @@ def test_classic_fault_is_retried(worker, tmp_path):
     assert all("--fail-after" not in r["row"]["argv"] for r in rows if r["attempt"] > 0)
 
 
+def test_classic_worker_failure_is_fatal(worker):
+    cfg = config(worker, master="local[2,2]", worker_args=["--always-fail"])
+    rc, out, _ = run(cfg, [(token("cx"), jobs(0, 3))])
+    assert rc == 1 and out[-1]["type"] == "fatal"
+    assert "credentials rejected (fake)" in out[-1]["message"] and "exit 1" in out[-1]["message"]
+
+
 def test_classic_notebook_scan_and_conf(worker):
     """scan() on an in-process classic session (a subprocess: one JVM per process), imported as a
     module; the token is in neither the Spark conf nor the DataFrame."""
