@@ -33,6 +33,7 @@ fn generated(users: usize) -> (Sim, Vec<String>) {
         limits: None,
         latency_ms: 5,
         seed: 11,
+        tokens: vec!["dapi-sim-spark-token".to_string()],
         ..Default::default()
     });
     (sim, names)

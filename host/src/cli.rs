@@ -63,6 +63,9 @@ pub enum Command {
     /// user, in input-position order). Used by the Spark launcher's notebook API.
     #[command(hide = true)]
     CsvRows(CsvRowsArgs),
+    /// Write the Spark launcher embedded in this binary (`dbx_spark.py`), for notebooks and jobs:
+    /// `import dbx_spark; dbx_spark.scan(spark, users, …)`.
+    SparkLauncher(SparkLauncherArgs),
 }
 
 /// Exit codes of `worker`.
@@ -322,6 +325,14 @@ pub struct WorkerArgs {
     /// Limits (the launcher sets this task's share of the workspace budget).
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// `spark-launcher` arguments.
+#[derive(Debug, Args)]
+pub struct SparkLauncherArgs {
+    /// Where to write it (an existing file is replaced).
+    #[arg(short, long, value_name = "FILE", default_value = "dbx_spark.py")]
+    pub output: PathBuf,
 }
 
 /// `csv-rows` arguments (none: standard input to standard output).

@@ -57,6 +57,7 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Summary(args) => commands::summary::run(args),
         Command::Worker(args) => commands::worker::run(args).await,
         Command::CsvRows(args) => commands::csv_rows::run(args),
+        Command::SparkLauncher(args) => commands::spark_launcher::run(args),
     }
 }
 

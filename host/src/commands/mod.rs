@@ -6,6 +6,7 @@ pub mod demo;
 pub mod init;
 pub mod profiles;
 pub mod scan;
+pub mod spark_launcher;
 pub mod summary;
 pub mod users;
 pub mod worker;
