@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README "Run the tests"; CI calls it). Installs what it needs itself:
 # the wasm32-wasip2 target, Chromium (Debian package, for the HTML report test), and a Python venv
-# with databricks-sdk for the simulator's SDK suite.
+# with databricks-sdk for the simulator's SDK suite, and a cached venv with pyspark for the Spark tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +22,16 @@ cargo test --manifest-path guest/Cargo.toml
 # No separate build step: the end-to-end tests are integration tests of dbx-inventory, so
 # `cargo test` builds the binary (and, through host/build.rs, the guest component) itself; the
 # SDK, Python and Node steps below each build what they run.
-echo "==> workspace tests (unit + end-to-end against the simulator)"
+echo "==> pyspark venv for the Spark tests (cached under ~/.cache/dbx-inventory, reused when present)"
+DBX_SPARK_PYTHON=$(scripts/spark-venv.sh)
+export DBX_SPARK_PYTHON
+echo "$DBX_SPARK_PYTHON"
+
+echo "==> workspace tests (unit + end-to-end against the simulator; tests/spark.rs uses that venv)"
 cargo test --workspace
+
+echo "==> the Spark launcher on classic local[N] and a local Spark Connect server (loopback only)"
+scripts/spark-tests.sh
 
 if [ -x scripts/sim-sdk-tests.sh ]; then
   echo "==> official databricks-sdk against the simulator"

@@ -16,5 +16,7 @@ mod sandbox;
 mod scan_semantics;
 mod scim_paging;
 mod secrets;
+mod spark;
 mod throttling;
 mod users;
+mod worker;

@@ -49,7 +49,31 @@ pub enum Command {
     /// Reads only the journal: the workspace is not contacted and no credentials are needed.
     /// Each user counts once (the last good row); duplicates and a torn last line are reported.
     Summary(SummaryArgs),
+    /// Scan the users given as JSON job lines on standard input; one journal row per user on
+    /// standard output (run on Spark executors by the scale-out launcher).
+    ///
+    /// The protocol is docs/spark-protocol.md. Standard input: an optional first line
+    /// `{"type":"auth","token":"…"}` (else credentials come from the environment, as for `scan`),
+    /// then `{"type":"job","i":7,"user":"a@x.com","trees":"dbfs+workspace","orphan":false}` lines.
+    /// Standard output: one `{"type":"user","i":7,…}` line per finished user, flushed at once.
+    /// A token is never accepted in argv.
+    #[command(after_long_help = WORKER_EXIT_HELP)]
+    Worker(WorkerArgs),
+    /// Journal user lines on standard input → the scan's CSV on standard output (first row per
+    /// user, in input-position order). Used by the Spark launcher's notebook API.
+    #[command(hide = true)]
+    CsvRows(CsvRowsArgs),
+    /// Write the Spark launcher embedded in this binary (`dbx_spark.py`), for notebooks and jobs:
+    /// `import dbx_spark; dbx_spark.scan(spark, users, …)`.
+    SparkLauncher(SparkLauncherArgs),
 }
+
+/// Exit codes of `worker`.
+pub const WORKER_EXIT_HELP: &str = "\
+Exit codes:
+  0  every job got a row (a user whose scan failed is an `error` row)
+  1  fatal: credentials rejected, workspace unreachable, standard output closed
+  2  usage: bad flags, or a malformed input line (named by its line number)";
 
 /// Where the workspace is and how to authenticate.
 #[derive(Debug, Args, Clone, Default)]
@@ -177,12 +201,61 @@ pub struct ScanArgs {
     /// Journal, resume and the detail output.
     #[command(flatten)]
     pub journal: JournalArgs,
+    /// Running the scans on Spark executors.
+    #[command(flatten)]
+    pub spark: SparkArgs,
     /// Authentication.
     #[command(flatten)]
     pub auth: AuthArgs,
     /// Limits.
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// Scale-out: the scans run on Spark executors (`dbx-inventory worker` in each task) while this
+/// process stays the single writer of the journal and the outputs.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Spark (scale-out)")]
+pub struct SparkArgs {
+    /// Run the scans on a classic Spark master, e.g. `local[4]`, `local-cluster[2,1,1024]`,
+    /// `spark://host:7077` (needs `pyspark` for --python).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["spark_remote", "cluster_id"])]
+    pub spark_master: Option<String>,
+    /// Run the scans through Spark Connect, e.g. `sc://127.0.0.1:15002` (needs `pyspark` 4).
+    #[arg(long, value_name = "URL", conflicts_with = "cluster_id")]
+    pub spark_remote: Option<String>,
+    /// Run the scans on a Databricks cluster through Databricks Connect (needs
+    /// `databricks-connect` for --python; dedicated or job clusters, not serverless).
+    ///
+    /// Only this flag switches to the cluster: a `cluster_id` in the profile or
+    /// DATABRICKS_CLUSTER_ID alone keeps the scan local.
+    #[arg(long, value_name = "ID")]
+    pub cluster_id: Option<String>,
+    /// The Python interpreter that has pyspark (or databricks-connect).
+    #[arg(long, value_name = "PATH", default_value = "python3")]
+    pub python: String,
+    /// Spark tasks per wave of users (each gets its share of the workspace's rate limits).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub spark_partitions: u32,
+    /// The binary the executors run (`dbx-inventory worker`): a Linux build, when this one is not.
+    #[arg(long, value_name = "PATH")]
+    pub worker_binary: Option<PathBuf>,
+    /// Users per Spark job ("wave"); each wave gets a freshly minted token (default 500).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_size: Option<u32>,
+    /// The seed's flag: scan one user at a time, locally (same as --concurrency 1).
+    #[arg(long, conflicts_with_all = ["spark_master", "spark_remote", "cluster_id"])]
+    pub no_parallel: bool,
+    /// Test only: the first attempt of each task's worker dies after N rows (marker file M).
+    #[arg(long, value_names = ["N", "M"], num_args = 2, hide = true)]
+    pub spark_fault: Vec<String>,
+}
+
+impl SparkArgs {
+    /// True when the scans run on Spark.
+    pub fn enabled(&self) -> bool {
+        self.spark_master.is_some() || self.spark_remote.is_some() || self.cluster_id.is_some()
+    }
 }
 
 /// The journal of a scan, resuming it, and the JSON Lines detail output.
@@ -225,6 +298,46 @@ pub struct JournalArgs {
     #[arg(long, value_name = "FILE")]
     pub jsonl: Option<PathBuf>,
 }
+
+/// `worker` arguments (docs/spark-protocol.md).
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Workspace URL (else DATABRICKS_HOST). The token comes from the first standard-input line
+    /// or the environment, never from argv.
+    #[arg(long = "host", value_name = "URL")]
+    pub host: Option<String>,
+    /// Users scanned at once (each in its own sandboxed scanner instance).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub concurrency: u32,
+    /// Requests one scanner instance sends per batch (0 = scanner default).
+    #[arg(long, value_name = "N", default_value_t = 0, hide = true)]
+    pub batch_size: u32,
+    /// Print per-request retries and per-user timing on standard error.
+    #[arg(long)]
+    pub debug: bool,
+    /// Test only: after writing N rows, exit 101 at once unless --fail-marker exists (it is
+    /// created first), to simulate an executor dying mid-shard on its first attempt.
+    #[arg(long, value_name = "N", hide = true, requires = "fail_marker")]
+    pub fail_after: Option<u64>,
+    /// Test only: the marker file of --fail-after.
+    #[arg(long, value_name = "PATH", hide = true, requires = "fail_after")]
+    pub fail_marker: Option<PathBuf>,
+    /// Limits (the launcher sets this task's share of the workspace budget).
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// `spark-launcher` arguments.
+#[derive(Debug, Args)]
+pub struct SparkLauncherArgs {
+    /// Where to write it (an existing file is replaced).
+    #[arg(short, long, value_name = "FILE", default_value = "dbx_spark.py")]
+    pub output: PathBuf,
+}
+
+/// `csv-rows` arguments (none: standard input to standard output).
+#[derive(Debug, Args)]
+pub struct CsvRowsArgs {}
 
 /// `summary` arguments.
 #[derive(Debug, Args)]
@@ -404,6 +517,39 @@ mod tests {
             (Some("j"), Some("x.csv"))
         );
         assert!(s.html.is_some() && s.jsonl.is_none());
+    }
+
+    #[test]
+    fn worker_flags_parse_and_take_no_token() {
+        let Cli {
+            command: Command::Worker(w),
+        } = Cli::try_parse_from([
+            "dbx-inventory",
+            "worker",
+            "--host",
+            "h",
+            "--rate-limit",
+            "workspace=12.5",
+            "--max-in-flight",
+            "4",
+            "--fail-after",
+            "1",
+            "--fail-marker",
+            "m",
+        ])
+        .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((w.host.as_deref(), w.concurrency, w.batch_size), (Some("h"), 8, 0));
+        assert_eq!((w.limits.max_in_flight, w.limits.rate_limits.len()), (4, 1));
+        assert_eq!(
+            (w.fail_after, w.fail_marker.as_deref()),
+            (Some(1), Some(std::path::Path::new("m")))
+        );
+        assert!(Cli::try_parse_from(["dbx-inventory", "worker", "--token", "t"]).is_err());
+        assert!(Cli::try_parse_from(["dbx-inventory", "worker", "--fail-after", "1"]).is_err());
+        assert!(Cli::try_parse_from(["dbx-inventory", "csv-rows"]).is_ok());
     }
 
     #[test]

@@ -18,6 +18,7 @@ fn main() -> ExitCode {
     let debug = match &cli.command {
         Command::Scan(a) => a.debug,
         Command::Users(a) => a.debug,
+        Command::Worker(a) => a.debug,
         _ => false,
     };
     init_tracing(debug);
@@ -54,6 +55,9 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Profiles(_) => commands::profiles::run(),
         Command::Init(args) => commands::init::run(args),
         Command::Summary(args) => commands::summary::run(args),
+        Command::Worker(args) => commands::worker::run(args).await,
+        Command::CsvRows(args) => commands::csv_rows::run(args),
+        Command::SparkLauncher(args) => commands::spark_launcher::run(args),
     }
 }
 

@@ -40,6 +40,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             overwrite: true,
             ..Default::default()
         },
+        spark: Default::default(),
         auth: AuthArgs {
             host: Some(sim.url()),
             token: Some("dapi-sim".into()),

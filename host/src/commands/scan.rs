@@ -29,7 +29,15 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
     if resolved.in_databricks_runtime {
         extra.push("Running inside a Databricks cluster (DATABRICKS_RUNTIME_VERSION set)".into());
     }
-    let run = scan::prepare(&args, resolved.host_str(), extra)?;
+    let mut run = scan::prepare(&args, resolved.host_str(), extra)?;
+    if let Some(plan) = &run.spark {
+        run.banner_extra.push(format!(
+            "Backend: {}, {} task(s) per wave of up to {} user(s); this process records the results",
+            plan.backend.describe(),
+            plan.partitions,
+            plan.wave
+        ));
+    }
     let rt = Arc::new(connect::runtime(&resolved, &args.limits, args.concurrency)?);
     connect::preflight(&rt, &resolved).await?;
     scan::run(rt, run).await

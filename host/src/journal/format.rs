@@ -58,6 +58,23 @@ pub(super) enum Line {
     User(Entry),
 }
 
+/// One user line exactly as the journal writes it (`{"type":"user","i":…,…}`, no newline): what
+/// `dbx-inventory worker` prints, so the host records a worker's row unchanged.
+pub fn user_line(i: u64, row: &UserRow) -> String {
+    let line = Line::User(Entry { i, row: row.clone() });
+    serde_json::to_string(&line).expect("a user row always serializes")
+}
+
+/// Reads one user line back ([`user_line`]; a journal's user lines too). A header line, another
+/// type or a row with a missing or mistyped field is an error saying what is wrong.
+pub fn parse_user_line(line: &str) -> anyhow::Result<Entry> {
+    match serde_json::from_str::<Line>(line.trim_end_matches(['\n', '\r'])) {
+        Ok(Line::User(e)) => Ok(e),
+        Ok(Line::Header(_)) => anyhow::bail!("a journal header line, not a user line"),
+        Err(e) => anyhow::bail!("not a user line ({e})"),
+    }
+}
+
 /// A last line cut short, ignored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Torn {

@@ -25,7 +25,7 @@ pub mod lock;
 mod resolve;
 mod writer;
 
-pub use format::{parse, read, Contents, Entry, Header, Torn, FORMAT};
+pub use format::{parse, parse_user_line, read, user_line, Contents, Entry, Header, Torn, FORMAT};
 pub use identity::{banner_line, check_paths, identity, journal_path, users_digest, Identity, UsersIdentity};
 pub use lock::{lock_path, Holder, Lock};
 pub use resolve::{order_rows, resolve, Duplicate, Kept, Resolved};

@@ -440,3 +440,38 @@ fn resume_without_a_journal_starts_one() {
     assert!(o.notes[0].contains("no journal"));
     assert_eq!(read(&p).unwrap().unwrap().headers, 1);
 }
+
+#[test]
+fn a_user_line_is_the_journal_line_and_reads_back() {
+    let mut r = row("a@x.com", Status::Error);
+    r.orphan = true;
+    r.workspace = Some(TreeStats {
+        home_exists: false,
+        ..Default::default()
+    });
+    let text = user_line(7, &r);
+    assert_eq!(text + "\n", line(&Line::User(Entry { i: 7, row: r.clone() })));
+    assert!(user_line(7, &r).starts_with("{\"type\":\"user\",\"i\":7,\"username\":\"a@x.com\""));
+    assert_eq!(
+        parse_user_line(&user_line(7, &r)).unwrap(),
+        Entry { i: 7, row: r.clone() }
+    );
+    assert_eq!(parse_user_line(&(user_line(7, &r) + "\r\n")).unwrap().row, r);
+    // A journal written by the writer holds the same user lines.
+    let text = journal_text(&[(3, r.clone())]);
+    assert_eq!(text.lines().nth(1).unwrap(), user_line(3, &r));
+}
+
+#[test]
+fn parse_user_line_says_what_is_wrong() {
+    let header = line(&Line::Header(Header::new(identity())));
+    let e = parse_user_line(&header).unwrap_err().to_string();
+    assert!(e.contains("header line"), "{e}");
+    let e = parse_user_line("{\"type\":\"job\",\"i\":1}").unwrap_err().to_string();
+    assert!(e.contains("unknown variant `job`"), "{e}");
+    let e = parse_user_line("{\"type\":\"user\",\"i\":1,\"status\":\"success\"}")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("missing field `username`"), "{e}");
+    assert!(parse_user_line("not json").is_err());
+}

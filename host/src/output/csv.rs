@@ -77,15 +77,20 @@ pub fn csv_record(r: &UserRow) -> Vec<String> {
 /// Writes rows (already in input order) as CSV into an atomic file.
 pub fn write_csv(file: AtomicFile, rows: &[&UserRow]) -> anyhow::Result<()> {
     let mut file = file;
-    {
-        let mut w = csv::Writer::from_writer(file.file());
-        w.write_record(CSV_HEADER)?;
-        for r in rows {
-            w.write_record(csv_record(r))?;
-        }
-        w.flush()?;
-    }
+    write_csv_to(file.file(), rows)?;
     file.commit()
+}
+
+/// Writes the header and the rows as CSV to `out` (the bytes of [`write_csv`]; `csv-rows` uses it
+/// for standard output).
+pub fn write_csv_to(out: impl std::io::Write, rows: &[&UserRow]) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_HEADER)?;
+    for r in rows {
+        w.write_record(csv_record(r))?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]

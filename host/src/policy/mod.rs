@@ -109,6 +109,7 @@ pub struct Policy {
     allow: AllowList,
     auth: Arc<dyn Authorizer>,
     limiter: Limiter,
+    limits: limiter::Limits,
     config: PolicyConfig,
     /// Set once credentials are rejected: every later request is answered `Cancelled`.
     stopped: AtomicBool,
@@ -146,11 +147,29 @@ impl Policy {
             allow: AllowList::read_only(),
             auth,
             limiter: Limiter::new(limits),
+            limits: limits.clone(),
             config,
             stopped: AtomicBool::new(false),
             stop_reason: Mutex::new(None),
             counters: Counters::default(),
         }
+    }
+
+    /// The run's budget: per-family rates and the in-flight cap (split among Spark tasks).
+    pub fn limits(&self) -> &limiter::Limits {
+        &self.limits
+    }
+
+    /// A bearer token to hand to workers (a PAT, or a freshly minted OAuth access token: never
+    /// the client secret). Sensitive: it goes to a pipe, never to argv, a log or an output.
+    pub async fn bearer_token(&self) -> Result<String, String> {
+        let header = self.auth.authorization().await?;
+        let text = header
+            .to_str()
+            .map_err(|_| "the Authorization header is not text".to_string())?;
+        text.strip_prefix("Bearer ")
+            .map(str::to_owned)
+            .ok_or_else(|| "the credentials do not give a bearer token".to_string())
     }
 
     /// The largest batch accepted in one `send`.

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::feed;
+use super::spark::{Backend, SparkPlan, DEFAULT_WAVE};
 use crate::cli::{JournalArgs, ScanArgs};
 use crate::error::UsageError;
 use crate::journal;
@@ -101,11 +102,14 @@ pub struct ScanRun {
     pub lock: journal::Lock,
     /// What was skipped from the input and why (printed as notes).
     pub notes: Vec<String>,
+    /// Scan on Spark executors instead of locally (`--spark-master`, `--spark-remote`, `--cluster-id`).
+    pub spark: Option<SparkPlan>,
 }
 
 /// Validates `scan` arguments into a run (no network yet) and takes the journal's lock: a
 /// journal another run holds is refused here, before anything is contacted.
 pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -> anyhow::Result<ScanRun> {
+    let spark = spark_plan(args, &host_label)?;
     let mut notes = Vec::new();
     let (source, duplicates) = if args.all_users {
         (
@@ -151,7 +155,11 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         duplicates,
         trees: Trees::from_flags(args.dbfs_only, args.workspace_only),
         batch_size: args.batch_size,
-        concurrency: args.concurrency as usize,
+        concurrency: if args.spark.no_parallel {
+            1
+        } else {
+            args.concurrency as usize
+        },
         output: args.output.clone(),
         html: args.html.clone(),
         quiet: args.quiet,
@@ -159,7 +167,83 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         banner_extra,
         journal: args.journal.clone(),
         debug: args.debug,
+        spark,
         lock,
         notes,
     })
+}
+
+/// The Spark plan of `scan --spark-master/--spark-remote/--cluster-id`; `None` for a local scan.
+fn spark_plan(args: &ScanArgs, host: &str) -> anyhow::Result<Option<SparkPlan>> {
+    let s = &args.spark;
+    let backend = match (&s.spark_master, &s.spark_remote, &s.cluster_id) {
+        (Some(m), _, _) => Backend::Classic(m.clone()),
+        (_, Some(r), _) if !r.starts_with("sc://") => {
+            return Err(UsageError(format!(
+                "--spark-remote {r}: a Spark Connect URL starts with sc:// (e.g. sc://127.0.0.1:15002)"
+            ))
+            .into())
+        }
+        (_, Some(r), _) => Backend::Connect(r.clone()),
+        (_, _, Some(c)) => Backend::Databricks {
+            cluster_id: c.clone(),
+            profile: args.auth.profile.clone(),
+        },
+        _ => {
+            if let Some(n) = s.chunk_size {
+                // The seed's chunks were for its cluster mode; a local scan journals every user.
+                tracing::warn!("--chunk-size {n} only sizes Spark waves; a local scan ignores it");
+            }
+            return Ok(None);
+        }
+    };
+    let worker_binary = match &s.worker_binary {
+        Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.clone()),
+        None => std::env::current_exe()
+            .map_err(|e| anyhow::anyhow!("cannot find this binary for the executors ({e}); pass --worker-binary"))?,
+    };
+    if !worker_binary.is_file() {
+        return Err(UsageError(format!(
+            "--worker-binary {}: no such file (a Linux build of dbx-inventory for the executors)",
+            worker_binary.display()
+        ))
+        .into());
+    }
+    let fault = match s.spark_fault.as_slice() {
+        [] => None,
+        [n, m] => Some((
+            n.parse()
+                .map_err(|_| UsageError(format!("--spark-fault {n}: not a number")))?,
+            PathBuf::from(m),
+        )),
+        _ => return Err(UsageError("--spark-fault takes N and a marker file".into()).into()),
+    };
+    let l = &args.limits;
+    let mut worker_args: Vec<String> = vec![
+        "--retry-attempts".into(),
+        l.retry_attempts.to_string(),
+        "--retry-base-ms".into(),
+        l.retry_base_ms.to_string(),
+        "--request-timeout".into(),
+        l.request_timeout.to_string(),
+        "--max-response-mib".into(),
+        l.max_response_mib.to_string(),
+    ];
+    if args.batch_size > 0 {
+        worker_args.extend(["--batch-size".into(), args.batch_size.to_string()]);
+    }
+    if args.debug {
+        worker_args.push("--debug".into());
+    }
+    Ok(Some(SparkPlan {
+        backend,
+        python: s.python.clone(),
+        partitions: s.spark_partitions,
+        worker_binary,
+        wave: s.chunk_size.map_or(DEFAULT_WAVE, |n| n as usize),
+        host: host.to_string(),
+        worker_args,
+        debug: args.debug,
+        fault,
+    }))
 }

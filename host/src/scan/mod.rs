@@ -15,6 +15,7 @@ pub mod job;
 pub mod orphans;
 pub mod record;
 pub mod schedule;
+pub mod spark;
 
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
@@ -41,7 +42,8 @@ const DRAIN: Duration = Duration::from_secs(5);
 struct Upstream {
     feed: JoinHandle<anyhow::Result<()>>,
     filter: JoinHandle<()>,
-    scheduler: JoinHandle<()>,
+    /// The local scheduler or the Spark backend.
+    scheduler: JoinHandle<anyhow::Result<()>>,
 }
 
 impl Upstream {
@@ -51,11 +53,12 @@ impl Upstream {
         self.scheduler.abort();
     }
 
-    /// Waits for every task; the feed's result says whether listing the users succeeded.
-    async fn join(self) -> anyhow::Result<anyhow::Result<()>> {
-        self.scheduler.await.context("scheduler task")?;
+    /// Waits for every task: whether listing the users succeeded, and whether the scans ran
+    /// (a Spark backend can fail as a whole).
+    async fn join(self) -> anyhow::Result<(anyhow::Result<()>, anyhow::Result<()>)> {
+        let scans = self.scheduler.await.context("scheduler task")?;
         self.filter.await.context("journal filter task")?;
-        self.feed.await.context("user listing task")
+        Ok((self.feed.await.context("user listing task")?, scans))
     }
 }
 
@@ -135,7 +138,10 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
             input_order.clone(),
             to_scan.clone(),
         )),
-        scheduler: schedule::spawn(rt.clone(), run.batch_size, run.concurrency, job_rx, row_tx),
+        scheduler: match run.spark.clone() {
+            Some(plan) => spark::spawn(rt.clone(), plan, job_rx, row_tx),
+            None => schedule::spawn(rt.clone(), run.batch_size, run.concurrency, job_rx, row_tx),
+        },
     };
 
     // The one writer (phase two): journal (durable) → console and progress → outputs.
@@ -178,6 +184,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     }
     .await;
     let recorded_now = recorder.recorded();
+    let repeats = recorder.repeats();
     let new_rows = match collected.and_then(|()| recorder.finish()) {
         Ok(rows) => rows,
         Err(e) => {
@@ -189,8 +196,8 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
             .into());
         }
     };
-    let listing = if interrupted.is_some() {
-        Ok(())
+    let (listing, scans) = if interrupted.is_some() {
+        (Ok(()), Ok(()))
     } else {
         upstream.join().await?
     };
@@ -221,6 +228,12 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
             "Taken from the journal: {from_journal} user(s); scanned in this run: {scanned_now}"
         );
     }
+    if repeats > 0 {
+        let _ = writeln!(
+            stdout,
+            "Repeats dropped: {repeats} user(s) delivered twice (a retried Spark task); the first row of each was kept"
+        );
+    }
     console::saved_lines(&mut stdout, Some(&run.output), jsonl_path, run.html.as_deref());
     let _ = writeln!(stdout, "Journal: {}", journal_path.display());
 
@@ -245,6 +258,12 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     if let Err(e) = listing {
         return Err(FatalError(format!(
             "listing workspace users failed: {e:#}. {recorded}; run again with --resume to scan the rest"
+        ))
+        .into());
+    }
+    if let Err(e) = scans {
+        return Err(FatalError(format!(
+            "{e:#}\n{recorded}; once fixed, run again with --resume (on Spark or locally) to scan the rest"
         ))
         .into());
     }

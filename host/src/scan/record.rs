@@ -17,6 +17,7 @@ pub struct Recorder {
     seen: HashSet<UserKey>,
     rows: HashMap<UserKey, Kept>,
     recorded: usize,
+    repeats: usize,
 }
 
 impl Recorder {
@@ -28,6 +29,7 @@ impl Recorder {
             seen: HashSet::new(),
             rows: HashMap::new(),
             recorded: 0,
+            repeats: 0,
         }
     }
 
@@ -41,6 +43,11 @@ impl Recorder {
         self.recorded
     }
 
+    /// Rows dropped because their user was already recorded in this run.
+    pub fn repeats(&self) -> usize {
+        self.repeats
+    }
+
     /// The journal's path.
     pub fn journal_path(&self) -> &Path {
         self.writer.path()
@@ -49,11 +56,10 @@ impl Recorder {
     /// Takes a finished scan (`idx`: input position).
     pub fn add(&mut self, idx: usize, row: UserRow) -> anyhow::Result<()> {
         if !self.seen.insert(UserKey::of(&row.username)) {
-            // The feeder deduplicates, so this is a bug upstream; never record a user twice.
-            tracing::warn!(
-                "{} finished twice in one run; the second result is ignored",
-                row.username
-            );
+            // The feeder deduplicates, so only a retried Spark task delivers a user twice: the
+            // first recorded row wins, nothing is counted twice.
+            self.repeats += 1;
+            tracing::debug!("{} delivered twice; the first row is kept", row.username);
             return Ok(());
         }
         let durable = self.writer.append(idx, row)?;

@@ -19,7 +19,7 @@ pub fn spawn(
     concurrency: usize,
     mut jobs: mpsc::Receiver<(usize, Job)>,
     rows: mpsc::Sender<(usize, UserRow)>,
-) -> JoinHandle<()> {
+) -> JoinHandle<anyhow::Result<()>> {
     tokio::spawn(async move {
         let permits = Arc::new(Semaphore::new(concurrency));
         let mut tasks = JoinSet::new();
@@ -40,5 +40,6 @@ pub fn spawn(
             while tasks.try_join_next().is_some() {}
         }
         while tasks.join_next().await.is_some() {}
+        Ok(())
     })
 }
