@@ -574,6 +574,9 @@ def main():
         except Exception as e:  # noqa: BLE001
             raise Fatal("cannot ship the worker binary %s to Spark: %s" % (config.get("worker_binary"), e))
         partitions = int(config.get("partitions") or 1)
+        # The host mints each wave's token only once the session is up (a token must not age
+        # while Spark starts).
+        _emit({"type": "ready"})
         ended = False
         for raw in sys.stdin:
             if not raw.strip():

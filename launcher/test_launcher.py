@@ -88,7 +88,9 @@ def run(cfg, waves, python=None, timeout=180):
 
 
 def check_waves(out, waves):
-    """Every job of each wave has a row (duplicates only identical), in its wave, with its token."""
+    """Every job of each wave has a row (duplicates only identical), in its wave, with its token;
+    the session said `ready` before the first wave."""
+    assert any(o["type"] == "ready" for o in out[: next(i for i, o in enumerate(out) if o["type"] == "row")])
     k = 0
     for t, wave_jobs in waves:
         rows = []

@@ -340,3 +340,54 @@ fn missing_pyspark_and_unreachable_spark_fail_clearly_and_keep_the_journal() {
     let resumed = scan(&work, &sim, "users.txt", "b.csv", &["--resume"]);
     check!(resumed, resumed.code == 0 && resumed.rows("b.csv").len() == names.len());
 }
+
+/// OAuth M2M on Spark: the executors get only access tokens minted for their wave, never the
+/// client secret, and a run much longer than one token's life (8 s here) still succeeds because
+/// every wave gets a fresh one.
+#[test]
+fn oauth_runs_longer_than_a_token_succeed_with_a_fresh_token_per_wave() {
+    let Some(py) = python() else { return };
+    let fixture = dbx_sim::generate(16, 5);
+    let names: Vec<String> = fixture.users.iter().map(|u| u.user_name.clone()).collect();
+    let sim = Sim::start_with(dbx_sim::SimConfig {
+        fixture,
+        limits: None,
+        latency_ms: 5,
+        clients: vec![("sp-spark".into(), "sp-spark-secret-0123456789".into())],
+        oauth_token_ttl_secs: 8,
+        ..Default::default()
+    });
+    let work = Work::new();
+    work.write("users.txt", &names.join("\n"));
+    let mut args = vec![
+        "scan",
+        "--users-file",
+        "users.txt",
+        "-o",
+        "out.csv",
+        "--spark-master",
+        "local[2]",
+    ];
+    args.extend_from_slice(&["--python", &py, "--spark-partitions", "2", "--chunk-size", "4"]);
+    args.extend_from_slice(&FAST);
+    let mut r = Run::in_dir(&work, &args);
+    r.env("DATABRICKS_HOST", &sim.url)
+        .env("DATABRICKS_CLIENT_ID", "sp-spark")
+        .env("DATABRICKS_CLIENT_SECRET", "sp-spark-secret-0123456789");
+    let done = r.run();
+    check!(done, done.code == 0);
+    check!(done, done.rows("out.csv").len() == names.len());
+    let tokens = sim.requests("oauth/token");
+    check!(
+        done,
+        tokens >= 4,
+        "one token per wave at least ({tokens} token requests for 4 waves)"
+    );
+    for (place, text) in [("stdout", &done.stdout), ("stderr", &done.stderr)] {
+        check!(
+            done,
+            !text.contains("sp-spark-secret"),
+            "the client secret leaked into {place}"
+        );
+    }
+}

@@ -144,6 +144,22 @@ impl Credentials {
         self.redactor.clone()
     }
 
+    /// Like [`Credentials::authorization`], but an OAuth token that would be refreshed within
+    /// `min_life` is replaced by a fresh one first: a token handed to other processes (Spark
+    /// workers) must outlive their work. A PAT is returned as it is.
+    pub async fn authorization_valid_for(&self, min_life: Duration) -> Result<HeaderValue, AuthError> {
+        if let Inner::M2m(m) = &*self.inner {
+            let mut current = m.current.write().unwrap_or_else(|e| e.into_inner());
+            if current
+                .as_ref()
+                .is_some_and(|c| c.refresh_at.saturating_duration_since(Instant::now()) < min_life)
+            {
+                *current = None;
+            }
+        }
+        self.authorization().await
+    }
+
     /// The `Authorization` header value (`Bearer …`, marked sensitive). For OAuth M2M this may
     /// discover endpoints and fetch a token; concurrent callers share one request.
     pub async fn authorization(&self) -> Result<HeaderValue, AuthError> {

@@ -34,6 +34,14 @@ impl Authorizer for CredentialsAuthorizer {
     fn redact(&self, body: Vec<u8>) -> Vec<u8> {
         self.0.redactor().redact(body)
     }
+    fn authorization_valid_for(&self, min_life: Duration) -> BoxFuture<'_, Result<HeaderValue, String>> {
+        Box::pin(async move {
+            self.0
+                .authorization_valid_for(min_life)
+                .await
+                .map_err(|e| self.0.redactor().redact_str(&e.to_string()))
+        })
+    }
 }
 
 /// The auth flags as dbx-auth wants them.

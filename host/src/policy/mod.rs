@@ -63,6 +63,11 @@ pub trait Authorizer: Send + Sync {
     /// body goes through it before anything else sees it: a server that echoes the request's
     /// `Authorization` header must not hand the token to the guest, an output or a log.
     fn redact(&self, body: Vec<u8>) -> Vec<u8>;
+    /// A header to hand to other processes (Spark workers) that stays valid for `min_life`.
+    fn authorization_valid_for(&self, min_life: Duration) -> BoxFuture<'_, Result<HeaderValue, String>> {
+        let _ = min_life;
+        self.authorization()
+    }
 }
 
 /// Counters for progress, summaries and benchmarks.
@@ -163,7 +168,8 @@ impl Policy {
     /// A bearer token to hand to workers (a PAT, or a freshly minted OAuth access token: never
     /// the client secret). Sensitive: it goes to a pipe, never to argv, a log or an output.
     pub async fn bearer_token(&self) -> Result<String, String> {
-        let header = self.auth.authorization().await?;
+        // A wave of work must not outlive its token.
+        let header = self.auth.authorization_valid_for(Duration::from_secs(600)).await?;
         let text = header
             .to_str()
             .map_err(|_| "the Authorization header is not text".to_string())?;

@@ -113,6 +113,7 @@ enum FromLauncher {
         #[serde(default)]
         rows: Option<u64>,
     },
+    Ready,
     Log {
         message: String,
     },
@@ -250,6 +251,19 @@ async fn run(
     let mut per_executor: BTreeMap<String, u64> = BTreeMap::new();
     let result: anyhow::Result<()> = async {
         stdin.write_all(send(config_line(rt, plan)).as_bytes()).await?;
+        stdin.flush().await?;
+        // Wait for the session: a wave's token is minted only when the cluster can use it.
+        loop {
+            let Some(line) = stdout.next_line().await? else {
+                anyhow::bail!("the Spark launcher ended before its session was ready");
+            };
+            match serde_json::from_str::<FromLauncher>(&line) {
+                Ok(FromLauncher::Ready) => break,
+                Ok(FromLauncher::Log { message }) => tracing::debug!("launcher: {message}"),
+                Ok(FromLauncher::Fatal { message }) => anyhow::bail!("{message}"),
+                _ => anyhow::bail!("the Spark launcher sent {} before it was ready", excerpt(&line)),
+            }
+        }
         let mut waves = 0u32;
         loop {
             let wave = next_wave(&mut jobs, plan.wave).await;
@@ -319,6 +333,7 @@ async fn run(
                     }
                     FromLauncher::Log { message } => tracing::debug!("launcher: {message}"),
                     FromLauncher::Fatal { message } => anyhow::bail!("{message}"),
+                    FromLauncher::Ready => {}
                 }
             }
         }
