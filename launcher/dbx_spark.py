@@ -60,6 +60,10 @@ def budget_args(limits, tasks, worker_args=()):
     return args
 
 
+# Shards per concurrent slot on classic Spark (see Runner.wave).
+OVERSPLIT = 4
+
+
 def split_jobs(jobs, partitions):
     """Round-robin shards: min(partitions, len(jobs)) non-empty lists of job JSON lines."""
     n = max(1, min(int(partitions or 1), len(jobs)))
@@ -315,8 +319,14 @@ class Runner:
         if not jobs:
             return
         self.waves += 1
-        shards = split_jobs(jobs, partitions)
-        share = budget_args(self.limits, len(shards), self.worker_args)
+        # `partitions` is how many tasks run at once, and the budget is split between those. On
+        # classic Spark the launcher itself submits the tasks, at most `partitions` at a time, so a
+        # wave is cut into OVERSPLIT times more, smaller shards: a slot that finishes early takes
+        # the next shard instead of idling while one big shard runs at 1/N of the budget. Spark
+        # Connect runs a wave as one job whose concurrency Spark decides: one shard per slot there.
+        slots = max(1, min(int(partitions or 1), len(jobs)))
+        shards = split_jobs(jobs, slots if self.connect else slots * OVERSPLIT)
+        share = budget_args(self.limits, slots, self.worker_args)
         task = make_task(self.binary_name, "cwd" if self.connect else "sparkfiles", self.host,
                          self._split_token(token) if self.connect else token, share,
                          self.worker_args, self.fault, self.debug)
@@ -324,7 +334,7 @@ class Runner:
             self.log("wave %d: %d jobs in %d tasks, each with %s" % (
                 self.waves, len(jobs), len(shards), " ".join(share)))
         seen = set()
-        it = self._connect(task, shards) if self.connect else self._classic(task, shards)
+        it = self._connect(task, shards) if self.connect else self._classic(task, shards, slots)
         for p, executor, attempt, kind, line in it:
             if kind == "stderr":
                 for l in line.splitlines():
@@ -357,7 +367,7 @@ class Runner:
             shutil.rmtree(d, ignore_errors=True)
         return ("split", name, pad.hex())
 
-    def _classic(self, task, shards):
+    def _classic(self, task, shards, slots):
         # One single-task job per partition, submitted from its own thread: all partitions run at
         # once and each one's rows come back as soon as it finishes. (`RDD.toLocalIterator` would
         # run the partitions one after another, each with only 1/n of the budget.)
@@ -369,15 +379,26 @@ class Runner:
         def part(it):
             return task({p: jobs for p, jobs in it})
 
-        def submit(p):
-            try:
-                sc.setJobGroup(group, "dbx-inventory wave %d partition %d" % (self.waves, p), True)
-                out.put(("ok", sc.runJob(rdd, part, [p])))
-            except BaseException as e:  # noqa: BLE001 (reported on the main thread)
-                out.put(("err", e))
-
+        pending = queue.Queue()
         for p in range(len(shards)):
-            threading.Thread(target=submit, args=(p,), daemon=True).start()
+            pending.put(p)
+
+        def slot():
+            # At most `slots` tasks at once: the budget each worker got assumes it.
+            while True:
+                try:
+                    p = pending.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    sc.setJobGroup(group, "dbx-inventory wave %d partition %d" % (self.waves, p), True)
+                    out.put(("ok", sc.runJob(rdd, part, [p])))
+                except BaseException as e:  # noqa: BLE001 (reported on the main thread)
+                    out.put(("err", e))
+                    return
+
+        for _ in range(slots):
+            threading.Thread(target=slot, daemon=True).start()
         for _ in range(len(shards)):
             kind, value = out.get()
             if kind == "err":

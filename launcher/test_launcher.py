@@ -150,7 +150,8 @@ def test_classic_two_waves_tokens_and_event_log(worker, tmp_path):
     first = rows[0]["row"]
     assert first["rates"] == ["dbfs=15.0", "scim=2.125", "workspace=25.0"] and first["max_in_flight"] == "8"
     assert first["host"] == "https://ws.example.com" and first["argv"][-2:] == ["--retry-base-ms", "20"]
-    assert {r["partition"] for r in rows[:5]} == {0, 1}
+    # Two slots, five jobs: five shards (up to 4 per slot), never more than two running at once.
+    assert {r["partition"] for r in rows[:5]} == set(range(5))
     logs = [o["message"] for o in out if o["type"] == "log"]
     assert any("work spread over" in m for m in logs) and any(m.startswith("partition 0 ran on") for m in logs)
     events = read_event_logs(str(evdir))
