@@ -122,6 +122,13 @@ fn run_against(echo: &Fake, work: &Work, args: &[&str], env: &[(&str, &str)]) ->
 const TRACE: &str = "trace,cranelift_codegen=warn,cranelift_frontend=warn,regalloc2=warn,wasmtime=warn,\
 wasmtime_internal_cranelift=warn,wasmtime_environ=warn,wasmtime_internal_environ=warn";
 
+/// OAuth M2M credentials, everything logged at TRACE.
+const OAUTH_TRACE: &[(&str, &str)] = &[
+    ("DATABRICKS_CLIENT_ID", CLIENT_ID),
+    ("DATABRICKS_CLIENT_SECRET", CLIENT_SECRET),
+    ("DBX_INVENTORY_LOG", TRACE),
+];
+
 const SCAN: &[&str] = &[
     "scan",
     "a@x.com",
@@ -188,16 +195,7 @@ fn an_echoed_personal_access_token_reaches_no_output_log_or_row() {
 fn an_echoed_oauth_access_token_reaches_no_output_log_or_row() {
     let echo = start(TokenEndpoint::Grants);
     let work = Work::new();
-    let done = run_against(
-        &echo,
-        &work,
-        SCAN,
-        &[
-            ("DATABRICKS_CLIENT_ID", CLIENT_ID),
-            ("DATABRICKS_CLIENT_SECRET", CLIENT_SECRET),
-            ("DBX_INVENTORY_LOG", TRACE),
-        ],
-    );
+    let done = run_against(&echo, &work, SCAN, OAUTH_TRACE);
     check!(done, done.code == 3);
     check!(done, done.rows("out.csv")["b@x.com"]["error"].contains("Bearer ****"));
     assert_no_secret(&done);
@@ -207,16 +205,7 @@ fn an_echoed_oauth_access_token_reaches_no_output_log_or_row() {
 fn a_token_endpoint_echoing_the_basic_header_leaks_neither_the_secret_nor_its_base64() {
     let echo = start(TokenEndpoint::RefusesEchoing);
     let work = Work::new();
-    let done = run_against(
-        &echo,
-        &work,
-        SCAN,
-        &[
-            ("DATABRICKS_CLIENT_ID", CLIENT_ID),
-            ("DATABRICKS_CLIENT_SECRET", CLIENT_SECRET),
-            ("DBX_INVENTORY_LOG", TRACE),
-        ],
-    );
+    let done = run_against(&echo, &work, SCAN, OAUTH_TRACE);
     check!(done, done.code == 1, "rejected client credentials stop the run");
     check!(
         done,

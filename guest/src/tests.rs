@@ -14,12 +14,12 @@ const BOTH: ScanOptions = ScanOptions {
     workspace: true,
     batch_size: 0,
 };
-const WS_ONLY: ScanOptions = ScanOptions {
+pub(crate) const WS_ONLY: ScanOptions = ScanOptions {
     dbfs: false,
     workspace: true,
     batch_size: 0,
 };
-const DBFS_ONLY: ScanOptions = ScanOptions {
+pub(crate) const DBFS_ONLY: ScanOptions = ScanOptions {
     dbfs: true,
     workspace: false,
     batch_size: 0,
@@ -30,8 +30,8 @@ const NEITHER: ScanOptions = ScanOptions {
     batch_size: 0,
 };
 
-const U: &str = "a@x.com";
-const H: &str = "/Users/a@x.com";
+pub(crate) const U: &str = "a@x.com";
+pub(crate) const H: &str = "/Users/a@x.com";
 
 fn both() -> ScanOptions {
     BOTH

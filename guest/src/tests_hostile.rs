@@ -5,28 +5,16 @@
 use crate::fake::{resp, Fake};
 use crate::homes::list_homes;
 use crate::scim::{list_users, whoami, ME_PATH, USERS_PATH};
+use crate::tests::{DBFS_ONLY, H, U, WS_ONLY};
 use crate::types::*;
 use crate::walk::scan_user;
 use serde_json::json;
 
-const WS_ONLY: ScanOptions = ScanOptions {
-    dbfs: false,
-    workspace: true,
-    batch_size: 0,
-};
-const DBFS_ONLY: ScanOptions = ScanOptions {
-    dbfs: true,
-    workspace: false,
-    batch_size: 0,
-};
 const BOTH: ScanOptions = ScanOptions {
     dbfs: true,
     workspace: true,
     batch_size: 0,
 };
-
-const U: &str = "a@x.com";
-const H: &str = "/Users/a@x.com";
 
 fn p(rest: &str) -> String {
     format!("{H}/{rest}")
