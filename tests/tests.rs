@@ -7,6 +7,7 @@ mod util;
 
 mod auth;
 mod cli;
+mod component;
 mod hostile;
 mod lock;
 mod orphans;

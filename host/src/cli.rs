@@ -66,6 +66,9 @@ pub enum Command {
     /// Write the Spark launcher embedded in this binary (`dbx_spark.py`), for notebooks and jobs:
     /// `import dbx_spark; dbx_spark.scan(spark, users, …)`.
     SparkLauncher(SparkLauncherArgs),
+    /// Write the scanner component embedded in this binary (byte for byte what `scan` runs) and,
+    /// with --wit, the WIT package it implements, to embed it in another Wasm host.
+    Component(ComponentArgs),
 }
 
 /// Exit codes of `worker`.
@@ -325,6 +328,18 @@ pub struct WorkerArgs {
     /// Limits (the launcher sets this task's share of the workspace budget).
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// `component` arguments.
+#[derive(Debug, Args)]
+pub struct ComponentArgs {
+    /// Where to write the component (`.wasm`; an existing file is replaced).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Also write the WIT package (`inventory.wit`) and the allow-list every host enforces
+    /// (`allow-list.json`) into this folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub wit: Option<PathBuf>,
 }
 
 /// `spark-launcher` arguments.

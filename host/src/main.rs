@@ -58,6 +58,7 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Worker(args) => commands::worker::run(args).await,
         Command::CsvRows(args) => commands::csv_rows::run(args),
         Command::SparkLauncher(args) => commands::spark_launcher::run(args),
+        Command::Component(args) => commands::component::run(args),
     }
 }
 
