@@ -187,7 +187,10 @@ def allow_rust():
 # ---- the scenario ----
 
 def start_sim(args):
-    p = subprocess.Popen([os.path.join(BIN, "dbx-sim"), "serve", *args], stdout=subprocess.PIPE, text=True)
+    # --no-limits: the Python and Node hosts do not retry, so a simulated 429 would be that user's
+    # error row in them and not in the Rust binary (which retries): rate limiting is a host's own
+    # business, not part of what the hosts must agree on.
+    p = subprocess.Popen([os.path.join(BIN, "dbx-sim"), "serve", "--no-limits", *args], stdout=subprocess.PIPE, text=True)
     url = p.stdout.readline().split()[-1]
     return p, url
 
