@@ -43,3 +43,6 @@ scripts/python-host-tests.sh
 
 echo "==> the scanner component in a third Wasm host (Node.js via jco)"
 scripts/node-host-tests.sh
+
+echo "==> host conformance: Rust, Python and Node hosts give the same per-user reports"
+scripts/conformance.sh

@@ -4,8 +4,19 @@
 The component is the same file the Rust host embeds. This host implements the one import the
 component needs, `dbx:inventory/http.send`: it checks each request against the read-only allow-list
 (`wit/allow-list.json`, the file the Rust and Node hosts read too), adds the credentials (which never
-enter the component), runs the batch on a thread pool and answers in order. No rate limiter or retries here: a minimal embedding, not a replacement for the
-`dbx-inventory` binary.
+enter the component), runs the batch on a thread pool and answers in order.
+
+As a library (e.g. in a notebook; `hosts/python` on `sys.path`, `pip install wasmtime`):
+
+    from dbx_scan import Scanner, HttpCapability
+    scanner = Scanner("scanner.wasm", HttpCapability("https://<workspace>", token))
+    report = scanner.scan_user("alice@example.com")   # a dict: the WIT user-report, snake_case keys
+
+No retries and no rate limiting: a minimal embedding, not a replacement for the `dbx-inventory`
+binary. Against a real workspace a 429 (rate limited) or a 5xx on any listing is final: it becomes
+that user's `error` (status "error", the error naming the path and the HTTP status). Fine for a
+handful of users; for a whole workspace use the binary (it retries with backoff and shares the
+workspace's rate limits across users).
 
     DATABRICKS_HOST=… DATABRICKS_TOKEN=… python hosts/python/dbx_scan.py --component scanner.wasm USER…
 
@@ -75,6 +86,10 @@ def record(**fields):
 
 
 class HttpCapability:
+    """The `dbx:inventory/http` import: allow-list check, credentials added here (never given to
+    the component), the batch sent on a thread pool and answered in order. No retries, no rate
+    limit: every HTTP status (429 and 5xx included) goes to the guest as the final answer."""
+
     def __init__(self, host, token, workers=8, timeout=60, allow=None):
         self.host = host.rstrip("/")
         self.allow = allow or AllowList()
@@ -116,6 +131,19 @@ def to_plain(v):
 
 
 class Scanner:
+    """One instance of the scanner component, talking to the workspace only through `http`.
+
+    `Scanner(component_path, http).scan_user(name) -> dict` scans one user's DBFS and Workspace
+    homes and returns the WIT `user-report` as plain Python (snake_case keys; `status` is
+    "success", "empty" or "error"; `dbfs`/`workspace` are None when not scanned). It never raises
+    for a failed listing: failures land in the report.
+
+    Neither this class nor `HttpCapability` retries or rate-limits: a 429 or a 5xx from a real
+    workspace is the final answer and becomes that user's error row (scan again to retry). Fine
+    for a handful of users; use the `dbx-inventory` binary for a workspace. Not thread-safe: one
+    scan at a time per instance.
+    """
+
     def __init__(self, component_path, http):
         engine = wasmtime.Engine()
         self.store = wasmtime.Store(engine)
