@@ -8,21 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::{Done, Running, Sim, Work};
-
-/// A generated workspace with latency (a scan of it lasts a few seconds), and its users.
-fn generated(users: usize, seed: u64) -> (Sim, Vec<String>) {
-    let fixture = dbx_sim::generate(users, seed);
-    let names = fixture.users.iter().map(|u| u.user_name.clone()).collect();
-    let sim = Sim::start_with(dbx_sim::SimConfig {
-        fixture,
-        limits: None,
-        latency_ms: 8,
-        seed,
-        ..Default::default()
-    });
-    (sim, names)
-}
+use crate::util::{generated, Done, Running, Sim, Work};
 
 const SCAN: &[&str] = &[
     "--users-file",

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::{fixture, Sim, Work};
+use crate::util::{fixture, generated, Sim, Work};
 
 /// The journal's user rows (parsed), checking every line is one JSON object.
 fn journal_rows(path: &Path) -> Vec<serde_json::Value> {
@@ -62,20 +62,6 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-}
-
-/// A generated workspace with latency, and its users in SCIM order.
-fn generated(users: usize, seed: u64) -> (Sim, Vec<String>) {
-    let fixture = dbx_sim::generate(users, seed);
-    let names = fixture.users.iter().map(|u| u.user_name.clone()).collect();
-    let sim = Sim::start_with(dbx_sim::SimConfig {
-        fixture,
-        limits: None,
-        latency_ms: 8,
-        seed,
-        ..Default::default()
-    });
-    (sim, names)
 }
 
 /// Client limits well above the published ones (the simulator has none here) keep tests short.

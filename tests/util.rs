@@ -181,6 +181,21 @@ impl Drop for Fake {
     }
 }
 
+/// A generated workspace (no limits, 8 ms latency: a scan of it lasts a few seconds), and its
+/// users in SCIM order.
+pub fn generated(users: usize, seed: u64) -> (Sim, Vec<String>) {
+    let fixture = dbx_sim::generate(users, seed);
+    let names = fixture.users.iter().map(|u| u.user_name.clone()).collect();
+    let sim = Sim::start_with(dbx_sim::SimConfig {
+        fixture,
+        limits: None,
+        latency_ms: 8,
+        seed,
+        ..Default::default()
+    });
+    (sim, names)
+}
+
 /// A temporary working folder, removed when the last `Work`, `Run` or `Done` using it is
 /// dropped. Several runs may share one: that is what resuming a scan is.
 #[derive(Clone)]
