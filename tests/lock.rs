@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::{generated, Done, Running, Sim, Work};
+use crate::util::{generated, journal_user_lines, Done, Running, Sim, Work};
 
 const SCAN: &[&str] = &[
     "--users-file",
@@ -42,20 +42,10 @@ fn journal_counts(path: &Path) -> BTreeMap<String, usize> {
     m
 }
 
-fn user_rows(path: &Path) -> usize {
-    std::fs::read(path)
-        .map(|b| {
-            b.split(|c| *c == b'\n')
-                .filter(|l| l.starts_with(b"{\"type\":\"user\""))
-                .count()
-        })
-        .unwrap_or(0)
-}
-
 /// Waits until the journal holds `rows` user rows (the scan is under way).
 fn wait_rows(child: &mut Running, journal: &Path, rows: usize) {
     let deadline = Instant::now() + Duration::from_secs(120);
-    while user_rows(journal) < rows {
+    while journal_user_lines(journal) < rows {
         assert!(!child.finished(), "the scan ended before {rows} rows were recorded");
         assert!(Instant::now() < deadline, "no {rows} rows within 120 s");
         std::thread::sleep(Duration::from_millis(5));
@@ -202,12 +192,12 @@ fn summary_and_overwrite_are_refused_while_a_scan_writes_the_journal() {
         "summary is refused, naming the scan"
     );
 
-    let before = user_rows(&journal);
+    let before = journal_user_lines(&journal);
     let overwrite = work.scan(&sim, &scan_args(&["--overwrite"])).run();
     check!(overwrite, overwrite.code == 2);
     check!(overwrite, overwrite.stderr.contains("in use by another run"));
     assert!(
-        user_rows(&journal) >= before,
+        journal_user_lines(&journal) >= before,
         "--overwrite of a journal in use discarded nothing"
     );
     let mut elsewhere: Vec<&str> = SCAN.to_vec();

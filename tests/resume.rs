@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::{fixture, generated, Sim, Work};
+use crate::util::{fixture, generated, journal_user_lines, Sim, Work};
 
 /// The journal's user rows (parsed), checking every line is one JSON object.
 fn journal_rows(path: &Path) -> Vec<serde_json::Value> {
@@ -36,16 +36,6 @@ fn journal_counts(path: &Path) -> BTreeMap<String, usize> {
         *m.entry(r["username"].as_str().unwrap().to_lowercase()).or_insert(0) += 1;
     }
     m
-}
-
-fn users_line_count(path: &Path) -> usize {
-    std::fs::read(path)
-        .map(|b| {
-            b.split(|c| *c == b'\n')
-                .filter(|l| l.starts_with(b"{\"type\":\"user\""))
-                .count()
-        })
-        .unwrap_or(0)
 }
 
 /// A small deterministic generator (splitmix64) for kill moments; the seed is printed.
@@ -113,7 +103,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
             runs < 200,
             "the scan finished before {KILLS} kills landed ({kills} did)"
         );
-        let before = users_line_count(&journal);
+        let before = journal_user_lines(&journal);
         assert!(
             before < USERS,
             "every user recorded after {kills} kills; the kill moments came too late"
@@ -129,7 +119,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         };
         let deadline = Instant::now() + wait;
         let rows = before + 1 + rng.below(MAX_ROWS_PER_RUN as u64) as usize;
-        while Instant::now() < deadline && users_line_count(&journal) < rows {
+        while Instant::now() < deadline && journal_user_lines(&journal) < rows {
             if child.finished() {
                 break;
             }
@@ -139,7 +129,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         let done = child.kill(); // SIGKILL
         if done.signal == Some(9) {
             kills += 1;
-            if users_line_count(&journal) > before {
+            if journal_user_lines(&journal) > before {
                 mid_scan += 1;
             }
         } else {
@@ -151,7 +141,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
             assert!(twice.is_empty(), "users recorded twice after run {runs}: {twice:?}");
         }
     }
-    let recorded = users_line_count(&journal);
+    let recorded = journal_user_lines(&journal);
     eprintln!("{kills} SIGKILLs ({mid_scan} after new rows) in {runs} runs; {recorded} of {USERS} users recorded before the last run");
     assert!(
         mid_scan >= KILLS / 2,
@@ -183,7 +173,7 @@ fn sigterm_stops_cleanly_keeps_what_finished_and_resume_completes() {
     let mut child = work
         .scan(&sim, &["--all-users", "-o", "out.csv", "--rate-limit", "workspace=20"])
         .spawn();
-    while users_line_count(&journal) < 5 {
+    while journal_user_lines(&journal) < 5 {
         if child.finished() {
             panic!("the scan ended before it could be stopped\n{}", child.wait().explain());
         }
@@ -260,7 +250,7 @@ fn an_existing_journal_is_refused_without_resume_or_overwrite() {
         again.stderr.contains("--resume") && again.stderr.contains("--overwrite")
     );
     again.check_same("the refused run left the CSV alone", &csv, work.read("out.csv"));
-    assert_eq!(users_line_count(&work.path("out.csv.journal")), 3);
+    assert_eq!(journal_user_lines(&work.path("out.csv.journal")), 3);
 
     let over = work.scan(&sim, &three(&["--overwrite"])).run();
     check!(over, over.code == 0);
@@ -269,7 +259,7 @@ fn an_existing_journal_is_refused_without_resume_or_overwrite() {
         over.stderr
             .contains("--overwrite: discarded journal out.csv.journal (3 user row(s))")
     );
-    assert_eq!(users_line_count(&work.path("out.csv.journal")), 3, "a fresh journal");
+    assert_eq!(journal_user_lines(&work.path("out.csv.journal")), 3, "a fresh journal");
 
     // --resume of a finished journal scans nothing and rewrites the same CSV.
     let resumed = work.scan(&sim, &three(&["--resume"])).run();
@@ -282,12 +272,12 @@ fn an_existing_journal_is_refused_without_resume_or_overwrite() {
     );
     check!(resumed, !resumed.stdout.contains("[1/"), "nobody scanned");
     resumed.check_same("the resumed CSV equals the first", &csv, work.read("out.csv"));
-    assert_eq!(users_line_count(&work.path("out.csv.journal")), 3);
+    assert_eq!(journal_user_lines(&work.path("out.csv.journal")), 3);
 
     // --journal FILE keeps a separate one.
     let separate = work.scan(&sim, &three(&["--journal", "other.journal"])).run();
     check!(separate, separate.code == 0);
-    assert_eq!(users_line_count(&work.path("other.journal")), 3);
+    assert_eq!(journal_user_lines(&work.path("other.journal")), 3);
 }
 
 #[test]
@@ -315,7 +305,7 @@ fn a_journal_from_another_workspace_is_refused_unless_forced() {
     let again = work.scan(&b, &three(&["--resume"])).run();
     check!(again, again.code == 0);
     assert_eq!(
-        users_line_count(&work.path("out.csv.journal")),
+        journal_user_lines(&work.path("out.csv.journal")),
         3,
         "nobody scanned twice"
     );
@@ -463,7 +453,7 @@ fn a_journal_with_other_options_or_users_is_refused() {
         )
         .run();
     check!(same, same.code == 0);
-    assert_eq!(users_line_count(&work.path("out.csv.journal")), 3);
+    assert_eq!(journal_user_lines(&work.path("out.csv.journal")), 3);
 }
 
 #[test]

@@ -181,6 +181,17 @@ impl Drop for Fake {
     }
 }
 
+/// User lines in a journal file (0 when it does not exist yet).
+pub fn journal_user_lines(path: &Path) -> usize {
+    std::fs::read(path)
+        .map(|b| {
+            b.split(|c| *c == b'\n')
+                .filter(|l| l.starts_with(b"{\"type\":\"user\""))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 /// A generated workspace (no limits, 8 ms latency: a scan of it lasts a few seconds), and its
 /// users in SCIM order.
 pub fn generated(users: usize, seed: u64) -> (Sim, Vec<String>) {

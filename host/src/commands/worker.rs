@@ -59,13 +59,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<Outcome> {
     while let Some((i, row)) = row_rx.recv().await {
         write_row(i as u64, &row)?;
         written += 1;
-        tracing::debug!(
-            "{} scanned in {} ms ({} requests, {})",
-            row.username,
-            row.duration_ms,
-            row.requests,
-            row.status.as_str()
-        );
+        tracing::debug!("{}", row.timing());
         if let Some((n, marker)) = &fault {
             if written == *n && first_attempt(marker) {
                 eprintln!(

@@ -122,6 +122,17 @@ impl UserRow {
         self.dbfs.iter().chain(self.workspace.iter())
     }
 
+    /// `a@x.com scanned in 120 ms (7 requests, success)`, the `--debug` line of a finished user.
+    pub fn timing(&self) -> String {
+        format!(
+            "{} scanned in {} ms ({} requests, {})",
+            self.username,
+            self.duration_ms,
+            self.requests,
+            self.status.as_str()
+        )
+    }
+
     /// DBFS + Workspace files, in `u128`: the sum of two `u64` never wraps.
     pub fn file_count(&self) -> u128 {
         self.trees().map(|t| u128::from(t.files)).sum()

@@ -81,13 +81,7 @@ impl Recorder {
             let n = self.progress.total().map_or("?".to_string(), |t| t.to_string());
             let text = console::user_lines(self.recorded, &n, &row);
             self.progress.user_recorded(&text, row.status == Status::Error);
-            tracing::debug!(
-                "{} scanned in {} ms ({} requests, {})",
-                row.username,
-                row.duration_ms,
-                row.requests,
-                row.status.as_str()
-            );
+            tracing::debug!("{}", row.timing());
             let seq = self.recorded;
             self.rows
                 .insert(UserKey::of(&row.username), Kept { i: i as u64, seq, row });
