@@ -21,6 +21,18 @@ pub enum Principal {
     Pat(usize),
     /// An OAuth access token issued to this client (service principal).
     ServicePrincipal(String),
+    /// A non-admin user's token (`--user-token`): the user's `userName`.
+    User(String),
+}
+
+impl Principal {
+    /// The non-admin user whose Workspace view is restricted, if any.
+    pub fn restricted_user(&self) -> Option<&str> {
+        match self {
+            Principal::User(u) => Some(u),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -33,6 +45,7 @@ struct Issued {
 #[derive(Debug)]
 pub struct Auth {
     tokens: Vec<String>,
+    user_tokens: HashMap<String, String>,
     clients: HashMap<String, String>,
     ttl: Duration,
     issued: Mutex<HashMap<String, Issued>>,
@@ -47,10 +60,17 @@ pub enum TokenError {
 }
 
 impl Auth {
-    /// Accepts `tokens` as PATs and `clients` as (client_id, secret) pairs.
-    pub fn new(tokens: &[String], clients: &[(String, String)], ttl_secs: u64) -> Self {
+    /// Accepts `tokens` as (admin) PATs, `user_tokens` as (token, userName) PATs of non-admin
+    /// users, and `clients` as (client_id, secret) pairs.
+    pub fn new(
+        tokens: &[String],
+        user_tokens: &[(String, String)],
+        clients: &[(String, String)],
+        ttl_secs: u64,
+    ) -> Self {
         Auth {
             tokens: tokens.to_vec(),
+            user_tokens: user_tokens.iter().cloned().collect(),
             clients: clients.iter().cloned().collect(),
             ttl: Duration::from_secs(ttl_secs),
             issued: Mutex::new(HashMap::new()),
@@ -72,6 +92,9 @@ impl Auth {
         };
         if let Some(i) = self.tokens.iter().position(|t| t == token) {
             return Ok(Principal::Pat(i));
+        }
+        if let Some(user) = self.user_tokens.get(token) {
+            return Ok(Principal::User(user.clone()));
         }
         let issued = self.issued.lock().expect("auth lock");
         match issued.get(token) {
@@ -119,7 +142,16 @@ mod tests {
 
     #[test]
     fn pat_and_issued_tokens_are_accepted_others_rejected() {
-        let a = Auth::new(&["dapi-sim".into()], &[("c".into(), "s".into())], 3600);
+        let a = Auth::new(
+            &["dapi-sim".into()],
+            &[("dapi-bob".into(), "bob@x.com".into())],
+            &[("c".into(), "s".into())],
+            3600,
+        );
+        assert_eq!(
+            a.check(&bearer("dapi-bob")).unwrap(),
+            Principal::User("bob@x.com".into())
+        );
         assert_eq!(a.check(&bearer("dapi-sim")).unwrap(), Principal::Pat(0));
         assert_eq!(a.check(&bearer("nope")).unwrap_err().status(), 401);
         assert_eq!(a.check(&HeaderMap::new()).unwrap_err().status(), 401);
@@ -131,7 +163,7 @@ mod tests {
 
     #[test]
     fn expired_tokens_are_rejected() {
-        let a = Auth::new(&[], &[("c".into(), "s".into())], 0);
+        let a = Auth::new(&[], &[], &[("c".into(), "s".into())], 0);
         let (t, _) = a.issue("c", "s").unwrap();
         assert_eq!(a.check(&bearer(&t)).unwrap_err().status(), 401);
     }

@@ -110,6 +110,10 @@ pub struct SimConfig {
     pub tokens: Vec<String>,
     /// OAuth M2M clients: (client_id, client_secret).
     pub clients: Vec<(String, String)>,
+    /// Personal access tokens of non-admin users: (token, userName). Such a token sees only its
+    /// own Workspace home (another user's answers 404, as Databricks does for a folder the caller
+    /// may not read); DBFS and SCIM answer as for an admin. The user must be a fixture user.
+    pub user_tokens: Vec<(String, String)>,
     /// Lifetime of issued OAuth access tokens, in seconds.
     pub oauth_token_ttl_secs: u64,
     /// Largest SCIM page the server returns, whatever `count` asks for.
@@ -129,6 +133,7 @@ impl Default for SimConfig {
             seed: 0,
             tokens: vec!["dapi-sim".to_string()],
             clients: Vec::new(),
+            user_tokens: Vec::new(),
             oauth_token_ttl_secs: 3600,
             scim_max_page: 100,
             slow_fault_secs: 120,
@@ -146,6 +151,7 @@ impl SimConfig {
         if self.scim_max_page == 0 {
             anyhow::bail!("the SCIM page cap must be at least 1");
         }
+        self.validate_user_tokens()?;
         if let Some(l) = &self.limits {
             for (name, v) in [
                 ("workspace", l.workspace_per_sec),
@@ -161,9 +167,78 @@ impl SimConfig {
     }
 }
 
+impl SimConfig {
+    /// A user token needs a token, a fixture user, and a token no other principal has.
+    fn validate_user_tokens(&self) -> anyhow::Result<()> {
+        for (i, (token, user)) in self.user_tokens.iter().enumerate() {
+            let flag = format!("--user-token {}=…", mask(token));
+            if token.is_empty() || user.is_empty() {
+                anyhow::bail!("{flag}: expected TOKEN=USERNAME with neither part empty");
+            }
+            if self.tokens.contains(token) {
+                anyhow::bail!("{flag}: the token is also an admin token (--token); give each principal its own token");
+            }
+            if self.user_tokens[..i].iter().any(|(t, _)| t == token) {
+                anyhow::bail!("{flag}: the token is given twice");
+            }
+            if !self
+                .fixture
+                .users
+                .iter()
+                .any(|u| u.user_name.eq_ignore_ascii_case(user))
+            {
+                anyhow::bail!(
+                    "{flag}: {user:?} is not a user of the served workspace (the fixture's `users`); \
+                     a user token authenticates as an existing SCIM user"
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first four characters of a token, for messages.
+fn mask(token: &str) -> String {
+    let head: String = token.chars().take(4).collect();
+    format!("{head}****")
+}
+
+/// Parses `--user-token TOKEN=USERNAME` (the token may not contain `=`; the username may).
+pub fn parse_user_token(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((t, u)) if !t.is_empty() && !u.trim().is_empty() => Ok((t.to_string(), u.trim().to_string())),
+        _ => Err(format!(
+            "{:?} is not TOKEN=USERNAME (e.g. --user-token dapi-bob=bob@example.com)",
+            mask(s)
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_tokens_are_validated_and_parsed() {
+        assert_eq!(
+            parse_user_token("t=a@x.com").unwrap(),
+            ("t".to_string(), "a@x.com".to_string())
+        );
+        assert!(parse_user_token("t").unwrap_err().contains("TOKEN=USERNAME"));
+        assert!(parse_user_token("=a@x.com").is_err());
+        assert!(parse_user_token("t=").is_err());
+        let mut c = SimConfig {
+            fixture: crate::fixture::Fixture::from_json(r#"{"users":[{"userName":"a@x.com"}]}"#).unwrap(),
+            user_tokens: vec![("t-user".into(), "A@x.com".into())],
+            ..Default::default()
+        };
+        c.validate().unwrap();
+        c.user_tokens = vec![("t-user".into(), "nobody@x.com".into())];
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("--user-token t-us****") && e.contains("nobody@x.com"), "{e}");
+        c.user_tokens = vec![("dapi-sim".into(), "a@x.com".into())];
+        assert!(c.validate().unwrap_err().to_string().contains("also an admin token"));
+    }
 
     #[test]
     fn rate_limit_spec_parses_per_second_and_per_minute() {

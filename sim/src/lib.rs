@@ -18,7 +18,7 @@
 //!
 //! Module map: `app` (the router only), `pipeline` (the one middleware: auth, limits, faults,
 //! latency, stats), `routes/*` (one module per REST resource), `store` (the indexed content),
-//! `faults`, `limits`, `auth`, `stats`, `net` (socket wrapper), `generate`, `fixture`, `config`.
+//! `faults`, `limits`, `auth`, `visibility` (what a non-admin token may read), `stats`, `net` (socket wrapper), `generate`, `fixture`, `config`.
 #![deny(missing_docs)]
 
 mod app;
@@ -36,6 +36,7 @@ mod routes;
 mod state;
 mod stats;
 mod store;
+mod visibility;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,7 +46,7 @@ use anyhow::Context as _;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{Limits, SimConfig};
+pub use config::{parse_user_token, Limits, SimConfig};
 pub use fixture::{DbfsEntry, Fault, Fixture, UserEntry, VolumeEntry, WorkspaceEntry, FAULT_APIS, FAULT_KINDS};
 pub use generate::{generate, parse_generate_spec};
 pub use stats::Stats;

@@ -52,6 +52,10 @@ struct ServeArgs {
     #[arg(long = "client", value_name = "ID:SECRET", value_parser = parse_client, help_heading = "Auth")]
     clients: Vec<(String, String)>,
 
+    /// A non-admin user's token as TOKEN=USERNAME (repeatable): sees only its own Workspace home.
+    #[arg(long = "user-token", value_name = "TOKEN=USERNAME", value_parser = dbx_sim::parse_user_token, help_heading = "Auth")]
+    user_tokens: Vec<(String, String)>,
+
     /// Lifetime of issued OAuth access tokens, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600, help_heading = "Auth")]
     oauth_token_ttl: u64,
@@ -157,6 +161,7 @@ impl ServeArgs {
                 self.tokens
             },
             clients: self.clients,
+            user_tokens: self.user_tokens,
             oauth_token_ttl_secs: self.oauth_token_ttl,
             scim_max_page: self.scim_max_page,
             slow_fault_secs: self.slow_fault_secs,

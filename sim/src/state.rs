@@ -81,7 +81,12 @@ impl SimState {
         let limiter = config.limits.clone().map(Limiter::new);
         SimState {
             store: Store::build(&config.fixture),
-            auth: Auth::new(&config.tokens, &config.clients, config.oauth_token_ttl_secs),
+            auth: Auth::new(
+                &config.tokens,
+                &config.user_tokens,
+                &config.clients,
+                config.oauth_token_ttl_secs,
+            ),
             retry_after: config.limits.as_ref().is_none_or(|l| l.retry_after),
             limiter,
             faults: FaultSet::new(&config.fixture.faults),

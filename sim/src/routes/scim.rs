@@ -97,14 +97,15 @@ pub async fn get_user(
     }
 }
 
-/// `GET /api/2.0/preview/scim/v2/Me`: the first fixture user for a PAT, a service principal for
-/// an OAuth token.
+/// `GET /api/2.0/preview/scim/v2/Me`: for an admin PAT the first fixture user, for an OAuth
+/// token its service principal — both members of the `admins` group — and for a `--user-token`
+/// that user, without `admins` (any other groups the fixture gives it are kept).
 pub async fn me(
     State(st): State<Arc<SimState>>,
     Extension(who): Extension<Principal>,
     Extension(params): Extension<Params>,
 ) -> Response {
-    let user = match who {
+    let mut user = match &who {
         Principal::Pat(_) => st.store.users.list.first().cloned().unwrap_or_else(|| {
             let name = "sim-user@example.com";
             json!({"schemas": [USER_SCHEMA], "id": user_id_for(name), "userName": name,
@@ -124,8 +125,42 @@ pub async fn me(
         .as_object()
         .cloned()
         .unwrap_or_default(),
+        // Validated at start: the user is a fixture user.
+        Principal::User(name) => st
+            .store
+            .users
+            .list
+            .iter()
+            .find(|u| {
+                u.get("userName")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .cloned()
+            .unwrap_or_default(),
     };
+    set_admin(&mut user, who.restricted_user().is_none());
     listing_response(Value::Object(project(&user, &params)).to_string(), 1)
+}
+
+/// The SCIM id of the simulated `admins` group.
+const ADMINS_GROUP_ID: &str = "1000000000000001";
+
+/// Adds the `admins` group to the user's `groups` (admin) or takes it out (not admin); other
+/// groups stay. A user left with no group has no `groups` attribute, as SCIM omits empty ones.
+fn set_admin(user: &mut Map<String, Value>, admin: bool) {
+    let mut groups: Vec<Value> = match user.remove("groups") {
+        Some(Value::Array(g)) => g,
+        _ => Vec::new(),
+    };
+    groups.retain(|g| g.get("display").and_then(Value::as_str) != Some("admins"));
+    if admin {
+        groups.push(json!({"display": "admins", "type": "direct", "value": ADMINS_GROUP_ID,
+                           "$ref": format!("Groups/{ADMINS_GROUP_ID}")}));
+    }
+    if !groups.is_empty() {
+        user.insert("groups".into(), Value::Array(groups));
+    }
 }
 
 fn parse_num(params: &Params, key: &str, default: i64) -> Result<i64, Response> {

@@ -13,19 +13,26 @@ use base64::Engine as _;
 use serde_json::json;
 
 use super::{listing_response, path_param};
+use crate::auth::Principal;
 use crate::error::{bad_request, json_response, workspace_not_found};
 use crate::pipeline::{Entries, Params};
 use crate::state::SimState;
 use crate::store::{name_of, normalize, stable_hash};
+use crate::visibility::hidden;
 
 /// `GET /api/2.0/workspace/list?path=…[&notebooks_modified_after=ms]`.
-pub async fn list(State(st): State<Arc<SimState>>, Extension(params): Extension<Params>) -> Response {
+pub async fn list(
+    State(st): State<Arc<SimState>>,
+    Extension(who): Extension<Principal>,
+    Extension(params): Extension<Params>,
+) -> Response {
     let raw = match path_param(&params) {
         Ok(p) => p,
         Err(r) => return r,
     };
     let tree = &st.store.workspace;
-    let Some(node) = tree.get(&normalize(raw)) else {
+    let path = normalize(raw);
+    let Some(node) = tree.get(&path).filter(|_| !hidden(&who, &path)) else {
         return workspace_not_found(raw);
     };
     let after = match params.get("notebooks_modified_after") {
@@ -39,9 +46,23 @@ pub async fn list(State(st): State<Arc<SimState>>, Extension(params): Extension<
         // Notebooks modified before `after` are left out; other objects are always listed.
         let kept: Vec<&str> = tree
             .children(node)
+            .filter(|c| !hidden(&who, &c.path))
             .filter(|c| {
                 c.info.object_type.as_deref() != Some("NOTEBOOK") || c.info.modified_ms.is_none_or(|m| m >= after)
             })
+            .map(|c| &*c.json)
+            .collect();
+        if kept.is_empty() {
+            return listing_response("{}".into(), 0);
+        }
+        let n = kept.len();
+        return listing_response(format!("{{\"objects\":[{}]}}", kept.join(",")), n);
+    }
+    if who.restricted_user().is_some() && path == "/Users" {
+        // A non-admin lists only the homes it can read.
+        let kept: Vec<&str> = tree
+            .children(node)
+            .filter(|c| !hidden(&who, &c.path))
             .map(|c| &*c.json)
             .collect();
         if kept.is_empty() {
@@ -55,12 +76,17 @@ pub async fn list(State(st): State<Arc<SimState>>, Extension(params): Extension<
 }
 
 /// `GET /api/2.0/workspace/get-status?path=…`.
-pub async fn get_status(State(st): State<Arc<SimState>>, Extension(params): Extension<Params>) -> Response {
+pub async fn get_status(
+    State(st): State<Arc<SimState>>,
+    Extension(who): Extension<Principal>,
+    Extension(params): Extension<Params>,
+) -> Response {
     let raw = match path_param(&params) {
         Ok(p) => p,
         Err(r) => return r,
     };
-    match st.store.workspace.get(&normalize(raw)) {
+    let path = normalize(raw);
+    match st.store.workspace.get(&path).filter(|_| !hidden(&who, &path)) {
         Some(node) => listing_response(node.json.to_string(), 1),
         None => workspace_not_found(raw),
     }
@@ -70,7 +96,11 @@ pub async fn get_status(State(st): State<Arc<SimState>>, Extension(params): Exte
 const MAX_EXPORT: u64 = 10 * 1024 * 1024;
 
 /// `GET /api/2.0/workspace/export?path=…&format=SOURCE[&direct_download=true]`.
-pub async fn export(State(st): State<Arc<SimState>>, Extension(params): Extension<Params>) -> Response {
+pub async fn export(
+    State(st): State<Arc<SimState>>,
+    Extension(who): Extension<Principal>,
+    Extension(params): Extension<Params>,
+) -> Response {
     let raw = match path_param(&params) {
         Ok(p) => p,
         Err(r) => return r,
@@ -80,7 +110,7 @@ pub async fn export(State(st): State<Arc<SimState>>, Extension(params): Extensio
         return bad_request(format!("dbx-sim only exports format SOURCE or AUTO, not {format}."));
     }
     let path = normalize(raw);
-    let Some(node) = st.store.workspace.get(&path) else {
+    let Some(node) = st.store.workspace.get(&path).filter(|_| !hidden(&who, &path)) else {
         return workspace_not_found(raw);
     };
     let (content, file_type) = match node.info.object_type.as_deref() {

@@ -4,5 +4,6 @@ mod auth_stats;
 mod faults;
 mod generator;
 mod limits;
+mod restricted;
 mod shapes;
 mod util;
