@@ -39,7 +39,7 @@ mod tests_hostile;
 /// target; only `export!` is wasm-only, because a native cdylib cannot carry the component's
 /// export names (`dbx:inventory/scanner@0.1.0#scan-user` breaks the linker's version script).
 pub mod component {
-    use crate::exports::dbx::inventory::scanner::{Failure, Guest, ScanOptions, Tree, UserPage, UserReport};
+    use crate::exports::dbx::inventory::scanner::{Caller, Failure, Guest, ScanOptions, Tree, UserPage, UserReport};
     use crate::{homes, scim, transport, walk};
 
     /// The exported scanner.
@@ -60,6 +60,10 @@ pub mod component {
 
         fn list_homes(which: Tree) -> Result<Vec<String>, Failure> {
             homes::list_homes(&mut transport::Host, which)
+        }
+
+        fn me() -> Result<Caller, Failure> {
+            scim::me(&mut transport::Host)
         }
     }
 

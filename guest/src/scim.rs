@@ -1,10 +1,10 @@
-//! SCIM: one page of users (`list-users`) and the caller (`whoami`).
+//! SCIM: one page of users (`list-users`) and the caller (`whoami`, `me` with its groups).
 
 use crate::errors::{describe_http_error, describe_malformed, describe_status};
 use crate::lenient;
 use crate::listing::{self, Present};
 use crate::transport::{Answer, Transport};
-use crate::types::{Failure, Request, User, UserPage};
+use crate::types::{Caller, Failure, Request, User, UserPage};
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -160,24 +160,83 @@ pub fn list_users<T: Transport + ?Sized>(t: &mut T, start: u32, count: u32) -> R
 
 /// The `userName` of the caller (SCIM `Me`).
 pub fn whoami<T: Transport + ?Sized>(t: &mut T) -> Result<String, Failure> {
+    me(t).map(|c| c.user_name)
+}
+
+/// The SCIM group that makes a workspace admin.
+pub const ADMINS_GROUP: &str = "admins";
+
+/// The caller (SCIM `Me`): name, groups, and whether it is a workspace admin.
+pub fn me<T: Transport + ?Sized>(t: &mut T) -> Result<Caller, Failure> {
     let what = format!("GET {ME_PATH}");
     let answer = send_one(t, Request::get(ME_PATH, Vec::new()));
     if let Some(f) = failed(&what, &answer) {
         return Err(f);
     }
     let resp = answer.expect("checked above");
-    let me: RawUser = listing::from_object(&resp.body).map_err(|e| Failure {
+    let me: RawMe = listing::from_object(&resp.body).map_err(|e| Failure {
         status: Some(resp.status),
         message: format!("{what}: {}", describe_malformed(&resp, &e)),
     })?;
     if is_error_answer(me.error_code, me.schemas.as_ref()) {
         return Err(error_answer(&what, &resp));
     }
-    me.user_name
+    let user_name = me
+        .user_name
         .filter(|n| !n.is_empty())
         .map(Cow::into_owned)
         .ok_or_else(|| Failure {
             status: Some(resp.status),
             message: format!("{what}: response has no userName"),
-        })
+        })?;
+    let (groups, is_admin) = read_groups(me.groups.as_ref());
+    Ok(Caller {
+        user_name,
+        display_name: me.display_name.map(Cow::into_owned),
+        groups,
+        is_admin,
+    })
+}
+
+/// `Me`: a user resource with its `groups` (the fields of [`RawUser`] that `Me` needs).
+#[derive(Deserialize)]
+struct RawMe<'a> {
+    #[serde(borrow, default, rename = "userName", deserialize_with = "lenient::string")]
+    user_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "displayName", deserialize_with = "lenient::string")]
+    display_name: Option<Cow<'a, str>>,
+    #[serde(default)]
+    groups: Option<serde_json::Value>,
+    #[serde(default)]
+    error_code: Present,
+    #[serde(default)]
+    schemas: Option<serde_json::Value>,
+}
+
+/// The group names of `Me`'s `groups`, and whether they make an admin. Absent or `null` means
+/// no group (SCIM omits empty attributes): not an admin. A value that is not a list of objects
+/// with a string `display` leaves the answer open — unless a readable entry is `admins`.
+fn read_groups(groups: Option<&serde_json::Value>) -> (Vec<String>, Option<bool>) {
+    let entries = match groups {
+        None | Some(serde_json::Value::Null) => return (Vec::new(), Some(false)),
+        Some(serde_json::Value::Array(a)) => a,
+        Some(_) => return (Vec::new(), None),
+    };
+    let mut names = Vec::new();
+    let mut unreadable = false;
+    for g in entries {
+        match g.get("display").and_then(serde_json::Value::as_str) {
+            Some(name) if g.is_object() && !name.is_empty() => names.push(name.to_string()),
+            _ => unreadable = true,
+        }
+    }
+    let admin = names.iter().any(|n| n == ADMINS_GROUP);
+    let is_admin = if admin {
+        Some(true)
+    } else if unreadable {
+        None
+    } else {
+        Some(false)
+    };
+    (names, is_admin)
 }

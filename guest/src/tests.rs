@@ -2,7 +2,7 @@
 
 use crate::fake::{err_json, resp, Fake};
 use crate::homes::list_homes;
-use crate::scim::{list_users, whoami, ME_PATH, USERS_PATH};
+use crate::scim::{list_users, me, whoami, ME_PATH, USERS_PATH};
 use crate::types::*;
 use crate::walk::{home_of, scan_user, within_home};
 use crate::{dbfs, workspace};
@@ -879,6 +879,55 @@ fn whoami_cases() {
         whoami(&mut f).unwrap_err().message,
         "GET /api/2.0/preview/scim/v2/Me: cancelled: stop"
     );
+}
+
+#[test]
+fn me_reads_groups_and_admin_status_strictly() {
+    let ask = |body: &str| {
+        let mut f = Fake::new();
+        f.on(ME_PATH, "", vec![resp(200, body)]);
+        me(&mut f)
+    };
+    let c = ask(r#"{"userName":"a@x.com","displayName":"A","groups":[{"display":"users","type":"direct"},{"display":"admins","type":"indirect","value":"9"}]}"#).unwrap();
+    assert_eq!(
+        (
+            c.user_name.as_str(),
+            c.display_name.as_deref(),
+            c.groups.clone(),
+            c.is_admin
+        ),
+        (
+            "a@x.com",
+            Some("A"),
+            vec!["users".to_string(), "admins".to_string()],
+            Some(true)
+        )
+    );
+    // No groups (SCIM omits an empty attribute), null, an empty list, other groups: not an admin.
+    for body in [
+        r#"{"userName":"b@x.com"}"#,
+        r#"{"userName":"b@x.com","groups":null}"#,
+        r#"{"userName":"b@x.com","groups":[]}"#,
+        r#"{"userName":"b@x.com","groups":[{"display":"data-eng"},{"display":"Admins"}]}"#,
+    ] {
+        assert_eq!(ask(body).unwrap().is_admin, Some(false), "{body}");
+    }
+    // Unreadable groups leave the answer open, unless a readable entry says admins.
+    for body in [
+        r#"{"userName":"b@x.com","groups":"admins"}"#,
+        r#"{"userName":"b@x.com","groups":{"display":"admins"}}"#,
+        r#"{"userName":"b@x.com","groups":[{"display":"users"},"admins"]}"#,
+        r#"{"userName":"b@x.com","groups":[{"value":"admins"}]}"#,
+        r#"{"userName":"b@x.com","groups":[{"display":7}]}"#,
+    ] {
+        assert_eq!(ask(body).unwrap().is_admin, None, "{body}");
+    }
+    let c = ask(r#"{"userName":"b@x.com","groups":[5,{"display":"admins"}]}"#).unwrap();
+    assert_eq!((c.groups, c.is_admin), (vec!["admins".to_string()], Some(true)));
+    // The failures of whoami.
+    assert!(ask("{}").unwrap_err().message.ends_with("response has no userName"));
+    assert!(ask(r#"{"userName":"a","error_code":"INTERNAL_ERROR"}"#).is_err());
+    assert!(ask("[1]").unwrap_err().message.contains("malformed"));
 }
 
 // --- list-homes ----------------------------------------------------------------------------
