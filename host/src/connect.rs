@@ -11,6 +11,7 @@ use reqwest::header::HeaderValue;
 
 use crate::cli::{AuthArgs, LimitArgs};
 use crate::error::FatalError;
+use crate::model::{Caller, Identity};
 use crate::policy::limiter::Limits;
 use crate::policy::retry::RetryConfig;
 use crate::policy::{Authorizer, Policy, PolicyConfig};
@@ -123,11 +124,17 @@ pub fn runtime(resolved: &dbx_auth::ResolvedAuth, limits: &LimitArgs, max_instan
 }
 
 /// Checks the credentials before anything else: a rejected token stops the run with no rows.
-/// Returns who the credentials belong to (`(unknown)` when SCIM `Me` is closed to them).
-pub async fn preflight(rt: &Runtime, auth: &dbx_auth::ResolvedAuth) -> anyhow::Result<String> {
+/// Returns who the credentials belong to and whether they are a workspace admin
+/// ([`Identity::Unknown`] when SCIM `Me` is closed to them).
+pub async fn preflight(rt: &Runtime, auth: &dbx_auth::ResolvedAuth) -> anyhow::Result<Identity> {
     let auth_desc = auth.describe();
-    match rt.whoami().await? {
-        Ok(me) => Ok(me),
+    match rt.me().await? {
+        Ok(me) => Ok(Identity::Known(Caller {
+            user_name: me.user_name,
+            display_name: me.display_name,
+            groups: me.groups,
+            admin: me.is_admin,
+        })),
         Err(f) if matches!(f.status, Some(401)) => Err(FatalError(format!(
             "authentication failed: {}\nDetail: {}",
             auth.rejection_message(401),
@@ -147,7 +154,7 @@ pub async fn preflight(rt: &Runtime, auth: &dbx_auth::ResolvedAuth) -> anyhow::R
         // 403 and the like: SCIM may be closed to this principal; the scan itself may still work.
         Err(f) => {
             tracing::warn!("could not identify the caller: {}", f.message);
-            Ok(String::from("(unknown)"))
+            Ok(Identity::Unknown(f.message))
         }
     }
 }

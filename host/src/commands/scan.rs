@@ -39,6 +39,8 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
         ));
     }
     let rt = Arc::new(connect::runtime(&resolved, &args.limits, args.concurrency)?);
-    connect::preflight(&rt, &resolved).await?;
+    let identity = connect::preflight(&rt, &resolved).await?;
+    run.banner_extra.push(identity.banner_line());
+    run.visibility = scan::visibility::Visibility::of(&identity);
     scan::run(rt, run).await
 }

@@ -53,6 +53,24 @@ pub struct TreeStats {
     pub max_depth: u32,
     /// List requests issued.
     pub requests: u32,
+    /// The home answered 404 to credentials known not to be a workspace admin, and it is not
+    /// theirs: Databricks answers 404 for a folder the caller may not read, so whether it exists
+    /// is unknown (`workspace_home=not_visible`). Set by `scan::visibility`, never by the guest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_visible: bool,
+}
+
+impl TreeStats {
+    /// `yes` | `no` | `not_visible`: the home column's value for a scanned tree.
+    pub fn home_label(&self) -> &'static str {
+        if self.not_visible {
+            "not_visible"
+        } else if self.home_exists {
+            "yes"
+        } else {
+            "no"
+        }
+    }
 }
 
 /// The recorded result for one user.
@@ -116,6 +134,16 @@ impl UserRow {
             duration_ms,
             orphan: false,
         }
+    }
+
+    /// The home column of a tree: [`TreeStats::home_label`], or `not_scanned`.
+    pub fn home_label(tree: Option<&TreeStats>) -> &'static str {
+        tree.map_or("not_scanned", TreeStats::home_label)
+    }
+
+    /// True when the Workspace home could not be seen by the credentials.
+    pub fn workspace_not_visible(&self) -> bool {
+        self.workspace.as_ref().is_some_and(|t| t.not_visible)
     }
 
     fn trees(&self) -> impl Iterator<Item = &TreeStats> {

@@ -29,6 +29,8 @@ pub struct Totals {
     pub orphans: u64,
     /// Bytes in orphaned homes.
     pub orphan_bytes: u128,
+    /// Workspace homes the credentials could not see (`workspace_home=not_visible`).
+    pub not_visible: u64,
 }
 
 impl Totals {
@@ -51,6 +53,9 @@ impl Totals {
         }
         self.files += r.file_count();
         self.bytes += r.total_size();
+        if r.workspace_not_visible() {
+            self.not_visible += 1;
+        }
         if r.orphan {
             self.orphans += 1;
             self.orphan_bytes += r.total_size();
@@ -96,6 +101,14 @@ pub fn summary(out: &mut impl std::io::Write, t: &Totals, duplicates: usize) {
     let _ = writeln!(out, "  ✗ Errors: {}", thousands(t.errors));
     if duplicates > 0 {
         let _ = writeln!(out, "  Duplicate users skipped: {duplicates}");
+    }
+    if t.not_visible > 0 {
+        let _ = writeln!(
+            out,
+            "  Workspace homes not visible to these credentials: {} (counted as errors; not a workspace admin — \
+             scan again with an admin's credentials to see them)",
+            thousands(t.not_visible)
+        );
     }
     if t.orphans > 0 {
         let _ = writeln!(

@@ -28,11 +28,7 @@ pub const CSV_HEADER: &[&str] = &[
 ];
 
 fn home(t: Option<&TreeStats>) -> &'static str {
-    match t {
-        None => "not_scanned",
-        Some(t) if t.home_exists => "yes",
-        Some(_) => "no",
-    }
+    UserRow::home_label(t)
 }
 
 /// A text cell as a spreadsheet may safely open it: a value that begins with `=`, `+`, `-`, `@`,

@@ -32,6 +32,10 @@ pub struct DetailRecord<'a> {
     pub dbfs: Option<&'a TreeStats>,
     /// Workspace counts (`null` when not scanned).
     pub workspace: Option<&'a TreeStats>,
+    /// The CSV's `dbfs_home`: `yes` | `no` | `not_scanned`.
+    pub dbfs_home: &'static str,
+    /// The CSV's `workspace_home`: `yes` | `no` | `not_visible` | `not_scanned`.
+    pub workspace_home: &'static str,
 }
 
 impl<'a> DetailRecord<'a> {
@@ -49,6 +53,8 @@ impl<'a> DetailRecord<'a> {
             duration_ms: r.duration_ms,
             dbfs: r.dbfs.as_ref(),
             workspace: r.workspace.as_ref(),
+            dbfs_home: UserRow::home_label(r.dbfs.as_ref()),
+            workspace_home: UserRow::home_label(r.workspace.as_ref()),
         }
     }
 }

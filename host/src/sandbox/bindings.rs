@@ -39,6 +39,7 @@ impl From<scanner::TreeStats> for TreeStats {
             vanished_dirs: t.vanished_dirs,
             max_depth: t.max_depth,
             requests: t.requests,
+            not_visible: false,
         }
     }
 }

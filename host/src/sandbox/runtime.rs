@@ -228,6 +228,12 @@ impl Runtime {
             .await
     }
 
+    /// The caller with its groups and admin status (SCIM `Me`).
+    pub async fn me(&self) -> anyhow::Result<Result<scanner::Caller, scanner::Failure>> {
+        self.call(|store, b| Box::pin(async move { b.dbx_inventory_scanner().call_me(store).await }))
+            .await
+    }
+
     /// Home directory names under `/Users` in one tree.
     pub async fn list_homes(&self, tree: scanner::Tree) -> anyhow::Result<Result<Vec<String>, scanner::Failure>> {
         self.call(move |store, b| Box::pin(async move { b.dbx_inventory_scanner().call_list_homes(store, tree).await }))

@@ -104,6 +104,8 @@ pub struct ScanRun {
     pub notes: Vec<String>,
     /// Scan on Spark executors instead of locally (`--spark-master`, `--spark-remote`, `--cluster-id`).
     pub spark: Option<SparkPlan>,
+    /// Which homes the credentials cannot see (set once SCIM `Me` has answered).
+    pub visibility: super::visibility::Visibility,
 }
 
 /// Validates `scan` arguments into a run (no network yet) and takes the journal's lock: a
@@ -170,6 +172,7 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         spark,
         lock,
         notes,
+        visibility: super::visibility::Visibility::unrestricted(),
     })
 }
 

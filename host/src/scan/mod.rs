@@ -7,7 +7,8 @@
 //!
 //! [`job`] says what a run is asked to do, [`feed`] brings the users in, [`schedule`] runs the
 //! scans, [`record`] is the single writer, [`orphans`] plans the extra scans of `--orphans`, and
-//! [`interrupt`] turns Ctrl-C/SIGTERM into a clean stop. [`run`] wires them together.
+//! [`interrupt`] turns Ctrl-C/SIGTERM into a clean stop, [`visibility`] says which homes the
+//! credentials cannot see. [`run`] wires them together.
 
 pub mod feed;
 pub mod interrupt;
@@ -16,6 +17,7 @@ pub mod orphans;
 pub mod record;
 pub mod schedule;
 pub mod spark;
+pub mod visibility;
 
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
@@ -147,7 +149,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     // The one writer (phase two): journal (durable) → console and progress → outputs.
     let display = progress::Display::choose(run.quiet, run.debug);
     let bar = Progress::new(display, to_scan_fixed.map(|n| n as u64), Some(rt.policy().clone()));
-    let mut recorder = Recorder::new(opened.writer, bar);
+    let mut recorder = Recorder::new(opened.writer, bar, run.visibility.clone());
     let mut stop = interrupt::listen();
     let mut interrupted: Option<&'static str> = None;
     let mut drain_until: Option<Instant> = None;

@@ -1,10 +1,12 @@
 //! The one writer of a scan (phase two of the two-phase model): scans run in parallel and
 //! send their rows here; the [`Recorder`] appends each to the journal, and once the journal has
-//! made it durable, counts it, prints its lines and keeps it for the final outputs.
+//! made it durable, counts it, prints its lines and keeps it for the final outputs. Every row,
+//! local or from Spark, passes [`Visibility::apply`] first.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use super::visibility::Visibility;
 use crate::journal::{Kept, Writer};
 use crate::model::{Status, UserKey, UserRow};
 use crate::output::console;
@@ -14,6 +16,7 @@ use crate::output::progress::Progress;
 pub struct Recorder {
     writer: Writer,
     progress: Progress,
+    visibility: Visibility,
     seen: HashSet<UserKey>,
     rows: HashMap<UserKey, Kept>,
     recorded: usize,
@@ -22,10 +25,11 @@ pub struct Recorder {
 
 impl Recorder {
     /// A recorder appending to `writer`.
-    pub fn new(writer: Writer, progress: Progress) -> Recorder {
+    pub fn new(writer: Writer, progress: Progress, visibility: Visibility) -> Recorder {
         Recorder {
             writer,
             progress,
+            visibility,
             seen: HashSet::new(),
             rows: HashMap::new(),
             recorded: 0,
@@ -54,7 +58,7 @@ impl Recorder {
     }
 
     /// Takes a finished scan (`idx`: input position).
-    pub fn add(&mut self, idx: usize, row: UserRow) -> anyhow::Result<()> {
+    pub fn add(&mut self, idx: usize, mut row: UserRow) -> anyhow::Result<()> {
         if !self.seen.insert(UserKey::of(&row.username)) {
             // The feeder deduplicates, so only a retried Spark task delivers a user twice: the
             // first recorded row wins, nothing is counted twice.
@@ -62,6 +66,7 @@ impl Recorder {
             tracing::debug!("{} delivered twice; the first row is kept", row.username);
             return Ok(());
         }
+        self.visibility.apply(&mut row);
         let durable = self.writer.append(idx, row)?;
         self.accept(durable);
         Ok(())

@@ -18,7 +18,7 @@ wit_bindgen::generate!({ path: "../../wit", world: "inventory" });
 
 use dbx::inventory::http::{send, HttpError, Request};
 use exports::dbx::inventory::scanner::{
-    Failure, Guest, ScanOptions, ScanStatus, Tree, TreeStats, User, UserPage, UserReport,
+    Caller, Failure, Guest, ScanOptions, ScanStatus, Tree, TreeStats, User, UserPage, UserReport,
 };
 
 struct Evil;
@@ -168,6 +168,15 @@ impl Guest for Evil {
 
     fn list_homes(_which: Tree) -> Result<Vec<String>, Failure> {
         Ok(vec![])
+    }
+
+    fn me() -> Result<Caller, Failure> {
+        Ok(Caller {
+            user_name: "evil@example.com".into(),
+            display_name: None,
+            groups: vec![],
+            is_admin: None,
+        })
     }
 }
 

@@ -293,10 +293,15 @@ fn kpis(h: &mut String, a: &Agg) {
         bytes = size("total-bytes", a.bytes),
         bytes_exact = thousands(a.bytes),
         errors = thousands(a.errors),
-        err_sub = if a.errors > 0 {
-            "see Errors below"
+        err_sub = if a.not_visible > 0 {
+            format!(
+                "{} of them: Workspace homes not visible to these credentials (not an admin)",
+                num("count-not-visible", a.not_visible)
+            )
+        } else if a.errors > 0 {
+            "see Errors below".to_string()
         } else {
-            "every user scanned cleanly"
+            "every user scanned cleanly".to_string()
         },
         bar = stack_bar(&[
             ("success", a.success.into()),
