@@ -69,6 +69,38 @@ pub enum Command {
     /// Write the scanner component embedded in this binary (byte for byte what `scan` runs) and,
     /// with --wit, the WIT package it implements, to embed it in another Wasm host.
     Component(ComponentArgs),
+    /// Check, with a handful of requests, what a full scan under these credentials would see:
+    /// who they belong to (and whether a workspace admin), /Users in DBFS and the Workspace, the
+    /// SCIM user count, an estimate from a sample of users, the allow-list.
+    #[command(after_long_help = CHECK_EXIT_HELP)]
+    Check(CheckArgs),
+}
+
+/// Exit codes of `check`.
+pub const CHECK_EXIT_HELP: &str = "\
+Exit codes:
+  0  a full scan can run (every user, both trees, --orphans) with these credentials
+  1  it cannot: the message names what is missing (admin rights, a listing, the credentials)
+  2  usage error (bad flags or arguments)";
+
+/// `check` arguments.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Users scanned to estimate the full scan, evenly spaced over the SCIM listing (0: no estimate).
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub sample: u32,
+    /// Print the report as one JSON object (for scripts) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Print per-request retries.
+    #[arg(long)]
+    pub debug: bool,
+    /// Authentication.
+    #[command(flatten)]
+    pub auth: AuthArgs,
+    /// Limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// Exit codes of `worker`.

@@ -14,9 +14,11 @@
 //! * [`output`] — CSV, JSON Lines, HTML, console lines and progress;
 //! * [`connect`] — from flags to a ready runtime (credentials, client, policy, component);
 //! * [`scan`] — the pipeline: users in → scheduler → the one writer → outputs;
+//! * [`check`] — what a full scan under these credentials would see (the `check` report);
 //! * [`commands`] — one file per subcommand.
 #![warn(missing_docs)]
 
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod connect;

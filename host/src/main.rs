@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         Command::Scan(a) => a.debug,
         Command::Users(a) => a.debug,
         Command::Worker(a) => a.debug,
+        Command::Check(a) => a.debug,
         _ => false,
     };
     init_tracing(debug);
@@ -59,6 +60,8 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::CsvRows(args) => commands::csv_rows::run(args),
         Command::SparkLauncher(args) => commands::spark_launcher::run(args),
         Command::Component(args) => commands::component::run(args),
+        Command::Check(args) if args.auth.list_profiles => commands::profiles::run(),
+        Command::Check(args) => commands::check::run(args).await,
     }
 }
 

@@ -111,6 +111,19 @@ pub struct Allowed {
     pub segments: Vec<String>,
 }
 
+/// One allow-list entry as shown to people (`check`): method, exact path, family, parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryView {
+    /// Always `GET`.
+    pub method: &'static str,
+    /// The exact path.
+    pub path: &'static str,
+    /// Its rate-limit family.
+    pub family: Family,
+    /// The query parameter names it may carry.
+    pub params: Vec<&'static str>,
+}
+
 /// The parsed, deny-by-default allow-list.
 #[derive(Debug, Clone, Copy)]
 pub struct AllowList {
@@ -127,6 +140,22 @@ impl AllowList {
     /// The read-only allow-list of dbx-inventory (`wit/allow-list.json`, parsed on first use).
     pub fn read_only() -> Self {
         AllowList { spec: &SPEC }
+    }
+
+    /// Every endpoint a guest may reach, in the file's order (the data [`AllowList::check`] uses).
+    pub fn entries(&self) -> Vec<EntryView> {
+        self.spec
+            .endpoints
+            .iter()
+            .map(|e| EntryView {
+                method: match e._method {
+                    Method::Get => "GET",
+                },
+                path: &e.path,
+                family: e.family,
+                params: e.params.iter().map(String::as_str).collect(),
+            })
+            .collect()
     }
 
     /// Checks one request. `Err` carries the reason given back to the guest as `denied`.

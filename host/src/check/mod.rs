@@ -1,0 +1,113 @@
+//! `check`: what a full scan under these credentials would see, from a handful of requests.
+//!
+//! [`gather`] asks the workspace (through the same sandboxed scanner and policy as `scan`): SCIM
+//! `Me` (who, admin or not), the SCIM user count, `/Users` in both trees, a deterministic sample
+//! of user scans ([`estimate`]); [`report`] turns the answers into the findings (what is missing
+//! for a full scan, warnings) and prints them as text or JSON.
+
+pub mod estimate;
+pub mod report;
+
+use futures::stream::{self, StreamExt as _};
+
+use crate::model::{Identity, Trees, UserRow};
+use crate::sandbox::bindings::scanner::Tree;
+use crate::sandbox::Runtime;
+use crate::scan::visibility::Visibility;
+use estimate::{sample_positions, Estimate, Listings};
+use report::{Homes, Report, SampleUser};
+
+/// Sampled users scanned at once (the policy's limits pace them anyway).
+const SAMPLE_CONCURRENCY: usize = 8;
+
+/// Asks the workspace everything the report needs. `identity` is the preflight's answer.
+pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity, sample: u32) -> Report {
+    let (scim, dbfs, workspace) = tokio::join!(
+        rt.list_users(1, 1),
+        rt.list_homes(Tree::Dbfs),
+        rt.list_homes(Tree::Workspace)
+    );
+    let scim_total = match scim {
+        Ok(Ok(page)) => Ok(page.total_results.map(u64::from)),
+        Ok(Err(f)) => Err(f.message),
+        Err(e) => Err(format!("{e:#}")),
+    };
+    let homes = |r: anyhow::Result<Result<Vec<String>, crate::sandbox::bindings::scanner::Failure>>| match r {
+        Ok(Ok(h)) => Homes::Listed(h.len() as u64),
+        Ok(Err(f)) => Homes::Failed(f.message),
+        Err(e) => Homes::Failed(format!("{e:#}")),
+    };
+    let visibility = Visibility::of(&identity);
+    let mut report = Report {
+        host,
+        auth,
+        identity,
+        scim_total,
+        dbfs_homes: homes(dbfs),
+        workspace_homes: homes(workspace),
+        sample_asked: sample,
+        sample: Vec::new(),
+        sample_error: None,
+        estimate: None,
+        limits: rt.policy().limits().clone(),
+    };
+    if let Ok(Some(total)) = report.scim_total {
+        if sample > 0 && total > 0 {
+            match sample_users(rt, total, u64::from(sample)).await {
+                Ok(users) => {
+                    report.sample = scan_sample(rt, users, &visibility).await;
+                    let listings: Vec<Listings> = report.sample.iter().map(|s| s.listings).collect();
+                    report.estimate = Estimate::of(total, &listings, &report.limits);
+                }
+                Err(e) => report.sample_error = Some(e),
+            }
+        }
+    }
+    report
+}
+
+/// The users at the sample's SCIM positions (one single-user page each).
+async fn sample_users(rt: &Runtime, total: u64, n: u64) -> Result<Vec<(u64, String)>, String> {
+    let mut users: Vec<(u64, String)> = Vec::new();
+    for pos in sample_positions(total, n) {
+        let start = u32::try_from(pos).map_err(|_| format!("SCIM position {pos} is out of range"))?;
+        let page = match rt.list_users(start, 1).await {
+            Ok(Ok(p)) => p,
+            Ok(Err(f)) => return Err(f.message),
+            Err(e) => return Err(format!("{e:#}")),
+        };
+        // A position without a userName (or a repeat) is skipped: the sample is a little smaller.
+        if let Some(u) = page.users.into_iter().next() {
+            if !users
+                .iter()
+                .any(|(_, v)| crate::model::UserKey::of(v) == crate::model::UserKey::of(&u.user_name))
+            {
+                users.push((pos, u.user_name));
+            }
+        }
+    }
+    Ok(users)
+}
+
+/// Scans the sampled users (both trees) as a scan would, the visibility rule applied.
+async fn scan_sample(rt: &Runtime, users: Vec<(u64, String)>, visibility: &Visibility) -> Vec<SampleUser> {
+    let mut rows: Vec<(u64, UserRow)> = stream::iter(users)
+        .map(|(pos, u)| async move { (pos, rt.scan_user(&u, Trees::BOTH, 0).await) })
+        .buffer_unordered(SAMPLE_CONCURRENCY)
+        .collect()
+        .await;
+    rows.sort_by_key(|(pos, _)| *pos);
+    rows.into_iter()
+        .map(|(position, mut row)| {
+            visibility.apply(&mut row);
+            SampleUser {
+                position,
+                listings: Listings {
+                    dbfs: row.dbfs.as_ref().map_or(0, |t| u64::from(t.requests)),
+                    workspace: row.workspace.as_ref().map_or(0, |t| u64::from(t.requests)),
+                },
+                row,
+            }
+        })
+        .collect()
+}

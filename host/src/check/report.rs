@@ -1,0 +1,298 @@
+//! What `check` found, what it means for a full scan (missing pieces, warnings), and the two
+//! renderings: text for people, one JSON object for scripts (shape in the README).
+
+use serde_json::{json, Value};
+
+use super::estimate::{approx_duration, rate_string, Estimate, Listings};
+use crate::format::thousands;
+use crate::model::{Identity, Status, UserRow};
+use crate::policy::allow_list::AllowList;
+use crate::policy::limiter::Limits;
+
+/// A `/Users` listing's outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Homes {
+    /// Listed: the number of home directories.
+    Listed(u64),
+    /// Failed: the message.
+    Failed(String),
+}
+
+/// One sampled user.
+#[derive(Debug, Clone)]
+pub struct SampleUser {
+    /// 1-based position in the SCIM listing.
+    pub position: u64,
+    /// Listings the scan made.
+    pub listings: Listings,
+    /// The scan's row (the visibility rule applied).
+    pub row: UserRow,
+}
+
+/// Everything `check` learnt.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Workspace URL.
+    pub host: String,
+    /// Where the credentials came from (never a secret).
+    pub auth: String,
+    /// SCIM `Me`.
+    pub identity: Identity,
+    /// SCIM `totalResults` (`Ok(None)`: the server gave none).
+    pub scim_total: Result<Option<u64>, String>,
+    /// `/Users` in DBFS.
+    pub dbfs_homes: Homes,
+    /// `/Users` in the Workspace.
+    pub workspace_homes: Homes,
+    /// `--sample`.
+    pub sample_asked: u32,
+    /// The sample, in SCIM order.
+    pub sample: Vec<SampleUser>,
+    /// Why no sample could be drawn.
+    pub sample_error: Option<String>,
+    /// The estimate (none without a sample).
+    pub estimate: Option<Estimate>,
+    /// The client-side limits a scan with these flags runs at.
+    pub limits: Limits,
+}
+
+/// The sample rule, as printed.
+pub const SAMPLE_RULE: &str = "evenly spaced over the SCIM listing in the server's order (midpoints)";
+
+impl Report {
+    /// What a full scan (every user, both trees, `--orphans`) lacks; empty when it can run.
+    pub fn missing(&self) -> Vec<String> {
+        let mut m = Vec::new();
+        match &self.identity {
+            Identity::Known(c) if c.admin == Some(false) => m.push(format!(
+                "workspace admin rights: {} is not a workspace admin (SCIM Me lists no `admins` group), so other \
+                 users' Workspace homes are not visible (they would be reported workspace_home=not_visible)",
+                c.user_name
+            )),
+            Identity::Known(c) if c.admin.is_none() => m.push(format!(
+                "confirmed admin rights: the groups in SCIM Me for {} could not be read, so a Workspace home \
+                 answering 404 may be missing or not visible",
+                c.user_name
+            )),
+            Identity::Unknown(why) => m.push(format!(
+                "confirmed admin rights: SCIM Me could not be read ({why}), so a Workspace home answering 404 may \
+                 be missing or not visible"
+            )),
+            Identity::Known(_) => {}
+        }
+        if let Err(e) = &self.scim_total {
+            m.push(format!("the SCIM user listing (needed by --all-users): {e}"));
+        }
+        for (tree, h) in [("DBFS", &self.dbfs_homes), ("Workspace", &self.workspace_homes)] {
+            if let Homes::Failed(e) = h {
+                m.push(format!("the {tree} /Users listing (needed by --orphans): {e}"));
+            }
+        }
+        m
+    }
+
+    /// Things that change the meaning of results but do not stop a scan.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.identity.known_non_admin() {
+            if let Homes::Listed(n) = self.workspace_homes {
+                w.push(format!(
+                    "the Workspace /Users listing shows only the {n} home(s) these credentials can read"
+                ));
+            }
+            w.push(
+                "the estimate counts what these credentials would list (one 404 for each home they cannot see)".into(),
+            );
+        }
+        if matches!(self.scim_total, Ok(None)) {
+            w.push("SCIM gave no totalResults: no sample, no estimate".into());
+        }
+        if let Some(e) = &self.sample_error {
+            w.push(format!("no sample: {e}"));
+        }
+        let hidden = self.sample.iter().filter(|s| s.row.workspace_not_visible()).count();
+        if hidden > 0 {
+            w.push(format!(
+                "{hidden} of {} sampled users' Workspace homes are not visible to these credentials (workspace_home=not_visible)",
+                self.sample.len()
+            ));
+        }
+        // Other failures, each named (a not-visible home is said once above).
+        let failed: Vec<&SampleUser> = self
+            .sample
+            .iter()
+            .filter(|s| s.row.status == Status::Error && !s.row.workspace_not_visible())
+            .collect();
+        for s in failed.iter().take(5) {
+            w.push(format!(
+                "sampled user {} ended in error: {}",
+                s.row.username,
+                s.row.error.as_deref().unwrap_or("unknown error")
+            ));
+        }
+        if failed.len() > 5 {
+            w.push(format!("… and {} more sampled user(s) in error", failed.len() - 5));
+        }
+        w
+    }
+
+    /// The estimate line, e.g. `≈ 7.1 listings/user × 5,000 users → ≈ 35,051 requests → ≈ 12 min at 50 req/s (workspace)`.
+    pub fn estimate_line(e: &Estimate) -> String {
+        format!(
+            "≈ {:.1} listings/user × {} users → ≈ {} requests → ≈ {} at {} req/s ({} limit, the slowest family)",
+            e.listings_per_user(),
+            thousands(e.users),
+            thousands(e.requests),
+            approx_duration(e.seconds),
+            rate_string(e.bound_rate),
+            e.bound
+        )
+    }
+
+    /// The text report.
+    pub fn text(&self) -> String {
+        let mut o = String::new();
+        let mut line = |s: String| {
+            o.push_str(&s);
+            o.push('\n');
+        };
+        line(format!("Workspace: {}", self.host));
+        line(format!("Auth: {}", self.auth));
+        line(match &self.identity {
+            Identity::Known(c) => {
+                let name = match &c.display_name {
+                    Some(d) if !d.is_empty() => format!("{} ({d})", c.user_name),
+                    _ => c.user_name.clone(),
+                };
+                let admin = match c.admin {
+                    Some(true) => "workspace admin (member of admins)",
+                    Some(false) => "NOT a workspace admin",
+                    None => "admin status unknown (groups unreadable)",
+                };
+                format!("Caller: {name} — {admin}")
+            }
+            Identity::Unknown(why) => format!("Caller: unknown (SCIM Me: {why}) — admin status unknown"),
+        });
+        line(match &self.scim_total {
+            Ok(Some(n)) => format!("SCIM users: {} (totalResults)", thousands(*n)),
+            Ok(None) => "SCIM users: listed, but no totalResults given".into(),
+            Err(e) => format!("SCIM users: cannot be listed: {e}"),
+        });
+        for (tree, h) in [("DBFS", &self.dbfs_homes), ("Workspace", &self.workspace_homes)] {
+            line(match h {
+                Homes::Listed(n) => format!("{tree} /Users: {} home(s)", thousands(*n)),
+                Homes::Failed(e) => format!("{tree} /Users: cannot be listed: {e}"),
+            });
+        }
+        if !self.sample.is_empty() {
+            let total = self.scim_total.clone().ok().flatten().unwrap_or(0);
+            line(format!(
+                "Sample: {} of {} users, {SAMPLE_RULE}",
+                self.sample.len(),
+                thousands(total)
+            ));
+            for s in &self.sample {
+                line(format!(
+                    "  #{:<6} {:<40} {:>4} DBFS + {:>4} Workspace listings  {} (dbfs_home {}, workspace_home {})",
+                    s.position,
+                    s.row.username,
+                    s.listings.dbfs,
+                    s.listings.workspace,
+                    s.row.status.as_str(),
+                    UserRow::home_label(s.row.dbfs.as_ref()),
+                    UserRow::home_label(s.row.workspace.as_ref())
+                ));
+            }
+        }
+        if let Some(e) = &self.estimate {
+            line(format!("Estimate: {}", Self::estimate_line(e)));
+            line(format!(
+                "  per user: {:.1} DBFS + {:.1} Workspace listings; plus {} SCIM request(s) (Me and the user pages)",
+                e.dbfs_per_user,
+                e.workspace_per_user,
+                thousands(e.scim_requests)
+            ));
+        }
+        line("Allow-list: the only requests a scan may make (read-only; anything else is refused unsent):".into());
+        for e in AllowList::read_only().entries() {
+            let params = if e.params.is_empty() {
+                "no parameters".to_string()
+            } else {
+                format!("parameters {}", e.params.join(", "))
+            };
+            line(format!("  {} {:<34} {:<9} {params}", e.method, e.path, e.family.name()));
+        }
+        let warnings = self.warnings();
+        if !warnings.is_empty() {
+            line("Warnings:".into());
+            for w in warnings {
+                line(format!("  - {w}"));
+            }
+        }
+        let missing = self.missing();
+        if missing.is_empty() {
+            line("Ready: a full scan can run with these credentials".into());
+        } else {
+            line("Not ready: a full scan cannot run with these credentials. Missing:".into());
+            for m in missing {
+                line(format!("  - {m}"));
+            }
+        }
+        o
+    }
+
+    /// The JSON report.
+    pub fn json(&self) -> Value {
+        let homes = |h: &Homes| match h {
+            Homes::Listed(n) => json!({"count": n, "error": null}),
+            Homes::Failed(e) => json!({"count": null, "error": e}),
+        };
+        let caller = match &self.identity {
+            Identity::Known(c) => json!({"user_name": c.user_name, "display_name": c.display_name,
+                                         "groups": c.groups, "admin": c.admin, "error": null}),
+            Identity::Unknown(why) => json!({"user_name": null, "display_name": null, "groups": [],
+                                             "admin": null, "error": why}),
+        };
+        let sample: Vec<Value> = self
+            .sample
+            .iter()
+            .map(|s| {
+                json!({"username": s.row.username, "position": s.position, "status": s.row.status.as_str(),
+                       "dbfs_listings": s.listings.dbfs, "workspace_listings": s.listings.workspace,
+                       "dbfs_home": UserRow::home_label(s.row.dbfs.as_ref()),
+                       "workspace_home": UserRow::home_label(s.row.workspace.as_ref()),
+                       "error": s.row.error})
+            })
+            .collect();
+        let estimate = self.estimate.as_ref().map(|e| {
+            json!({"users": e.users, "sampled": e.sampled, "listings_per_user": e.listings_per_user(),
+                   "dbfs_per_user": e.dbfs_per_user, "workspace_per_user": e.workspace_per_user,
+                   "dbfs_requests": e.dbfs_requests, "workspace_requests": e.workspace_requests,
+                   "scim_requests": e.scim_requests, "requests": e.requests, "seconds": e.seconds,
+                   "bound": {"family": e.bound.name(), "rate_per_sec": e.bound_rate},
+                   "line": Self::estimate_line(e)})
+        });
+        let allow: Vec<Value> = AllowList::read_only()
+            .entries()
+            .into_iter()
+            .map(|e| json!({"method": e.method, "path": e.path, "family": e.family.name(), "params": e.params}))
+            .collect();
+        let missing = self.missing();
+        json!({
+            "host": self.host,
+            "auth": self.auth,
+            "caller": caller,
+            "scim": match &self.scim_total {
+                Ok(n) => json!({"total_users": n, "error": null}),
+                Err(e) => json!({"total_users": null, "error": e}),
+            },
+            "homes": {"dbfs": homes(&self.dbfs_homes), "workspace": homes(&self.workspace_homes)},
+            "sample": {"asked": self.sample_asked, "rule": SAMPLE_RULE, "users": sample},
+            "estimate": estimate,
+            "allow_list": allow,
+            "warnings": self.warnings(),
+            "missing": missing,
+            "ready": missing.is_empty(),
+        })
+    }
+}
