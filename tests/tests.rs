@@ -6,6 +6,7 @@
 mod util;
 
 mod auth;
+mod check;
 mod cli;
 mod component;
 mod hostile;

@@ -1,0 +1,320 @@
+//! `dbx-inventory check`: with an admin token, a non-admin `--user-token`, OAuth M2M, and a
+//! workspace whose `/Users` cannot be listed — each report line that decides and each exit code
+//! pinned — and the estimate against a full scan's real request count.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::util::{generated, root, Run, Sim, Work};
+
+/// The homes directly under `/Users` of a fixture, per tree (what `/Users` lists).
+fn homes(f: &dbx_sim::Fixture) -> (usize, usize) {
+    let home = |path: &str, dir: bool| {
+        let rest = path.strip_prefix("dbfs:").unwrap_or(path).strip_prefix("/Users/")?;
+        match rest.split_once('/') {
+            Some((h, _)) => Some(h.to_string()),
+            None if dir => Some(rest.to_string()),
+            None => None,
+        }
+    };
+    let ws: BTreeSet<String> = f
+        .workspace
+        .iter()
+        .filter_map(|e| {
+            let dir = matches!(e.object_type.as_deref(), Some("DIRECTORY"));
+            home(&e.path, dir)
+        })
+        .collect();
+    let dbfs: BTreeSet<String> = f.dbfs.iter().filter_map(|e| home(&e.path, e.is_dir)).collect();
+    (dbfs.len(), ws.len())
+}
+
+fn check(sim: &Sim, args: &[&str]) -> Run {
+    Run::against(&Work::new(), sim, "check", args)
+}
+
+fn json(done: &crate::util::Done) -> Value {
+    serde_json::from_str(&done.stdout).unwrap_or_else(|e| panic!("not JSON: {e}\n{}", done.explain()))
+}
+
+/// Every endpoint of wit/allow-list.json, as `check --json` must list it.
+fn allow_list_file() -> Vec<Value> {
+    let text = std::fs::read_to_string(root().join("wit/allow-list.json")).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    v["endpoints"].as_array().unwrap().clone()
+}
+
+#[test]
+fn an_admin_token_is_ready_with_counts_sample_estimate_and_the_allow_list() {
+    let fixture = dbx_sim::generate(120, 5);
+    let (dbfs_homes, ws_homes) = homes(&fixture);
+    let first = fixture.users[0].user_name.clone();
+    let display = fixture.users[0].display_name.clone().unwrap();
+    let sim = Sim::start(fixture);
+
+    let done = check(&sim, &[]).run();
+    check!(done, done.code == 0);
+    let out = &done.stdout;
+    for line in [
+        format!("Caller: {first} ({display}) — workspace admin (member of admins)"),
+        "SCIM users: 120 (totalResults)".to_string(),
+        format!("DBFS /Users: {dbfs_homes} home(s)"),
+        format!("Workspace /Users: {ws_homes} home(s)"),
+        "Sample: 20 of 120 users, evenly spaced over the SCIM listing in the server's order (midpoints)".to_string(),
+        "Ready: a full scan can run with these credentials".to_string(),
+    ] {
+        check!(done, out.lines().any(|l| l == line), "missing line {line:?}");
+    }
+    let estimate = out.lines().find(|l| l.starts_with("Estimate: ≈ ")).unwrap_or_default();
+    check!(
+        done,
+        estimate.contains(" listings/user × 120 users → ≈ ") && estimate.contains(" req/s ("),
+        "estimate line {estimate:?}"
+    );
+    for e in allow_list_file() {
+        let path = e["path"].as_str().unwrap();
+        check!(
+            done,
+            out.lines().any(|l| l.starts_with(&format!("  GET {path} "))),
+            "allow-list {path}"
+        );
+    }
+    check!(done, !out.contains("Warnings:") && done.stderr.is_empty());
+
+    let done = check(&sim, &["--json", "--sample", "7"]).run();
+    check!(done, done.code == 0);
+    let j = json(&done);
+    assert_eq!(j["caller"]["user_name"], first.as_str());
+    assert_eq!(j["caller"]["admin"], true);
+    assert_eq!(j["caller"]["groups"], serde_json::json!(["admins"]));
+    assert_eq!(j["scim"]["total_users"], 120);
+    assert_eq!(j["homes"]["dbfs"]["count"], dbfs_homes);
+    assert_eq!(j["homes"]["workspace"]["count"], ws_homes);
+    // The sample: 7 evenly spaced SCIM positions (midpoints), the same every time.
+    let positions: Vec<u64> = j["sample"]["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["position"].as_u64().unwrap())
+        .collect();
+    assert_eq!(positions, [9, 26, 43, 61, 78, 95, 112]);
+    assert_eq!(
+        json(&check(&sim, &["--json", "--sample", "7"]).run())["sample"],
+        j["sample"]
+    );
+    let e = &j["estimate"];
+    assert_eq!(e["users"], 120);
+    assert_eq!(
+        e["requests"].as_u64().unwrap(),
+        e["dbfs_requests"].as_u64().unwrap()
+            + e["workspace_requests"].as_u64().unwrap()
+            + e["scim_requests"].as_u64().unwrap()
+    );
+    assert_eq!(e["scim_requests"], 3, "Me + two SCIM pages of 100");
+    assert_eq!(j["allow_list"].as_array().unwrap().len(), allow_list_file().len());
+    for (got, want) in j["allow_list"].as_array().unwrap().iter().zip(allow_list_file()) {
+        assert_eq!(
+            (&got["path"], &got["family"], &got["params"]),
+            (&want["path"], &want["family"], &want["params"])
+        );
+    }
+    assert_eq!(
+        (j["ready"].clone(), j["missing"].clone()),
+        (Value::Bool(true), serde_json::json!([]))
+    );
+}
+
+#[test]
+fn a_non_admin_token_is_not_ready_and_says_why() {
+    let fixture = dbx_sim::generate(60, 3);
+    // A user with a Workspace home: the token's own home is the one /Users shows.
+    let me = fixture
+        .users
+        .iter()
+        .map(|u| u.user_name.clone())
+        .find(|u| {
+            fixture
+                .workspace
+                .iter()
+                .any(|e| e.path.starts_with(&format!("/Users/{u}/")))
+        })
+        .unwrap();
+    let sim = Sim::start_with(dbx_sim::SimConfig {
+        fixture,
+        limits: None,
+        user_tokens: vec![("dapi-user".into(), me.clone())],
+        ..Default::default()
+    });
+    let mut run = check(&sim, &["--sample", "4"]);
+    run.env("DATABRICKS_TOKEN", "dapi-user");
+    let done = run.run();
+    check!(done, done.code == 1);
+    let why = format!(
+        "workspace admin rights: {me} is not a workspace admin (SCIM Me lists no `admins` group), so other users' \
+         Workspace homes are not visible (they would be reported workspace_home=not_visible)"
+    );
+    assert_eq!(
+        done.stderr,
+        format!("error: a full scan cannot run with these credentials: missing {why}\n"),
+        "{}",
+        done.explain()
+    );
+    let out = &done.stdout;
+    for line in [
+        "Workspace /Users: 1 home(s)".to_string(),
+        "  - the Workspace /Users listing shows only the 1 home(s) these credentials can read".to_string(),
+        "Not ready: a full scan cannot run with these credentials. Missing:".to_string(),
+        format!("  - {why}"),
+    ] {
+        check!(done, out.lines().any(|l| l == line), "missing line {line:?}");
+    }
+    check!(
+        done,
+        out.lines()
+            .any(|l| l.starts_with(&format!("Caller: {me} (")) && l.ends_with(" — NOT a workspace admin"))
+    );
+    // Every sampled user but the caller: not visible, never `no`.
+    let mut run = check(&sim, &["--json", "--sample", "4"]);
+    run.env("DATABRICKS_TOKEN", "dapi-user");
+    let done = run.run();
+    check!(done, done.code == 1);
+    let j = json(&done);
+    assert_eq!(
+        (j["caller"]["admin"].clone(), j["ready"].clone()),
+        (Value::Bool(false), Value::Bool(false))
+    );
+    assert_eq!(j["missing"], serde_json::json!([why]));
+    let sample = j["sample"]["users"].as_array().unwrap();
+    assert_eq!(sample.len(), 4);
+    for u in sample.iter().filter(|u| u["username"] != me.as_str()) {
+        assert_eq!(
+            (&u["workspace_home"], &u["status"]),
+            (&Value::from("not_visible"), &Value::from("error")),
+            "{u}"
+        );
+    }
+}
+
+#[test]
+fn oauth_m2m_credentials_are_checked_like_a_scan_would_use_them() {
+    let sim = Sim::start_with(dbx_sim::SimConfig {
+        fixture: dbx_sim::generate(30, 2),
+        limits: None,
+        clients: vec![("sp-client".into(), "sp-secret-0123456789".into())],
+        ..Default::default()
+    });
+    let mut run = Run::in_dir(&Work::new(), &["check", "--sample", "3"]);
+    run.env("DATABRICKS_HOST", &sim.url)
+        .env("DATABRICKS_CLIENT_ID", "sp-client")
+        .env("DATABRICKS_CLIENT_SECRET", "sp-secret-0123456789");
+    let done = run.run();
+    check!(done, done.code == 0);
+    let out = &done.stdout;
+    check!(
+        done,
+        out.lines().any(|l| l == format!(
+            "Auth: {} (oauth-m2m, client_id sp-client, from environment (DATABRICKS_HOST, DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET))",
+            sim.url
+        ))
+    );
+    check!(
+        done,
+        out.lines()
+            .any(|l| l == "Caller: sp-client (Service principal sp-client) — workspace admin (member of admins)")
+    );
+    check!(done, !out.contains("sp-secret") && !done.stderr.contains("sp-secret"));
+    // A wrong secret stops the check as it stops a scan: exit 1, the client named, no report.
+    let mut run = Run::in_dir(&Work::new(), &["check"]);
+    run.env("DATABRICKS_HOST", &sim.url)
+        .env("DATABRICKS_CLIENT_ID", "sp-client")
+        .env("DATABRICKS_CLIENT_SECRET", "wrong-secret-0123456789");
+    let done = run.run();
+    check!(done, done.code == 1 && done.stdout.is_empty());
+    check!(
+        done,
+        done.stderr.starts_with("error: cannot authenticate: ") && done.stderr.contains("client_id 'sp-client'")
+    );
+}
+
+#[test]
+fn a_workspace_whose_users_folder_cannot_be_listed_is_not_ready_naming_the_listing() {
+    let sim = Sim::start(dbx_sim::generate(40, 4));
+    sim.add_faults([dbx_sim::Fault::new("workspace", "/Users", 403)]);
+    let done = check(&sim, &["--sample", "2"]).run();
+    check!(done, done.code == 1);
+    let failure = "workspace /Users: HTTP 403 PERMISSION_DENIED: User does not have permission to access /Users.";
+    check!(
+        done,
+        done.stdout
+            .lines()
+            .any(|l| l == format!("Workspace /Users: cannot be listed: {failure}"))
+    );
+    check!(
+        done,
+        done.stdout
+            .lines()
+            .any(|l| l.starts_with("DBFS /Users: ") && l.ends_with(" home(s)"))
+    );
+    assert_eq!(
+        done.stderr,
+        format!(
+            "error: a full scan cannot run with these credentials: missing the Workspace /Users listing (needed by --orphans): {failure}\n"
+        ),
+        "{}",
+        done.explain()
+    );
+    let done = check(&sim, &["--json", "--sample", "0"]).run();
+    check!(done, done.code == 1);
+    let j = json(&done);
+    assert_eq!(
+        j["homes"]["workspace"],
+        serde_json::json!({"count": null, "error": failure})
+    );
+    assert_eq!(
+        (j["estimate"].clone(), j["sample"]["users"].clone()),
+        (Value::Null, serde_json::json!([]))
+    );
+}
+
+#[test]
+fn a_rejected_token_and_bad_flags() {
+    let sim = Sim::start(dbx_sim::generate(5, 1));
+    let mut run = check(&sim, &[]);
+    run.env("DATABRICKS_TOKEN", "dapi-wrong");
+    let done = run.run();
+    check!(done, done.code == 1 && done.stdout.is_empty());
+    check!(done, done.stderr.starts_with("error: authentication failed: "));
+    for bad in [
+        &["--sample", "x"][..],
+        &["--sample", "1001"],
+        &["--sample", "-1"],
+        &["--jsn"],
+    ] {
+        let done = check(&sim, bad).run();
+        check!(done, done.code == 2 && done.stderr.contains("--"), "{bad:?}");
+    }
+}
+
+#[test]
+fn the_estimate_is_within_a_quarter_of_a_full_scans_real_request_count() {
+    let (sim, _) = generated(300, 21);
+    let done = check(&sim, &["--json"]).run();
+    check!(done, done.code == 0);
+    let estimate = json(&done)["estimate"]["requests"].as_u64().unwrap();
+    let before = sim.stats().total_requests;
+    let scan = Run::scan(&sim, &["--all-users", "-q", "-o", "out.csv"]).run();
+    check!(scan, scan.code == 0);
+    let real = sim.stats().total_requests - before;
+    let off = (estimate as f64 - real as f64).abs() / real as f64;
+    println!(
+        "check estimate {estimate} requests, full scan {real} requests ({:.1} % off)",
+        off * 100.0
+    );
+    assert!(
+        off <= 0.25,
+        "estimate {estimate} vs real {real}: {:.1} % off\n{}",
+        off * 100.0,
+        done.stdout
+    );
+}
