@@ -42,6 +42,8 @@ pub struct Estimate {
     pub dbfs_per_user: f64,
     /// Mean Workspace listings per user.
     pub workspace_per_user: f64,
+    /// The most listings one sampled user needed (both trees).
+    pub max_per_user: u64,
     /// Expected DBFS listings.
     pub dbfs_requests: u64,
     /// Expected Workspace listings.
@@ -85,6 +87,7 @@ impl Estimate {
             sampled: sample.len() as u64,
             dbfs_per_user,
             workspace_per_user,
+            max_per_user: sample.iter().map(|l| l.dbfs + l.workspace).max().unwrap_or(0),
             dbfs_requests,
             workspace_requests,
             scim_requests,

@@ -207,11 +207,18 @@ impl Report {
         if let Some(e) = &self.estimate {
             line(format!("Estimate: {}", Self::estimate_line(e)));
             line(format!(
-                "  per user: {:.1} DBFS + {:.1} Workspace listings; plus {} SCIM request(s) (Me and the user pages)",
+                "  per user: {:.1} DBFS + {:.1} Workspace listings (at most {} for one sampled user); plus {} SCIM \
+                 request(s) (Me and the user pages)",
                 e.dbfs_per_user,
                 e.workspace_per_user,
+                thousands(e.max_per_user),
                 thousands(e.scim_requests)
             ));
+            line(
+                "  a sample rarely meets the few very large homes most workspaces have: expect the real scan to take \
+                 longer rather than shorter (a larger --sample narrows it)"
+                    .into(),
+            );
         }
         line("Allow-list: the only requests a scan may make (read-only; anything else is refused unsent):".into());
         for e in AllowList::read_only().entries() {
@@ -267,6 +274,7 @@ impl Report {
         let estimate = self.estimate.as_ref().map(|e| {
             json!({"users": e.users, "sampled": e.sampled, "listings_per_user": e.listings_per_user(),
                    "dbfs_per_user": e.dbfs_per_user, "workspace_per_user": e.workspace_per_user,
+                   "max_listings_per_user": e.max_per_user,
                    "dbfs_requests": e.dbfs_requests, "workspace_requests": e.workspace_requests,
                    "scim_requests": e.scim_requests, "requests": e.requests, "seconds": e.seconds,
                    "bound": {"family": e.bound.name(), "rate_per_sec": e.bound_rate},
