@@ -13,6 +13,7 @@ mod hostile;
 mod lock;
 mod orphans;
 mod report;
+mod restricted;
 mod resume;
 mod sandbox;
 mod scan_semantics;
