@@ -53,8 +53,8 @@ struct ServeArgs {
     clients: Vec<(String, String)>,
 
     /// A non-admin user's token as TOKEN=USERNAME (repeatable): sees only its own Workspace home.
-    #[arg(long = "user-token", value_name = "TOKEN=USERNAME", value_parser = dbx_sim::parse_user_token, help_heading = "Auth")]
-    user_tokens: Vec<(String, String)>,
+    #[arg(long = "user-token", value_name = "TOKEN=USERNAME", help_heading = "Auth")]
+    user_tokens: Vec<String>,
 
     /// Lifetime of issued OAuth access tokens, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600, help_heading = "Auth")]
@@ -121,6 +121,12 @@ impl ServeArgs {
         if self.scim_max_page == 0 {
             anyhow::bail!("invalid --scim-max-page 0: expected at least 1");
         }
+        // Parsed here, not by clap, whose error would echo the whole value (a token).
+        let user_tokens = self
+            .user_tokens
+            .iter()
+            .map(|v| dbx_sim::parse_user_token(v).map_err(|e| anyhow::anyhow!("invalid --user-token: {e}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let limits = if self.no_limits {
             None
         } else {
@@ -161,7 +167,7 @@ impl ServeArgs {
                 self.tokens
             },
             clients: self.clients,
-            user_tokens: self.user_tokens,
+            user_tokens,
             oauth_token_ttl_secs: self.oauth_token_ttl,
             scim_max_page: self.scim_max_page,
             slow_fault_secs: self.slow_fault_secs,
@@ -247,6 +253,30 @@ mod tests {
         let Command::Serve(a) = cli.command else { panic!() };
         assert_eq!(a.clients, vec![("id".to_string(), "se:cret".to_string())]);
         assert!(parse(&["serve", "--client", "nosecret"]).is_err());
+    }
+
+    #[test]
+    fn user_token_flag_needs_token_and_username_and_never_echoes_the_token() {
+        let Command::Serve(a) = parse(&["serve", "--user-token", "dapi-b=b@x.com", "--user-token", "t=c@x.com"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        let c = a.into_config().unwrap();
+        assert_eq!(
+            c.user_tokens,
+            [("dapi-b".into(), "b@x.com".into()), ("t".into(), "c@x.com".into())]
+        );
+        let Command::Serve(a) = parse(&["serve", "--user-token", "dapi-secret-value"]).unwrap().command else {
+            panic!()
+        };
+        let e = format!("{:#}", a.into_config().unwrap_err());
+        assert!(
+            e.contains("invalid --user-token") && e.contains("TOKEN=USERNAME"),
+            "{e}"
+        );
+        assert!(!e.contains("secret-value"), "{e}");
     }
 
     #[test]
