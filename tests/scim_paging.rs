@@ -10,7 +10,11 @@ use crate::util::{Asked, Fake, Run, Work};
 /// `startIndex: 0`. Homes do not exist (404), so each user's scan is two quick requests.
 fn stuck_scim(echo_zero: bool) -> Fake {
     Fake::start(move |asked: &Asked, _| match asked.path.as_str() {
-        "/api/2.0/preview/scim/v2/Me" => (200, json!({"userName": "admin@x.com"})),
+        // A workspace admin: SCIM Me lists the `admins` group (without it the caller is a non-admin).
+        "/api/2.0/preview/scim/v2/Me" => (
+            200,
+            json!({"userName": "admin@x.com", "groups": [{"display": "admins"}]}),
+        ),
         "/api/2.0/preview/scim/v2/Users" => (
             200,
             json!({"totalResults": 1_000_000, "startIndex": if echo_zero { 0 } else { 1 }, "itemsPerPage": 2,

@@ -50,6 +50,7 @@ pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity
         sample_error: None,
         estimate: None,
         limits: rt.policy().limits().clone(),
+        allow_list: rt.policy().allow_list().entries(),
     };
     if let Ok(Some(total)) = report.scim_total {
         if sample > 0 && total > 0 {

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::estimate::{approx_duration, rate_string, Estimate, Listings};
 use crate::format::thousands;
 use crate::model::{Identity, Status, UserRow};
-use crate::policy::allow_list::AllowList;
+use crate::policy::allow_list::EntryView;
 use crate::policy::limiter::Limits;
 
 /// A `/Users` listing's outcome.
@@ -54,6 +54,8 @@ pub struct Report {
     pub estimate: Option<Estimate>,
     /// The client-side limits a scan with these flags runs at.
     pub limits: Limits,
+    /// The policy's allow-list: every request a scan may make.
+    pub allow_list: Vec<EntryView>,
 }
 
 /// The sample rule, as printed.
@@ -221,7 +223,7 @@ impl Report {
             );
         }
         line("Allow-list: the only requests a scan may make (read-only; anything else is refused unsent):".into());
-        for e in AllowList::read_only().entries() {
+        for e in &self.allow_list {
             let params = if e.params.is_empty() {
                 "no parameters".to_string()
             } else {
@@ -280,9 +282,9 @@ impl Report {
                    "bound": {"family": e.bound.name(), "rate_per_sec": e.bound_rate},
                    "line": Self::estimate_line(e)})
         });
-        let allow: Vec<Value> = AllowList::read_only()
-            .entries()
-            .into_iter()
+        let allow: Vec<Value> = self
+            .allow_list
+            .iter()
             .map(|e| json!({"method": e.method, "path": e.path, "family": e.family.name(), "params": e.params}))
             .collect();
         let missing = self.missing();

@@ -160,6 +160,11 @@ impl Policy {
         }
     }
 
+    /// The allow-list every guest request is checked against (`check` prints it).
+    pub fn allow_list(&self) -> AllowList {
+        self.allow
+    }
+
     /// The run's budget: per-family rates and the in-flight cap (split among Spark tasks).
     pub fn limits(&self) -> &limiter::Limits {
         &self.limits
