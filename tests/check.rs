@@ -62,6 +62,9 @@ fn an_admin_token_is_ready_with_counts_sample_estimate_and_the_allow_list() {
         format!("DBFS /Users: {dbfs_homes} home(s)"),
         format!("Workspace /Users: {ws_homes} home(s)"),
         "Sample: 20 of 120 users, evenly spaced over the SCIM listing in the server's order (midpoints)".to_string(),
+        "  rules: paths matched exactly, none holding ? # % \\ or a control character; paths and values at most \
+         4096 and 4096 bytes; at most 16 parameters"
+            .to_string(),
         "Ready: a full scan can run with these credentials".to_string(),
     ] {
         check!(done, out.lines().any(|l| l == line), "missing line {line:?}");
@@ -274,6 +277,31 @@ fn a_workspace_whose_users_folder_cannot_be_listed_is_not_ready_naming_the_listi
     assert_eq!(
         (j["estimate"].clone(), j["sample"]["users"].clone()),
         (Value::Null, serde_json::json!([]))
+    );
+}
+
+#[test]
+fn unknown_admin_status_is_not_ready_either() {
+    let sim = Sim::start(dbx_sim::generate(10, 6));
+    sim.add_faults([dbx_sim::Fault::new("scim", "/Me", 403)]);
+    let done = check(&sim, &["--sample", "2"]).run();
+    check!(done, done.code == 1);
+    let me =
+        "GET /api/2.0/preview/scim/v2/Me: HTTP 403 PERMISSION_DENIED: User does not have permission to access /Me.";
+    check!(
+        done,
+        done.stdout
+            .lines()
+            .any(|l| l == format!("Caller: unknown (SCIM Me: {me}) — admin status unknown"))
+    );
+    assert_eq!(
+        done.stderr.lines().last().unwrap_or_default(),
+        format!(
+            "error: a full scan cannot run with these credentials: missing confirmed admin rights: SCIM Me could not be \
+             read ({me}), so a Workspace home answering 404 may be missing or not visible"
+        ),
+        "{}",
+        done.explain()
     );
 }
 

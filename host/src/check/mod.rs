@@ -10,7 +10,7 @@ pub mod report;
 
 use futures::stream::{self, StreamExt as _};
 
-use crate::model::{Identity, Trees, UserRow};
+use crate::model::{Identity, Trees, UserKey, UserRow};
 use crate::sandbox::bindings::scanner::Tree;
 use crate::sandbox::Runtime;
 use crate::scan::visibility::Visibility;
@@ -51,6 +51,7 @@ pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity
         estimate: None,
         limits: rt.policy().limits().clone(),
         allow_list: rt.policy().allow_list().entries(),
+        allow_rules: rt.policy().allow_list().rules_summary(),
     };
     if let Ok(Some(total)) = report.scim_total {
         if sample > 0 && total > 0 {
@@ -79,10 +80,7 @@ async fn sample_users(rt: &Runtime, total: u64, n: u64) -> Result<Vec<(u64, Stri
         };
         // A position without a userName (or a repeat) is skipped: the sample is a little smaller.
         if let Some(u) = page.users.into_iter().next() {
-            if !users
-                .iter()
-                .any(|(_, v)| crate::model::UserKey::of(v) == crate::model::UserKey::of(&u.user_name))
-            {
+            if !users.iter().any(|(_, v)| UserKey::of(v) == UserKey::of(&u.user_name)) {
                 users.push((pos, u.user_name));
             }
         }

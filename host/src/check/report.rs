@@ -56,6 +56,8 @@ pub struct Report {
     pub limits: Limits,
     /// The policy's allow-list: every request a scan may make.
     pub allow_list: Vec<EntryView>,
+    /// Its generic rules, in words.
+    pub allow_rules: String,
 }
 
 /// The sample rule, as printed.
@@ -231,6 +233,7 @@ impl Report {
             };
             line(format!("  {} {:<34} {:<9} {params}", e.method, e.path, e.family.name()));
         }
+        line(format!("  rules: {}", self.allow_rules));
         let warnings = self.warnings();
         if !warnings.is_empty() {
             line("Warnings:".into());
@@ -300,6 +303,7 @@ impl Report {
             "sample": {"asked": self.sample_asked, "rule": SAMPLE_RULE, "users": sample},
             "estimate": estimate,
             "allow_list": allow,
+            "allow_rules": self.allow_rules,
             "warnings": self.warnings(),
             "missing": missing,
             "ready": missing.is_empty(),

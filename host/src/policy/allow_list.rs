@@ -158,6 +158,24 @@ impl AllowList {
             .collect()
     }
 
+    /// The rules every request passes besides its endpoint, in words (`check` prints them).
+    pub fn rules_summary(&self) -> String {
+        let r = &self.spec.rules;
+        let chars: Vec<String> = r.forbidden_path_chars.iter().map(|c| format!("{c}")).collect();
+        format!(
+            "paths matched exactly, none holding {}{}; paths and values at most {} and {} bytes; at most {} parameters",
+            chars.join(" "),
+            if r.forbid_control_chars {
+                " or a control character"
+            } else {
+                ""
+            },
+            r.max_path_bytes,
+            r.max_value_bytes,
+            r.max_params
+        )
+    }
+
     /// Checks one request. `Err` carries the reason given back to the guest as `denied`.
     pub fn check(&self, path: &str, query: &[(String, String)]) -> Result<Allowed, String> {
         let rules = &self.spec.rules;
