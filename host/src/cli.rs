@@ -398,6 +398,10 @@ pub struct UsersArgs {
     /// Limits.
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// List the service principals too, after the users (their applicationId is the name of
+    /// their home and what `scan` takes); csv and json gain a `principal` column/field.
+    #[arg(long)]
+    pub service_principals: bool,
 }
 
 /// Output formats of `users`.

@@ -22,7 +22,9 @@ fn row(user: &str, status: Status) -> UserRow {
         workspace: None,
         requests: 2,
         duration_ms: 5,
-        orphan: false,
+        orphan: crate::model::Orphan::No,
+        principal: crate::model::Principal::User,
+        display_name: None,
     }
 }
 
@@ -444,7 +446,7 @@ fn resume_without_a_journal_starts_one() {
 #[test]
 fn a_user_line_is_the_journal_line_and_reads_back() {
     let mut r = row("a@x.com", Status::Error);
-    r.orphan = true;
+    r.orphan = crate::model::Orphan::Yes;
     r.workspace = Some(TreeStats {
         home_exists: false,
         ..Default::default()

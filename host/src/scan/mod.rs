@@ -6,13 +6,15 @@
 //! ```
 //!
 //! [`job`] says what a run is asked to do, [`feed`] brings the users in, [`schedule`] runs the
-//! scans, [`record`] is the single writer, [`orphans`] plans the extra scans of `--orphans`, and
-//! [`interrupt`] turns Ctrl-C/SIGTERM into a clean stop. [`run`] wires them together.
+//! scans, [`record`] is the single writer, [`principals`] lists users and service principals,
+//! [`orphans`] plans the extra scans of `--orphans`, and [`interrupt`] turns Ctrl-C/SIGTERM into
+//! a clean stop. [`run`] wires them together.
 
 pub mod feed;
 pub mod interrupt;
 pub mod job;
 pub mod orphans;
+pub mod principals;
 pub mod record;
 pub mod schedule;
 pub mod spark;
