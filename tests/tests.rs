@@ -17,6 +17,7 @@ mod sandbox;
 mod scan_semantics;
 mod scim_paging;
 mod secrets;
+mod service_principals;
 mod spark;
 mod throttling;
 mod users;
