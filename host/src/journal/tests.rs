@@ -477,3 +477,31 @@ fn parse_user_line_says_what_is_wrong() {
     assert!(e.contains("missing field `username`"), "{e}");
     assert!(parse_user_line("not json").is_err());
 }
+
+/// Lines written before service principals existed (`orphan` a boolean or left out, no
+/// `principal`) read as before; the new values round-trip.
+#[test]
+fn old_orphan_booleans_read_and_new_owner_fields_round_trip() {
+    let old =
+        r#"{"type":"user","i":3,"username":"ghost@x.com","status":"empty","requests":2,"duration_ms":5,"orphan":true}"#;
+    let e = parse_user_line(old).unwrap();
+    assert_eq!(
+        (e.row.orphan, e.row.principal, e.row.display_name.as_deref()),
+        (crate::model::Orphan::Yes, crate::model::Principal::User, None)
+    );
+    let plain = r#"{"type":"user","i":0,"username":"a@x.com","status":"empty","requests":2,"duration_ms":5}"#;
+    assert_eq!(parse_user_line(plain).unwrap().row.orphan, crate::model::Orphan::No);
+    let mut r = row("6f1c7a52-0d4e-4b8e-9d61-3c2b8f0a9e17", Status::Success);
+    r.orphan = crate::model::Orphan::Unknown;
+    r.principal = crate::model::Principal::ServicePrincipal;
+    r.display_name = Some("etl-service".into());
+    let text = user_line(1, &r);
+    assert!(
+        text.contains(r#""orphan":"unknown","principal":"service_principal","display_name":"etl-service""#),
+        "{text}"
+    );
+    assert_eq!(parse_user_line(&text).unwrap().row, r);
+    // A plain user's line is what earlier versions wrote: no new fields.
+    let text = user_line(1, &row("a@x.com", Status::Success));
+    assert!(!text.contains("orphan") && !text.contains("principal"), "{text}");
+}
