@@ -383,3 +383,36 @@ fn users_lists_service_principals_in_each_format() {
     );
     check!(done, !work.path("refused.txt").exists(), "nothing written");
 }
+
+#[test]
+fn a_malformed_or_failing_service_principal_listing_fails_the_run_naming_it_and_keeps_the_users() {
+    let sim = Sim::start(fixture("service_principals"));
+    let mut bad = dbx_sim::Fault::new("scim", "/ServicePrincipals", 200);
+    bad.body = Some(r#"{"totalResults":1,"startIndex":1,"Resources":[{"id":"42","applicationId":7}]}"#.into());
+    sim.add_faults([bad]);
+    let done = Run::scan(&sim, &["--all-users", "--orphans", "-o", "out.csv"]).run();
+    check!(done, done.code == 1);
+    check!(
+        done,
+        done.stderr.contains("listing service principals failed")
+            && done
+                .stderr
+                .contains("service principal 1 of the page (id 42): applicationId is a number, not a string"),
+        "names the listing, the resource and what is wrong"
+    );
+    check!(
+        done,
+        done.file("out.csv.journal").lines().count() == 1 + 2,
+        "the two active users are kept"
+    );
+
+    let sim = Sim::start(fixture("service_principals"));
+    sim.add_faults([dbx_sim::Fault::new("scim", "/ServicePrincipals", 500)]);
+    let done = Run::scan(&sim, &["--all-users", "-o", "out.csv", "--retry-attempts", "2"]).run();
+    check!(done, done.code == 1);
+    check!(
+        done,
+        done.stderr.contains("listing service principals failed") && done.stderr.contains("HTTP 500"),
+        "a failure other than a refusal is not taken for one"
+    );
+}
