@@ -68,11 +68,11 @@ fn list(st: &SimState, table: &Resources, params: &Params) -> Response {
             }
         },
     };
-    let start = match parse_num(&params, "startIndex", 1) {
+    let start = match parse_num(params, "startIndex", 1) {
         Ok(n) => n.max(1) as usize,
         Err(r) => return r,
     };
-    let count = match parse_num(&params, "count", st.scim_max_page as i64) {
+    let count = match parse_num(params, "count", st.scim_max_page as i64) {
         Ok(n) => n.max(0) as usize,
         Err(r) => return r,
     };
@@ -99,7 +99,7 @@ fn list(st: &SimState, table: &Resources, params: &Params) -> Response {
         .into_iter()
         .skip(start - 1)
         .take(count.min(st.scim_max_page))
-        .map(|u| Value::Object(project(u, &params)))
+        .map(|u| Value::Object(project(u, params)))
         .collect();
     let n = page.len();
     let mut body = json!({
