@@ -237,6 +237,16 @@ fn an_existing_journal_is_refused_without_resume_or_overwrite() {
     check!(first, first.code == 0);
     check!(first, first.stdout.contains("Journal: out.csv.journal (new)"));
     let csv = work.read("out.csv");
+    // Without its end line the journal reads as an unfinished run (as journals written before
+    // end lines existed do): a plain rerun is refused (a finished one is kept: tests/rerun.rs).
+    let journal = work.path("out.csv.journal");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let last = text.trim_end().rsplit('\n').next().unwrap();
+    assert!(
+        last.starts_with("{\"type\":\"end\""),
+        "the run ended with its end line: {last}"
+    );
+    std::fs::write(&journal, &text[..text.len() - last.len() - 1]).unwrap();
     let again = work.scan(&sim, &three(&[])).run();
     check!(again, again.code == 2);
     check!(

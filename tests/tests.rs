@@ -12,6 +12,7 @@ mod hostile;
 mod lock;
 mod orphans;
 mod report;
+mod rerun;
 mod resume;
 mod sandbox;
 mod scan_semantics;
