@@ -475,7 +475,11 @@ fn a_torn_last_line_is_ignored_truncated_and_its_user_scanned_again() {
     let csv = work.read("out.csv");
     let journal = work.path("out.csv.journal");
     let text = std::fs::read_to_string(&journal).unwrap();
-    // Cut the last row in the middle, as a kill during the write would.
+    // A kill during the write of the last row: no end line after it (the run never finished),
+    // and the row cut in the middle.
+    let end_start = text[..text.len() - 1].rfind('\n').unwrap() + 1;
+    assert!(text[end_start..].starts_with("{\"type\":\"end\""), "{text}");
+    let text = &text[..end_start];
     let last_start = text[..text.len() - 1].rfind('\n').unwrap() + 1;
     let lost: serde_json::Value = serde_json::from_str(text[last_start..].trim_end()).unwrap();
     let cut = last_start + (text.len() - last_start) / 2;

@@ -8,6 +8,7 @@ mod util;
 mod auth;
 mod cli;
 mod component;
+mod diff;
 mod hostile;
 mod lock;
 mod orphans;

@@ -11,7 +11,7 @@ use crate::compare::{self, Scan};
 use crate::error::{Outcome, UsageError};
 use crate::model::Trees;
 use crate::output::html::{self, HtmlMeta};
-use crate::output::{console, diff as out, AtomicFile};
+use crate::output::{diff as out, AtomicFile};
 
 /// `dbx-inventory diff`.
 pub fn run(args: DiffArgs) -> anyhow::Result<Outcome> {
@@ -44,8 +44,11 @@ pub fn run(args: DiffArgs) -> anyhow::Result<Outcome> {
         let meta = HtmlMeta::now(&workspace, Trees::BOTH);
         html::diff::write(f, &old, &new, &d, &meta)?;
     }
-    if args.output.is_some() || args.html.is_some() {
-        console::saved_lines(&mut stdout, args.output.as_deref(), None, args.html.as_deref());
+    if let Some(p) = &args.output {
+        let _ = writeln!(stdout, "\nComparison saved to: {}", p.display());
+    }
+    if let Some(p) = &args.html {
+        let _ = writeln!(stdout, "HTML report saved to: {}", p.display());
     }
     let _ = stdout.flush();
     Ok(Outcome::Clean)
@@ -108,11 +111,15 @@ fn same_workspace(old: &Scan, new: &Scan) -> (String, Vec<String>) {
                 .filter(|(h, _)| h.is_none())
                 .map(|(_, s)| s.path.display().to_string())
                 .collect();
+            let what = if unknown.len() == 1 {
+                "is a CSV, which does not record its workspace"
+            } else {
+                "are CSVs, which do not record their workspace"
+            };
             warnings.push(format!(
-                "cannot check that OLD and NEW are scans of the same workspace: {} {} a CSV, which does not \
-                 record its workspace (compare the journals to have it checked)",
+                "cannot check that OLD and NEW are scans of the same workspace: {} {what} (compare the \
+                 journals to have it checked)",
                 unknown.join(" and "),
-                if unknown.len() == 1 { "is" } else { "are" }
             ));
             match a.or(b) {
                 Some(h) => format!("{h} (according to one scan only)"),

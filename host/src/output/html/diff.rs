@@ -218,6 +218,7 @@ fn waterfall(h: &mut String, d: &Diff) {
         let bh = if *v == 0 { 0.0 } else { (bottom - top).max(2.0) };
         let cx = i as f64 * slot + slot / 2.0;
         let sign = match *class {
+            _ if *v == 0 => "",
             "plus" => "+",
             "minus" => "−",
             _ => "",
