@@ -194,7 +194,7 @@ fn diff_of_two_generated_workspaces_gives_the_expected_rows() {
         let s = v.unsigned_abs().to_string();
         let mut out = String::new();
         for (i, ch) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(ch);
