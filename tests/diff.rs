@@ -354,3 +354,53 @@ fn files_that_are_not_scans_are_refused_naming_them() {
     );
     check!(same, same.stdout.contains("1 unchanged"));
 }
+
+#[test]
+fn a_journal_being_written_is_refused_and_an_unfinished_one_compared_with_a_note() {
+    let (sim, users) = crate::util::generated(40, 42);
+    let work = Work::new();
+    work.write("users.txt", &users.join("\n"));
+    let mut args = vec!["--users-file", "users.txt", "-o", "out.csv", "-q"];
+    args.extend_from_slice(&["--rate-limit", "workspace=5", "--rate-limit", "dbfs=5"]);
+    let mut running = work.scan(&sim, &args).spawn();
+    let journal = work.path("out.csv.journal");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while crate::util::journal_user_lines(&journal) < 2 {
+        assert!(
+            !running.finished() && std::time::Instant::now() < deadline,
+            "the scan records rows"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let busy = work.run(&["diff", "out.csv.journal", "out.csv.journal"]).run();
+    check!(
+        busy,
+        busy.code == 2
+            && busy
+                .stderr
+                .contains("journal out.csv.journal is being written by a running scan")
+    );
+    let killed = running.kill();
+    // Complete user lines only (a kill may tear the last one; it is ignored, and noted).
+    let recorded = std::fs::read_to_string(&journal)
+        .unwrap()
+        .split_inclusive('\n')
+        .filter(|l| l.ends_with('\n') && l.starts_with("{\"type\":\"user\""))
+        .count();
+    let done = work
+        .run(&["diff", "out.csv.journal", "out.csv.journal", "-o", "d.csv"])
+        .run();
+    check!(killed, killed.signal == Some(9));
+    check!(
+        done,
+        done.code == 0
+            && done
+                .stderr
+                .contains("note: journal out.csv.journal is of a run that did not finish: its")
+    );
+    assert_eq!(
+        read_csv(&work.path("d.csv")).1.len(),
+        recorded,
+        "every recorded user, once"
+    );
+}

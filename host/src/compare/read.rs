@@ -86,14 +86,18 @@ pub fn read_scan(path: &Path) -> anyhow::Result<Scan> {
         .unwrap_or(bytes.len());
     match bytes.get(start) {
         None => Err(bad(path, "is empty, not a dbx-inventory CSV or journal")),
-        Some(b'{') => read_journal(path, &bytes),
+        Some(b'{') => {
+            // Read it again under the shared lock, as `summary` does: a journal a scan is
+            // writing is refused, and what is read is what the last run left.
+            let _lock = journal::Lock::shared(path)?;
+            let bytes = std::fs::read(path).map_err(|e| bad(path, format!("cannot read it ({e})")))?;
+            read_journal(path, &bytes)
+        }
         Some(_) => read_csv(path, &bytes),
     }
 }
 
 fn read_journal(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
-    // Read under the shared lock, as `summary` does: a journal a scan is writing is refused.
-    let _lock = journal::Lock::shared(path)?;
     let c = journal::parse(bytes).map_err(|e| {
         let hint = if bytes.starts_with(b"{\"username\"") {
             " (a --jsonl detail file? diff reads a scan's CSV or its journal)"
