@@ -159,8 +159,7 @@ pub fn print(out: &mut impl std::io::Write, old: &Scan, new: &Scan, workspace: &
     let changed: Vec<&UserDiff> = d.status_changes().collect();
     list(out, "Status changed", changed, |u| {
         let s = |s: &Option<crate::compare::Side>| s.as_ref().map_or("", |s| s.status.as_str());
-        let msg = format!("{} → {}", s(&u.old), s(&u.new));
-        msg
+        format!("{} → {}", s(&u.old), s(&u.new))
     });
     let _ = writeln!(out, "{RULE}");
 }
