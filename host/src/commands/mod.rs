@@ -4,6 +4,7 @@
 pub mod component;
 pub mod csv_rows;
 pub mod demo;
+pub mod diff;
 pub mod init;
 pub mod profiles;
 pub mod scan;

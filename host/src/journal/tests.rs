@@ -505,3 +505,109 @@ fn old_orphan_booleans_read_and_new_owner_fields_round_trip() {
     let text = user_line(1, &row("a@x.com", Status::Success));
     assert!(!text.contains("orphan") && !text.contains("principal"), "{text}");
 }
+
+fn end_line() -> String {
+    line(&Line::End(End {
+        finished: "2026-12-01 07:50:40 UTC".into(),
+        users: 1,
+        errors: 0,
+        files: u128::from(u64::MAX) + 2,
+        bytes: u128::from(u64::MAX) * 3,
+    }))
+}
+
+#[test]
+fn the_end_line_marks_a_finished_run_only_when_it_is_the_last_record() {
+    let finished = journal_text(&[(0, row("a@x.com", Status::Success))]) + &end_line();
+    assert!(end_line().starts_with("{\"type\":\"end\",\"finished\":\"2026-12-01 07:50:40 UTC\""));
+    let c = parse(finished.as_bytes()).unwrap();
+    let end = c.end.expect("finished");
+    // Totals past u64 survive the round trip exactly.
+    assert_eq!(
+        (end.files, end.bytes),
+        (u128::from(u64::MAX) + 2, u128::from(u64::MAX) * 3)
+    );
+    assert_eq!((c.entries.len(), c.torn), (1, None));
+    // Anything after it (a resumed run's row, a torn line, a new header) makes the run unfinished.
+    let resumed = finished.clone()
+        + &line(&Line::User(Entry {
+            i: 1,
+            row: row("b@x.com", Status::Success),
+        }));
+    assert_eq!(parse(resumed.as_bytes()).unwrap().end, None);
+    assert_eq!(
+        parse((finished.clone() + "{\"type\":\"us").as_bytes()).unwrap().end,
+        None
+    );
+    let forced = finished.clone() + &line(&Line::Header(Header::new(identity())));
+    assert_eq!(parse(forced.as_bytes()).unwrap().end, None);
+    // Two finished runs in one journal (--resume of a finished one): the last end counts.
+    assert!(parse((resumed + &end_line()).as_bytes()).unwrap().end.is_some());
+    // An end line before any header is not a journal; a mistyped total is damage, named.
+    let e = parse(
+        format!(
+            "{}{}",
+            line(&Line::Header(Header::new(identity()))),
+            end_line().replace("\"bytes\":\"", "\"bytes\":\"x")
+        )
+        .as_bytes(),
+    );
+    assert!(e.unwrap().end.is_none(), "an unreadable last line is torn, not an end");
+    let e = parse((end_line().replace("\"bytes\":\"", "\"bytes\":\"x") + "\n").as_bytes());
+    assert!(e.is_err());
+    // An end line is not a worker's user line.
+    let e = parse_user_line(end_line().trim_end()).unwrap_err().to_string();
+    assert!(e.contains("end line"), "{e}");
+}
+
+#[test]
+fn a_finished_journal_is_kept_and_a_new_one_started_an_unfinished_one_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.csv.journal");
+    let text = journal_text(&[(0, row("a@x.com", Status::Success))]) + &end_line();
+    std::fs::write(&p, &text).unwrap();
+    let o = open(&settings(&p), &identity()).unwrap();
+    let kept = dir.path().join("r.csv.journal.2026-12-01T07-50-40Z");
+    assert_eq!(o.archived.as_deref(), Some(kept.as_path()));
+    assert!(o.previous.rows.is_empty() && o.skip.is_empty());
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), text, "kept byte for byte");
+    let new = read(&p).unwrap().unwrap();
+    assert!(new.header.is_some() && new.entries.is_empty() && new.end.is_none());
+    drop(o);
+
+    // Finished again at the same second: a suffix, nothing overwritten.
+    std::fs::write(&p, &text).unwrap();
+    let o = open(&settings(&p), &identity()).unwrap();
+    assert_eq!(
+        o.archived,
+        Some(dir.path().join("r.csv.journal.2026-12-01T07-50-40Z.1"))
+    );
+    drop(o);
+
+    // A journal without the mark (a killed run, or an older version): refused, untouched.
+    let unfinished = journal_text(&[(0, row("a@x.com", Status::Success))]);
+    std::fs::write(&p, &unfinished).unwrap();
+    let e = open(&settings(&p), &identity()).err().unwrap();
+    assert!(e.downcast_ref::<crate::UsageError>().is_some());
+    assert!(e.to_string().contains("from an unfinished run"), "{e}");
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), unfinished);
+
+    // --resume continues a finished journal (no archive) and says so.
+    std::fs::write(&p, &text).unwrap();
+    let o = open(
+        &Settings {
+            resume: true,
+            ..settings(&p)
+        },
+        &identity(),
+    )
+    .unwrap();
+    assert!(o.archived.is_none() && o.skip.contains(&UserKey::of("a@x.com")));
+    assert!(
+        o.notes
+            .iter()
+            .any(|n| n.contains("is of a run that finished 2026-12-01 07:50:40 UTC")),
+        "{:?}",
+        o.notes
+    );
+}

@@ -613,5 +613,7 @@ fn orphans(h: &mut String, rows: &[&UserRow], a: &Agg) {
 /// The report's style sheet (kept as a file so it can be edited as CSS).
 const CSS: &str = include_str!("report.css");
 
+pub mod diff;
+
 #[cfg(test)]
 mod tests;
