@@ -95,13 +95,15 @@ fn unwritable_output_fails_before_scanning() {
 fn demo_scans_a_simulated_workspace_into_demo_results_csv() {
     let done = Run::new(&["demo", "--users", "25", "--latency-ms", "2", "--seed", "5"]).run();
     check!(done, done.code == 0 || done.code == 3);
+    // 25 users and the generated workspace's one service principal (one per 25 users).
     check!(
         done,
-        done.stdout.contains("SUMMARY") && done.stdout.contains("Total users processed: 25")
+        done.stdout.contains("SUMMARY") && done.stdout.contains("Total users processed: 26")
     );
     let (header, rows) = done.csv("demo-results.csv");
     assert_eq!(header[0], "username");
-    assert_eq!(rows.len(), 25);
+    assert_eq!(rows.len(), 26);
+    assert_eq!(rows.iter().filter(|r| r["principal"] == "service_principal").count(), 1);
     let files: u64 = rows.iter().map(|r| r["file_count"].parse::<u64>().unwrap()).sum();
     check!(done, files > 0, "a generated workspace holds files");
 }

@@ -485,9 +485,11 @@ fn summary_rebuilds_the_same_report_from_the_journal() {
             .join("\n")
     };
     let (a, b) = (strip(done.file("scan.html")), strip(summary.file("summary.html")));
+    // 40 users and the generated workspace's service principal (one per 25 users).
     assert!(
-        a.contains(r#"id="total-users" data-value="40""#),
-        "40 users in the scan's report"
+        a.contains(r#"id="total-users" data-value="41""#),
+        "41 rows in the scan's report"
     );
+    assert!(a.contains("service principal "), "the service principal's display name");
     summary.check_same("summary --html differs from scan --html (- scan, + summary)", a, b);
 }

@@ -237,6 +237,16 @@ fn an_existing_journal_is_refused_without_resume_or_overwrite() {
     check!(first, first.code == 0);
     check!(first, first.stdout.contains("Journal: out.csv.journal (new)"));
     let csv = work.read("out.csv");
+    // Without its end line the journal reads as an unfinished run (as journals written before
+    // end lines existed do): a plain rerun is refused (a finished one is kept: tests/rerun.rs).
+    let journal = work.path("out.csv.journal");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let last = text.trim_end().rsplit('\n').next().unwrap();
+    assert!(
+        last.starts_with("{\"type\":\"end\""),
+        "the run ended with its end line: {last}"
+    );
+    std::fs::write(&journal, &text[..text.len() - last.len() - 1]).unwrap();
     let again = work.scan(&sim, &three(&[])).run();
     check!(again, again.code == 2);
     check!(
@@ -465,7 +475,11 @@ fn a_torn_last_line_is_ignored_truncated_and_its_user_scanned_again() {
     let csv = work.read("out.csv");
     let journal = work.path("out.csv.journal");
     let text = std::fs::read_to_string(&journal).unwrap();
-    // Cut the last row in the middle, as a kill during the write would.
+    // A kill during the write of the last row: no end line after it (the run never finished),
+    // and the row cut in the middle.
+    let end_start = text[..text.len() - 1].rfind('\n').unwrap() + 1;
+    assert!(text[end_start..].starts_with("{\"type\":\"end\""), "{text}");
+    let text = &text[..end_start];
     let last_start = text[..text.len() - 1].rfind('\n').unwrap() + 1;
     let lost: serde_json::Value = serde_json::from_str(text[last_start..].trim_end()).unwrap();
     let cut = last_start + (text.len() - last_start) / 2;

@@ -89,7 +89,8 @@ fn scan_all_users_stops_when_scim_brings_no_new_user_and_keeps_the_users_scanned
             done.file("out.csv.journal").lines().count() == 3,
             "a header and two users"
         );
-        // Me, two SCIM pages, two listings per user.
-        check!(done, fake.requests() == 7, "{} requests", fake.requests());
+        // Me, two SCIM pages, the service principals' listing (--all-users lists them too), two
+        // listings per user.
+        check!(done, fake.requests() == 8, "{} requests", fake.requests());
     }
 }

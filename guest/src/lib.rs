@@ -34,12 +34,16 @@ mod fuzz;
 mod tests;
 #[cfg(test)]
 mod tests_hostile;
+#[cfg(test)]
+mod tests_service_principals;
 
 /// The exported scanner: glue from the WIT exports to the logic modules. It builds on every
 /// target; only `export!` is wasm-only, because a native cdylib cannot carry the component's
 /// export names (`dbx:inventory/scanner@0.1.0#scan-user` breaks the linker's version script).
 pub mod component {
-    use crate::exports::dbx::inventory::scanner::{Caller, Failure, Guest, ScanOptions, Tree, UserPage, UserReport};
+    use crate::exports::dbx::inventory::scanner::{
+        Caller, Failure, Guest, ScanOptions, ServicePrincipalPage, Tree, UserPage, UserReport,
+    };
     use crate::{homes, scim, transport, walk};
 
     /// The exported scanner.
@@ -60,6 +64,10 @@ pub mod component {
 
         fn list_homes(which: Tree) -> Result<Vec<String>, Failure> {
             homes::list_homes(&mut transport::Host, which)
+        }
+
+        fn list_service_principals(start_index: u32, count: u32) -> Result<ServicePrincipalPage, Failure> {
+            scim::list_service_principals(&mut transport::Host, start_index, count)
         }
 
         fn me() -> Result<Caller, Failure> {

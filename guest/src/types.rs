@@ -3,7 +3,8 @@
 
 pub use crate::dbx::inventory::http::{HttpError, Request, Response};
 pub use crate::exports::dbx::inventory::scanner::{
-    Caller, Failure, ScanOptions, ScanStatus, Tree, TreeStats, User, UserPage, UserReport,
+    Caller, Failure, ScanOptions, ScanStatus, ServicePrincipal, ServicePrincipalPage, Tree, TreeStats, User, UserPage,
+    UserReport,
 };
 
 impl Request {

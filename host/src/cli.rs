@@ -69,11 +69,44 @@ pub enum Command {
     /// Write the scanner component embedded in this binary (byte for byte what `scan` runs) and,
     /// with --wit, the WIT package it implements, to embed it in another Wasm host.
     Component(ComponentArgs),
+    /// Compare two scans of a workspace: totals old → new, users added and removed, the top
+    /// growers and shrinkers, status changes.
+    ///
+    /// OLD and NEW are each a scan's CSV (`scan -o`) or its journal (`results.csv.journal`, or
+    /// one kept by a rerun, `results.csv.journal.2026-12-01T07-50-40Z`). Users are matched
+    /// case-insensitively. Nothing is contacted.
+    #[command(after_long_help = DIFF_EXIT_HELP)]
+    Diff(DiffArgs),
     /// Check, with a handful of requests, what a full scan under these credentials would see:
     /// who they belong to (and whether a workspace admin), /Users in DBFS and the Workspace, the
     /// SCIM user count, an estimate from a sample of users, the allow-list.
     #[command(after_long_help = CHECK_EXIT_HELP)]
     Check(CheckArgs),
+}
+
+/// Exit codes of `diff`.
+pub const DIFF_EXIT_HELP: &str = "\
+Exit codes:
+  0  compared (whatever changed)
+  1  OLD or NEW is missing, unreadable or not a dbx-inventory CSV or journal; an output cannot be written
+  2  usage: bad flags, or an output path that is OLD, NEW or the other output";
+
+/// `diff` arguments.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier scan: its CSV or its journal.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The later scan: its CSV or its journal.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Write one CSV row per user of either scan (username, status_old, status_new, files_old,
+    /// files_new, bytes_old, bytes_new, files_delta, bytes_delta, change).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write a self-contained HTML report of the growth.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// Exit codes of `check`.
@@ -430,6 +463,10 @@ pub struct UsersArgs {
     /// Limits.
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// List the service principals too, after the users (their applicationId is the name of
+    /// their home and what `scan` takes); csv and json gain a `principal` column/field.
+    #[arg(long)]
+    pub service_principals: bool,
 }
 
 /// Output formats of `users`.

@@ -11,6 +11,7 @@
 //!   limiter → retries);
 //! * [`sandbox`] — the Wasm runtime: engine, instance limits, the `http` capability;
 //! * [`journal`] — the crash-safe record of a scan;
+//! * [`compare`] — two scans read back (CSV or journal) and what changed between them (`diff`);
 //! * [`output`] — CSV, JSON Lines, HTML, console lines and progress;
 //! * [`connect`] — from flags to a ready runtime (credentials, client, policy, component);
 //! * [`scan`] — the pipeline: users in → scheduler → the one writer → outputs;
@@ -21,6 +22,7 @@
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod connect;
 pub mod error;
 pub mod format;

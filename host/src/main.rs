@@ -60,6 +60,7 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::CsvRows(args) => commands::csv_rows::run(args),
         Command::SparkLauncher(args) => commands::spark_launcher::run(args),
         Command::Component(args) => commands::component::run(args),
+        Command::Diff(args) => commands::diff::run(args),
         Command::Check(args) if args.auth.list_profiles => commands::profiles::run(),
         Command::Check(args) => commands::check::run(args).await,
     }

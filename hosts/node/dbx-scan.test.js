@@ -52,6 +52,7 @@ test("the allow-list is the shared file, trimmed to what the scanner sends", () 
     "/api/2.0/dbfs/list": ["dbfs", ["path"]],
     "/api/2.0/preview/scim/v2/Users": ["scim", ["startIndex", "count", "attributes"]],
     "/api/2.0/preview/scim/v2/Me": ["scim", []],
+    "/api/2.0/preview/scim/v2/ServicePrincipals": ["scim", ["startIndex", "count", "attributes"]],
   });
 });
 
@@ -61,6 +62,8 @@ test("the allow-list accepts what the scanner sends", () => {
   const users = [["startIndex", "1"], ["count", "100"], ["attributes", "id,userName,displayName,active"]];
   assert.equal(allow.check("/api/2.0/preview/scim/v2/Users", users), null);
   assert.equal(allow.check("/api/2.0/preview/scim/v2/Me", []), null);
+  const sps = [["startIndex", "1"], ["count", "100"], ["attributes", "id,applicationId,displayName,active"]];
+  assert.equal(allow.check("/api/2.0/preview/scim/v2/ServicePrincipals", sps), null);
 });
 
 test("the allow-list refuses other endpoints and path tricks", () => {
@@ -80,6 +83,7 @@ test("query parameters are allowed per endpoint", () => {
     'query parameter "startIndex" is not allowed on /api/2.0/workspace/list');
   assert.notEqual(allow.check("/api/2.0/preview/scim/v2/Users", [["path", "/"]]), null);
   assert.notEqual(allow.check("/api/2.0/preview/scim/v2/Me", [["attributes", "id"]]), null);
+  assert.notEqual(allow.check("/api/2.0/preview/scim/v2/ServicePrincipals", [["filter", "x"]]), null);
   assert.notEqual(allow.check("/api/2.0/workspace/list", [["recursive", "true"]]), null);
   assert.equal(allow.check("/api/2.0/workspace/list", Array(17).fill(["path", "/"])), "17 query parameters (limit 16)");
   assert.notEqual(allow.check("/api/2.0/workspace/list", [["path", "x".repeat(4097)]]), null);

@@ -77,6 +77,7 @@ def test_allow_list_is_the_shared_file(allow):
         "/api/2.0/dbfs/list": ("dbfs", ["path"]),
         "/api/2.0/preview/scim/v2/Users": ("scim", ["startIndex", "count", "attributes"]),
         "/api/2.0/preview/scim/v2/Me": ("scim", []),
+        "/api/2.0/preview/scim/v2/ServicePrincipals": ("scim", ["startIndex", "count", "attributes"]),
     }
 
 
@@ -86,6 +87,8 @@ def test_allow_list_accepts_what_the_scanner_sends(allow):
     users = [("startIndex", "1"), ("count", "100"), ("attributes", "id,userName,displayName,active")]
     assert allow.check("/api/2.0/preview/scim/v2/Users", users) is None
     assert allow.check("/api/2.0/preview/scim/v2/Me", []) is None
+    sps = [("startIndex", "1"), ("count", "100"), ("attributes", "id,applicationId,displayName,active")]
+    assert allow.check("/api/2.0/preview/scim/v2/ServicePrincipals", sps) is None
 
 
 @pytest.mark.parametrize("path", [
@@ -110,6 +113,7 @@ def test_allow_list_parameters_are_per_endpoint(allow):
     )
     assert allow.check("/api/2.0/preview/scim/v2/Users", [("path", "/")]) is not None
     assert allow.check("/api/2.0/preview/scim/v2/Me", [("attributes", "id")]) is not None
+    assert allow.check("/api/2.0/preview/scim/v2/ServicePrincipals", [("filter", "x")]) is not None
     assert allow.check("/api/2.0/workspace/list", [("recursive", "true")]) is not None
     assert allow.check("/api/2.0/workspace/list", [("path", "/")] * 17) == "17 query parameters (limit 16)"
     assert allow.check("/api/2.0/workspace/list", [("path", "x" * 4097)]) is not None

@@ -22,6 +22,14 @@ pub fn router(state: Arc<SimState>) -> Router {
         .route("/api/2.0/preview/scim/v2/Users", get(scim::list_users))
         .route("/api/2.0/preview/scim/v2/Users/{id}", get(scim::get_user))
         .route("/api/2.0/preview/scim/v2/Me", get(scim::me))
+        .route(
+            "/api/2.0/preview/scim/v2/ServicePrincipals",
+            get(scim::list_service_principals),
+        )
+        .route(
+            "/api/2.0/preview/scim/v2/ServicePrincipals/{id}",
+            get(scim::get_service_principal),
+        )
         .route("/.well-known/databricks-config", get(oauth::host_metadata))
         .route("/oidc/.well-known/oauth-authorization-server", get(oauth::discovery))
         .route("/oidc/v1/token", post(oauth::token))

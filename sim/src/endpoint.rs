@@ -26,6 +26,8 @@ pub enum Endpoint {
     ScimUsers,
     /// `GET /api/2.0/preview/scim/v2/Me`.
     ScimMe,
+    /// `GET /api/2.0/preview/scim/v2/ServicePrincipals[/{id}]`.
+    ScimServicePrincipals,
     /// `POST /oidc/v1/token`.
     OauthToken,
     /// `GET /.well-known/databricks-config`.
@@ -51,6 +53,8 @@ impl Endpoint {
                 "preview/scim/v2/Me" => Endpoint::ScimMe,
                 "preview/scim/v2/Users" => Endpoint::ScimUsers,
                 r if r.starts_with("preview/scim/v2/Users/") => Endpoint::ScimUsers,
+                "preview/scim/v2/ServicePrincipals" => Endpoint::ScimServicePrincipals,
+                r if r.starts_with("preview/scim/v2/ServicePrincipals/") => Endpoint::ScimServicePrincipals,
                 r if r.starts_with("fs/directories/") || r == "fs/directories" => Endpoint::FsDirectories,
                 r if r.starts_with("fs/files/") => Endpoint::FsFiles,
                 _ => Endpoint::Unknown,
@@ -77,6 +81,7 @@ impl Endpoint {
             Endpoint::FsFiles => "fs/files",
             Endpoint::ScimUsers => "scim/Users",
             Endpoint::ScimMe => "scim/Me",
+            Endpoint::ScimServicePrincipals => "scim/ServicePrincipals",
             Endpoint::OauthToken => "oauth/token",
             Endpoint::HostMetadata => "well-known/databricks-config",
             Endpoint::OidcDiscovery => "oidc/discovery",
@@ -92,7 +97,7 @@ impl Endpoint {
                 Some(Family::Workspace)
             }
             Endpoint::DbfsList | Endpoint::DbfsGetStatus => Some(Family::Dbfs),
-            Endpoint::ScimUsers | Endpoint::ScimMe => Some(Family::Scim),
+            Endpoint::ScimUsers | Endpoint::ScimMe | Endpoint::ScimServicePrincipals => Some(Family::Scim),
             _ => None,
         }
     }
@@ -103,7 +108,7 @@ impl Endpoint {
             Endpoint::WorkspaceList | Endpoint::WorkspaceGetStatus | Endpoint::WorkspaceExport => Some("workspace"),
             Endpoint::DbfsList | Endpoint::DbfsGetStatus => Some("dbfs"),
             Endpoint::FsDirectories | Endpoint::FsFiles => Some("volumes"),
-            Endpoint::ScimUsers | Endpoint::ScimMe => Some("scim"),
+            Endpoint::ScimUsers | Endpoint::ScimMe | Endpoint::ScimServicePrincipals => Some("scim"),
             _ => None,
         }
     }
@@ -128,6 +133,16 @@ mod tests {
         assert_eq!(
             Endpoint::classify("/api/2.0/preview/scim/v2/Users/123"),
             Endpoint::ScimUsers
+        );
+        let sp = Endpoint::classify("/api/2.0/preview/scim/v2/ServicePrincipals");
+        assert_eq!(sp, Endpoint::ScimServicePrincipals);
+        assert_eq!(
+            (sp.name(), sp.api(), sp.family()),
+            ("scim/ServicePrincipals", Some("scim"), Some(Family::Scim))
+        );
+        assert_eq!(
+            Endpoint::classify("/api/2.0/preview/scim/v2/ServicePrincipals/7"),
+            Endpoint::ScimServicePrincipals
         );
         assert_eq!(Endpoint::classify("/api/2.0/clusters/list"), Endpoint::Unknown);
         assert_eq!(Endpoint::classify("/__sim/stats"), Endpoint::Control);

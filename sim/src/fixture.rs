@@ -10,7 +10,8 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// A whole simulated workspace: SCIM users, workspace objects, DBFS files, volume files and faults.
+/// A whole simulated workspace: SCIM users, workspace objects, DBFS files, volume files, faults
+/// and SCIM service principals.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Fixture {
     /// SCIM users, in the order `/Users` lists them.
@@ -28,6 +29,28 @@ pub struct Fixture {
     /// Paths that always fail (see [`Fault`]).
     #[serde(default)]
     pub faults: Vec<Fault>,
+    /// SCIM service principals, in the order `/ServicePrincipals` lists them. Their homes are
+    /// `/Users/<applicationId>` entries of `workspace` and `dbfs` like anyone's.
+    #[serde(default)]
+    pub service_principals: Vec<ServicePrincipalEntry>,
+}
+
+/// One SCIM service principal. `id` and the SCIM schema are synthesised when absent; other fields
+/// (`entitlements`, `groups`, `externalId`, …) are served as given.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServicePrincipalEntry {
+    /// The application id (a UUID): what it authenticates as, and the name of its home folder.
+    #[serde(rename = "applicationId")]
+    pub application_id: String,
+    /// Human-readable name, e.g. `etl-service`.
+    #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Whether it is active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// Any other SCIM attribute, served verbatim.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// One SCIM user. `id` and `emails` are synthesised when absent; other fields are served as given.
@@ -189,7 +212,8 @@ impl Fixture {
         section(&mut out, "workspace", &self.workspace, false);
         section(&mut out, "dbfs", &self.dbfs, false);
         section(&mut out, "volumes", &self.volumes, false);
-        section(&mut out, "faults", &self.faults, true);
+        section(&mut out, "faults", &self.faults, false);
+        section(&mut out, "service_principals", &self.service_principals, true);
         out.push_str("}\n");
         out
     }
@@ -212,6 +236,11 @@ impl Fixture {
         for (i, u) in self.users.iter().enumerate() {
             if u.user_name.is_empty() {
                 anyhow::bail!("users[{i}]: empty userName");
+            }
+        }
+        for (i, sp) in self.service_principals.iter().enumerate() {
+            if sp.application_id.is_empty() {
+                anyhow::bail!("service_principals[{i}]: empty applicationId");
             }
         }
         for (i, f) in self.faults.iter().enumerate() {
@@ -262,7 +291,8 @@ mod tests {
                     {"path": "/Users/a@x.com/d/f.csv", "object_type": "FILE", "size": 123}],
       "dbfs":      [{"path": "/Users/a@x.com/x.bin", "is_dir": false, "file_size": 10}],
       "volumes":   [{"path": "/Volumes/c/s/v/f.txt", "is_directory": false, "file_size": 5}],
-      "faults":    [{"api": "workspace", "path": "/Users/b@x.com/broken", "status": 500}]
+      "faults":    [{"api": "workspace", "path": "/Users/b@x.com/broken", "status": 500}],
+      "service_principals": [{"applicationId": "6f1c7a52-0d4e-4b8e-9d61-3c2b8f0a9e17", "displayName": "etl", "active": true}]
     }"#;
 
     #[test]
@@ -271,6 +301,7 @@ mod tests {
         assert_eq!(f.users[0].user_name, "a@x.com");
         assert_eq!(f.workspace[1].size, Some(123));
         assert_eq!(f.faults[0].status, 500);
+        assert_eq!(f.service_principals[0].display_name.as_deref(), Some("etl"));
         let again = Fixture::from_json(&f.to_json()).unwrap();
         assert_eq!(f, again);
     }
@@ -292,6 +323,11 @@ mod tests {
     #[test]
     fn relative_paths_and_unknown_fault_apis_are_rejected() {
         assert!(Fixture::from_json(r#"{"workspace":[{"path":"x"}]}"#).is_err());
+        let e = Fixture::from_json(r#"{"service_principals":[{"applicationId":""}]}"#).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("service_principals[0]: empty applicationId"),
+            "{e:#}"
+        );
         let e = Fixture::from_json(r#"{"faults":[{"api":"jobs","path":"/x","status":500}]}"#).unwrap_err();
         assert!(format!("{e:#}").contains("unknown api"), "{e:#}");
     }

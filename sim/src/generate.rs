@@ -9,7 +9,9 @@
 //!   objects with no `object_type` (MLflow experiments), Git folders (`REPO`) with content inside,
 //!   legacy `/Repos/<user>/<repo>` folders and a `/Shared` tree;
 //! * about 8 % of SCIM users with no home, some homes with no SCIM user (departed users and
-//!   service principals), about 40 % of users without a DBFS home;
+//!   deleted service principals), about 40 % of users without a DBFS home;
+//! * SCIM service principals (one per ~25 users, some inactive) with homes named by their
+//!   application id in both trees;
 //! * DBFS homes with Delta tables (`_delta_log`, `part-*.parquet`) and loose files;
 //! * a few Unity Catalog volumes, one of them with a directory larger than a listing page;
 //! * odd names: spaces, parentheses, accents, `&`, `+`, `#`, `%`, "Untitled Notebook" stamps.
@@ -21,7 +23,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal};
 use serde_json::{json, Map, Value};
 
-use crate::fixture::{DbfsEntry, Fixture, UserEntry, VolumeEntry, WorkspaceEntry};
+use crate::fixture::{DbfsEntry, Fixture, ServicePrincipalEntry, UserEntry, VolumeEntry, WorkspaceEntry};
 
 /// Parses `users=N,seed=S` (either order; `seed` defaults to 0).
 pub fn parse_generate_spec(spec: &str) -> anyhow::Result<(usize, u64)> {
@@ -131,6 +133,7 @@ const WORDS: &[&str] = &[
     "final",
     "draft",
 ];
+const SP_KINDS: &[&str] = &["service", "job", "pipeline", "bot", "sync", "deploy"];
 const FILE_EXT: &[&str] = &[
     "py", "csv", "json", "txt", "md", "yml", "sql", "parquet", "whl", "png", "xlsx", "sh",
 ];
@@ -265,13 +268,43 @@ impl Gen {
         self.shared(n_users);
         self.dbfs_shared();
         self.volumes(n_users);
+        // Drawn last, so every earlier choice (and so every workspace of earlier versions for the
+        // same seed) stays as it was.
+        let service_principals = self.service_principals(n_users);
         Fixture {
             users,
             workspace: self.ws,
             dbfs: self.dbfs,
             volumes: self.volumes,
             faults: Vec::new(),
+            service_principals,
         }
+    }
+
+    /// About one service principal per 25 users (at least one from 10 users on): automation
+    /// named like `etl-service-3`, about 1 in 6 inactive, most with a home in both trees (a
+    /// Workspace home always, a DBFS one 3 times in 4), 1 in 8 with no home at all.
+    fn service_principals(&mut self, n_users: usize) -> Vec<ServicePrincipalEntry> {
+        let n = if n_users >= 10 { (n_users / 25).max(1) } else { 0 };
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let application_id = self.uuid();
+            let display_name = format!("{}-{}-{i}", self.pick(WORDS), self.pick(SP_KINDS));
+            let active = !self.chance(1.0 / 6.0);
+            if !self.chance(1.0 / 8.0) {
+                self.workspace_home(&application_id);
+                if self.chance(0.75) {
+                    self.dbfs_home(&application_id);
+                }
+            }
+            out.push(ServicePrincipalEntry {
+                application_id,
+                display_name: Some(display_name),
+                active: Some(active),
+                extra: obj(vec![("entitlements", json!([{"value": "workspace-access"}]))]),
+            });
+        }
+        out
     }
 
     fn uuid(&mut self) -> String {

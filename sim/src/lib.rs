@@ -47,7 +47,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::{parse_user_token, Limits, SimConfig};
-pub use fixture::{DbfsEntry, Fault, Fixture, UserEntry, VolumeEntry, WorkspaceEntry, FAULT_APIS, FAULT_KINDS};
+pub use fixture::{
+    DbfsEntry, Fault, Fixture, ServicePrincipalEntry, UserEntry, VolumeEntry, WorkspaceEntry, FAULT_APIS, FAULT_KINDS,
+};
 pub use generate::{generate, parse_generate_spec};
 pub use stats::Stats;
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use crate::fixture::{DbfsEntry, Fixture, UserEntry, VolumeEntry, WorkspaceEntry};
+use crate::fixture::{DbfsEntry, Fixture, ServicePrincipalEntry, UserEntry, VolumeEntry, WorkspaceEntry};
 
 /// What a node is, beyond its served JSON.
 #[derive(Debug, Clone, Default)]
@@ -286,12 +286,35 @@ fn build_volumes(entries: &[VolumeEntry]) -> Tree {
     b.finish()
 }
 
-/// The SCIM user table.
+/// A SCIM resource table (users, service principals).
 #[derive(Debug, Default)]
-pub struct Users {
-    /// Users as served (full resources), in fixture order.
+pub struct Resources {
+    /// Resources as served (full objects), in fixture order.
     pub list: Vec<Map<String, Value>>,
     by_id: HashMap<String, usize>,
+}
+
+/// The SCIM schema of a service principal resource.
+pub const SERVICE_PRINCIPAL_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServicePrincipal";
+
+fn service_principal_resource(sp: &ServicePrincipalEntry) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("schemas".into(), json!([SERVICE_PRINCIPAL_SCHEMA]));
+    m.insert(
+        "id".into(),
+        Value::String(user_id_for(&format!("sp:{}", sp.application_id))),
+    );
+    m.insert("applicationId".into(), Value::String(sp.application_id.clone()));
+    if let Some(d) = &sp.display_name {
+        m.insert("displayName".into(), Value::String(d.clone()));
+    }
+    if let Some(a) = sp.active {
+        m.insert("active".into(), Value::Bool(a));
+    }
+    for (k, v) in &sp.extra {
+        m.insert(k.clone(), v.clone());
+    }
+    m
 }
 
 /// The SCIM schema of a user resource.
@@ -325,18 +348,17 @@ fn user_resource(u: &UserEntry) -> Map<String, Value> {
     m
 }
 
-impl Users {
-    fn build(users: &[UserEntry]) -> Users {
-        let list: Vec<_> = users.iter().map(user_resource).collect();
+impl Resources {
+    fn build(list: Vec<Map<String, Value>>) -> Resources {
         let by_id = list
             .iter()
             .enumerate()
             .filter_map(|(i, u)| Some((u.get("id")?.as_str()?.to_string(), i)))
             .collect();
-        Users { list, by_id }
+        Resources { list, by_id }
     }
 
-    /// Finds a user by SCIM id.
+    /// Finds a resource by SCIM id.
     pub fn by_id(&self, id: &str) -> Option<&Map<String, Value>> {
         self.by_id.get(id).map(|&i| &self.list[i])
     }
@@ -351,8 +373,10 @@ pub struct Store {
     pub dbfs: Tree,
     /// `/api/2.0/fs/*`.
     pub volumes: Tree,
-    /// `/api/2.0/preview/scim/v2/*`.
-    pub users: Users,
+    /// `/api/2.0/preview/scim/v2/Users`.
+    pub users: Resources,
+    /// `/api/2.0/preview/scim/v2/ServicePrincipals`.
+    pub service_principals: Resources,
 }
 
 impl Store {
@@ -362,7 +386,14 @@ impl Store {
             workspace: build_workspace(&fixture.workspace),
             dbfs: build_dbfs(&fixture.dbfs),
             volumes: build_volumes(&fixture.volumes),
-            users: Users::build(&fixture.users),
+            users: Resources::build(fixture.users.iter().map(user_resource).collect()),
+            service_principals: Resources::build(
+                fixture
+                    .service_principals
+                    .iter()
+                    .map(service_principal_resource)
+                    .collect(),
+            ),
         }
     }
 }

@@ -57,6 +57,24 @@ def test_users_page_by_returned_count_when_count_is_small(sim, fixture):
     assert sim.calls("scim/Users", 200) == math.ceil(USERS / 33) + 1
 
 
+def test_service_principals_are_listed_across_pages_in_fixture_order(sim, fixture):
+    w = pat_client(sim)
+    sim.reset_stats()
+    got = [(sp.application_id, sp.display_name, sp.active, sp.id) for sp in w.service_principals.list(count=4)]
+    want = fixture["service_principals"]
+    assert len(want) == USERS // 25
+    assert [g[:3] for g in got] == [(s["applicationId"], s["displayName"], s["active"]) for s in want]
+    assert all(g[3] and g[3].isdigit() for g in got), "every one has a SCIM id"
+    assert sim.calls("scim/ServicePrincipals", 200) == math.ceil(len(want) / 4) + 1
+    one = w.service_principals.get(got[0][3])
+    assert (one.application_id, one.display_name) == got[0][:2]
+    # Their homes, named by the application id, are served like anyone's.
+    homes = {e["path"].split("/")[2] for e in fixture["workspace"] if e["path"].startswith("/Users/")}
+    with_home = [g[0] for g in got if g[0] in homes]
+    assert with_home, "some service principals have a Workspace home"
+    assert w.workspace.get_status(f"/Users/{with_home[0]}").object_type.value == "DIRECTORY"
+
+
 def test_users_filter_and_attributes(sim, fixture):
     w = pat_client(sim)
     target = fixture["users"][150]

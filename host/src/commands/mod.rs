@@ -5,6 +5,7 @@ pub mod check;
 pub mod component;
 pub mod csv_rows;
 pub mod demo;
+pub mod diff;
 pub mod init;
 pub mod profiles;
 pub mod scan;

@@ -46,6 +46,17 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
     let _ = writeln!(out, "Journal: {shown}");
     let _ = writeln!(out, "Workspace: {}", id.host);
     let _ = writeln!(out, "Run started: {} ({})", header.started, header.tool);
+    match &contents.end {
+        Some(end) => {
+            let _ = writeln!(out, "Run finished: {} ({} user(s))", end.finished, end.users);
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "Run finished: no (the run stopped before the end, or a version without end marks wrote it)"
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "Options: {}",

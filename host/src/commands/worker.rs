@@ -19,7 +19,7 @@ use crate::cli::{AuthArgs, WorkerArgs};
 use crate::connect;
 use crate::error::{FatalError, Outcome, UsageError};
 use crate::journal;
-use crate::model::{Trees, UserRow};
+use crate::model::{Orphan, Trees, UserRow};
 use crate::policy::limiter::Limits;
 use crate::scan::{schedule, Job};
 
@@ -288,9 +288,8 @@ fn parse_line(n: usize, line: &[u8]) -> anyhow::Result<In> {
             Ok(In::Job(
                 i,
                 Job {
-                    user: j.user,
-                    trees,
-                    orphan: j.orphan,
+                    orphan: if j.orphan { Orphan::Yes } else { Orphan::No },
+                    ..Job::user(j.user, trees)
                 },
             ))
         }
@@ -323,9 +322,8 @@ mod tests {
             In::Job(
                 7,
                 Job {
-                    user: "a@x.com".into(),
-                    trees: Trees::from_flags(true, false),
-                    orphan: true
+                    orphan: Orphan::Yes,
+                    ..Job::user("a@x.com".into(), Trees::from_flags(true, false))
                 }
             )
         );

@@ -1,5 +1,9 @@
 //! The journal's file format: a header line (the run's identity), then one line per finished
-//! user (`{"type":"user","i":<input position>, …UserRow…}`); reading tolerates a torn last line.
+//! user (`{"type":"user","i":<input position>, …UserRow…}`), and, once the run finished, an end
+//! line (`{"type":"end","finished":…,"users":…}`); reading tolerates a torn last line.
+//!
+//! A run is finished when the end line is the journal's last record. Journals written before end
+//! lines existed have none: they read as unfinished, which is what they were treated as before.
 
 use std::path::Path;
 
@@ -51,11 +55,59 @@ pub struct Entry {
     pub row: UserRow,
 }
 
+/// The mark of a finished run: the last line a scan writes, after its outputs are written (a
+/// run stopped by a signal, a kill or a fatal error has none). Its counts are the run's totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct End {
+    /// When the run finished (UTC, the format of [`Header::started`]).
+    pub finished: String,
+    /// Users in the run's outputs.
+    pub users: u64,
+    /// Of those, `error` rows.
+    pub errors: u64,
+    /// Files over all users (a decimal string: see [`decimal`]).
+    #[serde(with = "decimal")]
+    pub files: u128,
+    /// Bytes over all users (a decimal string).
+    #[serde(with = "decimal")]
+    pub bytes: u128,
+}
+
+/// `u128` totals as decimal strings: lines are read through serde's internally tagged enum,
+/// which buffers numbers as at most 64 bits, and a total may exceed that.
+mod decimal {
+    use serde::{de::Error as _, Deserialize as _, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(d)?;
+        text.parse()
+            .map_err(|_| D::Error::custom(format!("{text:?} is not a whole number")))
+    }
+}
+
+impl End {
+    /// The end of a run finishing now with these totals.
+    pub fn now(users: u64, errors: u64, files: u128, bytes: u128) -> End {
+        End {
+            finished: now_string(),
+            users,
+            errors,
+            files,
+            bytes,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub(super) enum Line {
     Header(Header),
     User(Entry),
+    End(End),
 }
 
 /// One user line exactly as the journal writes it (`{"type":"user","i":…,…}`, no newline): what
@@ -71,6 +123,7 @@ pub fn parse_user_line(line: &str) -> anyhow::Result<Entry> {
     match serde_json::from_str::<Line>(line.trim_end_matches(['\n', '\r'])) {
         Ok(Line::User(e)) => Ok(e),
         Ok(Line::Header(_)) => anyhow::bail!("a journal header line, not a user line"),
+        Ok(Line::End(_)) => anyhow::bail!("a journal end line, not a user line"),
         Err(e) => anyhow::bail!("not a user line ({e})"),
     }
 }
@@ -95,6 +148,8 @@ pub struct Contents {
     pub entries: Vec<Entry>,
     /// A torn last line, ignored.
     pub torn: Option<Torn>,
+    /// The end line, when it is the last record (the run finished; see [`End`]).
+    pub end: Option<End>,
     /// Bytes of the readable prefix (where appending resumes).
     pub good_len: u64,
 }
@@ -139,7 +194,9 @@ pub fn parse(bytes: &[u8]) -> anyhow::Result<Contents> {
             None => (&bytes[offset..], false, bytes.len()),
         };
         if !complete {
-            // A write cut short: the line never got its newline.
+            // A write cut short: the line never got its newline. Something was being written
+            // after any end line, so the run is not finished.
+            c.end = None;
             c.torn = Some(Torn {
                 line: lineno,
                 bytes: (bytes.len() - offset) as u64,
@@ -155,6 +212,7 @@ pub fn parse(bytes: &[u8]) -> anyhow::Result<Contents> {
         match parsed {
             // The last line unreadable (cut short, or zero-filled by a crash): torn.
             Err(_) if next >= bytes.len() => {
+                c.end = None;
                 c.torn = Some(Torn {
                     line: lineno,
                     bytes: (bytes.len() - offset) as u64,
@@ -171,12 +229,20 @@ pub fn parse(bytes: &[u8]) -> anyhow::Result<Contents> {
                 }
                 c.headers += 1;
                 c.header = Some(h);
+                c.end = None;
             }
             Ok(Line::User(e)) => {
                 if c.header.is_none() {
                     anyhow::bail!("line {lineno}: a user row before any header line; not a dbx-inventory journal");
                 }
                 c.entries.push(e);
+                c.end = None;
+            }
+            Ok(Line::End(e)) => {
+                if c.header.is_none() {
+                    anyhow::bail!("line {lineno}: an end line before any header line; not a dbx-inventory journal");
+                }
+                c.end = Some(e);
             }
             Err(e) => anyhow::bail!("line {lineno} is not a journal record ({e}); the file is damaged"),
         }

@@ -154,11 +154,20 @@ pub fn check_paths(journal: &Path, outputs: &[(&str, Option<&Path>)]) -> anyhow:
 }
 
 /// The banner's journal line: `Journal: results.csv.journal (resuming: 120 user(s) already
-/// recorded, 180 to scan)`.
-pub fn banner_line(path: &Path, previous: &Resolved, skipped: usize, to_scan: Option<usize>) -> String {
+/// recorded, 180 to scan)`, or `(new; the finished run's journal is kept as …)` after a rerun.
+pub fn banner_line(
+    path: &Path,
+    previous: &Resolved,
+    skipped: usize,
+    to_scan: Option<usize>,
+    archived: Option<&Path>,
+) -> String {
     let recorded = previous.rows.len();
     let state = match (recorded, to_scan) {
-        (0, _) => "new".to_string(),
+        (0, _) => match archived {
+            Some(a) => format!("new; the finished run's journal is kept as {}", a.display()),
+            None => "new".to_string(),
+        },
         (_, Some(n)) => format!("resuming: {skipped} user(s) already recorded, {n} to scan"),
         (_, None) => format!("resuming: {skipped} user(s) already recorded are skipped"),
     };

@@ -15,17 +15,21 @@
 //! username): the last good row wins over earlier ones and over error rows; rows of the same
 //! user seen more than once (two good rows, two spellings) are reported, never summed twice.
 //!
-//! [`open`] (called with the run's [`Lock`] held) applies the rules of a run: a journal holding users is refused without `--resume`
-//! (unless `--overwrite`), and one written for another host, other options or another list of
-//! users is refused with the differences named (unless `--force`).
+//! [`open`] (called with the run's [`Lock`] held) applies the rules of a run: the journal of a
+//! finished run (its last line is an [`End`], written once the outputs are) is kept under a
+//! time-stamped name and a new journal starts ([`archive`]); a journal of an unfinished run
+//! holding users is refused without `--resume` (unless `--overwrite`), and one written for
+//! another host, other options or another list of users is refused with the differences named
+//! (unless `--force`). `--resume` continues any journal, finished or not.
 
+mod archive;
 mod format;
 mod identity;
 pub mod lock;
 mod resolve;
 mod writer;
 
-pub use format::{parse, parse_user_line, read, user_line, Contents, Entry, Header, Torn, FORMAT};
+pub use format::{parse, parse_user_line, read, user_line, Contents, End, Entry, Header, Torn, FORMAT};
 pub use identity::{banner_line, check_paths, identity, journal_path, users_digest, Identity, UsersIdentity};
 pub use lock::{lock_path, Holder, Lock};
 pub use resolve::{order_rows, resolve, Duplicate, Kept, Resolved};
@@ -79,6 +83,8 @@ pub struct Opened {
     pub skip: HashSet<UserKey>,
     /// Things to tell the user (torn line, `--force`, duplicates, replaced journal).
     pub notes: Vec<String>,
+    /// Where the finished run's journal was kept (a plain rerun after a finished run).
+    pub archived: Option<PathBuf>,
 }
 
 impl Opened {
@@ -148,18 +154,28 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
             previous: Resolved::default(),
             skip: Default::default(),
             notes,
+            archived: None,
         });
     }
     let mut previous = Resolved::default();
     let mut keep_file = false;
+    let mut archived = None;
     match read(path)? {
         None if settings.resume => notes.push(format!("--resume: no journal at {shown} yet; starting a new one")),
         None => {}
+        Some(Contents {
+            end: Some(end),
+            entries,
+            ..
+        }) if !settings.resume && !entries.is_empty() => {
+            // A finished run: keep its journal, start a new one (the weekly rerun).
+            archived = Some(archive::archive(path, &end.finished)?);
+        }
         Some(c) if !settings.resume => {
             if let (Some(h), users @ 1..) = (&c.header, c.entries.len()) {
                 return Err(crate::error::UsageError(format!(
-                    "journal {shown} already holds {users} user row(s) from a run started {} on {}. \
-                     Add --resume to continue it (users already recorded are not scanned again), \
+                    "journal {shown} already holds {users} user row(s) from an unfinished run started {} on {} \
+                     (no end mark). Add --resume to continue it (users already recorded are not scanned again), \
                      --overwrite to discard it and start over, or {ALTERNATIVES}",
                     h.started, h.identity.host
                 ))
@@ -201,6 +217,13 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
                     diffs.join("; ")
                 ));
             }
+            if let Some(end) = &c.end {
+                notes.push(format!(
+                    "--resume: journal {shown} is of a run that finished {} ({} user(s)); it is continued \
+                     (a rerun without --resume would keep it and start a new journal)",
+                    end.finished, end.users
+                ));
+            }
             if let Some(t) = &c.torn {
                 notes.push(format!(
                     "journal {shown}: ignored a torn last line (line {}, {} bytes: a write cut short when a run was killed)",
@@ -237,6 +260,7 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
         previous,
         skip,
         notes,
+        archived,
     })
 }
 

@@ -22,7 +22,9 @@ fn row(user: &str, status: Status) -> UserRow {
         workspace: None,
         requests: 2,
         duration_ms: 5,
-        orphan: false,
+        orphan: crate::model::Orphan::No,
+        principal: crate::model::Principal::User,
+        display_name: None,
     }
 }
 
@@ -444,7 +446,7 @@ fn resume_without_a_journal_starts_one() {
 #[test]
 fn a_user_line_is_the_journal_line_and_reads_back() {
     let mut r = row("a@x.com", Status::Error);
-    r.orphan = true;
+    r.orphan = crate::model::Orphan::Yes;
     r.workspace = Some(TreeStats {
         home_exists: false,
         ..Default::default()
@@ -474,4 +476,138 @@ fn parse_user_line_says_what_is_wrong() {
         .to_string();
     assert!(e.contains("missing field `username`"), "{e}");
     assert!(parse_user_line("not json").is_err());
+}
+
+/// Lines written before service principals existed (`orphan` a boolean or left out, no
+/// `principal`) read as before; the new values round-trip.
+#[test]
+fn old_orphan_booleans_read_and_new_owner_fields_round_trip() {
+    let old =
+        r#"{"type":"user","i":3,"username":"ghost@x.com","status":"empty","requests":2,"duration_ms":5,"orphan":true}"#;
+    let e = parse_user_line(old).unwrap();
+    assert_eq!(
+        (e.row.orphan, e.row.principal, e.row.display_name.as_deref()),
+        (crate::model::Orphan::Yes, crate::model::Principal::User, None)
+    );
+    let plain = r#"{"type":"user","i":0,"username":"a@x.com","status":"empty","requests":2,"duration_ms":5}"#;
+    assert_eq!(parse_user_line(plain).unwrap().row.orphan, crate::model::Orphan::No);
+    let mut r = row("6f1c7a52-0d4e-4b8e-9d61-3c2b8f0a9e17", Status::Success);
+    r.orphan = crate::model::Orphan::Unknown;
+    r.principal = crate::model::Principal::ServicePrincipal;
+    r.display_name = Some("etl-service".into());
+    let text = user_line(1, &r);
+    assert!(
+        text.contains(r#""orphan":"unknown","principal":"service_principal","display_name":"etl-service""#),
+        "{text}"
+    );
+    assert_eq!(parse_user_line(&text).unwrap().row, r);
+    // A plain user's line is what earlier versions wrote: no new fields.
+    let text = user_line(1, &row("a@x.com", Status::Success));
+    assert!(!text.contains("orphan") && !text.contains("principal"), "{text}");
+}
+
+fn end_line() -> String {
+    line(&Line::End(End {
+        finished: "2026-12-01 07:50:40 UTC".into(),
+        users: 1,
+        errors: 0,
+        files: u128::from(u64::MAX) + 2,
+        bytes: u128::from(u64::MAX) * 3,
+    }))
+}
+
+#[test]
+fn the_end_line_marks_a_finished_run_only_when_it_is_the_last_record() {
+    let finished = journal_text(&[(0, row("a@x.com", Status::Success))]) + &end_line();
+    assert!(end_line().starts_with("{\"type\":\"end\",\"finished\":\"2026-12-01 07:50:40 UTC\""));
+    let c = parse(finished.as_bytes()).unwrap();
+    let end = c.end.expect("finished");
+    // Totals past u64 survive the round trip exactly.
+    assert_eq!(
+        (end.files, end.bytes),
+        (u128::from(u64::MAX) + 2, u128::from(u64::MAX) * 3)
+    );
+    assert_eq!((c.entries.len(), c.torn), (1, None));
+    // Anything after it (a resumed run's row, a torn line, a new header) makes the run unfinished.
+    let resumed = finished.clone()
+        + &line(&Line::User(Entry {
+            i: 1,
+            row: row("b@x.com", Status::Success),
+        }));
+    assert_eq!(parse(resumed.as_bytes()).unwrap().end, None);
+    assert_eq!(
+        parse((finished.clone() + "{\"type\":\"us").as_bytes()).unwrap().end,
+        None
+    );
+    let forced = finished.clone() + &line(&Line::Header(Header::new(identity())));
+    assert_eq!(parse(forced.as_bytes()).unwrap().end, None);
+    // Two finished runs in one journal (--resume of a finished one): the last end counts.
+    assert!(parse((resumed + &end_line()).as_bytes()).unwrap().end.is_some());
+    // An end line before any header is not a journal; a mistyped total is damage, named.
+    let e = parse(
+        format!(
+            "{}{}",
+            line(&Line::Header(Header::new(identity()))),
+            end_line().replace("\"bytes\":\"", "\"bytes\":\"x")
+        )
+        .as_bytes(),
+    );
+    assert!(e.unwrap().end.is_none(), "an unreadable last line is torn, not an end");
+    let e = parse((end_line().replace("\"bytes\":\"", "\"bytes\":\"x") + "\n").as_bytes());
+    assert!(e.is_err());
+    // An end line is not a worker's user line.
+    let e = parse_user_line(end_line().trim_end()).unwrap_err().to_string();
+    assert!(e.contains("end line"), "{e}");
+}
+
+#[test]
+fn a_finished_journal_is_kept_and_a_new_one_started_an_unfinished_one_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.csv.journal");
+    let text = journal_text(&[(0, row("a@x.com", Status::Success))]) + &end_line();
+    std::fs::write(&p, &text).unwrap();
+    let o = open(&settings(&p), &identity()).unwrap();
+    let kept = dir.path().join("r.csv.journal.2026-12-01T07-50-40Z");
+    assert_eq!(o.archived.as_deref(), Some(kept.as_path()));
+    assert!(o.previous.rows.is_empty() && o.skip.is_empty());
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), text, "kept byte for byte");
+    let new = read(&p).unwrap().unwrap();
+    assert!(new.header.is_some() && new.entries.is_empty() && new.end.is_none());
+    drop(o);
+
+    // Finished again at the same second: a suffix, nothing overwritten.
+    std::fs::write(&p, &text).unwrap();
+    let o = open(&settings(&p), &identity()).unwrap();
+    assert_eq!(
+        o.archived,
+        Some(dir.path().join("r.csv.journal.2026-12-01T07-50-40Z.1"))
+    );
+    drop(o);
+
+    // A journal without the mark (a killed run, or an older version): refused, untouched.
+    let unfinished = journal_text(&[(0, row("a@x.com", Status::Success))]);
+    std::fs::write(&p, &unfinished).unwrap();
+    let e = open(&settings(&p), &identity()).err().unwrap();
+    assert!(e.downcast_ref::<crate::UsageError>().is_some());
+    assert!(e.to_string().contains("from an unfinished run"), "{e}");
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), unfinished);
+
+    // --resume continues a finished journal (no archive) and says so.
+    std::fs::write(&p, &text).unwrap();
+    let o = open(
+        &Settings {
+            resume: true,
+            ..settings(&p)
+        },
+        &identity(),
+    )
+    .unwrap();
+    assert!(o.archived.is_none() && o.skip.contains(&UserKey::of("a@x.com")));
+    assert!(
+        o.notes
+            .iter()
+            .any(|n| n.contains("is of a run that finished 2026-12-01 07:50:40 UTC")),
+        "{:?}",
+        o.notes
+    );
 }

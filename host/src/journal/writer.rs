@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
-use super::format::{Entry, Header, Line};
+use super::format::{End, Entry, Header, Line};
 use super::identity::Identity;
 use crate::model::UserRow;
 
@@ -131,6 +131,16 @@ impl Writer {
             Some(t) if t.elapsed() >= SYNC_EVERY => self.sync(),
             _ => Ok(Vec::new()),
         }
+    }
+
+    /// Marks the run finished: syncs what is pending, then writes the end line durably. Call it
+    /// last, once the outputs are written; a later rerun archives the journal (see
+    /// [`super::open`]). Returns the rows that became durable (none when [`Writer::sync`] ran).
+    pub fn end_run(&mut self, end: &End) -> anyhow::Result<Vec<(usize, UserRow)>> {
+        let durable = self.sync()?;
+        self.write_line(&Line::End(end.clone()))?;
+        self.sync_now()?;
+        Ok(durable)
     }
 
     /// Syncs now; returns the rows that became durable.

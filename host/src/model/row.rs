@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::principal::{Orphan, Principal};
+
 /// Outcome of a user's scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -93,9 +95,16 @@ pub struct UserRow {
     pub requests: u64,
     /// Wall time of the scan in milliseconds (detail only; never in the CSV).
     pub duration_ms: u64,
-    /// True when the home has no active SCIM user (orphan scans).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub orphan: bool,
+    /// Whether the home has no active SCIM user or service principal (orphan scans). Journals of
+    /// earlier versions hold a boolean here, which still reads.
+    #[serde(default, skip_serializing_if = "Orphan::is_no")]
+    pub orphan: Orphan,
+    /// A user's row or a service principal's (its home named by its application id).
+    #[serde(default, skip_serializing_if = "Principal::is_user")]
+    pub principal: Principal,
+    /// The service principal's `displayName` (JSON Lines and the HTML report; not in the CSV).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
 }
 
 #[cfg(test)]
@@ -116,7 +125,9 @@ impl UserRow {
             workspace: None,
             requests: 3,
             duration_ms: 7,
-            orphan: false,
+            orphan: Orphan::No,
+            principal: Principal::User,
+            display_name: None,
         }
     }
 }
@@ -132,7 +143,9 @@ impl UserRow {
             workspace: None,
             requests: 0,
             duration_ms,
-            orphan: false,
+            orphan: Orphan::No,
+            principal: Principal::User,
+            display_name: None,
         }
     }
 

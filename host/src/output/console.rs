@@ -6,7 +6,7 @@ use std::time::Duration;
 use std::path::Path;
 
 use crate::format::{duration_string, human_size, now_string, thousands};
-use crate::model::{Status, UserRow};
+use crate::model::{Orphan, Principal, Status, UserRow};
 
 const RULE: &str = "================================================================================";
 
@@ -29,6 +29,10 @@ pub struct Totals {
     pub orphans: u64,
     /// Bytes in orphaned homes.
     pub orphan_bytes: u128,
+    /// Homes whose orphan status is unknown (the service principals could not be listed).
+    pub orphans_unknown: u64,
+    /// Service principals' rows.
+    pub service_principals: u64,
     /// Workspace homes the credentials could not see (`workspace_home=not_visible`).
     pub not_visible: u64,
 }
@@ -56,9 +60,16 @@ impl Totals {
         if r.workspace_not_visible() {
             self.not_visible += 1;
         }
-        if r.orphan {
-            self.orphans += 1;
-            self.orphan_bytes += r.total_size();
+        match r.orphan {
+            Orphan::Yes => {
+                self.orphans += 1;
+                self.orphan_bytes += r.total_size();
+            }
+            Orphan::Unknown => self.orphans_unknown += 1,
+            Orphan::No => {}
+        }
+        if r.principal == Principal::ServicePrincipal {
+            self.service_principals += 1;
         }
     }
 }
@@ -78,8 +89,17 @@ pub fn banner(out: &mut impl std::io::Write, users: &str, mode: &str, host: &str
 
 /// The two lines printed when a user finishes.
 pub fn user_lines(i: usize, n: &str, r: &UserRow) -> String {
-    let tag = if r.orphan { " (orphaned home)" } else { "" };
-    let head = format!("[{i}/{n}] {}{tag}", r.username);
+    let tag = match r.orphan {
+        Orphan::Yes => " (orphaned home)",
+        Orphan::Unknown => " (orphan status unknown)",
+        Orphan::No => "",
+    };
+    let sp = match (r.principal, &r.display_name) {
+        (Principal::ServicePrincipal, Some(d)) => format!(" (service principal {d})"),
+        (Principal::ServicePrincipal, None) => " (service principal)".to_string(),
+        (Principal::User, _) => String::new(),
+    };
+    let head = format!("[{i}/{n}] {}{sp}{tag}", r.username);
     let body = match r.status {
         Status::Success => format!(
             "  ✓ Files: {}, Size: {}",
@@ -118,6 +138,16 @@ pub fn summary(out: &mut impl std::io::Write, t: &Totals, duplicates: usize) {
             human_size(t.orphan_bytes),
             thousands(t.orphan_bytes)
         );
+    }
+    if t.orphans_unknown > 0 {
+        let _ = writeln!(
+            out,
+            "  Homes named like an application id, orphan status unknown (service principals not listed): {}",
+            thousands(t.orphans_unknown)
+        );
+    }
+    if t.service_principals > 0 {
+        let _ = writeln!(out, "  Service principals' homes: {}", thousands(t.service_principals));
     }
     let _ = writeln!(out, "\nTotal files across all users: {}", thousands(t.files));
     let _ = writeln!(

@@ -25,6 +25,7 @@ pub const CSV_HEADER: &[&str] = &[
     "dbfs_home",
     "workspace_home",
     "orphan",
+    "principal",
 ];
 
 fn home(t: Option<&TreeStats>) -> &'static str {
@@ -66,7 +67,8 @@ pub fn csv_record(r: &UserRow) -> Vec<String> {
         sum(|t| t.vanished_dirs).to_string(),
         home(d).to_string(),
         home(w).to_string(),
-        if r.orphan { "yes" } else { "no" }.to_string(),
+        r.orphan.as_str().to_string(),
+        r.principal.as_str().to_string(),
     ]
 }
 
@@ -92,7 +94,7 @@ pub fn write_csv_to(out: impl std::io::Write, rows: &[&UserRow]) -> anyhow::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Status;
+    use crate::model::{Orphan, Principal, Status};
 
     #[test]
     fn record_has_seed_columns_first() {
@@ -118,7 +120,9 @@ mod tests {
             }),
             requests: 5,
             duration_ms: 123,
-            orphan: false,
+            orphan: Orphan::No,
+            principal: Principal::User,
+            display_name: None,
         };
         let rec = csv_record(&row);
         assert_eq!(
@@ -161,7 +165,9 @@ mod tests {
             workspace: None,
             requests: 0,
             duration_ms: 0,
-            orphan: false,
+            orphan: Orphan::No,
+            principal: Principal::User,
+            display_name: None,
         };
         let rec = csv_record(&row);
         assert_eq!((rec[0].as_str(), rec[6].as_str()), ("'=cmd|' /C calc'!A0", "'-boom"));

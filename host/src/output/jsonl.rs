@@ -5,7 +5,7 @@ use std::io::Write as _;
 use serde::Serialize;
 
 use super::AtomicFile;
-use crate::model::{Status, TreeStats, UserRow};
+use crate::model::{Principal, Status, TreeStats, UserRow};
 
 /// One JSON Lines object: everything known about a user.
 #[derive(Debug, Serialize)]
@@ -22,8 +22,14 @@ pub struct DetailRecord<'a> {
     pub total_size: u128,
     /// `both` | `dbfs` | `workspace` | `none`.
     pub file_source: &'a str,
-    /// A home with no active workspace user.
-    pub orphan: bool,
+    /// A home with no active user or service principal: `true`, `false`, or `null` when unknown
+    /// (named like an application id while the service principals could not be listed).
+    pub orphan: Option<bool>,
+    /// `user` | `service_principal`.
+    pub principal: Principal,
+    /// A service principal's `displayName` (left out otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<&'a str>,
     /// Requests made for this user.
     pub requests: u64,
     /// Wall time of the scan.
@@ -48,7 +54,9 @@ impl<'a> DetailRecord<'a> {
             file_count: r.file_count(),
             total_size: r.total_size(),
             file_source: r.file_source(),
-            orphan: r.orphan,
+            orphan: r.orphan.as_json(),
+            principal: r.principal,
+            display_name: r.display_name.as_deref(),
             requests: r.requests,
             duration_ms: r.duration_ms,
             dbfs: r.dbfs.as_ref(),
@@ -91,6 +99,21 @@ mod tests {
         assert_eq!(
             (v["requests"].as_u64(), v["duration_ms"].as_u64(), v["orphan"].as_bool()),
             (Some(3), Some(7), Some(false))
+        );
+        assert_eq!(v["principal"], "user");
+        assert!(v.get("display_name").is_none());
+        let mut sp = UserRow::sample("6f1c7a52-0d4e-4b8e-9d61-3c2b8f0a9e17");
+        sp.principal = Principal::ServicePrincipal;
+        sp.display_name = Some("etl-service".into());
+        sp.orphan = crate::model::Orphan::Unknown;
+        let v = serde_json::to_value(DetailRecord::of(&sp)).unwrap();
+        assert_eq!(
+            (&v["principal"], &v["display_name"], &v["orphan"]),
+            (
+                &serde_json::json!("service_principal"),
+                &serde_json::json!("etl-service"),
+                &serde_json::Value::Null
+            )
         );
     }
 }

@@ -238,6 +238,11 @@ mod tests {
                 vec!["startIndex", "count", "attributes"],
             ),
             ("/api/2.0/preview/scim/v2/Me", Family::Scim, vec![]),
+            (
+                "/api/2.0/preview/scim/v2/ServicePrincipals",
+                Family::Scim,
+                vec!["startIndex", "count", "attributes"],
+            ),
         ];
         assert_eq!(got, want);
         assert!(SPEC.endpoints.iter().all(|e| e._method == Method::Get));
@@ -286,6 +291,17 @@ mod tests {
             a.check("/api/2.0/preview/scim/v2/Me", &[]).unwrap().family,
             Family::Scim
         );
+        let sp = a
+            .check(
+                "/api/2.0/preview/scim/v2/ServicePrincipals",
+                &q(&[
+                    ("startIndex", "1"),
+                    ("count", "100"),
+                    ("attributes", "id,applicationId,displayName,active"),
+                ]),
+            )
+            .unwrap();
+        assert_eq!(sp.family, Family::Scim);
     }
 
     #[test]
@@ -302,6 +318,8 @@ mod tests {
             "/api/2.0/token/create",
             "/api/2.0/preview/scim/v2/Users/123",
             "/api/2.0/preview/scim/v2/Groups",
+            "/api/2.0/preview/scim/v2/ServicePrincipals/123",
+            "/api/2.0/preview/scim/v2/serviceprincipals",
             "/oidc/v1/token",
             "/.well-known/databricks-config",
             "/api/2.0/workspace/list/",
@@ -389,6 +407,9 @@ mod tests {
         assert!(a.check("/api/2.0/dbfs/list", &q(&[("count", "100")])).is_err());
         assert!(a.check("/api/2.0/preview/scim/v2/Users", &q(&[("path", "/")])).is_err());
         assert!(a
+            .check("/api/2.0/preview/scim/v2/ServicePrincipals", &q(&[("path", "/")]))
+            .is_err());
+        assert!(a
             .check("/api/2.0/preview/scim/v2/Me", &q(&[("attributes", "id")]))
             .is_err());
         for dropped in [
@@ -402,6 +423,8 @@ mod tests {
             assert!(
                 a.check("/api/2.0/preview/scim/v2/Users", &q(&[(dropped, "x")]))
                     .is_err()
+                    && a.check("/api/2.0/preview/scim/v2/ServicePrincipals", &q(&[(dropped, "x")]))
+                        .is_err()
                     && a.check("/api/2.0/workspace/list", &q(&[(dropped, "x")])).is_err(),
                 "{dropped} must be denied"
             );

@@ -1,7 +1,7 @@
 //! Host bindings generated from `wit/inventory.wit`, with a chosen set of names re-exported,
 //! and the one place where the guest's report becomes the host's [`UserRow`].
 
-use crate::model::{Status, TreeStats, Trees, UserRow};
+use crate::model::{Orphan, Principal, Status, TreeStats, Trees, UserRow};
 
 #[allow(missing_docs)]
 mod generated {
@@ -59,6 +59,8 @@ pub fn user_row(r: scanner::UserReport, duration_ms: u64) -> UserRow {
         workspace: r.workspace.map(Into::into),
         requests: r.requests as u64,
         duration_ms,
-        orphan: false,
+        orphan: Orphan::No,
+        principal: Principal::User,
+        display_name: None,
     }
 }

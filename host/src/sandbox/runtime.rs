@@ -222,6 +222,22 @@ impl Runtime {
         .await
     }
 
+    /// One page of SCIM service principals.
+    pub async fn list_service_principals(
+        &self,
+        start: u32,
+        count: u32,
+    ) -> anyhow::Result<Result<scanner::ServicePrincipalPage, scanner::Failure>> {
+        self.call(move |store, b| {
+            Box::pin(async move {
+                b.dbx_inventory_scanner()
+                    .call_list_service_principals(store, start, count)
+                    .await
+            })
+        })
+        .await
+    }
+
     /// The user the credentials belong to.
     pub async fn whoami(&self) -> anyhow::Result<Result<String, scanner::Failure>> {
         self.call(|store, b| Box::pin(async move { b.dbx_inventory_scanner().call_whoami(store).await }))

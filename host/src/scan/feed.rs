@@ -1,6 +1,7 @@
-//! Users in: from arguments, `--users-file` or SCIM (the one [`ScimPager`], which `users` uses
-//! too), deduplicated case-insensitively (first spelling kept), in input order; then
-//! [`skip_recorded`] holds back the users the journal already has.
+//! Users in: from arguments, `--users-file` or SCIM (the one [`ScimPager`] of
+//! [`super::principals`], users then service principals), deduplicated case-insensitively (first
+//! spelling kept), in input order; then [`skip_recorded`] holds back the users the journal already
+//! has.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -11,9 +12,10 @@ use tokio::sync::mpsc;
 
 use super::job::{Job, UserSource};
 use super::orphans;
+pub use super::principals::ScimPager;
+use super::principals::{self, ServicePrincipals};
 use crate::error::UsageError;
 use crate::model::{Trees, UserKey};
-use crate::sandbox::bindings::scanner::User;
 use crate::sandbox::Runtime;
 
 /// The users named on the command line and in `--users-file` (home paths taken to usernames, not
@@ -180,69 +182,9 @@ pub fn dedupe(users: impl IntoIterator<Item = String>) -> (Vec<String>, Vec<Stri
     (kept, dropped)
 }
 
-/// Pages through the workspace's SCIM users: each page starts where the users actually
-/// returned end (the guest computes the next start index), and the listing ends on an empty page
-/// or the last one. Every request is retried by the policy like any other.
-///
-/// A server that ignores `startIndex` (the same page again, with a huge `totalResults`) would
-/// make that loop endless: a page that brings no user not already listed, or a next index that
-/// does not move forward, stops the listing with an error naming the page.
-pub struct ScimPager<'a> {
-    rt: &'a Runtime,
-    page_size: u32,
-    next: Option<u32>,
-    seen: HashSet<UserKey>,
-}
-
-impl<'a> ScimPager<'a> {
-    /// A pager asking for `page_size` users a page, from the first user.
-    pub fn new(rt: &'a Runtime, page_size: u32) -> Self {
-        ScimPager {
-            rt,
-            page_size,
-            next: Some(1),
-            seen: HashSet::new(),
-        }
-    }
-
-    /// The next page's users (as SCIM returned them, repeats included); `None` once the listing
-    /// is complete.
-    pub async fn next_page(&mut self) -> anyhow::Result<Option<Vec<User>>> {
-        let Some(start) = self.next else {
-            return Ok(None);
-        };
-        let page = self
-            .rt
-            .list_users(start, self.page_size)
-            .await?
-            .map_err(|f| anyhow::anyhow!("{}", f.message))?;
-        let listed = self.seen.len();
-        let new = page
-            .users
-            .iter()
-            .filter(|u| self.seen.insert(UserKey::of(&u.user_name)))
-            .count();
-        if !page.users.is_empty() && new == 0 {
-            anyhow::bail!(
-                "the SCIM page at startIndex={start} brought no user that was not already listed (the server \
-                 seems to ignore startIndex); stopped after {listed} user(s) rather than page forever"
-            );
-        }
-        self.next = match page.next_start_index {
-            Some(n) if n > start => Some(n),
-            Some(n) => anyhow::bail!(
-                "the SCIM page at startIndex={start} points back to startIndex={n}; stopped after {} user(s) \
-                 rather than page forever",
-                self.seen.len()
-            ),
-            None => None,
-        };
-        Ok(Some(page.users))
-    }
-}
-
-/// Sends users to the scheduler: a fixed list, or SCIM pages as they arrive (deduplicated),
-/// then (with `--orphans`) the orphaned homes.
+/// Sends users to the scheduler: a fixed list (application ids among them resolved to service
+/// principals), or SCIM pages as they arrive (deduplicated), then the service principals, then
+/// (with `--orphans`) the orphaned homes.
 pub async fn feed_users(
     rt: &Runtime,
     source: UserSource,
@@ -251,8 +193,20 @@ pub async fn feed_users(
 ) -> anyhow::Result<()> {
     let (page_size, orphans) = match source {
         UserSource::List(list) => {
-            for (i, u) in list.into_iter().enumerate() {
-                if tx.send((i, Job::user(u, trees))).await.is_err() {
+            let sps = if principals::any_application_id(&list) {
+                let sps = principals::list_service_principals(rt, 100).await?;
+                if let ServicePrincipals::Refused(why) = &sps {
+                    principals::warn_refused(why, "names given like an application id are scanned as users");
+                }
+                sps
+            } else {
+                ServicePrincipals::Listed(Vec::new())
+            };
+            for (i, job) in principals::resolve_given(list, sps.listed(), trees)
+                .into_iter()
+                .enumerate()
+            {
+                if tx.send((i, job)).await.is_err() {
                     break;
                 }
             }
@@ -261,7 +215,7 @@ pub async fn feed_users(
         UserSource::AllUsers { page_size, orphans } => (page_size, orphans),
     };
     let mut seen = HashSet::new();
-    // With --orphans, inactive users' homes are orphans: they wait for the home listing.
+    // With --orphans, inactive principals' homes are orphans: they wait for the home listing.
     let mut inactive = Vec::new();
     let mut scanned = Vec::new();
     let mut idx = 0usize;
@@ -270,12 +224,12 @@ pub async fn feed_users(
         while let Some(users) = pager.next_page().await? {
             for u in users {
                 if orphans && u.active == Some(false) {
-                    inactive.push(u.user_name);
-                } else if seen.insert(UserKey::of(&u.user_name)) {
+                    inactive.push(u);
+                } else if seen.insert(UserKey::of(&u.name)) {
                     if orphans {
-                        scanned.push(u.user_name.clone());
+                        scanned.push(u.name.clone());
                     }
-                    tx.send((idx, Job::user(u.user_name, trees))).await.ok();
+                    tx.send((idx, Job::user(u.name, trees))).await.ok();
                     idx += 1;
                 }
             }
@@ -289,10 +243,31 @@ pub async fn feed_users(
             Ok(None)
         }
     };
-    let (scim, homes) = tokio::join!(scim, homes);
+    let (scim, sps, homes) = tokio::join!(scim, principals::list_service_principals(rt, page_size), homes);
     scim?;
+    // The service principals follow the users, in listing order (a stable CSV order).
+    let sps = sps?;
+    if let ServicePrincipals::Refused(why) = &sps {
+        let consequence = if orphans {
+            "homes named like an application id are marked orphan=unknown"
+        } else {
+            "their homes are not scanned"
+        };
+        principals::warn_refused(why, consequence);
+    }
+    for sp in sps.listed() {
+        if orphans && sp.active == Some(false) {
+            inactive.push(sp.clone());
+        } else if seen.insert(UserKey::of(&sp.name)) {
+            if orphans {
+                scanned.push(sp.name.clone());
+            }
+            tx.send((idx, Job::listed(sp, trees))).await.ok();
+            idx += 1;
+        }
+    }
     if let Some(homes) = homes? {
-        for job in orphans::plan(&homes, &scanned, &inactive, trees) {
+        for job in orphans::plan(&homes, &scanned, &inactive, sps.refused(), trees) {
             tx.send((idx, job)).await.ok();
             idx += 1;
         }

@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 
 use super::feed;
+use super::principals::Listed;
 use super::spark::{Backend, SparkPlan, DEFAULT_WAVE};
 use crate::cli::{JournalArgs, ScanArgs};
 use crate::error::UsageError;
 use crate::journal;
-use crate::model::Trees;
+use crate::model::{Orphan, Principal, Trees, UserRow};
 
 /// Where the users of a run come from.
 #[derive(Debug, Clone)]
@@ -53,12 +54,16 @@ impl UserSource {
 /// One scan for the scheduler.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
-    /// Username (home directory name).
+    /// Username (home directory name; a service principal's application id).
     pub user: String,
     /// Trees to scan (an orphan only where its home was listed).
     pub trees: Trees,
-    /// Mark the row as an orphaned home.
-    pub orphan: bool,
+    /// Mark the row as an orphaned home (or one of unknown status).
+    pub orphan: Orphan,
+    /// Whose home it is.
+    pub principal: Principal,
+    /// A service principal's display name, for its row.
+    pub display_name: Option<String>,
 }
 
 impl Job {
@@ -67,8 +72,32 @@ impl Job {
         Job {
             user,
             trees,
-            orphan: false,
+            orphan: Orphan::No,
+            principal: Principal::User,
+            display_name: None,
         }
+    }
+
+    /// The scan of a listed principal's home (a user or a service principal), not an orphan.
+    pub fn listed(p: &Listed, trees: Trees) -> Job {
+        Job {
+            user: p.name.clone(),
+            trees,
+            orphan: Orphan::No,
+            principal: p.principal,
+            display_name: p
+                .display_name
+                .clone()
+                .filter(|_| p.principal == Principal::ServicePrincipal),
+        }
+    }
+
+    /// Puts what the job knows about the home's owner on its row (the row of a local scan or of
+    /// a Spark executor's).
+    pub fn mark(&self, row: &mut UserRow) {
+        row.orphan = self.orphan;
+        row.principal = self.principal;
+        row.display_name = self.display_name.clone();
     }
 }
 

@@ -6,14 +6,16 @@
 //! ```
 //!
 //! [`job`] says what a run is asked to do, [`feed`] brings the users in, [`schedule`] runs the
-//! scans, [`record`] is the single writer, [`orphans`] plans the extra scans of `--orphans`, and
-//! [`interrupt`] turns Ctrl-C/SIGTERM into a clean stop, [`visibility`] says which homes the
-//! credentials cannot see. [`run`] wires them together.
+//! scans, [`record`] is the single writer, [`principals`] lists users and service principals,
+//! [`orphans`] plans the extra scans of `--orphans`, [`interrupt`] turns Ctrl-C/SIGTERM into a
+//! clean stop, and [`visibility`] says which homes the credentials cannot see. [`run`] wires them
+//! together.
 
 pub mod feed;
 pub mod interrupt;
 pub mod job;
 pub mod orphans;
+pub mod principals;
 pub mod record;
 pub mod schedule;
 pub mod spark;
@@ -104,6 +106,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
             &opened.previous,
             skip.len(),
             to_scan_fixed,
+            opened.archived.as_deref(),
         ));
         console::banner(
             &mut stdout,
@@ -187,8 +190,8 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     .await;
     let recorded_now = recorder.recorded();
     let repeats = recorder.repeats();
-    let new_rows = match collected.and_then(|()| recorder.finish()) {
-        Ok(rows) => rows,
+    let (new_rows, mut writer) = match collected.and_then(|()| recorder.finish()) {
+        Ok(done) => done,
         Err(e) => {
             upstream.abort();
             return Err(FatalError(format!(
@@ -269,6 +272,21 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         ))
         .into());
     }
+    // Every user of the run is recorded and the outputs are written: mark the run finished, so
+    // the next plain run of the same command keeps this journal and starts a new one. A run with
+    // `error` rows is finished too (`--resume` scans just those again).
+    writer
+        .end_run(&journal::End::now(
+            totals.users,
+            totals.errors,
+            totals.files,
+            totals.bytes,
+        ))
+        .map_err(|e| {
+            FatalError(format!(
+                "{e:#}. The outputs are written; the journal lacks its end mark, so the next run needs --resume or --overwrite"
+            ))
+        })?;
     if !run.quiet {
         console::footer(
             &mut stdout,

@@ -93,11 +93,12 @@ impl Recorder {
         }
     }
 
-    /// Syncs what is left and ends the progress display; returns this run's rows by user key.
-    pub fn finish(mut self) -> anyhow::Result<HashMap<UserKey, Kept>> {
+    /// Syncs what is left and ends the progress display; returns this run's rows by user key,
+    /// and the journal's writer (for the end mark, once the outputs are written).
+    pub fn finish(mut self) -> anyhow::Result<(HashMap<UserKey, Kept>, Writer)> {
         let durable = self.writer.sync()?;
         self.accept(durable);
         self.progress.finish();
-        Ok(self.rows)
+        Ok((self.rows, self.writer))
     }
 }

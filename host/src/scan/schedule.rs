@@ -33,7 +33,7 @@ pub fn spawn(
             let tx = rows.clone();
             tasks.spawn(async move {
                 let mut row = rt.scan_user(&job.user, job.trees, batch_size).await;
-                row.orphan = job.orphan;
+                job.mark(&mut row);
                 drop(permit);
                 let _ = tx.send((idx, row)).await;
             });

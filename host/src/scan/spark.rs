@@ -9,7 +9,7 @@
 //! the OAuth client secret). Waves are short (`--chunk-size` users), so a token outliving its wave
 //! is never needed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use super::job::Job;
 use crate::journal::Entry;
-use crate::model::UserRow;
+use crate::model::{Orphan, UserRow};
 use crate::sandbox::Runtime;
 
 /// The launcher, shipped inside the binary so `dbx-inventory` alone is enough.
@@ -280,7 +280,7 @@ async fn run(
                 .iter()
                 .map(|(i, j)| {
                     serde_json::json!({"type": "job", "i": i, "user": j.user,
-                                       "trees": j.trees.journal_label(), "orphan": j.orphan})
+                                       "trees": j.trees.journal_label(), "orphan": j.orphan == Orphan::Yes})
                 })
                 .collect();
             tracing::debug!(
@@ -288,6 +288,7 @@ async fn run(
                 wave.len(),
                 plan.partitions
             );
+            let marks: HashMap<usize, &Job> = wave.iter().map(|(i, j)| (*i, j)).collect();
             let line = send(serde_json::json!({"type": "wave", "token": token, "jobs": job_lines}));
             stdin
                 .write_all(line.as_bytes())
@@ -323,7 +324,12 @@ async fn run(
                         );
                         *per_executor.entry(executor).or_default() += 1;
                         let i = usize::try_from(entry.i).context("row position out of range")?;
-                        if rows.send((i, entry.row)).await.is_err() {
+                        let mut row = entry.row;
+                        // Who owns the home is the host's knowledge: put it on the row here.
+                        if let Some(job) = marks.get(&i) {
+                            job.mark(&mut row);
+                        }
+                        if rows.send((i, row)).await.is_err() {
                             return Ok(());
                         }
                     }

@@ -47,7 +47,7 @@ pub async fn not_implemented(req: Request) -> Response {
         format!(
             "dbx-sim does not implement {method} {path}. It serves GET /api/2.0/workspace/{{list,get-status,export}}, \
              /api/2.0/dbfs/{{list,get-status}}, /api/2.0/fs/{{directories,files}}/<path>, \
-             /api/2.0/preview/scim/v2/{{Users,Me}}, POST /oidc/v1/token and /__sim/{{stats,faults}}; see sim/README.md."
+             /api/2.0/preview/scim/v2/{{Users,ServicePrincipals,Me}}, POST /oidc/v1/token and /__sim/{{stats,faults}}; see sim/README.md."
         ),
     )
 }

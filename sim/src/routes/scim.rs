@@ -1,6 +1,7 @@
-//! SCIM users: `GET /api/2.0/preview/scim/v2/Users[/{id}]` and `GET …/Me`.
+//! SCIM users and service principals: `GET /api/2.0/preview/scim/v2/Users[/{id}]`,
+//! `GET …/ServicePrincipals[/{id}]` and `GET …/Me`.
 //!
-//! `Users` pages with `startIndex` (1-based) and `count`; the server returns at most
+//! Both listings page alike (one [`list`]): `Users` and `ServicePrincipals` page with `startIndex` (1-based) and `count`; the server returns at most
 //! `scim_max_page` resources whatever `count` asks, so clients must page by the number of
 //! resources actually returned. `filter` supports `eq ne co sw ew pr gt ge lt le`, `and`, `or`,
 //! `not` and parentheses; `attributes`/`excludedAttributes` project; `sortBy`/`sortOrder` sort.
@@ -18,12 +19,42 @@ use crate::auth::Principal;
 use crate::error::scim_error;
 use crate::pipeline::Params;
 use crate::state::SimState;
-use crate::store::{user_id_for, USER_SCHEMA};
+use crate::store::{user_id_for, Resources, USER_SCHEMA};
 
 const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
 /// `GET /api/2.0/preview/scim/v2/Users`.
 pub async fn list_users(State(st): State<Arc<SimState>>, Extension(params): Extension<Params>) -> Response {
+    list(&st, &st.store.users, &params)
+}
+
+/// `GET /api/2.0/preview/scim/v2/ServicePrincipals`.
+pub async fn list_service_principals(
+    State(st): State<Arc<SimState>>,
+    Extension(params): Extension<Params>,
+) -> Response {
+    list(&st, &st.store.service_principals, &params)
+}
+
+/// `GET /api/2.0/preview/scim/v2/ServicePrincipals/{id}`.
+pub async fn get_service_principal(
+    State(st): State<Arc<SimState>>,
+    Path(id): Path<String>,
+    Extension(params): Extension<Params>,
+) -> Response {
+    match st.store.service_principals.by_id(&id) {
+        Some(sp) => listing_response(Value::Object(project(sp, &params)).to_string(), 1),
+        None => scim_error(
+            StatusCode::NOT_FOUND,
+            format!("ServicePrincipal with id {id} not found."),
+            None,
+        ),
+    }
+}
+
+/// One page of a resource table: `filter`, `sortBy`/`sortOrder`, `startIndex`/`count` (capped at
+/// `scim_max_page`), `attributes`/`excludedAttributes`.
+fn list(st: &SimState, table: &Resources, params: &Params) -> Response {
     let filter = match params.get("filter").filter(|f| !f.trim().is_empty()) {
         None => None,
         Some(f) => match Filter::parse(f) {
@@ -37,17 +68,15 @@ pub async fn list_users(State(st): State<Arc<SimState>>, Extension(params): Exte
             }
         },
     };
-    let start = match parse_num(&params, "startIndex", 1) {
+    let start = match parse_num(params, "startIndex", 1) {
         Ok(n) => n.max(1) as usize,
         Err(r) => return r,
     };
-    let count = match parse_num(&params, "count", st.scim_max_page as i64) {
+    let count = match parse_num(params, "count", st.scim_max_page as i64) {
         Ok(n) => n.max(0) as usize,
         Err(r) => return r,
     };
-    let mut matched: Vec<&Map<String, Value>> = st
-        .store
-        .users
+    let mut matched: Vec<&Map<String, Value>> = table
         .list
         .iter()
         .filter(|u| filter.as_ref().is_none_or(|f| f.matches(u)))
@@ -70,7 +99,7 @@ pub async fn list_users(State(st): State<Arc<SimState>>, Extension(params): Exte
         .into_iter()
         .skip(start - 1)
         .take(count.min(st.scim_max_page))
-        .map(|u| Value::Object(project(u, &params)))
+        .map(|u| Value::Object(project(u, params)))
         .collect();
     let n = page.len();
     let mut body = json!({

@@ -141,3 +141,41 @@ async fn generated_workspace_is_served() {
     assert_eq!(v["totalResults"], 50);
     sim.shutdown().await;
 }
+
+#[test]
+fn generated_service_principals_have_homes_in_both_trees() {
+    let f = generate(500, 4);
+    let sps = &f.service_principals;
+    assert_eq!(sps.len(), 20, "one per 25 users");
+    let ws_homes: BTreeSet<&str> = f.workspace.iter().filter_map(|e| home_of(&e.path)).collect();
+    let dbfs_homes: BTreeSet<&str> = f.dbfs.iter().filter_map(|e| home_of(&e.path)).collect();
+    let uuid = |s: &str| {
+        s.len() == 36
+            && s.char_indices().all(|(i, c)| {
+                if [8, 13, 18, 23].contains(&i) {
+                    c == '-'
+                } else {
+                    c.is_ascii_hexdigit()
+                }
+            })
+    };
+    assert!(
+        sps.iter().all(|sp| uuid(&sp.application_id)),
+        "application ids are UUIDs"
+    );
+    assert!(sps.iter().all(|sp| sp.display_name.is_some() && sp.active.is_some()));
+    let inactive = sps.iter().filter(|sp| sp.active == Some(false)).count();
+    assert!((1..sps.len() / 2).contains(&inactive), "some inactive: {inactive}");
+    let both = sps
+        .iter()
+        .filter(|sp| ws_homes.contains(sp.application_id.as_str()) && dbfs_homes.contains(sp.application_id.as_str()))
+        .count();
+    let none = sps
+        .iter()
+        .filter(|sp| !ws_homes.contains(sp.application_id.as_str()))
+        .count();
+    assert!(both >= sps.len() / 3, "most have homes in both trees: {both}");
+    assert!(none < sps.len() / 3, "a few have none: {none}");
+    // Tiny workspaces have none.
+    assert!(generate(9, 4).service_principals.is_empty());
+}

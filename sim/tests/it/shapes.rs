@@ -345,3 +345,88 @@ async fn odd_names_round_trip_through_url_encoding() {
     assert_eq!(r.status, 400);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn service_principals_page_like_users_with_the_real_shapes() {
+    let fixture = dbx_sim::Fixture::from_json(
+        r#"{"service_principals": [
+            {"applicationId": "6f1c7a52-0d4e-4b8e-9d61-3c2b8f0a9e17", "displayName": "etl-service", "active": true},
+            {"applicationId": "0b9e5a1d-7c3f-4e2a-8f6b-1d4c9e7a2b30", "displayName": "old-bot", "active": false,
+             "externalId": "ext-1"},
+            {"applicationId": "3d0f6c2e-9a8b-4c1d-b2e3-f4a5b6c7d8e9", "displayName": "deploy"}
+        ]}"#,
+    )
+    .unwrap();
+    let sim = start(dbx_sim::SimConfig {
+        fixture,
+        limits: None,
+        scim_max_page: 2,
+        ..Default::default()
+    })
+    .await;
+    let v = get(
+        &sim,
+        "/api/2.0/preview/scim/v2/ServicePrincipals?startIndex=1&count=100",
+    )
+    .await
+    .json();
+    assert_eq!(v["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:ListResponse");
+    assert_eq!(
+        (v["totalResults"].as_u64(), v["itemsPerPage"].as_u64()),
+        (Some(3), Some(2))
+    );
+    let first = &v["Resources"][0];
+    assert_eq!(
+        first["schemas"][0],
+        "urn:ietf:params:scim:schemas:core:2.0:ServicePrincipal"
+    );
+    assert_eq!(first["applicationId"], "6f1c7a52-0d4e-4b8e-9d61-3c2b8f0a9e17");
+    assert_eq!(
+        (first["displayName"].as_str(), first["active"].as_bool()),
+        (Some("etl-service"), Some(true))
+    );
+    let id = first["id"].as_str().unwrap().to_string();
+    assert!(id.len() == 16 && id.bytes().all(|b| b.is_ascii_digit()), "{id}");
+    assert_eq!(v["Resources"][1]["externalId"], "ext-1", "other attributes are served");
+    let v = get(
+        &sim,
+        "/api/2.0/preview/scim/v2/ServicePrincipals?startIndex=3&count=100",
+    )
+    .await
+    .json();
+    assert_eq!(v["Resources"].as_array().unwrap().len(), 1);
+    assert_eq!(v["Resources"][0]["displayName"], "deploy");
+    assert!(
+        v["Resources"][0].get("active").is_none(),
+        "absent in the fixture, absent here"
+    );
+    let v = get(
+        &sim,
+        "/api/2.0/preview/scim/v2/ServicePrincipals?attributes=id,applicationId,displayName,active&count=1",
+    )
+    .await
+    .json();
+    let keys: Vec<&String> = v["Resources"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 4, "{keys:?}");
+    let r = get(&sim, &format!("/api/2.0/preview/scim/v2/ServicePrincipals/{id}")).await;
+    assert_eq!((r.status, r.json()["displayName"].as_str()), (200, Some("etl-service")));
+    assert_eq!(
+        get(&sim, "/api/2.0/preview/scim/v2/ServicePrincipals/1").await.status,
+        404
+    );
+    // A fault refuses the listing the way a workspace refuses a caller without the right.
+    sim.add_faults([dbx_sim::Fault::new("scim", "/ServicePrincipals", 403)]);
+    let r = get(
+        &sim,
+        "/api/2.0/preview/scim/v2/ServicePrincipals?startIndex=1&count=100",
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["error_code"].as_str()),
+        (403, Some("PERMISSION_DENIED"))
+    );
+    assert_eq!(get(&sim, "/api/2.0/preview/scim/v2/Users").await.status, 200);
+    let stats = sim.stats();
+    assert_eq!(stats.by_endpoint["scim/ServicePrincipals"][&403], 1);
+    sim.shutdown().await;
+}

@@ -18,7 +18,8 @@ wit_bindgen::generate!({ path: "../../wit", world: "inventory" });
 
 use dbx::inventory::http::{send, HttpError, Request};
 use exports::dbx::inventory::scanner::{
-    Caller, Failure, Guest, ScanOptions, ScanStatus, Tree, TreeStats, User, UserPage, UserReport,
+    Caller, Failure, Guest, ScanOptions, ScanStatus, ServicePrincipalPage, Tree, TreeStats, User, UserPage,
+    UserReport,
 };
 
 struct Evil;
@@ -168,6 +169,14 @@ impl Guest for Evil {
 
     fn list_homes(_which: Tree) -> Result<Vec<String>, Failure> {
         Ok(vec![])
+    }
+
+    fn list_service_principals(_start_index: u32, _count: u32) -> Result<ServicePrincipalPage, Failure> {
+        Ok(ServicePrincipalPage {
+            service_principals: Vec::new(),
+            total_results: Some(0),
+            next_start_index: None,
+        })
     }
 
     fn me() -> Result<Caller, Failure> {

@@ -20,7 +20,7 @@ use std::path::Path;
 use super::console::Totals;
 use super::AtomicFile;
 use crate::format::{human_size, now_string, thousands};
-use crate::model::{Status, TreeStats, Trees, UserRow};
+use crate::model::{Orphan, Principal, Status, TreeStats, Trees, UserRow};
 
 /// Rows shown in the top-users table.
 pub const TOP_USERS: usize = 25;
@@ -501,11 +501,7 @@ fn top_users(h: &mut String, rows: &[&UserRow], a: &Agg) {
             Some(t) => size_cell(t.bytes.into()),
             None => r#"<span class="muted">—</span>"#.to_string(),
         };
-        let orphan = if r.orphan {
-            r#" <span class="pill orphan">orphaned home</span>"#
-        } else {
-            ""
-        };
+        let orphan = owner_pills(r);
         let _ = writeln!(
             h,
             r#"<tr data-rank="{rank}" data-user="{u}" data-files="{f}" data-bytes="{b}"><td class="n muted">{rank}</td><td class="user">{u}{orphan}</td><td>{st}</td><td class="n">{fs}</td><td class="n">{d}</td><td class="n">{w}</td><td class="n strong">{tot}</td><td class="sharecol"><span class="share"><span class="sharebar" style="width:{bw:.2}%"></span></span><span class="sharetxt">{p}</span></td></tr>"#,
@@ -564,6 +560,26 @@ fn errors(h: &mut String, rows: &[&UserRow], a: &Agg) {
     h.push_str("</section>\n");
 }
 
+/// The pills after a name: a service principal's display name, an orphaned home, or a home whose
+/// orphan status is unknown.
+fn owner_pills(r: &UserRow) -> String {
+    let mut out = String::new();
+    if r.principal == Principal::ServicePrincipal {
+        let name = r
+            .display_name
+            .as_deref()
+            .map(|d| format!(" {}", esc(d)))
+            .unwrap_or_default();
+        let _ = write!(out, r#" <span class="pill sp">service principal{name}</span>"#);
+    }
+    match r.orphan {
+        Orphan::Yes => out.push_str(r#" <span class="pill orphan">orphaned home</span>"#),
+        Orphan::Unknown => out.push_str(r#" <span class="pill orphan">orphan status unknown</span>"#),
+        Orphan::No => {}
+    }
+    out
+}
+
 fn orphans(h: &mut String, rows: &[&UserRow], a: &Agg) {
     let _ = write!(
         h,
@@ -576,7 +592,7 @@ fn orphans(h: &mut String, rows: &[&UserRow], a: &Agg) {
         n = num("count-orphan", a.orphans),
         b = size("orphan-bytes", a.orphan_bytes),
     );
-    let list: Vec<&UserRow> = by_size(rows).into_iter().filter(|r| r.orphan).collect();
+    let list: Vec<&UserRow> = by_size(rows).into_iter().filter(|r| r.orphan == Orphan::Yes).collect();
     for r in list.iter().take(MAX_LISTED) {
         let _ = writeln!(
             h,
@@ -601,6 +617,8 @@ fn orphans(h: &mut String, rows: &[&UserRow], a: &Agg) {
 
 /// The report's style sheet (kept as a file so it can be edited as CSS).
 const CSS: &str = include_str!("report.css");
+
+pub mod diff;
 
 #[cfg(test)]
 mod tests;

@@ -30,7 +30,9 @@ fn row(name: &str, status: Status, dbfs: (u64, u64), ws: (u64, u64)) -> UserRow 
         }),
         requests: 2,
         duration_ms: 5,
-        orphan: false,
+        orphan: crate::model::Orphan::No,
+        principal: crate::model::Principal::User,
+        display_name: None,
     }
 }
 
@@ -74,7 +76,7 @@ fn escapes_the_host_and_control_characters() {
 #[test]
 fn totals_split_and_top_user() {
     let mut o = row("orphan@x.com", Status::Success, (1, 100), (0, 0));
-    o.orphan = true;
+    o.orphan = crate::model::Orphan::Yes;
     let rows = vec![
         row("a@x.com", Status::Success, (10, 3 * MIB), (5, 1000)),
         row("b@x.com", Status::Empty, (0, 0), (0, 0)),

@@ -1,0 +1,139 @@
+//! `dbx-inventory diff OLD NEW [-o FILE] [--html FILE]`: what changed between two scans, from
+//! their CSVs or journals alone (nothing is contacted). Two scans of different workspaces (or
+//! with different trees scanned) are still compared, with a warning; so are scans whose
+//! workspace is not recorded (CSVs).
+
+use std::io::Write as _;
+use std::path::Path;
+
+use crate::cli::DiffArgs;
+use crate::compare::{self, Scan};
+use crate::error::{Outcome, UsageError};
+use crate::model::Trees;
+use crate::output::html::{self, HtmlMeta};
+use crate::output::{diff as out, AtomicFile};
+
+/// `dbx-inventory diff`.
+pub fn run(args: DiffArgs) -> anyhow::Result<Outcome> {
+    check_paths(&args)?;
+    // Create the outputs first: an unwritable path fails before anything is read.
+    let csv_file = args.output.as_deref().map(AtomicFile::create).transpose()?;
+    let html_file = args.html.as_deref().map(AtomicFile::create).transpose()?;
+    let old = compare::read_scan(&args.old)?;
+    let new = compare::read_scan(&args.new)?;
+    for note in old.notes.iter().chain(&new.notes) {
+        eprintln!("note: {note}");
+    }
+    let (workspace, warnings) = same_workspace(&old, &new);
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    if same_file(&args.old, &args.new) {
+        eprintln!(
+            "warning: OLD and NEW are the same file ({}): nothing can have changed",
+            args.new.display()
+        );
+    }
+    let d = compare::diff(&old.rows, &new.rows);
+    let mut stdout = std::io::stdout();
+    out::print(&mut stdout, &old, &new, &workspace, &d);
+    if let Some(f) = csv_file {
+        out::write_diff_csv(f, &d)?;
+    }
+    if let Some(f) = html_file {
+        let meta = HtmlMeta::now(&workspace, Trees::BOTH);
+        html::diff::write(f, &old, &new, &d, &meta)?;
+    }
+    if let Some(p) = &args.output {
+        let _ = writeln!(stdout, "\nComparison saved to: {}", p.display());
+    }
+    if let Some(p) = &args.html {
+        let _ = writeln!(stdout, "HTML report saved to: {}", p.display());
+    }
+    let _ = stdout.flush();
+    Ok(Outcome::Clean)
+}
+
+fn abs(p: &Path) -> std::path::PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => abs(a) == abs(b),
+    }
+}
+
+/// Refuses an output that would overwrite OLD, NEW or the other output.
+fn check_paths(args: &DiffArgs) -> anyhow::Result<()> {
+    let outputs = [("--output", args.output.as_deref()), ("--html", args.html.as_deref())];
+    for (flag, p) in outputs {
+        let Some(p) = p else { continue };
+        for (name, input) in [("OLD", &args.old), ("NEW", &args.new)] {
+            if same_file(p, input) {
+                return Err(UsageError(format!(
+                    "{flag} {} is {name}, one of the scans compared; choose another path",
+                    p.display()
+                ))
+                .into());
+            }
+        }
+    }
+    if let (Some(a), Some(b)) = (&args.output, &args.html) {
+        if same_file(a, b) {
+            return Err(UsageError(format!(
+                "--html and --output are both {}; choose two paths",
+                a.display()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The workspace line of the report, and the warnings when the two scans may not be of the
+/// same workspace (different hosts, or a side that does not record it) or scanned other trees.
+fn same_workspace(old: &Scan, new: &Scan) -> (String, Vec<String>) {
+    let mut warnings = Vec::new();
+    let host = |s: &Scan| s.identity.as_ref().map(|i| i.host.clone());
+    let line = match (host(old), host(new)) {
+        (Some(a), Some(b)) if a == b => a,
+        (Some(a), Some(b)) => {
+            warnings.push(format!(
+                "OLD and NEW are scans of different workspaces ({a} and {b}): users are matched by name across them"
+            ));
+            format!("{a} → {b} (different workspaces)")
+        }
+        (a, b) => {
+            let unknown: Vec<String> = [(&a, old), (&b, new)]
+                .iter()
+                .filter(|(h, _)| h.is_none())
+                .map(|(_, s)| s.path.display().to_string())
+                .collect();
+            let what = if unknown.len() == 1 {
+                "is a CSV, which does not record its workspace"
+            } else {
+                "are CSVs, which do not record their workspace"
+            };
+            warnings.push(format!(
+                "cannot check that OLD and NEW are scans of the same workspace: {} {what} (compare the \
+                 journals to have it checked)",
+                unknown.join(" and "),
+            ));
+            match a.or(b) {
+                Some(h) => format!("{h} (according to one scan only)"),
+                None => "not recorded in the CSVs".to_string(),
+            }
+        }
+    };
+    let trees = |s: &Scan| s.identity.as_ref().and_then(|i| i.options.get("trees").cloned());
+    if let (Some(a), Some(b)) = (trees(old), trees(new)) {
+        if a != b {
+            warnings.push(format!(
+                "OLD scanned {a}, NEW scanned {b}: sizes differ by what was scanned, not only by what changed"
+            ));
+        }
+    }
+    (line, warnings)
+}

@@ -1,0 +1,351 @@
+//! One scan read back for `diff`, from either of the files a scan leaves: its CSV (columns found
+//! by header name, so CSVs with more columns — later versions, the seed's seven — read the same)
+//! or its journal (the last good row of each user, [`crate::journal::resolve`]). Which one a file
+//! is comes from its content, not its name. Anything else is refused, naming the file and what is
+//! wrong with it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::FatalError;
+use crate::journal::{self, Identity};
+use crate::model::{Status, UserKey};
+
+/// The CSV columns `diff` needs (the seed's names; any others are ignored).
+pub const NEEDED_COLUMNS: [&str; 4] = ["username", "status", "file_count", "total_size"];
+
+/// One user of a scan, as `diff` compares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRow {
+    /// Username as recorded.
+    pub username: String,
+    /// Outcome.
+    pub status: Status,
+    /// Files (DBFS + Workspace).
+    pub files: u128,
+    /// Bytes (DBFS + Workspace).
+    pub bytes: u128,
+}
+
+/// What kind of file a scan was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanKind {
+    /// The scan's CSV (`-o`).
+    Csv,
+    /// The scan's journal.
+    Journal,
+}
+
+/// A scan read back.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    /// The file.
+    pub path: PathBuf,
+    /// CSV or journal.
+    pub kind: ScanKind,
+    /// The run's identity (journals only: a CSV does not record its workspace).
+    pub identity: Option<Identity>,
+    /// When the run started (journals only).
+    pub started: Option<String>,
+    /// When the run finished (journals with an end mark only).
+    pub finished: Option<String>,
+    /// One row per user, in the file's order.
+    pub rows: Vec<ScanRow>,
+    /// Things to tell the user (torn line, duplicates, an unfinished run).
+    pub notes: Vec<String>,
+}
+
+impl Scan {
+    /// `results.csv (CSV)` / `results.csv.journal (journal, started …)`, for the console.
+    pub fn label(&self) -> String {
+        match (self.kind, &self.started) {
+            (ScanKind::Journal, Some(s)) => format!("{} (journal, run started {s})", self.path.display()),
+            (ScanKind::Journal, None) => format!("{} (journal)", self.path.display()),
+            (ScanKind::Csv, _) => format!("{} (CSV)", self.path.display()),
+        }
+    }
+}
+
+fn bad(path: &Path, what: impl std::fmt::Display) -> anyhow::Error {
+    FatalError(format!("{}: {what}", path.display())).into()
+}
+
+/// Reads the scan in `path` (a dbx-inventory CSV or journal).
+pub fn read_scan(path: &Path) -> anyhow::Result<Scan> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(bad(path, "no such file (give a scan's CSV or journal)"))
+        }
+        Err(_) if path.is_dir() => return Err(bad(path, "is a directory, not a scan's CSV or journal")),
+        Err(e) => return Err(bad(path, format!("cannot read it ({e})"))),
+    };
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    match bytes.get(start) {
+        None => Err(bad(path, "is empty, not a dbx-inventory CSV or journal")),
+        Some(b'{') => {
+            // Read it again under the shared lock, as `summary` does: a journal a scan is
+            // writing is refused, and what is read is what the last run left.
+            let _lock = journal::Lock::shared(path)?;
+            let bytes = std::fs::read(path).map_err(|e| bad(path, format!("cannot read it ({e})")))?;
+            read_journal(path, &bytes)
+        }
+        Some(_) => read_csv(path, &bytes),
+    }
+}
+
+fn read_journal(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
+    let c = journal::parse(bytes).map_err(|e| {
+        let hint = if bytes.starts_with(b"{\"username\"") {
+            " (a --jsonl detail file? diff reads a scan's CSV or its journal)"
+        } else {
+            ""
+        };
+        bad(path, format!("{e}{hint}"))
+    })?;
+    let Some(header) = c.header.clone() else {
+        return Err(bad(
+            path,
+            "the journal holds no header yet (its scan stopped before it started)",
+        ));
+    };
+    let shown = path.display();
+    let mut notes = Vec::new();
+    if let Some(t) = &c.torn {
+        notes.push(format!(
+            "journal {shown}: ignored a torn last line (line {}, {} bytes)",
+            t.line, t.bytes
+        ));
+    }
+    let resolved = journal::resolve(&c.entries);
+    if let Some(d) = resolved.duplicate_report() {
+        notes.push(format!("journal {shown}: {d}"));
+    }
+    if c.end.is_none() {
+        notes.push(format!(
+            "journal {shown} is of a run that did not finish: its {} recorded user(s) are compared as they are",
+            resolved.rows.len()
+        ));
+    }
+    let rows = resolved
+        .in_recorded_order()
+        .into_iter()
+        .map(|k| ScanRow {
+            username: k.row.username.clone(),
+            status: k.row.status,
+            files: k.row.file_count(),
+            bytes: k.row.total_size(),
+        })
+        .collect();
+    Ok(Scan {
+        path: path.to_path_buf(),
+        kind: ScanKind::Journal,
+        identity: Some(header.identity),
+        started: Some(header.started),
+        finished: c.end.map(|e| e.finished),
+        rows,
+        notes,
+    })
+}
+
+/// A CSV text cell back as written by the scan: the `'` [`crate::output::csv::text_cell`] puts
+/// before a value a spreadsheet would run is taken off again.
+fn untext(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
+fn read_csv(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
+    let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
+    let header = r
+        .headers()
+        .map_err(|e| bad(path, format!("not a dbx-inventory CSV or journal ({e})")))?
+        .clone();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
+    };
+    let missing: Vec<&str> = NEEDED_COLUMNS.iter().copied().filter(|c| col(c).is_none()).collect();
+    if !missing.is_empty() {
+        let shown: String = header.iter().take(8).collect::<Vec<_>>().join(",");
+        return Err(bad(
+            path,
+            format!(
+                "not a dbx-inventory CSV or journal: no column {} in its first line ({shown}{}); \
+                 diff reads the CSV `scan -o` writes (columns {} at least) or the scan's journal",
+                missing.join(", "),
+                if header.len() > 8 { ",…" } else { "" },
+                NEEDED_COLUMNS.join(", ")
+            ),
+        ));
+    }
+    let [user, status, files, bytes_col] = NEEDED_COLUMNS.map(|c| col(c).expect("checked above"));
+    let mut rows = Vec::new();
+    let mut seen: HashMap<UserKey, u64> = HashMap::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| bad(path, format!("not a readable CSV ({e})")))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let at = |what: String| bad(path, format!("line {line}: {what}"));
+        let cell = |i: usize, name: &str| rec.get(i).ok_or_else(|| at(format!("no {name} value")));
+        let username = untext(cell(user, "username")?).to_string();
+        if username.trim().is_empty() {
+            return Err(at("an empty username".into()));
+        }
+        let status = match cell(status, "status")? {
+            "success" => Status::Success,
+            "empty" => Status::Empty,
+            "error" => Status::Error,
+            other => return Err(at(format!("status {other:?} is not success, empty or error"))),
+        };
+        let number = |i: usize, name: &str| -> anyhow::Result<u128> {
+            let v = cell(i, name)?;
+            if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(at(format!("{name} {v:?} is not a whole number")));
+            }
+            v.parse().map_err(|_| at(format!("{name} {v:?} is too large")))
+        };
+        let row = ScanRow {
+            files: number(files, "file_count")?,
+            bytes: number(bytes_col, "total_size")?,
+            username,
+            status,
+        };
+        if let Some(first) = seen.insert(UserKey::of(&row.username), line) {
+            return Err(at(format!(
+                "user {} is listed twice (also line {first}); a scan's CSV has one row per user",
+                row.username
+            )));
+        }
+        rows.push(row);
+    }
+    Ok(Scan {
+        path: path.to_path_buf(),
+        kind: ScanKind::Csv,
+        identity: None,
+        started: None,
+        finished: None,
+        rows,
+        notes: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn err(p: &Path) -> String {
+        let e = read_scan(p).unwrap_err();
+        assert!(e.downcast_ref::<FatalError>().is_some(), "{e:#}");
+        e.to_string()
+    }
+
+    #[test]
+    fn csv_columns_are_found_by_name_and_cells_unescaped() {
+        let d = tempfile::tempdir().unwrap();
+        // Columns in another order, and more of them (other versions add some).
+        let p = write(
+            &d,
+            "a.csv",
+            "total_size,status,notebook_bytes,username,file_count,principal\n\
+             10,success,5,'=cmd,2,no\n\
+             0,empty,0,b@x.com,0,yes\n\
+             340282366920938463463374607431768211455,error,0,c@x.com,1,no\n",
+        );
+        let s = read_scan(&p).unwrap();
+        assert_eq!(s.kind, ScanKind::Csv);
+        assert!(s.identity.is_none());
+        assert_eq!(
+            s.rows,
+            [
+                ScanRow {
+                    username: "=cmd".into(),
+                    status: Status::Success,
+                    files: 2,
+                    bytes: 10
+                },
+                ScanRow {
+                    username: "b@x.com".into(),
+                    status: Status::Empty,
+                    files: 0,
+                    bytes: 0
+                },
+                ScanRow {
+                    username: "c@x.com".into(),
+                    status: Status::Error,
+                    files: 1,
+                    bytes: u128::MAX
+                },
+            ]
+        );
+        assert_eq!(untext("'x"), "'x", "only the spreadsheet guard is taken off");
+    }
+
+    #[test]
+    fn files_that_are_not_scans_are_refused_naming_the_file_and_the_problem() {
+        let d = tempfile::tempdir().unwrap();
+        let cases = [
+            ("empty.csv", "", "is empty"),
+            (
+                "users.txt",
+                "alice@x.com\nbob@x.com\n",
+                "no column username, status, file_count, total_size",
+            ),
+            (
+                "other.csv",
+                "username,status\na,success\n",
+                "no column file_count, total_size",
+            ),
+            (
+                "st.csv",
+                "username,status,file_count,total_size\na,done,1,1\n",
+                "line 2: status \"done\" is not success, empty or error",
+            ),
+            (
+                "neg.csv",
+                "username,status,file_count,total_size\na,success,-1,1\n",
+                "line 2: file_count \"-1\" is not a whole number",
+            ),
+            (
+                "big.csv",
+                "username,status,file_count,total_size\na,success,1,340282366920938463463374607431768211456\n",
+                "total_size \"340282366920938463463374607431768211456\" is too large",
+            ),
+            (
+                "dup.csv",
+                "username,status,file_count,total_size\nA@x,success,1,1\na@X,success,1,1\n",
+                "line 3: user a@X is listed twice (also line 2)",
+            ),
+            (
+                "short.csv",
+                "username,status,file_count,total_size\na,success,1\n",
+                "not a readable CSV",
+            ),
+            ("x.jsonl", "{\"username\":\"a\"}\n", "a --jsonl detail file?"),
+            ("j.json", "{\"a\":1}\n", "not a dbx-inventory journal"),
+        ];
+        for (name, text, says) in cases {
+            let p = write(&d, name, text);
+            let e = err(&p);
+            assert!(
+                e.starts_with(&format!("{}: ", p.display())) && e.contains(says),
+                "{name}: {e}"
+            );
+        }
+        let e = err(&d.path().join("missing.csv"));
+        assert!(e.contains("missing.csv: no such file"), "{e}");
+        let e = err(d.path());
+        assert!(e.contains("is a directory"), "{e}");
+    }
+}

@@ -1,0 +1,254 @@
+//! The outputs of `diff`: the console report and the CSV (`-o`), one row per user of either
+//! scan. The HTML report is [`super::html::diff`].
+
+use super::csv::text_cell;
+use super::AtomicFile;
+use crate::compare::{Change, Diff, Scan, UserDiff, TOP_MOVERS};
+use crate::format::{human_size, thousands};
+
+/// The CSV header of `diff -o`.
+pub const DIFF_HEADER: &[&str] = &[
+    "username",
+    "status_old",
+    "status_new",
+    "files_old",
+    "files_new",
+    "bytes_old",
+    "bytes_new",
+    "files_delta",
+    "bytes_delta",
+    "change",
+];
+
+/// Most added or removed users the console lists (the CSV and the HTML list more).
+pub const CONSOLE_LISTED: usize = 50;
+
+/// `+1,234` / `-56` / `0`.
+pub fn signed_thousands(v: i128) -> String {
+    match v {
+        0 => "0".to_string(),
+        v if v > 0 => format!("+{}", thousands(v.unsigned_abs())),
+        v => format!("-{}", thousands(v.unsigned_abs())),
+    }
+}
+
+/// `+2.5 GB` / `-340 B` / `0 B`.
+pub fn signed_size(v: i128) -> String {
+    match v {
+        0 => "0 B".to_string(),
+        v if v > 0 => format!("+{}", human_size(v.unsigned_abs())),
+        v => format!("-{}", human_size(v.unsigned_abs())),
+    }
+}
+
+/// `+8.3%`, `-0.1%`, `n/a` (the old total was 0).
+pub fn signed_percent(p: Option<f64>) -> String {
+    match p {
+        None => "n/a".to_string(),
+        Some(p) if p > 0.0 && p < 0.05 => "+<0.1%".to_string(),
+        Some(p) if p < 0.0 && p > -0.05 => "-<0.1%".to_string(),
+        Some(p) if p > 0.0 => format!("+{p:.1}%"),
+        Some(p) => format!("{p:.1}%"),
+    }
+}
+
+/// One CSV record: an absent side's status, files and bytes are empty; its deltas count it 0.
+pub fn diff_record(u: &UserDiff) -> Vec<String> {
+    let status = |s: &Option<crate::compare::Side>| s.as_ref().map_or(String::new(), |s| s.status.as_str().to_string());
+    let num = |s: &Option<crate::compare::Side>, f: fn(&crate::compare::Side) -> u128| {
+        s.as_ref().map_or(String::new(), |s| f(s).to_string())
+    };
+    vec![
+        text_cell(u.username()).into_owned(),
+        status(&u.old),
+        status(&u.new),
+        num(&u.old, |s| s.files),
+        num(&u.new, |s| s.files),
+        num(&u.old, |s| s.bytes),
+        num(&u.new, |s| s.bytes),
+        u.files_delta().to_string(),
+        u.bytes_delta().to_string(),
+        u.change().as_str().to_string(),
+    ]
+}
+
+/// Writes the diff's CSV into an atomic file and commits it.
+pub fn write_diff_csv(file: AtomicFile, diff: &Diff) -> anyhow::Result<()> {
+    let mut file = file;
+    let mut w = csv::Writer::from_writer(file.file());
+    w.write_record(DIFF_HEADER)?;
+    for u in &diff.users {
+        w.write_record(diff_record(u))?;
+    }
+    w.flush()?;
+    drop(w);
+    file.commit()
+}
+
+const RULE: &str = "================================================================================";
+
+/// The console report: what was compared, totals old → new, users added and removed, the top
+/// growers and shrinkers, status changes.
+pub fn print(out: &mut impl std::io::Write, old: &Scan, new: &Scan, workspace: &str, d: &Diff) {
+    let _ = writeln!(out, "{RULE}\nSCAN COMPARISON\n{RULE}");
+    let _ = writeln!(out, "Old: {}", old.label());
+    let _ = writeln!(out, "New: {}", new.label());
+    let _ = writeln!(out, "Workspace: {workspace}");
+    let _ = writeln!(out, "{RULE}\n");
+    let _ = writeln!(out, "{:<8} {:>22} {:>22} {:>22}", "", "old", "new", "change");
+    let _ = writeln!(
+        out,
+        "{:<8} {:>22} {:>22} {:>22}",
+        "Users",
+        thousands(d.old.users),
+        thousands(d.new.users),
+        signed_thousands(i128::from(d.new.users) - i128::from(d.old.users))
+    );
+    let _ = writeln!(
+        out,
+        "{:<8} {:>22} {:>22} {:>22}",
+        "Files",
+        thousands(d.old.files),
+        thousands(d.new.files),
+        signed_thousands(d.files_delta())
+    );
+    let _ = writeln!(
+        out,
+        "{:<8} {:>22} {:>22} {:>22}",
+        "Size",
+        human_size(d.old.bytes),
+        human_size(d.new.bytes),
+        format!(
+            "{} ({})",
+            signed_size(d.bytes_delta()),
+            signed_percent(d.bytes_percent())
+        )
+    );
+    let _ = writeln!(
+        out,
+        "{:<8} {:>22} {:>22} {:>22}",
+        "Bytes",
+        thousands(d.old.bytes),
+        thousands(d.new.bytes),
+        signed_thousands(d.bytes_delta())
+    );
+    let _ = writeln!(
+        out,
+        "\nUsers: {} added, {} removed, {} grown, {} shrunk, {} unchanged; {} changed status",
+        thousands(d.count(Change::New) as u64),
+        thousands(d.count(Change::Removed) as u64),
+        thousands(d.count(Change::Grown) as u64),
+        thousands(d.count(Change::Shrunk) as u64),
+        thousands(d.count(Change::Same) as u64),
+        thousands(d.status_changes().count() as u64),
+    );
+    list(
+        out,
+        "Added (in the new scan only)",
+        d.with(Change::New).collect(),
+        |u| format!("{} files, {}", thousands(u.files_new()), human_size(u.bytes_new())),
+    );
+    list(
+        out,
+        "Removed (in the old scan only)",
+        d.with(Change::Removed).collect(),
+        |u| format!("{} files, {}", thousands(u.files_old()), human_size(u.bytes_old())),
+    );
+    movers(out, &format!("Top {TOP_MOVERS} growers"), &d.growers(TOP_MOVERS));
+    movers(out, &format!("Top {TOP_MOVERS} shrinkers"), &d.shrinkers(TOP_MOVERS));
+    let changed: Vec<&UserDiff> = d.status_changes().collect();
+    list(out, "Status changed", changed, |u| {
+        let s = |s: &Option<crate::compare::Side>| s.as_ref().map_or("", |s| s.status.as_str());
+        format!("{} → {}", s(&u.old), s(&u.new))
+    });
+    let _ = writeln!(out, "{RULE}");
+}
+
+fn list(out: &mut impl std::io::Write, title: &str, users: Vec<&UserDiff>, what: impl Fn(&UserDiff) -> String) {
+    if users.is_empty() {
+        let _ = writeln!(out, "\n{title}: none");
+        return;
+    }
+    let _ = writeln!(out, "\n{title}: {}", thousands(users.len() as u64));
+    for u in users.iter().take(CONSOLE_LISTED) {
+        let _ = writeln!(out, "  {:<44} {}", u.username(), what(u));
+    }
+    if users.len() > CONSOLE_LISTED {
+        let _ = writeln!(
+            out,
+            "  … and {} more (-o FILE writes every user)",
+            thousands((users.len() - CONSOLE_LISTED) as u64)
+        );
+    }
+}
+
+fn movers(out: &mut impl std::io::Write, title: &str, users: &[&UserDiff]) {
+    if users.is_empty() {
+        let _ = writeln!(out, "\n{title}: none");
+        return;
+    }
+    let _ = writeln!(out, "\n{title} (by bytes):");
+    let _ = writeln!(
+        out,
+        "  {:>3}  {:<40} {:>11} {:>11} {:>12} {:>10}",
+        "#", "user", "old", "new", "change", "files"
+    );
+    for (i, u) in users.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  {:>3}  {:<40} {:>11} {:>11} {:>12} {:>10}",
+            i + 1,
+            u.username(),
+            human_size(u.bytes_old()),
+            human_size(u.bytes_new()),
+            signed_size(u.bytes_delta()),
+            signed_thousands(u.files_delta())
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::{diff, ScanRow};
+    use crate::model::Status;
+
+    #[test]
+    fn signed_numbers_read_as_changes() {
+        assert_eq!(signed_thousands(1_234_567), "+1,234,567");
+        assert_eq!(signed_thousands(-42), "-42");
+        assert_eq!(
+            signed_thousands(i128::MIN),
+            format!("-{}", thousands(i128::MIN.unsigned_abs()))
+        );
+        assert_eq!(signed_size(-1_572_864), "-1.5 MB");
+        assert_eq!(signed_size(0), "0 B");
+        assert_eq!(signed_percent(Some(8.26)), "+8.3%");
+        assert_eq!(signed_percent(Some(-12.0)), "-12.0%");
+        assert_eq!(signed_percent(Some(0.01)), "+<0.1%");
+        assert_eq!(signed_percent(Some(0.0)), "0.0%");
+        assert_eq!(signed_percent(None), "n/a");
+    }
+
+    #[test]
+    fn csv_rows_leave_the_absent_side_empty_and_guard_cells() {
+        let r = |u: &str, files, bytes| ScanRow {
+            username: u.into(),
+            status: Status::Success,
+            files,
+            bytes,
+        };
+        let d = diff(&[r("=gone", 2, 20), r("a", 1, 10)], &[r("a", 1, 15), r("b", 3, 30)]);
+        let recs: Vec<Vec<String>> = d.users.iter().map(diff_record).collect();
+        assert_eq!(
+            recs[0],
+            ["a", "success", "success", "1", "1", "10", "15", "0", "5", "grown"]
+        );
+        assert_eq!(recs[1], ["b", "", "success", "", "3", "", "30", "3", "30", "new"]);
+        assert_eq!(
+            recs[2],
+            ["'=gone", "success", "", "2", "", "20", "", "-2", "-20", "removed"]
+        );
+        assert_eq!(recs[0].len(), DIFF_HEADER.len());
+    }
+}
