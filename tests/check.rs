@@ -49,6 +49,8 @@ fn allow_list_file() -> Vec<Value> {
 fn an_admin_token_is_ready_with_counts_sample_estimate_and_the_allow_list() {
     let fixture = dbx_sim::generate(120, 5);
     let (dbfs_homes, ws_homes) = homes(&fixture);
+    let sps = fixture.service_principals.len();
+    assert!(sps > 0, "the generated workspace has service principals");
     let first = fixture.users[0].user_name.clone();
     let display = fixture.users[0].display_name.clone().unwrap();
     let sim = Sim::start(fixture);
@@ -59,6 +61,7 @@ fn an_admin_token_is_ready_with_counts_sample_estimate_and_the_allow_list() {
     for line in [
         format!("Caller: {first} ({display}) — workspace admin (member of admins)"),
         "SCIM users: 120 (totalResults)".to_string(),
+        format!("SCIM service principals: {sps}"),
         format!("DBFS /Users: {dbfs_homes} home(s)"),
         format!("Workspace /Users: {ws_homes} home(s)"),
         "Sample: 20 of 120 users, evenly spaced over the SCIM listing in the server's order (midpoints)".to_string(),
@@ -72,7 +75,10 @@ fn an_admin_token_is_ready_with_counts_sample_estimate_and_the_allow_list() {
     let estimate = out.lines().find(|l| l.starts_with("Estimate: ≈ ")).unwrap_or_default();
     check!(
         done,
-        estimate.contains(" listings/user × 120 users → ≈ ") && estimate.contains(" req/s ("),
+        estimate.contains(&format!(
+            " listings/user × {} users and service principals → ≈ ",
+            120 + sps
+        )) && estimate.contains(" req/s ("),
         "estimate line {estimate:?}"
     );
     for e in allow_list_file() {
@@ -92,6 +98,10 @@ fn an_admin_token_is_ready_with_counts_sample_estimate_and_the_allow_list() {
     assert_eq!(j["caller"]["admin"], true);
     assert_eq!(j["caller"]["groups"], serde_json::json!(["admins"]));
     assert_eq!(j["scim"]["total_users"], 120);
+    assert_eq!(
+        j["service_principals"],
+        serde_json::json!({"total": sps, "error": null})
+    );
     assert_eq!(j["homes"]["dbfs"]["count"], dbfs_homes);
     assert_eq!(j["homes"]["workspace"]["count"], ws_homes);
     // The sample: 7 evenly spaced SCIM positions (midpoints), the same every time.
@@ -114,7 +124,11 @@ fn an_admin_token_is_ready_with_counts_sample_estimate_and_the_allow_list() {
             + e["workspace_requests"].as_u64().unwrap()
             + e["scim_requests"].as_u64().unwrap()
     );
-    assert_eq!(e["scim_requests"], 3, "Me + two SCIM pages of 100");
+    assert_eq!(e["service_principals"], sps);
+    assert_eq!(
+        e["scim_requests"], 4,
+        "Me + two SCIM pages of 100 users + one of service principals"
+    );
     assert_eq!(j["allow_list"].as_array().unwrap().len(), allow_list_file().len());
     for (got, want) in j["allow_list"].as_array().unwrap().iter().zip(allow_list_file()) {
         assert_eq!(
@@ -277,6 +291,34 @@ fn a_workspace_whose_users_folder_cannot_be_listed_is_not_ready_naming_the_listi
     assert_eq!(
         (j["estimate"].clone(), j["sample"]["users"].clone()),
         (Value::Null, serde_json::json!([]))
+    );
+}
+
+#[test]
+fn service_principals_closed_to_the_caller_are_a_warning_other_failures_are_missing() {
+    let sim = Sim::start(dbx_sim::generate(10, 8));
+    sim.add_faults([dbx_sim::Fault::new("scim", "/ServicePrincipals", 403)]);
+    let done = check(&sim, &["--sample", "1"]).run();
+    check!(done, done.code == 0, "a scan still runs");
+    let why = "GET /api/2.0/preview/scim/v2/ServicePrincipals (startIndex=1, count=1): HTTP 403 PERMISSION_DENIED: \
+               User does not have permission to access /ServicePrincipals.";
+    check!(
+        done,
+        done.stdout.lines().any(|l| l
+            == format!(
+                "  - the service principals cannot be listed ({why}): with --orphans, a home named like an \
+                 application id is reported orphan=unknown"
+            ))
+    );
+    let sim = Sim::start(dbx_sim::generate(10, 8));
+    sim.add_faults([dbx_sim::Fault::new("scim", "/ServicePrincipals", 500)]);
+    let done = check(&sim, &["--sample", "1", "--retry-attempts", "1"]).run();
+    check!(done, done.code == 1);
+    check!(
+        done,
+        done.stderr
+            .contains("missing the SCIM service-principal listing (needed by --all-users): ")
+            && done.stderr.contains("HTTP 500 INTERNAL_ERROR")
     );
 }
 

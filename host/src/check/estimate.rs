@@ -1,6 +1,7 @@
 //! The sample of `check` and the estimate of a full scan drawn from it.
 //!
-//! The sample is deterministic: `n` users at evenly spaced positions of the SCIM listing in the
+//! A full scan (`scan --all-users`) scans every SCIM user and every service principal, so both
+//! count as rows to scan. The sample is deterministic: `n` users at evenly spaced positions of the SCIM listing in the
 //! server's order — the midpoints `1 + ⌊(2k+1)·total / 2n⌋`, k = 0…n−1 — so the same workspace
 //! gives the same sample, the first and last users are not favoured, and picking them costs one
 //! SCIM request each (never a full listing). The estimate multiplies the sample's mean listings
@@ -36,6 +37,8 @@ pub struct Listings {
 pub struct Estimate {
     /// Users a full scan covers (SCIM `totalResults`).
     pub users: u64,
+    /// Service principals it covers too (their homes are scanned like users').
+    pub service_principals: u64,
     /// Users sampled.
     pub sampled: u64,
     /// Mean DBFS listings per user.
@@ -48,7 +51,7 @@ pub struct Estimate {
     pub dbfs_requests: u64,
     /// Expected Workspace listings.
     pub workspace_requests: u64,
-    /// SCIM requests: `Me` and the user pages.
+    /// SCIM requests: `Me`, the user pages and the service-principal pages.
     pub scim_requests: u64,
     /// All expected requests.
     pub requests: u64,
@@ -61,18 +64,19 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    /// The estimate for `users` users from the sample's listings, at `limits`. `None` without a
-    /// sample.
-    pub fn of(users: u64, sample: &[Listings], limits: &Limits) -> Option<Estimate> {
+    /// The estimate for `users` users and `service_principals` from the sample's listings, at
+    /// `limits`. `None` without a sample.
+    pub fn of(users: u64, service_principals: u64, sample: &[Listings], limits: &Limits) -> Option<Estimate> {
         if sample.is_empty() {
             return None;
         }
         let n = sample.len() as f64;
         let dbfs_per_user = sample.iter().map(|l| l.dbfs as f64).sum::<f64>() / n;
         let workspace_per_user = sample.iter().map(|l| l.workspace as f64).sum::<f64>() / n;
-        let dbfs_requests = (dbfs_per_user * users as f64).round() as u64;
-        let workspace_requests = (workspace_per_user * users as f64).round() as u64;
-        let scim_requests = 1 + users.div_ceil(SCAN_PAGE);
+        let rows = (users + service_principals) as f64;
+        let dbfs_requests = (dbfs_per_user * rows).round() as u64;
+        let workspace_requests = (workspace_per_user * rows).round() as u64;
+        let scim_requests = 1 + users.div_ceil(SCAN_PAGE) + service_principals.div_ceil(SCAN_PAGE).max(1);
         let rate = |f: Family| limits.rates.get(&f).map_or(f64::INFINITY, |r| r.0);
         let (bound, seconds) = [
             (Family::Workspace, workspace_requests),
@@ -84,6 +88,7 @@ impl Estimate {
         .fold((Family::Workspace, 0.0), |best, x| if x.1 > best.1 { x } else { best });
         Some(Estimate {
             users,
+            service_principals,
             sampled: sample.len() as u64,
             dbfs_per_user,
             workspace_per_user,
@@ -152,9 +157,10 @@ mod tests {
         assert!((e.seconds - 600.0).abs() < 1e-9);
         assert_eq!(approx_duration(e.seconds), "10 min");
         // DBFS-heavy: DBFS at 30/s is the bound.
-        let e = Estimate::of(100, &[Listings { dbfs: 30, workspace: 1 }], &Limits::default()).unwrap();
+        let e = Estimate::of(90, 10, &[Listings { dbfs: 30, workspace: 1 }], &Limits::default()).unwrap();
         assert_eq!((e.bound, e.seconds), (Family::Dbfs, 100.0));
-        assert!(Estimate::of(100, &[], &Limits::default()).is_none());
+        assert_eq!(e.scim_requests, 3, "Me, one page of users, one of service principals");
+        assert!(Estimate::of(100, 0, &[], &Limits::default()).is_none());
         assert_eq!(approx_duration(0.2), "1 s");
         assert_eq!(approx_duration(4.0 * 3600.0), "4.0 h");
         assert_eq!(

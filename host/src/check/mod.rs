@@ -1,7 +1,7 @@
 //! `check`: what a full scan under these credentials would see, from a handful of requests.
 //!
 //! [`gather`] asks the workspace (through the same sandboxed scanner and policy as `scan`): SCIM
-//! `Me` (who, admin or not), the SCIM user count, `/Users` in both trees, a deterministic sample
+//! `Me` (who, admin or not), the SCIM user and service-principal counts, `/Users` in both trees, a deterministic sample
 //! of user scans ([`estimate`]); [`report`] turns the answers into the findings (what is missing
 //! for a full scan, warnings) and prints them as text or JSON.
 
@@ -15,15 +15,16 @@ use crate::sandbox::bindings::scanner::Tree;
 use crate::sandbox::Runtime;
 use crate::scan::visibility::Visibility;
 use estimate::{sample_positions, Estimate, Listings};
-use report::{Homes, Report, SampleUser};
+use report::{Homes, Report, SampleUser, ServicePrincipals};
 
 /// Sampled users scanned at once (the policy's limits pace them anyway).
 const SAMPLE_CONCURRENCY: usize = 8;
 
 /// Asks the workspace everything the report needs. `identity` is the preflight's answer.
 pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity, sample: u32) -> Report {
-    let (scim, dbfs, workspace) = tokio::join!(
+    let (scim, sps, dbfs, workspace) = tokio::join!(
         rt.list_users(1, 1),
+        rt.list_service_principals(1, 1),
         rt.list_homes(Tree::Dbfs),
         rt.list_homes(Tree::Workspace)
     );
@@ -31,6 +32,12 @@ pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity
         Ok(Ok(page)) => Ok(page.total_results.map(u64::from)),
         Ok(Err(f)) => Err(f.message),
         Err(e) => Err(format!("{e:#}")),
+    };
+    let service_principals = match sps {
+        Ok(Ok(page)) => ServicePrincipals::Listed(page.total_results.map(u64::from)),
+        Ok(Err(f)) if f.status == Some(403) => ServicePrincipals::Refused(f.message),
+        Ok(Err(f)) => ServicePrincipals::Failed(f.message),
+        Err(e) => ServicePrincipals::Failed(format!("{e:#}")),
     };
     let homes = |r: anyhow::Result<Result<Vec<String>, crate::sandbox::bindings::scanner::Failure>>| match r {
         Ok(Ok(h)) => Homes::Listed(h.len() as u64),
@@ -43,6 +50,7 @@ pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity
         auth,
         identity,
         scim_total,
+        service_principals,
         dbfs_homes: homes(dbfs),
         workspace_homes: homes(workspace),
         sample_asked: sample,
@@ -59,7 +67,11 @@ pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity
                 Ok(users) => {
                     report.sample = scan_sample(rt, users, &visibility).await;
                     let listings: Vec<Listings> = report.sample.iter().map(|s| s.listings).collect();
-                    report.estimate = Estimate::of(total, &listings, &report.limits);
+                    let sps = match report.service_principals {
+                        ServicePrincipals::Listed(Some(n)) => n,
+                        _ => 0,
+                    };
+                    report.estimate = Estimate::of(total, sps, &listings, &report.limits);
                 }
                 Err(e) => report.sample_error = Some(e),
             }

@@ -18,6 +18,17 @@ pub enum Homes {
     Failed(String),
 }
 
+/// The SCIM service-principal listing's outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServicePrincipals {
+    /// Listed: `totalResults`, when given.
+    Listed(Option<u64>),
+    /// 403: a scan goes on, but orphans named like an application id become `unknown`.
+    Refused(String),
+    /// Any other failure: a scan of all users fails on it.
+    Failed(String),
+}
+
 /// One sampled user.
 #[derive(Debug, Clone)]
 pub struct SampleUser {
@@ -40,6 +51,8 @@ pub struct Report {
     pub identity: Identity,
     /// SCIM `totalResults` (`Ok(None)`: the server gave none).
     pub scim_total: Result<Option<u64>, String>,
+    /// The SCIM service-principal listing (every `--all-users` scan lists them).
+    pub service_principals: ServicePrincipals,
     /// `/Users` in DBFS.
     pub dbfs_homes: Homes,
     /// `/Users` in the Workspace.
@@ -87,6 +100,11 @@ impl Report {
         if let Err(e) = &self.scim_total {
             m.push(format!("the SCIM user listing (needed by --all-users): {e}"));
         }
+        if let ServicePrincipals::Failed(e) = &self.service_principals {
+            m.push(format!(
+                "the SCIM service-principal listing (needed by --all-users): {e}"
+            ));
+        }
         for (tree, h) in [("DBFS", &self.dbfs_homes), ("Workspace", &self.workspace_homes)] {
             if let Homes::Failed(e) = h {
                 m.push(format!("the {tree} /Users listing (needed by --orphans): {e}"));
@@ -107,6 +125,12 @@ impl Report {
             w.push(
                 "the estimate counts what these credentials would list (one 404 for each home they cannot see)".into(),
             );
+        }
+        if let ServicePrincipals::Refused(e) = &self.service_principals {
+            w.push(format!(
+                "the service principals cannot be listed ({e}): with --orphans, a home named like an application id \
+                 is reported orphan=unknown"
+            ));
         }
         if matches!(self.scim_total, Ok(None)) {
             w.push("SCIM gave no totalResults: no sample, no estimate".into());
@@ -140,12 +164,15 @@ impl Report {
         w
     }
 
-    /// The estimate line, e.g. `≈ 7.1 listings/user × 5,000 users → ≈ 35,051 requests → ≈ 12 min at 50 req/s (workspace)`.
+    /// The estimate line, e.g. `≈ 7.1 listings/user × 5,000 users → ≈ 35,052 requests → ≈ 12 min at 50 req/s (…)`.
     pub fn estimate_line(e: &Estimate) -> String {
+        let who = match e.service_principals {
+            0 => format!("{} users", thousands(e.users)),
+            n => format!("{} users and service principals", thousands(e.users + n)),
+        };
         format!(
-            "≈ {:.1} listings/user × {} users → ≈ {} requests → ≈ {} at {} req/s ({} limit, the slowest family)",
+            "≈ {:.1} listings/user × {who} → ≈ {} requests → ≈ {} at {} req/s ({} limit, the slowest family)",
             e.listings_per_user(),
-            thousands(e.users),
             thousands(e.requests),
             approx_duration(e.seconds),
             rate_string(e.bound_rate),
@@ -182,6 +209,13 @@ impl Report {
             Ok(None) => "SCIM users: listed, but no totalResults given".into(),
             Err(e) => format!("SCIM users: cannot be listed: {e}"),
         });
+        line(match &self.service_principals {
+            ServicePrincipals::Listed(Some(n)) => format!("SCIM service principals: {}", thousands(*n)),
+            ServicePrincipals::Listed(None) => "SCIM service principals: listed, but no totalResults given".into(),
+            ServicePrincipals::Refused(e) | ServicePrincipals::Failed(e) => {
+                format!("SCIM service principals: cannot be listed: {e}")
+            }
+        });
         for (tree, h) in [("DBFS", &self.dbfs_homes), ("Workspace", &self.workspace_homes)] {
             line(match h {
                 Homes::Listed(n) => format!("{tree} /Users: {} home(s)", thousands(*n)),
@@ -212,7 +246,7 @@ impl Report {
             line(format!("Estimate: {}", Self::estimate_line(e)));
             line(format!(
                 "  per user: {:.1} DBFS + {:.1} Workspace listings (at most {} for one sampled user); plus {} SCIM \
-                 request(s) (Me and the user pages)",
+                 request(s) (Me, the user and service-principal pages)",
                 e.dbfs_per_user,
                 e.workspace_per_user,
                 thousands(e.max_per_user),
@@ -231,7 +265,7 @@ impl Report {
             } else {
                 format!("parameters {}", e.params.join(", "))
             };
-            line(format!("  {} {:<34} {:<9} {params}", e.method, e.path, e.family.name()));
+            line(format!("  {} {:<44} {:<9} {params}", e.method, e.path, e.family.name()));
         }
         line(format!("  rules: {}", self.allow_rules));
         let warnings = self.warnings();
@@ -277,7 +311,7 @@ impl Report {
             })
             .collect();
         let estimate = self.estimate.as_ref().map(|e| {
-            json!({"users": e.users, "sampled": e.sampled, "listings_per_user": e.listings_per_user(),
+            json!({"users": e.users, "service_principals": e.service_principals, "sampled": e.sampled, "listings_per_user": e.listings_per_user(),
                    "dbfs_per_user": e.dbfs_per_user, "workspace_per_user": e.workspace_per_user,
                    "max_listings_per_user": e.max_per_user,
                    "dbfs_requests": e.dbfs_requests, "workspace_requests": e.workspace_requests,
@@ -298,6 +332,10 @@ impl Report {
             "scim": match &self.scim_total {
                 Ok(n) => json!({"total_users": n, "error": null}),
                 Err(e) => json!({"total_users": null, "error": e}),
+            },
+            "service_principals": match &self.service_principals {
+                ServicePrincipals::Listed(n) => json!({"total": n, "error": null}),
+                ServicePrincipals::Refused(e) | ServicePrincipals::Failed(e) => json!({"total": null, "error": e}),
             },
             "homes": {"dbfs": homes(&self.dbfs_homes), "workspace": homes(&self.workspace_homes)},
             "sample": {"asked": self.sample_asked, "rule": SAMPLE_RULE, "users": sample},
