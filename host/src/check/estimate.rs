@@ -147,12 +147,12 @@ mod tests {
     #[test]
     fn the_slowest_family_bounds_the_estimate() {
         let sample = [Listings { dbfs: 2, workspace: 5 }, Listings { dbfs: 0, workspace: 7 }];
-        let e = Estimate::of(5000, &sample, &Limits::default()).unwrap();
+        let e = Estimate::of(5000, 0, &sample, &Limits::default()).unwrap();
         assert_eq!(
             (e.dbfs_requests, e.workspace_requests, e.scim_requests),
-            (5000, 30000, 51)
+            (5000, 30000, 52)
         );
-        assert_eq!(e.requests, 35051);
+        assert_eq!(e.requests, 35052);
         assert_eq!(e.bound, Family::Workspace);
         assert!((e.seconds - 600.0).abs() < 1e-9);
         assert_eq!(approx_duration(e.seconds), "10 min");
