@@ -16,6 +16,7 @@ wit_bindgen::generate!({
 
 pub mod dbfs;
 pub mod errors;
+pub mod export;
 pub mod homes;
 pub mod lenient;
 pub mod listing;
@@ -34,6 +35,8 @@ mod fuzz;
 mod tests;
 #[cfg(test)]
 mod tests_hostile;
+#[cfg(test)]
+mod tests_notebooks;
 
 /// The exported scanner: glue from the WIT exports to the logic modules. It builds on every
 /// target; only `export!` is wasm-only, because a native cdylib cannot carry the component's
