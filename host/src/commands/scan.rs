@@ -38,7 +38,8 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
             plan.wave
         ));
     }
-    let rt = Arc::new(connect::runtime(&resolved, &args.limits, args.concurrency)?);
+    let allow = connect::scan_allow_list(args.notebook_sizes);
+    let rt = Arc::new(connect::runtime_with(&resolved, &args.limits, args.concurrency, allow)?);
     connect::preflight(&rt, &resolved).await?;
     scan::run(rt, run).await
 }

@@ -46,7 +46,8 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<Outcome> {
     let resolved = resolve(args.host.clone(), token).map_err(|e| FatalError(format!("{e:#}")))?;
     tracing::debug!("worker: {}", resolved.describe());
     let concurrency = args.concurrency as usize;
-    let rt = Arc::new(connect::runtime(&resolved, &args.limits, args.concurrency)?);
+    let allow = connect::scan_allow_list(args.notebook_sizes);
+    let rt = Arc::new(connect::runtime_with(&resolved, &args.limits, args.concurrency, allow)?);
     connect::preflight(&rt, &resolved).await?;
 
     let (job_tx, job_rx) = mpsc::channel::<(usize, Job)>(concurrency);
@@ -291,6 +292,7 @@ fn parse_line(n: usize, line: &[u8]) -> anyhow::Result<In> {
                     user: j.user,
                     trees,
                     orphan: j.orphan,
+                    no_home: Trees::NONE,
                 },
             ))
         }
@@ -325,7 +327,8 @@ mod tests {
                 Job {
                     user: "a@x.com".into(),
                     trees: Trees::from_flags(true, false),
-                    orphan: true
+                    orphan: true,
+                    no_home: Trees::NONE,
                 }
             )
         );

@@ -25,6 +25,8 @@ pub const CSV_HEADER: &[&str] = &[
     "dbfs_home",
     "workspace_home",
     "orphan",
+    "notebook_bytes",
+    "notebooks_unsized",
 ];
 
 fn home(t: Option<&TreeStats>) -> &'static str {
@@ -71,6 +73,10 @@ pub fn csv_record(r: &UserRow) -> Vec<String> {
         home(d).to_string(),
         home(w).to_string(),
         if r.orphan { "yes" } else { "no" }.to_string(),
+        w.and_then(|t| t.notebook_bytes)
+            .map_or(String::new(), |n| n.to_string()),
+        w.filter(|t| t.notebook_bytes.is_some())
+            .map_or(String::new(), |t| t.notebooks_unsized.to_string()),
     ]
 }
 

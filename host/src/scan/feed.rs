@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context as _;
 use tokio::sync::mpsc;
 
+use super::homes::{self, HomeIndex};
 use super::job::{Job, UserSource};
 use super::orphans;
 use crate::error::UsageError;
@@ -242,17 +243,24 @@ impl<'a> ScimPager<'a> {
 }
 
 /// Sends users to the scheduler: a fixed list, or SCIM pages as they arrive (deduplicated),
-/// then (with `--orphans`) the orphaned homes.
+/// then (with `--orphans`) the orphaned homes. With `list_homes`, `/Users` is listed first in each
+/// tree (with the first SCIM page) and homes it does not list are not requested ([`homes`]).
 pub async fn feed_users(
     rt: &Runtime,
     source: UserSource,
     trees: Trees,
+    list_homes: bool,
     tx: mpsc::Sender<(usize, Job)>,
 ) -> anyhow::Result<()> {
     let (page_size, orphans) = match source {
         UserSource::List(list) => {
+            let index = if list_homes {
+                HomeIndex::from_homes(&homes::list_or_probe(rt, trees, homes::HOMES_WAIT).await)
+            } else {
+                HomeIndex::default()
+            };
             for (i, u) in list.into_iter().enumerate() {
-                if tx.send((i, Job::user(u, trees))).await.is_err() {
+                if tx.send((i, index.job(u, trees))).await.is_err() {
                     break;
                 }
             }
@@ -265,9 +273,37 @@ pub async fn feed_users(
     let mut inactive = Vec::new();
     let mut scanned = Vec::new();
     let mut idx = 0usize;
+    // --orphans needs both listings whole (a failure fails the run, at the end); without it, a
+    // tree that cannot be listed is probed.
+    let listing = async {
+        if orphans {
+            orphans::list_homes(rt, trees).await.map(Some)
+        } else if list_homes {
+            Ok(Some(homes::list_or_probe(rt, trees, homes::HOMES_WAIT).await))
+        } else {
+            Ok(None)
+        }
+    };
+    tokio::pin!(listing);
+    let mut pager = ScimPager::new(rt, page_size);
+    let (early, first) = tokio::join!(
+        tokio::time::timeout(homes::HOMES_WAIT, listing.as_mut()),
+        pager.next_page()
+    );
+    let (index, mut listed) = match early {
+        Ok(Ok(h)) => (h.as_ref().map(HomeIndex::from_homes).unwrap_or_default(), Some(Ok(h))),
+        Ok(Err(e)) => (HomeIndex::default(), Some(Err(e))),
+        Err(_) => {
+            tracing::warn!(
+                "/Users was not listed within {} s: probing each user's homes instead (one request per user and tree)",
+                homes::HOMES_WAIT.as_secs()
+            );
+            (HomeIndex::default(), None)
+        }
+    };
     let scim = async {
-        let mut pager = ScimPager::new(rt, page_size);
-        while let Some(users) = pager.next_page().await? {
+        let mut page = first;
+        while let Some(users) = page? {
             for u in users {
                 if orphans && u.active == Some(false) {
                     inactive.push(u.user_name);
@@ -275,24 +311,24 @@ pub async fn feed_users(
                     if orphans {
                         scanned.push(u.user_name.clone());
                     }
-                    tx.send((idx, Job::user(u.user_name, trees))).await.ok();
+                    tx.send((idx, index.job(u.user_name, trees))).await.ok();
                     idx += 1;
                 }
             }
+            page = pager.next_page().await;
         }
         anyhow::Ok(())
     };
-    let homes = async {
-        if orphans {
-            orphans::list_homes(rt, trees).await.map(Some)
-        } else {
-            Ok(None)
+    let (scim, homes) = tokio::join!(scim, async {
+        match listed.take() {
+            Some(h) => h,
+            None => listing.await,
         }
-    };
-    let (scim, homes) = tokio::join!(scim, homes);
+    });
     scim?;
-    if let Some(homes) = homes? {
-        for job in orphans::plan(&homes, &scanned, &inactive, trees) {
+    if let (true, Some(homes)) = (orphans, homes?) {
+        for mut job in orphans::plan(&homes, &scanned, &inactive, trees) {
+            job.no_home = index.absent_in_listing(&job.user).and(job.trees);
             tx.send((idx, job)).await.ok();
             idx += 1;
         }

@@ -59,6 +59,9 @@ pub struct Job {
     pub trees: Trees,
     /// Mark the row as an orphaned home.
     pub orphan: bool,
+    /// Trees (of `trees`) where `/Users` does not list the home: recorded as no home, not
+    /// requested ([`super::homes`]). A Spark worker is not told: it probes them.
+    pub no_home: Trees,
 }
 
 impl Job {
@@ -68,6 +71,7 @@ impl Job {
             user,
             trees,
             orphan: false,
+            no_home: Trees::NONE,
         }
     }
 }
@@ -104,6 +108,8 @@ pub struct ScanRun {
     pub notes: Vec<String>,
     /// Scan on Spark executors instead of locally (`--spark-master`, `--spark-remote`, `--cluster-id`).
     pub spark: Option<SparkPlan>,
+    /// List `/Users` and request no home it does not list (`--list-homes`, default with `--all-users`).
+    pub list_homes: bool,
 }
 
 /// Validates `scan` arguments into a run (no network yet) and takes the journal's lock: a
@@ -170,6 +176,7 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         spark,
         lock,
         notes,
+        list_homes: args.list_homes || args.all_users,
     })
 }
 
@@ -234,6 +241,9 @@ fn spark_plan(args: &ScanArgs, host: &str) -> anyhow::Result<Option<SparkPlan>> 
     }
     if args.debug {
         worker_args.push("--debug".into());
+    }
+    if args.notebook_sizes {
+        worker_args.push("--notebook-sizes".into());
     }
     Ok(Some(SparkPlan {
         backend,

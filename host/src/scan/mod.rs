@@ -10,6 +10,7 @@
 //! [`interrupt`] turns Ctrl-C/SIGTERM into a clean stop. [`run`] wires them together.
 
 pub mod feed;
+pub mod homes;
 pub mod interrupt;
 pub mod job;
 pub mod orphans;
@@ -74,7 +75,12 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let jsonl_file = jsonl_path.map(AtomicFile::create).transpose()?;
     // The journal: refusals (another run's journal, one not to be discarded) happen here.
     let list = run.source.list();
-    let identity = journal::identity(&run.host_label, run.trees, run.source.orphans(), list);
+    let mut identity = journal::identity(&run.host_label, run.trees, run.source.orphans(), list);
+    if rt.notebook_sizes() {
+        // Rows with and without notebook bytes are not the same results. Only set when on, so
+        // the journals of runs without the flag keep their identity.
+        identity.options.insert("notebook_sizes".into(), "yes".into());
+    }
     let mut opened = journal::open(
         &journal::Settings::from_args(&run.journal, journal_path.clone()),
         &identity,
@@ -128,8 +134,8 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let to_scan = Arc::new(Mutex::new(to_scan_fixed));
     let upstream = Upstream {
         feed: tokio::spawn({
-            let (rt, source, trees) = (rt.clone(), run.source.clone(), run.trees);
-            async move { feed::feed_users(&rt, source, trees, feed_tx).await }
+            let (rt, source, trees, list_homes) = (rt.clone(), run.source.clone(), run.trees, run.list_homes);
+            async move { feed::feed_users(&rt, source, trees, list_homes, feed_tx).await }
         }),
         filter: tokio::spawn(feed::skip_recorded(
             feed_rx,

@@ -95,6 +95,7 @@ pub fn plan(homes: &Homes, scanned: &[String], inactive: &[String], trees: Trees
             user: name.to_string(),
             trees: trees.and(Trees { dbfs: d, workspace: w }),
             orphan: true,
+            no_home: Trees::NONE,
         });
     }
     let mut seen_inactive = HashSet::new();
