@@ -323,6 +323,7 @@ impl Gen {
             object_type: Some(object_type.to_string()),
             language: None,
             size: None,
+            content: None,
             extra: obj(vec![("object_id", json!(id)), ("resource_id", json!(id.to_string()))]),
         });
     }
@@ -350,6 +351,7 @@ impl Gen {
                 object_type: Some("NOTEBOOK".into()),
                 language: Some(lang.into()),
                 size: None,
+                content: None,
                 extra: obj(vec![
                     ("object_id", json!(id)),
                     ("created_at", json!(created)),
@@ -367,6 +369,7 @@ impl Gen {
                 language: None,
                 // The API omits the size now and then.
                 size: if self.chance(0.05) { None } else { Some(size) },
+                content: None,
                 extra: obj(vec![
                     ("object_id", json!(id)),
                     ("created_at", json!(created)),
@@ -381,6 +384,7 @@ impl Gen {
                 object_type: Some("DASHBOARD".into()),
                 language: None,
                 size: None,
+                content: None,
                 extra: obj(vec![
                     ("object_id", json!(id)),
                     ("resource_id", json!(format!("{id:x}"))),
@@ -393,6 +397,7 @@ impl Gen {
                 object_type: Some("LIBRARY".into()),
                 language: None,
                 size: None,
+                content: None,
                 extra: obj(vec![("object_id", json!(id))]),
             }
         } else {
@@ -403,6 +408,7 @@ impl Gen {
                 object_type: None,
                 language: None,
                 size: None,
+                content: None,
                 extra: obj(vec![("object_id", json!(id)), ("resource_id", json!(id.to_string()))]),
             }
         };
@@ -456,6 +462,7 @@ impl Gen {
                 object_type: Some("FILE".into()),
                 language: None,
                 size: Some(size),
+                content: None,
                 extra: obj(vec![("object_id", json!(id))]),
             });
         }

@@ -48,7 +48,7 @@ use tokio::task::JoinHandle;
 pub use config::{Limits, SimConfig};
 pub use fixture::{DbfsEntry, Fault, Fixture, UserEntry, VolumeEntry, WorkspaceEntry, FAULT_APIS, FAULT_KINDS};
 pub use generate::{generate, parse_generate_spec};
-pub use stats::Stats;
+pub use stats::{FamilyStats, Stats};
 
 use crate::net::{ConnHandle, SimListener};
 use crate::state::SimState;
