@@ -5,9 +5,10 @@
 //! scans) → record (the one writer: journal, then console/progress) → outputs (CSV, JSONL, HTML)
 //! ```
 //!
-//! [`job`] says what a run is asked to do, [`feed`] brings the users in, [`schedule`] runs the
-//! scans, [`record`] is the single writer, [`orphans`] plans the extra scans of `--orphans`, and
-//! [`interrupt`] turns Ctrl-C/SIGTERM into a clean stop. [`run`] wires them together.
+//! [`job`] says what a run is asked to do, [`feed`] brings the users in ([`homes`]: which homes
+//! need no request), [`schedule`] runs the scans, [`record`] is the single writer, [`orphans`]
+//! plans the extra scans of `--orphans`, and [`interrupt`] turns Ctrl-C/SIGTERM into a clean stop.
+//! [`run`] wires them together.
 
 pub mod feed;
 pub mod homes;
