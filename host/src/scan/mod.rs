@@ -215,11 +215,16 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         UserSource::AllUsers { .. } => std::mem::take(&mut *input_order.lock().expect("not poisoned")),
     };
     let scanned_now = new_rows.len();
+    // One map of all rows: this run's as it is when the journal had none (no second copy).
     let mut all = opened.previous.rows;
-    all.extend(new_rows);
+    if all.is_empty() {
+        all = new_rows;
+    } else {
+        all.reserve(new_rows.len());
+        all.extend(new_rows);
+    }
     let from_journal = all.len() - scanned_now;
-    let rows = journal::order_rows(all, &input);
-    let ordered: Vec<&UserRow> = rows.iter().collect();
+    let ordered: Vec<&UserRow> = journal::order_rows(&all, &input);
     csv::write_csv(csv_file, &ordered)?;
     if let Some(f) = html_file {
         html::write(f, &ordered, &html::HtmlMeta::now(&run.host_label, run.trees))?;
