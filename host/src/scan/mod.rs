@@ -155,6 +155,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let display = progress::Display::choose(run.quiet, run.debug);
     let bar = Progress::new(display, to_scan_fixed.map(|n| n as u64), Some(rt.policy().clone()));
     let mut recorder = Recorder::new(opened.writer, bar);
+    recorder.reserve(to_scan_fixed.unwrap_or(0));
     let mut stop = interrupt::listen();
     let mut interrupted: Option<&'static str> = None;
     let mut drain_until: Option<Instant> = None;
@@ -210,9 +211,13 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     };
 
     // Outputs from the journal's rows and this run's, one per user, in input order.
-    let input = match &run.source {
-        UserSource::List(u) => u.clone(),
-        UserSource::AllUsers { .. } => std::mem::take(&mut *input_order.lock().expect("not poisoned")),
+    let listed_order;
+    let input: &[String] = match &run.source {
+        UserSource::List(u) => u,
+        UserSource::AllUsers { .. } => {
+            listed_order = std::mem::take(&mut *input_order.lock().expect("not poisoned"));
+            &listed_order
+        }
     };
     let scanned_now = new_rows.len();
     // One map of all rows: this run's as it is when the journal had none (no second copy).
