@@ -2,7 +2,7 @@
 
 use crate::transport::{Answer, Transport, MAX_BATCH_HOST_ACCEPTS};
 use crate::types::{HttpError, Request, Response, Tree};
-use crate::{dbfs, scim, workspace};
+use crate::{dbfs, export, scim, workspace};
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
 
@@ -55,6 +55,8 @@ pub struct Fake {
     pub scim_page_cap: Option<usize>,
     pub scim_echo_start: bool,
     pub scim_total: bool,
+    /// Notebook path → its source (what `workspace/export` returns, base64-encoded).
+    sources: HashMap<String, Vec<u8>>,
 }
 
 impl Fake {
@@ -94,6 +96,11 @@ impl Fake {
     }
     pub fn ws_nb(&mut self, path: &str) -> &mut Self {
         self.ws_obj(path, json!({"object_type": "NOTEBOOK", "language": "PYTHON"}))
+    }
+    /// A notebook in `language` whose export gives `source`.
+    pub fn ws_nb_src(&mut self, path: &str, language: &str, source: &str) -> &mut Self {
+        self.sources.insert(path.to_string(), source.as_bytes().to_vec());
+        self.ws_obj(path, json!({"object_type": "NOTEBOOK", "language": language}))
     }
 
     // --- DBFS ----------------------------------------------------------------------------
@@ -189,6 +196,20 @@ impl Fake {
         resp(200, &body.to_string())
     }
 
+    fn export(&self, path: &str) -> Answer {
+        use base64::Engine as _;
+        match self.sources.get(path) {
+            Some(src) => {
+                let b64 = base64::engine::general_purpose::STANDARD.encode(src);
+                resp(200, &json!({"content": b64, "file_type": "py"}).to_string())
+            }
+            None if self.ws.files.contains_key(path) => {
+                err_json(400, "INVALID_PARAMETER_VALUE", "not a notebook with a source")
+            }
+            None => err_json(404, "RESOURCE_DOES_NOT_EXIST", &format!("Path ({path}) doesn't exist.")),
+        }
+    }
+
     fn answer(&mut self, r: &Request) -> Answer {
         let key = (
             r.path.clone(),
@@ -205,6 +226,7 @@ impl Fake {
             p if p == dbfs::LIST_PATH => self.listing(Tree::Dbfs, r.param("path").unwrap()),
             p if p == workspace::LIST_PATH => self.listing(Tree::Workspace, r.param("path").unwrap()),
             p if p == scim::USERS_PATH => self.scim_users(r),
+            p if p == export::EXPORT_PATH => self.export(r.param("path").unwrap()),
             _ => err_json(404, "ENDPOINT_NOT_FOUND", "no such endpoint"),
         }
     }

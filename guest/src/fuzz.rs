@@ -368,6 +368,7 @@ fn run_case(r: &mut Rng) -> Result<usize, String> {
         dbfs: r.pct(85),
         workspace: r.pct(85),
         batch_size: *r.pick(&[0, 1, 2, 3, 8]),
+        notebook_sizes: false,
     };
     let dbfs = opts.dbfs.then(|| gen_tree(r, Tree::Dbfs));
     let ws = opts.workspace.then(|| gen_tree(r, Tree::Workspace));

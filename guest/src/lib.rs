@@ -16,6 +16,7 @@ wit_bindgen::generate!({
 
 pub mod dbfs;
 pub mod errors;
+pub mod export;
 pub mod homes;
 pub mod lenient;
 pub mod listing;
@@ -34,6 +35,8 @@ mod fuzz;
 mod tests;
 #[cfg(test)]
 mod tests_hostile;
+#[cfg(test)]
+mod tests_notebooks;
 #[cfg(test)]
 mod tests_service_principals;
 

@@ -13,21 +13,25 @@ const BOTH: ScanOptions = ScanOptions {
     dbfs: true,
     workspace: true,
     batch_size: 0,
+    notebook_sizes: false,
 };
 pub(crate) const WS_ONLY: ScanOptions = ScanOptions {
     dbfs: false,
     workspace: true,
     batch_size: 0,
+    notebook_sizes: false,
 };
 pub(crate) const DBFS_ONLY: ScanOptions = ScanOptions {
     dbfs: true,
     workspace: false,
     batch_size: 0,
+    notebook_sizes: false,
 };
 const NEITHER: ScanOptions = ScanOptions {
     dbfs: false,
     workspace: false,
     batch_size: 0,
+    notebook_sizes: false,
 };
 
 pub(crate) const U: &str = "a@x.com";
@@ -87,6 +91,8 @@ fn counts_both_trees() {
             vanished_dirs: 0,
             max_depth: 2,
             requests: 3,
+            notebook_bytes: None,
+            notebooks_unsized: 0,
         }
     );
     let d = r.dbfs.unwrap();
@@ -103,6 +109,8 @@ fn counts_both_trees() {
             vanished_dirs: 0,
             max_depth: 2,
             requests: 3,
+            notebook_bytes: None,
+            notebooks_unsized: 0,
         }
     );
     assert_eq!(r.requests, 6);
@@ -538,6 +546,7 @@ fn batches_respect_size_and_cap() {
                 dbfs: true,
                 workspace: true,
                 batch_size: asked,
+                notebook_sizes: false,
             },
         );
         assert_eq!(r.status, ScanStatus::Success);
@@ -571,6 +580,7 @@ fn breadth_first_order() {
             dbfs: true,
             workspace: true,
             batch_size: 2,
+            notebook_sizes: false,
         },
     );
     let order: Vec<String> = f

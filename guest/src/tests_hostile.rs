@@ -14,6 +14,7 @@ const BOTH: ScanOptions = ScanOptions {
     dbfs: true,
     workspace: true,
     batch_size: 0,
+    notebook_sizes: false,
 };
 
 fn p(rest: &str) -> String {

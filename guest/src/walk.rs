@@ -12,12 +12,18 @@
 //! and each counts. Sums are checked: a size that would take a tree's byte total past `u64` is an
 //! error naming that file, and it and every later size of the tree are left out of `bytes` (which
 //! stays the exact sum of the sizes added before); the host adds the two trees in `u128`.
+//!
+//! With `notebook-sizes`, every Workspace notebook listed without a size is exported
+//! ([`crate::export`]) in the same batches as the listings (at most [`MAX_EXPORTS_PER_BATCH`] a
+//! batch, since an export answer can be 14 MB of base64); its decoded length joins `bytes` and
+//! `notebook-bytes`. A notebook that cannot be exported stays in `unsized-objects` and counts in
+//! `notebooks-unsized`; it is never an error.
 
 use crate::errors::{self, describe_http_error, describe_status, Failures};
 use crate::listing::{BadListing, Entry, Kind};
 use crate::transport::{send_batch, Answer, Transport, MAX_BATCH_HOST_ACCEPTS};
 use crate::types::{HttpError, Request, Response, ScanOptions, ScanStatus, Tree, TreeStats, UserReport};
-use crate::{dbfs, username, workspace};
+use crate::{dbfs, export, username, workspace};
 use std::collections::{BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
@@ -26,6 +32,13 @@ pub const DEFAULT_BATCH_SIZE: usize = 64;
 /// Largest batch the guest ever sends, whatever the options say (below what every host accepts).
 pub const MAX_BATCH_SIZE: usize = 256;
 const _: () = assert!(MAX_BATCH_SIZE < MAX_BATCH_HOST_ACCEPTS);
+
+/// Most exports in one batch. The guest holds a batch's answers at once, and an export answer may
+/// be 10 MB of source as 14 MB of base64: 16 of them (224 MB) still fit the instance's default
+/// 256 MiB. Fewer would cap one user's export rate below the workspace's 60/s (a batch waits for
+/// its slowest answer), and a user with thousands of notebooks would end the run alone and slowly
+/// (measured: 8 a batch left a 1,000-user run 13 % over its bound).
+pub const MAX_EXPORTS_PER_BATCH: usize = 16;
 
 /// The batch size to use for `batch_size` from the options.
 pub fn batch_limit(batch_size: u32) -> usize {
@@ -105,6 +118,29 @@ struct TreeState {
     bytes_overflowed: bool,
 }
 
+impl TreeState {
+    /// Adds a size to `bytes`, checked; the cause of the error when it would pass `u64`.
+    fn add_bytes(&mut self, n: u64) -> Result<(), String> {
+        if self.bytes_overflowed {
+            return Ok(());
+        }
+        match self.stats.bytes.checked_add(n) {
+            Some(sum) => {
+                self.stats.bytes = sum;
+                Ok(())
+            }
+            None => {
+                self.bytes_overflowed = true;
+                Err(format!(
+                    "size {n} takes the tree's total past {} bytes (u64); it and later sizes are left out of \
+                     the total",
+                    u64::MAX
+                ))
+            }
+        }
+    }
+}
+
 /// Two SipHash-1-3 digests (fixed keys: no randomness in the guest) of the path, as one `u128`.
 fn path_digest(path: &str) -> u128 {
     let half = |salt: u8| {
@@ -121,6 +157,9 @@ struct Walk<'h> {
     dbfs: Option<TreeState>,
     workspace: Option<TreeState>,
     queue: VecDeque<Pending>,
+    /// Notebooks to export (`notebook-sizes`), by path.
+    exports: VecDeque<String>,
+    notebook_sizes: bool,
     failures: Failures,
     requests: u32,
 }
@@ -187,6 +226,8 @@ impl Walk<'_> {
         // (the path to name when it is not the listed directory, cause)
         let mut bad: Vec<(Option<String>, String)> = Vec::new();
         let mut new_dirs: Vec<Pending> = Vec::new();
+        let mut new_exports: Vec<String> = Vec::new();
+        let export_notebooks = self.notebook_sizes && item.tree == Tree::Workspace;
         {
             let st = self.state(item.tree);
             if !item_is_file {
@@ -221,22 +262,16 @@ impl Walk<'_> {
                         // guest can ever be sent, checked all the same.
                         st.stats.files = st.stats.files.checked_add(1).unwrap_or(u64::MAX);
                         match size {
-                            Some(n) if !st.bytes_overflowed => match st.stats.bytes.checked_add(n) {
-                                Some(sum) => st.stats.bytes = sum,
-                                None => {
-                                    st.bytes_overflowed = true;
-                                    bad.push((
-                                        path.map(str::to_string),
-                                        format!(
-                                            "size {n} takes the tree's total past {} bytes (u64); it and later \
-                                             sizes are left out of the total",
-                                            u64::MAX
-                                        ),
-                                    ));
+                            Some(n) => {
+                                if let Err(cause) = st.add_bytes(n) {
+                                    bad.push((path.map(str::to_string), cause));
                                 }
-                            },
-                            Some(_) => {}
+                            }
                             None => st.stats.unsized_objects += 1,
+                        }
+                        // Sized by its export; until then (and if that fails) it is unsized.
+                        if let (true, true, None, Some(p)) = (notebook, export_notebooks, size, path) {
+                            new_exports.push(p.to_string());
                         }
                         if notebook {
                             st.stats.notebooks += 1;
@@ -260,10 +295,41 @@ impl Walk<'_> {
             }
         }
         self.queue.extend(new_dirs);
+        self.exports.extend(new_exports);
         for (path, cause) in bad {
             let path = path.as_deref().unwrap_or(&item.path);
             self.fail(item.tree, path, &cause);
         }
+    }
+}
+
+impl Walk<'_> {
+    /// Counts one export answer. Returns false when the run was cancelled.
+    fn exported(&mut self, path: &str, answer: Answer) -> bool {
+        if let Err(e @ HttpError::Cancelled(_)) = &answer {
+            // The run stopped: this user's counts are incomplete.
+            self.fail(Tree::Workspace, path, &describe_http_error(e));
+            return false;
+        }
+        let measured = export::measure(&answer);
+        drop(answer); // the source itself is never kept
+        let st = self.state(Tree::Workspace);
+        st.stats.requests = st.stats.requests.saturating_add(1);
+        match measured {
+            Some(n) => match st.add_bytes(n) {
+                Ok(()) => {
+                    st.stats.unsized_objects = st.stats.unsized_objects.saturating_sub(1);
+                    let nb = st.stats.notebook_bytes.get_or_insert(0);
+                    *nb = nb.saturating_add(n);
+                }
+                Err(cause) => {
+                    st.stats.notebooks_unsized += 1;
+                    self.fail(Tree::Workspace, path, &cause);
+                }
+            },
+            None => st.stats.notebooks_unsized += 1,
+        }
+        true
     }
 }
 
@@ -293,9 +359,14 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
         dbfs: new_state(opts.dbfs),
         workspace: new_state(opts.workspace),
         queue: VecDeque::new(),
+        exports: VecDeque::new(),
+        notebook_sizes: opts.notebook_sizes,
         failures: Failures::default(),
         requests: 0,
     };
+    if let (true, Some(ws)) = (opts.notebook_sizes, w.workspace.as_mut()) {
+        ws.stats.notebook_bytes = Some(0);
+    }
     for (on, tree) in [(opts.dbfs, Tree::Dbfs), (opts.workspace, Tree::Workspace)] {
         if on {
             w.queue.push_back(Pending {
@@ -308,17 +379,30 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
     }
 
     let limit = batch_limit(opts.batch_size);
-    'walk: while !w.queue.is_empty() {
-        let n = w.queue.len().min(limit);
+    'walk: while !w.queue.is_empty() || !w.exports.is_empty() {
+        // Exports first (a few a batch), listings fill the rest: both families stay busy.
+        let e = w.exports.len().min(MAX_EXPORTS_PER_BATCH).min(limit);
+        let n = w.queue.len().min(limit - e);
+        let exports: Vec<String> = w.exports.drain(..e).collect();
         let items: Vec<Pending> = w.queue.drain(..n).collect();
-        let requests: Vec<Request> = items.iter().map(Pending::request).collect();
-        let answers = send_batch(t, &requests);
+        let requests: Vec<Request> = exports
+            .iter()
+            .map(|p| export::request(p))
+            .chain(items.iter().map(Pending::request))
+            .collect();
+        let mut answers = send_batch(t, &requests).into_iter();
         drop(requests);
+        w.requests = w.requests.saturating_add((e + n) as u32);
+        for path in &exports {
+            let answer = answers.next().expect("one answer per request");
+            if !w.exported(path, answer) {
+                break 'walk;
+            }
+        }
         for item in &items {
             let st = w.state(item.tree);
             st.stats.requests = st.stats.requests.saturating_add(1);
         }
-        w.requests = w.requests.saturating_add(items.len() as u32);
         for (item, answer) in items.into_iter().zip(answers) {
             if !w.answer(item, answer) {
                 break 'walk;

@@ -266,6 +266,23 @@ pub struct ScanArgs {
     /// Print only errors and the final summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Measure notebooks: export each notebook's source (workspace/export, format SOURCE) and
+    /// count its bytes, in `notebook_bytes` and in `workspace_bytes`/`total_size`.
+    ///
+    /// One extra request per notebook, under the export API's own limit (60/s, beside list's
+    /// 50/s). A notebook that cannot be exported (over the 10 MB export limit, an error after
+    /// retries) is counted in `notebooks_unsized`, never an error. The content is measured and
+    /// dropped: never stored or logged. Without this flag the export endpoint is not on the
+    /// allow-list at all.
+    #[arg(long)]
+    pub notebook_sizes: bool,
+    /// List /Users once in each scanned tree and record users it does not list as having no
+    /// home there, without a request (the default with --all-users).
+    ///
+    /// Saves one request per missing home. If /Users cannot be listed (e.g. 403), each home is
+    /// probed as usual and a warning says so once.
+    #[arg(long)]
+    pub list_homes: bool,
     /// Journal, resume and the detail output.
     #[command(flatten)]
     pub journal: JournalArgs,
@@ -383,6 +400,9 @@ pub struct WorkerArgs {
     /// Print per-request retries and per-user timing on standard error.
     #[arg(long)]
     pub debug: bool,
+    /// Measure notebooks by exporting them (as `scan --notebook-sizes`).
+    #[arg(long)]
+    pub notebook_sizes: bool,
     /// Test only: after writing N rows, exit 101 at once unless --fail-marker exists (it is
     /// created first), to simulate an executor dying mid-shard on its first attempt.
     #[arg(long, value_name = "N", hide = true, requires = "fail_marker")]

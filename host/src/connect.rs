@@ -12,6 +12,7 @@ use reqwest::header::HeaderValue;
 use crate::cli::{AuthArgs, LimitArgs};
 use crate::error::FatalError;
 use crate::model::{Caller, Identity};
+use crate::policy::allow_list::{AllowList, Optional};
 use crate::policy::limiter::Limits;
 use crate::policy::retry::RetryConfig;
 use crate::policy::{Authorizer, Policy, PolicyConfig};
@@ -72,8 +73,19 @@ pub fn http_client(limits: &LimitArgs) -> anyhow::Result<reqwest::Client> {
         .context("building the HTTP client")
 }
 
-/// Builds the runtime for a resolved workspace.
+/// Builds the runtime for a resolved workspace, with the listing-only allow-list.
 pub fn runtime(resolved: &dbx_auth::ResolvedAuth, limits: &LimitArgs, max_instances: u32) -> anyhow::Result<Runtime> {
+    runtime_with(resolved, limits, max_instances, AllowList::read_only())
+}
+
+/// Builds the runtime for a resolved workspace with the run's allow-list (e.g. with
+/// `--notebook-sizes`' export endpoint on it).
+pub fn runtime_with(
+    resolved: &dbx_auth::ResolvedAuth,
+    limits: &LimitArgs,
+    max_instances: u32,
+    allow: AllowList,
+) -> anyhow::Result<Runtime> {
     let client = http_client(limits)?;
     let creds = dbx_auth::Credentials::new(resolved, client.clone());
     let mut rate = Limits {
@@ -98,6 +110,7 @@ pub fn runtime(resolved: &dbx_auth::ResolvedAuth, limits: &LimitArgs, max_instan
         },
         request_timeout: Duration::from_secs(limits.request_timeout.max(1)),
         max_response_bytes: limits.max_response_mib.max(1) << 20,
+        allow,
         ..PolicyConfig::default()
     };
     let policy = Arc::new(Policy::new(
@@ -121,6 +134,16 @@ pub fn runtime(resolved: &dbx_auth::ResolvedAuth, limits: &LimitArgs, max_instan
         Some(p) => e.context(format!("component {}", p.display())),
         None => e,
     })
+}
+
+/// The allow-list of a scan: listing-only, plus notebook exports with `--notebook-sizes`.
+pub fn scan_allow_list(notebook_sizes: bool) -> AllowList {
+    let list = AllowList::read_only();
+    if notebook_sizes {
+        list.with(Optional::NotebookSizes)
+    } else {
+        list
+    }
 }
 
 /// Checks the credentials before anything else: a rejected token stops the run with no rows.

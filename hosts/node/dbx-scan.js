@@ -24,7 +24,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   const scanner = await loadScanner({ host, token });
   for (const user of process.argv.slice(2)) {
-    const report = scanner.scanUser(user, { dbfs: true, workspace: true, batchSize: 0 });
+    const report = scanner.scanUser(user, { dbfs: true, workspace: true, batchSize: 0, notebookSizes: false });
     console.log(JSON.stringify(report, (_, v) => (typeof v === "bigint" ? Number(v) : v)));
   }
 }

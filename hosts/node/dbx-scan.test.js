@@ -22,17 +22,17 @@ before(async () => {
 after(() => sim.kill());
 
 test("counts match the Rust host", () => {
-  const r = scanner.scanUser("alice@example.com", { dbfs: true, workspace: true, batchSize: 0 });
+  const r = scanner.scanUser("alice@example.com", { dbfs: true, workspace: true, batchSize: 0, notebookSizes: false });
   assert.equal(r.status, "success");
   assert.deepEqual([r.dbfs.files, r.dbfs.bytes, r.workspace.files, r.workspace.bytes], [4n, 307n, 11n, 1363n]);
   assert.equal(r.dbfs.directories + r.workspace.directories, 37n);
 });
 
 test("errors name the path; hostile names reach their own home", () => {
-  const bob = scanner.scanUser("bob@example.com", { dbfs: true, workspace: true, batchSize: 0 });
+  const bob = scanner.scanUser("bob@example.com", { dbfs: true, workspace: true, batchSize: 0, notebookSizes: false });
   assert.equal(bob.status, "error");
   assert.match(bob.error, /\/Users\/bob@example.com\/broken: HTTP 500/);
-  const w = scanner.scanUser("we+ird #?%&ü x@example.com", { dbfs: true, workspace: true, batchSize: 0 });
+  const w = scanner.scanUser("we+ird #?%&ü x@example.com", { dbfs: true, workspace: true, batchSize: 0, notebookSizes: false });
   assert.equal(w.dbfs.bytes + w.workspace.bytes, 33n);
 });
 

@@ -45,7 +45,9 @@ def _quote(s):
 
 class AllowList:
     """The read-only allow-list of `wit/allow-list.json`, the file the Rust host embeds (and whose
-    checks it defines: host/src/policy/allow_list.rs). Same checks, same order, same reasons."""
+    checks it defines: host/src/policy/allow_list.rs). Same checks, same order, same reasons.
+    Endpoints of an optional feature (`"option"`, e.g. `notebook-sizes`) are left off: this host
+    never enables one (its scans never ask the scanner for notebook sizes)."""
 
     def __init__(self, path=ALLOW_LIST_PATH):
         with open(path, encoding="utf-8") as f:
@@ -53,6 +55,8 @@ class AllowList:
         self.rules = spec["rules"]
         self.endpoints = {}
         for e in spec["endpoints"]:
+            if e.get("option") is not None:
+                continue
             if e["method"] != "GET" or e["path"] in self.endpoints:
                 raise ValueError(f"{path}: unsupported or duplicate endpoint {e!r}")
             self.endpoints[e["path"]] = e
@@ -159,7 +163,7 @@ class Scanner:
         self.scan_user_fn = self.instance.get_func(self.store, self.instance.get_export_index(self.store, "scan-user", iface))
 
     def scan_user(self, username, dbfs=True, workspace=True):
-        options = record(dbfs=dbfs, workspace=workspace, batch_size=0)
+        options = record(dbfs=dbfs, workspace=workspace, batch_size=0, notebook_sizes=False)
         report = self.scan_user_fn(self.store, username, options)
         self.scan_user_fn.post_return(self.store)
         return to_plain(report)

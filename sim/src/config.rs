@@ -14,6 +14,8 @@ pub struct Limits {
     pub dbfs_per_sec: f64,
     /// SCIM requests per minute (`preview/scim/v2/*`).
     pub scim_per_min: f64,
+    /// Workspace export requests per second (`workspace/export`: its own limit, apart from `list`).
+    pub export_per_sec: f64,
     /// Requests in flight at once across all APIs; 0 means no cap.
     pub max_concurrent: usize,
     /// Send an integer `Retry-After` header with 429s.
@@ -26,6 +28,7 @@ impl Default for Limits {
             workspace_per_sec: 50.0,
             dbfs_per_sec: 30.0,
             scim_per_min: 255.0,
+            export_per_sec: 60.0,
             max_concurrent: 20,
             retry_after: true,
         }
@@ -47,7 +50,8 @@ impl Limits {
                 "workspace" => self.workspace_per_sec = per_sec,
                 "dbfs" => self.dbfs_per_sec = per_sec,
                 "scim" => self.scim_per_min = per_sec * 60.0,
-                other => anyhow::bail!("{part:?}: unknown family {other:?} (expected workspace, dbfs or scim)"),
+                "export" => self.export_per_sec = per_sec,
+                other => anyhow::bail!("{part:?}: unknown family {other:?} (expected workspace, dbfs, scim or export)"),
             }
         }
         Ok(())
@@ -120,6 +124,9 @@ pub struct SimConfig {
     pub scim_max_page: usize,
     /// How long a `slow` fault stalls before answering, in seconds.
     pub slow_fault_secs: u64,
+    /// Largest object `workspace/export` returns (the real service's limit is 10 MB); a larger
+    /// notebook answers `400 MAX_NOTEBOOK_SIZE_EXCEEDED`.
+    pub max_export_bytes: u64,
 }
 
 impl Default for SimConfig {
@@ -137,6 +144,7 @@ impl Default for SimConfig {
             oauth_token_ttl_secs: 3600,
             scim_max_page: 100,
             slow_fault_secs: 120,
+            max_export_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -157,6 +165,7 @@ impl SimConfig {
                 ("workspace", l.workspace_per_sec),
                 ("dbfs", l.dbfs_per_sec),
                 ("scim", l.scim_per_min),
+                ("export", l.export_per_sec),
             ] {
                 if !(v.is_finite() && v > 0.0) {
                     anyhow::bail!("the {name} rate limit must be positive, not {v}");
@@ -251,6 +260,9 @@ mod tests {
         assert!((l.scim_per_min - 120.0).abs() < 1e-9);
         l.apply_spec("scim=30/min").unwrap();
         assert!((l.scim_per_min - 30.0).abs() < 1e-9);
+        assert_eq!(Limits::default().export_per_sec, 60.0);
+        l.apply_spec("export=20").unwrap();
+        assert_eq!((l.export_per_sec, l.workspace_per_sec), (20.0, 100.0));
     }
 
     #[test]

@@ -93,9 +93,8 @@ impl Endpoint {
     /// The rate-limit family, if the endpoint has one.
     pub fn family(self) -> Option<Family> {
         match self {
-            Endpoint::WorkspaceList | Endpoint::WorkspaceGetStatus | Endpoint::WorkspaceExport => {
-                Some(Family::Workspace)
-            }
+            Endpoint::WorkspaceList | Endpoint::WorkspaceGetStatus => Some(Family::Workspace),
+            Endpoint::WorkspaceExport => Some(Family::Export),
             Endpoint::DbfsList | Endpoint::DbfsGetStatus => Some(Family::Dbfs),
             Endpoint::ScimUsers | Endpoint::ScimMe | Endpoint::ScimServicePrincipals => Some(Family::Scim),
             _ => None,
@@ -146,7 +145,8 @@ mod tests {
         );
         assert_eq!(Endpoint::classify("/api/2.0/clusters/list"), Endpoint::Unknown);
         assert_eq!(Endpoint::classify("/__sim/stats"), Endpoint::Control);
-        assert_eq!(Endpoint::WorkspaceExport.family(), Some(Family::Workspace));
+        assert_eq!(Endpoint::WorkspaceExport.family(), Some(Family::Export));
+        assert_eq!(Endpoint::WorkspaceExport.api(), Some("workspace"));
         assert_eq!(Endpoint::FsFiles.family(), None);
     }
 }

@@ -84,6 +84,10 @@ pub struct WorkspaceEntry {
     /// Size in bytes (files only, and not always).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
+    /// A notebook's exact source, as `workspace/export` returns it (never listed); without it a
+    /// notebook's source is generated from its path and language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
     /// Any other field (`object_id`, `modified_at`, …), served verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -222,6 +226,12 @@ impl Fixture {
     pub fn validate(&self) -> anyhow::Result<()> {
         for (i, e) in self.workspace.iter().enumerate() {
             check_abs("workspace", i, &e.path)?;
+            if e.content.is_some() && e.object_type.as_deref() != Some("NOTEBOOK") {
+                anyhow::bail!(
+                    "workspace[{i}] ({}): \"content\" is a notebook's source; only NOTEBOOK entries have one",
+                    e.path
+                );
+            }
         }
         for (i, e) in self.dbfs.iter().enumerate() {
             let p = e.path.strip_prefix("dbfs:").unwrap_or(&e.path);

@@ -356,6 +356,7 @@ impl Gen {
             object_type: Some(object_type.to_string()),
             language: None,
             size: None,
+            content: None,
             extra: obj(vec![("object_id", json!(id)), ("resource_id", json!(id.to_string()))]),
         });
     }
@@ -383,6 +384,7 @@ impl Gen {
                 object_type: Some("NOTEBOOK".into()),
                 language: Some(lang.into()),
                 size: None,
+                content: None,
                 extra: obj(vec![
                     ("object_id", json!(id)),
                     ("created_at", json!(created)),
@@ -400,6 +402,7 @@ impl Gen {
                 language: None,
                 // The API omits the size now and then.
                 size: if self.chance(0.05) { None } else { Some(size) },
+                content: None,
                 extra: obj(vec![
                     ("object_id", json!(id)),
                     ("created_at", json!(created)),
@@ -414,6 +417,7 @@ impl Gen {
                 object_type: Some("DASHBOARD".into()),
                 language: None,
                 size: None,
+                content: None,
                 extra: obj(vec![
                     ("object_id", json!(id)),
                     ("resource_id", json!(format!("{id:x}"))),
@@ -426,6 +430,7 @@ impl Gen {
                 object_type: Some("LIBRARY".into()),
                 language: None,
                 size: None,
+                content: None,
                 extra: obj(vec![("object_id", json!(id))]),
             }
         } else {
@@ -436,6 +441,7 @@ impl Gen {
                 object_type: None,
                 language: None,
                 size: None,
+                content: None,
                 extra: obj(vec![("object_id", json!(id)), ("resource_id", json!(id.to_string()))]),
             }
         };
@@ -489,6 +495,7 @@ impl Gen {
                 object_type: Some("FILE".into()),
                 language: None,
                 size: Some(size),
+                content: None,
                 extra: obj(vec![("object_id", json!(id))]),
             });
         }

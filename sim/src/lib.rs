@@ -51,7 +51,7 @@ pub use fixture::{
     DbfsEntry, Fault, Fixture, ServicePrincipalEntry, UserEntry, VolumeEntry, WorkspaceEntry, FAULT_APIS, FAULT_KINDS,
 };
 pub use generate::{generate, parse_generate_spec};
-pub use stats::Stats;
+pub use stats::{FamilyStats, Stats};
 
 use crate::net::{ConnHandle, SimListener};
 use crate::state::SimState;

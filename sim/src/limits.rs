@@ -20,6 +20,20 @@ pub enum Family {
     Dbfs,
     /// `/api/2.0/preview/scim/v2/*`.
     Scim,
+    /// `/api/2.0/workspace/export` (its own published limit, 60/s, apart from `list`).
+    Export,
+}
+
+impl Family {
+    /// The family's name in `--rate-limits` and the statistics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Workspace => "workspace",
+            Family::Dbfs => "dbfs",
+            Family::Scim => "scim",
+            Family::Export => "export",
+        }
+    }
 }
 
 /// A token bucket refilled continuously at `rate` tokens per second.
@@ -75,6 +89,7 @@ pub struct Limiter {
     workspace: TokenBucket,
     dbfs: TokenBucket,
     scim: TokenBucket,
+    export: TokenBucket,
     in_flight: Arc<AtomicUsize>,
 }
 
@@ -103,6 +118,7 @@ impl Limiter {
             workspace: bucket(config.workspace_per_sec),
             dbfs: bucket(config.dbfs_per_sec),
             scim: bucket(config.scim_per_min / 60.0),
+            export: bucket(config.export_per_sec),
             in_flight: Arc::new(AtomicUsize::new(0)),
             config,
         }
@@ -116,6 +132,7 @@ impl Limiter {
                 Family::Workspace => &self.workspace,
                 Family::Dbfs => &self.dbfs,
                 Family::Scim => &self.scim,
+                Family::Export => &self.export,
             };
             b.try_take().map_err(|wait| Throttle::Rate(f, wait))?;
         }

@@ -85,6 +85,11 @@ struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 100, help_heading = "Behaviour")]
     scim_max_page: usize,
 
+    /// Largest object `workspace/export` returns, in bytes (a larger notebook answers
+    /// 400 MAX_NOTEBOOK_SIZE_EXCEEDED).
+    #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024, help_heading = "Behaviour")]
+    max_export_bytes: u64,
+
     /// Rate limits, e.g. `workspace=50,dbfs=30,scim=255/60s` (unnamed families keep defaults).
     #[arg(long, value_name = "SPEC", help_heading = "Limits")]
     rate_limits: Option<String>,
@@ -171,6 +176,7 @@ impl ServeArgs {
             oauth_token_ttl_secs: self.oauth_token_ttl,
             scim_max_page: self.scim_max_page,
             slow_fault_secs: self.slow_fault_secs,
+            max_export_bytes: self.max_export_bytes,
         })
     }
 }

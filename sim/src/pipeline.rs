@@ -66,8 +66,18 @@ async fn api(state: &SimState, endpoint: Endpoint, req: Request, next: Next) -> 
     let _permit = match &state.limiter {
         None => None,
         Some(l) => match l.admit(endpoint.family()) {
-            Ok(p) => Some(p),
-            Err(t) => return throttled(state, t),
+            Ok(p) => {
+                if let Some(f) = endpoint.family() {
+                    state.stats.admitted(f);
+                }
+                Some(p)
+            }
+            Err(t) => {
+                if let Throttle::Rate(f, _) = t {
+                    state.stats.throttled(f);
+                }
+                return throttled(state, t);
+            }
         },
     };
     let (mut parts, body) = req.into_parts();

@@ -67,6 +67,8 @@ pub struct SimState {
     latency: Option<Latency>,
     /// Largest SCIM page served.
     pub scim_max_page: usize,
+    /// Largest object `workspace/export` returns.
+    pub max_export_bytes: u64,
     /// The address the server listens on.
     pub local_addr: SocketAddr,
     /// A workspace id derived from the seed, for `X-Databricks-Org-Id` and host metadata.
@@ -96,6 +98,7 @@ impl SimState {
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(config.seed)),
             latency: Latency::new(config.latency_ms, config.latency_per_entry_us),
             scim_max_page: config.scim_max_page,
+            max_export_bytes: config.max_export_bytes,
             local_addr,
             workspace_id: 1_000_000_000_000_000 + stable_hash(&config.seed.to_string()) % 8_000_000_000_000_000,
             shutdown: CancellationToken::new(),

@@ -1,16 +1,19 @@
-//! Request statistics: counts by endpoint and status, 429s, peak concurrency, bytes sent.
+//! Request statistics: counts by endpoint and status, 429s, peak concurrency, bytes sent, and per
+//! rate-limit family the requests admitted, refused, and the most admitted in any one second.
 //!
 //! `GET /__sim/stats` serves a [`Stats`] snapshot and `POST /__sim/stats` resets the counters.
 //! Control requests (`/__sim/*`) are not counted. Concurrency counts every API request from arrival
 //! to response, admitted or not, so it shows what the client attempted.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Endpoint;
+use crate::limits::Family;
 
 /// A snapshot of the statistics.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +28,28 @@ pub struct Stats {
     pub peak_concurrency: u64,
     /// Response body bytes sent (control endpoints excluded).
     pub bytes_sent: u64,
+    /// Per rate-limit family (`workspace`, `dbfs`, `scim`, `export`), while limits are on.
+    #[serde(default)]
+    pub families: BTreeMap<String, FamilyStats>,
+}
+
+/// One rate-limit family's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FamilyStats {
+    /// Requests admitted by the family's bucket.
+    pub admitted: u64,
+    /// Requests refused with a 429 by the family's bucket.
+    pub throttled: u64,
+    /// Most requests admitted within any one second (sliding window): what the client achieved
+    /// against the family's limit (the bucket allows one second's burst on top, once).
+    pub peak_per_second: u64,
+}
+
+/// A family's live counters: the admission times of the last second, for the peak.
+#[derive(Debug, Default)]
+struct FamilyCounter {
+    stats: FamilyStats,
+    window: VecDeque<Instant>,
 }
 
 /// The live counters.
@@ -36,6 +61,7 @@ pub struct StatsCollector {
     peak: AtomicU64,
     bytes: AtomicU64,
     by_endpoint: Mutex<HashMap<(Endpoint, u16), u64>>,
+    families: Mutex<HashMap<&'static str, FamilyCounter>>,
 }
 
 /// Counts one request as in flight until dropped.
@@ -70,6 +96,32 @@ impl StatsCollector {
             .or_default() += 1;
     }
 
+    /// Records a request the family's bucket admitted.
+    pub fn admitted(&self, family: Family) {
+        self.admitted_at(family, Instant::now());
+    }
+
+    fn admitted_at(&self, family: Family, now: Instant) {
+        let mut all = self.families.lock().expect("stats lock");
+        let c = all.entry(family.name()).or_default();
+        c.stats.admitted += 1;
+        while c
+            .window
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            c.window.pop_front();
+        }
+        c.window.push_back(now);
+        c.stats.peak_per_second = c.stats.peak_per_second.max(c.window.len() as u64);
+    }
+
+    /// Records a request the family's bucket refused.
+    pub fn throttled(&self, family: Family) {
+        let mut all = self.families.lock().expect("stats lock");
+        all.entry(family.name()).or_default().stats.throttled += 1;
+    }
+
     /// Adds response body bytes.
     pub fn add_bytes(&self, n: u64) {
         self.bytes.fetch_add(n, Ordering::Relaxed);
@@ -91,6 +143,13 @@ impl StatsCollector {
             status_429: self.status_429.load(Ordering::Relaxed),
             peak_concurrency: self.peak.load(Ordering::Relaxed),
             bytes_sent: self.bytes.load(Ordering::Relaxed),
+            families: self
+                .families
+                .lock()
+                .expect("stats lock")
+                .iter()
+                .map(|(k, c)| (k.to_string(), c.stats.clone()))
+                .collect(),
         }
     }
 
@@ -102,6 +161,7 @@ impl StatsCollector {
             .store(self.in_flight.load(Ordering::Relaxed), Ordering::Relaxed);
         self.bytes.store(0, Ordering::Relaxed);
         self.by_endpoint.lock().expect("stats lock").clear();
+        self.families.lock().expect("stats lock").clear();
     }
 }
 
@@ -127,5 +187,23 @@ mod tests {
         assert_eq!(json["by_endpoint"]["workspace/list"]["429"], 1);
         s.reset();
         assert_eq!(s.snapshot(), Stats::default());
+    }
+
+    #[test]
+    fn family_peak_is_the_most_admitted_in_one_second() {
+        let s = StatsCollector::default();
+        let t0 = Instant::now();
+        for i in 0..10u64 {
+            s.admitted_at(Family::Export, t0 + Duration::from_millis(i * 100));
+        }
+        // 10 in the first second; then one every 500 ms keeps the window at 2-3.
+        for i in 0..5u64 {
+            s.admitted_at(Family::Export, t0 + Duration::from_millis(2000 + i * 500));
+        }
+        s.throttled(Family::Export);
+        let f = &s.snapshot().families["export"];
+        assert_eq!((f.admitted, f.throttled, f.peak_per_second), (15, 1, 10));
+        let json = serde_json::to_value(s.snapshot()).unwrap();
+        assert_eq!(json["families"]["export"]["peak_per_second"], 10);
     }
 }

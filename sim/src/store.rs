@@ -24,6 +24,8 @@ pub struct NodeInfo {
     pub size: Option<u64>,
     /// Last modification, ms since the epoch, if known.
     pub modified_ms: Option<i64>,
+    /// A notebook's source from the fixture (`content`), if given.
+    pub content: Option<Box<str>>,
 }
 
 /// One object of a tree.
@@ -235,6 +237,8 @@ fn build_workspace(entries: &[WorkspaceEntry]) -> Tree {
         let path = normalize(&e.path);
         let mut e2 = e.clone();
         e2.path = path.clone();
+        // The source is what export returns, never part of the listed object.
+        e2.content = None;
         let ty = e.object_type.as_deref();
         let info = NodeInfo {
             is_dir: matches!(ty, Some("DIRECTORY") | Some("REPO")),
@@ -242,6 +246,7 @@ fn build_workspace(entries: &[WorkspaceEntry]) -> Tree {
             language: e.language.as_deref().map(Into::into),
             size: e.size,
             modified_ms: e.extra.get("modified_at").and_then(Value::as_i64),
+            content: e.content.as_deref().map(Into::into),
         };
         b.insert(&path, to_json_string(&e2), info);
     }

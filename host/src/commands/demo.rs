@@ -35,6 +35,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         batch_size: 0,
         debug: false,
         quiet: args.quiet,
+        notebook_sizes: false,
+        list_homes: false,
         // Each demo is a fresh simulated workspace: start a new journal every time.
         journal: JournalArgs {
             overwrite: true,

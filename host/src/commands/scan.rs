@@ -38,7 +38,8 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
             plan.wave
         ));
     }
-    let rt = Arc::new(connect::runtime(&resolved, &args.limits, args.concurrency)?);
+    let allow = connect::scan_allow_list(args.notebook_sizes);
+    let rt = Arc::new(connect::runtime_with(&resolved, &args.limits, args.concurrency, allow)?);
     let identity = connect::preflight(&rt, &resolved).await?;
     run.banner_extra.push(identity.banner_line());
     run.visibility = scan::visibility::Visibility::of(&identity);

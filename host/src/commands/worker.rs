@@ -46,7 +46,8 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<Outcome> {
     let resolved = resolve(args.host.clone(), token).map_err(|e| FatalError(format!("{e:#}")))?;
     tracing::debug!("worker: {}", resolved.describe());
     let concurrency = args.concurrency as usize;
-    let rt = Arc::new(connect::runtime(&resolved, &args.limits, args.concurrency)?);
+    let allow = connect::scan_allow_list(args.notebook_sizes);
+    let rt = Arc::new(connect::runtime_with(&resolved, &args.limits, args.concurrency, allow)?);
     connect::preflight(&rt, &resolved).await?;
 
     let (job_tx, job_rx) = mpsc::channel::<(usize, Job)>(concurrency);

@@ -32,7 +32,7 @@ mod writer;
 pub use format::{parse, parse_user_line, read, user_line, Contents, End, Entry, Header, Torn, FORMAT};
 pub use identity::{banner_line, check_paths, identity, journal_path, users_digest, Identity, UsersIdentity};
 pub use lock::{lock_path, Holder, Lock};
-pub use resolve::{order_rows, resolve, Duplicate, Kept, Resolved};
+pub use resolve::{order_rows, resolve, resolve_owned, Duplicate, Kept, Resolved};
 pub use writer::{Writer, SYNC_EVERY, SYNC_EVERY_ROWS};
 
 use std::collections::HashSet;
@@ -200,7 +200,7 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
             ));
         }
         Some(c) if c.entries.is_empty() => {}
-        Some(c) => {
+        Some(mut c) => {
             let h = c.header.as_ref().expect("matched above");
             let diffs = identity.differences(&h.identity);
             if !diffs.is_empty() && !settings.force {
@@ -230,7 +230,7 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
                     t.line, t.bytes
                 ));
             }
-            previous = resolve(&c.entries);
+            previous = resolve_owned(std::mem::take(&mut c.entries));
             if let Some(d) = previous.duplicate_report() {
                 notes.push(format!("journal {shown}: {d}"));
             }

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::principal::{Orphan, Principal};
+use super::Trees;
 
 /// Outcome of a user's scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,13 +54,24 @@ pub struct TreeStats {
     pub vanished_dirs: u64,
     /// Deepest level reached.
     pub max_depth: u32,
-    /// List requests issued.
+    /// List requests issued (notebook exports included).
     pub requests: u32,
     /// The home answered 404 to credentials known not to be a workspace admin, and it is not
     /// theirs: Databricks answers 404 for a folder the caller may not read, so whether it exists
     /// is unknown (`workspace_home=not_visible`). Set by `scan::visibility`, never by the guest.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_visible: bool,
+    /// Decoded bytes of the notebooks exported (`--notebook-sizes`), already part of `bytes`;
+    /// `None` when notebook sizes were not asked for (journals of earlier runs: `None`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notebook_bytes: Option<u64>,
+    /// Notebooks whose export failed (still counted in `unsized_objects`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub notebooks_unsized: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl TreeStats {
@@ -71,6 +83,15 @@ impl TreeStats {
             "yes"
         } else {
             "no"
+        }
+    }
+
+    /// The counts of a home that `/Users` does not list: it does not exist, nothing was requested.
+    /// With notebook sizes on, its notebook bytes are a measured 0.
+    pub fn absent(notebook_sizes: bool) -> TreeStats {
+        TreeStats {
+            notebook_bytes: notebook_sizes.then_some(0),
+            ..TreeStats::default()
         }
     }
 }
@@ -174,6 +195,21 @@ impl UserRow {
         )
     }
 
+    /// Records the trees in `absent` as homes that do not exist (`/Users` does not list them),
+    /// for a row scanned in the other trees only. A row the scanner refused as a whole (an
+    /// invalid username: an error with no tree) stays as it is.
+    pub fn add_absent_homes(&mut self, absent: Trees, notebook_sizes: bool) {
+        if self.status == Status::Error && self.dbfs.is_none() && self.workspace.is_none() {
+            return;
+        }
+        if absent.dbfs {
+            self.dbfs.get_or_insert_with(|| TreeStats::absent(false));
+        }
+        if absent.workspace {
+            self.workspace.get_or_insert_with(|| TreeStats::absent(notebook_sizes));
+        }
+    }
+
     /// DBFS + Workspace files, in `u128`: the sum of two `u64` never wraps.
     pub fn file_count(&self) -> u128 {
         self.trees().map(|t| u128::from(t.files)).sum()
@@ -214,5 +250,35 @@ mod tests {
         r.workspace = Some(tree(1, 15));
         assert_eq!(r.total_size(), u128::from(u64::MAX) + 15);
         assert_eq!(r.file_count(), u128::from(u64::MAX) + 1);
+    }
+
+    #[test]
+    fn absent_homes_are_filled_in_except_on_a_refused_user() {
+        let mut r = UserRow::sample("a@x.com");
+        r.status = Status::Empty;
+        r.dbfs = None;
+        r.add_absent_homes(Trees::BOTH, true);
+        let d = r.dbfs.clone().unwrap();
+        let w = r.workspace.clone().unwrap();
+        assert!(!d.home_exists && !w.home_exists);
+        assert_eq!((d.notebook_bytes, w.notebook_bytes, w.requests), (None, Some(0), 0));
+        let mut bad = UserRow::failed("a/b", "invalid username".into(), 0);
+        bad.add_absent_homes(Trees::BOTH, false);
+        assert_eq!((bad.dbfs, bad.workspace), (None, None));
+    }
+
+    #[test]
+    fn journal_rows_without_notebook_fields_read_as_not_measured() {
+        let t: TreeStats = serde_json::from_str(
+            r#"{"home_exists":true,"files":1,"bytes":2,"directories":1,"unsized_objects":0,"notebooks":0,
+                "repos":0,"vanished_dirs":0,"max_depth":0,"requests":1}"#,
+        )
+        .unwrap();
+        assert_eq!((t.notebook_bytes, t.notebooks_unsized), (None, 0));
+        let back = serde_json::to_string(&t).unwrap();
+        assert!(
+            !back.contains("notebook_bytes") && !back.contains("notebooks_unsized"),
+            "{back}"
+        );
     }
 }

@@ -27,6 +27,25 @@ impl Trees {
         }
     }
 
+    /// No tree.
+    pub const NONE: Trees = Trees {
+        dbfs: false,
+        workspace: false,
+    };
+
+    /// The trees `self` covers and `other` does not.
+    pub fn without(self, other: Trees) -> Trees {
+        Trees {
+            dbfs: self.dbfs && !other.dbfs,
+            workspace: self.workspace && !other.workspace,
+        }
+    }
+
+    /// True when no tree is covered.
+    pub fn is_empty(self) -> bool {
+        !self.dbfs && !self.workspace
+    }
+
     /// The trees both `self` and `other` cover.
     pub fn and(self, other: Trees) -> Trees {
         Trees {

@@ -26,6 +26,8 @@ pub const CSV_HEADER: &[&str] = &[
     "workspace_home",
     "orphan",
     "principal",
+    "notebook_bytes",
+    "notebooks_unsized",
 ];
 
 fn home(t: Option<&TreeStats>) -> &'static str {
@@ -69,6 +71,10 @@ pub fn csv_record(r: &UserRow) -> Vec<String> {
         home(w).to_string(),
         r.orphan.as_str().to_string(),
         r.principal.as_str().to_string(),
+        w.and_then(|t| t.notebook_bytes)
+            .map_or(String::new(), |n| n.to_string()),
+        w.filter(|t| t.notebook_bytes.is_some())
+            .map_or(String::new(), |t| t.notebooks_unsized.to_string()),
     ]
 }
 

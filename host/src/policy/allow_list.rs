@@ -8,6 +8,10 @@
 //! every query parameter is one that endpoint may carry. A path with anything that could change
 //! the meaning of the URL once it is joined to the workspace host (`?`, `#`, `%`, `\`, control
 //! characters) is refused before the lookup, and so is any path or value over the length limits.
+//!
+//! An endpoint may belong to an [`Optional`] feature (`"option"` in the file): it is on the list
+//! only when the run enables that feature ([`AllowList::with`]); [`AllowList::read_only`] is the
+//! listing-only list of a run without it.
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -24,6 +28,8 @@ pub enum Family {
     Dbfs,
     /// `/api/2.0/preview/scim/v2/*`
     Scim,
+    /// `/api/2.0/workspace/export`: its own published limit (60/s), apart from `list`.
+    Export,
 }
 
 impl Family {
@@ -33,8 +39,20 @@ impl Family {
             Family::Workspace => "workspace",
             Family::Dbfs => "dbfs",
             Family::Scim => "scim",
+            Family::Export => "export",
         }
     }
+
+    /// Every family, in the order flags and messages name them.
+    pub const ALL: [Family; 4] = [Family::Workspace, Family::Dbfs, Family::Scim, Family::Export];
+}
+
+/// Features that put extra endpoints on the allow-list when a run enables them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+pub enum Optional {
+    /// `scan --notebook-sizes`: `workspace/export` of notebooks.
+    #[serde(rename = "notebook-sizes")]
+    NotebookSizes,
 }
 
 impl fmt::Display for Family {
@@ -88,6 +106,9 @@ struct Endpoint {
     path: String,
     family: Family,
     params: Vec<String>,
+    /// On the list only when the run enables this feature.
+    #[serde(default)]
+    option: Option<Optional>,
 }
 
 static SPEC: LazyLock<Spec> = LazyLock::new(|| {
@@ -128,6 +149,8 @@ pub struct EntryView {
 #[derive(Debug, Clone, Copy)]
 pub struct AllowList {
     spec: &'static Spec,
+    /// `--notebook-sizes`: the `notebook-sizes` endpoints are on the list.
+    notebook_sizes: bool,
 }
 
 impl Default for AllowList {
@@ -139,14 +162,34 @@ impl Default for AllowList {
 impl AllowList {
     /// The read-only allow-list of dbx-inventory (`wit/allow-list.json`, parsed on first use).
     pub fn read_only() -> Self {
-        AllowList { spec: &SPEC }
+        AllowList {
+            spec: &SPEC,
+            notebook_sizes: false,
+        }
     }
 
-    /// Every endpoint a guest may reach, in the file's order (the data [`AllowList::check`] uses).
+    /// This list with the endpoints of `feature` on it.
+    pub fn with(mut self, feature: Optional) -> Self {
+        match feature {
+            Optional::NotebookSizes => self.notebook_sizes = true,
+        }
+        self
+    }
+
+    /// Whether `feature`'s endpoints are on the list.
+    pub fn enables(&self, feature: Optional) -> bool {
+        match feature {
+            Optional::NotebookSizes => self.notebook_sizes,
+        }
+    }
+
+    /// Every endpoint a guest may reach, in the file's order (the data [`AllowList::check`] uses);
+    /// an optional endpoint only when its feature is on.
     pub fn entries(&self) -> Vec<EntryView> {
         self.spec
             .endpoints
             .iter()
+            .filter(|e| e.option.is_none_or(|o| self.enables(o)))
             .map(|e| EntryView {
                 method: match e._method {
                     Method::Get => "GET",
@@ -192,6 +235,14 @@ impl AllowList {
         let Some(endpoint) = self.spec.endpoints.iter().find(|e| e.path == path) else {
             return Err(format!("path {path:?} is not on the read-only allow-list"));
         };
+        if let Some(feature) = endpoint.option.filter(|f| !self.enables(*f)) {
+            let flag = match feature {
+                Optional::NotebookSizes => "--notebook-sizes",
+            };
+            return Err(format!(
+                "path {path:?} is not on the read-only allow-list of this run (only with {flag})"
+            ));
+        }
         let max = rules.max_params;
         if query.len() > max {
             return Err(format!("{} query parameters (limit {max})", query.len()));
@@ -243,8 +294,11 @@ mod tests {
                 Family::Scim,
                 vec!["startIndex", "count", "attributes"],
             ),
+            ("/api/2.0/workspace/export", Family::Export, vec!["path", "format"]),
         ];
         assert_eq!(got, want);
+        let options: Vec<Option<Optional>> = SPEC.endpoints.iter().map(|e| e.option).collect();
+        assert_eq!(options, [None, None, None, None, None, Some(Optional::NotebookSizes)]);
         assert!(SPEC.endpoints.iter().all(|e| e._method == Method::Get));
     }
 
@@ -258,7 +312,7 @@ mod tests {
 
     #[test]
     fn family_names_are_the_ones_in_the_file() {
-        for f in [Family::Workspace, Family::Dbfs, Family::Scim] {
+        for f in Family::ALL {
             let parsed: Family = serde_json::from_value(serde_json::json!(f.name())).unwrap();
             assert_eq!(parsed, f);
             assert_eq!(f.to_string(), f.name());
@@ -331,6 +385,35 @@ mod tests {
             let e = a.check(p, &[]).unwrap_err();
             assert!(e.contains("not on the read-only allow-list"), "{p}: {e}");
         }
+    }
+
+    /// Without `--notebook-sizes` the list is listing-only: export is refused, naming the flag.
+    #[test]
+    fn export_is_allowed_only_with_notebook_sizes() {
+        let q2 = q(&[("path", "/Users/a/nb"), ("format", "SOURCE")]);
+        let e = AllowList::read_only()
+            .check("/api/2.0/workspace/export", &q2)
+            .unwrap_err();
+        assert_eq!(
+            e,
+            "path \"/api/2.0/workspace/export\" is not on the read-only allow-list of this run (only with --notebook-sizes)"
+        );
+        let a = AllowList::read_only().with(Optional::NotebookSizes);
+        assert!(a.enables(Optional::NotebookSizes) && !AllowList::read_only().enables(Optional::NotebookSizes));
+        let ok = a.check("/api/2.0/workspace/export", &q2).unwrap();
+        assert_eq!(ok.family, Family::Export);
+        assert_eq!(ok.segments, ["api", "2.0", "workspace", "export"]);
+        // Still only the parameters the scanner sends: never direct_download.
+        let e = a
+            .check(
+                "/api/2.0/workspace/export",
+                &q(&[("path", "/x"), ("direct_download", "true")]),
+            )
+            .unwrap_err();
+        assert!(e.contains("direct_download"), "{e}");
+        // The rest of the list is unchanged.
+        assert!(a.check("/api/2.0/workspace/delete", &[]).is_err());
+        assert!(a.check("/api/2.0/workspace/list", &q(&[("path", "/")])).is_ok());
     }
 
     /// Read-only endpoints the scanner does not use are not on the list either.

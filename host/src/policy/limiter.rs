@@ -28,13 +28,15 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// The published per-workspace limits (Workspace list 50/s, DBFS 30/s, SCIM 255/min) and
+    /// The published per-workspace limits (Workspace list 50/s, DBFS 30/s, SCIM 255/min,
+    /// Workspace export 60/s) and
     /// 16 requests in flight, below the workspace's concurrent limit of 20.
     fn default() -> Self {
         let rates = HashMap::from([
             (Family::Workspace, Rate(50.0)),
             (Family::Dbfs, Rate(30.0)),
             (Family::Scim, Rate(255.0 / 60.0)),
+            (Family::Export, Rate(60.0)),
         ]);
         Limits {
             rates,
@@ -50,16 +52,15 @@ impl Limits {
             let (name, value) = part
                 .split_once('=')
                 .ok_or_else(|| format!("rate limit {part:?} is not NAME=RATE (e.g. workspace=50)"))?;
-            let family = match name.trim() {
-                "workspace" => Family::Workspace,
-                "dbfs" => Family::Dbfs,
-                "scim" => Family::Scim,
-                other => {
-                    return Err(format!(
-                        "unknown API family {other:?} in rate limit {part:?} (expected workspace, dbfs or scim)"
-                    ))
-                }
-            };
+            let family = Family::ALL
+                .into_iter()
+                .find(|f| f.name() == name.trim())
+                .ok_or_else(|| {
+                    format!(
+                        "unknown API family {:?} in rate limit {part:?} (expected workspace, dbfs, scim or export)",
+                        name.trim()
+                    )
+                })?;
             let rate = parse_rate(value.trim()).map_err(|e| format!("rate limit {part:?}: {e}"))?;
             self.rates.insert(family, Rate(rate));
         }
@@ -152,7 +153,10 @@ mod tests {
         let e = l.apply_spec("jobs=5").unwrap_err();
         assert!(e.contains("jobs"), "{e}");
         let e = l.apply_spec("files=5").unwrap_err();
-        assert!(e.contains("expected workspace, dbfs or scim"), "{e}");
+        assert!(e.contains("expected workspace, dbfs, scim or export"), "{e}");
+        l.apply_spec("export=30").unwrap();
+        assert_eq!(l.rates[&Family::Export], Rate(30.0));
+        assert_eq!(Limits::default().rates[&Family::Export], Rate(60.0));
         let e = l.apply_spec("dbfs").unwrap_err();
         assert!(e.contains("dbfs"), "{e}");
     }

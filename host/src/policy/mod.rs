@@ -94,6 +94,8 @@ pub struct PolicyConfig {
     pub max_response_bytes: u64,
     /// Largest batch a guest may send in one call.
     pub max_batch: usize,
+    /// The allow-list (listing-only unless the run enables `--notebook-sizes`).
+    pub allow: AllowList,
 }
 
 impl Default for PolicyConfig {
@@ -103,6 +105,7 @@ impl Default for PolicyConfig {
             request_timeout: Duration::from_secs(60),
             max_response_bytes: 64 * 1024 * 1024,
             max_batch: 1000,
+            allow: AllowList::read_only(),
         }
     }
 }
@@ -149,7 +152,7 @@ impl Policy {
         Policy {
             base,
             client,
-            allow: AllowList::read_only(),
+            allow: config.allow,
             auth,
             limiter: Limiter::new(limits),
             limits: limits.clone(),
@@ -158,11 +161,6 @@ impl Policy {
             stop_reason: Mutex::new(None),
             counters: Counters::default(),
         }
-    }
-
-    /// The allow-list every guest request is checked against (`check` prints it).
-    pub fn allow_list(&self) -> AllowList {
-        self.allow
     }
 
     /// The run's budget: per-family rates and the in-flight cap (split among Spark tasks).
@@ -181,6 +179,11 @@ impl Policy {
         text.strip_prefix("Bearer ")
             .map(str::to_owned)
             .ok_or_else(|| "the credentials do not give a bearer token".to_string())
+    }
+
+    /// The run's allow-list: every guest request is checked against it (`check` prints it).
+    pub fn allow_list(&self) -> &AllowList {
+        &self.allow
     }
 
     /// The largest batch accepted in one `send`.

@@ -18,11 +18,12 @@ pub use generated::exports::dbx::inventory::scanner;
 pub use generated::{Inventory, InventoryPre};
 
 /// The guest's options for one scan.
-pub fn scan_options(trees: Trees, batch_size: u32) -> scanner::ScanOptions {
+pub fn scan_options(trees: Trees, batch_size: u32, notebook_sizes: bool) -> scanner::ScanOptions {
     scanner::ScanOptions {
         dbfs: trees.dbfs,
         workspace: trees.workspace,
         batch_size,
+        notebook_sizes,
     }
 }
 
@@ -40,6 +41,8 @@ impl From<scanner::TreeStats> for TreeStats {
             max_depth: t.max_depth,
             requests: t.requests,
             not_visible: false,
+            notebook_bytes: t.notebook_bytes,
+            notebooks_unsized: t.notebooks_unsized,
         }
     }
 }

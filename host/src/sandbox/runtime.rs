@@ -193,9 +193,17 @@ impl Runtime {
         }
     }
 
+    /// True when the run sizes notebooks (`--notebook-sizes`): the export endpoint is on its
+    /// allow-list, and only then does the scanner ask for it.
+    pub fn notebook_sizes(&self) -> bool {
+        self.policy
+            .allow_list()
+            .enables(crate::policy::allow_list::Optional::NotebookSizes)
+    }
+
     /// Scans one user's `trees`. Never fails: anything that stops the guest becomes an `error` row.
     pub async fn scan_user(&self, username: &str, trees: Trees, batch_size: u32) -> UserRow {
-        let options = bindings::scan_options(trees, batch_size);
+        let options = bindings::scan_options(trees, batch_size, self.notebook_sizes());
         let started = Instant::now();
         let name = username.to_string();
         let result = self

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context as _;
 use tokio::sync::mpsc;
 
+use super::homes::{self, HomeIndex};
 use super::job::{Job, UserSource};
 use super::orphans;
 pub use super::principals::ScimPager;
@@ -184,11 +185,13 @@ pub fn dedupe(users: impl IntoIterator<Item = String>) -> (Vec<String>, Vec<Stri
 
 /// Sends users to the scheduler: a fixed list (application ids among them resolved to service
 /// principals), or SCIM pages as they arrive (deduplicated), then the service principals, then
-/// (with `--orphans`) the orphaned homes.
+/// (with `--orphans`) the orphaned homes. With `list_homes`, `/Users` is listed first in each
+/// tree (with the first SCIM page) and homes it does not list are not requested ([`homes`]).
 pub async fn feed_users(
     rt: &Runtime,
     source: UserSource,
     trees: Trees,
+    list_homes: bool,
     tx: mpsc::Sender<(usize, Job)>,
 ) -> anyhow::Result<()> {
     let (page_size, orphans) = match source {
@@ -202,11 +205,16 @@ pub async fn feed_users(
             } else {
                 ServicePrincipals::Listed(Vec::new())
             };
+            let index = if list_homes {
+                HomeIndex::from_homes(&homes::list_or_probe(rt, trees, homes::HOMES_WAIT).await)
+            } else {
+                HomeIndex::default()
+            };
             for (i, job) in principals::resolve_given(list, sps.listed(), trees)
                 .into_iter()
                 .enumerate()
             {
-                if tx.send((i, job)).await.is_err() {
+                if tx.send((i, index.place(job))).await.is_err() {
                     break;
                 }
             }
@@ -219,9 +227,37 @@ pub async fn feed_users(
     let mut inactive = Vec::new();
     let mut scanned = Vec::new();
     let mut idx = 0usize;
+    // --orphans needs both listings whole (a failure fails the run, at the end); without it, a
+    // tree that cannot be listed is probed.
+    let listing = async {
+        if orphans {
+            orphans::list_homes(rt, trees).await.map(Some)
+        } else if list_homes {
+            Ok(Some(homes::list_or_probe(rt, trees, homes::HOMES_WAIT).await))
+        } else {
+            Ok(None)
+        }
+    };
+    tokio::pin!(listing);
+    let mut pager = ScimPager::new(rt, page_size);
+    let (early, first) = tokio::join!(
+        tokio::time::timeout(homes::HOMES_WAIT, listing.as_mut()),
+        pager.next_page()
+    );
+    let (index, mut listed) = match early {
+        Ok(Ok(h)) => (h.as_ref().map(HomeIndex::from_homes).unwrap_or_default(), Some(Ok(h))),
+        Ok(Err(e)) => (HomeIndex::default(), Some(Err(e))),
+        Err(_) => {
+            tracing::warn!(
+                "/Users was not listed within {} s: probing each user's homes instead (one request per user and tree)",
+                homes::HOMES_WAIT.as_secs()
+            );
+            (HomeIndex::default(), None)
+        }
+    };
     let scim = async {
-        let mut pager = ScimPager::new(rt, page_size);
-        while let Some(users) = pager.next_page().await? {
+        let mut page = first;
+        while let Some(users) = page? {
             for u in users {
                 if orphans && u.active == Some(false) {
                     inactive.push(u);
@@ -229,18 +265,18 @@ pub async fn feed_users(
                     if orphans {
                         scanned.push(u.name.clone());
                     }
-                    tx.send((idx, Job::user(u.name, trees))).await.ok();
+                    tx.send((idx, index.job(u.name, trees))).await.ok();
                     idx += 1;
                 }
             }
+            page = pager.next_page().await;
         }
         anyhow::Ok(())
     };
     let homes = async {
-        if orphans {
-            orphans::list_homes(rt, trees).await.map(Some)
-        } else {
-            Ok(None)
+        match listed.take() {
+            Some(h) => h,
+            None => listing.await,
         }
     };
     let (scim, sps, homes) = tokio::join!(scim, principals::list_service_principals(rt, page_size), homes);
@@ -262,12 +298,13 @@ pub async fn feed_users(
             if orphans {
                 scanned.push(sp.name.clone());
             }
-            tx.send((idx, Job::listed(sp, trees))).await.ok();
+            tx.send((idx, index.place(Job::listed(sp, trees)))).await.ok();
             idx += 1;
         }
     }
-    if let Some(homes) = homes? {
+    if let (true, Some(homes)) = (orphans, homes?) {
         for job in orphans::plan(&homes, &scanned, &inactive, sps.refused(), trees) {
+            let job = index.place(job);
             tx.send((idx, job)).await.ok();
             idx += 1;
         }

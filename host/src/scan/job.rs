@@ -64,6 +64,9 @@ pub struct Job {
     pub principal: Principal,
     /// A service principal's display name, for its row.
     pub display_name: Option<String>,
+    /// Trees (of `trees`) where `/Users` does not list the home: recorded as no home, not
+    /// requested ([`super::homes`]). A Spark worker is not told: it probes them.
+    pub no_home: Trees,
 }
 
 impl Job {
@@ -75,6 +78,7 @@ impl Job {
             orphan: Orphan::No,
             principal: Principal::User,
             display_name: None,
+            no_home: Trees::NONE,
         }
     }
 
@@ -89,6 +93,7 @@ impl Job {
                 .display_name
                 .clone()
                 .filter(|_| p.principal == Principal::ServicePrincipal),
+            no_home: Trees::NONE,
         }
     }
 
@@ -135,6 +140,8 @@ pub struct ScanRun {
     pub spark: Option<SparkPlan>,
     /// Which homes the credentials cannot see (set once SCIM `Me` has answered).
     pub visibility: super::visibility::Visibility,
+    /// List `/Users` and request no home it does not list (`--list-homes`, default with `--all-users`).
+    pub list_homes: bool,
 }
 
 /// Validates `scan` arguments into a run (no network yet) and takes the journal's lock: a
@@ -202,6 +209,7 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         lock,
         notes,
         visibility: super::visibility::Visibility::unrestricted(),
+        list_homes: args.list_homes || args.all_users,
     })
 }
 
@@ -266,6 +274,9 @@ fn spark_plan(args: &ScanArgs, host: &str) -> anyhow::Result<Option<SparkPlan>> 
     }
     if args.debug {
         worker_args.push("--debug".into());
+    }
+    if args.notebook_sizes {
+        worker_args.push("--notebook-sizes".into());
     }
     Ok(Some(SparkPlan {
         backend,

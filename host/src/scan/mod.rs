@@ -5,13 +5,14 @@
 //! scans) → record (the one writer: journal, then console/progress) → outputs (CSV, JSONL, HTML)
 //! ```
 //!
-//! [`job`] says what a run is asked to do, [`feed`] brings the users in, [`schedule`] runs the
-//! scans, [`record`] is the single writer, [`principals`] lists users and service principals,
-//! [`orphans`] plans the extra scans of `--orphans`, [`interrupt`] turns Ctrl-C/SIGTERM into a
-//! clean stop, and [`visibility`] says which homes the credentials cannot see. [`run`] wires them
-//! together.
+//! [`job`] says what a run is asked to do, [`feed`] brings the users in ([`homes`]: which homes
+//! need no request), [`schedule`] runs the scans, [`record`] is the single writer, [`principals`]
+//! lists users and service principals, [`orphans`] plans the extra scans of `--orphans`,
+//! [`interrupt`] turns Ctrl-C/SIGTERM into a clean stop, and [`visibility`] says which homes the
+//! credentials cannot see. [`run`] wires them together.
 
 pub mod feed;
+pub mod homes;
 pub mod interrupt;
 pub mod job;
 pub mod orphans;
@@ -78,7 +79,12 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let jsonl_file = jsonl_path.map(AtomicFile::create).transpose()?;
     // The journal: refusals (another run's journal, one not to be discarded) happen here.
     let list = run.source.list();
-    let identity = journal::identity(&run.host_label, run.trees, run.source.orphans(), list);
+    let mut identity = journal::identity(&run.host_label, run.trees, run.source.orphans(), list);
+    if rt.notebook_sizes() {
+        // Rows with and without notebook bytes are not the same results. Only set when on, so
+        // the journals of runs without the flag keep their identity.
+        identity.options.insert("notebook_sizes".into(), "yes".into());
+    }
     let mut opened = journal::open(
         &journal::Settings::from_args(&run.journal, journal_path.clone()),
         &identity,
@@ -133,8 +139,8 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let to_scan = Arc::new(Mutex::new(to_scan_fixed));
     let upstream = Upstream {
         feed: tokio::spawn({
-            let (rt, source, trees) = (rt.clone(), run.source.clone(), run.trees);
-            async move { feed::feed_users(&rt, source, trees, feed_tx).await }
+            let (rt, source, trees, list_homes) = (rt.clone(), run.source.clone(), run.trees, run.list_homes);
+            async move { feed::feed_users(&rt, source, trees, list_homes, feed_tx).await }
         }),
         filter: tokio::spawn(feed::skip_recorded(
             feed_rx,
@@ -153,6 +159,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let display = progress::Display::choose(run.quiet, run.debug);
     let bar = Progress::new(display, to_scan_fixed.map(|n| n as u64), Some(rt.policy().clone()));
     let mut recorder = Recorder::new(opened.writer, bar, run.visibility.clone());
+    recorder.reserve(to_scan_fixed.unwrap_or(0));
     let mut stop = interrupt::listen();
     let mut interrupted: Option<&'static str> = None;
     let mut drain_until: Option<Instant> = None;
@@ -208,16 +215,25 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     };
 
     // Outputs from the journal's rows and this run's, one per user, in input order.
-    let input = match &run.source {
-        UserSource::List(u) => u.clone(),
-        UserSource::AllUsers { .. } => std::mem::take(&mut *input_order.lock().expect("not poisoned")),
+    let listed_order;
+    let input: &[String] = match &run.source {
+        UserSource::List(u) => u,
+        UserSource::AllUsers { .. } => {
+            listed_order = std::mem::take(&mut *input_order.lock().expect("not poisoned"));
+            &listed_order
+        }
     };
     let scanned_now = new_rows.len();
+    // One map of all rows: this run's as it is when the journal had none (no second copy).
     let mut all = opened.previous.rows;
-    all.extend(new_rows);
+    if all.is_empty() {
+        all = new_rows;
+    } else {
+        all.reserve(new_rows.len());
+        all.extend(new_rows);
+    }
     let from_journal = all.len() - scanned_now;
-    let rows = journal::order_rows(all, &input);
-    let ordered: Vec<&UserRow> = rows.iter().collect();
+    let ordered: Vec<&UserRow> = journal::order_rows(&all, &input);
     csv::write_csv(csv_file, &ordered)?;
     if let Some(f) = html_file {
         html::write(f, &ordered, &html::HtmlMeta::now(&run.host_label, run.trees))?;

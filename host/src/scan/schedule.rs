@@ -32,7 +32,11 @@ pub fn spawn(
             let rt = rt.clone();
             let tx = rows.clone();
             tasks.spawn(async move {
-                let mut row = rt.scan_user(&job.user, job.trees, batch_size).await;
+                // Homes /Users does not list are recorded without a request (scan::homes).
+                let mut row = rt
+                    .scan_user(&job.user, job.trees.without(job.no_home), batch_size)
+                    .await;
+                row.add_absent_homes(job.trees.and(job.no_home), rt.notebook_sizes());
                 job.mark(&mut row);
                 drop(permit);
                 let _ = tx.send((idx, row)).await;

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::{listing_response, path_param};
 use crate::auth::Principal;
-use crate::error::{bad_request, json_response, workspace_not_found};
+use crate::error::{api_error, bad_request, json_response, workspace_not_found};
 use crate::pipeline::{Entries, Params};
 use crate::state::SimState;
 use crate::store::{name_of, normalize, stable_hash};
@@ -92,9 +92,6 @@ pub async fn get_status(
     }
 }
 
-/// Largest file the simulator exports (bigger ones fail like the real service's size limit).
-const MAX_EXPORT: u64 = 10 * 1024 * 1024;
-
 /// `GET /api/2.0/workspace/export?path=…&format=SOURCE[&direct_download=true]`.
 pub async fn export(
     State(st): State<Arc<SimState>>,
@@ -113,19 +110,28 @@ pub async fn export(
     let Some(node) = st.store.workspace.get(&path).filter(|_| !hidden(&who, &path)) else {
         return workspace_not_found(raw);
     };
+    let max = st.max_export_bytes;
     let (content, file_type) = match node.info.object_type.as_deref() {
         Some("NOTEBOOK") => {
             let lang = node.info.language.as_deref().unwrap_or("PYTHON");
-            (
-                notebook_source(&path, lang).into_bytes(),
-                extension_for(lang).to_string(),
-            )
+            let source = match &node.info.content {
+                Some(c) => c.as_bytes().to_vec(),
+                None => notebook_source(&path, lang).into_bytes(),
+            };
+            if source.len() as u64 > max {
+                return api_error(
+                    StatusCode::BAD_REQUEST,
+                    "MAX_NOTEBOOK_SIZE_EXCEEDED",
+                    format!("The notebook {path} exceeds the export size limit of {max} bytes."),
+                );
+            }
+            (source, extension_for(lang).to_string())
         }
         Some("FILE") => {
             let size = node.info.size.unwrap_or_else(|| 100 + stable_hash(&path) % 4000);
-            if size > MAX_EXPORT {
+            if size > max {
                 return bad_request(format!(
-                    "Size exceeds {MAX_EXPORT} bytes: {path} cannot be exported in SOURCE format."
+                    "Size exceeds {max} bytes: {path} cannot be exported in SOURCE format."
                 ));
             }
             let ext = name_of(&path).rsplit_once('.').map_or("", |(_, e)| e).to_string();

@@ -176,3 +176,37 @@ async fn served_rate_of_each_family_stays_within_5_percent_over_10_s() {
     assert!(sim.stats().peak_concurrency <= 12);
     sim.shutdown().await;
 }
+
+/// Export has its own bucket (60/s by default), apart from `list`, and its own statistics.
+#[tokio::test]
+async fn export_is_its_own_family_with_its_own_limit_and_stats() {
+    let sim = start(SimConfig {
+        limits: Some(Limits {
+            export_per_sec: 2.0,
+            workspace_per_sec: 2.0,
+            ..Limits::default()
+        }),
+        ..config()
+    })
+    .await;
+    let nb = "/api/2.0/workspace/export?path=/Users/a@x.com/nb&format=SOURCE";
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(get(&sim, nb).await.status);
+    }
+    assert_eq!(statuses, [200, 200, 429]);
+    // The list bucket was not touched by the exports.
+    assert_eq!(get(&sim, "/api/2.0/workspace/list?path=/").await.status, 200);
+    assert_eq!(get(&sim, "/api/2.0/workspace/list?path=/").await.status, 200);
+    assert_eq!(get(&sim, "/api/2.0/workspace/list?path=/").await.status, 429);
+    let s = sim.stats();
+    let e = &s.families["export"];
+    assert_eq!((e.admitted, e.throttled, e.peak_per_second), (2, 1, 2));
+    assert_eq!(
+        (s.families["workspace"].admitted, s.families["workspace"].throttled),
+        (2, 1)
+    );
+    assert_eq!(s.by_endpoint["workspace/export"][&429], 1);
+    assert_eq!(Limits::default().export_per_sec, 60.0);
+    sim.shutdown().await;
+}

@@ -430,3 +430,67 @@ async fn service_principals_page_like_users_with_the_real_shapes() {
     assert_eq!(stats.by_endpoint["scim/ServicePrincipals"][&403], 1);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn export_serves_a_fixture_notebooks_content_every_language_and_a_size_limit() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut cfg = config();
+    cfg.max_export_bytes = 20;
+    let ws = &mut cfg.fixture.workspace;
+    let mut nb = |path: &str, lang: &str, content: Option<&str>| {
+        ws.push(dbx_sim::WorkspaceEntry {
+            path: path.into(),
+            object_type: Some("NOTEBOOK".into()),
+            language: Some(lang.into()),
+            content: content.map(Into::into),
+            ..Default::default()
+        })
+    };
+    nb("/Users/c@x.com/py", "PYTHON", Some("print('é')"));
+    nb("/Users/c@x.com/sql", "SQL", Some("SELECT 1"));
+    nb("/Users/c@x.com/scala", "SCALA", Some("val x = 1"));
+    nb("/Users/c@x.com/r", "R", Some("x <- 1"));
+    nb("/Users/c@x.com/empty", "PYTHON", Some(""));
+    nb("/Users/c@x.com/big", "PYTHON", Some("# twenty-one bytes!!!"));
+    nb("/Users/c@x.com/generated", "SQL", None);
+    let sim = start(cfg).await;
+    let export = |p: &str| format!("/api/2.0/workspace/export?path=/Users/c@x.com/{p}&format=SOURCE");
+    for (p, src, ext) in [
+        ("py", "print('é')", "py"),
+        ("sql", "SELECT 1", "sql"),
+        ("scala", "val x = 1", "scala"),
+        ("r", "x <- 1", "r"),
+        ("empty", "", "py"),
+    ] {
+        let v = get(&sim, &export(p)).await.json();
+        assert_eq!(
+            b64.decode(v["content"].as_str().unwrap()).unwrap(),
+            src.as_bytes(),
+            "{p}"
+        );
+        assert_eq!(v["file_type"], ext, "{p}");
+    }
+    let r = get(&sim, &export("big")).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error_code"], "MAX_NOTEBOOK_SIZE_EXCEEDED");
+    // Generated sources are over 1 KB: over this simulator's 20-byte limit too.
+    assert_eq!(get(&sim, &export("generated")).await.status, 400);
+    // The source is never part of the listing.
+    let listed = get(&sim, "/api/2.0/workspace/list?path=/Users/c@x.com").await.json();
+    assert!(!listed.to_string().contains("content"), "{listed}");
+    sim.shutdown().await;
+}
+
+#[test]
+fn content_is_only_for_notebooks() {
+    let mut f = dbx_sim::Fixture::default();
+    f.workspace.push(dbx_sim::WorkspaceEntry {
+        path: "/Users/a/f.csv".into(),
+        object_type: Some("FILE".into()),
+        content: Some("x".into()),
+        ..Default::default()
+    });
+    let e = f.validate().unwrap_err().to_string();
+    assert!(e.contains("workspace[0]") && e.contains("only NOTEBOOK"), "{e}");
+}

@@ -12,6 +12,8 @@
 //! * `clock@…`  (only with the cargo feature `clock`) reads the wall clock and the monotonic
 //!   clock, so that build imports `now` from `wasi:clocks/wall-clock` and
 //!   `wasi:clocks/monotonic-clock`: the component a host that links no clock must refuse
+//! * `export@…` exports a notebook of its home whatever the options say (`notebook-sizes` or not)
+//!   and reports whether it was denied or answered
 //! * anyone else: one Workspace list of the home, counted honestly
 
 wit_bindgen::generate!({ path: "../../wit", world: "inventory" });
@@ -43,6 +45,8 @@ fn report(username: String, status: ScanStatus, error: Option<String>, files: u6
         vanished_dirs: 0,
         max_depth: 0,
         requests,
+        notebook_bytes: None,
+        notebooks_unsized: 0,
     };
     UserReport {
         username,
@@ -84,6 +88,19 @@ impl Guest for Evil {
                     0,
                     n as u32,
                 )
+            }
+            "export" => {
+                let nb = format!("/Users/{username}/nb");
+                let results = send(&[req(
+                    "/api/2.0/workspace/export",
+                    &[("path", &nb), ("format", "SOURCE")],
+                )]);
+                let what = match &results[0] {
+                    Err(HttpError::Denied(why)) => format!("export denied: {why}"),
+                    Ok(r) => format!("export answered {}", r.status),
+                    Err(e) => format!("export failed: {e:?}"),
+                };
+                report(username, ScanStatus::Error, Some(what), 0, 1)
             }
             "flood" => {
                 let batch: Vec<Request> = (0..100_000)
