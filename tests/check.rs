@@ -39,7 +39,16 @@ fn json(done: &crate::util::Done) -> Value {
 }
 
 /// Every endpoint of wit/allow-list.json, as `check --json` must list it.
+/// The allow-list's endpoints a run without options is held to (no `"option"` entries).
 fn allow_list_file() -> Vec<Value> {
+    allow_list_entries()
+        .into_iter()
+        .filter(|e| e.get("option").is_none())
+        .collect()
+}
+
+/// Every endpoint of `wit/allow-list.json`, optional ones included.
+fn allow_list_entries() -> Vec<Value> {
     let text = std::fs::read_to_string(root().join("wit/allow-list.json")).unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     v["endpoints"].as_array().unwrap().clone()
@@ -89,6 +98,11 @@ fn an_admin_token_is_ready_with_counts_sample_estimate_and_the_allow_list() {
             "allow-list {path}"
         );
     }
+    check!(
+        done,
+        !out.contains("/api/2.0/workspace/export"),
+        "export is on the allow-list only with --notebook-sizes"
+    );
     check!(done, !out.contains("Warnings:") && done.stderr.is_empty());
 
     let done = check(&sim, &["--json", "--sample", "7"]).run();
@@ -366,6 +380,17 @@ fn a_rejected_token_and_bad_flags() {
     }
 }
 
+/// Client limits well above the published ones: the simulator here has none, and the counts, not
+/// the pace, are what is compared.
+const FAST: &[&str] = &[
+    "--rate-limit",
+    "workspace=500",
+    "--rate-limit",
+    "dbfs=300",
+    "--rate-limit",
+    "export=600",
+];
+
 #[test]
 fn the_estimate_is_within_a_quarter_of_a_full_scans_real_request_count() {
     let (sim, _) = generated(300, 21);
@@ -373,7 +398,7 @@ fn the_estimate_is_within_a_quarter_of_a_full_scans_real_request_count() {
     check!(done, done.code == 0);
     let estimate = json(&done)["estimate"]["requests"].as_u64().unwrap();
     let before = sim.stats().total_requests;
-    let scan = Run::scan(&sim, &["--all-users", "-q", "-o", "out.csv"]).run();
+    let scan = Run::scan(&sim, &[&["--all-users", "-q", "-o", "out.csv"], FAST].concat()).run();
     check!(scan, scan.code == 0);
     let real = sim.stats().total_requests - before;
     let off = (estimate as f64 - real as f64).abs() / real as f64;
@@ -387,4 +412,50 @@ fn the_estimate_is_within_a_quarter_of_a_full_scans_real_request_count() {
         off * 100.0,
         done.stdout
     );
+
+    // With --notebook-sizes the exports are sampled and estimated too (their own family). Notebook
+    // counts are more skewed than folder counts: a larger sample.
+    let done = check(&sim, &["--json", "--notebook-sizes", "--sample", "40"]).run();
+    check!(done, done.code == 0);
+    let j = json(&done);
+    let (estimate, exports) = (
+        j["estimate"]["requests"].as_u64().unwrap(),
+        j["estimate"]["export_requests"].as_u64().unwrap(),
+    );
+    check!(done, exports > 0, "exports estimated");
+    let export_entries: Vec<Value> = allow_list_entries()
+        .into_iter()
+        .filter(|e| e.get("option").is_some())
+        .collect();
+    check!(
+        done,
+        j["allow_list"].as_array().unwrap().len() == allow_list_file().len() + export_entries.len()
+            && j["allow_list"].to_string().contains("/api/2.0/workspace/export"),
+        "the allow-list of --notebook-sizes has export"
+    );
+    let before = sim.stats();
+    let scan = Run::scan(
+        &sim,
+        &[&["--all-users", "--notebook-sizes", "-q", "-o", "nb.csv"], FAST].concat(),
+    )
+    .run();
+    check!(scan, scan.code == 0);
+    let after = sim.stats();
+    let real = after.total_requests - before.total_requests;
+    let count = |s: &dbx_sim::Stats| {
+        s.by_endpoint
+            .get("workspace/export")
+            .map_or(0, |m| m.values().sum::<u64>())
+    };
+    let real_exports = count(&after) - count(&before);
+    println!("check --notebook-sizes: estimate {estimate} requests ({exports} exports), full scan {real} ({real_exports} exports)");
+    for (what, est, real) in [("requests", estimate, real), ("exports", exports, real_exports)] {
+        let off = (est as f64 - real as f64).abs() / real as f64;
+        assert!(
+            off <= 0.25,
+            "{what}: estimate {est} vs real {real}: {:.1} % off\n{}",
+            off * 100.0,
+            done.stdout
+        );
+    }
 }

@@ -125,6 +125,10 @@ pub struct CheckArgs {
     /// Print the report as one JSON object (for scripts) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Estimate a `scan --notebook-sizes`: the sample exports its notebooks, the estimate counts
+    /// the exports (their own 60/s limit) and the allow-list shows `workspace/export`.
+    #[arg(long)]
+    pub notebook_sizes: bool,
     /// Print per-request retries.
     #[arg(long)]
     pub debug: bool,

@@ -54,6 +54,7 @@ pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity
         dbfs_homes: homes(dbfs),
         workspace_homes: homes(workspace),
         sample_asked: sample,
+        notebook_sizes: rt.notebook_sizes(),
         sample: Vec::new(),
         sample_error: None,
         estimate: None,
@@ -65,13 +66,23 @@ pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity
         if sample > 0 && total > 0 {
             match sample_users(rt, total, u64::from(sample)).await {
                 Ok(users) => {
-                    report.sample = scan_sample(rt, users, &visibility).await;
+                    let listed = (
+                        matches!(report.dbfs_homes, Homes::Listed(_)),
+                        matches!(report.workspace_homes, Homes::Listed(_)),
+                    );
+                    report.sample = scan_sample(rt, users, &visibility, listed).await;
                     let listings: Vec<Listings> = report.sample.iter().map(|s| s.listings).collect();
                     let sps = match report.service_principals {
                         ServicePrincipals::Listed(Some(n)) => n,
                         _ => 0,
                     };
-                    report.estimate = Estimate::of(total, sps, &listings, &report.limits);
+                    // A full scan lists each /Users once and requests no home it does not list.
+                    let homes = Listings {
+                        dbfs: u64::from(matches!(report.dbfs_homes, Homes::Listed(_))),
+                        workspace: u64::from(matches!(report.workspace_homes, Homes::Listed(_))),
+                        exports: 0,
+                    };
+                    report.estimate = Estimate::of(total, sps, &listings, homes, &report.limits);
                 }
                 Err(e) => report.sample_error = Some(e),
             }
@@ -100,8 +111,14 @@ async fn sample_users(rt: &Runtime, total: u64, n: u64) -> Result<Vec<(u64, Stri
     Ok(users)
 }
 
-/// Scans the sampled users (both trees) as a scan would, the visibility rule applied.
-async fn scan_sample(rt: &Runtime, users: Vec<(u64, String)>, visibility: &Visibility) -> Vec<SampleUser> {
+/// Scans the sampled users (both trees) as a scan would, the visibility rule applied. `listed`
+/// says in which trees `/Users` was listed: there a full scan requests no absent home.
+async fn scan_sample(
+    rt: &Runtime,
+    users: Vec<(u64, String)>,
+    visibility: &Visibility,
+    listed: (bool, bool),
+) -> Vec<SampleUser> {
     let mut rows: Vec<(u64, UserRow)> = stream::iter(users)
         .map(|(pos, u)| async move { (pos, rt.scan_user(&u, Trees::BOTH, 0).await) })
         .buffer_unordered(SAMPLE_CONCURRENCY)
@@ -113,12 +130,29 @@ async fn scan_sample(rt: &Runtime, users: Vec<(u64, String)>, visibility: &Visib
             visibility.apply(&mut row);
             SampleUser {
                 position,
-                listings: Listings {
-                    dbfs: row.dbfs.as_ref().map_or(0, |t| u64::from(t.requests)),
-                    workspace: row.workspace.as_ref().map_or(0, |t| u64::from(t.requests)),
-                },
+                listings: full_scan_requests(&row, listed),
                 row,
             }
         })
         .collect()
+}
+
+/// What a full scan would request for this sampled row: nothing for a home absent from a listed
+/// `/Users` (a home the credentials cannot see is absent from it too), and the notebook exports
+/// (counted in the tree's requests, one per notebook) apart from the Workspace listings.
+fn full_scan_requests(row: &UserRow, (dbfs_listed, workspace_listed): (bool, bool)) -> Listings {
+    let requests = |t: Option<&crate::model::TreeStats>, listed: bool| {
+        t.filter(|t| t.home_exists || !listed)
+            .map_or(0, |t| u64::from(t.requests))
+    };
+    let exports = row
+        .workspace
+        .as_ref()
+        .filter(|t| t.home_exists && t.notebook_bytes.is_some())
+        .map_or(0, |t| t.notebooks);
+    Listings {
+        dbfs: requests(row.dbfs.as_ref(), dbfs_listed),
+        workspace: requests(row.workspace.as_ref(), workspace_listed).saturating_sub(exports),
+        exports,
+    }
 }

@@ -59,6 +59,8 @@ pub struct Report {
     pub workspace_homes: Homes,
     /// `--sample`.
     pub sample_asked: u32,
+    /// The check was asked with `--notebook-sizes` (exports sampled and estimated).
+    pub notebook_sizes: bool,
     /// The sample, in SCIM order.
     pub sample: Vec<SampleUser>,
     /// Why no sample could be drawn.
@@ -246,12 +248,23 @@ impl Report {
             line(format!("Estimate: {}", Self::estimate_line(e)));
             line(format!(
                 "  per user: {:.1} DBFS + {:.1} Workspace listings (at most {} for one sampled user); plus {} SCIM \
-                 request(s) (Me, the user and service-principal pages)",
+                 request(s) (Me, the user and service-principal pages) and each listable /Users once",
                 e.dbfs_per_user,
                 e.workspace_per_user,
                 thousands(e.max_per_user),
                 thousands(e.scim_requests)
             ));
+            if self.notebook_sizes {
+                line(format!(
+                    "  notebook exports (--notebook-sizes): {:.1} per user → ≈ {} exports at {} req/s",
+                    e.exports_per_user,
+                    thousands(e.export_requests),
+                    self.limits
+                        .rates
+                        .get(&crate::policy::allow_list::Family::Export)
+                        .map_or("unlimited".to_string(), |r| rate_string(r.0))
+                ));
+            }
             line(
                 "  a sample rarely meets the few very large homes most workspaces have: expect the real scan to take \
                  longer rather than shorter (a larger --sample narrows it)"
@@ -305,6 +318,7 @@ impl Report {
             .map(|s| {
                 json!({"username": s.row.username, "position": s.position, "status": s.row.status.as_str(),
                        "dbfs_listings": s.listings.dbfs, "workspace_listings": s.listings.workspace,
+                       "exports": s.listings.exports,
                        "dbfs_home": UserRow::home_label(s.row.dbfs.as_ref()),
                        "workspace_home": UserRow::home_label(s.row.workspace.as_ref()),
                        "error": s.row.error})
@@ -315,6 +329,7 @@ impl Report {
                    "dbfs_per_user": e.dbfs_per_user, "workspace_per_user": e.workspace_per_user,
                    "max_listings_per_user": e.max_per_user,
                    "dbfs_requests": e.dbfs_requests, "workspace_requests": e.workspace_requests,
+                   "exports_per_user": e.exports_per_user, "export_requests": e.export_requests,
                    "scim_requests": e.scim_requests, "requests": e.requests, "seconds": e.seconds,
                    "bound": {"family": e.bound.name(), "rate_per_sec": e.bound_rate},
                    "line": Self::estimate_line(e)})

@@ -10,7 +10,8 @@ use crate::error::{FatalError, Outcome};
 pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     let resolved = connect::resolve_auth(&args.auth).map_err(|e| FatalError(format!("{e:#}")))?;
     let concurrency = 8;
-    let rt = connect::runtime(&resolved, &args.limits, concurrency)?;
+    let allow = connect::scan_allow_list(args.notebook_sizes);
+    let rt = connect::runtime_with(&resolved, &args.limits, concurrency, allow)?;
     // Rejected credentials or an unreachable workspace stop here, exactly as for `scan`.
     let identity = connect::preflight(&rt, &resolved).await?;
     let report = check::gather(&rt, resolved.host_str(), resolved.describe(), identity, args.sample).await;
