@@ -231,7 +231,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         all.extend(new_rows);
     }
     let from_journal = all.len() - scanned_now;
-    let ordered: Vec<&UserRow> = journal::order_rows(&all, &input);
+    let ordered: Vec<&UserRow> = journal::order_rows(&all, input);
     csv::write_csv(csv_file, &ordered)?;
     if let Some(f) = html_file {
         html::write(f, &ordered, &html::HtmlMeta::now(&run.host_label, run.trees))?;
