@@ -37,7 +37,7 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
     let rows: Vec<UserRow> = resolved
         .in_recorded_order()
         .into_iter()
-        .map(|k| k.row.clone())
+        .map(|k| (*k.row).clone())
         .collect();
     let ordered: Vec<&UserRow> = rows.iter().collect();
 

@@ -13,8 +13,9 @@ pub struct Kept {
     pub i: u64,
     /// Position of the row in the journal (0-based, user rows only).
     pub seq: usize,
-    /// The row.
-    pub row: UserRow,
+    /// The row, boxed: a map of 100k `Kept` then holds 32-byte slots, and regrowing it copies
+    /// those, not 300-byte rows (the rows stay where they are).
+    pub row: Box<UserRow>,
 }
 
 /// A user with more than one row that is not a plain re-scan of an error.
@@ -128,7 +129,7 @@ pub fn resolve_owned(entries: Vec<Entry>) -> Resolved {
             Kept {
                 i: chosen_entry.i,
                 seq: chosen,
-                row: chosen_entry.row,
+                row: Box::new(chosen_entry.row),
             },
         );
     }
@@ -150,7 +151,7 @@ pub fn order_rows<'a>(rows: &'a HashMap<UserKey, Kept>, input: &[String]) -> Vec
     for u in input {
         if let Some((key, k)) = rows.get_key_value(&UserKey::of(u)) {
             if placed.insert(key) {
-                out.push(&k.row);
+                out.push(&*k.row);
             }
         }
     }
@@ -160,7 +161,7 @@ pub fn order_rows<'a>(rows: &'a HashMap<UserKey, Kept>, input: &[String]) -> Vec
         .map(|(_, k)| k)
         .collect();
     rest.sort_by_key(|k| (k.i, k.seq));
-    out.extend(rest.into_iter().map(|k| &k.row));
+    out.extend(rest.into_iter().map(|k| &*k.row));
     out
 }
 
@@ -183,7 +184,7 @@ mod tests {
                 Kept {
                     i,
                     seq,
-                    row: UserRow::sample(u),
+                    row: Box::new(UserRow::sample(u)),
                 },
             )
         })

@@ -159,7 +159,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let display = progress::Display::choose(run.quiet, run.debug);
     let bar = Progress::new(display, to_scan_fixed.map(|n| n as u64), Some(rt.policy().clone()));
     let mut recorder = Recorder::new(opened.writer, bar, run.visibility.clone());
-    recorder.reserve(to_scan_fixed.unwrap_or(0));
+    recorder.reserve_total(to_scan_fixed.unwrap_or(0));
     let mut stop = interrupt::listen();
     let mut interrupted: Option<&'static str> = None;
     let mut drain_until: Option<Instant> = None;
@@ -175,6 +175,8 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
                 _ = tick.tick() => {
                     if let Some(n) = *to_scan.lock().expect("not poisoned") {
                         recorder.progress().set_total(n as u64);
+                        // --all-users: known once the listing ends, usually long before the rows.
+                        recorder.reserve_total(n);
                     }
                     recorder.tick()?;
                     if drain_until.is_some_and(|t| Instant::now() >= t) {
@@ -233,7 +235,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         all.extend(new_rows);
     }
     let from_journal = all.len() - scanned_now;
-    let ordered: Vec<&UserRow> = journal::order_rows(&all, &input);
+    let ordered: Vec<&UserRow> = journal::order_rows(&all, input);
     csv::write_csv(csv_file, &ordered)?;
     if let Some(f) = html_file {
         html::write(f, &ordered, &html::HtmlMeta::now(&run.host_label, run.trees))?;

@@ -37,11 +37,11 @@ impl Recorder {
         }
     }
 
-    /// Room for `n` rows up front: a map regrowing holds its old and new tables at once (about
-    /// 60 MB at 100k users).
-    pub fn reserve(&mut self, n: usize) {
-        self.seen.reserve(n);
-        self.rows.reserve(n);
+    /// Room for `total` rows in all, once the number is known: a map regrowing holds its old and
+    /// new tables at once (about 60 MB at 100k users). A no-op once there is room.
+    pub fn reserve_total(&mut self, total: usize) {
+        self.seen.reserve(total.saturating_sub(self.seen.len()));
+        self.rows.reserve(total.saturating_sub(self.rows.len()));
     }
 
     /// The progress display.
@@ -95,8 +95,14 @@ impl Recorder {
             self.progress.user_recorded(&text, row.status == Status::Error);
             tracing::debug!("{}", row.timing());
             let seq = self.recorded;
-            self.rows
-                .insert(UserKey::of(&row.username), Kept { i: i as u64, seq, row });
+            self.rows.insert(
+                UserKey::of(&row.username),
+                Kept {
+                    i: i as u64,
+                    seq,
+                    row: Box::new(row),
+                },
+            );
         }
     }
 
