@@ -211,3 +211,39 @@ fn a_non_admin_all_users_scan_on_dbfs_only_has_nothing_to_hide() {
             .all(|row| row["workspace_home"] == "not_scanned" && row["status"] != "error")
     );
 }
+
+/// `--all-users` lists `/Users` instead of probing each home; a non-admin's Workspace `/Users`
+/// shows only its own home, so every other home is absent from it — which must still come out as
+/// not visible (no request for it), never as no home.
+#[test]
+fn a_non_admin_all_users_scan_reports_homes_missing_from_users_as_not_visible() {
+    let sim = sim(vec![]);
+    let work = Work::new();
+    let mut run = Run::against(&work, &sim, "scan", &["--all-users", "-o", "out.csv"]);
+    run.env("DATABRICKS_TOKEN", "dapi-alice");
+    let done = run.run();
+    check!(done, done.code == 3, "some users in error: exit 3");
+    let r = done.rows("out.csv");
+    done.check_fields(
+        &r["alice@x.com"],
+        &[
+            ("status", "success"),
+            ("workspace_home", "yes"),
+            ("workspace_bytes", "100"),
+        ],
+    );
+    for user in ["bob@x.com", "carol@x.com", "dave@x.com"] {
+        done.check_fields(
+            &r[user],
+            &[
+                ("status", "error"),
+                ("workspace_home", "not_visible"),
+                ("error", &not_visible(user)),
+            ],
+        );
+    }
+    done.check_fields(&r["bob@x.com"], &[("dbfs_home", "yes"), ("dbfs_bytes", "1000")]);
+    // Only alice's Workspace home was listed: /Users, then her home and its folder.
+    let listed = sim.stats().by_endpoint["workspace/list"].values().sum::<u64>();
+    check!(done, listed == 3, "{listed} Workspace listings");
+}
