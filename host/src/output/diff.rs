@@ -95,43 +95,36 @@ pub fn print(out: &mut impl std::io::Write, old: &Scan, new: &Scan, workspace: &
     let _ = writeln!(out, "New: {}", new.label());
     let _ = writeln!(out, "Workspace: {workspace}");
     let _ = writeln!(out, "{RULE}\n");
-    let _ = writeln!(out, "{:<8} {:>22} {:>22} {:>22}", "", "old", "new", "change");
-    let _ = writeln!(
-        out,
-        "{:<8} {:>22} {:>22} {:>22}",
-        "Users",
-        thousands(d.old.users),
-        thousands(d.new.users),
-        signed_thousands(i128::from(d.new.users) - i128::from(d.old.users))
+    let size_change = format!(
+        "{} ({})",
+        signed_size(d.bytes_delta()),
+        signed_percent(d.bytes_percent())
     );
-    let _ = writeln!(
-        out,
-        "{:<8} {:>22} {:>22} {:>22}",
-        "Files",
-        thousands(d.old.files),
-        thousands(d.new.files),
-        signed_thousands(d.files_delta())
-    );
-    let _ = writeln!(
-        out,
-        "{:<8} {:>22} {:>22} {:>22}",
-        "Size",
-        human_size(d.old.bytes),
-        human_size(d.new.bytes),
-        format!(
-            "{} ({})",
-            signed_size(d.bytes_delta()),
-            signed_percent(d.bytes_percent())
-        )
-    );
-    let _ = writeln!(
-        out,
-        "{:<8} {:>22} {:>22} {:>22}",
-        "Bytes",
-        thousands(d.old.bytes),
-        thousands(d.new.bytes),
-        signed_thousands(d.bytes_delta())
-    );
+    let totals = [
+        ("", "old".to_string(), "new".to_string(), "change".to_string()),
+        (
+            "Users",
+            thousands(d.old.users),
+            thousands(d.new.users),
+            signed_thousands(i128::from(d.new.users) - i128::from(d.old.users)),
+        ),
+        (
+            "Files",
+            thousands(d.old.files),
+            thousands(d.new.files),
+            signed_thousands(d.files_delta()),
+        ),
+        ("Size", human_size(d.old.bytes), human_size(d.new.bytes), size_change),
+        (
+            "Bytes",
+            thousands(d.old.bytes),
+            thousands(d.new.bytes),
+            signed_thousands(d.bytes_delta()),
+        ),
+    ];
+    for (label, old, new, change) in totals {
+        let _ = writeln!(out, "{label:<8} {old:>22} {new:>22} {change:>22}");
+    }
     let _ = writeln!(
         out,
         "\nUsers: {} added, {} removed, {} grown, {} shrunk, {} unchanged; {} changed status",

@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use super::{esc, num, size, size_cell, status_pill, HtmlMeta, CSS, MAX_LISTED};
+use super::{esc, num, page_top, size, size_cell, status_pill, HtmlMeta, MAX_LISTED};
 use crate::compare::{Change, Diff, Scan, UserDiff, TOP_MOVERS};
 use crate::format::{human_size, thousands};
 use crate::output::diff::{signed_percent, signed_size, signed_thousands};
@@ -54,43 +54,17 @@ fn scan_label(s: &Scan) -> String {
 /// Renders the whole report.
 pub fn render(old: &Scan, new: &Scan, d: &Diff, meta: &HtmlMeta) -> String {
     let mut h = String::with_capacity(64 * 1024);
-    let title = format!("Storage growth — {}", meta.host);
-    let _ = write!(
-        h,
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="dbx-inventory {version}">
-<title>{title}</title>
-<style>
-{CSS}{EXTRA_CSS}</style>
-</head>
-<body>
-<header class="top">
-<div class="wrap">
-<div class="brand">dbx-inventory</div>
-<h1>Storage growth</h1>
-<div class="host" id="workspace-host">{host}</div>
-<dl class="meta">
-<div><dt>Old scan</dt><dd id="old-scan">{old}</dd></div>
-<div><dt>New scan</dt><dd id="new-scan">{new}</dd></div>
-<div><dt>Generated</dt><dd id="generated-at">{generated}</dd></div>
-<div><dt>Tool</dt><dd>dbx-inventory {version}</dd></div>
-</dl>
-</div>
-</header>
-<main class="wrap">
-"#,
-        version = esc(&meta.version),
-        title = esc(&title),
-        host = esc(&meta.host),
-        old = esc(&scan_label(old)),
-        new = esc(&scan_label(new)),
-        generated = esc(&meta.generated_at),
+    let (old_label, new_label) = (scan_label(old), scan_label(new));
+    page_top(
+        &mut h,
+        "Storage growth",
+        meta,
+        EXTRA_CSS,
+        &[
+            ("Old scan", Some("old-scan"), &old_label),
+            ("New scan", Some("new-scan"), &new_label),
+            ("Generated", Some("generated-at"), &meta.generated_at),
+        ],
     );
     kpis(&mut h, d);
     waterfall(&mut h, d);

@@ -195,12 +195,22 @@ fn status_pill(s: Status) -> String {
     format!(r#"<span class="pill {0}">{0}</span>"#, s.as_str())
 }
 
-/// Renders the whole report. Rows are taken in input order; nothing is fetched or run.
-pub fn render<R: Borrow<UserRow>>(rows: &[R], meta: &HtmlMeta) -> String {
-    let rows: Vec<&UserRow> = rows.iter().map(Borrow::borrow).collect();
-    let a = aggregate(&rows);
-    let mut h = String::with_capacity(64 * 1024);
-    let title = format!("User files inventory — {}", meta.host);
+/// The page up to `<main>`, shared by the scan report and `diff`'s: the strict
+/// Content-Security-Policy (no script, nothing fetched), the shared CSS (+ `extra_css`), and a
+/// header with `heading`, the workspace host and `facts` (`(label, element id, text)`, escaped
+/// here), the tool's version last.
+pub(super) fn page_top(
+    h: &mut String,
+    heading: &str,
+    meta: &HtmlMeta,
+    extra_css: &str,
+    facts: &[(&str, Option<&str>, &str)],
+) {
+    let mut dl = String::new();
+    for (label, id, text) in facts {
+        let id = id.map(|i| format!(r#" id="{i}""#)).unwrap_or_default();
+        let _ = writeln!(dl, "<div><dt>{label}</dt><dd{id}>{}</dd></div>", esc(text));
+    }
     let _ = write!(
         h,
         r#"<!DOCTYPE html>
@@ -213,30 +223,43 @@ pub fn render<R: Borrow<UserRow>>(rows: &[R], meta: &HtmlMeta) -> String {
 <meta name="generator" content="dbx-inventory {version}">
 <title>{title}</title>
 <style>
-{CSS}</style>
+{CSS}{extra_css}</style>
 </head>
 <body>
 <header class="top">
 <div class="wrap">
 <div class="brand">dbx-inventory</div>
-<h1>User files inventory</h1>
+<h1>{heading}</h1>
 <div class="host" id="workspace-host">{host}</div>
 <dl class="meta">
-<div><dt>Generated</dt><dd id="generated-at">{generated}</dd></div>
-<div><dt>Trees scanned</dt><dd id="trees-scanned">{trees}</dd></div>
-<div><dt>Users</dt><dd>{users_n}</dd></div>
-<div><dt>Tool</dt><dd>dbx-inventory {version}</dd></div>
+{dl}<div><dt>Tool</dt><dd>dbx-inventory {version}</dd></div>
 </dl>
 </div>
 </header>
 <main class="wrap">
 "#,
         version = esc(&meta.version),
-        title = esc(&title),
+        title = esc(&format!("{heading} — {}", meta.host)),
         host = esc(&meta.host),
-        generated = esc(&meta.generated_at),
-        trees = esc(&meta.trees),
-        users_n = thousands(a.users),
+    );
+}
+
+/// Renders the whole report. Rows are taken in input order; nothing is fetched or run.
+pub fn render<R: Borrow<UserRow>>(rows: &[R], meta: &HtmlMeta) -> String {
+    let rows: Vec<&UserRow> = rows.iter().map(Borrow::borrow).collect();
+    let a = aggregate(&rows);
+    let mut h = String::with_capacity(64 * 1024);
+    let users_n = thousands(a.users);
+    page_top(
+        &mut h,
+        "User files inventory",
+        meta,
+        "",
+        &[
+            ("Generated", Some("generated-at"), &meta.generated_at),
+            ("Trees scanned", Some("trees-scanned"), &meta.trees),
+            ("Users", None, &users_n),
+        ],
     );
 
     kpis(&mut h, &a);
