@@ -4,11 +4,7 @@
 //! while a scan writes; a scan killed with SIGKILL leaves no lock behind.
 #![cfg(unix)]
 
-use std::collections::BTreeMap;
-use std::path::Path;
-use std::time::{Duration, Instant};
-
-use crate::util::{generated, journal_user_lines, Done, Running, Sim, Work};
+use crate::util::{generated, journal_counts, journal_user_lines, wait_rows, Done, Sim, Work};
 
 const SCAN: &[&str] = &[
     "--users-file",
@@ -26,30 +22,6 @@ fn scan_args(extra: &[&'static str]) -> Vec<&'static str> {
     let mut v = SCAN.to_vec();
     v.extend_from_slice(extra);
     v
-}
-
-/// Rows per user (lower-cased) in a journal, checking every line is one JSON object.
-fn journal_counts(path: &Path) -> BTreeMap<String, usize> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut m = BTreeMap::new();
-    for (n, line) in text.lines().enumerate() {
-        let v: serde_json::Value =
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("journal line {}: {e}: {line}", n + 1));
-        if v["type"] == "user" {
-            *m.entry(v["username"].as_str().unwrap().to_lowercase()).or_insert(0) += 1;
-        }
-    }
-    m
-}
-
-/// Waits until the journal holds `rows` user rows (the scan is under way).
-fn wait_rows(child: &mut Running, journal: &Path, rows: usize) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while journal_user_lines(journal) < rows {
-        assert!(!child.finished(), "the scan ended before {rows} rows were recorded");
-        assert!(Instant::now() < deadline, "no {rows} rows within 120 s");
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// Starts two runs together; returns them as (finished cleanly, refused), checking exactly one

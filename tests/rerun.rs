@@ -3,10 +3,9 @@
 //! cron job); after a run killed with SIGKILL it is still refused until `--resume`.
 #![cfg(unix)]
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
-use crate::util::{generated, journal_user_lines, Running, Work};
+use crate::util::{generated, journal_records, journal_user_lines, wait_rows, Work};
 
 fn scan_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut v = vec![
@@ -21,15 +20,6 @@ fn scan_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     ];
     v.extend_from_slice(extra);
     v
-}
-
-/// The journal's records (every line one JSON object).
-fn records(path: &Path) -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines()
-        .enumerate()
-        .map(|(n, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("{} line {}: {e}: {l}", path.display(), n + 1)))
-        .collect()
 }
 
 /// The archives of `results.csv.journal` in `work`, sorted by name.
@@ -61,7 +51,7 @@ fn a_rerun_after_a_finished_run_keeps_the_journal_and_starts_a_new_one() {
     let first = work.scan(&sim, &scan_args(&[])).run();
     check!(first, first.code == 0 || first.code == 3);
     check!(first, first.stdout.contains("Journal: results.csv.journal (new)"));
-    let recs = records(&journal);
+    let recs = journal_records(&journal);
     let end = recs.last().unwrap().clone();
     check!(
         first,
@@ -116,7 +106,7 @@ fn a_rerun_after_a_finished_run_keeps_the_journal_and_starts_a_new_one() {
         std::fs::read(&kept).unwrap(),
     );
     // A new journal: its own header, every user scanned again (none taken from the old one).
-    let recs = records(&journal);
+    let recs = journal_records(&journal);
     check!(
         second,
         recs[0]["type"] == "header" && recs.last().unwrap()["type"] == "end"
@@ -152,16 +142,6 @@ fn a_rerun_after_a_finished_run_keeps_the_journal_and_starts_a_new_one() {
         .run(&["summary", "--journal", kept.file_name().unwrap().to_str().unwrap()])
         .run();
     check!(old, old.code == 0 && old.stdout.contains("Total users processed: 12"));
-}
-
-/// Waits until the journal holds `rows` user rows (the scan is under way).
-fn wait_rows(child: &mut Running, journal: &Path, rows: usize) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while journal_user_lines(journal) < rows {
-        assert!(!child.finished(), "the scan ended before {rows} rows were recorded");
-        assert!(Instant::now() < deadline, "no {rows} rows within 120 s");
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 #[test]
@@ -204,7 +184,7 @@ fn a_rerun_after_a_killed_run_is_refused_until_resumed() {
     // --resume finishes it; then it is a finished run, and the next plain run keeps it.
     let resumed = work.scan(&sim, &scan_args(&["--resume"])).run();
     check!(resumed, resumed.code == 0 || resumed.code == 3);
-    let recs = records(&journal);
+    let recs = journal_records(&journal);
     check!(
         resumed,
         recs.last().unwrap()["type"] == "end" && recs.last().unwrap()["users"] == 40
@@ -241,7 +221,7 @@ fn resume_continues_a_finished_journal_and_marks_it_finished_again() {
     );
     resumed.check_same("rebuilt from the journal", &csv, work.read("results.csv"));
     assert_eq!(archives(&work), Vec::<PathBuf>::new(), "--resume keeps the one journal");
-    let recs = records(&journal);
+    let recs = journal_records(&journal);
     let ends = recs.iter().filter(|r| r["type"] == "end").count();
     check!(resumed, ends == 2 && recs.last().unwrap()["type"] == "end", "{recs:?}");
     assert_eq!(journal_user_lines(&journal), 6);

@@ -6,37 +6,10 @@
 //! started with `Run::spawn` and stopped by the test.
 #![cfg(unix)]
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::util::{fixture, generated, journal_user_lines, Sim, Work};
-
-/// The journal's user rows (parsed), checking every line is one JSON object.
-fn journal_rows(path: &Path) -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut rows = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let v: serde_json::Value =
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("journal line {}: {e}: {line}", n + 1));
-        if n == 0 {
-            assert_eq!(v["type"], "header", "first line is the header: {line}");
-        }
-        if v["type"] == "user" {
-            rows.push(v);
-        }
-    }
-    rows
-}
-
-/// Usernames in the journal, with how many rows each has.
-fn journal_counts(path: &Path) -> BTreeMap<String, usize> {
-    let mut m = BTreeMap::new();
-    for r in journal_rows(path) {
-        *m.entry(r["username"].as_str().unwrap().to_lowercase()).or_insert(0) += 1;
-    }
-    m
-}
+use crate::util::{fixture, generated, journal_counts, journal_user_lines, Sim, Work};
 
 /// A small deterministic generator (splitmix64) for kill moments; the seed is printed.
 struct Rng(u64);

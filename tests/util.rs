@@ -192,6 +192,39 @@ pub fn journal_user_lines(path: &Path) -> usize {
         .unwrap_or(0)
 }
 
+/// A journal's records, checking every line is one JSON object.
+pub fn journal_records(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .enumerate()
+        .map(|(n, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("{} line {}: {e}: {l}", path.display(), n + 1)))
+        .collect()
+}
+
+/// Rows per user (lower-cased) in a journal, checking every line is one JSON object and the
+/// first the header.
+pub fn journal_counts(path: &Path) -> BTreeMap<String, usize> {
+    let records = journal_records(path);
+    if let Some(first) = records.first() {
+        assert_eq!(first["type"], "header", "first line is the header: {first}");
+    }
+    let mut m = BTreeMap::new();
+    for r in records.iter().filter(|r| r["type"] == "user") {
+        *m.entry(r["username"].as_str().unwrap().to_lowercase()).or_insert(0) += 1;
+    }
+    m
+}
+
+/// Waits until the journal holds `rows` user rows (the scan is under way).
+pub fn wait_rows(child: &mut Running, journal: &Path, rows: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while journal_user_lines(journal) < rows {
+        assert!(!child.finished(), "the scan ended before {rows} rows were recorded");
+        assert!(std::time::Instant::now() < deadline, "no {rows} rows within 120 s");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// A generated workspace (no limits, 8 ms latency: a scan of it lasts a few seconds), and its
 /// users in SCIM order.
 pub fn generated(users: usize, seed: u64) -> (Sim, Vec<String>) {

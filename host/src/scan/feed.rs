@@ -196,20 +196,26 @@ pub async fn feed_users(
 ) -> anyhow::Result<()> {
     let (page_size, orphans) = match source {
         UserSource::List(list) => {
-            let sps = if principals::any_application_id(&list) {
+            // The two listings a fixed list may need, at once.
+            let sps = async {
+                if !principals::any_application_id(&list) {
+                    return Ok(ServicePrincipals::Listed(Vec::new()));
+                }
                 let sps = principals::list_service_principals(rt, 100).await?;
                 if let ServicePrincipals::Refused(why) = &sps {
                     principals::warn_refused(why, "names given like an application id are scanned as users");
                 }
-                sps
-            } else {
-                ServicePrincipals::Listed(Vec::new())
+                anyhow::Ok(sps)
             };
-            let index = if list_homes {
-                HomeIndex::from_homes(&homes::list_or_probe(rt, trees, homes::HOMES_WAIT).await)
-            } else {
-                HomeIndex::default()
+            let index = async {
+                if list_homes {
+                    HomeIndex::from_homes(&homes::list_or_probe(rt, trees, homes::HOMES_WAIT).await)
+                } else {
+                    HomeIndex::default()
+                }
             };
+            let (sps, index) = tokio::join!(sps, index);
+            let sps = sps?;
             for (i, job) in principals::resolve_given(list, sps.listed(), trees)
                 .into_iter()
                 .enumerate()
