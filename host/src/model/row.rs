@@ -130,6 +130,23 @@ pub struct UserRow {
 
 #[cfg(test)]
 impl UserRow {
+    /// A `success` row whose sums pass 2⁶⁴: DBFS u64::MAX files and bytes, Workspace 1 file of
+    /// 15 bytes, for tests of the u128 sums.
+    pub fn huge(username: &str) -> UserRow {
+        let tree = |files, bytes| TreeStats {
+            home_exists: true,
+            files,
+            bytes,
+            ..Default::default()
+        };
+        let mut r = UserRow::failed(username, String::new(), 0);
+        r.status = Status::Success;
+        r.error = None;
+        r.dbfs = Some(tree(u64::MAX, u64::MAX));
+        r.workspace = Some(tree(1, 15));
+        r
+    }
+
     /// A `success` row with two DBFS files (10 bytes, one vanished directory), for tests.
     pub fn sample(username: &str) -> UserRow {
         UserRow {
@@ -239,15 +256,7 @@ mod tests {
 
     #[test]
     fn sums_across_trees_never_wrap() {
-        let tree = |files, bytes| TreeStats {
-            home_exists: true,
-            files,
-            bytes,
-            ..Default::default()
-        };
-        let mut r = UserRow::failed("u", String::new(), 0);
-        r.dbfs = Some(tree(u64::MAX, u64::MAX));
-        r.workspace = Some(tree(1, 15));
+        let r = UserRow::huge("u");
         assert_eq!(r.total_size(), u128::from(u64::MAX) + 15);
         assert_eq!(r.file_count(), u128::from(u64::MAX) + 1);
     }

@@ -196,20 +196,10 @@ pub fn saved_lines(out: &mut impl std::io::Write, csv: Option<&Path>, jsonl: Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TreeStats;
 
     #[test]
     fn csv_cells_and_totals_of_huge_rows_are_exact() {
-        let tree = |files, bytes| TreeStats {
-            home_exists: true,
-            files,
-            bytes,
-            ..Default::default()
-        };
-        let mut r = UserRow::failed("u", String::new(), 0);
-        r.status = Status::Success;
-        r.dbfs = Some(tree(u64::MAX, u64::MAX));
-        r.workspace = Some(tree(1, 15));
+        let r = UserRow::huge("u");
         assert_eq!(r.total_size(), u128::from(u64::MAX) + 15);
         assert_eq!(r.file_count(), u128::from(u64::MAX) + 1);
         let csv = crate::output::csv::csv_record(&r);
