@@ -11,8 +11,8 @@ pub mod report;
 use futures::stream::{self, StreamExt as _};
 
 use crate::model::{Identity, Trees, UserKey, UserRow};
-use crate::sandbox::bindings::scanner::Tree;
 use crate::sandbox::Runtime;
+use crate::scan::orphans;
 use crate::scan::visibility::Visibility;
 use estimate::{sample_positions, Estimate, Listings};
 use report::{Homes, Report, SampleUser, ServicePrincipals};
@@ -22,11 +22,10 @@ const SAMPLE_CONCURRENCY: usize = 8;
 
 /// Asks the workspace everything the report needs. `identity` is the preflight's answer.
 pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity, sample: u32) -> Report {
-    let (scim, sps, dbfs, workspace) = tokio::join!(
+    let (scim, sps, (dbfs, workspace)) = tokio::join!(
         rt.list_users(1, 1),
         rt.list_service_principals(1, 1),
-        rt.list_homes(Tree::Dbfs),
-        rt.list_homes(Tree::Workspace)
+        orphans::list_each(rt, Trees::BOTH, None)
     );
     let scim_total = match scim {
         Ok(Ok(page)) => Ok(page.total_results.map(u64::from)),
@@ -39,10 +38,9 @@ pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity
         Ok(Err(f)) => ServicePrincipals::Failed(f.message),
         Err(e) => ServicePrincipals::Failed(format!("{e:#}")),
     };
-    let homes = |r: anyhow::Result<Result<Vec<String>, crate::sandbox::bindings::scanner::Failure>>| match r {
-        Ok(Ok(h)) => Homes::Listed(h.len() as u64),
-        Ok(Err(f)) => Homes::Failed(f.message),
-        Err(e) => Homes::Failed(format!("{e:#}")),
+    let homes = |l: orphans::Listing| match l.expect("both trees asked") {
+        Ok(h) => Homes::Listed(h.len() as u64),
+        Err(why) => Homes::Failed(why),
     };
     let visibility = Visibility::of(&identity);
     let mut report = Report {

@@ -10,9 +10,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use super::job::Job;
-use super::orphans::Homes;
+use super::orphans::{self, Homes};
 use crate::model::{Trees, UserKey};
-use crate::sandbox::bindings::scanner::Tree;
 use crate::sandbox::Runtime;
 
 /// Longest the scan waits for a `/Users` listing before it probes that tree's homes instead.
@@ -61,24 +60,18 @@ impl HomeIndex {
 /// Lists `/Users` in each of `trees` (concurrently) for [`HomeIndex`]. A tree whose listing fails
 /// or takes over `wait` is left out (`None`) with one warning: its homes are probed.
 pub async fn list_or_probe(rt: &Runtime, trees: Trees, wait: Duration) -> Homes {
-    async fn one(rt: &Runtime, wanted: bool, tree: Tree, label: &str, wait: Duration) -> Option<Vec<String>> {
-        if !wanted {
-            return None;
+    let (dbfs, workspace) = orphans::list_each(rt, trees, Some(wait)).await;
+    let or_probe = |label: &str, l: orphans::Listing| match l? {
+        Ok(names) => Some(names),
+        Err(why) => {
+            warn_probing(label, &why);
+            None
         }
-        let why = match tokio::time::timeout(wait, rt.list_homes(tree)).await {
-            Ok(Ok(Ok(names))) => return Some(names),
-            Ok(Ok(Err(f))) => f.message,
-            Ok(Err(e)) => format!("{e:#}"),
-            Err(_) => format!("no answer within {} s", wait.as_secs()),
-        };
-        warn_probing(label, &why);
-        None
+    };
+    Homes {
+        dbfs: or_probe("DBFS", dbfs),
+        workspace: or_probe("Workspace", workspace),
     }
-    let (dbfs, workspace) = tokio::join!(
-        one(rt, trees.dbfs, Tree::Dbfs, "DBFS", wait),
-        one(rt, trees.workspace, Tree::Workspace, "Workspace", wait)
-    );
-    Homes { dbfs, workspace }
 }
 
 /// The one warning of a tree whose homes are probed because `/Users` could not be listed.

@@ -32,25 +32,45 @@ pub struct Homes {
     pub workspace: Option<Vec<String>>,
 }
 
+/// One tree's `/Users` listing: `None` when the tree is not wanted, else its names or why not.
+pub type Listing = Option<Result<Vec<String>, String>>;
+
+/// Lists `/Users` once in each of `trees`, at once (DBFS, Workspace); with `wait`, a listing
+/// without an answer by then is a failure.
+pub async fn list_each(rt: &Runtime, trees: Trees, wait: Option<std::time::Duration>) -> (Listing, Listing) {
+    async fn one(rt: &Runtime, wanted: bool, tree: Tree, wait: Option<std::time::Duration>) -> Listing {
+        if !wanted {
+            return None;
+        }
+        let answer = match wait {
+            Some(w) => match tokio::time::timeout(w, rt.list_homes(tree)).await {
+                Ok(a) => a,
+                Err(_) => return Some(Err(format!("no answer within {} s", w.as_secs()))),
+            },
+            None => rt.list_homes(tree).await,
+        };
+        Some(match answer {
+            Ok(Ok(names)) => Ok(names),
+            Ok(Err(f)) => Err(f.message),
+            Err(e) => Err(format!("{e:#}")),
+        })
+    }
+    tokio::join!(
+        one(rt, trees.dbfs, Tree::Dbfs, wait),
+        one(rt, trees.workspace, Tree::Workspace, wait)
+    )
+}
+
 /// Lists `/Users` once in each of `trees` (concurrently). A failure names the tree.
 pub async fn list_homes(rt: &Runtime, trees: Trees) -> anyhow::Result<Homes> {
-    async fn one(rt: &Runtime, wanted: bool, tree: Tree, label: &str) -> anyhow::Result<Option<Vec<String>>> {
-        if !wanted {
-            return Ok(None);
-        }
-        match rt.list_homes(tree).await {
-            Ok(Ok(names)) => Ok(Some(names)),
-            Ok(Err(f)) => anyhow::bail!("listing {label} /Users for --orphans failed: {}", f.message),
-            Err(e) => anyhow::bail!("listing {label} /Users for --orphans failed: {e:#}"),
-        }
-    }
-    let (dbfs, workspace) = tokio::join!(
-        one(rt, trees.dbfs, Tree::Dbfs, "DBFS"),
-        one(rt, trees.workspace, Tree::Workspace, "Workspace")
-    );
+    let (dbfs, workspace) = list_each(rt, trees, None).await;
+    let named = |label: &str, l: Listing| {
+        l.transpose()
+            .map_err(|why| anyhow::anyhow!("listing {label} /Users for --orphans failed: {why}"))
+    };
     Ok(Homes {
-        dbfs: dbfs?,
-        workspace: workspace?,
+        dbfs: named("DBFS", dbfs)?,
+        workspace: named("Workspace", workspace)?,
     })
 }
 
