@@ -174,10 +174,47 @@ pub async fn preflight(rt: &Runtime, auth: &dbx_auth::ResolvedAuth) -> anyhow::R
         Err(f) if f.status.is_none() => {
             Err(FatalError(format!("cannot reach the workspace ({auth_desc}): {}", f.message)).into())
         }
+        // Not an answer a workspace gives to SCIM `Me` (404, 405, a page that is not JSON): a
+        // wrong URL, unless the other APIs answer like a workspace.
+        Err(f) if !matches!(f.status, Some(403 | 429 | 500..=599)) => {
+            if let Some(why) = not_a_workspace(rt, &f.message).await {
+                return Err(FatalError(format!(
+                    "{} does not answer like a Databricks workspace: {why}. Is this the workspace URL? \
+                     (e.g. https://adb-1234567890123456.7.azuredatabricks.net or https://<name>.cloud.databricks.com; \
+                     {auth_desc}). Nothing was scanned",
+                    auth.host_str()
+                ))
+                .into());
+            }
+            tracing::warn!("could not identify the caller: {}", f.message);
+            Ok(Identity::Unknown(f.message))
+        }
         // 403 and the like: SCIM may be closed to this principal; the scan itself may still work.
         Err(f) => {
             tracing::warn!("could not identify the caller: {}", f.message);
             Ok(Identity::Unknown(f.message))
         }
     }
+}
+
+/// When SCIM `Me` failed in a way no workspace answers it: asks the SCIM user listing and the
+/// Workspace `/Users` listing too. `Some(what each said)` when neither answers like a workspace
+/// (a 401/403 is a workspace's answer: credentials, not the URL); `None` when one does.
+async fn not_a_workspace(rt: &Runtime, me: &str) -> Option<String> {
+    use crate::sandbox::bindings::scanner::Tree;
+    let (users, homes) = tokio::join!(rt.list_users(1, 1), rt.list_homes(Tree::Workspace));
+    let failed = |status: Option<u16>, message: String| {
+        (!matches!(status, Some(401 | 403 | 429 | 500..=599))).then_some(message)
+    };
+    let users = match users {
+        Ok(Ok(_)) => None,
+        Ok(Err(f)) => failed(f.status, f.message),
+        Err(e) => Some(format!("{e:#}")),
+    }?;
+    let homes = match homes {
+        Ok(Ok(_)) => None,
+        Ok(Err(f)) => failed(f.status, f.message),
+        Err(e) => Some(format!("{e:#}")),
+    }?;
+    Some(format!("SCIM Me: {me}; SCIM Users: {users}; Workspace /Users: {homes}"))
 }

@@ -52,7 +52,14 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<Outcome> {
 
     let (job_tx, job_rx) = mpsc::channel::<(usize, Job)>(concurrency);
     let (row_tx, mut row_rx) = mpsc::channel::<(usize, UserRow)>(concurrency.max(16));
-    let scheduler = schedule::spawn(rt.clone(), args.batch_size, concurrency, job_rx, row_tx);
+    let scheduler = schedule::spawn(
+        rt.clone(),
+        args.batch_size,
+        concurrency,
+        schedule::CaseLookup::Off,
+        job_rx,
+        row_tx,
+    );
     let reader = tokio::spawn(forward(input, first_job, job_tx));
     let fault = args.fail_after.zip(args.fail_marker.clone());
     let mut written = 0u64;

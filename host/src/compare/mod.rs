@@ -6,7 +6,7 @@
 //! wraps. A user's change is decided by bytes, then by files: `grown` when the bytes went up (or,
 //! with the same bytes, the files did — notebooks have no size, so a user who only added notebooks
 //! grew), `shrunk` the other way, `same` when both are equal; `new` and `removed` for users in
-//! one scan only.
+//! one scan only; `error` when either scan of the user failed (its sizes are partial).
 
 pub mod read;
 
@@ -31,6 +31,9 @@ pub enum Change {
     Shrunk,
     /// The same bytes and files.
     Same,
+    /// In both scans, and in `error` in one of them: a failed scan counts only what it listed
+    /// before the failure, so its bytes are no measure of growth (never `shrunk` or `grown`).
+    Error,
 }
 
 impl Change {
@@ -42,6 +45,7 @@ impl Change {
             Change::Grown => "grown",
             Change::Shrunk => "shrunk",
             Change::Same => "same",
+            Change::Error => "error",
         }
     }
 }
@@ -134,6 +138,7 @@ impl UserDiff {
         match (&self.old, &self.new) {
             (None, _) => Change::New,
             (_, None) => Change::Removed,
+            (Some(o), Some(n)) if o.status == Status::Error || n.status == Status::Error => Change::Error,
             (Some(o), Some(n)) => match (n.bytes.cmp(&o.bytes), n.files.cmp(&o.files)) {
                 (std::cmp::Ordering::Greater, _) => Change::Grown,
                 (std::cmp::Ordering::Less, _) => Change::Shrunk,
@@ -354,7 +359,7 @@ mod tests {
             [
                 ("erin@x.com", Change::New, 1, 50),
                 ("alice@x.com", Change::Grown, 2, 500),
-                ("bob@x.com", Change::Shrunk, 0, -400),
+                ("bob@x.com", Change::Error, 0, -400),
                 ("dave@x.com", Change::Same, 0, 0),
                 ("carol@x.com", Change::Removed, -2, -200),
             ]

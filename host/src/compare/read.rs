@@ -197,11 +197,14 @@ fn read_csv(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
         if username.trim().is_empty() {
             return Err(at("an empty username".into()));
         }
-        let status = match cell(status, "status")? {
-            "success" => Status::Success,
-            "empty" => Status::Empty,
-            "error" => Status::Error,
-            other => return Err(at(format!("status {other:?} is not success, empty or error"))),
+        let status = match Status::parse(cell(status, "status")?) {
+            Some(s) => s,
+            None => {
+                return Err(at(format!(
+                    "status {:?} is not success, empty, no_home or error",
+                    cell(status, "status")?
+                )))
+            }
         };
         let number = |i: usize, name: &str| -> anyhow::Result<u128> {
             let v = cell(i, name)?;
@@ -310,7 +313,7 @@ mod tests {
             (
                 "st.csv",
                 "username,status,file_count,total_size\na,done,1,1\n",
-                "line 2: status \"done\" is not success, empty or error",
+                "line 2: status \"done\" is not success, empty, no_home or error",
             ),
             (
                 "neg.csv",

@@ -121,7 +121,10 @@ pub fn user_line(i: u64, row: &UserRow) -> String {
 /// type or a row with a missing or mistyped field is an error saying what is wrong.
 pub fn parse_user_line(line: &str) -> anyhow::Result<Entry> {
     match serde_json::from_str::<Line>(line.trim_end_matches(['\n', '\r'])) {
-        Ok(Line::User(e)) => Ok(e),
+        Ok(Line::User(mut e)) => {
+            e.row.settle_status();
+            Ok(e)
+        }
         Ok(Line::Header(_)) => anyhow::bail!("a journal header line, not a user line"),
         Ok(Line::End(_)) => anyhow::bail!("a journal end line, not a user line"),
         Err(e) => anyhow::bail!("not a user line ({e})"),
@@ -231,10 +234,12 @@ pub fn parse(bytes: &[u8]) -> anyhow::Result<Contents> {
                 c.header = Some(h);
                 c.end = None;
             }
-            Ok(Line::User(e)) => {
+            Ok(Line::User(mut e)) => {
                 if c.header.is_none() {
                     anyhow::bail!("line {lineno}: a user row before any header line; not a dbx-inventory journal");
                 }
+                // Journals of earlier versions recorded a user with no home as `empty`.
+                e.row.settle_status();
                 c.entries.push(e);
                 c.end = None;
             }

@@ -132,6 +132,42 @@ impl Lock {
         })
     }
 
+    /// The exclusive locks on a scan's outputs (`(flag, path)`), so that two runs never write
+    /// one output even with two journals. The CSV's lock is the lock file of its default journal
+    /// (`results.csv.journal.lock`, which the run already holds when it uses that journal); the
+    /// others' is `<output>.lock`. Refused at once with a [`UsageError`] naming the output.
+    pub fn outputs(journal: &Path, outputs: &[(&str, Option<&Path>)], command: &str) -> anyhow::Result<Vec<Lock>> {
+        let own = lock_path(journal);
+        let mut locks = Vec::new();
+        for (flag, p) in outputs {
+            let Some(p) = p else { continue };
+            let guard = if *flag == "--output" {
+                let mut s = p.as_os_str().to_owned();
+                s.push(".journal");
+                PathBuf::from(s)
+            } else {
+                p.to_path_buf()
+            };
+            if std::path::absolute(lock_path(&guard)).ok() == std::path::absolute(&own).ok() {
+                continue;
+            }
+            match Lock::exclusive(&guard, command) {
+                Ok(l) => locks.push(l),
+                Err(e) if e.downcast_ref::<UsageError>().is_some() => {
+                    let holder = wait_for_holder(&lock_path(&guard)).map(|h| format!(" ({h})")).unwrap_or_default();
+                    return Err(UsageError(format!(
+                        "{flag} {} is being written by another run{holder}: one run per output, whatever its \
+                         journal. Wait for that run to end, or give this run its own {flag} FILE",
+                        p.display()
+                    ))
+                    .into());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(locks)
+    }
+
     /// The shared lock `summary` reads under: `None` when the journal has no lock file (no scan
     /// has run on it with a lock); refused at once with a [`UsageError`] while a scan holds it.
     pub fn shared(journal: &Path) -> anyhow::Result<Option<Lock>> {
@@ -199,7 +235,7 @@ fn refusal(journal: &Path, path: &Path) -> UsageError {
     };
     UsageError(format!(
         "journal {shown} is in use by another run{holder}: one run per journal. Wait for that run to end \
-         (then add --resume to continue its journal), or give this run its own -o FILE (or --journal FILE)"
+         (then add --resume to continue its journal), or give this run its own -o FILE (its journal follows it)"
     ))
 }
 

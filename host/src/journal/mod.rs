@@ -85,6 +85,10 @@ pub struct Opened {
     pub notes: Vec<String>,
     /// Where the finished run's journal was kept (a plain rerun after a finished run).
     pub archived: Option<PathBuf>,
+    /// True when the outputs on disk are a finished run's (its journal ended: archived now,
+    /// continued with `--resume`, or discarded with `--overwrite`): a run that does not finish
+    /// must not replace them.
+    pub after_finished_run: bool,
 }
 
 impl Opened {
@@ -133,6 +137,7 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
     let path = &settings.path;
     let shown = path.display();
     let mut notes = Vec::new();
+    let mut after_finished = false;
     if settings.overwrite && !settings.resume {
         // Replace whatever journal is there (even a damaged one), but never another kind of file.
         match std::fs::read(path) {
@@ -140,6 +145,7 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
                 "{shown} is not a dbx-inventory journal; --overwrite only replaces journals. Choose another --journal FILE"
             ),
             Ok(bytes) => {
+                after_finished = bytes.split(|b| *b == b'\n').any(|l| l.starts_with(b"{\"type\":\"end\""));
                 let rows = bytes.split(|b| *b == b'\n').filter(|l| l.starts_with(b"{\"type\":\"user\"")).count();
                 if rows > 0 {
                     notes.push(format!("--overwrite: discarded journal {shown} ({rows} user row(s))"));
@@ -155,6 +161,7 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
             skip: Default::default(),
             notes,
             archived: None,
+            after_finished_run: after_finished,
         });
     }
     let mut previous = Resolved::default();
@@ -218,6 +225,7 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
                 ));
             }
             if let Some(end) = &c.end {
+                after_finished = true;
                 notes.push(format!(
                     "--resume: journal {shown} is of a run that finished {} ({} user(s)); it is continued \
                      (a rerun without --resume would keep it and start a new journal)",
@@ -259,6 +267,7 @@ pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> 
         writer,
         previous,
         skip,
+        after_finished_run: after_finished || archived.is_some(),
         notes,
         archived,
     })

@@ -16,8 +16,12 @@ use super::Trees;
 pub enum Status {
     /// Files found, nothing failed.
     Success,
-    /// Nothing failed, no files found.
+    /// Nothing failed, a home exists, no files found (the seed's "directory exists but no files").
     Empty,
+    /// Nothing failed and the user has no folder in any scanned location (`no_home`): not the
+    /// seed's `empty`, which promised a directory. Decided by the host ([`UserRow::settle_status`]).
+    #[serde(rename = "no_home")]
+    NoHome,
     /// Something failed; counts show what was seen.
     Error,
 }
@@ -28,8 +32,20 @@ impl Status {
         match self {
             Status::Success => "success",
             Status::Empty => "empty",
+            Status::NoHome => "no_home",
             Status::Error => "error",
         }
+    }
+
+    /// The status word read back (CSV, `diff`): `success`, `empty`, `no_home`, `error`.
+    pub fn parse(word: &str) -> Option<Status> {
+        Some(match word {
+            "success" => Status::Success,
+            "empty" => Status::Empty,
+            "no_home" => Status::NoHome,
+            "error" => Status::Error,
+            _ => return None,
+        })
     }
 }
 
@@ -224,6 +240,39 @@ impl UserRow {
         }
         if absent.workspace {
             self.workspace.get_or_insert_with(|| TreeStats::absent(notebook_sizes));
+        }
+    }
+
+    /// Joins the row of the same user's scan of the other tree (run apart because the two trees
+    /// spell the home differently): trees, requests and time add up; an error wins, then success.
+    pub fn merge(&mut self, other: UserRow) {
+        self.dbfs = self.dbfs.take().or(other.dbfs);
+        self.workspace = self.workspace.take().or(other.workspace);
+        self.requests = self.requests.saturating_add(other.requests);
+        self.duration_ms = self.duration_ms.saturating_add(other.duration_ms);
+        self.error = match (self.error.take(), other.error) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
+        self.status = match (self.status, other.status) {
+            (Status::Error, _) | (_, Status::Error) => Status::Error,
+            (Status::Success, _) | (_, Status::Success) => Status::Success,
+            _ => Status::Empty,
+        };
+    }
+
+    /// True when no scanned tree has the user's home (and none is merely not visible).
+    pub fn has_no_home(&self) -> bool {
+        let mut trees = self.trees().peekable();
+        trees.peek().is_some() && trees.all(|t| !t.home_exists && !t.not_visible)
+    }
+
+    /// `empty` becomes `no_home` when no scanned tree has a home: the one place that decides
+    /// it, for this run's rows (the writer) and rows of earlier journals alike (which recorded
+    /// such users as `empty`).
+    pub fn settle_status(&mut self) {
+        if self.status == Status::Empty && self.has_no_home() {
+            self.status = Status::NoHome;
         }
     }
 

@@ -42,6 +42,12 @@ impl AtomicFile {
         })
     }
 
+    /// The same file, to be committed under `dest` instead (a sibling in the same directory).
+    pub fn redirect(mut self, dest: &Path) -> Self {
+        self.dest = dest.to_path_buf();
+        self
+    }
+
     /// The open file.
     pub fn file(&mut self) -> &mut std::fs::File {
         self.tmp.as_file_mut()
@@ -56,4 +62,15 @@ impl AtomicFile {
             .map_err(|e| anyhow::anyhow!("cannot write output {}: {}", self.dest.display(), e.error))?;
         Ok(())
     }
+}
+
+/// `results.partial.csv` for `results.csv` (`report.partial` for `report`): where a run that did
+/// not finish writes its outputs when the final names hold a finished run's.
+pub fn partial_path(dest: &Path) -> PathBuf {
+    let stem = dest.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = match dest.extension() {
+        Some(ext) => format!("{stem}.partial.{}", ext.to_string_lossy()),
+        None => format!("{stem}.partial"),
+    };
+    dest.with_file_name(name)
 }

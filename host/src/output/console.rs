@@ -19,6 +19,8 @@ pub struct Totals {
     pub success: u64,
     /// `empty` rows.
     pub empty: u64,
+    /// `no_home` rows: no folder in any scanned location.
+    pub no_home: u64,
     /// `error` rows.
     pub errors: u64,
     /// Files over all users (`u128`, like every total: sums never wrap).
@@ -53,6 +55,7 @@ impl Totals {
         match r.status {
             Status::Success => self.success += 1,
             Status::Empty => self.empty += 1,
+            Status::NoHome => self.no_home += 1,
             Status::Error => self.errors += 1,
         }
         self.files += r.file_count();
@@ -102,14 +105,45 @@ pub fn user_lines(i: usize, n: &str, r: &UserRow) -> String {
     let head = format!("[{i}/{n}] {}{sp}{tag}", r.username);
     let body = match r.status {
         Status::Success => format!(
-            "  ✓ Files: {}, Size: {}",
+            "  ✓ Files: {}, Size: {}{}",
             thousands(r.file_count()),
-            human_size(r.total_size())
+            human_size(r.total_size()),
+            unsized_note(r)
         ),
         Status::Empty => "  ⊘ Empty directory".to_string(),
+        Status::NoHome => format!("  ∅ No home: no folder in {}", scanned_places(r)),
         Status::Error => format!("  ✗ Error: {}", r.error.as_deref().unwrap_or("unknown error")),
     };
     format!("{head}\n{body}\n")
+}
+
+/// Why a user with files has 0 bytes: the Workspace API gives notebooks (and some objects) no
+/// size; `--notebook-sizes` measures notebooks.
+fn unsized_note(r: &UserRow) -> String {
+    let without_size: u64 = r.dbfs.iter().chain(r.workspace.iter()).map(|t| t.unsized_objects).sum();
+    if r.total_size() > 0 || without_size == 0 {
+        return String::new();
+    }
+    let hint = match r.workspace.as_ref().map(|w| w.notebook_bytes) {
+        Some(None) => "; --notebook-sizes measures notebooks",
+        _ => "",
+    };
+    format!(
+        " ({} object(s) without a size, e.g. notebooks{hint})",
+        thousands(without_size)
+    )
+}
+
+/// `DBFS /Users/a@x.com or Workspace /Users/a@x.com`: where a `no_home` user was looked for.
+fn scanned_places(r: &UserRow) -> String {
+    let mut places = Vec::new();
+    if r.dbfs.is_some() {
+        places.push(format!("DBFS /Users/{}", r.username));
+    }
+    if r.workspace.is_some() {
+        places.push(format!("Workspace /Users/{}", r.username));
+    }
+    places.join(" or ")
 }
 
 /// The summary block.
@@ -118,6 +152,13 @@ pub fn summary(out: &mut impl std::io::Write, t: &Totals, duplicates: usize) {
     let _ = writeln!(out, "Total users processed: {}", thousands(t.users));
     let _ = writeln!(out, "  ✓ Successful (with files): {}", thousands(t.success));
     let _ = writeln!(out, "  ⊘ Empty directories: {}", thousands(t.empty));
+    if t.no_home > 0 {
+        let _ = writeln!(
+            out,
+            "  ∅ No home (no folder in any scanned location): {}",
+            thousands(t.no_home)
+        );
+    }
     let _ = writeln!(out, "  ✗ Errors: {}", thousands(t.errors));
     if duplicates > 0 {
         let _ = writeln!(out, "  Duplicate users skipped: {duplicates}");

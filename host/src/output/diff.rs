@@ -135,6 +135,14 @@ pub fn print(out: &mut impl std::io::Write, old: &Scan, new: &Scan, workspace: &
         thousands(d.count(Change::Same) as u64),
         thousands(d.status_changes().count() as u64),
     );
+    let failed = d.count(Change::Error);
+    if failed > 0 {
+        let _ = writeln!(
+            out,
+            "       {} in error in one of the scans: not counted as grown or shrunk (a failed scan's sizes are partial)",
+            thousands(failed as u64)
+        );
+    }
     list(
         out,
         "Added (in the new scan only)",

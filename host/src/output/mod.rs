@@ -9,4 +9,4 @@ pub mod html;
 pub mod jsonl;
 pub mod progress;
 
-pub use atomic::AtomicFile;
+pub use atomic::{partial_path, AtomicFile};

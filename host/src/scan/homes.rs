@@ -6,10 +6,10 @@
 //! whose `/Users` cannot be listed in time (a 403, a DBFS listing that times out on a huge
 //! `/Users`) is not in the index: its homes are probed as before, and a warning says so once.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::Duration;
 
-use super::job::Job;
+use super::job::{Folders, Job};
 use super::orphans::{self, Homes};
 use crate::model::{Trees, UserKey};
 use crate::sandbox::Runtime;
@@ -17,20 +17,51 @@ use crate::sandbox::Runtime;
 /// Longest the scan waits for a `/Users` listing before it probes that tree's homes instead.
 pub const HOMES_WAIT: Duration = Duration::from_secs(30);
 
-/// The home names of the trees whose `/Users` was listed (case-insensitive keys).
+/// The home names of the trees whose `/Users` was listed: case-insensitive keys, each with the
+/// folder's own spelling.
 #[derive(Debug, Default)]
 pub struct HomeIndex {
-    dbfs: Option<HashSet<UserKey>>,
-    workspace: Option<HashSet<UserKey>>,
+    dbfs: Option<HashMap<UserKey, String>>,
+    workspace: Option<HashMap<UserKey, String>>,
 }
 
 impl HomeIndex {
-    /// The index of complete `/Users` listings (`None` trees: not listed, probed).
+    /// The index of complete `/Users` listings (`None` trees: not listed, probed). Of two
+    /// folders whose names differ only in case, the first listed is kept.
     pub fn from_homes(homes: &Homes) -> HomeIndex {
-        let keys = |names: &Option<Vec<String>>| names.as_ref().map(|n| n.iter().map(|h| UserKey::of(h)).collect());
+        let keys = |names: &Option<Vec<String>>| {
+            names.as_ref().map(|n| {
+                let mut m = HashMap::with_capacity(n.len());
+                for h in n {
+                    m.entry(UserKey::of(h)).or_insert_with(|| h.clone());
+                }
+                m
+            })
+        };
         HomeIndex {
             dbfs: keys(&homes.dbfs),
             workspace: keys(&homes.workspace),
+        }
+    }
+
+    /// True when no tree was listed (every home is probed).
+    pub fn is_empty(&self) -> bool {
+        self.dbfs.is_none() && self.workspace.is_none()
+    }
+
+    /// The folders' own spellings of `user`'s homes where they differ from `user` only in case
+    /// (`SVEN@X.COM` given, `/Users/sven@x.com` listed).
+    pub fn spellings(&self, user: &str) -> Folders {
+        let key = UserKey::of(user);
+        let other = |m: &Option<HashMap<UserKey, String>>| {
+            m.as_ref()
+                .and_then(|m| m.get(&key))
+                .filter(|listed| listed.as_str() != user)
+                .cloned()
+        };
+        Folders {
+            dbfs: other(&self.dbfs),
+            workspace: other(&self.workspace),
         }
     }
 
@@ -38,7 +69,7 @@ impl HomeIndex {
     /// (names compared ignoring case, as everywhere). A tree that was not listed is never in it.
     pub fn absent_in_listing(&self, user: &str) -> Trees {
         let key = UserKey::of(user);
-        let absent = |set: &Option<HashSet<UserKey>>| set.as_ref().is_some_and(|s| !s.contains(&key));
+        let absent = |set: &Option<HashMap<UserKey, String>>| set.as_ref().is_some_and(|s| !s.contains_key(&key));
         Trees {
             dbfs: absent(&self.dbfs),
             workspace: absent(&self.workspace),
@@ -50,9 +81,11 @@ impl HomeIndex {
         self.place(Job::user(user, trees))
     }
 
-    /// `job` with the trees where `/Users` does not list its home marked as no home.
+    /// `job` with the trees where `/Users` does not list its home marked as no home, and the
+    /// folders' own spelling where the name given differs in case.
     pub fn place(&self, mut job: Job) -> Job {
         job.no_home = self.absent_in_listing(&job.user).and(job.trees);
+        job.folders = self.spellings(&job.user);
         job
     }
 }

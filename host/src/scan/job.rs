@@ -67,6 +67,26 @@ pub struct Job {
     /// Trees (of `trees`) where `/Users` does not list the home: recorded as no home, not
     /// requested ([`super::homes`]). A Spark worker is not told: it probes them.
     pub no_home: Trees,
+    /// The home folders' own spelling where it differs from `user` in letter case (Databricks
+    /// names a folder exactly as its user was created; `/Users` says how): the folders scanned,
+    /// while the row keeps `user`.
+    pub folders: Folders,
+}
+
+/// A home folder's spelling per tree, where it differs from the username given (`None`: the same).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Folders {
+    /// DBFS `/Users/<this>`.
+    pub dbfs: Option<String>,
+    /// Workspace `/Users/<this>`.
+    pub workspace: Option<String>,
+}
+
+impl Folders {
+    /// True when every folder has the user's own spelling.
+    pub fn is_same(&self) -> bool {
+        self.dbfs.is_none() && self.workspace.is_none()
+    }
 }
 
 impl Job {
@@ -79,6 +99,7 @@ impl Job {
             principal: Principal::User,
             display_name: None,
             no_home: Trees::NONE,
+            folders: Folders::default(),
         }
     }
 
@@ -94,7 +115,25 @@ impl Job {
                 .clone()
                 .filter(|_| p.principal == Principal::ServicePrincipal),
             no_home: Trees::NONE,
+            folders: Folders::default(),
         }
+    }
+
+    /// The scans to run for this job: each folder name with the trees to scan under it (one
+    /// scan, unless the two trees spell the home differently). Trees known to have no home
+    /// are left out.
+    pub fn scans(&self) -> Vec<(String, Trees)> {
+        let trees = self.trees.without(self.no_home);
+        let dbfs = self.folders.dbfs.as_deref().unwrap_or(&self.user);
+        let ws = self.folders.workspace.as_deref().unwrap_or(&self.user);
+        if dbfs == ws || !trees.dbfs || !trees.workspace {
+            let name = if trees.dbfs { dbfs } else { ws };
+            return vec![(name.to_string(), trees)];
+        }
+        vec![
+            (dbfs.to_string(), Trees { dbfs: true, workspace: false }),
+            (ws.to_string(), Trees { dbfs: false, workspace: true }),
+        ]
     }
 
     /// Puts what the job knows about the home's owner on its row (the row of a local scan or of
@@ -134,6 +173,8 @@ pub struct ScanRun {
     pub debug: bool,
     /// The journal's exclusive lock, held for the whole run (one run per journal).
     pub lock: journal::Lock,
+    /// The outputs' exclusive locks, held for the whole run (one run per output).
+    pub output_locks: Vec<journal::Lock>,
     /// What was skipped from the input and why (printed as notes).
     pub notes: Vec<String>,
     /// Scan on Spark executors instead of locally (`--spark-master`, `--spark-remote`, `--cluster-id`).
@@ -179,15 +220,15 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         (UserSource::List(kept), dropped)
     };
     let journal_path = journal::journal_path(&args.journal, &args.output);
-    journal::check_paths(
-        &journal_path,
-        &[
-            ("--output", Some(&args.output)),
-            ("--jsonl", args.journal.jsonl.as_deref()),
-            ("--html", args.html.as_deref()),
-        ],
-    )?;
+    let outputs = [
+        ("--output", Some(args.output.as_path())),
+        ("--jsonl", args.journal.jsonl.as_deref()),
+        ("--html", args.html.as_deref()),
+    ];
+    journal::check_paths(&journal_path, &outputs)?;
     let lock = journal::Lock::exclusive(&journal_path, "dbx-inventory scan")?;
+    // The outputs too: another run with its own --journal must not write the same files.
+    let output_locks = journal::Lock::outputs(&journal_path, &outputs, "dbx-inventory scan")?;
     Ok(ScanRun {
         source,
         duplicates,
@@ -207,6 +248,7 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         debug: args.debug,
         spark,
         lock,
+        output_locks,
         notes,
         visibility: super::visibility::Visibility::unrestricted(),
         list_homes: args.list_homes || args.all_users,

@@ -151,7 +151,15 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         )),
         scheduler: match run.spark.clone() {
             Some(plan) => spark::spawn(rt.clone(), plan, job_rx, row_tx),
-            None => schedule::spawn(rt.clone(), run.batch_size, run.concurrency, job_rx, row_tx),
+            None => {
+                // A fixed list placed without /Users: a user with no home anywhere is looked up
+                // there for another spelling (scan::schedule).
+                let case = match (&run.source, run.list_homes) {
+                    (UserSource::List(_), false) => schedule::CaseLookup::Lazy(run.trees),
+                    _ => schedule::CaseLookup::Off,
+                };
+                schedule::spawn(rt.clone(), run.batch_size, run.concurrency, case, job_rx, row_tx)
+            }
         },
     };
 
@@ -216,6 +224,12 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         upstream.join().await?
     };
 
+    // Why the run did not finish (None: it did). Decided before the outputs are written: a run
+    // that did not finish never replaces a finished run's outputs.
+    let stop_reason = rt.policy().stop_reason();
+    let unfinished = interrupted.is_some() || stop_reason.is_some() || listing.is_err() || scans.is_err();
+    let outputs = Outputs::new(&run, jsonl_path, unfinished && (opened.after_finished_run || partial_exists(&run, jsonl_path)));
+
     // Outputs from the journal's rows and this run's, one per user, in input order.
     let listed_order;
     let input: &[String] = match &run.source {
@@ -236,15 +250,23 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     }
     let from_journal = all.len() - scanned_now;
     let ordered: Vec<&UserRow> = journal::order_rows(&all, input);
-    csv::write_csv(csv_file, &ordered)?;
-    if let Some(f) = html_file {
-        html::write(f, &ordered, &html::HtmlMeta::now(&run.host_label, run.trees))?;
+    csv::write_csv(csv_file.redirect(&outputs.csv), &ordered)?;
+    if let (Some(f), Some(p)) = (html_file, &outputs.html) {
+        let notes = run.source.orphans().then(|| run.visibility.orphans_note()).flatten().into_iter().collect();
+        html::write(
+            f.redirect(p),
+            &ordered,
+            &html::HtmlMeta::now(&run.host_label, run.trees).with_notes(notes),
+        )?;
     }
-    if let Some(f) = jsonl_file {
-        jsonl::write_jsonl(f, &ordered)?;
+    if let (Some(f), Some(p)) = (jsonl_file, &outputs.jsonl) {
+        jsonl::write_jsonl(f.redirect(p), &ordered)?;
     }
     let totals = console::Totals::of(ordered.iter().copied());
     console::summary(&mut stdout, &totals, run.duplicates.len());
+    if let Some(note) = run.source.orphans().then(|| run.visibility.orphans_note()).flatten() {
+        let _ = writeln!(stdout, "Note: {note}");
+    }
     if from_journal > 0 {
         let _ = writeln!(
             stdout,
@@ -257,22 +279,25 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
             "Repeats dropped: {repeats} user(s) delivered twice (a retried Spark task); the first row of each was kept"
         );
     }
-    console::saved_lines(&mut stdout, Some(&run.output), jsonl_path, run.html.as_deref());
+    console::saved_lines(&mut stdout, Some(&outputs.csv), outputs.jsonl.as_deref(), outputs.html.as_deref());
     let _ = writeln!(stdout, "Journal: {}", journal_path.display());
 
-    let recorded = format!(
+    let mut recorded = format!(
         "{} user(s) recorded in {} (journal {})",
         ordered.len(),
-        run.output.display(),
+        outputs.csv.display(),
         journal_path.display()
     );
+    if outputs.partial {
+        recorded.push_str(&outputs.kept_note(&run, jsonl_path, &journal_path, opened.archived.as_deref()));
+    }
     if let Some(signal) = interrupted {
         return Err(Interrupted(format!(
             "stopped by {signal}: {recorded}. To scan the rest, run the same command again with --resume"
         ))
         .into());
     }
-    if let Some(reason) = rt.policy().stop_reason() {
+    if let Some(reason) = stop_reason {
         return Err(FatalError(format!(
             "the run stopped: {reason}. {recorded} before it stopped; once fixed, run again with --resume to scan the rest"
         ))
@@ -289,6 +314,10 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
             "{e:#}\n{recorded}; once fixed, run again with --resume (on Spark or locally) to scan the rest"
         ))
         .into());
+    }
+    // Finished: partial outputs of earlier unfinished runs are stale now.
+    for p in outputs.partials(&run, jsonl_path) {
+        let _ = std::fs::remove_file(p);
     }
     // Every user of the run is recorded and the outputs are written: mark the run finished, so
     // the next plain run of the same command keeps this journal and starts a new one. A run with
@@ -319,4 +348,77 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+/// Where this run's outputs go: the final names, or (a run that did not finish while the final
+/// names hold a finished run's outputs) their `.partial` siblings.
+struct Outputs {
+    csv: std::path::PathBuf,
+    jsonl: Option<std::path::PathBuf>,
+    html: Option<std::path::PathBuf>,
+    partial: bool,
+}
+
+impl Outputs {
+    fn new(run: &ScanRun, jsonl: Option<&std::path::Path>, partial: bool) -> Outputs {
+        let name = |p: &std::path::Path| {
+            if partial {
+                crate::output::partial_path(p)
+            } else {
+                p.to_path_buf()
+            }
+        };
+        Outputs {
+            csv: name(&run.output),
+            jsonl: jsonl.map(name),
+            html: run.html.as_deref().map(name),
+            partial,
+        }
+    }
+
+    /// The `.partial` siblings of the final outputs.
+    fn partials(&self, run: &ScanRun, jsonl: Option<&std::path::Path>) -> Vec<std::path::PathBuf> {
+        std::iter::once(run.output.as_path())
+            .chain(jsonl)
+            .chain(run.html.as_deref())
+            .map(crate::output::partial_path)
+            .collect()
+    }
+
+    /// What was kept and how to get both results back.
+    fn kept_note(
+        &self,
+        run: &ScanRun,
+        jsonl: Option<&std::path::Path>,
+        journal: &std::path::Path,
+        archived: Option<&std::path::Path>,
+    ) -> String {
+        let finals: Vec<String> = std::iter::once(run.output.as_path())
+            .chain(jsonl)
+            .chain(run.html.as_deref())
+            .map(|p| p.display().to_string())
+            .collect();
+        let rebuild = match archived {
+            Some(a) => format!(
+                "; `dbx-inventory summary --journal {} -o FILE` rebuilds them from the finished run's journal",
+                a.display()
+            ),
+            None => String::new(),
+        };
+        format!(
+            ". This run did not finish, so the finished run's outputs were kept unchanged ({}){rebuild}; \
+             this run's partial results are in the .partial files (`dbx-inventory summary --journal {} -o FILE` \
+             rebuilds them too)",
+            finals.join(", "),
+            journal.display()
+        )
+    }
+}
+
+/// True when an earlier unfinished run left `.partial` outputs: the final names still hold a
+/// finished run's outputs, which this unfinished run must keep too.
+fn partial_exists(run: &ScanRun, jsonl: Option<&std::path::Path>) -> bool {
+    crate::output::partial_path(&run.output).exists()
+        || jsonl.is_some_and(|p| crate::output::partial_path(p).exists())
+        || run.html.as_deref().is_some_and(|p| crate::output::partial_path(p).exists())
 }

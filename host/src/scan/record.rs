@@ -74,6 +74,7 @@ impl Recorder {
             return Ok(());
         }
         self.visibility.apply(&mut row);
+        row.settle_status();
         let durable = self.writer.append(idx, row)?;
         self.accept(durable);
         Ok(())

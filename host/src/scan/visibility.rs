@@ -41,6 +41,19 @@ impl Visibility {
             .is_some_and(|me| UserKey::of(me) != UserKey::of(user))
     }
 
+    /// The caveat of an `--orphans` scan under non-admin credentials: `/Users` in the Workspace
+    /// shows them only their own home, so orphaned Workspace homes cannot be found and the
+    /// orphan count covers DBFS only. `None` for an admin, or admin status unknown.
+    pub fn orphans_note(&self) -> Option<String> {
+        self.non_admin.as_deref().map(|me| {
+            format!(
+                "orphaned homes are incomplete: {me} is not a workspace admin, so the Workspace /Users listing shows \
+                 only their own home and orphaned Workspace homes are invisible to these credentials (orphans were \
+                 found in DBFS only); scan with a workspace admin's credentials for the full count"
+            )
+        })
+    }
+
     /// The row's error for a home the credentials cannot see.
     pub fn not_visible_message(&self, user: &str) -> String {
         format!(

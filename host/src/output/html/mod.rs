@@ -8,7 +8,7 @@
 //!
 //! Key numbers carry stable ids and `data-*` attributes (machine-readable, unformatted) so tests
 //! and scripts can read them: `#total-users`, `#total-files`, `#total-bytes`, `#count-success`,
-//! `#count-empty`, `#count-error`, `#count-orphan`, `#dbfs-files`, `#dbfs-bytes`,
+//! `#count-empty`, `#count-no-home`, `#count-error`, `#count-orphan`, `#dbfs-files`, `#dbfs-bytes`,
 //! `#workspace-files`, `#workspace-bytes` (each with `data-value`), histogram buckets
 //! (`#size-histogram [data-bucket]` with `data-count`), `#top-users tr[data-rank]` (with
 //! `data-user`, `data-files`, `data-bytes`), `#errors tr[data-user]` and `#orphans tr[data-user]`.
@@ -65,6 +65,8 @@ pub struct HtmlMeta {
     pub version: String,
     /// Trees scanned, e.g. `DBFS + Workspace`.
     pub trees: String,
+    /// Caveats of the run shown at the top (e.g. orphans invisible to non-admin credentials).
+    pub notes: Vec<String>,
 }
 
 impl HtmlMeta {
@@ -75,7 +77,14 @@ impl HtmlMeta {
             generated_at: now_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             trees: trees.to_string(),
+            notes: Vec::new(),
         }
+    }
+
+    /// With caveats shown at the top of the report.
+    pub fn with_notes(mut self, notes: Vec<String>) -> Self {
+        self.notes = notes;
+        self
     }
 }
 
@@ -249,7 +258,8 @@ pub fn render<R: Borrow<UserRow>>(rows: &[R], meta: &HtmlMeta) -> String {
     let rows: Vec<&UserRow> = rows.iter().map(Borrow::borrow).collect();
     let a = aggregate(&rows);
     let mut h = String::with_capacity(64 * 1024);
-    let users_n = thousands(a.users);
+    let users_n = homes_breakdown(&rows, &a);
+    let notebooks = notebook_bytes_fact(&rows);
     page_top(
         &mut h,
         "User files inventory",
@@ -258,9 +268,13 @@ pub fn render<R: Borrow<UserRow>>(rows: &[R], meta: &HtmlMeta) -> String {
         &[
             ("Generated", Some("generated-at"), &meta.generated_at),
             ("Trees scanned", Some("trees-scanned"), &meta.trees),
-            ("Users", None, &users_n),
+            ("Homes scanned", None, &users_n),
+            ("Notebook bytes", Some("notebook-bytes"), &notebooks),
         ],
     );
+    for note in &meta.notes {
+        let _ = writeln!(h, r#"<p class="card warn-note">{}</p>"#, esc(note));
+    }
 
     kpis(&mut h, &a);
     h.push_str(r#"<div class="grid2">"#);
@@ -286,12 +300,49 @@ pub fn render<R: Borrow<UserRow>>(rows: &[R], meta: &HtmlMeta) -> String {
     h
 }
 
+/// `40 (37 users · 2 service principals · 1 orphaned home)`: what the rows are, so service
+/// principals and orphaned homes are not called users.
+fn homes_breakdown(rows: &[&UserRow], a: &Agg) -> String {
+    let count = |p: Principal| {
+        rows.iter()
+            .filter(|r| r.principal == p && r.orphan == Orphan::No)
+            .count() as u64
+    };
+    let mut parts = vec![format!("{} user(s)", thousands(count(Principal::User)))];
+    let sps = count(Principal::ServicePrincipal);
+    if sps > 0 {
+        parts.push(format!("{} service principal(s)", thousands(sps)));
+    }
+    if a.orphans > 0 {
+        parts.push(format!("{} orphaned home(s)", thousands(a.orphans)));
+    }
+    if a.orphans_unknown > 0 {
+        parts.push(format!("{} of unknown owner", thousands(a.orphans_unknown)));
+    }
+    format!("{} ({})", thousands(a.users), parts.join(" · "))
+}
+
+/// Whether the sizes include notebooks: the Workspace API gives notebooks no size, so they count
+/// only in a run with `--notebook-sizes`.
+fn notebook_bytes_fact(rows: &[&UserRow]) -> String {
+    let mut ws = rows.iter().filter_map(|r| r.workspace.as_ref()).peekable();
+    if ws.peek().is_none() {
+        return "Workspace not scanned".to_string();
+    }
+    if ws.any(|t| t.notebook_bytes.is_some()) {
+        "included (--notebook-sizes)".to_string()
+    } else {
+        "not included: notebooks have no size in Workspace listings (scan with --notebook-sizes to measure them)"
+            .to_string()
+    }
+}
+
 fn kpis(h: &mut String, a: &Agg) {
     let err_class = if a.errors > 0 { " bad" } else { "" };
     let _ = write!(
         h,
         r#"<section class="kpis" id="totals">
-<div class="kpi"><div class="label">Users</div><div class="value">{users}</div><div class="sub">{with_files}</div></div>
+<div class="kpi"><div class="label">Homes</div><div class="value">{users}</div><div class="sub">{with_files}</div></div>
 <div class="kpi"><div class="label">Files</div><div class="value">{files}</div><div class="sub">DBFS and Workspace homes</div></div>
 <div class="kpi"><div class="label">Total size</div><div class="value">{bytes}</div><div class="sub"><span id="total-bytes-exact">{bytes_exact}</span> bytes</div></div>
 <div class="kpi{err_class}"><div class="label">Errors</div><div class="value">{errors}</div><div class="sub">{err_sub}</div></div>
@@ -301,7 +352,8 @@ fn kpis(h: &mut String, a: &Agg) {
 <div class="stack" role="img" aria-label="users by outcome">{bar}</div>
 <ul class="legend">
 <li><i class="sw success"></i>Success (files found) <b>{success}</b> <span class="muted">{ps}</span></li>
-<li><i class="sw empty"></i>Empty (no files) <b>{empty}</b> <span class="muted">{pe}</span></li>
+<li><i class="sw empty"></i>Empty (a home, no files) <b>{empty}</b> <span class="muted">{pe}</span></li>
+<li><i class="sw no_home"></i>No home (no folder anywhere scanned) <b>{no_home}</b> <span class="muted">{pn}</span></li>
 <li><i class="sw error"></i>Error <b>{errors2}</b> <span class="muted">{pr}</span></li>
 </ul>
 </section>
@@ -329,10 +381,13 @@ fn kpis(h: &mut String, a: &Agg) {
         bar = stack_bar(&[
             ("success", a.success.into()),
             ("empty", a.empty.into()),
+            ("no_home", a.no_home.into()),
             ("error", a.errors.into())
         ]),
         success = num("count-success", a.success),
         empty = num("count-empty", a.empty),
+        no_home = num("count-no-home", a.no_home),
+        pn = pct_str(a.no_home, a.users),
         errors2 = num("count-error", a.errors),
         ps = pct_str(a.success, a.users),
         pe = pct_str(a.empty, a.users),

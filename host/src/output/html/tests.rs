@@ -8,6 +8,7 @@ fn meta() -> HtmlMeta {
         generated_at: "2025-11-22 10:00:00 UTC".into(),
         version: "0.1.0".into(),
         trees: "DBFS + Workspace".into(),
+        notes: Vec::new(),
     }
 }
 
