@@ -220,14 +220,13 @@ fn diff_of_two_generated_workspaces_gives_the_expected_rows() {
         "{}",
         done.stdout
     );
-    // The broken user's row counts what was seen before the failure: shrunk or the same.
-    let broken_shrank = usize::from(rows[&broken]["change"] == "shrunk");
+    // The broken user's row counts what was seen before the failure: not a size change, `error`.
+    check!(done, rows[&broken]["change"] == "error");
     check!(
         done,
         done.stdout.contains(&format!(
-            "Users: 3 added, 3 removed, 3 grown, {} shrunk, {} unchanged; 1 changed status",
-            1 + broken_shrank,
-            USERS + 3 - 3 - 3 - 3 - 1 - broken_shrank
+            "Users: 3 added, 3 removed, 3 grown, 1 shrunk, {} unchanged; 1 changed status",
+            USERS + 3 - 3 - 3 - 3 - 1 - 1
         ))
     );
     let growers = done

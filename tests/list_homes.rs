@@ -62,7 +62,7 @@ fn all_users_issues_no_request_for_a_home_users_does_not_list() {
     done.check_fields(
         &r[CAROL],
         &[
-            ("status", "empty"),
+            ("status", "no_home"),
             ("error", ""),
             ("dbfs_home", "no"),
             ("workspace_home", "no"),
@@ -86,7 +86,7 @@ fn a_list_scan_probes_unless_asked_to_list_homes() {
     let r = done.rows("out.csv");
     done.check_fields(
         &r[CAROL],
-        &[("status", "empty"), ("dbfs_home", "no"), ("workspace_home", "no")],
+        &[("status", "no_home"), ("dbfs_home", "no"), ("workspace_home", "no")],
     );
     done.check_fields(&r[BOB], &[("status", "success"), ("dbfs_home", "no")]);
     check!(done, sim.listings() == 2 + 5, "{:?}", sim.stats());
@@ -118,7 +118,7 @@ fn falls_back_to_probing_when_users_answers_403_and_says_so_once() {
     done.check_fields(&r[BOB], &[("status", "success"), ("dbfs_home", "no")]);
     done.check_fields(
         &r[CAROL],
-        &[("status", "empty"), ("dbfs_home", "no"), ("workspace_home", "no")],
+        &[("status", "no_home"), ("dbfs_home", "no"), ("workspace_home", "no")],
     );
     // DBFS: the refused /Users, one probe per user, alice's folder. Workspace: listed as before.
     check!(done, sim.requests("dbfs/list") == 1 + 3 + 1, "{:?}", sim.stats());
@@ -139,7 +139,7 @@ fn orphans_and_absent_homes_share_one_listing_per_tree() {
     let done = Run::scan(&sim, &["--all-users", "--orphans", "-o", "out.csv"]).run();
     check!(done, done.code == 0);
     let r = done.rows("out.csv");
-    done.check_fields(&r[CAROL], &[("status", "empty"), ("orphan", "no"), ("dbfs_home", "no")]);
+    done.check_fields(&r[CAROL], &[("status", "no_home"), ("orphan", "no"), ("dbfs_home", "no")]);
     check!(done, sim.requests("dbfs/list") == 1 + 2, "{:?}", sim.stats());
     check!(done, sim.requests("workspace/list") == 1 + 3, "{:?}", sim.stats());
 }

@@ -45,7 +45,7 @@ fn orphaned_homes_are_scanned_marked_sorted_after_the_users_and_summed() {
         &r["Bob@Example.com"],
         &[("orphan", "no"), ("dbfs_bytes", "50"), ("dbfs_home", "yes")],
     );
-    done.check_fields(&r["erin@example.com"], &[("orphan", "no"), ("status", "empty")]);
+    done.check_fields(&r["erin@example.com"], &[("orphan", "no"), ("status", "no_home")]);
     done.check_fields(
         &r["frank@example.com"],
         &[("orphan", "no"), ("status", "empty"), ("workspace_home", "yes")],
@@ -65,7 +65,7 @@ fn orphaned_homes_are_scanned_marked_sorted_after_the_users_and_summed() {
         &r["dave@example.com"],
         &[
             ("orphan", "no"),
-            ("status", "empty"),
+            ("status", "no_home"),
             ("dbfs_home", "no"),
             ("workspace_home", "no"),
         ],
@@ -81,14 +81,14 @@ fn orphaned_homes_are_scanned_marked_sorted_after_the_users_and_summed() {
             ("workspace_home", "yes"),
         ],
     );
-    // Two spellings, one per tree: one orphan under the first spelling, scanned in both trees (the
-    // simulator's paths are case-sensitive, so DBFS `mixed@…` is not seen, and that is warned about).
+    // Two spellings, one per tree: one orphan named by the first spelling, each tree's folder
+    // scanned under its own spelling (the simulator's paths are case-sensitive), and warned about.
     done.check_fields(
         &r["MIXED@example.com"],
         &[
             ("orphan", "yes"),
-            ("total_size", "70"),
-            ("dbfs_home", "no"),
+            ("total_size", "77"),
+            ("dbfs_home", "yes"),
             ("workspace_home", "yes"),
         ],
     );
@@ -105,7 +105,7 @@ fn orphaned_homes_are_scanned_marked_sorted_after_the_users_and_summed() {
     check!(
         done,
         done.stdout
-            .contains("Orphaned homes (no active user): 3, holding 7.4 KB (7,570 bytes)")
+            .contains("Orphaned homes (no active user): 3, holding 7.4 KB (7,577 bytes)")
     );
     check!(done, done.stdout.contains("ghost@example.com (orphaned home)"));
     check!(done, !done.stdout.contains("alice@example.com (orphaned home)"));

@@ -188,7 +188,7 @@ fn unknown_admin_status_behaves_as_before_and_says_so() {
         &r["bob@x.com"],
         &[("status", "success"), ("workspace_home", "no"), ("dbfs_bytes", "1000")],
     );
-    done.check_fields(&r["dave@x.com"], &[("status", "empty"), ("workspace_home", "no")]);
+    done.check_fields(&r["dave@x.com"], &[("status", "no_home"), ("workspace_home", "no")]);
 }
 
 #[test]

@@ -74,7 +74,7 @@ fn missing_homes_empty_homes_and_single_tree_users() {
         &rows["carol@example.com"],
         &[
             ("file_count", "0"),
-            ("status", "empty"),
+            ("status", "no_home"),
             ("file_source", "none"),
             ("error", ""),
             ("dbfs_home", "no"),

@@ -82,7 +82,7 @@ fn scan_all_users_stops_when_scim_brings_no_new_user_and_keeps_the_users_scanned
         let rows = done.rows("out.csv");
         check!(
             done,
-            rows.len() == 2 && rows["a@x.com"]["status"] == "empty" && rows["b@x.com"]["status"] == "empty"
+            rows.len() == 2 && rows["a@x.com"]["status"] == "no_home" && rows["b@x.com"]["status"] == "no_home"
         );
         check!(
             done,

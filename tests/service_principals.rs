@@ -108,7 +108,7 @@ fn active_service_principals_homes_are_their_rows_and_only_genuine_and_inactive_
         &[
             ("principal", "service_principal"),
             ("orphan", "no"),
-            ("status", "empty"),
+            ("status", "no_home"),
             ("workspace_home", "no"),
         ],
     );

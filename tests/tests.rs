@@ -26,5 +26,6 @@ mod secrets;
 mod service_principals;
 mod spark;
 mod throttling;
+mod trust;
 mod users;
 mod worker;

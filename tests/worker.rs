@@ -222,7 +222,7 @@ fn a_credentials_stop_mid_run_writes_the_finished_rows_then_exits_1() {
         done.stderr.contains("error: the run stopped") && done.stderr.contains("401")
     );
     let got = by_i(user_lines(&done, &done.stdout));
-    check!(done, got[&0]["status"] == "empty", "the row finished before is written");
+    check!(done, got[&0]["status"] == "no_home", "the row finished before is written");
 }
 
 #[test]

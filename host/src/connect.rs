@@ -199,7 +199,8 @@ pub async fn preflight(rt: &Runtime, auth: &dbx_auth::ResolvedAuth) -> anyhow::R
 
 /// When SCIM `Me` failed in a way no workspace answers it: asks the SCIM user listing and the
 /// Workspace `/Users` listing too. `Some(what each said)` when neither answers like a workspace
-/// (a 401/403 is a workspace's answer: credentials, not the URL); `None` when one does.
+/// (a 401/403 is a workspace's answer: credentials, not the URL; a `/Users` with homes in it is
+/// a workspace's); `None` when one does.
 async fn not_a_workspace(rt: &Runtime, me: &str) -> Option<String> {
     use crate::sandbox::bindings::scanner::Tree;
     let (users, homes) = tokio::join!(rt.list_users(1, 1), rt.list_homes(Tree::Workspace));
@@ -211,8 +212,10 @@ async fn not_a_workspace(rt: &Runtime, me: &str) -> Option<String> {
         Ok(Err(f)) => failed(f.status, f.message),
         Err(e) => Some(format!("{e:#}")),
     }?;
+    // A 404 on `/Users` reads as "no homes": only a listing with homes in it is a workspace's.
     let homes = match homes {
-        Ok(Ok(_)) => None,
+        Ok(Ok(h)) if !h.is_empty() => None,
+        Ok(Ok(_)) => Some("no homes (or not found)".to_string()),
         Ok(Err(f)) => failed(f.status, f.message),
         Err(e) => Some(format!("{e:#}")),
     }?;

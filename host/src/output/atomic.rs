@@ -22,7 +22,12 @@ impl AtomicFile {
         if dest.is_dir() {
             anyhow::bail!("output {} is a directory", dest.display());
         }
-        let tmp = tempfile::Builder::new()
+        let mut builder = tempfile::Builder::new();
+        // The mode a plain file gets (0666 less the umask), as the journal has; a temporary
+        // file's own 0600 would leave outputs readable by their owner only.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let tmp = builder
             .prefix(&format!(
                 ".{}.",
                 dest.file_name().and_then(|n| n.to_str()).unwrap_or("out")

@@ -22,7 +22,7 @@ pub mod schedule;
 pub mod spark;
 pub mod visibility;
 
-use std::io::Write as _;
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -267,6 +267,9 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     if let Some(note) = run.source.orphans().then(|| run.visibility.orphans_note()).flatten() {
         let _ = writeln!(stdout, "Note: {note}");
     }
+    if !unfinished && matches!(run.source, UserSource::List(_)) {
+        not_workspace_users(&rt, &ordered, &mut stdout).await;
+    }
     if from_journal > 0 {
         let _ = writeln!(
             stdout,
@@ -421,4 +424,43 @@ fn partial_exists(run: &ScanRun, jsonl: Option<&std::path::Path>) -> bool {
     crate::output::partial_path(&run.output).exists()
         || jsonl.is_some_and(|p| crate::output::partial_path(p).exists())
         || run.html.as_deref().is_some_and(|p| crate::output::partial_path(p).exists())
+}
+
+/// The users given by name who have no home anywhere and are neither a SCIM user nor a service
+/// principal, said once at the end: a typo or someone who left, not an empty home.
+async fn not_workspace_users(rt: &Runtime, rows: &[&UserRow], out: &mut impl Write) {
+    let homeless: Vec<String> = rows
+        .iter()
+        .filter(|r| r.status == crate::model::Status::NoHome && r.orphan == crate::model::Orphan::No)
+        .map(|r| r.username.clone())
+        .collect();
+    if homeless.is_empty() {
+        return;
+    }
+    let shown = |names: &[String]| {
+        let more = names.len().saturating_sub(20);
+        let mut s = names.iter().take(20).cloned().collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            s.push_str(&format!(" … and {more} more"));
+        }
+        s
+    };
+    match principals::not_workspace_users(rt, &homeless).await {
+        Ok(strangers) if strangers.is_empty() => {}
+        Ok(strangers) => {
+            let _ = writeln!(
+                out,
+                "Not workspace users ({} name(s) that are neither a SCIM user nor a service principal; no_home in the CSV): {}",
+                strangers.len(),
+                shown(&strangers)
+            );
+        }
+        Err(why) => {
+            let _ = writeln!(
+                out,
+                "Not checked whether the {} user(s) with no home are workspace users: {why}",
+                homeless.len()
+            );
+        }
+    }
 }

@@ -81,9 +81,9 @@ pub async fn list_homes(rt: &Runtime, trees: Trees) -> anyhow::Result<Homes> {
 ///
 /// Names are compared ignoring case, as everywhere in the tool (one row per user): a home that
 /// matches a scanned user only when case is ignored is not an orphan, and homes whose names differ
-/// in case only are one orphan, scanned under the first spelling (exact sort order) in every tree
-/// where any of them was listed. Either way the other spelling is logged as a warning, because on
-/// a case-sensitive tree a scan made under one spelling does not see the other.
+/// in case only are one orphan, named by the first spelling (exact sort order), in every tree
+/// where any of them was listed; each tree's folder is scanned under its own spelling
+/// ([`super::homes::HomeIndex::place`]). Either way the other spelling is logged as a warning.
 pub fn plan(
     homes: &Homes,
     scanned: &[String],
@@ -157,8 +157,9 @@ pub fn plan(
 
 fn warn_case(tree: &str, home: &str, scanned_as: &str, what: &str) {
     tracing::warn!(
-        "{tree} home /Users/{home} differs in case only from {what} {scanned_as}, scanned as /Users/{scanned_as}: \
-         if that row shows no {tree} home, scan '{home}' by name"
+        "{tree} home /Users/{home} differs in case only from {what} {scanned_as}: one row ({scanned_as}), each \
+         tree's folder scanned under its own spelling (a second spelling in the same tree is not scanned: scan \
+         '{home}' by name)"
     );
 }
 

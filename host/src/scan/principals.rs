@@ -158,6 +158,47 @@ impl<'a> ScimPager<'a> {
     }
 }
 
+/// Pages a `not_workspace_users` check reads of each listing at most (100 a page: 2,000 users
+/// and 2,000 service principals, ≈ 10 s at SCIM's published 255 requests/min).
+pub const CHECK_MAX_PAGES: usize = 20;
+
+/// Which of `names` are neither a SCIM user nor a service principal (case-insensitively), in
+/// the order given. Stops as soon as every name is found; `Err(why)` when it could not tell (a
+/// listing failed, or the workspace has more principals than [`CHECK_MAX_PAGES`] pages).
+pub async fn not_workspace_users(rt: &Runtime, names: &[String]) -> Result<Vec<String>, String> {
+    let mut missing: HashSet<UserKey> = names.iter().map(|n| UserKey::of(n)).collect();
+    for mut pager in [ScimPager::new(rt, 100), ScimPager::service_principals(rt, 100)] {
+        let mut pages = 0;
+        while !missing.is_empty() {
+            match pager.next_page().await {
+                Ok(Some(page)) => {
+                    for u in page {
+                        missing.remove(&UserKey::of(&u.name));
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return Err(format!("{e:#}")),
+            }
+            pages += 1;
+            if pages >= CHECK_MAX_PAGES && !missing.is_empty() {
+                return Err(format!(
+                    "the workspace has more than {} {}; `dbx-inventory users` lists them all",
+                    CHECK_MAX_PAGES * 100,
+                    match pager.principal {
+                        Principal::User => "users",
+                        Principal::ServicePrincipal => "service principals",
+                    }
+                ));
+            }
+        }
+    }
+    Ok(names
+        .iter()
+        .filter(|n| missing.contains(&UserKey::of(n)))
+        .cloned()
+        .collect())
+}
+
 /// The service principals of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServicePrincipals {

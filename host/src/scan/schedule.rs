@@ -82,6 +82,7 @@ pub async fn scan_job(rt: &Runtime, job: &Job, batch_size: u32) -> UserRow {
     // A name the scanner refused as a whole keeps its error; every other row is the user's.
     row.username = job.user.clone();
     row.add_absent_homes(job.trees.and(job.no_home), rt.notebook_sizes());
+    row.settle_status();
     row
 }
 
