@@ -186,6 +186,7 @@ fn read_csv(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
         ));
     }
     let [user, status, files, bytes_col] = NEEDED_COLUMNS.map(|c| col(c).expect("checked above"));
+    let homes = [col("dbfs_home"), col("workspace_home")];
     let mut rows = Vec::new();
     let mut seen: HashMap<UserKey, u64> = HashMap::new();
     for rec in r.records() {
@@ -212,6 +213,16 @@ fn read_csv(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
                 return Err(at(format!("{name} {v:?} is not a whole number")));
             }
             v.parse().map_err(|_| at(format!("{name} {v:?} is too large")))
+        };
+        // CSVs of earlier versions wrote `empty` for a user with no home in any tree.
+        let no_home_anywhere = || {
+            let cells: Vec<&str> = homes.iter().flatten().filter_map(|i| rec.get(*i)).collect();
+            cells.len() == 2 && cells.iter().all(|c| matches!(*c, "no" | "not_scanned")) && cells.contains(&"no")
+        };
+        let status = if status == Status::Empty && no_home_anywhere() {
+            Status::NoHome
+        } else {
+            status
         };
         let row = ScanRow {
             files: number(files, "file_count")?,
