@@ -22,6 +22,9 @@ impl AtomicFile {
         if dest.is_dir() {
             anyhow::bail!("output {} is a directory", dest.display());
         }
+        if let Some(e) = crate::error::missing_directory("", dest) {
+            return Err(e.into());
+        }
         let tmp = tempfile::Builder::new()
             .prefix(&format!(
                 ".{}.",
