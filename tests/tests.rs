@@ -27,4 +27,5 @@ mod service_principals;
 mod spark;
 mod throttling;
 mod users;
+mod users_file;
 mod worker;
