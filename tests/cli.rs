@@ -24,7 +24,8 @@ fn help_sections(command: &str) -> Vec<(String, Vec<String>)> {
             sections.last_mut(),
             line.split_whitespace().find(|w| w.starts_with("--")),
         ) {
-            if line.trim_start().starts_with('-') {
+            // A flag's line is indented at most 6; its wrapped help much more.
+            if line.trim_start().starts_with('-') && line.len() - line.trim_start().len() <= 6 {
                 last.1.push(flag.trim_end_matches(',').to_string());
             }
         }
