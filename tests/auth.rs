@@ -772,7 +772,11 @@ fn init_never_overwrites_without_force() {
     );
     let done = run.run();
     check!(done, done.code == 0 && done.stdout.contains("Added profile [NEW]"));
-    check!(done, done.stdout.contains(": set host, then either token"), "without --host, the host is asked for");
+    check!(
+        done,
+        done.stdout.contains(": set host, then either token"),
+        "without --host, the host is asked for"
+    );
     let text = done.file(".databrickscfg");
     check!(
         done,

@@ -53,7 +53,10 @@ fn short_help_groups_flags_under_their_headings() {
         section(&scan, "What is scanned"),
         ["--dbfs-only", "--workspace-only", "--notebook-sizes"]
     );
-    assert!(section(&scan, "Limits").contains(&"--concurrency".to_string()), "{scan:?}");
+    assert!(
+        section(&scan, "Limits").contains(&"--concurrency".to_string()),
+        "{scan:?}"
+    );
     assert_eq!(section(&scan, "Options"), ["--help", "--version"]);
 
     let users = help_sections("users");
@@ -66,7 +69,13 @@ fn short_help_groups_flags_under_their_headings() {
 
     // `profiles` reads the config file only: no flag that would do nothing.
     let profiles = help_sections("profiles");
-    assert_eq!(profiles, [("Options".to_string(), vec!["--help".to_string(), "--version".to_string()])]);
+    assert_eq!(
+        profiles,
+        [(
+            "Options".to_string(),
+            vec!["--help".to_string(), "--version".to_string()]
+        )]
+    );
     let done = Run::new(&["profiles", "--host", "https://x"]).run();
     check!(done, done.code == 2);
 }
@@ -78,7 +87,8 @@ fn diff_with_one_scan_says_what_it_needs() {
         check!(done, done.code == 2);
         check!(
             done,
-            done.stderr.contains("diff compares two scans of a workspace, OLD and NEW")
+            done.stderr
+                .contains("diff compares two scans of a workspace, OLD and NEW")
                 && done.stderr.contains("CSV")
                 && done.stderr.contains("journal")
         );
@@ -189,7 +199,11 @@ fn a_missing_output_directory_is_named_and_nothing_is_left_behind() {
             && !done.stderr.contains("lock file")
     );
     check!(done, left_behind(&done).is_empty(), "left {:?}", left_behind(&done));
-    for (flag, path) in [("--journal", "nodir/j.journal"), ("--html", "nodir/r.html"), ("--jsonl", "nodir/r.jsonl")] {
+    for (flag, path) in [
+        ("--journal", "nodir/j.journal"),
+        ("--html", "nodir/r.html"),
+        ("--jsonl", "nodir/r.jsonl"),
+    ] {
         let done = Run::scan(&sim, &["alice@example.com", "-o", "out.csv", flag, path]).run();
         check!(done, done.code == 1);
         check!(
@@ -202,7 +216,10 @@ fn a_missing_output_directory_is_named_and_nothing_is_left_behind() {
     let done = Run::against(&Work::new(), &sim, "users", &["-o", "nodir/users.txt"]).run();
     check!(
         done,
-        done.code == 1 && done.stderr.contains("the directory nodir does not exist (nodir/users.txt)")
+        done.code == 1
+            && done
+                .stderr
+                .contains("the directory nodir does not exist (nodir/users.txt)")
     );
     assert_eq!(sim.listings(), 0, "nothing scanned");
 }
@@ -225,7 +242,10 @@ fn runs_stopped_before_the_journal_leave_no_lock_file() {
     // A finished run keeps its journal and its (empty) lock file.
     let done = Run::scan(&sim, &["alice@example.com", "-o", "out.csv", "-q"]).run();
     check!(done, done.code == 0);
-    assert_eq!(left_behind(&done), ["out.csv", "out.csv.journal", "out.csv.journal.lock"]);
+    assert_eq!(
+        left_behind(&done),
+        ["out.csv", "out.csv.journal", "out.csv.journal.lock"]
+    );
 }
 
 #[test]
@@ -235,7 +255,10 @@ fn an_https_url_to_a_plain_http_server_gets_a_hint() {
     let mut run = Run::new(&["scan", "alice@example.com", "-o", "out.csv", "--retry-attempts", "1"]);
     run.env("DATABRICKS_HOST", &https).env("DATABRICKS_TOKEN", "dapi-sim");
     let done = run.run();
-    check!(done, done.code == 1 && done.stderr.contains("cannot reach the workspace"));
+    check!(
+        done,
+        done.code == 1 && done.stderr.contains("cannot reach the workspace")
+    );
     let plain = sim.url.trim_end_matches('/');
     check!(
         done,

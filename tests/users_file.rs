@@ -58,7 +58,10 @@ fn each_export_format_fed_back_scans_the_real_users() {
     assert_eq!(want.len(), 7);
     let by_name: BTreeMap<_, _> = want.iter().map(|r| (r.0.as_str(), r)).collect();
     assert_eq!(
-        (by_name["alice@example.com"].1.as_str(), by_name["alice@example.com"].2.as_str()),
+        (
+            by_name["alice@example.com"].1.as_str(),
+            by_name["alice@example.com"].2.as_str()
+        ),
         ("success", "2"),
         "{}",
         reference.explain()
@@ -88,9 +91,14 @@ fn each_export_format_fed_back_scans_the_real_users() {
 
     // The csv export under the seed's name, and the seed's own users.csv (no header).
     let csv = String::from_utf8(work.read("users.csv")).unwrap();
-    assert!(csv.starts_with("userName,displayName,active,id,principal,applicationId\n"), "{csv}");
+    assert!(
+        csv.starts_with("userName,displayName,active,id,principal,applicationId\n"),
+        "{csv}"
+    );
     work.write("seed-users.csv", "alice@example.com\nbob@example.com\n# carol left\n\n");
-    let done = work.scan(&sim, &["--users-file", "seed-users.csv", "-o", "seed.csv", "-q"]).run();
+    let done = work
+        .scan(&sim, &["--users-file", "seed-users.csv", "-o", "seed.csv", "-q"])
+        .run();
     check!(done, done.code == 0);
     assert_eq!(outcome(&done, "seed.csv"), want[..2].to_vec(), "{}", done.explain());
 }
@@ -115,11 +123,16 @@ fn lines_that_cannot_be_usernames_are_refused_naming_file_and_lines() {
     check!(done, sim.stats().total_requests == 0, "the workspace is not contacted");
 
     // More than ten: the first ten lines, then how many more.
-    let many: String = (0..14).map(|i| format!("user{i}@example.com user{i}b@example.com\n")).collect();
+    let many: String = (0..14)
+        .map(|i| format!("user{i}@example.com user{i}b@example.com\n"))
+        .collect();
     work.write("many.txt", &many);
     let done = work.scan(&sim, &["--users-file", "many.txt", "-o", "out.csv"]).run();
     check!(done, done.code == 2);
-    check!(done, done.stderr.contains("line 10 (") && done.stderr.contains("… and 4 more: not a username"));
+    check!(
+        done,
+        done.stderr.contains("line 10 (") && done.stderr.contains("… and 4 more: not a username")
+    );
     check!(done, !done.stderr.contains("line 11 ("));
     nothing_written(&done);
 
@@ -127,7 +140,11 @@ fn lines_that_cannot_be_usernames_are_refused_naming_file_and_lines() {
     work.write("u.csv", "userName,displayName\nalice@example.com,Alice\n,Nobody\n");
     let done = work.scan(&sim, &["--users-file", "u.csv", "-o", "out.csv"]).run();
     check!(done, done.code == 2);
-    check!(done, done.stderr.contains("users file u.csv: line 3 (no userName or applicationId)"));
+    check!(
+        done,
+        done.stderr
+            .contains("users file u.csv: line 3 (no userName or applicationId)")
+    );
     nothing_written(&done);
 
     // The same refusal for USER arguments, by position.
@@ -137,8 +154,9 @@ fn lines_that_cannot_be_usernames_are_refused_naming_file_and_lines() {
     check!(done, done.code == 2);
     check!(
         done,
-        done.stderr
-            .contains("USER arguments: the 2nd USER argument (\"Bob <bob@example.com>\": angle brackets): not a username")
+        done.stderr.contains(
+            "USER arguments: the 2nd USER argument (\"Bob <bob@example.com>\": angle brackets): not a username"
+        )
     );
     nothing_written(&done);
 }

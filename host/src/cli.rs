@@ -259,7 +259,13 @@ pub struct ScanArgs {
     #[arg(long, help_heading = "Users")]
     pub orphans: bool,
     /// CSV output file (written atomically when the run ends).
-    #[arg(short, long, value_name = "FILE", default_value = "results.csv", help_heading = "Output")]
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = "results.csv",
+        help_heading = "Output"
+    )]
     pub output: PathBuf,
     /// Also write a self-contained HTML report: totals, top users, size histogram, DBFS vs
     /// Workspace, errors and orphans (one file, no external assets; written atomically at the end).
@@ -275,7 +281,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=512), help_heading = "Limits")]
     pub concurrency: u32,
     /// Requests one scanner instance sends per batch (0 = scanner default).
-    #[arg(long, value_name = "N", default_value_t = 0, hide_short_help = true, help_heading = "Limits")]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        hide_short_help = true,
+        help_heading = "Limits"
+    )]
     pub batch_size: u32,
     /// Print per-request retries and per-user timing.
     #[arg(long, help_heading = "Output")]
@@ -487,7 +499,13 @@ pub struct UsersArgs {
     #[arg(long, help_heading = "Which users")]
     pub service_principals: bool,
     /// SCIM page size asked of the server.
-    #[arg(long, value_name = "N", default_value_t = 100, hide_short_help = true, help_heading = "Which users")]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100,
+        hide_short_help = true,
+        help_heading = "Which users"
+    )]
     pub page_size: u32,
     /// Write the users to FILE (else a numbered list on screen); `scan --users-file` reads it
     /// in every format.

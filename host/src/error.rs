@@ -33,7 +33,11 @@ pub fn missing_directory(flag: &str, path: &std::path::Path) -> Option<FatalErro
     if dir.is_dir() {
         return None;
     }
-    let what = if dir.exists() { "is not a directory" } else { "does not exist" };
+    let what = if dir.exists() {
+        "is not a directory"
+    } else {
+        "does not exist"
+    };
     let flag = match flag {
         "" => String::new(),
         f => format!("{f} "),

@@ -297,7 +297,10 @@ mod tests {
         let held = Lock::exclusive(&j, "dbx-inventory scan").unwrap();
         assert!(lock_path(&j).exists());
         drop(held);
-        assert!(!lock_path(&j).exists(), "no journal was written: the lock file goes too");
+        assert!(
+            !lock_path(&j).exists(),
+            "no journal was written: the lock file goes too"
+        );
         // A lock taken on a file that was removed meanwhile is taken again on the new file.
         let held = Lock::exclusive(&j, "dbx-inventory scan").unwrap();
         let stale = File::open(lock_path(&j)).unwrap();

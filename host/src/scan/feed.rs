@@ -689,12 +689,23 @@ mod tests {
         let text = "[\n  {\n    \"userName\": \"a@x.com\",\n    \"active\": true\n  },\n  {\n    \"applicationId\": \"6a1f\",\n    \"userName\": null\n  },\n  \"c@x.com\", {\"id\": \"9\"}\n]\n";
         assert_eq!(
             users_of(text),
-            (FileFormat::Json, names(&[(2, "a@x.com"), (6, "6a1f"), (10, "c@x.com"), (10, "")]))
+            (
+                FileFormat::Json,
+                names(&[(2, "a@x.com"), (6, "6a1f"), (10, "c@x.com"), (10, "")])
+            )
         );
         assert_eq!(users_of("  []\n"), (FileFormat::Json, names(&[])));
-        for (bad, line) in [("[\n{\"userName\": \"a\"}\n{\"userName\": \"b\"}]", 3), ("[\n  {\"userName\": }\n]", 2), ("[\"a\"] x", 1), ("[\"a\",\n", 2)] {
+        for (bad, line) in [
+            ("[\n{\"userName\": \"a\"}\n{\"userName\": \"b\"}]", 3),
+            ("[\n  {\"userName\": }\n]", 2),
+            ("[\"a\"] x", 1),
+            ("[\"a\",\n", 2),
+        ] {
             let e = parse_users_file(bad).unwrap_err();
-            assert!(e.starts_with(&format!("line {line}: not a JSON array of users")), "{bad:?}: {e}");
+            assert!(
+                e.starts_with(&format!("line {line}: not a JSON array of users")),
+                "{bad:?}: {e}"
+            );
         }
     }
 
@@ -721,7 +732,10 @@ mod tests {
         // More than ten: the first ten, then how many more.
         std::fs::write(&f, "a@x.com,\n".repeat(13)).unwrap();
         let e = given_users(&[], Some(&f)).unwrap_err().to_string();
-        assert!(e.contains("line 10 (\"a@x.com,\": a comma) … and 3 more: not a username"), "{e}");
+        assert!(
+            e.contains("line 10 (\"a@x.com,\": a comma) … and 3 more: not a username"),
+            "{e}"
+        );
         assert!(!e.contains("line 11"), "{e}");
         // A CSV row with no name, or a bad cell, is refused by its line too.
         std::fs::write(&f, "userName,displayName\na@x.com,A\n,Nobody\n\"b@x.com,\",B\n").unwrap();
@@ -734,15 +748,24 @@ mod tests {
         std::fs::write(&f, "[\n{\"userName\": \"a@x.com\"},\n{\"userName\" \"b\"}\n]").unwrap();
         let e = given_users(&[], Some(&f)).unwrap_err();
         assert!(e.downcast_ref::<UsageError>().is_some(), "{e:#}");
-        assert!(e.to_string().starts_with(&format!("users file {}: line 3: not a JSON array", f.display())), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("users file {}: line 3: not a JSON array", f.display())),
+            "{e}"
+        );
         // The well-formed lines of the same file are read as before.
         std::fs::write(&f, "a@x.com\no'brien@x.com\n/Users/b@x.com\n").unwrap();
-        assert_eq!(given_users(&[], Some(&f)).unwrap().users, ["a@x.com", "o'brien@x.com", "b@x.com"]);
+        assert_eq!(
+            given_users(&[], Some(&f)).unwrap().users,
+            ["a@x.com", "o'brien@x.com", "b@x.com"]
+        );
     }
 
     #[test]
     fn user_arguments_that_cannot_be_usernames_are_refused_by_position() {
-        let args: Vec<String> = ["a@x.com", "Bob <b@x.com>", "c@x.com,", "d@x.com"].map(String::from).into();
+        let args: Vec<String> = ["a@x.com", "Bob <b@x.com>", "c@x.com,", "d@x.com"]
+            .map(String::from)
+            .into();
         let e = given_users(&args, None).unwrap_err();
         assert!(e.downcast_ref::<UsageError>().is_some(), "{e:#}");
         assert!(

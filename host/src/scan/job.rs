@@ -187,7 +187,12 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
             ("--html", args.html.as_deref()),
         ],
     )?;
-    if let Some(e) = args.journal.journal.as_deref().and_then(|j| missing_directory("--journal", j)) {
+    if let Some(e) = args
+        .journal
+        .journal
+        .as_deref()
+        .and_then(|j| missing_directory("--journal", j))
+    {
         return Err(e.into());
     }
     let lock = journal::Lock::exclusive(&journal_path, "dbx-inventory scan")?;
