@@ -715,6 +715,12 @@ fn init_creates_a_commented_profile_that_then_works() {
     let sim = Sim::start(fixture("semantics"));
     let done = Run::new(&["init", "--profile", "sim", "--host", &format!("{}/", sim.url)]).run();
     check!(done, done.code == 0 && done.stdout.contains("Created"));
+    // The host is in the profile: the next step asks only for the credentials.
+    check!(
+        done,
+        done.stdout.contains(": set either token") && !done.stdout.contains("set host"),
+        "init --host does not ask to set the host"
+    );
     let cfg = done.file(".databrickscfg");
     check!(
         done,
@@ -766,6 +772,11 @@ fn init_never_overwrites_without_force() {
     );
     let done = run.run();
     check!(done, done.code == 0 && done.stdout.contains("Added profile [NEW]"));
+    check!(
+        done,
+        done.stdout.contains(": set host, then either token"),
+        "without --host, the host is asked for"
+    );
     let text = done.file(".databrickscfg");
     check!(
         done,

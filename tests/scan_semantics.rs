@@ -170,10 +170,15 @@ fn vanished_subdirectory_is_skipped_and_counted() {
 #[test]
 fn hostile_usernames_reach_their_own_home_and_nothing_else() {
     let sim = Sim::start(fixture("semantics"));
+    // A name with a space inside is refused where it is given (issue 18: no username holds
+    // one); the workspace listing it is another matter: SCIM's names are scanned as they are.
+    let refused = Run::scan(&sim, &[HOSTILE, "-o", "out.csv"]).run();
+    check!(refused, refused.code == 2 && refused.stderr.contains("a space inside"));
+    let listed = Run::scan(&sim, &["--all-users", "-o", "all.csv", "--retry-attempts", "2"]).run();
+    let all = listed.rows("all.csv");
     let done = Run::scan(
         &sim,
         &[
-            HOSTILE,
             "we@example.com",
             "pct%2Fslash@example.com",
             "alice@example.com/../bob@example.com",
@@ -185,8 +190,8 @@ fn hostile_usernames_reach_their_own_home_and_nothing_else() {
     .run();
     check!(done, done.code == 3, "invalid usernames are error rows");
     let rows = done.rows("out.csv");
-    done.check_fields(
-        &rows[HOSTILE],
+    listed.check_fields(
+        &all[HOSTILE],
         &[
             ("status", "success"),
             ("file_count", "2"),

@@ -28,4 +28,5 @@ mod spark;
 mod throttling;
 mod trust;
 mod users;
+mod users_file;
 mod worker;

@@ -38,7 +38,9 @@ pub enum Command {
     /// Run a scan of a simulated workspace (no credentials, no network) into demo-results.csv.
     Demo(DemoArgs),
     /// List the profiles in ~/.databrickscfg (host and auth type; never a secret).
-    Profiles(AuthArgs),
+    ///
+    /// The file is DATABRICKS_CONFIG_FILE when set; nothing is contacted, so no flags.
+    Profiles(ProfilesArgs),
     /// Write a commented profile template to ~/.databrickscfg (or DATABRICKS_CONFIG_FILE).
     ///
     /// Never overwrites an existing file or profile: a new profile is appended to an existing
@@ -75,7 +77,7 @@ pub enum Command {
     /// OLD and NEW are each a scan's CSV (`scan -o`) or its journal (`results.csv.journal`, or
     /// one kept by a rerun, `results.csv.journal.2026-12-01T07-50-40Z`). Users are matched
     /// case-insensitively. Nothing is contacted.
-    #[command(after_long_help = DIFF_EXIT_HELP)]
+    #[command(after_long_help = DIFF_EXIT_HELP, override_usage = "dbx-inventory diff [OPTIONS] <OLD> <NEW>")]
     Diff(DiffArgs),
     /// Check, with a handful of requests, what a full scan under these credentials would see:
     /// who they belong to (and whether a workspace admin), /Users in DBFS and the Workspace, the
@@ -91,15 +93,20 @@ Exit codes:
   1  OLD or NEW is missing, unreadable or not a dbx-inventory CSV or journal; an output cannot be written
   2  usage: bad flags, or an output path that is OLD, NEW or the other output";
 
+/// `profiles` arguments (none: the config file is ~/.databrickscfg or DATABRICKS_CONFIG_FILE).
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {}
+
 /// `diff` arguments.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The earlier scan: its CSV or its journal.
+    /// The earlier scan: its CSV or its journal. (Optional for clap only: `diff` explains
+    /// itself when OLD or NEW is missing, instead of a bare parse error.)
     #[arg(value_name = "OLD")]
-    pub old: PathBuf,
+    pub old: Option<PathBuf>,
     /// The later scan: its CSV or its journal.
     #[arg(value_name = "NEW")]
-    pub new: PathBuf,
+    pub new: Option<PathBuf>,
     /// Write one CSV row per user of either scan (username, status_old, status_new, files_old,
     /// files_new, bytes_old, bytes_new, files_delta, bytes_delta, change).
     #[arg(short, long, value_name = "FILE")]
@@ -231,11 +238,17 @@ pub struct ScanArgs {
     /// /dbfs/Users/a@x.com and /Workspace/Users/a@x.com all mean a@x.com (also in --users-file).
     #[arg(value_name = "USER")]
     pub users: Vec<String>,
-    /// File with one username per line (`-` for standard input); blank lines and `#` comments are skipped.
-    #[arg(long, value_name = "FILE")]
+    /// File of usernames (`-` for standard input): one per line (blank lines and `#` comments
+    /// skipped), or the csv or json that `users --format csv|json` writes.
+    ///
+    /// The format is told from the content: a JSON array, a CSV whose header names a `userName`
+    /// (or `applicationId`) column, else one name a line (the seed's users.csv included). A line
+    /// that cannot be a username (a comma, quotes, angle brackets, a space inside) is refused
+    /// with its line number before anything is scanned.
+    #[arg(long, value_name = "FILE", help_heading = "Users")]
     pub users_file: Option<PathBuf>,
     /// Scan every workspace user (listed through SCIM); scanning starts while listing goes on.
-    #[arg(long, conflicts_with_all = ["users", "users_file"])]
+    #[arg(long, conflicts_with_all = ["users", "users_file"], help_heading = "Users")]
     pub all_users: bool,
     /// With --all-users: also scan homes under /Users (DBFS and Workspace) whose owner is not
     /// an active workspace user, marked `orphan=yes`.
@@ -243,32 +256,44 @@ pub struct ScanArgs {
     /// /Users is listed once in each scanned tree. Names match SCIM users case-insensitively;
     /// homes of inactive users count as orphans. Orphans follow the SCIM users in the CSV,
     /// sorted by name, and the summary shows their count and total size.
-    #[arg(long)]
+    #[arg(long, help_heading = "Users")]
     pub orphans: bool,
     /// CSV output file (written atomically when the run ends).
-    #[arg(short, long, value_name = "FILE", default_value = "results.csv")]
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = "results.csv",
+        help_heading = "Output"
+    )]
     pub output: PathBuf,
     /// Also write a self-contained HTML report: totals, top users, size histogram, DBFS vs
     /// Workspace, errors and orphans (one file, no external assets; written atomically at the end).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub html: Option<PathBuf>,
     /// Scan only DBFS homes.
-    #[arg(long, conflicts_with = "workspace_only")]
+    #[arg(long, conflicts_with = "workspace_only", help_heading = "What is scanned")]
     pub dbfs_only: bool,
     /// Scan only Workspace homes.
-    #[arg(long)]
+    #[arg(long, help_heading = "What is scanned")]
     pub workspace_only: bool,
     /// Users scanned at once (each in its own sandboxed scanner instance).
-    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=512))]
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=512), help_heading = "Limits")]
     pub concurrency: u32,
     /// Requests one scanner instance sends per batch (0 = scanner default).
-    #[arg(long, value_name = "N", default_value_t = 0, hide_short_help = true)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        hide_short_help = true,
+        help_heading = "Limits"
+    )]
     pub batch_size: u32,
     /// Print per-request retries and per-user timing.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub debug: bool,
     /// Print only errors and the final summary.
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
     /// Measure notebooks: export each notebook's source (workspace/export, format SOURCE) and
     /// count its bytes, in `notebook_bytes` and in `workspace_bytes`/`total_size`.
@@ -278,14 +303,14 @@ pub struct ScanArgs {
     /// retries) is counted in `notebooks_unsized`, never an error. The content is measured and
     /// dropped: never stored or logged. Without this flag the export endpoint is not on the
     /// allow-list at all.
-    #[arg(long)]
+    #[arg(long, help_heading = "What is scanned")]
     pub notebook_sizes: bool,
     /// List /Users once in each scanned tree and record users it does not list as having no
     /// home there, without a request (the default with --all-users).
     ///
     /// Saves one request per missing home. If /Users cannot be listed (e.g. 403), each home is
     /// probed as usual and a warning says so once.
-    #[arg(long)]
+    #[arg(long, help_heading = "Users")]
     pub list_homes: bool,
     /// Journal, resume and the detail output.
     #[command(flatten)]
@@ -463,23 +488,34 @@ pub struct SummaryArgs {
 /// `users` arguments.
 #[derive(Debug, Args)]
 pub struct UsersArgs {
-    /// Write the users to FILE (one userName per line, feeds `scan --users-file`).
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Stop after N users (0 = all).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Stop after N users (0 = all): later pages are not asked for (the seed's flag).
+    #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Which users")]
     pub max_users: u64,
     /// Only users marked active.
-    #[arg(long)]
+    #[arg(long, help_heading = "Which users")]
     pub active_only: bool,
-    /// Output format: txt (one userName per line), csv or json.
-    #[arg(long, value_enum, default_value_t = UsersFormat::Txt)]
-    pub format: UsersFormat,
+    /// List the service principals too, after the users (their applicationId is the name of
+    /// their home and what `scan` takes); csv and json gain a `principal` column/field.
+    #[arg(long, help_heading = "Which users")]
+    pub service_principals: bool,
     /// SCIM page size asked of the server.
-    #[arg(long, value_name = "N", default_value_t = 100, hide_short_help = true)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100,
+        hide_short_help = true,
+        help_heading = "Which users"
+    )]
     pub page_size: u32,
+    /// Write the users to FILE (else a numbered list on screen); `scan --users-file` reads it
+    /// in every format.
+    #[arg(short, long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+    /// Output format: txt (one userName per line), csv or json.
+    #[arg(long, value_enum, default_value_t = UsersFormat::Txt, help_heading = "Output")]
+    pub format: UsersFormat,
     /// Print per-request retries.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub debug: bool,
     /// Authentication.
     #[command(flatten)]
@@ -487,10 +523,6 @@ pub struct UsersArgs {
     /// Limits.
     #[command(flatten)]
     pub limits: LimitArgs,
-    /// List the service principals too, after the users (their applicationId is the name of
-    /// their home and what `scan` takes); csv and json gain a `principal` column/field.
-    #[arg(long)]
-    pub service_principals: bool,
 }
 
 /// Output formats of `users`.

@@ -172,7 +172,11 @@ pub async fn preflight(rt: &Runtime, auth: &dbx_auth::ResolvedAuth) -> anyhow::R
         ))
         .into()),
         Err(f) if f.status.is_none() => {
-            Err(FatalError(format!("cannot reach the workspace ({auth_desc}): {}", f.message)).into())
+            let hint = match plain_http_instead(&auth.host).await {
+                Some(http) => format!("\nhint: the server answered plain HTTP: use {http}?"),
+                None => String::new(),
+            };
+            Err(FatalError(format!("cannot reach the workspace ({auth_desc}): {}{hint}", f.message)).into())
         }
         // Not an answer a workspace gives to SCIM `Me` (404, 405, a page that is not JSON): a
         // wrong URL, unless the other APIs answer like a workspace.
@@ -220,4 +224,30 @@ async fn not_a_workspace(rt: &Runtime, me: &str) -> Option<String> {
         Err(e) => Some(format!("{e:#}")),
     }?;
     Some(format!("SCIM Me: {me}; SCIM Users: {users}; Workspace /Users: {homes}"))
+}
+
+/// For an `https://` workspace URL that could not be reached: the `http://` URL to use instead
+/// when the server there answers plain HTTP (a local server or simulator given the wrong
+/// scheme). One `HEAD /` in clear text, no credentials, 3 s at most; `None` otherwise.
+pub async fn plain_http_instead(host: &url::Url) -> Option<String> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    if host.scheme() != "https" {
+        return None;
+    }
+    let name = host.host_str()?;
+    let port = host.port_or_known_default()?;
+    let addrs = host.socket_addrs(|| None).ok()?;
+    let probe = async {
+        let mut s = tokio::net::TcpStream::connect(&addrs[..]).await.ok()?;
+        s.write_all(format!("HEAD / HTTP/1.0\r\nHost: {name}\r\n\r\n").as_bytes())
+            .await
+            .ok()?;
+        let mut answer = [0u8; 5];
+        s.read_exact(&mut answer).await.ok()?;
+        Some(&answer == b"HTTP/")
+    };
+    match tokio::time::timeout(Duration::from_secs(3), probe).await {
+        Ok(Some(true)) => Some(format!("http://{name}:{port}")),
+        _ => None,
+    }
 }

@@ -24,3 +24,27 @@ pub struct Interrupted(pub String);
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct FatalError(pub String);
+
+/// The refusal of an output (or journal) whose directory does not exist, before anything is
+/// created: `the directory nodir does not exist (-o nodir/results.csv); create it or choose
+/// another path`. `None` when the directory exists (or is the current one).
+pub fn missing_directory(flag: &str, path: &std::path::Path) -> Option<FatalError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty())?;
+    if dir.is_dir() {
+        return None;
+    }
+    let what = if dir.exists() {
+        "is not a directory"
+    } else {
+        "does not exist"
+    };
+    let flag = match flag {
+        "" => String::new(),
+        f => format!("{f} "),
+    };
+    Some(FatalError(format!(
+        "the directory {} {what} ({flag}{}); create it or choose another path",
+        dir.display(),
+        path.display()
+    )))
+}

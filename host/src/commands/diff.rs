@@ -15,12 +15,16 @@ use crate::output::{diff as out, AtomicFile};
 
 /// `dbx-inventory diff`.
 pub fn run(args: DiffArgs) -> anyhow::Result<Outcome> {
-    check_paths(&args)?;
+    let (old_path, new_path) = match (&args.old, &args.new) {
+        (Some(o), Some(n)) => (o.as_path(), n.as_path()),
+        (given, _) => return Err(UsageError(two_scans_needed(given.as_deref())).into()),
+    };
+    check_paths(&args, old_path, new_path)?;
     // Create the outputs first: an unwritable path fails before anything is read.
     let csv_file = args.output.as_deref().map(AtomicFile::create).transpose()?;
     let html_file = args.html.as_deref().map(AtomicFile::create).transpose()?;
-    let old = compare::read_scan(&args.old)?;
-    let new = compare::read_scan(&args.new)?;
+    let old = compare::read_scan(old_path)?;
+    let new = compare::read_scan(new_path)?;
     for note in old.notes.iter().chain(&new.notes) {
         eprintln!("note: {note}");
     }
@@ -28,10 +32,10 @@ pub fn run(args: DiffArgs) -> anyhow::Result<Outcome> {
     for w in &warnings {
         eprintln!("warning: {w}");
     }
-    if same_file(&args.old, &args.new) {
+    if same_file(old_path, new_path) {
         eprintln!(
             "warning: OLD and NEW are the same file ({}): nothing can have changed",
-            args.new.display()
+            new_path.display()
         );
     }
     let d = compare::diff(&old.rows, &new.rows);
@@ -65,12 +69,26 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// What `diff` needs, when OLD or NEW is missing (`given`: the one scan given, if any).
+fn two_scans_needed(given: Option<&Path>) -> String {
+    let what = match given {
+        Some(p) => format!("only one was given ({})", p.display()),
+        None => "none was given".to_string(),
+    };
+    format!(
+        "diff compares two scans of a workspace, OLD and NEW, and {what}. Each is a scan's CSV \
+         (`scan -o results.csv`) or its journal (results.csv.journal, or one a rerun kept, \
+         results.csv.journal.2026-12-01T07-50-40Z), e.g. `dbx-inventory diff last-month.csv \
+         results.csv`. To see one scan alone: `dbx-inventory summary --journal results.csv.journal`"
+    )
+}
+
 /// Refuses an output that would overwrite OLD, NEW or the other output.
-fn check_paths(args: &DiffArgs) -> anyhow::Result<()> {
+fn check_paths(args: &DiffArgs, old: &Path, new: &Path) -> anyhow::Result<()> {
     let outputs = [("--output", args.output.as_deref()), ("--html", args.html.as_deref())];
     for (flag, p) in outputs {
         let Some(p) = p else { continue };
-        for (name, input) in [("OLD", &args.old), ("NEW", &args.new)] {
+        for (name, input) in [("OLD", old), ("NEW", new)] {
             if same_file(p, input) {
                 return Err(UsageError(format!(
                     "{flag} {} is {name}, one of the scans compared; choose another path",

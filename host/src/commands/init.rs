@@ -39,7 +39,9 @@ pub fn run(args: InitArgs) -> anyhow::Result<Outcome> {
             )
         }
     }
-    println!("Next: edit {p}: set host, then either token (a personal access token) or client_id and");
+    // With --host the profile already has its host: only the credentials are left to set.
+    let set = if args.host.is_some() { "set" } else { "set host, then" };
+    println!("Next: edit {p}: {set} either token (a personal access token) or client_id and");
     println!("client_secret (a service principal). Check it with `dbx-inventory profiles`.");
     if name != "DEFAULT" {
         println!("Use it with --profile {name} or DATABRICKS_CONFIG_PROFILE={name}.");

@@ -121,9 +121,14 @@ pub fn identity(host: &str, trees: Trees, orphans: bool, users: Option<&[String]
     }
 }
 
-/// Refuses output paths that are the journal, its lock file or each other (one would overwrite
-/// the other).
+/// Refuses output paths whose directory does not exist, and output paths that are the journal, its lock file or each other (one would
+/// overwrite the other).
 pub fn check_paths(journal: &Path, outputs: &[(&str, Option<&Path>)]) -> anyhow::Result<()> {
+    for (flag, p) in outputs.iter().filter_map(|(f, p)| p.map(|p| (*f, p))) {
+        if let Some(e) = crate::error::missing_directory(flag, p) {
+            return Err(e.into());
+        }
+    }
     let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let j = abs(journal);
     let lock = abs(&super::lock::lock_path(journal));

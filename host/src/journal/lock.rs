@@ -3,10 +3,14 @@
 //!
 //! The lock, not the file's contents, is the authority: the kernel releases it when the process
 //! ends, however it ends (SIGKILL, OOM kill, power cut), so nothing stale can block a later run.
-//! The lock file is a stable object: it is never truncated, replaced or removed while anyone may
-//! hold it, so `--overwrite` (which recreates the journal) and a journal deleted by hand are
-//! covered too. It is never deleted at all: deleting it while another process has it open would
-//! let two runs lock two different files of the same name.
+//! The lock file is a stable object: it is never truncated or replaced while anyone may hold it,
+//! so `--overwrite` (which recreates the journal) and a journal deleted by hand are covered too.
+//! It is removed only by a run that ends without a journal (refused before its first line: a
+//! missing output directory, rejected credentials, an unreachable workspace), while it still
+//! holds the lock, so a refused run leaves no `*.lock` file behind. A run that opened the file
+//! just before it was removed would lock a file no longer in the folder: every lock taken is
+//! therefore checked to still be the file at the path, and taken again if not (Unix; elsewhere
+//! the file is never removed).
 //!
 //! The exclusive holder writes one line describing itself (pid, command, start time, machine)
 //! into the lock file, so a refused run can name it; the line is emptied when the run ends.
@@ -93,31 +97,14 @@ impl Lock {
     /// when known, the other process.
     pub fn exclusive(journal: &Path, command: &str) -> anyhow::Result<Lock> {
         let path = lock_path(journal);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| {
-                FatalError(format!(
-                    "cannot create the lock file {} of journal {} ({e}); it keeps two runs off one journal",
-                    path.display(),
-                    journal.display()
-                ))
-            })?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(refusal(journal, &path).into()),
-            Err(TryLockError::Error(e)) => {
-                return Err(FatalError(format!(
-                    "cannot lock {} ({e}): the journal {} needs a file system with file locks; choose --journal FILE on a local disk",
-                    path.display(),
-                    journal.display()
-                ))
-                .into())
+        let mut attempts = 0;
+        let mut file = loop {
+            let file = Self::exclusive_once(journal, &path)?;
+            attempts += 1;
+            if is_at(&file, &path) || attempts == 10 {
+                break file;
             }
-        }
+        };
         // Say who holds it (best effort: the lock is what counts).
         let mut line = serde_json::to_vec(&Holder::this_process(command))?;
         line.push(b'\n');
@@ -168,11 +155,49 @@ impl Lock {
         Ok(locks)
     }
 
+    /// Opens (creating) and locks the lock file once.
+    fn exclusive_once(journal: &Path, path: &Path) -> anyhow::Result<File> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| {
+                FatalError(format!(
+                    "cannot create the lock file {} of journal {} ({e}); it keeps two runs off one journal",
+                    path.display(),
+                    journal.display()
+                ))
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(TryLockError::WouldBlock) => Err(refusal(journal, path).into()),
+            Err(TryLockError::Error(e)) => Err(FatalError(format!(
+                "cannot lock {} ({e}): the journal {} needs a file system with file locks; choose --journal FILE on a local disk",
+                path.display(),
+                journal.display()
+            ))
+            .into()),
+        }
+    }
+
     /// The shared lock `summary` reads under: `None` when the journal has no lock file (no scan
     /// has run on it with a lock); refused at once with a [`UsageError`] while a scan holds it.
     pub fn shared(journal: &Path) -> anyhow::Result<Option<Lock>> {
         let path = lock_path(journal);
-        let file = match File::open(&path) {
+        for _ in 0..9 {
+            match Self::shared_once(journal, &path)? {
+                Some(lock) if !is_at(&lock.file, &path) => continue,
+                got => return Ok(got),
+            }
+        }
+        Self::shared_once(journal, &path)
+    }
+
+    /// Opens and share-locks the lock file once.
+    fn shared_once(journal: &Path, path: &Path) -> anyhow::Result<Option<Lock>> {
+        let file = match File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
@@ -191,7 +216,7 @@ impl Lock {
                 exclusive: false,
             })),
             Err(TryLockError::WouldBlock) => {
-                let holder = wait_for_holder(&path).map(|h| format!(" ({h})")).unwrap_or_default();
+                let holder = wait_for_holder(path).map(|h| format!(" ({h})")).unwrap_or_default();
                 Err(UsageError(format!(
                     "journal {} is being written by a running scan{holder}; `summary` reads a journal only when no \
                      scan writes it. Run it again once the scan has ended (Ctrl-C stops a scan cleanly, keeping \
@@ -215,7 +240,31 @@ impl Drop for Lock {
         // Empty the holder line before the lock goes (closing the file releases it).
         if self.exclusive {
             let _ = self.file.set_len(0);
+            // A run that ends without a journal (refused before its first line) leaves no lock
+            // file: removed while still locked (see the module comment).
+            let path = lock_path(&self.journal);
+            if cfg!(unix) && !self.journal.exists() && is_at(&self.file, &path) {
+                let _ = std::fs::remove_file(&path);
+            }
         }
+    }
+}
+
+/// True when `file` is still the file at `path` (not removed, nor replaced by another); always
+/// true where that cannot be told (not Unix).
+fn is_at(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
     }
 }
 
@@ -268,10 +317,39 @@ fn read_holder(path: &Path) -> Option<Holder> {
 mod tests {
     use super::*;
 
+    /// A journal that exists (a run that ends without one removes its lock file).
     fn journal() -> (tempfile::TempDir, PathBuf) {
         let d = tempfile::tempdir().unwrap();
         let j = d.path().join("r.csv.journal");
+        std::fs::write(&j, "").unwrap();
         (d, j)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_run_that_ends_without_a_journal_leaves_no_lock_file() {
+        let d = tempfile::tempdir().unwrap();
+        let j = d.path().join("r.csv.journal");
+        let held = Lock::exclusive(&j, "dbx-inventory scan").unwrap();
+        assert!(lock_path(&j).exists());
+        drop(held);
+        assert!(
+            !lock_path(&j).exists(),
+            "no journal was written: the lock file goes too"
+        );
+        // A lock taken on a file that was removed meanwhile is taken again on the new file.
+        let held = Lock::exclusive(&j, "dbx-inventory scan").unwrap();
+        let stale = File::open(lock_path(&j)).unwrap();
+        drop(held);
+        assert!(stale.try_lock().is_ok() && !is_at(&stale, &lock_path(&j)));
+        let again = Lock::exclusive(&j, "dbx-inventory scan").unwrap();
+        assert!(is_at(&again.file, &lock_path(&j)));
+        let e = usage(Lock::exclusive(&j, "dbx-inventory scan").unwrap_err());
+        assert!(e.contains("in use by another run"), "{e}");
+        // With a journal, the lock file stays (emptied).
+        std::fs::write(&j, "").unwrap();
+        drop(again);
+        assert_eq!(std::fs::read(lock_path(&j)).unwrap(), b"");
     }
 
     fn usage(e: anyhow::Error) -> String {

@@ -22,6 +22,9 @@ impl AtomicFile {
         if dest.is_dir() {
             anyhow::bail!("output {} is a directory", dest.display());
         }
+        if let Some(e) = crate::error::missing_directory("", dest) {
+            return Err(e.into());
+        }
         let mut builder = tempfile::Builder::new();
         // The mode a plain file gets (0666 less the umask), as the journal has; a temporary
         // file's own 0600 would leave outputs readable by their owner only.

@@ -7,7 +7,7 @@ use super::feed;
 use super::principals::Listed;
 use super::spark::{Backend, SparkPlan, DEFAULT_WAVE};
 use crate::cli::{JournalArgs, ScanArgs};
-use crate::error::UsageError;
+use crate::error::{missing_directory, UsageError};
 use crate::journal;
 use crate::model::{Orphan, Principal, Trees, UserRow};
 
@@ -205,7 +205,7 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
             let skipped = notes.iter().map(|n| format!(" ({n})")).collect::<String>();
             match &args.users_file {
                 Some(f) => anyhow::bail!(
-                    "users file {} lists no users (only blank lines or # comments){skipped}",
+                    "users file {} lists no users (only blank lines, # comments or a header){skipped}",
                     f.display()
                 ),
                 None => {
@@ -226,6 +226,14 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         ("--html", args.html.as_deref()),
     ];
     journal::check_paths(&journal_path, &outputs)?;
+    if let Some(e) = args
+        .journal
+        .journal
+        .as_deref()
+        .and_then(|j| missing_directory("--journal", j))
+    {
+        return Err(e.into());
+    }
     let lock = journal::Lock::exclusive(&journal_path, "dbx-inventory scan")?;
     // The outputs too: another run with its own --journal must not write the same files.
     let output_locks = journal::Lock::outputs(&journal_path, &outputs, "dbx-inventory scan")?;
