@@ -75,7 +75,12 @@ def normalise(report):
     status = r.get("status")
     if isinstance(status, dict):
         status = status.get("tag")
-    out = {"status": str(status).lower(), "error": bool(r.get("error"))}
+    status = str(status).lower()
+    # The Rust host's journal says `no_home` for the component's `empty` report of a user with no
+    # home in any tree (a host-side word, issue 18): the same report.
+    if status == "no_home":
+        status = "empty"
+    out = {"status": status, "error": bool(r.get("error"))}
     for tree in ("dbfs", "workspace"):
         t = r.get(tree)
         if isinstance(t, dict) and set(t) == {"tag", "val"}:  # a tagged option
@@ -201,7 +206,10 @@ def users_of(name, sim_args):
     else:
         with open(sim_args[1], encoding="utf-8") as f:
             fixture = json.load(f)
-    return [u["userName"] for u in fixture["users"]]
+    # `dbx-inventory scan` refuses a given name with whitespace inside (no Databricks username
+    # has one: issue 18), so such fixture users are left out for every host alike; each host's
+    # own tests still scan the semantics fixture's hostile name.
+    return [u["userName"] for u in fixture["users"] if not any(c.isspace() for c in u["userName"])]
 
 
 def fmt(n):
