@@ -245,6 +245,14 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     }
     let totals = console::Totals::of(ordered.iter().copied());
     console::summary(&mut stdout, &totals, run.duplicates.len());
+    if let Some(t) = rt.policy().throttling() {
+        let _ = writeln!(
+            stdout,
+            "Throttled by the workspace: {}; {}",
+            t.share(),
+            crate::policy::Throttling::cause(rt.policy().limits())
+        );
+    }
     if from_journal > 0 {
         let _ = writeln!(
             stdout,
