@@ -84,21 +84,42 @@ fn a_rate_limit_above_the_published_one_is_named_at_the_start() {
     let sim = Sim::start(fixture("semantics"));
     let warning = "--rate-limit workspace=5000 is above the published workspace limit (Workspace list 50/s): \
                    the workspace answers requests beyond it with 429 Too Many Requests";
-    let done = Run::scan(&sim, &["alice@example.com", "-o", "out.csv", "--rate-limit", "workspace=5000"]).run();
+    let done = Run::scan(
+        &sim,
+        &["alice@example.com", "-o", "out.csv", "--rate-limit", "workspace=5000"],
+    )
+    .run();
     check!(done, done.code == 0);
     check!(done, done.stderr.matches(warning).count() == 1, "warned once");
-    check!(done, !done.stderr.contains("dbfs limit"), "only the raised family is named");
-    let done = Run::against(&crate::util::Work::new(), &sim, "check", &["--sample", "1", "--rate-limit", "dbfs=31,scim=300/min"]).run();
     check!(
         done,
-        done.stderr.contains("--rate-limit dbfs=31 is above the published dbfs limit (DBFS 30/s)")
-            && done.stderr.contains("--rate-limit scim=300/min is above the published scim limit (SCIM 255/min)")
+        !done.stderr.contains("dbfs limit"),
+        "only the raised family is named"
+    );
+    let done = Run::against(
+        &crate::util::Work::new(),
+        &sim,
+        "check",
+        &["--sample", "1", "--rate-limit", "dbfs=31,scim=300/min"],
+    )
+    .run();
+    check!(
+        done,
+        done.stderr
+            .contains("--rate-limit dbfs=31 is above the published dbfs limit (DBFS 30/s)")
+            && done
+                .stderr
+                .contains("--rate-limit scim=300/min is above the published scim limit (SCIM 255/min)")
     );
     for within in [&["--rate-limit", "workspace=50,dbfs=10"][..], &[]] {
         let mut args = vec!["alice@example.com", "-o", "out.csv"];
         args.extend_from_slice(within);
         let done = Run::scan(&sim, &args).run();
-        check!(done, done.code == 0 && !done.stderr.contains("above the published"), "{within:?}");
+        check!(
+            done,
+            done.code == 0 && !done.stderr.contains("above the published"),
+            "{within:?}"
+        );
     }
 }
 
@@ -125,32 +146,58 @@ fn a_throttled_run_says_so_and_names_the_likely_cause() {
     let sim = throttling_server(20.0);
     let done = Run::scan(
         &sim,
-        &["--all-users", "-o", "out.csv", "--retry-attempts", "20", "--rate-limit", "workspace=1000,dbfs=1000"],
+        &[
+            "--all-users",
+            "-o",
+            "out.csv",
+            "--retry-attempts",
+            "20",
+            "--rate-limit",
+            "workspace=1000,dbfs=1000",
+        ],
     )
     .run();
     check!(done, done.code == 0);
     let s = sim.stats();
-    check!(done, s.status_429 * 20 >= s.total_requests && s.total_requests >= 100, "{} 429s of {}", s.status_429, s.total_requests);
+    check!(
+        done,
+        s.status_429 * 20 >= s.total_requests && s.total_requests >= 100,
+        "{} 429s of {}",
+        s.status_429,
+        s.total_requests
+    );
     check!(done, done.stderr.matches(warning).count() == 1, "warned once");
     check!(
         done,
         done.stderr.contains("the client's limits are above the published ones (workspace 1000/s, published Workspace list 50/s; dbfs 1000/s, published DBFS 30/s)")
     );
-    check!(done, done.stdout.lines().any(|l| l.starts_with("Throttled by the workspace: ") && l.contains(" were 429 Too Many Requests")));
+    check!(
+        done,
+        done.stdout
+            .lines()
+            .any(|l| l.starts_with("Throttled by the workspace: ") && l.contains(" were 429 Too Many Requests"))
+    );
 
     // The client keeps to the published limits, the server allows less: someone else's share.
     let sim = throttling_server(8.0);
     let done = Run::scan(&sim, &["--all-users", "-o", "out.csv", "--retry-attempts", "20"]).run();
     check!(done, done.code == 0);
     check!(done, done.stderr.matches(warning).count() == 1, "warned once");
-    check!(done, done.stderr.contains("another client probably shares the workspace's budget"));
+    check!(
+        done,
+        done.stderr
+            .contains("another client probably shares the workspace's budget")
+    );
     check!(done, !done.stderr.contains("above the published"));
 
     // Within the server's limits: no 429, no word.
     let sim = throttling_server(50.0);
-    let done = Run::scan(&sim, &["--all-users", "-o", "out.csv", "--rate-limit", "dbfs=30"]).run();
+    let done = Run::scan(&sim, &["--all-users", "-o", "out.csv"]).run();
     check!(done, done.code == 0);
     let s = sim.stats();
     check!(done, s.total_requests >= 100, "{} requests", s.total_requests);
-    check!(done, !done.stderr.contains(warning) && !done.stdout.contains("Throttled by the workspace"));
+    check!(
+        done,
+        !done.stderr.contains(warning) && !done.stdout.contains("Throttled by the workspace")
+    );
 }

@@ -288,13 +288,16 @@ impl Estimate {
                         project(&values, h, reach)
                     };
                     let l = Bounds::exact(listing);
-                    (plain.plus(l), Some(every.plus(l)), (h - matched).max(0.0).round() as u64)
+                    (
+                        plain.plus(l),
+                        Some(every.plus(l)),
+                        (h - matched).max(0.0).round() as u64,
+                    )
                 }
             }
         };
         let (dbfs, dbfs_all, dbfs_orphans) = tree(homes.0, |l| l.dbfs_home, |l| l.dbfs, 1.0, LISTING_REACH);
-        let (workspace, ws_all, ws_orphans) =
-            tree(homes.1, |l| l.workspace_home, |l| l.workspace, 1.0, LISTING_REACH);
+        let (workspace, ws_all, ws_orphans) = tree(homes.1, |l| l.workspace_home, |l| l.workspace, 1.0, LISTING_REACH);
         let (exports, exports_all, _) = tree(homes.1, |l| l.workspace_home, |l| l.exports, 0.0, EXPORT_REACH);
         let scim = 1 + users.div_ceil(SCAN_PAGE) + service_principals.div_ceil(SCAN_PAGE).max(1);
         let orphans = match (dbfs_all, ws_all, exports_all) {
@@ -400,7 +403,10 @@ mod tests {
         assert_eq!(s.scim, 52, "Me, 50 user pages, one (empty) service-principal page");
         assert_eq!(s.limit, Family::Workspace);
         assert!((s.workspace.point - (1.0 + 5000.0 * 19.0 / 4.0)).abs() < 1e-6, "{s:?}");
-        assert!(s.requests.low < s.requests.point && s.requests.point < s.requests.high, "{s:?}");
+        assert!(
+            s.requests.low < s.requests.point && s.requests.point < s.requests.high,
+            "{s:?}"
+        );
         assert!(s.seconds.low <= s.workspace.low / 50.0 + 1e-9 && s.seconds.high >= s.workspace.high / 50.0);
         let o = e.orphans.as_ref().unwrap();
         assert_eq!((o.dbfs_homes, o.workspace_homes), (100, 500));

@@ -412,7 +412,13 @@ impl Throttling {
         } else {
             let names: Vec<String> = raised
                 .iter()
-                .map(|(f, set, _)| format!("{f} {}/s, published {}", limiter::rate_words(*set), limiter::published_words(*f)))
+                .map(|(f, set, _)| {
+                    format!(
+                        "{f} {}/s, published {}",
+                        limiter::rate_words(*set),
+                        limiter::published_words(*f)
+                    )
+                })
                 .collect();
             format!(
                 "the client's limits are above the published ones ({}): remove or lower --rate-limit (if the \
