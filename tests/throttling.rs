@@ -126,7 +126,7 @@ fn a_rate_limit_above_the_published_one_is_named_at_the_start() {
 /// A generated workspace behind a server allowing `rate` Workspace and DBFS requests a second.
 fn throttling_server(rate: f64) -> Sim {
     Sim::start_with(dbx_sim::SimConfig {
-        fixture: dbx_sim::generate(12, 5),
+        fixture: dbx_sim::generate(25, 5),
         limits: Some(dbx_sim::Limits {
             workspace_per_sec: rate,
             dbfs_per_sec: rate,
@@ -179,7 +179,7 @@ fn a_throttled_run_says_so_and_names_the_likely_cause() {
     );
 
     // The client keeps to the published limits, the server allows less: someone else's share.
-    let sim = throttling_server(8.0);
+    let sim = throttling_server(20.0);
     let done = Run::scan(&sim, &["--all-users", "-o", "out.csv", "--retry-attempts", "20"]).run();
     check!(done, done.code == 0);
     check!(done, done.stderr.matches(warning).count() == 1, "warned once");
