@@ -109,8 +109,7 @@ pub fn spec_part(specs: &[String], family: Family) -> Option<String> {
         .iter()
         .flat_map(|s| s.split(','))
         .map(str::trim)
-        .filter(|p| p.split_once('=').is_some_and(|(n, _)| n.trim() == family.name()))
-        .last()
+        .rfind(|p| p.split_once('=').is_some_and(|(n, _)| n.trim() == family.name()))
         .map(|p| p.replace(' ', ""))
 }
 
