@@ -73,7 +73,7 @@ fn an_admin_token_is_ready_with_counts_sample_estimate_and_the_allow_list() {
         format!("SCIM service principals: {sps}"),
         format!("DBFS /Users: {dbfs_homes} home(s)"),
         format!("Workspace /Users: {ws_homes} home(s)"),
-        "Sample: 20 of 120 users, evenly spaced over the SCIM listing in the server's order (midpoints)".to_string(),
+        "Sample: 40 of 120 users, evenly spaced over the SCIM listing in the server's order (midpoints)".to_string(),
         "  rules: paths matched exactly, none holding ? # % \\ or a control character; paths and values at most \
          4096 and 4096 bytes; at most 16 parameters"
             .to_string(),
@@ -81,13 +81,13 @@ fn an_admin_token_is_ready_with_counts_sample_estimate_and_the_allow_list() {
     ] {
         check!(done, out.lines().any(|l| l == line), "missing line {line:?}");
     }
-    let estimate = out.lines().find(|l| l.starts_with("Estimate: ≈ ")).unwrap_or_default();
+    let estimate = out.lines().find(|l| l.starts_with("Estimate: ")).unwrap_or_default();
     check!(
         done,
-        estimate.contains(&format!(
-            " listings/user × {} users and service principals → ≈ ",
+        estimate.starts_with(&format!(
+            "Estimate: scan --all-users ({} users and service principals): ≈ ",
             120 + sps
-        )) && estimate.contains(" req/s ("),
+        )) && estimate.contains(" req/s)"),
         "estimate line {estimate:?}"
     );
     for e in allow_list_file() {
@@ -195,6 +195,12 @@ fn a_non_admin_token_is_not_ready_and_says_why() {
     for line in [
         "Workspace /Users: 1 home(s)".to_string(),
         "  - the Workspace /Users listing shows only the 1 home(s) these credentials can read".to_string(),
+        // Issue 18 item 9: orphan counts are incomplete without admin rights, and check says so.
+        "  - orphan counts are incomplete: the Workspace /Users listing shows only the 1 Workspace home(s) these \
+         credentials can read, so orphaned Workspace homes are invisible to these credentials (the --orphans \
+         estimate and a scan's orphan count miss them; DBFS orphans are counted); run with a workspace admin's \
+         credentials for complete counts"
+            .to_string(),
         "Not ready: a full scan cannot run with these credentials. Missing:".to_string(),
         format!("  - {why}"),
     ] {
@@ -216,6 +222,16 @@ fn a_non_admin_token_is_not_ready_and_says_why() {
         (Value::Bool(false), Value::Bool(false))
     );
     assert_eq!(j["missing"], serde_json::json!([why]));
+    assert_eq!(j["estimate"]["orphans"]["complete"], false);
+    check!(
+        done,
+        j["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().starts_with("orphan counts are incomplete: ")),
+        "the warning in --json"
+    );
     let sample = j["sample"]["users"].as_array().unwrap();
     assert_eq!(sample.len(), 4);
     for u in sample.iter().filter(|u| u["username"] != me.as_str()) {
@@ -380,8 +396,8 @@ fn a_rejected_token_and_bad_flags() {
     }
 }
 
-/// Client limits well above the published ones: the simulator here has none, and the counts, not
-/// the pace, are what is compared.
+/// Client limits ten times the published ones: the simulator here has none, so the counts and
+/// the wall-time bound at these limits (a tenth of the published one) are what is compared.
 const FAST: &[&str] = &[
     "--rate-limit",
     "workspace=500",
@@ -389,40 +405,144 @@ const FAST: &[&str] = &[
     "dbfs=300",
     "--rate-limit",
     "export=600",
+    "--rate-limit",
+    "scim=42.5",
 ];
 
-#[test]
-fn the_estimate_is_within_a_quarter_of_a_full_scans_real_request_count() {
-    let (sim, _) = generated(300, 21);
-    let done = check(&sim, &["--json"]).run();
-    check!(done, done.code == 0);
-    let estimate = json(&done)["estimate"]["requests"].as_u64().unwrap();
-    let before = sim.stats().total_requests;
-    let scan = Run::scan(&sim, &[&["--all-users", "-q", "-o", "out.csv"], FAST].concat()).run();
-    check!(scan, scan.code == 0);
-    let real = sim.stats().total_requests - before;
-    let off = (estimate as f64 - real as f64).abs() / real as f64;
-    println!(
-        "check estimate {estimate} requests, full scan {real} requests ({:.1} % off)",
-        off * 100.0
-    );
-    assert!(
-        off <= 0.25,
-        "estimate {estimate} vs real {real}: {:.1} % off\n{}",
-        off * 100.0,
-        done.stdout
-    );
+/// Requests per family a run made: (workspace list, dbfs, export, scim), from two snapshots.
+fn by_family(before: &dbx_sim::Stats, after: &dbx_sim::Stats) -> [(&'static str, f64, f64); 4] {
+    let count = |s: &dbx_sim::Stats, f: &str| -> u64 {
+        s.by_endpoint
+            .iter()
+            .filter(|(e, _)| match f {
+                "workspace" => e.starts_with("workspace/") && *e != "workspace/export",
+                "export" => *e == "workspace/export",
+                other => e.starts_with(&format!("{other}/")),
+            })
+            .map(|(_, m)| m.values().sum::<u64>())
+            .sum()
+    };
+    let n = |f: &str| (count(after, f) - count(before, f)) as f64;
+    // The FAST rates.
+    [
+        ("workspace", n("workspace"), 500.0),
+        ("dbfs", n("dbfs"), 300.0),
+        ("export", n("export"), 600.0),
+        ("scim", n("scim"), 42.5),
+    ]
+}
 
-    // With --notebook-sizes the exports are sampled and estimated too (their own family). Notebook
-    // counts are more skewed than folder counts: a larger sample.
-    let done = check(&sim, &["--json", "--notebook-sizes", "--sample", "40"]).run();
+/// A scan's real figures: its requests, its wall-time bound at the FAST limits (the slowest
+/// family's requests / its rate) and that family.
+fn real_figures(sim: &Sim, args: &[&str]) -> (u64, f64, &'static str) {
+    let before = sim.stats();
+    let scan = Run::scan(sim, &[args, &["-q", "-o", "out.csv"], FAST].concat()).run();
+    check!(scan, scan.code == 0);
+    let after = sim.stats();
+    let families = by_family(&before, &after);
+    let (family, secs) = families
+        .iter()
+        .map(|(f, n, rate)| (*f, n / rate))
+        .fold(("workspace", 0.0), |best, x| if x.1 > best.1 { x } else { best });
+    (after.total_requests - before.total_requests, secs, family)
+}
+
+/// Issue 18 item 6: on heavy-tailed generated workspaces (the generator's homes are Pareto-sized)
+/// a full scan's real figures — its requests and its wall-time bound at the published limits —
+/// lie inside the range `check` prints, for `scan --all-users` and for `--orphans
+/// --notebook-sizes`, and `check` names the family that bounds the run. (A 20-user sample and
+/// one figure were 2.8–4.8× low, naming DBFS where the Workspace API was the limit.)
+#[test]
+fn a_full_scans_real_figures_lie_inside_the_printed_range_over_several_seeds() {
+    let mut report = Vec::new();
+    for (users, seed) in [(100, 4), (200, 7), (300, 21), (400, 1)] {
+        let (sim, _) = generated(users, seed);
+        let done = check(&sim, &[&["--json", "--notebook-sizes"], FAST].concat()).run();
+        check!(done, done.code == 0);
+        let j = json(&done);
+        let e = &j["estimate"];
+        check!(done, e["sampled"] == 40, "the default sample is 40 users");
+        if users == 100 {
+            let text = check(&sim, &[&["--notebook-sizes"], FAST].concat()).run();
+            check!(
+                text,
+                text.stdout
+                    .lines()
+                    .any(|l| l.starts_with("Estimate: scan --all-users (")
+                        && l.contains(" requests → ≈ ")
+                        && l.contains(", bounded by the ")),
+                "the estimate line"
+            );
+            check!(
+                text,
+                text.stdout
+                    .lines()
+                    .any(|l| l.starts_with("  with --orphans (≈ ") && l.contains(" orphaned homes: ")),
+                "the --orphans line"
+            );
+        }
+        // `scan --all-users` without exports: the range without the export family.
+        let plain = &e["range"];
+        let exports_low = plain["export_requests_low"].as_u64().unwrap();
+        let exports_high = plain["export_requests_high"].as_u64().unwrap();
+        let (low, high) = (
+            plain["requests_low"].as_u64().unwrap() - exports_low,
+            plain["requests_high"].as_u64().unwrap() - exports_high,
+        );
+        let listing_secs = |b: &str| {
+            let f = |k: &str| plain[format!("{k}_requests_{b}")].as_f64().unwrap();
+            (f("workspace") / 500.0).max(f("dbfs") / 300.0)
+        };
+        let (real, secs, family) = real_figures(&sim, &["--all-users"]);
+        report.push(format!(
+            "{users} users, seed {seed}: scan --all-users {real} requests in {low}–{high}, bound {secs:.1} s in \
+             {:.1}–{:.1} s ({family})",
+            listing_secs("low"),
+            listing_secs("high")
+        ));
+        check!(done, low <= real && real <= high, "{}", report.last().unwrap());
+        check!(
+            done,
+            listing_secs("low") <= secs && secs <= listing_secs("high"),
+            "{}",
+            report.last().unwrap()
+        );
+        // `scan --all-users --orphans --notebook-sizes`.
+        let o = &e["orphans"];
+        check!(
+            done,
+            o["complete"] == true && o["workspace_homes"].as_u64().unwrap() > 0,
+            "{o}"
+        );
+        let (low, high) = (
+            o["requests_low"].as_u64().unwrap(),
+            o["requests_high"].as_u64().unwrap(),
+        );
+        let (slow, shigh) = (o["seconds_low"].as_f64().unwrap(), o["seconds_high"].as_f64().unwrap());
+        let (real, secs, family) = real_figures(&sim, &["--all-users", "--orphans", "--notebook-sizes"]);
+        report.push(format!(
+            "{users} users, seed {seed}: --orphans --notebook-sizes {real} requests in {low}–{high}, bound {secs:.1} s \
+             in {slow:.1}–{shigh:.1} s ({family}, named {})",
+            o["limit"]["family"]
+        ));
+        check!(done, low <= real && real <= high, "{}", report.last().unwrap());
+        check!(done, slow <= secs && secs <= shigh, "{}", report.last().unwrap());
+        check!(done, o["limit"]["family"] == family, "{}", report.last().unwrap());
+    }
+    println!("{}", report.join("\n"));
+}
+
+#[test]
+fn notebook_sizes_put_the_export_endpoint_on_the_allow_list() {
+    let sim = Sim::start(dbx_sim::generate(20, 3));
+    let done = check(&sim, &["--json", "--notebook-sizes", "--sample", "5"]).run();
     check!(done, done.code == 0);
     let j = json(&done);
-    let (estimate, exports) = (
-        j["estimate"]["requests"].as_u64().unwrap(),
-        j["estimate"]["export_requests"].as_u64().unwrap(),
+    check!(
+        done,
+        j["estimate"]["export_requests"].as_u64().unwrap() > 0,
+        "exports estimated"
     );
-    check!(done, exports > 0, "exports estimated");
     let export_entries: Vec<Value> = allow_list_entries()
         .into_iter()
         .filter(|e| e.get("option").is_some())
@@ -433,29 +553,4 @@ fn the_estimate_is_within_a_quarter_of_a_full_scans_real_request_count() {
             && j["allow_list"].to_string().contains("/api/2.0/workspace/export"),
         "the allow-list of --notebook-sizes has export"
     );
-    let before = sim.stats();
-    let scan = Run::scan(
-        &sim,
-        &[&["--all-users", "--notebook-sizes", "-q", "-o", "nb.csv"], FAST].concat(),
-    )
-    .run();
-    check!(scan, scan.code == 0);
-    let after = sim.stats();
-    let real = after.total_requests - before.total_requests;
-    let count = |s: &dbx_sim::Stats| {
-        s.by_endpoint
-            .get("workspace/export")
-            .map_or(0, |m| m.values().sum::<u64>())
-    };
-    let real_exports = count(&after) - count(&before);
-    println!("check --notebook-sizes: estimate {estimate} requests ({exports} exports), full scan {real} ({real_exports} exports)");
-    for (what, est, real) in [("requests", estimate, real), ("exports", exports, real_exports)] {
-        let off = (est as f64 - real as f64).abs() / real as f64;
-        assert!(
-            off <= 0.25,
-            "{what}: estimate {est} vs real {real}: {:.1} % off\n{}",
-            off * 100.0,
-            done.stdout
-        );
-    }
 }

@@ -127,7 +127,7 @@ Exit codes:
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Users scanned to estimate the full scan, evenly spaced over the SCIM listing (0: no estimate).
-    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    #[arg(long, value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u32).range(0..=1000))]
     pub sample: u32,
     /// Print the report as one JSON object (for scripts) instead of text.
     #[arg(long)]

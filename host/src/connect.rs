@@ -13,7 +13,7 @@ use crate::cli::{AuthArgs, LimitArgs};
 use crate::error::FatalError;
 use crate::model::{Caller, Identity};
 use crate::policy::allow_list::{AllowList, Optional};
-use crate::policy::limiter::Limits;
+use crate::policy::limiter::{self, Limits};
 use crate::policy::retry::RetryConfig;
 use crate::policy::{Authorizer, Policy, PolicyConfig};
 use crate::sandbox::{GuestLimits, Runtime, EMBEDDED_COMPONENT};
@@ -102,6 +102,7 @@ pub fn runtime_with(
         rate.apply_spec(spec)
             .map_err(|e| anyhow::anyhow!("--rate-limit: {e}"))?;
     }
+    warn_above_published(&rate, &limits.rate_limits);
     let config = PolicyConfig {
         retry: RetryConfig {
             max_attempts: limits.retry_attempts as usize,
@@ -134,6 +135,22 @@ pub fn runtime_with(
         Some(p) => e.context(format!("component {}", p.display())),
         None => e,
     })
+}
+
+/// Warns (once per run, at its start) about each `--rate-limit` above the workspace's published
+/// limit: the workspace answers the excess with 429, so such a run is slower, not faster. (A
+/// profile's `rate_limit` only lowers the limits, and `--max-in-flight` is capped at 20 by the
+/// command line.)
+fn warn_above_published(rate: &Limits, specs: &[String]) {
+    for (family, _, _) in rate.above_published() {
+        let flag = limiter::spec_part(specs, family).unwrap_or_else(|| family.name().to_string());
+        tracing::warn!(
+            "--rate-limit {flag} is above the published {family} limit ({}): the workspace answers requests \
+             beyond it with 429 Too Many Requests (retried after a wait), so the run gets slower, not faster; \
+             keep the default unless this workspace's limits were raised",
+            limiter::published_words(family)
+        );
+    }
 }
 
 /// The allow-list of a scan: listing-only, plus notebook exports with `--notebook-sizes`.

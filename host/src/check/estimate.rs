@@ -28,7 +28,8 @@ pub fn sample_positions(total: u64, n: u64) -> Vec<u64> {
     (0..n).map(|k| 1 + ((2 * k + 1) * total) / (2 * n)).collect()
 }
 
-/// Requests one sampled user's scan made (as a full scan would make them), per family.
+/// Requests one sampled user's scan made (as a full scan would make them), per family, and in
+/// which trees the user has a home.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Listings {
     /// DBFS list requests.
@@ -37,6 +38,177 @@ pub struct Listings {
     pub workspace: u64,
     /// Notebook exports (`--notebook-sizes`).
     pub exports: u64,
+    /// The user has a DBFS home.
+    pub dbfs_home: bool,
+    /// The user has a Workspace home.
+    pub workspace_home: bool,
+}
+
+/// A low and a high figure (and the sample mean's figure between them).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Bounds {
+    /// What the sample shows, its largest home counted once (heavy tails make a sample low).
+    pub low: f64,
+    /// The sample mean × the homes.
+    pub point: f64,
+    /// With the tail the sample hints at (a Pareto tail fitted to its largest homes) that a
+    /// sample this size rarely meets.
+    pub high: f64,
+}
+
+impl Bounds {
+    fn exact(n: f64) -> Bounds {
+        Bounds {
+            low: n,
+            point: n,
+            high: n,
+        }
+    }
+
+    fn plus(self, o: Bounds) -> Bounds {
+        Bounds {
+            low: self.low + o.low,
+            point: self.point + o.point,
+            high: self.high + o.high,
+        }
+    }
+}
+
+/// The homes above the tail's threshold are a quarter of the sample (at least 2).
+const TAIL_SHARE: f64 = 0.25;
+/// The tail index is taken no lighter than Zipf's (α = 1): home sizes are about that heavy,
+/// and a lighter fit from a few sampled homes is luck, not evidence (docs/decisions.md).
+const ALPHA_MAX: f64 = 1.0;
+/// …and no heavier.
+const ALPHA_MIN: f64 = 0.6;
+/// The largest listed home is taken as the largest of `reach ×` as many homes as there are
+/// above the threshold (a larger maximum than the typical one): this for listings…
+pub const LISTING_REACH: f64 = 2.0;
+/// …and this for notebook exports, more skewed than folders.
+pub const EXPORT_REACH: f64 = 8.0;
+/// The low end is this share of what the sample shows (its largest home counted once): a sample
+/// can also meet more than its share of large homes.
+const LOW_SHARE: f64 = 0.8;
+
+/// The total of a heavy-tailed per-home count over `homes` homes, from a sample of it (each
+/// sampled home stands for `homes / k`). `low`: the sample's largest value counted once (it is
+/// usually the largest home the sample met, not one of `homes / k` like it); `high`: the
+/// values above the sample's upper quartile replaced by a Pareto tail fitted to them (Hill's
+/// estimator), reaching as far as the largest of the population's homes above that threshold
+/// may reach — what a sample of a heavy tail misses.
+pub fn project(sample: &[u64], homes: f64, reach: f64) -> Bounds {
+    let k = sample.len();
+    if k == 0 || homes <= 0.0 {
+        return Bounds::default();
+    }
+    let sum: f64 = sample.iter().map(|&v| v as f64).sum();
+    let point = sum / k as f64 * homes;
+    if k as f64 >= homes {
+        // The sample is the population (or more of it than there is).
+        return Bounds::exact(point);
+    }
+    let max = sample.iter().copied().max().unwrap_or(0) as f64;
+    let low = LOW_SHARE
+        * if k >= 2 {
+            ((sum - max) / (k - 1) as f64 * (homes - 1.0) + max).min(point)
+        } else {
+            point
+        };
+    // Shifted by one, so homes with none (no notebooks) fit the tail too.
+    let mut x: Vec<f64> = sample.iter().map(|&v| v as f64 + 1.0).collect();
+    x.sort_by(|a, b| b.total_cmp(a));
+    let high = if k < 3 {
+        point.max(max * homes)
+    } else {
+        let j = ((k as f64 * TAIL_SHARE).ceil() as usize).clamp(2, k - 1);
+        let u = x[j];
+        let hill = x[..j].iter().map(|v| (v / u).ln()).sum::<f64>() / j as f64;
+        let alpha = if hill > 0.0 {
+            (1.0 / hill).clamp(ALPHA_MIN, ALPHA_MAX)
+        } else {
+            ALPHA_MAX
+        };
+        let per = homes / k as f64;
+        let body: f64 = x[j..].iter().sum::<f64>() * per;
+        let above = j as f64 * per;
+        let reach = u * (reach * above).max(1.0).powf(1.0 / alpha);
+        let tail_mean = if (alpha - 1.0).abs() < 1e-6 {
+            u * (1.0 + (reach / u).ln())
+        } else {
+            u * alpha / (alpha - 1.0) * (1.0 - (u / reach).powf(alpha - 1.0))
+        };
+        // The sampled tail itself is a floor: the fit never gives less than the sample shows.
+        let tail = (above * tail_mean).max(x[..j].iter().sum::<f64>() * per);
+        (body + tail - homes).max(point)
+    };
+    Bounds { low, point, high }
+}
+
+/// What one kind of full scan would request and how long it would take, as a range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    /// DBFS listings (the `/Users` listing included).
+    pub dbfs: Bounds,
+    /// Workspace listings (the `/Users` listing included).
+    pub workspace: Bounds,
+    /// Notebook exports (`--notebook-sizes`; 0 without).
+    pub exports: Bounds,
+    /// SCIM requests: `Me`, the user pages and the service-principal pages.
+    pub scim: u64,
+    /// All requests.
+    pub requests: Bounds,
+    /// The wall time at the rate limits: the slowest family's requests / its rate.
+    pub seconds: Bounds,
+    /// The family whose limit bounds the time (the one of the low end: what the sample shows).
+    pub limit: Family,
+    /// That family's rate, requests per second.
+    pub limit_rate: f64,
+}
+
+impl Span {
+    fn of(dbfs: Bounds, workspace: Bounds, exports: Bounds, scim: u64, limits: &Limits) -> Span {
+        let rate = |f: Family| limits.rates.get(&f).map_or(f64::INFINITY, |r| r.0);
+        let families = [
+            (Family::Workspace, workspace),
+            (Family::Dbfs, dbfs),
+            (Family::Scim, Bounds::exact(scim as f64)),
+            (Family::Export, exports),
+        ];
+        let time = |pick: fn(&Bounds) -> f64| {
+            families
+                .iter()
+                .map(|(f, b)| (*f, pick(b) / rate(*f)))
+                .fold((Family::Workspace, 0.0), |best, x| if x.1 > best.1 { x } else { best })
+        };
+        let (limit, low) = time(|b| b.low);
+        let requests = dbfs.plus(workspace).plus(exports).plus(Bounds::exact(scim as f64));
+        Span {
+            dbfs,
+            workspace,
+            exports,
+            scim,
+            requests,
+            seconds: Bounds {
+                low,
+                point: time(|b| b.point).1,
+                high: time(|b| b.high).1,
+            },
+            limit,
+            limit_rate: rate(limit),
+        }
+    }
+}
+
+/// Orphaned homes (`--orphans`): the homes `/Users` lists beyond those of the SCIM users and
+/// service principals, estimated from the share of sampled users with a home.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Orphans {
+    /// Orphaned DBFS homes (≈).
+    pub dbfs_homes: u64,
+    /// Orphaned Workspace homes (≈).
+    pub workspace_homes: u64,
+    /// A full scan with `--orphans`: every listed home.
+    pub span: Span,
 }
 
 /// The estimate of a full scan.
@@ -56,72 +228,96 @@ pub struct Estimate {
     pub exports_per_user: f64,
     /// The most listings one sampled user needed (both trees).
     pub max_per_user: u64,
-    /// Expected DBFS listings.
-    pub dbfs_requests: u64,
-    /// Expected Workspace listings (the `/Users` listing included).
-    pub workspace_requests: u64,
-    /// Expected notebook exports.
-    pub export_requests: u64,
-    /// SCIM requests: `Me`, the user pages and the service-principal pages.
-    pub scim_requests: u64,
-    /// All expected requests.
-    pub requests: u64,
-    /// Expected wall time at the rate limits, in seconds.
-    pub seconds: f64,
-    /// The family whose limit bounds the time.
-    pub bound: Family,
-    /// That family's rate, requests per second.
-    pub bound_rate: f64,
+    /// `scan --all-users`.
+    pub span: Span,
+    /// `scan --all-users --orphans` (none when a `/Users` listing failed: such a scan fails).
+    pub orphans: Option<Orphans>,
+}
+
+/// The share of sampled users with a home, and its spread (1.5 standard errors).
+fn share(n: usize, of: usize) -> (f64, f64) {
+    let f = n as f64 / of.max(1) as f64;
+    (f, 1.5 * (f * (1.0 - f) / of.max(1) as f64).sqrt())
 }
 
 impl Estimate {
-    /// The estimate for `users` users and `service_principals` from the sample's listings, plus
-    /// `homes` (the `/Users` listings a full scan makes once), at `limits`. `None` without a sample.
+    /// The estimate for `users` users and `service_principals` from the sample's listings, with
+    /// the home counts of the `/Users` listings (`None`: that listing failed, so a scan probes
+    /// every user's home there), at `limits`. `None` without a sample.
     pub fn of(
         users: u64,
         service_principals: u64,
         sample: &[Listings],
-        homes: Listings,
+        homes: (Option<u64>, Option<u64>),
         limits: &Limits,
     ) -> Option<Estimate> {
         if sample.is_empty() {
             return None;
         }
-        let n = sample.len() as f64;
-        let dbfs_per_user = sample.iter().map(|l| l.dbfs as f64).sum::<f64>() / n;
-        let workspace_per_user = sample.iter().map(|l| l.workspace as f64).sum::<f64>() / n;
-        let exports_per_user = sample.iter().map(|l| l.exports as f64).sum::<f64>() / n;
+        let k = sample.len();
+        let n = k as f64;
         let rows = (users + service_principals) as f64;
-        let dbfs_requests = (dbfs_per_user * rows).round() as u64 + homes.dbfs;
-        let workspace_requests = (workspace_per_user * rows).round() as u64 + homes.workspace;
-        let export_requests = (exports_per_user * rows).round() as u64;
-        let scim_requests = 1 + users.div_ceil(SCAN_PAGE) + service_principals.div_ceil(SCAN_PAGE).max(1);
-        let rate = |f: Family| limits.rates.get(&f).map_or(f64::INFINITY, |r| r.0);
-        let (bound, seconds) = [
-            (Family::Workspace, workspace_requests),
-            (Family::Dbfs, dbfs_requests),
-            (Family::Scim, scim_requests),
-            (Family::Export, export_requests),
-        ]
-        .into_iter()
-        .map(|(f, n)| (f, n as f64 / rate(f)))
-        .fold((Family::Workspace, 0.0), |best, x| if x.1 > best.1 { x } else { best });
+        let mean = |f: fn(&Listings) -> u64| sample.iter().map(|l| f(l) as f64).sum::<f64>() / n;
+        // One tree: (`scan --all-users`, `--orphans`, orphaned homes).
+        let tree = |listed: Option<u64>,
+                    home: fn(&Listings) -> bool,
+                    value: fn(&Listings) -> u64,
+                    listing: f64,
+                    reach: f64| {
+            match listed {
+                None => {
+                    let all: Vec<u64> = sample.iter().map(value).collect();
+                    (project(&all, rows, reach), None, 0)
+                }
+                Some(h) => {
+                    let h = h as f64;
+                    let values: Vec<u64> = sample.iter().filter(|l| home(l)).map(value).collect();
+                    let (f, spread) = share(values.len(), k);
+                    let matched = (f * rows).min(h);
+                    let low = project(&values, ((f - spread) * rows).clamp(0.0, h), reach).low;
+                    let high = project(&values, ((f + spread) * rows).min(h), reach).high;
+                    let plain = Bounds {
+                        low,
+                        point: project(&values, matched, reach).point,
+                        high,
+                    };
+                    let every = if values.is_empty() {
+                        // No sampled home: one listing per home, at least.
+                        Bounds::exact(h * listing)
+                    } else {
+                        project(&values, h, reach)
+                    };
+                    let l = Bounds::exact(listing);
+                    (
+                        plain.plus(l),
+                        Some(every.plus(l)),
+                        (h - matched).max(0.0).round() as u64,
+                    )
+                }
+            }
+        };
+        let (dbfs, dbfs_all, dbfs_orphans) = tree(homes.0, |l| l.dbfs_home, |l| l.dbfs, 1.0, LISTING_REACH);
+        let (workspace, ws_all, ws_orphans) = tree(homes.1, |l| l.workspace_home, |l| l.workspace, 1.0, LISTING_REACH);
+        let (exports, exports_all, _) = tree(homes.1, |l| l.workspace_home, |l| l.exports, 0.0, EXPORT_REACH);
+        let scim = 1 + users.div_ceil(SCAN_PAGE) + service_principals.div_ceil(SCAN_PAGE).max(1);
+        let orphans = match (dbfs_all, ws_all, exports_all) {
+            (Some(d), Some(w), Some(e)) => Some(Orphans {
+                dbfs_homes: dbfs_orphans,
+                workspace_homes: ws_orphans,
+                span: Span::of(d, w, e, scim, limits),
+            }),
+            _ => None,
+        };
         Some(Estimate {
             users,
             service_principals,
-            sampled: sample.len() as u64,
-            dbfs_per_user,
-            workspace_per_user,
-            exports_per_user,
+            sampled: k as u64,
+            dbfs_per_user: mean(|l| l.dbfs),
+            workspace_per_user: mean(|l| l.workspace),
+            exports_per_user: mean(|l| l.exports),
             max_per_user: sample.iter().map(|l| l.dbfs + l.workspace).max().unwrap_or(0),
-            dbfs_requests,
-            workspace_requests,
-            export_requests,
-            scim_requests,
-            requests: dbfs_requests + workspace_requests + export_requests + scim_requests,
-            seconds,
-            bound,
-            bound_rate: rate(bound),
+            span: Span::of(dbfs, workspace, exports, scim, limits),
+            orphans,
         })
     }
 
@@ -166,36 +362,64 @@ mod tests {
         assert!(p.windows(2).all(|w| w[0] < w[1]) && p[0] >= 1 && p[19] <= 21, "{p:?}");
     }
 
-    #[test]
-    fn the_slowest_family_bounds_the_estimate() {
-        let l = |dbfs, workspace, exports| Listings {
+    fn l(dbfs: u64, workspace: u64, exports: u64) -> Listings {
+        Listings {
             dbfs,
             workspace,
             exports,
-        };
-        let none = Listings::default();
-        let sample = [l(2, 5, 0), l(0, 7, 0)];
-        let e = Estimate::of(5000, 0, &sample, none, &Limits::default()).unwrap();
-        assert_eq!(
-            (e.dbfs_requests, e.workspace_requests, e.scim_requests),
-            (5000, 30000, 52)
+            dbfs_home: dbfs > 0,
+            workspace_home: workspace > 0,
+        }
+    }
+
+    #[test]
+    fn a_sample_of_the_whole_population_is_exact() {
+        let b = project(&[1, 5, 9], 3.0, LISTING_REACH);
+        assert_eq!((b.low, b.point, b.high), (15.0, 15.0, 15.0));
+        assert_eq!(project(&[], 10.0, LISTING_REACH), Bounds::default());
+    }
+
+    #[test]
+    fn a_heavy_tailed_sample_gives_a_range_around_its_mean() {
+        // Zipf-like: most homes small, a few large.
+        let sample = [1, 1, 1, 2, 2, 2, 3, 3, 4, 5, 6, 8, 12, 20, 45, 110];
+        let b = project(&sample, 1000.0, LISTING_REACH);
+        assert!(b.low < b.point && b.point < b.high, "{b:?}");
+        // The largest sampled home counts once at the low end; the high end is well above the mean.
+        assert!(b.low < 0.8 * 1000.0 * (225.0 - 110.0) / 15.0 + 110.0, "{b:?}");
+        assert!(b.high > 2.0 * b.point, "{b:?}");
+        // Light-looking samples are still given a Zipf tail above them.
+        let flat = project(&[4; 20], 1000.0, LISTING_REACH);
+        assert!(flat.low <= 4000.0 && flat.high > 4000.0, "{flat:?}");
+    }
+
+    #[test]
+    fn the_slowest_family_bounds_the_estimate_and_orphans_are_the_homes_beyond_the_users() {
+        let sample = [l(2, 5, 0), l(0, 7, 0), l(1, 3, 0), l(0, 4, 0)];
+        // 5000 users, every sampled user has a Workspace home, half a DBFS one: /Users lists 5,500
+        // Workspace homes (500 orphans) and 2,600 DBFS ones (100).
+        let e = Estimate::of(5000, 0, &sample, (Some(2600), Some(5500)), &Limits::default()).unwrap();
+        let s = &e.span;
+        assert_eq!(s.scim, 52, "Me, 50 user pages, one (empty) service-principal page");
+        assert_eq!(s.limit, Family::Workspace);
+        assert!((s.workspace.point - (1.0 + 5000.0 * 19.0 / 4.0)).abs() < 1e-6, "{s:?}");
+        assert!(
+            s.requests.low < s.requests.point && s.requests.point < s.requests.high,
+            "{s:?}"
         );
-        assert_eq!(e.requests, 35052);
-        assert_eq!(e.bound, Family::Workspace);
-        assert!((e.seconds - 600.0).abs() < 1e-9);
-        assert_eq!(approx_duration(e.seconds), "10 min");
+        assert!(s.seconds.low <= s.workspace.low / 50.0 + 1e-9 && s.seconds.high >= s.workspace.high / 50.0);
+        let o = e.orphans.as_ref().unwrap();
+        assert_eq!((o.dbfs_homes, o.workspace_homes), (100, 500));
+        assert!(o.span.requests.point > s.requests.point, "{o:?}");
         // DBFS-heavy: DBFS at 30/s is the bound.
-        let e = Estimate::of(90, 10, &[l(30, 1, 0)], none, &Limits::default()).unwrap();
-        assert_eq!((e.bound, e.seconds), (Family::Dbfs, 100.0));
-        assert_eq!(e.scim_requests, 3, "Me, one page of users, one of service principals");
-        assert!(Estimate::of(100, 0, &[], none, &Limits::default()).is_none());
-        // The /Users listings count once; exports are their own family at 60/s.
-        let e = Estimate::of(100, 0, &[l(1, 2, 90)], l(1, 1, 0), &Limits::default()).unwrap();
-        assert_eq!(
-            (e.dbfs_requests, e.workspace_requests, e.export_requests),
-            (101, 201, 9000)
-        );
-        assert_eq!((e.bound, e.seconds), (Family::Export, 150.0));
+        let e = Estimate::of(90, 10, &[l(30, 1, 0); 4], (Some(100), Some(100)), &Limits::default()).unwrap();
+        assert_eq!(e.span.limit, Family::Dbfs);
+        assert_eq!(e.span.scim, 3, "Me, one page of users, one of service principals");
+        assert!(Estimate::of(100, 0, &[], (None, None), &Limits::default()).is_none());
+        // Exports are their own family at 60/s; a listing that failed means no --orphans estimate.
+        let e = Estimate::of(100, 0, &[l(1, 2, 900); 3], (None, Some(100)), &Limits::default()).unwrap();
+        assert_eq!(e.span.limit, Family::Export);
+        assert!(e.orphans.is_none());
         assert_eq!(approx_duration(0.2), "1 s");
         assert_eq!(approx_duration(4.0 * 3600.0), "4.0 h");
         assert_eq!(

@@ -75,11 +75,11 @@ pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity
                         _ => 0,
                     };
                     // A full scan lists each /Users once and requests no home it does not list.
-                    let homes = Listings {
-                        dbfs: u64::from(matches!(report.dbfs_homes, Homes::Listed(_))),
-                        workspace: u64::from(matches!(report.workspace_homes, Homes::Listed(_))),
-                        exports: 0,
+                    let count = |h: &Homes| match h {
+                        Homes::Listed(n) => Some(*n),
+                        Homes::Failed(_) => None,
                     };
+                    let homes = (count(&report.dbfs_homes), count(&report.workspace_homes));
                     report.estimate = Estimate::of(total, sps, &listings, homes, &report.limits);
                 }
                 Err(e) => report.sample_error = Some(e),
@@ -148,9 +148,12 @@ fn full_scan_requests(row: &UserRow, (dbfs_listed, workspace_listed): (bool, boo
         .as_ref()
         .filter(|t| t.home_exists && t.notebook_bytes.is_some())
         .map_or(0, |t| t.notebooks);
+    let home = |t: Option<&crate::model::TreeStats>| t.is_some_and(|t| t.home_exists);
     Listings {
         dbfs: requests(row.dbfs.as_ref(), dbfs_listed),
         workspace: requests(row.workspace.as_ref(), workspace_listed).saturating_sub(exports),
         exports,
+        dbfs_home: home(row.dbfs.as_ref()),
+        workspace_home: home(row.workspace.as_ref()),
     }
 }

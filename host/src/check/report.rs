@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::estimate::{approx_duration, rate_string, Estimate, Listings};
+use super::estimate::{approx_duration, rate_string, Estimate, Listings, Span};
 use crate::format::thousands;
 use crate::model::{Identity, Status, UserRow};
 use crate::policy::allow_list::EntryView;
@@ -128,6 +128,9 @@ impl Report {
                 "the estimate counts what these credentials would list (one 404 for each home they cannot see)".into(),
             );
         }
+        if let Some(w9) = self.orphans_incomplete() {
+            w.push(w9);
+        }
         if let ServicePrincipals::Refused(e) = &self.service_principals {
             w.push(format!(
                 "the service principals cannot be listed ({e}): with --orphans, a home named like an application id \
@@ -166,20 +169,61 @@ impl Report {
         w
     }
 
-    /// The estimate line, e.g. `≈ 7.1 listings/user × 5,000 users → ≈ 35,052 requests → ≈ 12 min at 50 req/s (…)`.
+    /// Why orphan counts (check's estimate, a scan's `--orphans`) miss homes under these
+    /// credentials: a non-admin (or a caller of unknown status) sees only the Workspace homes it
+    /// may read, so other users' — and every orphaned one — are absent from `/Users`.
+    pub fn orphans_incomplete(&self) -> Option<String> {
+        match self.identity.admin() {
+            Some(true) => None,
+            admin => {
+                let shown = match self.workspace_homes {
+                    Homes::Listed(n) => format!("the {} Workspace home(s) these credentials can read", thousands(n)),
+                    Homes::Failed(_) => "no Workspace home".to_string(),
+                };
+                Some(format!(
+                    "orphan counts are incomplete: the Workspace /Users listing shows only {shown}{}, so orphaned \
+                     Workspace homes are invisible to these credentials (the --orphans estimate and a scan's orphan \
+                     count miss them; DBFS orphans are counted); run with a workspace admin's credentials for \
+                     complete counts",
+                    if admin.is_none() { " (admin status unknown)" } else { "" }
+                ))
+            }
+        }
+    }
+
+    /// `≈ 1,200–3,400 requests → ≈ 24 s–2 min, bounded by the workspace limit (50 req/s)`.
+    pub fn span_line(s: &Span) -> String {
+        let (lo, hi) = (approx_duration(s.seconds.low), approx_duration(s.seconds.high));
+        let time = if lo == hi { lo } else { format!("{lo}–{hi}") };
+        format!(
+            "≈ {}–{} requests → ≈ {time}, bounded by the {} limit ({} req/s)",
+            thousands(s.requests.low.round() as u64),
+            thousands(s.requests.high.round() as u64),
+            s.limit,
+            rate_string(s.limit_rate)
+        )
+    }
+
+    /// The estimate line, e.g. `scan --all-users (5,200 users and service principals): ≈ 23,000–61,000
+    /// requests → ≈ 8–21 min, bounded by the workspace limit (50 req/s)`.
     pub fn estimate_line(e: &Estimate) -> String {
         let who = match e.service_principals {
             0 => format!("{} users", thousands(e.users)),
             n => format!("{} users and service principals", thousands(e.users + n)),
         };
-        format!(
-            "≈ {:.1} listings/user × {who} → ≈ {} requests → ≈ {} at {} req/s ({} limit, the slowest family)",
-            e.listings_per_user(),
-            thousands(e.requests),
-            approx_duration(e.seconds),
-            rate_string(e.bound_rate),
-            e.bound
-        )
+        format!("scan --all-users ({who}): {}", Self::span_line(&e.span))
+    }
+
+    /// The `--orphans` line, e.g. `with --orphans (≈ 40 orphaned homes: 15 DBFS, 25 Workspace): ≈ …`.
+    pub fn orphans_line(e: &Estimate) -> Option<String> {
+        let o = e.orphans.as_ref()?;
+        Some(format!(
+            "with --orphans (≈ {} orphaned homes: {} DBFS, {} Workspace): {}",
+            thousands(o.dbfs_homes + o.workspace_homes),
+            thousands(o.dbfs_homes),
+            thousands(o.workspace_homes),
+            Self::span_line(&o.span)
+        ))
     }
 
     /// The text report.
@@ -246,19 +290,23 @@ impl Report {
         }
         if let Some(e) = &self.estimate {
             line(format!("Estimate: {}", Self::estimate_line(e)));
+            if let Some(o) = Self::orphans_line(e) {
+                line(format!("  {o}"));
+            }
             line(format!(
                 "  per user: {:.1} DBFS + {:.1} Workspace listings (at most {} for one sampled user); plus {} SCIM \
                  request(s) (Me, the user and service-principal pages) and each listable /Users once",
                 e.dbfs_per_user,
                 e.workspace_per_user,
                 thousands(e.max_per_user),
-                thousands(e.scim_requests)
+                thousands(e.span.scim)
             ));
             if self.notebook_sizes {
                 line(format!(
-                    "  notebook exports (--notebook-sizes): {:.1} per user → ≈ {} exports at {} req/s",
+                    "  notebook exports (--notebook-sizes): {:.1} per user → ≈ {}–{} exports at {} req/s",
                     e.exports_per_user,
-                    thousands(e.export_requests),
+                    thousands(e.span.exports.low.round() as u64),
+                    thousands(e.span.exports.high.round() as u64),
                     self.limits
                         .rates
                         .get(&crate::policy::allow_list::Family::Export)
@@ -266,8 +314,9 @@ impl Report {
                 ));
             }
             line(
-                "  a sample rarely meets the few very large homes most workspaces have: expect the real scan to take \
-                 longer rather than shorter (a larger --sample narrows it)"
+                "  the range: low is what the sample shows (its largest home counted once); high adds the few very \
+                 large homes a sample rarely meets (a Zipf-like tail fitted to the sample's largest homes). One home \
+                 far larger than all others can still exceed it; a larger --sample narrows the range"
                     .into(),
             );
         }
@@ -324,14 +373,36 @@ impl Report {
                        "error": s.row.error})
             })
             .collect();
+        let span = |s: &Span| {
+            let r = |x: f64| x.round() as u64;
+            json!({"requests_low": r(s.requests.low), "requests_high": r(s.requests.high),
+                   "seconds_low": s.seconds.low, "seconds_high": s.seconds.high,
+                   "dbfs_requests_low": r(s.dbfs.low), "dbfs_requests_high": r(s.dbfs.high),
+                   "workspace_requests_low": r(s.workspace.low), "workspace_requests_high": r(s.workspace.high),
+                   "export_requests_low": r(s.exports.low), "export_requests_high": r(s.exports.high),
+                   "limit": {"family": s.limit.name(), "rate_per_sec": s.limit_rate},
+                   "line": Self::span_line(s)})
+        };
         let estimate = self.estimate.as_ref().map(|e| {
+            let r = |x: f64| x.round() as u64;
+            let s = &e.span;
+            let (dbfs, ws, exports) = (r(s.dbfs.point), r(s.workspace.point), r(s.exports.point));
+            let orphans = e.orphans.as_ref().map(|o| {
+                let mut v = span(&o.span);
+                v["dbfs_homes"] = json!(o.dbfs_homes);
+                v["workspace_homes"] = json!(o.workspace_homes);
+                v["complete"] = json!(self.orphans_incomplete().is_none());
+                v
+            });
             json!({"users": e.users, "service_principals": e.service_principals, "sampled": e.sampled, "listings_per_user": e.listings_per_user(),
                    "dbfs_per_user": e.dbfs_per_user, "workspace_per_user": e.workspace_per_user,
                    "max_listings_per_user": e.max_per_user,
-                   "dbfs_requests": e.dbfs_requests, "workspace_requests": e.workspace_requests,
-                   "exports_per_user": e.exports_per_user, "export_requests": e.export_requests,
-                   "scim_requests": e.scim_requests, "requests": e.requests, "seconds": e.seconds,
-                   "bound": {"family": e.bound.name(), "rate_per_sec": e.bound_rate},
+                   "dbfs_requests": dbfs, "workspace_requests": ws,
+                   "exports_per_user": e.exports_per_user, "export_requests": exports,
+                   "scim_requests": s.scim, "requests": dbfs + ws + exports + s.scim, "seconds": s.seconds.point,
+                   "range": span(s),
+                   "bound": {"family": s.limit.name(), "rate_per_sec": s.limit_rate},
+                   "orphans": orphans,
                    "line": Self::estimate_line(e)})
         });
         let allow: Vec<Value> = self

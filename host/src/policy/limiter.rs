@@ -68,6 +68,51 @@ impl Limits {
     }
 }
 
+/// The published limit of a family, in words (`Workspace list 50/s`).
+pub fn published_words(family: Family) -> &'static str {
+    match family {
+        Family::Workspace => "Workspace list 50/s",
+        Family::Dbfs => "DBFS 30/s",
+        Family::Scim => "SCIM 255/min",
+        Family::Export => "Workspace export 60/s",
+    }
+}
+
+impl Limits {
+    /// The families whose rate is above the published one, with the rate set and the published
+    /// rate (requests per second), in [`Family::ALL`] order.
+    pub fn above_published(&self) -> Vec<(Family, f64, f64)> {
+        let published = Limits::default();
+        Family::ALL
+            .into_iter()
+            .filter_map(|f| {
+                let set = self.rates.get(&f)?.0;
+                let max = published.rates.get(&f)?.0;
+                (set > max * (1.0 + 1e-9)).then_some((f, set, max))
+            })
+            .collect()
+    }
+}
+
+/// `5000`, `4.25`: a rate without needless decimals.
+pub fn rate_words(r: f64) -> String {
+    if (r - r.round()).abs() < 1e-9 {
+        format!("{}", r.round() as u64)
+    } else {
+        format!("{r:.2}")
+    }
+}
+
+/// The `FAMILY=RATE` part of the `--rate-limit` specs that set `family` last, as given.
+pub fn spec_part(specs: &[String], family: Family) -> Option<String> {
+    specs
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .rfind(|p| p.split_once('=').is_some_and(|(n, _)| n.trim() == family.name()))
+        .map(|p| p.replace(' ', ""))
+}
+
 /// Parses `50`, `50/s`, `255/60s`, `255/min` into requests per second.
 fn parse_rate(s: &str) -> Result<f64, String> {
     let (count, per) = match s.split_once('/') {
@@ -159,5 +204,18 @@ mod tests {
         assert_eq!(Limits::default().rates[&Family::Export], Rate(60.0));
         let e = l.apply_spec("dbfs").unwrap_err();
         assert!(e.contains("dbfs"), "{e}");
+    }
+
+    #[test]
+    fn limits_above_the_published_ones_are_named_with_their_flag() {
+        assert!(Limits::default().above_published().is_empty());
+        let mut l = Limits::default();
+        l.apply_spec("workspace=5000,dbfs=30,scim=300/min").unwrap();
+        let above: Vec<Family> = l.above_published().into_iter().map(|(f, _, _)| f).collect();
+        assert_eq!(above, [Family::Workspace, Family::Scim]);
+        let specs = vec!["workspace=40".to_string(), "dbfs=5, workspace = 5000".to_string()];
+        assert_eq!(spec_part(&specs, Family::Workspace).as_deref(), Some("workspace=5000"));
+        assert_eq!(spec_part(&specs, Family::Export), None);
+        assert_eq!(published_words(Family::Scim), "SCIM 255/min");
     }
 }

@@ -81,7 +81,14 @@ pub struct Counters {
     pub retries: AtomicU64,
     /// Requests refused by the allow-list.
     pub denied: AtomicU64,
+    /// HTTP answers received (any status, retried ones included).
+    pub answers: AtomicU64,
 }
+
+/// The share of 429 answers above which a run is told the workspace throttles it…
+pub const THROTTLE_SHARE: f64 = 0.05;
+/// …once at least this many answers came back.
+pub const THROTTLE_MIN_ANSWERS: u64 = 100;
 
 /// Settings of the policy that are not the limiter's.
 #[derive(Debug, Clone)]
@@ -122,6 +129,8 @@ pub struct Policy {
     /// Set once credentials are rejected: every later request is answered `Cancelled`.
     stopped: AtomicBool,
     stop_reason: Mutex<Option<String>>,
+    /// Set once the run was warned that the workspace throttles it.
+    throttle_warned: AtomicBool,
     /// Counters.
     pub counters: Counters,
 }
@@ -159,6 +168,7 @@ impl Policy {
             config,
             stopped: AtomicBool::new(false),
             stop_reason: Mutex::new(None),
+            throttle_warned: AtomicBool::new(false),
             counters: Counters::default(),
         }
     }
@@ -203,6 +213,33 @@ impl Policy {
             *slot = Some(reason);
         }
         self.stopped.store(true, Ordering::SeqCst);
+    }
+
+    /// Warns once when the share of 429 answers passes [`THROTTLE_SHARE`] (over at least
+    /// [`THROTTLE_MIN_ANSWERS`] answers): the workspace throttles this run.
+    fn watch_throttling(&self) {
+        if self.throttle_warned.load(Ordering::Relaxed) || self.throttling().is_none() {
+            return;
+        }
+        if !self.throttle_warned.swap(true, Ordering::SeqCst) {
+            if let Some(t) = self.throttling() {
+                tracing::warn!(
+                    "the workspace is throttling this run: {} so far (each retried after a wait: the run gets \
+                     slower, not faster); {}",
+                    t.share(),
+                    Throttling::cause(&self.limits)
+                );
+            }
+        }
+    }
+
+    /// The 429 answers so far, when their share is above [`THROTTLE_SHARE`] (over at least
+    /// [`THROTTLE_MIN_ANSWERS`] answers), or once the run was warned.
+    pub fn throttling(&self) -> Option<Throttling> {
+        let answers = self.counters.answers.load(Ordering::Relaxed);
+        let throttled = self.counters.throttled.load(Ordering::Relaxed);
+        let over = answers >= THROTTLE_MIN_ANSWERS && throttled as f64 >= THROTTLE_SHARE * answers as f64;
+        (over || self.throttle_warned.load(Ordering::Relaxed)).then_some(Throttling { answers, throttled })
     }
 
     /// Runs a batch concurrently; results in request order. (Batch size is enforced by the
@@ -327,6 +364,8 @@ impl Policy {
         if status == 429 {
             self.counters.throttled.fetch_add(1, Ordering::Relaxed);
         }
+        self.counters.answers.fetch_add(1, Ordering::Relaxed);
+        self.watch_throttling();
         if status == 401 {
             self.auth.invalidate(&auth);
             return Err(Attempt::Unauthorized(body));
@@ -339,6 +378,54 @@ impl Policy {
             });
         }
         Ok(Answer::Response { status, body })
+    }
+}
+
+/// A run's 429 answers, once their share passed [`THROTTLE_SHARE`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Throttling {
+    /// HTTP answers received.
+    pub answers: u64,
+    /// Of them, 429 Too Many Requests.
+    pub throttled: u64,
+}
+
+impl Throttling {
+    /// `820 of 1000 answers (82 %) were 429 Too Many Requests`.
+    pub fn share(&self) -> String {
+        let pct = 100.0 * self.throttled as f64 / self.answers.max(1) as f64;
+        format!(
+            "{} of {} answers ({pct:.0} %) were 429 Too Many Requests",
+            self.throttled, self.answers
+        )
+    }
+
+    /// The likely cause: client limits above the published ones, or (when they are not) another
+    /// client sharing the workspace's budget.
+    pub fn cause(limits: &limiter::Limits) -> String {
+        let raised = limits.above_published();
+        if raised.is_empty() {
+            "this run keeps to the published limits, so another client probably shares the workspace's budget \
+             (another scan or check of the same workspace, jobs, SDK scripts): each run then takes longer — run one \
+             scan at a time"
+                .into()
+        } else {
+            let names: Vec<String> = raised
+                .iter()
+                .map(|(f, set, _)| {
+                    format!(
+                        "{f} {}/s, published {}",
+                        limiter::rate_words(*set),
+                        limiter::published_words(*f)
+                    )
+                })
+                .collect();
+            format!(
+                "the client's limits are above the published ones ({}): remove or lower --rate-limit (if the \
+                 workspace's limits were not raised, another client may share its budget too)",
+                names.join("; ")
+            )
+        }
     }
 }
 

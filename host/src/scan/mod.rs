@@ -270,6 +270,14 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     if !unfinished && matches!(run.source, UserSource::List(_)) {
         not_workspace_users(&rt, &ordered, &mut stdout).await;
     }
+    if let Some(t) = rt.policy().throttling() {
+        let _ = writeln!(
+            stdout,
+            "Throttled by the workspace: {}; {}",
+            t.share(),
+            crate::policy::Throttling::cause(rt.policy().limits())
+        );
+    }
     if from_journal > 0 {
         let _ = writeln!(
             stdout,
