@@ -268,3 +268,23 @@ pub async fn plain_http_instead(host: &url::Url) -> Option<String> {
         _ => None,
     }
 }
+
+/// Why the workspace has no DBFS API, when it has none: DBFS is off by default on GCP and can be
+/// turned off elsewhere ("disable legacy DBFS"); such a workspace answers every DBFS request
+/// with an error that says so (`FEATURE_DISABLED`, or a message naming DBFS as disabled). One
+/// `/Users` listing tells; any other answer (a listing, a 404, a 5xx) is not this.
+pub async fn dbfs_unavailable(rt: &Runtime) -> Option<String> {
+    use crate::sandbox::bindings::scanner::Tree;
+    match rt.list_homes(Tree::Dbfs).await {
+        Ok(Err(f)) if dbfs_disabled_answer(f.status, &f.message) => Some(f.message),
+        _ => None,
+    }
+}
+
+/// True for the answers of a workspace whose DBFS API is turned off.
+pub fn dbfs_disabled_answer(status: Option<u16>, message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    matches!(status, Some(400 | 403 | 404 | 501))
+        && (message.contains("FEATURE_DISABLED")
+            || (lower.contains("dbfs") && (lower.contains("disabled") || lower.contains("not enabled"))))
+}

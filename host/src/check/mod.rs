@@ -22,7 +22,7 @@ const SAMPLE_CONCURRENCY: usize = 8;
 
 /// Asks the workspace everything the report needs. `identity` is the preflight's answer.
 pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity, sample: u32) -> Report {
-    let (scim, sps, (dbfs, workspace)) = tokio::join!(
+    let (scim, sps, [dbfs, _, workspace, _]) = tokio::join!(
         rt.list_users(1, 1),
         rt.list_service_principals(1, 1),
         orphans::list_each(rt, Trees::BOTH, None)

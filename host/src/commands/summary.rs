@@ -105,10 +105,7 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
             .options
             .get("trees")
             .and_then(|t| Trees::from_journal_label(t))
-            .unwrap_or(Trees {
-                dbfs: false,
-                workspace: false,
-            });
+            .unwrap_or(Trees::NONE);
         html::write_html(p, &ordered, &html::HtmlMeta::now(&id.host, trees))?;
     }
     console::summary(&mut out, &console::Totals::of(ordered.iter().copied()), 0);

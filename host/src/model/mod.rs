@@ -11,6 +11,21 @@ mod user_key;
 
 pub use caller::{Caller, Identity};
 pub use principal::{looks_like_application_id, Orphan, Principal};
-pub use row::{Status, TreeStats, UserRow};
-pub use trees::Trees;
+pub use row::{AgeBytes, FileInfo, Status, TreeStats, UserRow};
+pub use trees::{Location, Trees};
+
+/// The reference of the files' ages: the run's as-of (ms since the epoch, UTC) and how many
+/// days before it a file is stale (`--as-of`, `--stale-days`; kept in the journal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ages {
+    /// The as-of instant.
+    pub as_of_ms: i64,
+    /// Stale when modified strictly before as-of minus this many days.
+    pub stale_days: u32,
+}
+
+impl Ages {
+    /// The default number of stale days.
+    pub const DEFAULT_STALE_DAYS: u32 = 365;
+}
 pub use user_key::UserKey;

@@ -85,6 +85,11 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         // the journals of runs without the flag keep their identity.
         identity.options.insert("notebook_sizes".into(), "yes".into());
     }
+    // The ages' reference is part of the results: a --resume keeps its journal's.
+    let ages = run_ages(&run, &journal_path);
+    rt.set_ages(ages);
+    identity.options.insert(AS_OF_KEY.into(), ages.as_of_ms.to_string());
+    identity.options.insert(STALE_DAYS_KEY.into(), ages.stale_days.to_string());
     let mut opened = journal::open(
         &journal::Settings::from_args(&run.journal, journal_path.clone()),
         &identity,
@@ -107,6 +112,11 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     }
     if !run.quiet {
         let mut extra = run.banner_extra.clone();
+        extra.push(format!(
+            "Ages: as of {}; stale = last modified more than {} days before",
+            crate::format::rfc3339_ms(ages.as_of_ms),
+            ages.stale_days
+        ));
         extra.push(journal::banner_line(
             &journal_path,
             &opened.previous,
@@ -117,7 +127,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         console::banner(
             &mut stdout,
             &run.source.banner_label(),
-            run.trees.banner_mode(),
+            &run.trees.banner_mode(),
             &run.host_label,
             &extra,
         );
@@ -139,7 +149,9 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let to_scan = Arc::new(Mutex::new(to_scan_fixed));
     let upstream = Upstream {
         feed: tokio::spawn({
-            let (rt, source, trees, list_homes) = (rt.clone(), run.source.clone(), run.trees, run.list_homes);
+            // Locations the workspace cannot serve are neither listed nor requested.
+            let trees = run.trees.without(run.unavailable);
+            let (rt, source, list_homes) = (rt.clone(), run.source.clone(), run.list_homes);
             async move { feed::feed_users(&rt, source, trees, list_homes, feed_tx).await }
         }),
         filter: tokio::spawn(feed::skip_recorded(
@@ -150,12 +162,21 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
             to_scan.clone(),
         )),
         scheduler: match run.spark.clone() {
-            Some(plan) => spark::spawn(rt.clone(), plan, job_rx, row_tx),
+            Some(mut plan) => {
+                // The executors measure ages from the run's reference.
+                plan.worker_args.extend([
+                    "--as-of-ms".to_string(),
+                    ages.as_of_ms.to_string(),
+                    "--stale-days".to_string(),
+                    ages.stale_days.to_string(),
+                ]);
+                spark::spawn(rt.clone(), plan, job_rx, row_tx)
+            }
             None => {
                 // A fixed list placed without /Users: a user with no home anywhere is looked up
                 // there for another spelling (scan::schedule).
                 let case = match (&run.source, run.list_homes) {
-                    (UserSource::List(_), false) => schedule::CaseLookup::Lazy(run.trees),
+                    (UserSource::List(_), false) => schedule::CaseLookup::Lazy(run.trees.without(run.unavailable)),
                     _ => schedule::CaseLookup::Off,
                 };
                 schedule::spawn(rt.clone(), run.batch_size, run.concurrency, case, job_rx, row_tx)
@@ -166,7 +187,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     // The one writer (phase two): journal (durable) → console and progress → outputs.
     let display = progress::Display::choose(run.quiet, run.debug);
     let bar = Progress::new(display, to_scan_fixed.map(|n| n as u64), Some(rt.policy().clone()));
-    let mut recorder = Recorder::new(opened.writer, bar, run.visibility.clone());
+    let mut recorder = Recorder::new(opened.writer, bar, run.visibility.clone(), run.unavailable);
     recorder.reserve_total(to_scan_fixed.unwrap_or(0));
     let mut stop = interrupt::listen();
     let mut interrupted: Option<&'static str> = None;
@@ -359,6 +380,32 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+/// The journal options that record the ages' reference.
+const AS_OF_KEY: &str = "as_of_ms";
+const STALE_DAYS_KEY: &str = "stale_days";
+
+/// The run's ages: `--as-of`/`--stale-days` when given; else, on `--resume`, what the journal
+/// recorded; else now and 365 days.
+fn run_ages(run: &ScanRun, journal: &std::path::Path) -> crate::model::Ages {
+    let recorded = |key: &str| -> Option<String> {
+        if !run.journal.resume {
+            return None;
+        }
+        let contents = journal::read(journal).ok()??;
+        contents.header?.identity.options.get(key).cloned()
+    };
+    crate::model::Ages {
+        as_of_ms: run
+            .as_of
+            .or_else(|| recorded(AS_OF_KEY)?.parse().ok())
+            .unwrap_or_else(crate::format::now_ms),
+        stale_days: run
+            .stale_days
+            .or_else(|| recorded(STALE_DAYS_KEY)?.parse().ok())
+            .unwrap_or(crate::model::Ages::DEFAULT_STALE_DAYS),
+    }
 }
 
 /// Where this run's outputs go: the final names, or (a run that did not finish while the final
