@@ -333,7 +333,7 @@ mod tests {
                 7,
                 Job {
                     orphan: Orphan::Yes,
-                    ..Job::user("a@x.com".into(), Trees::from_flags(true, false))
+                    ..Job::user("a@x.com".into(), crate::model::Trees::only(crate::model::Location::Dbfs))
                 }
             )
         );

@@ -182,6 +182,8 @@ mod tests {
             orphan: Orphan::No,
             principal: Principal::User,
             display_name: None,
+            uploads: None,
+            repos: None,
         };
         let rec = csv_record(&row);
         assert_eq!(
@@ -227,6 +229,8 @@ mod tests {
             orphan: Orphan::No,
             principal: Principal::User,
             display_name: None,
+            uploads: None,
+            repos: None,
         };
         let rec = csv_record(&row);
         assert_eq!((rec[0].as_str(), rec[6].as_str()), ("'=cmd|' /C calc'!A0", "'-boom"));

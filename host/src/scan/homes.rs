@@ -126,6 +126,8 @@ mod tests {
         let homes = Homes {
             dbfs: Some(vec!["Alice@x.com".into()]),
             workspace: None,
+            uploads: None,
+            repos: None,
         };
         let idx = HomeIndex::from_homes(&homes);
         assert_eq!(idx.absent_in_listing("alice@X.com"), Trees::NONE);
@@ -133,7 +135,9 @@ mod tests {
             idx.absent_in_listing("bob@x.com"),
             Trees {
                 dbfs: true,
-                workspace: false
+                workspace: false,
+                uploads: false,
+                repos: false,
             }
         );
         let j = idx.job("bob@x.com".into(), Trees::from_flags(false, true));

@@ -253,6 +253,8 @@ mod tests {
         let homes = Homes {
             dbfs: names(&["Alice@X.com", "ghost@x.com"]),
             workspace: names(&["alice@x.com"]),
+            uploads: None,
+            repos: None,
         };
         let jobs = plan(&homes, &set(&["alice@x.com"]), &[], false, BOTH);
         assert_eq!(show(&jobs), ["ghost@x.com:d:orphan"]);
@@ -263,6 +265,8 @@ mod tests {
         let homes = Homes {
             dbfs: names(&["mixed@x.com", "zed@x.com", "y@x.com"]),
             workspace: names(&["MIXED@x.com", "zed@x.com"]),
+            uploads: None,
+            repos: None,
         };
         let jobs = plan(&homes, &set(&[]), &[], false, BOTH);
         assert_eq!(
@@ -276,6 +280,8 @@ mod tests {
         let homes = Homes {
             dbfs: names(&["Carol@x.com"]),
             workspace: names(&[]),
+            uploads: None,
+            repos: None,
         };
         let inactive = [user("carol@x.com"), user("dave@x.com"), user("DAVE@x.com")];
         let jobs = plan(&homes, &set(&["alice@x.com"]), &inactive, false, BOTH);
@@ -287,6 +293,8 @@ mod tests {
         let homes = Homes {
             dbfs: names(&["b@x.com", "a@x.com"]),
             workspace: None,
+            uploads: None,
+            repos: None,
         };
         let jobs = plan(
             &homes,
@@ -307,6 +315,8 @@ mod tests {
         let homes = Homes {
             dbfs: names(&[SP_INACTIVE]),
             workspace: names(&[&SP_ACTIVE.to_uppercase(), SP_INACTIVE, SP_GONE, "ghost@x.com"]),
+            uploads: None,
+            repos: None,
         };
         let inactive = [
             sp(SP_INACTIVE, "old-bot"),
@@ -337,6 +347,8 @@ mod tests {
         let homes = Homes {
             dbfs: None,
             workspace: names(&[SP_GONE, "ghost@x.com", "6f1c7a520d4e4b8e9d613c2b8f0a9e17"]),
+            uploads: None,
+            repos: None,
         };
         let jobs = plan(&homes, &set(&[]), &[], true, BOTH);
         assert_eq!(

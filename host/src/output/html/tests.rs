@@ -34,6 +34,8 @@ fn row(name: &str, status: Status, dbfs: (u64, u64), ws: (u64, u64)) -> UserRow 
         orphan: crate::model::Orphan::No,
         principal: crate::model::Principal::User,
         display_name: None,
+        uploads: None,
+        repos: None,
     }
 }
 
