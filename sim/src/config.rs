@@ -127,6 +127,11 @@ pub struct SimConfig {
     /// Largest object `workspace/export` returns (the real service's limit is 10 MB); a larger
     /// notebook answers `400 MAX_NOTEBOOK_SIZE_EXCEEDED`.
     pub max_export_bytes: u64,
+    /// A workspace without DBFS (`--no-dbfs`): GCP workspaces have the DBFS API off by default,
+    /// and the "disable legacy DBFS" setting turns DBFS root and mounts off elsewhere. Every DBFS
+    /// API request then answers `403 PERMISSION_DENIED` `Public DBFS root is disabled. Access is
+    /// denied on path: <path>` (see `sim/README.md`); limits, faults and statistics still apply.
+    pub dbfs_disabled: bool,
 }
 
 impl Default for SimConfig {
@@ -145,6 +150,7 @@ impl Default for SimConfig {
             scim_max_page: 100,
             slow_fault_secs: 120,
             max_export_bytes: 10 * 1024 * 1024,
+            dbfs_disabled: false,
         }
     }
 }
