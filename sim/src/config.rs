@@ -115,8 +115,9 @@ pub struct SimConfig {
     /// OAuth M2M clients: (client_id, client_secret).
     pub clients: Vec<(String, String)>,
     /// Personal access tokens of non-admin users: (token, userName). Such a token sees only its
-    /// own Workspace home (another user's answers 404, as Databricks does for a folder the caller
-    /// may not read); DBFS and SCIM answer as for an admin. The user must be a fixture user.
+    /// own folder of `/Users` and of `/Repos` (another user's answers 404, as Databricks does for
+    /// a folder the caller may not read); DBFS and SCIM answer as for an admin. The user must be a
+    /// fixture user.
     pub user_tokens: Vec<(String, String)>,
     /// Lifetime of issued OAuth access tokens, in seconds.
     pub oauth_token_ttl_secs: u64,

@@ -57,7 +57,8 @@ struct ServeArgs {
     #[arg(long = "client", value_name = "ID:SECRET", value_parser = parse_client, help_heading = "Auth")]
     clients: Vec<(String, String)>,
 
-    /// A non-admin user's token as TOKEN=USERNAME (repeatable): sees only its own Workspace home.
+    /// A non-admin user's token as TOKEN=USERNAME (repeatable): sees only its own folders of
+    /// /Users and /Repos.
     #[arg(long = "user-token", value_name = "TOKEN=USERNAME", help_heading = "Auth")]
     user_tokens: Vec<String>,
 

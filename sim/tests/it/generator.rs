@@ -306,7 +306,7 @@ fn file_times_spread_over_years_with_some_undated_and_a_few_invalid() {
             e.extra.get("created_at").and_then(|v| v.as_i64()),
             e.extra.get("modified_at").and_then(|v| v.as_i64()),
         ) {
-            if m >= 0 && m <= dbx_sim::REFERENCE_MS {
+            if (0..=dbx_sim::REFERENCE_MS).contains(&m) {
                 assert!(c <= m, "{}", e.path);
             }
         }
