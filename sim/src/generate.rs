@@ -1,8 +1,11 @@
 //! A deterministic generator of realistic workspaces (`--generate users=N,seed=S`).
 //!
-//! The same `(users, seed)` always gives the same fixture, byte for byte: one ChaCha8 stream
-//! drives every choice and nothing iterates a hash map. What it models, from what real
-//! workspaces look like:
+//! The same `(users, seed)` always gives the same fixture, byte for byte: seeded ChaCha8 streams
+//! drive every choice and nothing iterates a hash map. The main stream draws every path, size, id
+//! and kind; file times come from a second stream (`seed ^ TIMES_SALT`) and UI-upload folders
+//! from a third (`seed ^ UPLOADS_SALT`, after everything else), so adding them left every earlier
+//! entry of a seed as it was (only its times changed; the main stream still makes the draws its
+//! old times took). What it models, from what real workspaces look like:
 //! * heavy-tailed home sizes (Pareto): most users keep a handful of objects, a few thousands;
 //!   about 10 % of homes are empty; folders nest up to 12 levels below the home;
 //! * notebooks (language, no size), files (size, occasionally missing), dashboards, libraries,
@@ -14,7 +17,21 @@
 //!   application id in both trees;
 //! * DBFS homes with Delta tables (`_delta_log`, `part-*.parquet`) and loose files;
 //! * a few Unity Catalog volumes, one of them with a directory larger than a listing page;
-//! * odd names: spaces, parentheses, accents, `&`, `+`, `#`, `%`, "Untitled Notebook" stamps.
+//! * odd names: spaces, parentheses, accents, `&`, `+`, `#`, `%`, "Untitled Notebook" stamps;
+//! * file times (`modified_at`, with `created_at`, on Workspace notebooks and files, Git-folder
+//!   files included; `modification_time` on DBFS files), measured back from a fixed instant,
+//!   [`REFERENCE_MS`] = 2026-12-01T00:00:00Z, never the clock: 40 % under 90 days old, 25 % 90
+//!   days to a year, 20 % one to three years, 15 % three to six years (uniform within a band); a
+//!   departed user's (`former.…`) files are a further 180 days to ~3 years older. Undated (the
+//!   field absent): 10 % of notebooks, 3 % of Workspace files, 1 % of DBFS files, 2 % of uploads;
+//!   invalid (`-1`, another negative, or 1 to 10 years after the reference): 0.4 % of each (no
+//!   strings: the official SDKs fail on them, see `sim/README.md`). Directories keep what they had (DBFS
+//!   directories `modification_time: 0`, Workspace directories none); volume times are unchanged;
+//! * UI uploads, `/FileStore/shared_uploads/<user>/…` (where "upload data to DBFS" puts them),
+//!   for about 20 % of SCIM users (at least one): 1–5 files (sometimes up to ~45), csv/json/
+//!   parquet/xlsx, sizes log-normal (median ~60 KB), about 30 % of folders with one sub-folder,
+//!   1 in 12 folders empty; plus a folder `<user>2` and, half the time, `<user>.old` (name-prefix
+//!   siblings, no such users) and one of a departed user (no SCIM user).
 
 use std::collections::HashSet;
 
@@ -205,7 +222,7 @@ enum Stamp {
     Undated,
     /// Epoch ms, at or before the reference.
     Valid(i64),
-    /// Negative, a string, or far in the future.
+    /// Negative, or years in the future.
     Invalid(Value),
 }
 
@@ -277,18 +294,12 @@ impl Gen {
             return Stamp::Undated;
         }
         if u < undated + INVALID_TIME {
-            let v = match self.trng.random_range(0..4) {
+            // Never a string: the official SDKs read a quoted number as the number (proto3 JSON
+            // int64) and fail on any other string, so a generated workspace keeps to integers;
+            // strings belong in hand-written fixtures.
+            let v = match self.trng.random_range(0..3) {
                 0 => json!(-1),
                 1 => json!(-self.trng.random_range(DAY_MS..T_SPAN)),
-                2 => {
-                    // A string: an ISO date or the right number in quotes; neither is an integer.
-                    let t = REFERENCE_MS - self.age_ms();
-                    if self.trng.random_bool(0.5) {
-                        json!(format!("{}Z", chrono_like(t).replace(' ', "T")))
-                    } else {
-                        json!(t.to_string())
-                    }
-                }
                 _ => json!(REFERENCE_MS + self.trng.random_range(400 * DAY_MS..3650 * DAY_MS)),
             };
             return Stamp::Invalid(v);
