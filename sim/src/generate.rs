@@ -10,7 +10,8 @@
 //!   about 10 % of homes are empty; folders nest up to 12 levels below the home;
 //! * notebooks (language, no size), files (size, occasionally missing), dashboards, libraries,
 //!   objects with no `object_type` (MLflow experiments), Git folders (`REPO`) with content inside,
-//!   legacy `/Repos/<user>/<repo>` folders and a `/Shared` tree;
+//!   legacy `/Repos/<user>/<repo>` folders (and `/Repos` itself, empty when no user has one, as
+//!   in every real workspace) and a `/Shared` tree;
 //! * about 8 % of SCIM users with no home, some homes with no SCIM user (departed users and
 //!   deleted service principals), about 40 % of users without a DBFS home;
 //! * SCIM service principals (one per ~25 users, some inactive) with homes named by their
@@ -399,6 +400,18 @@ impl Gen {
         let service_principals = self.service_principals(n_users);
         // UI uploads come after that, from their own stream.
         self.uploads(&users, &departed);
+        // `/Repos` exists in every workspace: listed explicitly when no user folder implies it.
+        if !self.ws.iter().any(|e| e.path.starts_with("/Repos/")) {
+            let id = 1_000_000_000_000_000 + stable_hash(&format!("repos:{}", self.seed)) % 8_000_000_000_000_000;
+            self.ws.push(WorkspaceEntry {
+                path: "/Repos".into(),
+                object_type: Some("DIRECTORY".into()),
+                language: None,
+                size: None,
+                content: None,
+                extra: obj(vec![("object_id", json!(id)), ("resource_id", json!(id.to_string()))]),
+            });
+        }
         Fixture {
             users,
             workspace: self.ws,
