@@ -51,7 +51,14 @@ fn short_help_groups_flags_under_their_headings() {
     assert_eq!(section(&scan, "Output"), ["--output", "--html", "--debug", "--quiet"]);
     assert_eq!(
         section(&scan, "What is scanned"),
-        ["--dbfs-only", "--workspace-only", "--notebook-sizes"]
+        [
+            "--dbfs-only",
+            "--workspace-only",
+            "--locations",
+            "--as-of",
+            "--stale-days",
+            "--notebook-sizes"
+        ]
     );
     assert!(
         section(&scan, "Limits").contains(&"--concurrency".to_string()),

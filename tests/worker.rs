@@ -90,7 +90,7 @@ fn worker_rows_are_the_rows_scan_records_with_the_token_from_standard_input() {
         users
             .iter()
             .enumerate()
-            .map(|(i, u)| job(i, u, "dbfs+workspace", false)),
+            .map(|(i, u)| job(i, u, "dbfs+uploads+workspace+repos", false)),
     );
     let done = worker(&sim, &input(&lines), &["--concurrency", "3"]);
     check!(done, done.code == 0, "worker exit");
@@ -242,7 +242,7 @@ fn the_fault_switch_fails_the_first_attempt_only() {
         ["alice@example.com", "carol@example.com", "dave@example.com"]
             .iter()
             .enumerate()
-            .map(|(i, u)| job(i, u, "dbfs+workspace", false)),
+            .map(|(i, u)| job(i, u, "dbfs+uploads+workspace+repos", false)),
     );
     let text = input(&lines);
     let flags = ["--fail-after", "1", "--fail-marker", marker_arg];
@@ -274,7 +274,7 @@ fn csv_rows_gives_the_scans_csv_and_keeps_the_first_row_of_a_user() {
         users
             .iter()
             .enumerate()
-            .map(|(i, u)| job(i, u, "dbfs+workspace", false)),
+            .map(|(i, u)| job(i, u, "dbfs+uploads+workspace+repos", false)),
     );
     let done = worker(&sim, &input(&lines), &[]);
     check!(done, done.code == 0);

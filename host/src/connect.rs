@@ -283,8 +283,13 @@ pub async fn dbfs_unavailable(rt: &Runtime) -> Option<String> {
 
 /// True for the answers of a workspace whose DBFS API is turned off.
 pub fn dbfs_disabled_answer(status: Option<u16>, message: &str) -> bool {
-    let lower = message.to_ascii_lowercase();
-    matches!(status, Some(400 | 403 | 404 | 501))
-        && (message.contains("FEATURE_DISABLED")
-            || (lower.contains("dbfs") && (lower.contains("disabled") || lower.contains("not enabled"))))
+    matches!(status, Some(400 | 403 | 404 | 501)) && names_dbfs_disabled(message)
+}
+
+/// True when an error message carries a DBFS-disabled answer: `FEATURE_DISABLED`,
+/// `DBFS_DISABLED`, or the "Public DBFS root is disabled" message (as Databricks words it).
+pub fn names_dbfs_disabled(message: &str) -> bool {
+    message.contains("FEATURE_DISABLED")
+        || message.contains("DBFS_DISABLED")
+        || message.contains("DBFS root is disabled")
 }

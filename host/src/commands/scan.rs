@@ -43,16 +43,5 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
     let identity = connect::preflight(&rt, &resolved).await?;
     run.banner_extra.push(identity.banner_line());
     run.visibility = scan::visibility::Visibility::of(&identity);
-    if !run.trees.dbfs_side().is_empty() {
-        if let Some(why) = connect::dbfs_unavailable(&rt).await {
-            tracing::warn!(
-                "this workspace has no DBFS API ({why}): the DBFS locations ({}) are marked not_available in every \
-                 row and the Workspace side is scanned",
-                run.trees.dbfs_side().locations().map(|l| l.name()).collect::<Vec<_>>().join(", ")
-            );
-            run.banner_extra.push(format!("DBFS: not available in this workspace ({why})"));
-            run.unavailable = run.trees.dbfs_side();
-        }
-    }
     scan::run(rt, run).await
 }

@@ -100,6 +100,8 @@ pub async fn list_or_probe(rt: &Runtime, trees: Trees, wait: Duration) -> Homes 
         *slot = match listing {
             None => None,
             Some(Ok(n)) => Some(n),
+            // A workspace without DBFS: the scans find out and say so once.
+            Some(Err(why)) if l.is_dbfs() && crate::connect::names_dbfs_disabled(&why) => None,
             Some(Err(why)) => {
                 warn_probing(l, &why);
                 None

@@ -198,9 +198,6 @@ pub struct ScanRun {
     pub visibility: super::visibility::Visibility,
     /// List `/Users` and request no home it does not list (`--list-homes`, default with `--all-users`).
     pub list_homes: bool,
-    /// Locations this workspace cannot serve (DBFS turned off): never requested, marked
-    /// `not_available` in every row.
-    pub unavailable: Trees,
     /// `--as-of` (ms), when given.
     pub as_of: Option<i64>,
     /// `--stale-days`, when given.
@@ -293,7 +290,6 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         list_homes: args.list_homes || args.all_users,
         as_of,
         stale_days: args.stale_days,
-        unavailable: Trees::NONE,
     })
 }
 

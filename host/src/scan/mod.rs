@@ -149,8 +149,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let to_scan = Arc::new(Mutex::new(to_scan_fixed));
     let upstream = Upstream {
         feed: tokio::spawn({
-            // Locations the workspace cannot serve are neither listed nor requested.
-            let trees = run.trees.without(run.unavailable);
+            let trees = run.trees;
             let (rt, source, list_homes) = (rt.clone(), run.source.clone(), run.list_homes);
             async move { feed::feed_users(&rt, source, trees, list_homes, feed_tx).await }
         }),
@@ -176,7 +175,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
                 // A fixed list placed without /Users: a user with no home anywhere is looked up
                 // there for another spelling (scan::schedule).
                 let case = match (&run.source, run.list_homes) {
-                    (UserSource::List(_), false) => schedule::CaseLookup::Lazy(run.trees.without(run.unavailable)),
+                    (UserSource::List(_), false) => schedule::CaseLookup::Lazy(run.trees),
                     _ => schedule::CaseLookup::Off,
                 };
                 schedule::spawn(rt.clone(), run.batch_size, run.concurrency, case, job_rx, row_tx)
@@ -187,7 +186,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     // The one writer (phase two): journal (durable) → console and progress → outputs.
     let display = progress::Display::choose(run.quiet, run.debug);
     let bar = Progress::new(display, to_scan_fixed.map(|n| n as u64), Some(rt.policy().clone()));
-    let mut recorder = Recorder::new(opened.writer, bar, run.visibility.clone(), run.unavailable);
+    let mut recorder = Recorder::new(opened.writer, bar, run.visibility.clone());
     recorder.reserve_total(to_scan_fixed.unwrap_or(0));
     let mut stop = interrupt::listen();
     let mut interrupted: Option<&'static str> = None;

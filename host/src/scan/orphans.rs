@@ -103,9 +103,13 @@ pub async fn list_homes(rt: &Runtime, trees: Trees) -> anyhow::Result<Homes> {
     let each = list_each(rt, trees, None).await;
     let mut names: [Option<Vec<String>>; 4] = Default::default();
     for ((l, listing), slot) in Location::ALL.into_iter().zip(each).zip(names.iter_mut()) {
-        *slot = listing.transpose().map_err(|why| {
-            anyhow::anyhow!("listing {} {} for --orphans failed: {why}", l.label(), l.root())
-        })?;
+        *slot = match listing {
+            // A workspace without DBFS: no DBFS orphans to find (the scans mark it not_available).
+            Some(Err(why)) if l.is_dbfs() && crate::connect::names_dbfs_disabled(&why) => None,
+            listing => listing.transpose().map_err(|why| {
+                anyhow::anyhow!("listing {} {} for --orphans failed: {why}", l.label(), l.root())
+            })?,
+        };
     }
     Ok(Homes::from_each(names))
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::visibility::Visibility;
 use crate::journal::{Kept, Writer};
-use crate::model::{Status, Trees, UserKey, UserRow};
+use crate::model::{Status, UserKey, UserRow};
 use crate::output::console;
 use crate::output::progress::Progress;
 
@@ -17,8 +17,6 @@ pub struct Recorder {
     writer: Writer,
     progress: Progress,
     visibility: Visibility,
-    /// Locations the workspace cannot serve, marked `not_available` in every row.
-    unavailable: Trees,
     seen: HashSet<UserKey>,
     rows: HashMap<UserKey, Kept>,
     recorded: usize,
@@ -27,12 +25,11 @@ pub struct Recorder {
 
 impl Recorder {
     /// A recorder appending to `writer`.
-    pub fn new(writer: Writer, progress: Progress, visibility: Visibility, unavailable: Trees) -> Recorder {
+    pub fn new(writer: Writer, progress: Progress, visibility: Visibility) -> Recorder {
         Recorder {
             writer,
             progress,
             visibility,
-            unavailable,
             seen: HashSet::new(),
             rows: HashMap::new(),
             recorded: 0,
@@ -77,7 +74,6 @@ impl Recorder {
             return Ok(());
         }
         self.visibility.apply(&mut row);
-        row.add_unavailable(self.unavailable);
         row.settle_status();
         let durable = self.writer.append(idx, row)?;
         self.accept(durable);
