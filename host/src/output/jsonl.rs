@@ -124,14 +124,31 @@ impl AgeTotals {
     pub fn of<'b>(ages: impl IntoIterator<Item = &'b AgeBytes>) -> AgeTotals {
         let mut t = AgeTotals::default();
         for a in ages {
-            t.under_30_days += u128::from(a.under_30_days);
-            t.under_90_days += u128::from(a.under_90_days);
-            t.under_1_year += u128::from(a.under_1_year);
-            t.under_3_years += u128::from(a.under_3_years);
-            t.older += u128::from(a.older);
-            t.undated += u128::from(a.undated);
+            t.add(a);
         }
         t
+    }
+
+    /// Adds one location's bands.
+    pub fn add(&mut self, a: &AgeBytes) {
+        self.under_30_days += u128::from(a.under_30_days);
+        self.under_90_days += u128::from(a.under_90_days);
+        self.under_1_year += u128::from(a.under_1_year);
+        self.under_3_years += u128::from(a.under_3_years);
+        self.older += u128::from(a.older);
+        self.undated += u128::from(a.undated);
+    }
+
+    /// The bands in order with their names (those of [`AgeBytes::bands`]).
+    pub fn bands(&self) -> [(&'static str, u128); 6] {
+        [
+            ("under_30_days", self.under_30_days),
+            ("under_90_days", self.under_90_days),
+            ("under_1_year", self.under_1_year),
+            ("under_3_years", self.under_3_years),
+            ("older", self.older),
+            ("undated", self.undated),
+        ]
     }
 }
 
