@@ -156,7 +156,8 @@ fn diff_of_two_generated_workspaces_gives_the_expected_rows() {
     // Two CSVs: their stale columns are compared, and the ages reference is said to be unknown.
     check!(
         done,
-        done.stderr.contains("the ages reference (as-of, stale days) of OLD and NEW is not recorded")
+        done.stderr
+            .contains("the ages reference (as-of, stale days) of OLD and NEW is not recorded")
     );
     assert_eq!(rows.len(), USERS + 3, "every user of either scan, once");
     let rows = by_user(rows);
@@ -321,8 +322,12 @@ fn the_weekly_rerun_diffs_against_the_journal_it_kept() {
     // Each run is as of its own start: said, as a note.
     check!(
         done,
-        done.stderr.contains("stale counts are measured from each run's own as-of")
-            && done.stdout.lines().any(|l| l.starts_with("Stale bytes ") && l.trim_end().ends_with(" 0"))
+        done.stderr
+            .contains("stale counts are measured from each run's own as-of")
+            && done
+                .stdout
+                .lines()
+                .any(|l| l.starts_with("Stale bytes ") && l.trim_end().ends_with(" 0"))
     );
     check!(done, done.stdout.contains(&format!("Workspace: {}", sim.url)));
     check!(

@@ -540,10 +540,19 @@ mod tests {
 
     #[test]
     fn stale_counts_compare_with_absent_sides_as_zero_and_unrecorded_ones_unknown() {
-        let old = [stale("a", Some((1, 10))), stale("gone", Some((2, 20))), stale("b", Some((1, 5)))];
-        let new = [stale("a", Some((3, 40))), stale("fresh", Some((1, 7))), stale("b", None)];
+        let old = [
+            stale("a", Some((1, 10))),
+            stale("gone", Some((2, 20))),
+            stale("b", Some((1, 5))),
+        ];
+        let new = [
+            stale("a", Some((3, 40))),
+            stale("fresh", Some((1, 7))),
+            stale("b", None),
+        ];
         let d = diff(&old, &new);
-        let got: Vec<(&str, Option<u128>, Option<u128>, Option<i128>, Option<i128>)> = d
+        type Got<'a> = (&'a str, Option<u128>, Option<u128>, Option<i128>, Option<i128>);
+        let got: Vec<Got> = d
             .users
             .iter()
             .map(|u| {
@@ -565,7 +574,10 @@ mod tests {
                 ("gone", Some(20), None, Some(-20), Some(-2)),
             ]
         );
-        assert_eq!((d.old.stale_bytes, d.new.stale_bytes, d.stale_bytes_delta()), (Some(35), None, None));
+        assert_eq!(
+            (d.old.stale_bytes, d.new.stale_bytes, d.stale_bytes_delta()),
+            (Some(35), None, None)
+        );
         let d = diff(&old, &old[..2]);
         assert_eq!((d.stale_bytes_delta(), d.stale_files_delta()), (Some(-5), Some(-1)));
     }

@@ -145,13 +145,15 @@ pub fn print(out: &mut impl std::io::Write, old: &Scan, new: &Scan, workspace: &
             "Stale files",
             d.old.stale_files.map_or_else(unknown, thousands),
             d.new.stale_files.map_or_else(unknown, thousands),
-            d.stale_files_delta().map_or_else(|| "n/a".to_string(), signed_thousands),
+            d.stale_files_delta()
+                .map_or_else(|| "n/a".to_string(), signed_thousands),
         ),
         (
             "Stale bytes",
             d.old.stale_bytes.map_or_else(unknown, thousands),
             d.new.stale_bytes.map_or_else(unknown, thousands),
-            d.stale_bytes_delta().map_or_else(|| "n/a".to_string(), signed_thousands),
+            d.stale_bytes_delta()
+                .map_or_else(|| "n/a".to_string(), signed_thousands),
         ),
     ]);
     for (label, old, new, change) in totals {

@@ -156,7 +156,10 @@ fn kpis(h: &mut String, d: &Diff) {
 /// Stale bytes and files old → new (`unknown` when a scan did not record them).
 fn stale(h: &mut String, d: &Diff) {
     let count = |id: &str, v: Option<u128>, f: fn(&str, u128) -> String| {
-        v.map_or_else(|| format!(r#"<span id="{id}" data-value="">unknown</span>"#), |v| f(id, v))
+        v.map_or_else(
+            || format!(r#"<span id="{id}" data-value="">unknown</span>"#),
+            |v| f(id, v),
+        )
     };
     let change = |id: &str, v: Option<i128>, text: fn(i128) -> String| {
         v.map_or_else(
@@ -177,11 +180,11 @@ fn stale(h: &mut String, d: &Diff) {
 </table>
 </section>
 "#,
-        bo = count("stale-bytes-old", d.old.stale_bytes, |id, v| size(id, v)),
-        bn = count("stale-bytes-new", d.new.stale_bytes, |id, v| size(id, v)),
+        bo = count("stale-bytes-old", d.old.stale_bytes, size),
+        bn = count("stale-bytes-new", d.new.stale_bytes, size),
         bd = change("stale-bytes-delta", d.stale_bytes_delta(), signed_size),
-        fo = count("stale-files-old", d.old.stale_files, |id, v| num(id, v)),
-        fnew = count("stale-files-new", d.new.stale_files, |id, v| num(id, v)),
+        fo = count("stale-files-old", d.old.stale_files, num),
+        fnew = count("stale-files-new", d.new.stale_files, num),
         fd = change("stale-files-delta", d.stale_files_delta(), signed_thousands),
     );
 }

@@ -27,8 +27,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::console::Totals;
-use super::AtomicFile;
 use super::jsonl::AgeTotals;
+use super::AtomicFile;
 use crate::format::{human_size, now_string, rfc3339_ms, thousands};
 use crate::model::{Ages, FileInfo, Location, Orphan, Principal, Status, TreeStats, Trees, UserRow};
 
@@ -577,7 +577,11 @@ fn locations(h: &mut String, a: &Agg) {
             _ => {
                 let mut found = format!("{} of {}", thousands(la.homes), thousands(la.scanned));
                 if la.not_visible > 0 {
-                    let _ = write!(found, r#" <span class="muted">({} not visible)</span>"#, thousands(la.not_visible));
+                    let _ = write!(
+                        found,
+                        r#" <span class="muted">({} not visible)</span>"#,
+                        thousands(la.not_visible)
+                    );
                 }
                 if la.not_available > 0 {
                     let _ = write!(
@@ -654,7 +658,7 @@ fn age(h: &mut String, rows: &[&UserRow], a: &Agg, ages: Option<Ages>) {
             .filter_map(|r| r.last_modified_ms())
             .max()
             .map_or_else(|| "—".to_string(), |ms| esc(&rfc3339_ms(ms))),
-        bar = stack_bar(&bands.map(|(n, v)| (n, v))),
+        bar = stack_bar(&bands),
     );
     for (band, bytes) in bands {
         let _ = writeln!(
@@ -686,7 +690,7 @@ fn stale_users(h: &mut String, rows: &[&UserRow]) {
         })
         .filter(|(_, f, _)| *f > 0)
         .collect();
-    v.sort_by(|x, y| (y.2, y.1).cmp(&(x.2, x.1)));
+    v.sort_by_key(|x| std::cmp::Reverse((x.2, x.1)));
     let _ = write!(
         h,
         r#"<h3>Users holding the most stale bytes <span class="h2sub">{shown} of {n} with stale files</span></h3>
@@ -712,7 +716,10 @@ fn stale_users(h: &mut String, rows: &[&UserRow]) {
             fs = thousands(*files),
             bs = size_cell(*bytes),
             p = pct_str(*bytes, r.total_size()),
-            lt = last.map_or_else(|| r#"<span class="muted">—</span>"#.to_string(), |m| esc(&rfc3339_ms(m))),
+            lt = last.map_or_else(
+                || r#"<span class="muted">—</span>"#.to_string(),
+                |m| esc(&rfc3339_ms(m))
+            ),
         );
     }
     h.push_str("</tbody>\n</table>\n");
@@ -762,9 +769,10 @@ fn largest_files(h: &mut String, rows: &[&UserRow]) {
             b = f.bytes,
             m = f.modified_ms.map(|m| m.to_string()).unwrap_or_default(),
             s = size_cell(f.bytes.into()),
-            mt = f
-                .modified_ms
-                .map_or_else(|| r#"<span class="muted">undated</span>"#.to_string(), |m| esc(&rfc3339_ms(m))),
+            mt = f.modified_ms.map_or_else(
+                || r#"<span class="muted">undated</span>"#.to_string(),
+                |m| esc(&rfc3339_ms(m))
+            ),
         );
     }
     h.push_str("</tbody>\n</table>\n</section>\n");

@@ -301,7 +301,13 @@ fn largest_files_are_the_workspace_top_25_with_full_locations_escaped() {
         let mut r = row(&format!("u{i}@x.com"), Status::Success, (10, 1_000), (10, 1_000));
         // Each user: 10 files in the DBFS home, 10 in the Workspace home.
         r.dbfs.as_mut().unwrap().largest = (0..10)
-            .map(|k| file(&format!("/Users/u{i}@x.com/d{k}"), 100 + i * 10 + k, Some(1_700_000_000_000)))
+            .map(|k| {
+                file(
+                    &format!("/Users/u{i}@x.com/d{k}"),
+                    100 + i * 10 + k,
+                    Some(1_700_000_000_000),
+                )
+            })
             .collect();
         r.workspace.as_mut().unwrap().largest = (0..10)
             .map(|k| file(&format!("/Users/u{i}@x.com/w{k}"), 50 + k, None))
