@@ -27,5 +27,19 @@ pub struct Ages {
 impl Ages {
     /// The default number of stale days.
     pub const DEFAULT_STALE_DAYS: u32 = 365;
+
+    /// The journal identity option holding the as-of (ms).
+    pub const AS_OF_OPTION: &'static str = "as_of_ms";
+    /// The journal identity option holding the stale days.
+    pub const STALE_DAYS_OPTION: &'static str = "stale_days";
+
+    /// The reference a journal's identity options record; `None` when either is absent or
+    /// unreadable (journals of earlier versions).
+    pub fn from_options(options: &std::collections::BTreeMap<String, String>) -> Option<Ages> {
+        Some(Ages {
+            as_of_ms: options.get(Self::AS_OF_OPTION)?.parse().ok()?,
+            stale_days: options.get(Self::STALE_DAYS_OPTION)?.parse().ok()?,
+        })
+    }
 }
 pub use user_key::UserKey;

@@ -276,7 +276,9 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         html::write(
             f.redirect(p),
             &ordered,
-            &html::HtmlMeta::now(&run.host_label, run.trees).with_notes(notes),
+            &html::HtmlMeta::now(&run.host_label, run.trees)
+                .with_notes(notes)
+                .with_ages(Some(rt.ages())),
         )?;
     }
     if let (Some(f), Some(p)) = (jsonl_file, &outputs.jsonl) {
