@@ -227,3 +227,34 @@ fn a_kill_and_resume_give_the_identical_csv_with_the_journals_as_of() {
     check!(resumed, resumed.code == 0);
     resumed.check_same("resumed = uninterrupted", full.read("out.csv"), work.read("out.csv"));
 }
+
+#[test]
+fn orphans_are_found_in_every_root() {
+    let mut f = fixture();
+    // A departed user's uploads and Git folders: no SCIM user owns them.
+    f.dbfs.push(
+        serde_json::from_value(json!({"path": "/FileStore/shared_uploads/gone@x.com/old.csv", "is_dir": false, "file_size": 64}))
+            .unwrap(),
+    );
+    f.workspace.push(
+        serde_json::from_value(json!({"path": "/Repos/gone@x.com/r/a.py", "object_type": "FILE", "size": 36})).unwrap(),
+    );
+    let sim = Sim::start(f);
+    let done = Run::scan(&sim, &["--all-users", "--orphans", "-o", "out.csv", "--as-of", AS_OF]).run();
+    check!(done, done.code == 0);
+    let r = done.rows("out.csv");
+    done.check_fields(
+        &r["gone@x.com"],
+        &[
+            ("orphan", "yes"),
+            ("total_size", "100"),
+            ("uploads_home", "yes"),
+            ("repos_home", "yes"),
+            ("dbfs_home", "not_scanned"),
+            ("workspace_home", "not_scanned"),
+        ],
+    );
+    // The name-prefix sibling of alice's uploads is an orphan of its own, never alice's.
+    done.check_fields(&r["alice@x.com2"], &[("orphan", "yes"), ("uploads_bytes", "999999")]);
+    done.check_fields(&r["alice@x.com"], &[("uploads_bytes", "5007")]);
+}
