@@ -100,6 +100,12 @@ fn an_admin_token_is_ready_with_counts_sample_estimate_and_the_allow_list() {
     }
     check!(
         done,
+        out.lines().any(|l| l.starts_with("  GET /api/2.0/dbfs/list ")
+            && l.ends_with("parameters path; path within /Users or /FileStore/shared_uploads")),
+        "the DBFS listing's confinement is shown"
+    );
+    check!(
+        done,
         !out.contains("/api/2.0/workspace/export"),
         "export is on the allow-list only with --notebook-sizes"
     );
@@ -149,7 +155,10 @@ fn an_admin_token_is_ready_with_counts_sample_estimate_and_the_allow_list() {
             (&got["path"], &got["family"], &got["params"]),
             (&want["path"], &want["family"], &want["params"])
         );
+        let roots = want.get("roots").cloned().unwrap_or_else(|| serde_json::json!({}));
+        assert_eq!(got["roots"], roots, "{}", want["path"]);
     }
+
     assert_eq!(
         (j["ready"].clone(), j["missing"].clone()),
         (Value::Bool(true), serde_json::json!([]))

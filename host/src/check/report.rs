@@ -327,6 +327,12 @@ impl Report {
             } else {
                 format!("parameters {}", e.params.join(", "))
             };
+            let roots: String = e
+                .roots
+                .iter()
+                .map(|(name, roots)| format!("; {name} within {}", roots.join(" or ")))
+                .collect();
+            let params = params + &roots;
             line(format!("  {} {:<44} {:<9} {params}", e.method, e.path, e.family.name()));
         }
         line(format!("  rules: {}", self.allow_rules));
@@ -408,7 +414,12 @@ impl Report {
         let allow: Vec<Value> = self
             .allow_list
             .iter()
-            .map(|e| json!({"method": e.method, "path": e.path, "family": e.family.name(), "params": e.params}))
+            .map(|e| {
+                let roots: serde_json::Map<String, Value> =
+                    e.roots.iter().map(|(n, r)| (n.to_string(), json!(r))).collect();
+                json!({"method": e.method, "path": e.path, "family": e.family.name(), "params": e.params,
+                       "roots": roots})
+            })
             .collect();
         let missing = self.missing();
         json!({
