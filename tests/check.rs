@@ -581,11 +581,14 @@ fn a_workspace_without_dbfs_is_reported_not_missing() {
     let out = &done.stdout;
     check!(
         done,
-        out.lines().any(|l| l.starts_with("DBFS: not available in this workspace (")
+        out.lines()
+            .any(|l| {
+                l.starts_with("DBFS: not available in this workspace (")
             && l.contains("disabled")
             && l.ends_with(
                 "): a scan marks dbfs_home and uploads_home not_available in every row and scans the Workspace side"
-            )),
+            )
+            }),
         "the DBFS finding"
     );
     for root in ["/Users", "/FileStore/shared_uploads"] {
@@ -598,14 +601,18 @@ fn a_workspace_without_dbfs_is_reported_not_missing() {
     }
     check!(
         done,
-        out.lines().any(|l| l.starts_with("Workspace /Users: ") && l.ends_with(" home(s)"))
-            && out.lines().any(|l| l.starts_with("Workspace /Repos: ") && l.ends_with(" user folder(s)")),
+        out.lines()
+            .any(|l| l.starts_with("Workspace /Users: ") && l.ends_with(" home(s)"))
+            && out
+                .lines()
+                .any(|l| l.starts_with("Workspace /Repos: ") && l.ends_with(" user folder(s)")),
         "the Workspace roots are listed"
     );
     check!(
         done,
-        out.lines().filter(|l| l.starts_with("  #")).all(|l| l.contains("dbfs_home not_available")
-            && l.contains("uploads_home not_available")),
+        out.lines()
+            .filter(|l| l.starts_with("  #"))
+            .all(|l| l.contains("dbfs_home not_available") && l.contains("uploads_home not_available")),
         "sampled rows"
     );
     check!(
@@ -618,7 +625,11 @@ fn a_workspace_without_dbfs_is_reported_not_missing() {
     check!(done, done.code == 0);
     let j = json(&done);
     assert_eq!(j["dbfs"]["available"], false);
-    assert!(j["dbfs"]["reason"].as_str().unwrap().contains("disabled"), "{}", j["dbfs"]);
+    assert!(
+        j["dbfs"]["reason"].as_str().unwrap().contains("disabled"),
+        "{}",
+        j["dbfs"]
+    );
     assert!(j["dbfs"]["line"].as_str().unwrap().starts_with("DBFS: not available"));
     for loc in ["dbfs", "uploads"] {
         assert_eq!(
@@ -628,9 +639,19 @@ fn a_workspace_without_dbfs_is_reported_not_missing() {
     }
     assert_eq!(j["homes"]["workspace"]["not_available"], false);
     assert!(j["homes"]["repos"]["count"].is_u64(), "{}", j["homes"]);
-    assert_eq!((j["ready"].clone(), j["missing"].clone()), (Value::Bool(true), serde_json::json!([])));
+    assert_eq!(
+        (j["ready"].clone(), j["missing"].clone()),
+        (Value::Bool(true), serde_json::json!([]))
+    );
     for u in j["sample"]["users"].as_array().unwrap() {
-        assert_eq!((&u["dbfs_home"], &u["uploads_home"], &u["dbfs_listings"]), (&Value::from("not_available"), &Value::from("not_available"), &Value::from(0)));
+        assert_eq!(
+            (&u["dbfs_home"], &u["uploads_home"], &u["dbfs_listings"]),
+            (
+                &Value::from("not_available"),
+                &Value::from("not_available"),
+                &Value::from(0)
+            )
+        );
     }
     assert_eq!(j["estimate"]["dbfs_requests"], 1, "{}", j["estimate"]);
 
@@ -663,7 +684,10 @@ fn the_estimate_counts_uploads_and_repos() {
     assert!(listed("uploads") > 0 && listed("repos") > 0, "{users:?}");
     for u in users {
         let l = &u["listings"];
-        assert_eq!(u["dbfs_listings"].as_u64().unwrap(), l["dbfs"].as_u64().unwrap() + l["uploads"].as_u64().unwrap());
+        assert_eq!(
+            u["dbfs_listings"].as_u64().unwrap(),
+            l["dbfs"].as_u64().unwrap() + l["uploads"].as_u64().unwrap()
+        );
         assert_eq!(
             u["workspace_listings"].as_u64().unwrap(),
             l["workspace"].as_u64().unwrap() + l["repos"].as_u64().unwrap()
@@ -679,6 +703,9 @@ fn the_estimate_counts_uploads_and_repos() {
     let families = by_family(&before, &after);
     for (family, real) in [("workspace", families[0].1), ("dbfs", families[1].1)] {
         let bound = |b: &str| r[format!("{family}_requests_{b}")].as_f64().unwrap();
-        assert!(bound("low") <= real && real <= bound("high"), "{family}: {real} not in {r}");
+        assert!(
+            bound("low") <= real && real <= bound("high"),
+            "{family}: {real} not in {r}"
+        );
     }
 }

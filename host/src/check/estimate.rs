@@ -100,7 +100,10 @@ impl Listings {
 }
 
 fn index(l: Location) -> usize {
-    Location::ALL.iter().position(|x| *x == l).expect("every location is in ALL")
+    Location::ALL
+        .iter()
+        .position(|x| *x == l)
+        .expect("every location is in ALL")
 }
 
 /// A low and a high figure (and the sample mean's figure between them).
@@ -332,7 +335,11 @@ impl Estimate {
                 }
                 Root::Listed(h) => {
                     let h = h as f64;
-                    let values: Vec<u64> = sample.iter().filter(|s| s.at[i].home).map(|s| value(&s.at[i])).collect();
+                    let values: Vec<u64> = sample
+                        .iter()
+                        .filter(|s| s.at[i].home)
+                        .map(|s| value(&s.at[i]))
+                        .collect();
                     let (f, spread) = share(values.len(), k);
                     let matched = (f * rows).min(h);
                     let low = project(&values, ((f - spread) * rows).clamp(0.0, h), reach).low;
@@ -498,7 +505,14 @@ mod tests {
         assert_eq!((o.dbfs_homes, o.workspace_homes), (100, 500));
         assert!(o.span.requests.point > s.requests.point, "{o:?}");
         // DBFS-heavy: DBFS at 30/s is the bound.
-        let e = Estimate::of(90, 10, &[l(30, 1, 0); 4], homes(Some(100), Some(100)), &Limits::default()).unwrap();
+        let e = Estimate::of(
+            90,
+            10,
+            &[l(30, 1, 0); 4],
+            homes(Some(100), Some(100)),
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(e.span.limit, Family::Dbfs);
         assert_eq!(e.span.scim, 3, "Me, one page of users, one of service principals");
         assert!(Estimate::of(100, 0, &[], homes(None, None), &Limits::default()).is_none());
@@ -537,10 +551,16 @@ mod tests {
         assert_eq!((e.dbfs_per_user, e.workspace_per_user), (1.5, 7.0));
         assert_eq!(e.max_per_user, 11);
         let o = e.orphans.as_ref().unwrap();
-        assert_eq!((o.dbfs_homes, o.uploads_homes, o.workspace_homes, o.repos_homes), (0, 0, 0, 0));
+        assert_eq!(
+            (o.dbfs_homes, o.uploads_homes, o.workspace_homes, o.repos_homes),
+            (0, 0, 0, 0)
+        );
         // /Repos lists 5 folders where 2 users have one: 3 orphans, each listed at least once.
         let roots = [Root::Listed(2), Root::Listed(2), Root::Listed(4), Root::Listed(5)];
-        let o = Estimate::of(4, 0, &sample, roots, &Limits::default()).unwrap().orphans.unwrap();
+        let o = Estimate::of(4, 0, &sample, roots, &Limits::default())
+            .unwrap()
+            .orphans
+            .unwrap();
         assert_eq!(o.repos_homes, 3);
         // A root that cannot be listed: every user probed there, and no --orphans estimate.
         let roots = [Root::Listed(2), Root::Listed(2), Root::Listed(4), Root::Probed];

@@ -303,7 +303,11 @@ impl Report {
             line(l);
         }
         for l in Location::ALL {
-            let what = if l.root() == "/Users" { "home(s)" } else { "user folder(s)" };
+            let what = if l.root() == "/Users" {
+                "home(s)"
+            } else {
+                "user folder(s)"
+            };
             line(match self.homes(l) {
                 Homes::Listed(n) => format!("{}: {} {what}", Self::root_name(l), thousands(*n)),
                 Homes::Failed(e) => format!("{}: cannot be listed: {e}", Self::root_name(l)),

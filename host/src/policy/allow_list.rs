@@ -352,7 +352,8 @@ mod tests {
         assert_eq!(options, [None, None, None, None, None, Some(Optional::NotebookSizes)]);
         assert!(SPEC.endpoints.iter().all(|e| e._method == Method::Get));
         // The folders each endpoint's `path` is confined to: exactly the roots the scanner walks.
-        let roots: Vec<(&str, Vec<(&str, Vec<&str>)>)> = AllowList::read_only()
+        type Confined = Vec<(&'static str, Vec<&'static str>)>;
+        let roots: Vec<(&str, Confined)> = AllowList::read_only()
             .with(Optional::NotebookSizes)
             .entries()
             .into_iter()
@@ -362,7 +363,10 @@ mod tests {
             roots,
             [
                 ("/api/2.0/workspace/list", vec![("path", vec!["/Users", "/Repos"])]),
-                ("/api/2.0/dbfs/list", vec![("path", vec!["/Users", "/FileStore/shared_uploads"])]),
+                (
+                    "/api/2.0/dbfs/list",
+                    vec![("path", vec!["/Users", "/FileStore/shared_uploads"])]
+                ),
                 ("/api/2.0/preview/scim/v2/Users", vec![]),
                 ("/api/2.0/preview/scim/v2/Me", vec![]),
                 ("/api/2.0/preview/scim/v2/ServicePrincipals", vec![]),
@@ -588,7 +592,13 @@ mod tests {
 
     #[test]
     fn within_root_is_the_root_or_below_it() {
-        for ok in ["/Users", "/Users/a@x.com", "/Users/a@x.com/x y/ü", "/Users/...", "/Users/a..b"] {
+        for ok in [
+            "/Users",
+            "/Users/a@x.com",
+            "/Users/a@x.com/x y/ü",
+            "/Users/...",
+            "/Users/a..b",
+        ] {
             assert!(within_root(ok, "/Users"), "{ok}");
         }
         for bad in [
@@ -609,7 +619,10 @@ mod tests {
         ] {
             assert!(!within_root(bad, "/Users"), "{bad}");
         }
-        assert!(within_root("/FileStore/shared_uploads/a@x.com", "/FileStore/shared_uploads"));
+        assert!(within_root(
+            "/FileStore/shared_uploads/a@x.com",
+            "/FileStore/shared_uploads"
+        ));
         assert!(!within_root("/FileStore/shared_uploads2", "/FileStore/shared_uploads"));
         assert!(!within_root("/FileStore/tables", "/FileStore/shared_uploads"));
     }
@@ -621,17 +634,50 @@ mod tests {
         let a = AllowList::read_only();
         let dbfs = |p: &str| a.check("/api/2.0/dbfs/list", &q(&[("path", p)]));
         let ws = |p: &str| a.check("/api/2.0/workspace/list", &q(&[("path", p)]));
-        for p in ["/Users", "/Users/a@x.com", "/Users/a@x.com/sub/f", "/FileStore/shared_uploads", "/FileStore/shared_uploads/a@x.com/d"] {
+        for p in [
+            "/Users",
+            "/Users/a@x.com",
+            "/Users/a@x.com/sub/f",
+            "/FileStore/shared_uploads",
+            "/FileStore/shared_uploads/a@x.com/d",
+        ] {
             assert!(dbfs(p).is_ok(), "dbfs {p}");
         }
-        for p in ["/Users", "/Users/a@x.com/nb", "/Repos", "/Repos/a@x.com", "/Repos/a@x.com/proj/dir"] {
+        for p in [
+            "/Users",
+            "/Users/a@x.com/nb",
+            "/Repos",
+            "/Repos/a@x.com",
+            "/Repos/a@x.com/proj/dir",
+        ] {
             assert!(ws(p).is_ok(), "workspace {p}");
         }
         // Siblings of a root, other folders, the other API's roots, traversal: refused.
-        for p in ["/", "/Users2", "/Users.evil/x", "/FileStore", "/FileStore/shared_uploads2/a", "/FileStore/tables/x", "/Repos", "/Repos/a", "/databricks-datasets", "/Users/a/../../FileStore/x", "dbfs:/Users/a"] {
+        for p in [
+            "/",
+            "/Users2",
+            "/Users.evil/x",
+            "/FileStore",
+            "/FileStore/shared_uploads2/a",
+            "/FileStore/tables/x",
+            "/Repos",
+            "/Repos/a",
+            "/databricks-datasets",
+            "/Users/a/../../FileStore/x",
+            "dbfs:/Users/a",
+        ] {
             assert!(dbfs(p).is_err(), "dbfs {p}");
         }
-        for p in ["/", "/Shared", "/Users2", "/Repos.evil", "/Repos2/a", "/FileStore/shared_uploads/a", "/Repos/a/../../Shared", "/Users/a//b"] {
+        for p in [
+            "/",
+            "/Shared",
+            "/Users2",
+            "/Repos.evil",
+            "/Repos2/a",
+            "/FileStore/shared_uploads/a",
+            "/Repos/a/../../Shared",
+            "/Users/a//b",
+        ] {
             assert!(ws(p).is_err(), "workspace {p}");
         }
         assert_eq!(
@@ -648,6 +694,11 @@ mod tests {
             a.check("/api/2.0/dbfs/list", &[]).unwrap_err(),
             "query parameter \"path\" is required on /api/2.0/dbfs/list"
         );
-        assert!(a.check("/api/2.0/workspace/list", &q(&[("path", "/Users/a"), ("path", "/Shared")])).is_err());
+        assert!(a
+            .check(
+                "/api/2.0/workspace/list",
+                &q(&[("path", "/Users/a"), ("path", "/Shared")])
+            )
+            .is_err());
     }
 }
