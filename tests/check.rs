@@ -653,9 +653,9 @@ fn a_workspace_without_dbfs_is_reported_not_missing() {
             )
         );
     }
-    assert_eq!(j["estimate"]["dbfs_requests"], 1, "{}", j["estimate"]);
+    assert_eq!(j["estimate"]["dbfs_requests"], 4, "{}", j["estimate"]);
 
-    // A full scan asks DBFS exactly once.
+    // A full scan finds out from its first DBFS answers: the two roots, then the users in flight.
     let dbfs_requests = |s: &dbx_sim::Stats| -> u64 {
         s.by_endpoint
             .iter()
@@ -666,7 +666,8 @@ fn a_workspace_without_dbfs_is_reported_not_missing() {
     let before = sim.stats();
     let scan = Run::scan(&sim, &["--all-users", "-q", "-o", "out.csv"]).run();
     check!(scan, scan.code == 0);
-    assert_eq!(dbfs_requests(&sim.stats()) - dbfs_requests(&before), 1);
+    let spent = dbfs_requests(&sim.stats()) - dbfs_requests(&before);
+    assert!((4..=66).contains(&spent), "{spent} DBFS requests");
 }
 
 /// The estimate counts the UI uploads and `/Repos`: the roots are listed and shown, and a sampled

@@ -13,8 +13,8 @@
 //! location's root once and requests no folder that listing does not show, so a sampled folder
 //! that is absent from a listed root counts 0 listings (and each listed root one); a root that
 //! cannot be listed means every user's folder there is probed ([`Root::Probed`]); the DBFS
-//! locations of a workspace without DBFS cost nothing ([`Root::Off`]). A scan asks DBFS once more
-//! whether it is available ([`AVAILABILITY_PROBE`]). The uploads count in the DBFS family, `/Repos`
+//! locations of a workspace without DBFS cost only finding that out ([`dbfs_off_cost`]). The
+//! uploads count in the DBFS family, `/Repos`
 //! in the Workspace family; with `--notebook-sizes` the notebook exports (Workspace homes and
 //! `/Repos`) are their own family (60/s).
 
@@ -22,9 +22,17 @@ use crate::model::Location;
 use crate::policy::allow_list::Family;
 use crate::policy::limiter::Limits;
 
-/// The DBFS request a scan of the DBFS side makes first: one `/Users` listing that tells whether
-/// the workspace has DBFS at all (`connect::dbfs_unavailable`).
-pub const AVAILABILITY_PROBE: f64 = 1.0;
+/// What a full scan spends finding out that the workspace has no DBFS: the two DBFS roots'
+/// listings (refused), then the DBFS folders (home, uploads) of the users in flight when the first
+/// refusal comes back — one user at least, the default 32 at most (`scan::schedule`, no request
+/// spent on it in a workspace that has DBFS).
+pub fn dbfs_off_cost() -> Bounds {
+    Bounds {
+        low: 2.0 + 2.0,
+        point: 2.0 + 2.0,
+        high: 2.0 + 2.0 * 32.0,
+    }
+}
 
 /// How a full scan finds one location's folders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -373,7 +381,10 @@ impl Estimate {
         let (repos_plain, repos_all, repos_orphans) = listings(r);
         let (ws_exports, ws_exports_all, _) = exporting(w);
         let (repos_exports, repos_exports_all, _) = exporting(r);
-        let probe = Bounds::exact(AVAILABILITY_PROBE);
+        let probe = match roots[0] {
+            Root::Off => dbfs_off_cost(),
+            _ => Bounds::exact(0.0),
+        };
         let dbfs = dbfs_plain.plus(uploads_plain).plus(probe);
         let workspace = ws_plain.plus(repos_plain);
         let exports = ws_exports.plus(repos_exports);
@@ -544,8 +555,8 @@ mod tests {
         let roots = [Root::Listed(2), Root::Listed(2), Root::Listed(4), Root::Listed(2)];
         let e = Estimate::of(4, 0, &sample, roots, &Limits::default()).unwrap();
         let s = &e.span;
-        // DBFS: the availability probe, two root listings, the folders' listings.
-        assert_eq!(s.dbfs.point, 1.0 + 2.0 + (3.0 + 3.0));
+        // DBFS: two root listings, the folders' listings.
+        assert_eq!(s.dbfs.point, 2.0 + (3.0 + 3.0));
         assert_eq!(s.workspace.point, 2.0 + (19.0 + 9.0));
         assert_eq!(s.exports.point, 6.0);
         assert_eq!((e.dbfs_per_user, e.workspace_per_user), (1.5, 7.0));
@@ -569,16 +580,16 @@ mod tests {
         assert_eq!(e.span.workspace.point, 1.0 + 19.0 + 9.0);
     }
 
-    /// Without DBFS a scan asks DBFS once (is it there?) and nothing else.
+    /// Without DBFS a scan spends only finding that out.
     #[test]
-    fn a_workspace_without_dbfs_costs_one_dbfs_request() {
+    fn a_workspace_without_dbfs_costs_only_finding_out() {
         let sample = [Listings::of([At::default(), At::default(), at(5, 0), at(0, 0)]); 3];
         let roots = [Root::Off, Root::Off, Root::Listed(10), Root::Listed(0)];
         let e = Estimate::of(10, 0, &sample, roots, &Limits::default()).unwrap();
-        assert_eq!(e.span.dbfs, Bounds::exact(AVAILABILITY_PROBE));
+        assert_eq!(e.span.dbfs, dbfs_off_cost());
         assert_eq!(e.span.limit, Family::Workspace);
         let o = e.orphans.unwrap();
         assert_eq!((o.dbfs_homes, o.uploads_homes), (0, 0));
-        assert_eq!(o.span.dbfs, Bounds::exact(AVAILABILITY_PROBE));
+        assert_eq!(o.span.dbfs, dbfs_off_cost());
     }
 }

@@ -345,7 +345,7 @@ impl Report {
             line(format!(
                 "  per user: {:.1} DBFS + {:.1} Workspace listings, all four locations (at most {} for one sampled \
                  user); plus {} SCIM request(s) (Me, the user and service-principal pages), each listable root \
-                 (/Users, /FileStore/shared_uploads, /Repos) once and one DBFS availability check",
+                 (/Users, /FileStore/shared_uploads, /Repos) once",
                 e.dbfs_per_user,
                 e.workspace_per_user,
                 thousands(e.max_per_user),
