@@ -92,7 +92,10 @@ def main():
     inv_bin = os.path.abspath(os.path.join(a.bin, "dbx-inventory"))
     spec = f"users={a.users},seed={a.seed}"
     fixture = json.loads(subprocess.run([sim_bin, "generate", spec], check=True, capture_output=True).stdout)
-    scanned = {u["userName"].lower() for u in fixture["users"]}
+    # Every home a `scan --all-users` walks: the SCIM users and the active service principals
+    # (named by their application id).
+    scanned = {u["userName"].lower() for u in fixture["users"]} | {
+        s["applicationId"].lower() for s in fixture.get("service_principals", []) if s.get("active") is not False}
     ws_dirs = home_dirs(fixture, "workspace", scanned)
     dbfs_dirs = home_dirs(fixture, "dbfs", scanned)
 
@@ -140,7 +143,7 @@ def main():
     print(f"  wall time:                {wall:.1f} s")
     print(f"  workspace listings:       {ws_lists}  (directories that exist: {len(ws_dirs)}, + /Users, /Repos)")
     print(f"  DBFS listings:            {dbfs_lists}  (directories that exist: {len(dbfs_dirs)}, "
-          f"+ /Users, /FileStore/shared_uploads, + the DBFS check)")
+          f"+ /Users, /FileStore/shared_uploads)")
     if a.notebook_sizes:
         print(f"  notebook exports:         {exports}  (notebooks without a size: {notebooks_of(fixture, scanned)})")
     print(f"  bound max(ws/50, exports/60, dbfs/30): {bound:.1f} s")

@@ -581,14 +581,13 @@ fn a_workspace_without_dbfs_is_reported_not_missing() {
     let out = &done.stdout;
     check!(
         done,
-        out.lines()
-            .any(|l| {
-                l.starts_with("DBFS: not available in this workspace (")
+        out.lines().any(|l| {
+            l.starts_with("DBFS: not available in this workspace (")
             && l.contains("disabled")
             && l.ends_with(
                 "): a scan marks dbfs_home and uploads_home not_available in every row and scans the Workspace side"
             )
-            }),
+        }),
         "the DBFS finding"
     );
     for root in ["/Users", "/FileStore/shared_uploads"] {

@@ -139,10 +139,24 @@ fn falls_back_to_probing_when_users_answers_403_and_says_so_once() {
 #[test]
 fn orphans_and_absent_homes_share_one_listing_per_tree() {
     let sim = sim(true, vec![]);
-    let done = Run::scan(&sim, &["--all-users", "--orphans", "-o", "out.csv", "--locations", "dbfs,workspace"]).run();
+    let done = Run::scan(
+        &sim,
+        &[
+            "--all-users",
+            "--orphans",
+            "-o",
+            "out.csv",
+            "--locations",
+            "dbfs,workspace",
+        ],
+    )
+    .run();
     check!(done, done.code == 0);
     let r = done.rows("out.csv");
-    done.check_fields(&r[CAROL], &[("status", "no_home"), ("orphan", "no"), ("dbfs_home", "no")]);
+    done.check_fields(
+        &r[CAROL],
+        &[("status", "no_home"), ("orphan", "no"), ("dbfs_home", "no")],
+    );
     check!(done, sim.requests("dbfs/list") == 1 + 2, "{:?}", sim.stats());
     check!(done, sim.requests("workspace/list") == 1 + 3, "{:?}", sim.stats());
 }

@@ -117,7 +117,11 @@ fn four_locations_and_ages_are_exact() {
             ("last_modified", ""),
         ],
     );
-    check!(done, done.stdout.contains("Ages: as of 2026-12-01T00:00:00Z; stale = last modified more than 365 days before"));
+    check!(
+        done,
+        done.stdout
+            .contains("Ages: as of 2026-12-01T00:00:00Z; stale = last modified more than 365 days before")
+    );
     // One listing per folder: 3 DBFS (alice's home, her uploads, bob's uploads), plus the
     // probes of absent folders (bob and carol: DBFS home; carol: uploads).
     let stats = sim.stats();
@@ -153,8 +157,19 @@ fn locations_can_be_chosen_and_the_seed_flags_mean_a_side() {
     );
     let dbfs = scan(&Work::new(), &sim, &["--dbfs-only"]);
     let a = &dbfs.rows("out.csv")["alice@x.com"];
-    dbfs.check_fields(a, &[("total_size", "5117"), ("repos_home", "not_scanned"), ("uploads_home", "yes")]);
-    for bad in [&["--locations", "dbfs,home"][..], &["--locations", "dbfs", "--dbfs-only"][..], &["--as-of", "last week"][..]] {
+    dbfs.check_fields(
+        a,
+        &[
+            ("total_size", "5117"),
+            ("repos_home", "not_scanned"),
+            ("uploads_home", "yes"),
+        ],
+    );
+    for bad in [
+        &["--locations", "dbfs,home"][..],
+        &["--locations", "dbfs", "--dbfs-only"][..],
+        &["--as-of", "last week"][..],
+    ] {
         let done = scan(&Work::new(), &sim, bad);
         check!(done, done.code == 2, "{bad:?}");
     }
@@ -180,7 +195,10 @@ fn a_non_admin_sees_other_users_repos_as_not_visible_and_their_uploads() {
             ("uploads_bytes", "5007"),
         ],
     );
-    check!(done, r["alice@x.com"]["error"].contains("repos /Repos/alice@x.com: not visible"));
+    check!(
+        done,
+        r["alice@x.com"]["error"].contains("repos /Repos/alice@x.com: not visible")
+    );
     done.check_fields(&r["bob@x.com"], &[("workspace_home", "yes"), ("repos_home", "no")]);
 }
 
@@ -197,7 +215,10 @@ fn a_workspace_without_dbfs_is_said_once_and_the_workspace_side_is_scanned() {
     check!(done, done.stderr.matches("has no DBFS API").count() == 1);
     let r = done.rows("out.csv");
     for u in USERS {
-        done.check_fields(&r[u], &[("dbfs_home", "not_available"), ("uploads_home", "not_available")]);
+        done.check_fields(
+            &r[u],
+            &[("dbfs_home", "not_available"), ("uploads_home", "not_available")],
+        );
     }
     done.check_fields(&r["alice@x.com"], &[("status", "success"), ("total_size", "70040")]);
     // No request to find out: the first scans meet it (at most two DBFS folders a user), and
@@ -209,13 +230,27 @@ fn a_workspace_without_dbfs_is_said_once_and_the_workspace_side_is_scanned() {
 fn a_kill_and_resume_give_the_identical_csv_with_the_journals_as_of() {
     let (sim, _) = generated(80, 11);
     let full = Work::new();
-    let base = full.scan(&sim, &["--all-users", "-o", "out.csv", "-q", "--as-of", "2026-11-01"]).run();
+    let base = full
+        .scan(&sim, &["--all-users", "-o", "out.csv", "-q", "--as-of", "2026-11-01"])
+        .run();
     check!(base, base.code == 0);
 
     let work = Work::new();
     let journal = work.path("out.csv.journal");
     let mut child = work
-        .scan(&sim, &["--all-users", "-o", "out.csv", "-q", "--as-of", "2026-11-01", "--rate-limit", "workspace=20"])
+        .scan(
+            &sim,
+            &[
+                "--all-users",
+                "-o",
+                "out.csv",
+                "-q",
+                "--as-of",
+                "2026-11-01",
+                "--rate-limit",
+                "workspace=20",
+            ],
+        )
         .spawn();
     while journal_user_lines(&journal) < 5 {
         assert!(!child.finished(), "the scan ended before it could be killed");
@@ -223,7 +258,9 @@ fn a_kill_and_resume_give_the_identical_csv_with_the_journals_as_of() {
     }
     let _ = child.kill();
     // No --as-of: the resume keeps the journal's.
-    let resumed = work.scan(&sim, &["--all-users", "-o", "out.csv", "-q", "--resume"]).run();
+    let resumed = work
+        .scan(&sim, &["--all-users", "-o", "out.csv", "-q", "--resume"])
+        .run();
     check!(resumed, resumed.code == 0);
     resumed.check_same("resumed = uninterrupted", full.read("out.csv"), work.read("out.csv"));
 }
@@ -233,8 +270,10 @@ fn orphans_are_found_in_every_root() {
     let mut f = fixture();
     // A departed user's uploads and Git folders: no SCIM user owns them.
     f.dbfs.push(
-        serde_json::from_value(json!({"path": "/FileStore/shared_uploads/gone@x.com/old.csv", "is_dir": false, "file_size": 64}))
-            .unwrap(),
+        serde_json::from_value(
+            json!({"path": "/FileStore/shared_uploads/gone@x.com/old.csv", "is_dir": false, "file_size": 64}),
+        )
+        .unwrap(),
     );
     f.workspace.push(
         serde_json::from_value(json!({"path": "/Repos/gone@x.com/r/a.py", "object_type": "FILE", "size": 36})).unwrap(),

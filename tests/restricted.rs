@@ -40,7 +40,16 @@ fn sim(extra: Vec<dbx_sim::Fault>) -> Sim {
 fn scan_as(work: &Work, sim: &Sim, token: &str, extra: &[&str]) -> crate::util::Done {
     let mut args = USERS.to_vec();
     // The two homes (`/Repos` under non-admin credentials is in places.rs).
-    args.extend_from_slice(&["-o", "out.csv", "--jsonl", "out.jsonl", "--html", "out.html", "--locations", "dbfs,workspace"]);
+    args.extend_from_slice(&[
+        "-o",
+        "out.csv",
+        "--jsonl",
+        "out.jsonl",
+        "--html",
+        "out.html",
+        "--locations",
+        "dbfs,workspace",
+    ]);
     args.extend_from_slice(extra);
     let mut run = Run::against(work, sim, "scan", &args);
     run.env("DATABRICKS_TOKEN", token);

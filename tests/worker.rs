@@ -8,7 +8,6 @@ use serde_json::{json, Value};
 
 use crate::util::{fixture, Done, Run, Sim, Work};
 
-
 /// The users of tests/fixtures/semantics.json, in the fixture's order.
 /// The semantics fixture's users that `scan` takes by name (it refuses a name with a space
 /// inside, which no username has; the hostile name reaches workers only from a host).
@@ -228,7 +227,11 @@ fn a_credentials_stop_mid_run_writes_the_finished_rows_then_exits_1() {
         done.stderr.contains("error: the run stopped") && done.stderr.contains("401")
     );
     let got = by_i(user_lines(&done, &done.stdout));
-    check!(done, got[&0]["status"] == "no_home", "the row finished before is written");
+    check!(
+        done,
+        got[&0]["status"] == "no_home",
+        "the row finished before is written"
+    );
 }
 
 #[test]

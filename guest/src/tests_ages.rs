@@ -24,7 +24,10 @@ fn all() -> ScanOptions {
 
 fn dbfs_timed(f: &mut Fake, path: &str, size: u64, t: serde_json::Value) {
     let dir = path.rsplit_once('/').unwrap().0;
-    f.dbfs_raw(dir, json!({"path": path, "is_dir": false, "file_size": size, "modification_time": t}));
+    f.dbfs_raw(
+        dir,
+        json!({"path": path, "is_dir": false, "file_size": size, "modification_time": t}),
+    );
 }
 
 /// Files in all four locations; times 1 ms before the stale boundary, exactly at it, recent,
@@ -37,18 +40,45 @@ fn workspace() -> Fake {
     dbfs_timed(&mut f, "/Users/a@x.com/edge.bin", 10, json!(boundary));
     dbfs_timed(&mut f, "/Users/a@x.com/neg.bin", 7, json!(-5));
     f.dbfs_dir("/FileStore/shared_uploads/a@x.com");
-    dbfs_timed(&mut f, "/FileStore/shared_uploads/a@x.com/up.csv", 5000, json!((AS_OF - 3 * DAY).to_string()));
-    dbfs_timed(&mut f, "/FileStore/shared_uploads/a@x.com/word.csv", 3, json!("yesterday"));
+    dbfs_timed(
+        &mut f,
+        "/FileStore/shared_uploads/a@x.com/up.csv",
+        5000,
+        json!((AS_OF - 3 * DAY).to_string()),
+    );
+    dbfs_timed(
+        &mut f,
+        "/FileStore/shared_uploads/a@x.com/word.csv",
+        3,
+        json!("yesterday"),
+    );
     // A name-prefix sibling: never walked.
     f.dbfs_dir("/FileStore/shared_uploads/a@x.com2");
-    dbfs_timed(&mut f, "/FileStore/shared_uploads/a@x.com2/not-mine.csv", 999_999, json!(1));
+    dbfs_timed(
+        &mut f,
+        "/FileStore/shared_uploads/a@x.com2/not-mine.csv",
+        999_999,
+        json!(1),
+    );
     f.ws_dir("/Users/a@x.com");
-    f.ws_obj("/Users/a@x.com/f.py", json!({"object_type": "FILE", "size": 40, "modified_at": AS_OF - 4 * 365 * DAY}));
-    f.ws_obj("/Users/a@x.com/nb", json!({"object_type": "NOTEBOOK", "language": "PYTHON", "modified_at": AS_OF + 2 * DAY}));
+    f.ws_obj(
+        "/Users/a@x.com/f.py",
+        json!({"object_type": "FILE", "size": 40, "modified_at": AS_OF - 4 * 365 * DAY}),
+    );
+    f.ws_obj(
+        "/Users/a@x.com/nb",
+        json!({"object_type": "NOTEBOOK", "language": "PYTHON", "modified_at": AS_OF + 2 * DAY}),
+    );
     f.ws_dir("/Repos/a@x.com");
     f.ws_repo("/Repos/a@x.com/proj");
-    f.ws_obj("/Repos/a@x.com/proj/big.whl", json!({"object_type": "FILE", "size": 7000, "modified_at": AS_OF - 100 * DAY}));
-    f.ws_obj("/Repos/a@x.com/proj/nb", json!({"object_type": "NOTEBOOK", "language": "SQL", "modified_at": AS_OF - 500 * DAY}));
+    f.ws_obj(
+        "/Repos/a@x.com/proj/big.whl",
+        json!({"object_type": "FILE", "size": 7000, "modified_at": AS_OF - 100 * DAY}),
+    );
+    f.ws_obj(
+        "/Repos/a@x.com/proj/nb",
+        json!({"object_type": "NOTEBOOK", "language": "SQL", "modified_at": AS_OF - 500 * DAY}),
+    );
     f
 }
 
@@ -57,7 +87,12 @@ fn four_locations_are_walked_each_in_its_own_folder() {
     let mut f = workspace();
     let r = scan_user(&mut f, U, all());
     assert_eq!(r.status, ScanStatus::Success, "{:?}", r.error);
-    let (d, w, u, p) = (r.dbfs.unwrap(), r.workspace.unwrap(), r.uploads.unwrap(), r.repos.unwrap());
+    let (d, w, u, p) = (
+        r.dbfs.unwrap(),
+        r.workspace.unwrap(),
+        r.uploads.unwrap(),
+        r.repos.unwrap(),
+    );
     assert_eq!((d.files, d.bytes), (3, 117));
     assert_eq!((u.files, u.bytes), (2, 5003), "the sibling a@x.com2 is not counted");
     assert_eq!((w.files, w.bytes, w.notebooks), (2, 40, 1));
@@ -89,7 +124,11 @@ fn ages_stale_undated_and_largest_follow_the_rules() {
     let w = r.workspace.unwrap();
     // A notebook dated two days after the as-of is undated; the 4-year-old file is older.
     assert_eq!((w.stale_files, w.stale_bytes, w.undated_files), (1, 40, 1));
-    assert_eq!((w.age.older, w.age.undated), (40, 0), "an unsized notebook adds no bytes");
+    assert_eq!(
+        (w.age.older, w.age.undated),
+        (40, 0),
+        "an unsized notebook adds no bytes"
+    );
     let p = r.repos.unwrap();
     assert_eq!((p.stale_files, p.stale_bytes), (1, 0), "the stale notebook has no size");
     assert_eq!(p.age.under_1_year, 7000);
@@ -128,7 +167,9 @@ fn the_largest_list_keeps_ten_largest_first_ties_by_path() {
     assert_eq!(got[0], ("/Users/a@x.com/f11", 1011));
     assert_eq!(got[1], ("/Users/a@x.com/f23", 1011));
     assert_eq!(got[2], ("/Users/a@x.com/f10", 1010));
-    assert!(got.windows(2).all(|w| (std::cmp::Reverse(w[0].1), w[0].0) < (std::cmp::Reverse(w[1].1), w[1].0)));
+    assert!(got
+        .windows(2)
+        .all(|w| (std::cmp::Reverse(w[0].1), w[0].0) < (std::cmp::Reverse(w[1].1), w[1].0)));
 }
 
 #[test]

@@ -3,8 +3,8 @@
 
 pub use crate::dbx::inventory::http::{HttpError, Request, Response};
 pub use crate::exports::dbx::inventory::scanner::{
-    AgeBytes, Caller, Failure, FileInfo, ScanOptions, ScanStatus, ServicePrincipal, ServicePrincipalPage, Tree, TreeStats,
-    User, UserPage, UserReport,
+    AgeBytes, Caller, Failure, FileInfo, ScanOptions, ScanStatus, ServicePrincipal, ServicePrincipalPage, Tree,
+    TreeStats, User, UserPage, UserReport,
 };
 
 impl Request {

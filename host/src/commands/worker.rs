@@ -333,7 +333,10 @@ mod tests {
                 7,
                 Job {
                     orphan: Orphan::Yes,
-                    ..Job::user("a@x.com".into(), crate::model::Trees::only(crate::model::Location::Dbfs))
+                    ..Job::user(
+                        "a@x.com".into(),
+                        crate::model::Trees::only(crate::model::Location::Dbfs)
+                    )
                 }
             )
         );

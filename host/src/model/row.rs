@@ -137,16 +137,27 @@ pub struct AgeBytes {
 }
 
 impl AgeBytes {
-    /// The bands in order, with their labels.
+    /// The bands' names, in order (JSON keys, HTML `data-band`).
+    pub const NAMES: [&'static str; 6] = [
+        "under_30_days",
+        "under_90_days",
+        "under_1_year",
+        "under_3_years",
+        "older",
+        "undated",
+    ];
+
+    /// The bands in order, with their names.
     pub fn bands(&self) -> [(&'static str, u64); 6] {
-        [
-            ("under_30_days", self.under_30_days),
-            ("under_90_days", self.under_90_days),
-            ("under_1_year", self.under_1_year),
-            ("under_3_years", self.under_3_years),
-            ("older", self.older),
-            ("undated", self.undated),
-        ]
+        let v = [
+            self.under_30_days,
+            self.under_90_days,
+            self.under_1_year,
+            self.under_3_years,
+            self.older,
+            self.undated,
+        ];
+        std::array::from_fn(|i| (Self::NAMES[i], v[i]))
     }
 
     fn is_empty(&self) -> bool {
@@ -347,7 +358,11 @@ impl UserRow {
     /// Stale files, stale bytes and undated files over the locations (`u128`: never wraps).
     pub fn age_totals(&self) -> (u128, u128, u128) {
         self.trees().fold((0, 0, 0), |(f, b, u), t| {
-            (f + u128::from(t.stale_files), b + u128::from(t.stale_bytes), u + u128::from(t.undated_files))
+            (
+                f + u128::from(t.stale_files),
+                b + u128::from(t.stale_bytes),
+                u + u128::from(t.undated_files),
+            )
         })
     }
 

@@ -242,7 +242,11 @@ impl Trees {
             Trees::DBFS_SIDE => "DBFS home and UI uploads (--dbfs-only)".into(),
             Trees::WORKSPACE_SIDE => "Workspace home and Repos (--workspace-only)".into(),
             t if t.is_empty() => "nothing".into(),
-            t => format!("{} (--locations {})", t, t.locations().map(Location::name).collect::<Vec<_>>().join(",")),
+            t => format!(
+                "{} (--locations {})",
+                t,
+                t.locations().map(Location::name).collect::<Vec<_>>().join(",")
+            ),
         }
     }
 }
@@ -283,8 +287,13 @@ mod tests {
 
     #[test]
     fn locations_parse_and_the_seed_flags_mean_a_side() {
-        assert_eq!(Trees::parse_list("repos, dbfs"), Ok(Trees::only(Location::Repos).with(Location::Dbfs, true)));
-        assert!(Trees::parse_list("dbfs,home").unwrap_err().contains("\"home\" is not a location"));
+        assert_eq!(
+            Trees::parse_list("repos, dbfs"),
+            Ok(Trees::only(Location::Repos).with(Location::Dbfs, true))
+        );
+        assert!(Trees::parse_list("dbfs,home")
+            .unwrap_err()
+            .contains("\"home\" is not a location"));
         assert!(Trees::parse_list("").is_err());
         assert_eq!(Trees::from_flags(true, false), Trees::DBFS_SIDE);
         assert_eq!(Trees::from_flags(false, false), Trees::ALL);

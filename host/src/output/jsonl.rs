@@ -141,14 +141,15 @@ impl AgeTotals {
 
     /// The bands in order with their names (those of [`AgeBytes::bands`]).
     pub fn bands(&self) -> [(&'static str, u128); 6] {
-        [
-            ("under_30_days", self.under_30_days),
-            ("under_90_days", self.under_90_days),
-            ("under_1_year", self.under_1_year),
-            ("under_3_years", self.under_3_years),
-            ("older", self.older),
-            ("undated", self.undated),
-        ]
+        let v = [
+            self.under_30_days,
+            self.under_90_days,
+            self.under_1_year,
+            self.under_3_years,
+            self.older,
+            self.undated,
+        ];
+        std::array::from_fn(|i| (AgeBytes::NAMES[i], v[i]))
     }
 }
 

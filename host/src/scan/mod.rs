@@ -89,7 +89,9 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let ages = run_ages(&run, &journal_path);
     rt.set_ages(ages);
     identity.options.insert(AS_OF_KEY.into(), ages.as_of_ms.to_string());
-    identity.options.insert(STALE_DAYS_KEY.into(), ages.stale_days.to_string());
+    identity
+        .options
+        .insert(STALE_DAYS_KEY.into(), ages.stale_days.to_string());
     let mut opened = journal::open(
         &journal::Settings::from_args(&run.journal, journal_path.clone()),
         &identity,
@@ -248,7 +250,11 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     // that did not finish never replaces a finished run's outputs.
     let stop_reason = rt.policy().stop_reason();
     let unfinished = interrupted.is_some() || stop_reason.is_some() || listing.is_err() || scans.is_err();
-    let outputs = Outputs::new(&run, jsonl_path, unfinished && (opened.after_finished_run || partial_exists(&run, jsonl_path)));
+    let outputs = Outputs::new(
+        &run,
+        jsonl_path,
+        unfinished && (opened.after_finished_run || partial_exists(&run, jsonl_path)),
+    );
 
     // Outputs from the journal's rows and this run's, one per user, in input order.
     let listed_order;
@@ -272,7 +278,13 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let ordered: Vec<&UserRow> = journal::order_rows(&all, input);
     csv::write_csv(csv_file.redirect(&outputs.csv), &ordered)?;
     if let (Some(f), Some(p)) = (html_file, &outputs.html) {
-        let notes = run.source.orphans().then(|| run.visibility.orphans_note()).flatten().into_iter().collect();
+        let notes = run
+            .source
+            .orphans()
+            .then(|| run.visibility.orphans_note())
+            .flatten()
+            .into_iter()
+            .collect();
         html::write(
             f.redirect(p),
             &ordered,
@@ -312,7 +324,12 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
             "Repeats dropped: {repeats} user(s) delivered twice (a retried Spark task); the first row of each was kept"
         );
     }
-    console::saved_lines(&mut stdout, Some(&outputs.csv), outputs.jsonl.as_deref(), outputs.html.as_deref());
+    console::saved_lines(
+        &mut stdout,
+        Some(&outputs.csv),
+        outputs.jsonl.as_deref(),
+        outputs.html.as_deref(),
+    );
     let _ = writeln!(stdout, "Journal: {}", journal_path.display());
 
     let mut recorded = format!(
@@ -479,7 +496,10 @@ impl Outputs {
 fn partial_exists(run: &ScanRun, jsonl: Option<&std::path::Path>) -> bool {
     crate::output::partial_path(&run.output).exists()
         || jsonl.is_some_and(|p| crate::output::partial_path(p).exists())
-        || run.html.as_deref().is_some_and(|p| crate::output::partial_path(p).exists())
+        || run
+            .html
+            .as_deref()
+            .is_some_and(|p| crate::output::partial_path(p).exists())
 }
 
 /// The users given by name who have no home anywhere and are neither a SCIM user nor a service

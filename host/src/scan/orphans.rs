@@ -106,9 +106,9 @@ pub async fn list_homes(rt: &Runtime, trees: Trees) -> anyhow::Result<Homes> {
         *slot = match listing {
             // A workspace without DBFS: no DBFS orphans to find (the scans mark it not_available).
             Some(Err(why)) if l.is_dbfs() && crate::connect::names_dbfs_disabled(&why) => None,
-            listing => listing.transpose().map_err(|why| {
-                anyhow::anyhow!("listing {} {} for --orphans failed: {why}", l.label(), l.root())
-            })?,
+            listing => listing
+                .transpose()
+                .map_err(|why| anyhow::anyhow!("listing {} {} for --orphans failed: {why}", l.label(), l.root()))?,
         };
     }
     Ok(Homes::from_each(names))

@@ -94,12 +94,7 @@ pub async fn scan_job(rt: &Runtime, job: &Job, batch_size: u32) -> UserRow {
 /// the DBFS side is left out — of this job (scanned again without it) and of every later one —
 /// and marked `not_available` in the row: said once, never one error row per user, and no
 /// request spent finding out in a workspace that has DBFS.
-async fn without_dbfs(
-    rt: &Runtime,
-    job: &Job,
-    batch_size: u32,
-    dbfs_off: &std::sync::OnceLock<String>,
-) -> UserRow {
+async fn without_dbfs(rt: &Runtime, job: &Job, batch_size: u32, dbfs_off: &std::sync::OnceLock<String>) -> UserRow {
     let dbfs = job.trees.dbfs_side();
     if dbfs_off.get().is_none() || dbfs.is_empty() {
         let row = scan_job(rt, job, batch_size).await;

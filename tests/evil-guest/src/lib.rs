@@ -106,10 +106,7 @@ impl Guest for Evil {
             }
             "export" => {
                 let nb = format!("/Users/{username}/nb");
-                let results = send(&[req(
-                    "/api/2.0/workspace/export",
-                    &[("path", &nb), ("format", "SOURCE")],
-                )]);
+                let results = send(&[req("/api/2.0/workspace/export", &[("path", &nb), ("format", "SOURCE")])]);
                 let what = match &results[0] {
                     Err(HttpError::Denied(why)) => format!("export denied: {why}"),
                     Ok(r) => format!("export answered {}", r.status),
