@@ -34,30 +34,38 @@ import time
 import urllib.request
 
 
+# The roots of the four locations (issue 19), per API: each holds one folder per user.
+ROOTS = {"dbfs": [("Users",), ("FileStore", "shared_uploads")], "workspace": [("Users",), ("Repos",)]}
+
+
 def home_dirs(fixture, tree, scanned):
-    """Directories that exist under each scanned user's home in one tree (the home included)."""
+    """Directories that exist under each scanned user's folders in one API's locations (the
+    user folders included): DBFS /Users and /FileStore/shared_uploads, Workspace /Users and /Repos."""
     key = "workspace" if tree == "workspace" else "dbfs"
     dirs = set()
     for e in fixture.get(key, []):
         p = e["path"]
         parts = p.split("/")
-        if len(parts) < 3 or parts[1] != "Users" or parts[2].lower() not in scanned:
-            continue
-        # Every ancestor from the home down is a directory.
-        for i in range(3, len(parts)):
-            dirs.add("/".join(parts[:i]))
-        is_dir = e.get("is_dir") if tree == "dbfs" else e.get("object_type") in ("DIRECTORY", "REPO")
-        if is_dir:
-            dirs.add(p)
+        for root in ROOTS[tree]:
+            n = len(root)
+            if tuple(parts[1:1 + n]) != root or len(parts) <= 1 + n or parts[1 + n].lower() not in scanned:
+                continue
+            # Every ancestor from the user's folder down is a directory.
+            for i in range(2 + n, len(parts)):
+                dirs.add("/".join(parts[:i]))
+            is_dir = e.get("is_dir") if tree == "dbfs" else e.get("object_type") in ("DIRECTORY", "REPO")
+            if is_dir:
+                dirs.add(p)
     return dirs
 
 
 def notebooks_of(fixture, scanned):
-    """Notebooks without a listed size under the scanned users' Workspace homes: one export each."""
+    """Notebooks without a listed size under the scanned users' Workspace homes and /Repos
+    folders: one export each."""
     n = 0
     for e in fixture.get("workspace", []):
         parts = e["path"].split("/")
-        if (len(parts) > 3 and parts[1] == "Users" and parts[2].lower() in scanned
+        if (len(parts) > 3 and parts[1] in ("Users", "Repos") and parts[2].lower() in scanned
                 and e.get("object_type") == "NOTEBOOK" and e.get("size") is None):
             n += 1
     return n
@@ -84,7 +92,10 @@ def main():
     inv_bin = os.path.abspath(os.path.join(a.bin, "dbx-inventory"))
     spec = f"users={a.users},seed={a.seed}"
     fixture = json.loads(subprocess.run([sim_bin, "generate", spec], check=True, capture_output=True).stdout)
-    scanned = {u["userName"].lower() for u in fixture["users"]}
+    # Every home a `scan --all-users` walks: the SCIM users and the active service principals
+    # (named by their application id).
+    scanned = {u["userName"].lower() for u in fixture["users"]} | {
+        s["applicationId"].lower() for s in fixture.get("service_principals", []) if s.get("active") is not False}
     ws_dirs = home_dirs(fixture, "workspace", scanned)
     dbfs_dirs = home_dirs(fixture, "dbfs", scanned)
 
@@ -130,8 +141,9 @@ def main():
           f"{a.latency_ms} ms mean latency, published limits")
     print(f"  users scanned:            {rows}")
     print(f"  wall time:                {wall:.1f} s")
-    print(f"  workspace listings:       {ws_lists}  (directories that exist: {len(ws_dirs)}, + /Users)")
-    print(f"  DBFS listings:            {dbfs_lists}  (directories that exist: {len(dbfs_dirs)}, + /Users)")
+    print(f"  workspace listings:       {ws_lists}  (directories that exist: {len(ws_dirs)}, + /Users, /Repos)")
+    print(f"  DBFS listings:            {dbfs_lists}  (directories that exist: {len(dbfs_dirs)}, "
+          f"+ /Users, /FileStore/shared_uploads)")
     if a.notebook_sizes:
         print(f"  notebook exports:         {exports}  (notebooks without a size: {notebooks_of(fixture, scanned)})")
     print(f"  bound max(ws/50, exports/60, dbfs/30): {bound:.1f} s")

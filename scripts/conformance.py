@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Host conformance: the same users, the same simulator, every host: the same per-user reports.
 
-For each workspace (the semantics fixture and a generated 50-user workspace) one `dbx-sim` is
+For each workspace (the semantics fixture, a generated 50-user workspace and the four-location
+fixture tests/fixtures/hosts_four_locations.json) one `dbx-sim` is
 started and every user of it is scanned by each host:
 
   rust    `dbx-inventory scan USER… -o out.csv --journal J` (the journal's user lines)
@@ -9,16 +10,23 @@ started and every user of it is scanned by each host:
   node    `node hosts/node/dbx-scan.js USER…` (needs `npm install` + jco transpile first)
   custom  `--host-cmd 'CMD'`: your own host (see below)
 
-Each report is normalised to: status, error present (bool), and for each tree (dbfs, workspace)
-null or every count (home_exists, files, bytes, directories, unsized_objects, notebooks, repos,
-vanished_dirs, max_depth). Run-dependent fields (requests, durations) are not compared. Any
+Each report is normalised to: status, error present (bool), and for each location (dbfs, uploads,
+workspace, repos) null or every count (home_exists, files, bytes, directories, unsized_objects,
+notebooks, repos, vanished_dirs, max_depth) and the ages (last_modified_ms, stale_files,
+stale_bytes, undated_files, the `age` bands and the `largest` files: path, bytes, modified_ms).
+Every host scans all four locations with the same as-of (2026-12-01T00:00:00Z) and stale days
+(365): a zero, an absent option and an empty list are the same (the Rust journal leaves them
+out). Run-dependent fields (requests, durations) are not compared. Any
 disagreement is printed per user and the exit status is 1. Per host it also checks that the token
 appears in no report (and, for the built-in hosts, that its allow-list check denies
-`/api/2.0/workspace/delete` and a parameter of another endpoint).
+`/api/2.0/workspace/delete`, a parameter of another endpoint, and listings of a sibling of a root:
+`/Repos.evil`, `/FileStore/shared_uploads2/…`).
 
 Your own host: `scripts/conformance.py --host-cmd 'CMD'` runs CMD through the shell with
 DATABRICKS_HOST and DATABRICKS_TOKEN in its environment and the usernames as arguments (in
-order, one argument each: they contain spaces, `#`, `%`…). CMD prints one JSON object per line,
+order, one argument each: they contain spaces, `#`, `%`…), and DBX_AS_OF_MS (1796083200000) and
+DBX_STALE_DAYS (365) in its environment: scan all four locations with that as-of and stale days.
+CMD prints one JSON object per line,
 one per user, in argument order: the WIT `user-report`, with field names in kebab-case
 (`home-exists`), camelCase (`homeExists`) or snake_case (`home_exists`); `status` is
 "success"/"empty"/"error" (or a `{"tag": …}` object); numbers may be JSON numbers or strings;
@@ -42,24 +50,42 @@ COMPONENT = os.environ.get(
 )
 TOKEN = "dapi-sim"
 COUNTS = ["home_exists", "files", "bytes", "directories", "unsized_objects", "notebooks", "repos",
-          "vanished_dirs", "max_depth"]
+          "vanished_dirs", "max_depth", "stale_files", "stale_bytes", "undated_files"]
+# The four locations of a user's files (WIT `user-report` fields), each null when not scanned.
+TREES = ("dbfs", "uploads", "workspace", "repos")
+AGE_BANDS = ["under_30_days", "under_90_days", "under_1_year", "under_3_years", "older", "undated"]
+# Every host scans with the same instant for ages (the Rust host's `--as-of`, the others' own
+# argument): 2026-12-01T00:00:00Z, the simulator's generator reference (dbx_sim::REFERENCE_MS).
+AS_OF = "2026-12-01T00:00:00Z"
+AS_OF_MS = 1796083200000
+STALE_DAYS = 365
 WORKSPACES = [("semantics", ["--fixture", os.path.join(ROOT, "tests", "fixtures", "semantics.json")]),
-              ("generated-50", ["--generate", "users=50,seed=7"])]
+              ("generated-50", ["--generate", "users=50,seed=7"]),
+              # files in all four locations, times on both sides of the stale boundary, undated and
+              # future-dated files, name-prefix siblings (`a@x.com2`, `a@x.com.evil`)
+              ("four-locations", ["--fixture", os.path.join(ROOT, "tests", "fixtures", "hosts_four_locations.json")])]
 
 
 def snake(name):
+    """`home-exists`, `homeExists`, `home_exists` → `home_exists`; `under30Days` → `under_30_days`."""
     out = []
+    prev = ""
     for c in name.replace("-", "_"):
         if c.isupper():
             out.append("_" + c.lower())
+        elif c.isdigit() and prev.isalpha():
+            out.append("_" + c)
         else:
             out.append(c)
+        prev = c
     return "".join(out)
 
 
 def snake_keys(v):
     if isinstance(v, dict):
         return {snake(k): snake_keys(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [snake_keys(x) for x in v]
     return v
 
 
@@ -81,13 +107,26 @@ def normalise(report):
     if status == "no_home":
         status = "empty"
     out = {"status": status, "error": bool(r.get("error"))}
-    for tree in ("dbfs", "workspace"):
-        t = r.get(tree)
-        if isinstance(t, dict) and set(t) == {"tag", "val"}:  # a tagged option
-            t = t["val"]
-        out[tree] = None if t is None else {k: (bool(t.get(k)) if k == "home_exists" else num(t.get(k)))
-                                            for k in COUNTS}
+    for tree in TREES:
+        t = untag(r.get(tree))
+        if t is None:
+            out[tree] = None
+            continue
+        n = {k: (bool(t.get(k)) if k == "home_exists" else num(t.get(k) or 0)) for k in COUNTS}
+        n["last_modified_ms"] = num(untag(t.get("last_modified_ms")))
+        age = t.get("age") or {}
+        n["age"] = [num(age.get(k) or 0) for k in AGE_BANDS]
+        n["largest"] = [(f.get("path"), num(f.get("bytes") or 0), num(untag(f.get("modified_ms"))))
+                        for f in (t.get("largest") or [])]
+        out[tree] = n
     return out
+
+
+def untag(v):
+    """A WIT option as some hosts print it (`{"tag": "some", "val": x}`) → x (None for none)."""
+    if isinstance(v, dict) and set(v) <= {"tag", "val"} and "tag" in v:
+        return v.get("val")
+    return v
 
 
 def json_lines(text):
@@ -109,7 +148,8 @@ def host_rust(url, users):
     with tempfile.TemporaryDirectory() as d:
         csv, journal = os.path.join(d, "out.csv"), os.path.join(d, "j")
         # exit 3: the run finished and some users ended in `error` (the fixture has such users)
-        run([os.path.join(BIN, "dbx-inventory"), "scan", *users, "-o", csv, "--journal", journal, "--quiet"],
+        run([os.path.join(BIN, "dbx-inventory"), "scan", *users, "-o", csv, "--journal", journal, "--quiet",
+             "--as-of", AS_OF, "--stale-days", str(STALE_DAYS)],
             env=env, ok=(0, 3))
         with open(journal, encoding="utf-8") as f:
             text = f.read()
@@ -124,25 +164,29 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 from dbx_scan import Scanner, HttpCapability
 scanner = Scanner(sys.argv[2], HttpCapability(sys.argv[3], sys.argv[4]))
-for u in sys.argv[5:]:
-    print(json.dumps(scanner.scan_user(u), sort_keys=True), flush=True)
+as_of_ms, stale_days = int(sys.argv[5]), int(sys.argv[6])
+for u in sys.argv[7:]:
+    print(json.dumps(scanner.scan_user(u, as_of_ms=as_of_ms, stale_days=stale_days), sort_keys=True), flush=True)
 """
 
 
 def host_python(url, users, python):
-    out = run([python, "-c", PY_SCAN, os.path.join(ROOT, "hosts", "python"), COMPONENT, url, TOKEN, *users])
+    out = run([python, "-c", PY_SCAN, os.path.join(ROOT, "hosts", "python"), COMPONENT, url, TOKEN,
+               str(AS_OF_MS), str(STALE_DAYS), *users])
     return json_lines(out), out
 
 
 def host_node(url, users):
     env = dict(os.environ, DATABRICKS_HOST=url, DATABRICKS_TOKEN=TOKEN)
-    out = run(["node", os.path.join(ROOT, "hosts", "node", "dbx-scan.js"), *users], env=env)
+    out = run(["node", os.path.join(ROOT, "hosts", "node", "dbx-scan.js"), "--as-of", AS_OF,
+               "--stale-days", str(STALE_DAYS), "--", *users], env=env)
     return json_lines(out), out
 
 
 def host_custom(cmd):
     def scan(url, users):
-        env = dict(os.environ, DATABRICKS_HOST=url, DATABRICKS_TOKEN=TOKEN)
+        env = dict(os.environ, DATABRICKS_HOST=url, DATABRICKS_TOKEN=TOKEN, DBX_AS_OF_MS=str(AS_OF_MS),
+                   DBX_STALE_DAYS=str(STALE_DAYS))
         out = run(cmd + " " + " ".join(shlex.quote(u) for u in users), env=env, shell=True)
         return json_lines(out), out
     return scan
@@ -154,31 +198,35 @@ PY_ALLOW = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from dbx_scan import HttpCapability, record
-cap = HttpCapability("http://127.0.0.1:9", "dapi-sim")  # never contacted: both are denied
+cap = HttpCapability("http://127.0.0.1:9", "dapi-sim")  # never contacted: all are denied
 reqs = [record(path="/api/2.0/workspace/delete", query=[("path", "/Users/a@example.com")]),
-        record(path="/api/2.0/workspace/list", query=[("startIndex", "1")])]
+        record(path="/api/2.0/workspace/list", query=[("startIndex", "1")]),
+        record(path="/api/2.0/workspace/list", query=[("path", "/Repos.evil")]),
+        record(path="/api/2.0/dbfs/list", query=[("path", "/FileStore/shared_uploads2/a@example.com")])]
 for r in cap.send(None, reqs):
     print(r.tag, r.payload)
 """
 
 NODE_ALLOW = """
 const { configure, send } = await import(process.argv[1]);
-configure({ host: "http://127.0.0.1:9", token: "dapi-sim" });  // never contacted: both are denied
+configure({ host: "http://127.0.0.1:9", token: "dapi-sim" });  // never contacted: all are denied
 const rs = send([{ path: "/api/2.0/workspace/delete", query: [["path", "/Users/a@example.com"]] },
-                 { path: "/api/2.0/workspace/list", query: [["startIndex", "1"]] }]);
+                 { path: "/api/2.0/workspace/list", query: [["startIndex", "1"]] },
+                 { path: "/api/2.0/workspace/list", query: [["path", "/Repos.evil"]] },
+                 { path: "/api/2.0/dbfs/list", query: [["path", "/FileStore/shared_uploads2/a@example.com"]] }]);
 for (const r of rs) console.log(r.tag === "err" ? r.val.tag : r.tag, r.val.val ?? "");
 """
 
 
 def allow_python(python):
     out = run([python, "-c", PY_ALLOW, os.path.join(ROOT, "hosts", "python")]).splitlines()
-    return len(out) == 2 and all(line.startswith("denied ") for line in out), out
+    return len(out) == 4 and all(line.startswith("denied ") for line in out), out
 
 
 def allow_node():
     http_js = "file://" + os.path.join(ROOT, "hosts", "node", "http.js")
     out = run(["node", "--input-type=module", "-e", NODE_ALLOW, http_js]).splitlines()
-    return len(out) == 2 and all(line.startswith("denied ") for line in out), out
+    return len(out) == 4 and all(line.startswith("denied ") for line in out), out
 
 
 def allow_rust():
@@ -218,10 +266,10 @@ def fmt(n):
     if n == "missing":
         return "missing"
     parts = [n["status"], "err" if n["error"] else "-"]
-    for tree in ("dbfs", "workspace"):
+    for tree in TREES:
         t = n[tree]
         parts.append(f"{tree}=null" if t is None else tree + "=" + ",".join(
-            f"{k}:{int(v)}" for k, v in t.items()))
+            f"{k}:{v if isinstance(v, list) or v is None else int(v)}" for k, v in t.items()))
     return " ".join(parts)
 
 
@@ -286,6 +334,10 @@ def main():
                 statuses[v["status"]] = statuses.get(v["status"], 0) + 1
         summary.append(f"{ws}: {len(users)} users compared across {len(hosts)} hosts ({', '.join(hosts)}): "
                        f"{agree} agree, {len(rows)} disagree; statuses {dict(sorted(statuses.items()))}")
+        homes = {t: sum(1 for v in got[ref] if v != "missing" and v[t] and v[t]["home_exists"]) for t in TREES}
+        stale = sum(v[t]["stale_files"] for v in got[ref] if v != "missing" for t in TREES if v[t])
+        summary.append(f"{ws}: homes per location {homes}; {stale} stale files at as-of {AS_OF}, "
+                       f"stale days {STALE_DAYS}")
 
     checks = {"python": lambda: allow_python(a.python), "node": allow_node}
     if not a.no_rust_allow_list:
@@ -297,7 +349,7 @@ def main():
             if not ok:
                 failures.append(f"allow-list refusals ({h}) failed")
         summary.append(f"token absent from every report ({h}): "
-                       f"{'FAILED' if any(f.startswith(('semantics: ' + h + ': the token', 'generated-50: ' + h + ': the token')) for f in failures) else 'ok'}")
+                       f"{'FAILED' if any(f.startswith(tuple(f'{ws}: {h}: the token' for ws, _ in WORKSPACES)) for f in failures) else 'ok'}")
 
     print("conformance summary")
     for s in summary:

@@ -100,6 +100,12 @@ fn an_admin_token_is_ready_with_counts_sample_estimate_and_the_allow_list() {
     }
     check!(
         done,
+        out.lines().any(|l| l.starts_with("  GET /api/2.0/dbfs/list ")
+            && l.ends_with("parameters path; path within /Users or /FileStore/shared_uploads")),
+        "the DBFS listing's confinement is shown"
+    );
+    check!(
+        done,
         !out.contains("/api/2.0/workspace/export"),
         "export is on the allow-list only with --notebook-sizes"
     );
@@ -149,7 +155,10 @@ fn an_admin_token_is_ready_with_counts_sample_estimate_and_the_allow_list() {
             (&got["path"], &got["family"], &got["params"]),
             (&want["path"], &want["family"], &want["params"])
         );
+        let roots = want.get("roots").cloned().unwrap_or_else(|| serde_json::json!({}));
+        assert_eq!(got["roots"], roots, "{}", want["path"]);
     }
+
     assert_eq!(
         (j["ready"].clone(), j["missing"].clone()),
         (Value::Bool(true), serde_json::json!([]))
@@ -316,7 +325,7 @@ fn a_workspace_whose_users_folder_cannot_be_listed_is_not_ready_naming_the_listi
     let j = json(&done);
     assert_eq!(
         j["homes"]["workspace"],
-        serde_json::json!({"count": null, "error": failure})
+        serde_json::json!({"count": null, "error": failure, "not_available": false})
     );
     assert_eq!(
         (j["estimate"].clone(), j["sample"]["users"].clone()),
@@ -553,4 +562,150 @@ fn notebook_sizes_put_the_export_endpoint_on_the_allow_list() {
             && j["allow_list"].to_string().contains("/api/2.0/workspace/export"),
         "the allow-list of --notebook-sizes has export"
     );
+}
+
+/// Issue 19: a workspace without DBFS (the DBFS API answers every request that it is turned off)
+/// is a finding, not something missing: `check` says so once, marks the DBFS roots not available,
+/// samples the Workspace side only and estimates one DBFS request (the scan's availability check),
+/// which is what a full scan then makes.
+#[test]
+fn a_workspace_without_dbfs_is_reported_not_missing() {
+    let sim = Sim::start_with(dbx_sim::SimConfig {
+        fixture: dbx_sim::generate(30, 2),
+        limits: None,
+        dbfs_disabled: true,
+        ..Default::default()
+    });
+    let done = check(&sim, &["--sample", "5"]).run();
+    check!(done, done.code == 0);
+    let out = &done.stdout;
+    check!(
+        done,
+        out.lines().any(|l| {
+            l.starts_with("DBFS: not available in this workspace (")
+            && l.contains("disabled")
+            && l.ends_with(
+                "): a scan marks dbfs_home and uploads_home not_available in every row and scans the Workspace side"
+            )
+        }),
+        "the DBFS finding"
+    );
+    for root in ["/Users", "/FileStore/shared_uploads"] {
+        check!(
+            done,
+            out.lines()
+                .any(|l| l == format!("DBFS {root}: not available (no DBFS in this workspace)")),
+            "DBFS {root}"
+        );
+    }
+    check!(
+        done,
+        out.lines()
+            .any(|l| l.starts_with("Workspace /Users: ") && l.ends_with(" home(s)"))
+            && out
+                .lines()
+                .any(|l| l.starts_with("Workspace /Repos: ") && l.ends_with(" user folder(s)")),
+        "the Workspace roots are listed"
+    );
+    check!(
+        done,
+        out.lines()
+            .filter(|l| l.starts_with("  #"))
+            .all(|l| l.contains("dbfs_home not_available") && l.contains("uploads_home not_available")),
+        "sampled rows"
+    );
+    check!(
+        done,
+        out.contains("Ready: a full scan can run with these credentials") && !out.contains("Missing:"),
+        "not missing"
+    );
+
+    let done = check(&sim, &["--json", "--sample", "5"]).run();
+    check!(done, done.code == 0);
+    let j = json(&done);
+    assert_eq!(j["dbfs"]["available"], false);
+    assert!(
+        j["dbfs"]["reason"].as_str().unwrap().contains("disabled"),
+        "{}",
+        j["dbfs"]
+    );
+    assert!(j["dbfs"]["line"].as_str().unwrap().starts_with("DBFS: not available"));
+    for loc in ["dbfs", "uploads"] {
+        assert_eq!(
+            j["homes"][loc],
+            serde_json::json!({"count": null, "error": null, "not_available": true})
+        );
+    }
+    assert_eq!(j["homes"]["workspace"]["not_available"], false);
+    assert!(j["homes"]["repos"]["count"].is_u64(), "{}", j["homes"]);
+    assert_eq!(
+        (j["ready"].clone(), j["missing"].clone()),
+        (Value::Bool(true), serde_json::json!([]))
+    );
+    for u in j["sample"]["users"].as_array().unwrap() {
+        assert_eq!(
+            (&u["dbfs_home"], &u["uploads_home"], &u["dbfs_listings"]),
+            (
+                &Value::from("not_available"),
+                &Value::from("not_available"),
+                &Value::from(0)
+            )
+        );
+    }
+    assert_eq!(j["estimate"]["dbfs_requests"], 4, "{}", j["estimate"]);
+
+    // A full scan finds out from its first DBFS answers: the two roots, then the users in flight.
+    let dbfs_requests = |s: &dbx_sim::Stats| -> u64 {
+        s.by_endpoint
+            .iter()
+            .filter(|(e, _)| e.starts_with("dbfs/"))
+            .map(|(_, m)| m.values().sum::<u64>())
+            .sum()
+    };
+    let before = sim.stats();
+    let scan = Run::scan(&sim, &["--all-users", "-q", "-o", "out.csv"]).run();
+    check!(scan, scan.code == 0);
+    let spent = dbfs_requests(&sim.stats()) - dbfs_requests(&before);
+    assert!((4..=66).contains(&spent), "{spent} DBFS requests");
+}
+
+/// The estimate counts the UI uploads and `/Repos`: the roots are listed and shown, and a sampled
+/// user's folders there count in the DBFS and Workspace families.
+#[test]
+fn the_estimate_counts_uploads_and_repos() {
+    let sim = Sim::start(dbx_sim::generate(60, 9));
+    let done = check(&sim, &["--json", "--sample", "60"]).run();
+    check!(done, done.code == 0);
+    let j = json(&done);
+    let n = |loc: &str| j["homes"][loc]["count"].as_u64().unwrap();
+    assert!(n("uploads") > 0 && n("repos") > 0, "{}", j["homes"]);
+    let users = j["sample"]["users"].as_array().unwrap();
+    let listed = |loc: &str| users.iter().map(|u| u["listings"][loc].as_u64().unwrap()).sum::<u64>();
+    assert!(listed("uploads") > 0 && listed("repos") > 0, "{users:?}");
+    for u in users {
+        let l = &u["listings"];
+        assert_eq!(
+            u["dbfs_listings"].as_u64().unwrap(),
+            l["dbfs"].as_u64().unwrap() + l["uploads"].as_u64().unwrap()
+        );
+        assert_eq!(
+            u["workspace_listings"].as_u64().unwrap(),
+            l["workspace"].as_u64().unwrap() + l["repos"].as_u64().unwrap()
+        );
+    }
+    // Every user sampled (the service principals' homes are extrapolated from them): a scan of
+    // all four locations lies in the range, per family, the DBFS availability check included.
+    let r = &j["estimate"]["range"];
+    let before = sim.stats();
+    let scan = Run::scan(&sim, &["--all-users", "-q", "-o", "out.csv"]).run();
+    check!(scan, scan.code == 0);
+    let after = sim.stats();
+    let families = by_family(&before, &after);
+    for (family, real) in [("workspace", families[0].1), ("dbfs", families[1].1)] {
+        let bound = |b: &str| r[format!("{family}_requests_{b}")].as_f64().unwrap();
+        assert!(
+            bound("low") <= real && real <= bound("high"),
+            "{family}: {real} not in {r}"
+        );
+    }
 }

@@ -51,7 +51,14 @@ fn short_help_groups_flags_under_their_headings() {
     assert_eq!(section(&scan, "Output"), ["--output", "--html", "--debug", "--quiet"]);
     assert_eq!(
         section(&scan, "What is scanned"),
-        ["--dbfs-only", "--workspace-only", "--notebook-sizes"]
+        [
+            "--dbfs-only",
+            "--workspace-only",
+            "--locations",
+            "--as-of",
+            "--stale-days",
+            "--notebook-sizes"
+        ]
     );
     assert!(
         section(&scan, "Limits").contains(&"--concurrency".to_string()),
@@ -152,11 +159,7 @@ fn bad_token_stops_the_run_and_claims_no_success() {
 #[test]
 fn unreachable_workspace_is_a_clear_failure() {
     // A port nobody listens on (bound then released).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::util::free_port();
     let mut run = Run::new(&["scan", "alice@example.com", "--retry-attempts", "1"]);
     run.env("DATABRICKS_HOST", &format!("http://127.0.0.1:{port}"))
         .env("DATABRICKS_TOKEN", "dapi-sim");
@@ -267,11 +270,7 @@ fn an_https_url_to_a_plain_http_server_gets_a_hint() {
     );
     check!(done, left_behind(&done).is_empty(), "left {:?}", left_behind(&done));
     // A port where nobody answers gets no such hint.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::util::free_port();
     let mut run = Run::new(&["scan", "alice@example.com", "--retry-attempts", "1"]);
     run.env("DATABRICKS_HOST", &format!("https://127.0.0.1:{port}"))
         .env("DATABRICKS_TOKEN", "dapi-sim");

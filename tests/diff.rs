@@ -144,8 +144,20 @@ fn diff_of_two_generated_workspaces_gives_the_expected_rows() {
             "bytes_new",
             "files_delta",
             "bytes_delta",
-            "change"
+            "change",
+            "stale_bytes_old",
+            "stale_bytes_new",
+            "stale_bytes_delta",
+            "stale_files_old",
+            "stale_files_new",
+            "stale_files_delta"
         ]
+    );
+    // Two CSVs: their stale columns are compared, and the ages reference is said to be unknown.
+    check!(
+        done,
+        done.stderr
+            .contains("the ages reference (as-of, stale days) of OLD and NEW is not recorded")
     );
     assert_eq!(rows.len(), USERS + 3, "every user of either scan, once");
     let rows = by_user(rows);
@@ -163,7 +175,17 @@ fn diff_of_two_generated_workspaces_gives_the_expected_rows() {
                 ("files_new", &side(nw, "file_count")),
                 ("bytes_old", &side(o, "total_size")),
                 ("bytes_new", &side(nw, "total_size")),
+                ("stale_bytes_old", &side(o, "stale_bytes")),
+                ("stale_bytes_new", &side(nw, "stale_bytes")),
+                ("stale_files_old", &side(o, "stale_files")),
+                ("stale_files_new", &side(nw, "stale_files")),
             ],
+        );
+        let stale = |row: Option<&BTreeMap<String, String>>| row.map_or(0, |x| n(&x["stale_bytes"]));
+        check!(
+            done,
+            n(&r["stale_bytes_delta"]) == stale(nw) - stale(o),
+            "{user}: {r:?}"
         );
         let (fd, bd) = (n(&r["files_delta"]), n(&r["bytes_delta"]));
         let expected = match did.get(user) {
@@ -297,6 +319,16 @@ fn the_weekly_rerun_diffs_against_the_journal_it_kept() {
     let done = work.run(&["diff", &kept[0], "results.csv.journal"]).run();
     check!(done, done.code == 0);
     check!(done, !done.stderr.contains("warning"), "same workspace, same options");
+    // Each run is as of its own start: said, as a note.
+    check!(
+        done,
+        done.stderr
+            .contains("stale counts are measured from each run's own as-of")
+            && done
+                .stdout
+                .lines()
+                .any(|l| l.starts_with("Stale bytes ") && l.trim_end().ends_with(" 0"))
+    );
     check!(done, done.stdout.contains(&format!("Workspace: {}", sim.url)));
     check!(
         done,

@@ -335,6 +335,45 @@ fn html_report_renders_in_chromium_and_matches_the_csv() {
         "a realistic mix"
     );
 
+    // Locations, ages and the largest file, from the CSV's columns (issue 19).
+    let locs = tags_with(table(&dom, "locations"), "tr", "data-location");
+    assert_eq!(locs.len(), 4, "every location listed");
+    for loc in ["dbfs", "uploads", "workspace", "repos"] {
+        let t = locs
+            .iter()
+            .find(|t| attr(t, "data-location") == Some(loc))
+            .unwrap_or_else(|| panic!("no row of {loc}"));
+        let num = |a: &str| attr(t, a).unwrap().parse::<u64>().unwrap();
+        assert_eq!(attr(t, "data-state"), Some("scanned"), "{loc}");
+        assert_eq!(num("data-files"), sum(&format!("{loc}_files")), "{loc} files");
+        assert_eq!(num("data-bytes"), sum(&format!("{loc}_bytes")), "{loc} bytes");
+        let homes = rows.iter().filter(|r| r[&format!("{loc}_home")] == "yes").count() as u64;
+        assert_eq!(num("data-homes"), homes, "{loc} folders");
+    }
+    for (id, col) in [
+        ("stale-total", "stale_bytes"),
+        ("stale-files", "stale_files"),
+        ("undated-files", "undated_files"),
+    ] {
+        assert_eq!(shown(&dom, id).0, sum(col), "#{id} vs the CSV's {col}");
+    }
+    let largest = tags_with(table(&dom, "largest-files"), "tr", "data-rank");
+    let biggest = rows
+        .iter()
+        .filter(|r| !r["largest_file"].is_empty())
+        .max_by_key(|r| n(r, "largest_file_bytes"));
+    match biggest {
+        Some(r) => {
+            assert_eq!(
+                attr(largest[0], "data-bytes").unwrap().parse::<u64>().unwrap(),
+                n(r, "largest_file_bytes"),
+                "the workspace's largest file"
+            );
+            assert!(largest.len() <= 25);
+        }
+        None => assert!(largest.is_empty()),
+    }
+
     // Histogram: every user in exactly one bucket, the same one as from the CSV's total_size.
     let mut want = [0u64; 9];
     for r in &rows {

@@ -39,7 +39,17 @@ fn sim(extra: Vec<dbx_sim::Fault>) -> Sim {
 
 fn scan_as(work: &Work, sim: &Sim, token: &str, extra: &[&str]) -> crate::util::Done {
     let mut args = USERS.to_vec();
-    args.extend_from_slice(&["-o", "out.csv", "--jsonl", "out.jsonl", "--html", "out.html"]);
+    // The two homes (`/Repos` under non-admin credentials is in places.rs).
+    args.extend_from_slice(&[
+        "-o",
+        "out.csv",
+        "--jsonl",
+        "out.jsonl",
+        "--html",
+        "out.html",
+        "--locations",
+        "dbfs,workspace",
+    ]);
     args.extend_from_slice(extra);
     let mut run = Run::against(work, sim, "scan", &args);
     run.env("DATABRICKS_TOKEN", token);
@@ -219,7 +229,12 @@ fn a_non_admin_all_users_scan_on_dbfs_only_has_nothing_to_hide() {
 fn a_non_admin_all_users_scan_reports_homes_missing_from_users_as_not_visible() {
     let sim = sim(vec![]);
     let work = Work::new();
-    let mut run = Run::against(&work, &sim, "scan", &["--all-users", "-o", "out.csv"]);
+    let mut run = Run::against(
+        &work,
+        &sim,
+        "scan",
+        &["--all-users", "-o", "out.csv", "--locations", "dbfs,workspace"],
+    );
     run.env("DATABRICKS_TOKEN", "dapi-alice");
     let done = run.run();
     check!(done, done.code == 3, "some users in error: exit 3");

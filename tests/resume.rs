@@ -389,7 +389,7 @@ fn a_journal_with_other_options_or_users_is_refused() {
         trees,
         trees
             .stderr
-            .contains("trees: the journal has dbfs+workspace, this run has dbfs")
+            .contains("trees: the journal has dbfs+uploads+workspace+repos, this run has dbfs+uploads")
     );
 
     let more = work

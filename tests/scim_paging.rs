@@ -65,7 +65,16 @@ fn scan_all_users_stops_when_scim_brings_no_new_user_and_keeps_the_users_scanned
         let done = run(
             &fake,
             &work,
-            &["scan", "--all-users", "-o", "out.csv", "--retry-base-ms", "5"],
+            &[
+                "scan",
+                "--all-users",
+                "-o",
+                "out.csv",
+                "--retry-base-ms",
+                "5",
+                "--locations",
+                "dbfs,workspace",
+            ],
         );
         check!(
             done,

@@ -15,6 +15,7 @@ mod list_homes;
 mod lock;
 mod notebook_sizes;
 mod orphans;
+mod places;
 mod report;
 mod rerun;
 mod restricted;

@@ -9,7 +9,6 @@ use serde_json::json;
 
 use crate::util::{generated, journal_user_lines, Fake, Run, Sim, Work};
 
-
 const SVEN: &str = "sven.jones@example.com";
 
 /// sven's DBFS home is spelled `Sven.Jones@…`, his Workspace home `sven.jones@…` (the SCIM name);
@@ -73,19 +72,38 @@ fn a_user_with_no_folder_anywhere_is_no_home_and_a_name_no_one_has_is_said_once(
     check!(done, done.code == 0);
     let r = done.rows("out.csv");
     // A home that exists but holds nothing is the seed's `empty`; no folder at all is `no_home`.
-    done.check_fields(&r["alice@example.com"], &[("status", "empty"), ("workspace_home", "yes")]);
+    done.check_fields(
+        &r["alice@example.com"],
+        &[("status", "empty"), ("workspace_home", "yes")],
+    );
     for u in ["ghost@example.com", "typo@example.com"] {
         done.check_fields(
             &r[u],
-            &[("status", "no_home"), ("dbfs_home", "no"), ("workspace_home", "no"), ("error", "")],
+            &[
+                ("status", "no_home"),
+                ("dbfs_home", "no"),
+                ("workspace_home", "no"),
+                ("error", ""),
+            ],
         );
     }
     let jsonl = done.file("out.jsonl");
     check!(done, jsonl.matches("\"status\":\"no_home\"").count() == 2, "{jsonl}");
     let html = done.file("out.html");
-    check!(done, html.contains(r#"id="count-no-home" data-value="2""#), "the report counts them");
-    check!(done, done.stdout.contains("∅ No home: no folder in DBFS /Users/typo@example.com or Workspace /Users/typo@example.com"));
-    check!(done, done.stdout.contains("∅ No home (no folder in any scanned location): 2"));
+    check!(
+        done,
+        html.contains(r#"id="count-no-home" data-value="2""#),
+        "the report counts them"
+    );
+    check!(
+        done,
+        done.stdout
+            .contains("∅ No home: no folder in DBFS /Users/typo@example.com or Workspace /Users/typo@example.com")
+    );
+    check!(
+        done,
+        done.stdout.contains("∅ No home (no folder in any scanned location): 2")
+    );
     // ghost is a SCIM user (never logged in); typo is nobody: said once, at the end.
     let line = done
         .stdout
@@ -107,11 +125,19 @@ fn a_server_that_is_not_a_workspace_stops_the_run_before_anything_is_scanned() {
         check!(done, done.code == 1, "{cmd}");
         check!(
             done,
-            done.stderr.contains("does not answer like a Databricks workspace") && done.stderr.contains("Is this the workspace URL?"),
+            done.stderr.contains("does not answer like a Databricks workspace")
+                && done.stderr.contains("Is this the workspace URL?"),
             "{cmd}"
         );
-        check!(done, !done.stdout.contains("COMPLETED") && !done.stdout.contains("homes"), "{cmd}");
-        check!(done, !done.dir.join("out.csv").exists() && !done.dir.join("out.csv.journal").exists());
+        check!(
+            done,
+            !done.stdout.contains("COMPLETED") && !done.stdout.contains("homes"),
+            "{cmd}"
+        );
+        check!(
+            done,
+            !done.dir.join("out.csv").exists() && !done.dir.join("out.csv.journal").exists()
+        );
     }
 }
 
@@ -145,11 +171,22 @@ fn a_rerun_stopped_halfway_keeps_the_finished_runs_outputs_and_says_how_to_get_b
         "the finished run's outputs are untouched"
     );
     let (_, partial) = crate::util::read_csv(&work.path("out.partial.csv"));
-    check!(stopped, !partial.is_empty() && partial.len() < 120, "{} partial rows", partial.len());
-    check!(stopped, work.path("out.partial.jsonl").exists() && work.path("out.partial.html").exists());
     check!(
         stopped,
-        stopped.stderr.contains("kept unchanged") && stopped.stderr.contains("dbx-inventory summary --journal out.csv.journal."),
+        !partial.is_empty() && partial.len() < 120,
+        "{} partial rows",
+        partial.len()
+    );
+    check!(
+        stopped,
+        work.path("out.partial.jsonl").exists() && work.path("out.partial.html").exists()
+    );
+    check!(
+        stopped,
+        stopped.stderr.contains("kept unchanged")
+            && stopped
+                .stderr
+                .contains("dbx-inventory summary --journal out.csv.journal."),
         "names the finished run's journal to rebuild from"
     );
     // Its archived journal gives last week's outputs back.
@@ -163,8 +200,16 @@ fn a_rerun_stopped_halfway_keeps_the_finished_runs_outputs_and_says_how_to_get_b
     let done = work.scan(&sim, &args).run();
     check!(done, done.code == 0);
     let (_, rows) = crate::util::read_csv(&work.path("out.csv"));
-    check!(done, rows.len() == 120 + 4, "{} rows (120 users + 4 service principals)", rows.len());
-    check!(done, !work.path("out.partial.csv").exists() && !work.path("out.partial.html").exists());
+    check!(
+        done,
+        rows.len() == 120 + 4,
+        "{} rows (120 users + 4 service principals)",
+        rows.len()
+    );
+    check!(
+        done,
+        !work.path("out.partial.csv").exists() && !work.path("out.partial.html").exists()
+    );
 }
 
 #[test]
@@ -185,7 +230,10 @@ fn a_second_run_with_its_own_journal_cannot_write_the_same_output() {
     check!(second, second.code == 2);
     check!(
         second,
-        second.stderr.contains("--output out.csv is being written by another run") && !second.stderr.contains("--journal FILE"),
+        second
+            .stderr
+            .contains("--output out.csv is being written by another run")
+            && !second.stderr.contains("--journal FILE"),
         "refused, naming the output, without advice that leads back to it"
     );
     check!(second, !work.path("other.journal").exists());
@@ -212,7 +260,12 @@ fn a_non_admin_orphan_scan_says_its_orphan_count_is_incomplete() {
     });
     for (token, said) in [("dapi-alice", true), ("dapi-sim", false)] {
         let work = Work::new();
-        let mut run = Run::against(&work, &sim, "scan", &["--all-users", "--orphans", "-o", "out.csv", "--html", "out.html"]);
+        let mut run = Run::against(
+            &work,
+            &sim,
+            "scan",
+            &["--all-users", "--orphans", "-o", "out.csv", "--html", "out.html"],
+        );
         run.env("DATABRICKS_TOKEN", token);
         let done = run.run();
         let note = "orphaned homes are incomplete: alice@x.com is not a workspace admin";
@@ -226,12 +279,30 @@ fn a_non_admin_orphan_scan_says_its_orphan_count_is_incomplete() {
 fn outputs_have_the_journals_file_mode() {
     use std::os::unix::fs::PermissionsExt as _;
     let sim = sim();
-    let done = Run::scan(&sim, &["alice@example.com", "-o", "out.csv", "--jsonl", "out.jsonl", "--html", "out.html"]).run();
+    let done = Run::scan(
+        &sim,
+        &[
+            "alice@example.com",
+            "-o",
+            "out.csv",
+            "--jsonl",
+            "out.jsonl",
+            "--html",
+            "out.html",
+        ],
+    )
+    .run();
     check!(done, done.code == 0);
     let mode = |n: &str| std::fs::metadata(done.dir.join(n)).unwrap().permissions().mode() & 0o777;
     let journal = mode("out.csv.journal");
     for out in ["out.csv", "out.jsonl", "out.html"] {
-        check!(done, mode(out) == journal, "{out}: {:o}, journal {:o}", mode(out), journal);
+        check!(
+            done,
+            mode(out) == journal,
+            "{out}: {:o}, journal {:o}",
+            mode(out),
+            journal
+        );
     }
 }
 
@@ -245,8 +316,16 @@ fn diff_does_not_call_a_failed_scan_shrinkage_and_the_report_says_what_sizes_inc
     let old = work.scan(&sim, &a).run();
     check!(old, old.code == 0);
     let html = old.file("out.html");
-    check!(old, html.contains("Homes scanned") && html.contains("2 (2 user(s))"), "rows are homes, broken down");
-    check!(old, html.contains(r#"id="notebook-bytes">not included"#), "says notebooks have no size here");
+    check!(
+        old,
+        html.contains("Homes scanned") && html.contains("2 (2 user(s))"),
+        "rows are homes, broken down"
+    );
+    check!(
+        old,
+        html.contains(r#"id="notebook-bytes">not included"#),
+        "says notebooks have no size here"
+    );
     sim.add_faults([serde_json::from_value::<dbx_sim::Fault>(
         json!({"api": "workspace", "path": format!("/Users/{SVEN}/d"), "status": 500}),
     )
@@ -262,7 +341,10 @@ fn diff_does_not_call_a_failed_scan_shrinkage_and_the_report_says_what_sizes_inc
         &rows["SVEN.JONES@EXAMPLE.COM"],
         &[("status_old", "success"), ("status_new", "error"), ("change", "error")],
     );
-    check!(d, d.stdout.contains("0 shrunk") && d.stdout.contains("1 in error in one of the scans"));
+    check!(
+        d,
+        d.stdout.contains("0 shrunk") && d.stdout.contains("1 in error in one of the scans")
+    );
 }
 
 #[test]
@@ -277,7 +359,9 @@ fn a_user_with_only_notebooks_says_why_the_size_is_zero() {
     check!(done, done.code == 0);
     check!(
         done,
-        done.stdout.contains("✓ Files: 1, Size: 0 B (1 object(s) without a size, e.g. notebooks; --notebook-sizes measures notebooks)"),
+        done.stdout.contains(
+            "✓ Files: 1, Size: 0 B (1 object(s) without a size, e.g. notebooks; --notebook-sizes measures notebooks)"
+        ),
         "{}",
         done.stdout
     );

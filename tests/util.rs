@@ -43,6 +43,15 @@ pub fn bin() -> PathBuf {
     }
 }
 
+/// A loopback port nobody listens on (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// Loads a fixture from `tests/fixtures/NAME.json`.
 pub fn fixture(name: &str) -> dbx_sim::Fixture {
     let path = root().join("tests/fixtures").join(format!("{name}.json"));

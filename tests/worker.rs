@@ -8,7 +8,6 @@ use serde_json::{json, Value};
 
 use crate::util::{fixture, Done, Run, Sim, Work};
 
-
 /// The users of tests/fixtures/semantics.json, in the fixture's order.
 /// The semantics fixture's users that `scan` takes by name (it refuses a name with a space
 /// inside, which no username has; the hostile name reaches workers only from a host).
@@ -90,7 +89,7 @@ fn worker_rows_are_the_rows_scan_records_with_the_token_from_standard_input() {
         users
             .iter()
             .enumerate()
-            .map(|(i, u)| job(i, u, "dbfs+workspace", false)),
+            .map(|(i, u)| job(i, u, "dbfs+uploads+workspace+repos", false)),
     );
     let done = worker(&sim, &input(&lines), &["--concurrency", "3"]);
     check!(done, done.code == 0, "worker exit");
@@ -228,7 +227,11 @@ fn a_credentials_stop_mid_run_writes_the_finished_rows_then_exits_1() {
         done.stderr.contains("error: the run stopped") && done.stderr.contains("401")
     );
     let got = by_i(user_lines(&done, &done.stdout));
-    check!(done, got[&0]["status"] == "no_home", "the row finished before is written");
+    check!(
+        done,
+        got[&0]["status"] == "no_home",
+        "the row finished before is written"
+    );
 }
 
 #[test]
@@ -242,7 +245,7 @@ fn the_fault_switch_fails_the_first_attempt_only() {
         ["alice@example.com", "carol@example.com", "dave@example.com"]
             .iter()
             .enumerate()
-            .map(|(i, u)| job(i, u, "dbfs+workspace", false)),
+            .map(|(i, u)| job(i, u, "dbfs+uploads+workspace+repos", false)),
     );
     let text = input(&lines);
     let flags = ["--fail-after", "1", "--fail-marker", marker_arg];
@@ -274,7 +277,7 @@ fn csv_rows_gives_the_scans_csv_and_keeps_the_first_row_of_a_user() {
         users
             .iter()
             .enumerate()
-            .map(|(i, u)| job(i, u, "dbfs+workspace", false)),
+            .map(|(i, u)| job(i, u, "dbfs+uploads+workspace+repos", false)),
     );
     let done = worker(&sim, &input(&lines), &[]);
     check!(done, done.code == 0);

@@ -25,6 +25,9 @@ struct RawFile<'a> {
     is_dir: Option<bool>,
     #[serde(default, deserialize_with = "lenient::u64")]
     file_size: Option<u64>,
+    /// Epoch ms.
+    #[serde(default, deserialize_with = "lenient::u64")]
+    modification_time: Option<u64>,
 }
 
 /// `dbfs:/x` → `/x` (the API documents scheme-less paths; tolerate the other form).
@@ -50,6 +53,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, BadListing> {
         .into_iter()
         .map(|f| Entry {
             path: f.path.map(strip_scheme),
+            modified: f.modification_time,
             kind: if f.is_dir == Some(true) {
                 Kind::Dir { repo: false }
             } else {

@@ -1,7 +1,7 @@
 //! An in-memory Databricks workspace answering the guest's requests (tests only).
 
 use crate::transport::{Answer, Transport, MAX_BATCH_HOST_ACCEPTS};
-use crate::types::{HttpError, Request, Response, Tree};
+use crate::types::{Api, HttpError, Request, Response, Tree};
 use crate::{dbfs, export, scim, workspace};
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
@@ -69,9 +69,9 @@ impl Fake {
     }
 
     fn model(&mut self, tree: Tree) -> &mut TreeModel {
-        match tree {
-            Tree::Dbfs => &mut self.dbfs,
-            Tree::Workspace => &mut self.ws,
+        match tree.api() {
+            Api::Dbfs => &mut self.dbfs,
+            Api::Workspace => &mut self.ws,
         }
     }
 
@@ -155,9 +155,9 @@ impl Fake {
     }
 
     fn listing(&self, tree: Tree, path: &str) -> Answer {
-        let (m, key) = match tree {
-            Tree::Dbfs => (&self.dbfs, "files"),
-            Tree::Workspace => (&self.ws, "objects"),
+        let (m, key) = match tree.api() {
+            Api::Dbfs => (&self.dbfs, "files"),
+            Api::Workspace => (&self.ws, "objects"),
         };
         if let Some(children) = m.listings.get(path) {
             if children.is_empty() {
@@ -168,9 +168,9 @@ impl Fake {
         if let Some(file) = m.files.get(path) {
             return resp(200, &json!({ key: [file] }).to_string());
         }
-        let msg = match tree {
-            Tree::Dbfs => format!("No file or directory exists on path {path}."),
-            Tree::Workspace => format!("Path ({path}) doesn't exist."),
+        let msg = match tree.api() {
+            Api::Dbfs => format!("No file or directory exists on path {path}."),
+            Api::Workspace => format!("Path ({path}) doesn't exist."),
         };
         err_json(404, "RESOURCE_DOES_NOT_EXIST", &msg)
     }

@@ -13,7 +13,7 @@
 //! prints the seed and the case to replay.
 
 use crate::fake::{resp, Fake};
-use crate::types::{ScanOptions, ScanStatus, Tree, TreeStats};
+use crate::types::{Api, ScanOptions, ScanStatus, Tree, TreeStats};
 use crate::walk::scan_user;
 
 const DEFAULT_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -128,9 +128,9 @@ struct Case {
 }
 
 fn list_key(tree: Tree) -> &'static str {
-    match tree {
-        Tree::Dbfs => "files",
-        Tree::Workspace => "objects",
+    match tree.api() {
+        Api::Dbfs => "files",
+        Api::Workspace => "objects",
     }
 }
 
@@ -169,9 +169,9 @@ fn gen_dir(r: &mut Rng, c: &mut Case, path: &str, depth: u32, repo: bool) {
         let pj = serde_json::to_string(&written).unwrap();
         if is_dir {
             let repo = tree == Tree::Workspace && r.pct(20);
-            entries.push(match tree {
-                Tree::Dbfs => format!(r#"{{"path":{pj},"is_dir":true,"file_size":0}}"#),
-                Tree::Workspace => format!(
+            entries.push(match tree.api() {
+                Api::Dbfs => format!(r#"{{"path":{pj},"is_dir":true,"file_size":0}}"#),
+                Api::Workspace => format!(
                     r#"{{"path":{pj},"object_type":"{}","object_id":{i}}}"#,
                     if repo { "REPO" } else { "DIRECTORY" }
                 ),
@@ -181,9 +181,9 @@ fn gen_dir(r: &mut Rng, c: &mut Case, path: &str, depth: u32, repo: bool) {
         }
         // A path re-typed as a number: an entry "outside the home", a failure, not counted.
         if r.pct(3) {
-            entries.push(match tree {
-                Tree::Dbfs => format!(r#"{{"path":{i},"is_dir":false,"file_size":5}}"#),
-                Tree::Workspace => format!(r#"{{"path":{i},"object_type":"FILE","size":5}}"#),
+            entries.push(match tree.api() {
+                Api::Dbfs => format!(r#"{{"path":{i},"is_dir":false,"file_size":5}}"#),
+                Api::Workspace => format!(r#"{{"path":{i},"object_type":"FILE","size":5}}"#),
             });
             local.failures += 1;
             continue;
@@ -196,12 +196,12 @@ fn gen_dir(r: &mut Rng, c: &mut Case, path: &str, depth: u32, repo: bool) {
                 .map(|s| format!(",\"{name}\":{s}"))
                 .unwrap_or_default()
         };
-        let text = match tree {
-            Tree::Dbfs => format!(
+        let text = match tree.api() {
+            Api::Dbfs => format!(
                 r#"{{"path":{pj},"is_dir":false{},"modification_time":1700000000000}}"#,
                 size_field("file_size")
             ),
-            Tree::Workspace => {
+            Api::Workspace => {
                 let ty = if notebook {
                     ",\"object_type\":\"NOTEBOOK\",\"language\":\"PYTHON\"".to_string()
                 } else {
@@ -369,6 +369,10 @@ fn run_case(r: &mut Rng) -> Result<usize, String> {
         workspace: r.pct(85),
         batch_size: *r.pick(&[0, 1, 2, 3, 8]),
         notebook_sizes: false,
+        uploads: false,
+        repos: false,
+        as_of_ms: crate::tests::AS_OF,
+        stale_days: 365,
     };
     let dbfs = opts.dbfs.then(|| gen_tree(r, Tree::Dbfs));
     let ws = opts.workspace.then(|| gen_tree(r, Tree::Workspace));
@@ -385,9 +389,9 @@ fn run_case(r: &mut Rng) -> Result<usize, String> {
                 flipped = true;
             }
             let body = String::from_utf8_lossy(&body).into_owned();
-            match c.tree {
-                Tree::Dbfs => f.on_dbfs(path, resp(200, &body)),
-                Tree::Workspace => f.on_ws(path, resp(200, &body)),
+            match c.tree.api() {
+                Api::Dbfs => f.on_dbfs(path, resp(200, &body)),
+                Api::Workspace => f.on_ws(path, resp(200, &body)),
             };
         }
     }

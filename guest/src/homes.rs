@@ -3,18 +3,18 @@
 use crate::errors::{describe_http_error, describe_status};
 use crate::listing::Kind;
 use crate::transport::Transport;
-use crate::types::{Failure, Tree};
+use crate::types::{Api, Failure, Tree};
 use crate::walk::is_not_found;
 use crate::{dbfs, workspace};
 
-pub const USERS_ROOT: &str = "/Users";
-
-/// Names of the directories under `/Users` (Workspace `DIRECTORY`, DBFS `is_dir`), in the
-/// server's order. `/Users` missing (404) gives an empty list. Entries without a path, or whose
-/// path is not `/Users/<name>`, are left out.
+/// Names of the directories under the location's root (`/Users`, `/FileStore/shared_uploads`,
+/// `/Repos`; Workspace `DIRECTORY`, DBFS `is_dir`), in the server's order. A root missing (404)
+/// gives an empty list. Entries without a path, or whose path is not `<root>/<name>`, are left
+/// out.
 pub fn list_homes<T: Transport + ?Sized>(t: &mut T, tree: Tree) -> Result<Vec<String>, Failure> {
-    let what = format!("{} {}", tree.name(), USERS_ROOT);
-    let req = tree.list_request(USERS_ROOT);
+    let root = tree.root();
+    let what = format!("{} {root}", tree.name());
+    let req = tree.list_request(root);
     let answer = t
         .send(std::slice::from_ref(&req))
         .into_iter()
@@ -42,9 +42,9 @@ pub fn list_homes<T: Transport + ?Sized>(t: &mut T, tree: Tree) -> Result<Vec<St
             message: format!("{what}: {}", describe_status(&resp)),
         });
     }
-    let entries = match tree {
-        Tree::Dbfs => dbfs::parse(&resp.body),
-        Tree::Workspace => workspace::parse(&resp.body),
+    let entries = match tree.api() {
+        Api::Dbfs => dbfs::parse(&resp.body),
+        Api::Workspace => workspace::parse(&resp.body),
     }
     .map_err(|e| Failure {
         status: Some(resp.status),
@@ -55,7 +55,7 @@ pub fn list_homes<T: Transport + ?Sized>(t: &mut T, tree: Tree) -> Result<Vec<St
         .filter(|e| matches!(e.kind, Kind::Dir { repo: false }))
         .filter_map(|e| {
             let p = e.path?;
-            let name = p.trim_end_matches('/').strip_prefix(USERS_ROOT)?.strip_prefix('/')?;
+            let name = p.trim_end_matches('/').strip_prefix(root)?.strip_prefix('/')?;
             (!name.is_empty() && !name.contains('/')).then(|| name.to_string())
         })
         .collect())

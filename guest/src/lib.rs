@@ -11,6 +11,7 @@ wit_bindgen::generate!({
     additional_type_attributes: {
         "dbx:inventory/scanner@0.1.0/tree-stats": [#[derive(Default)]],
         "dbx:inventory/scanner@0.1.0/scan-options": [#[derive(Default)]],
+        "dbx:inventory/scanner@0.1.0/age-bytes": [#[derive(Default)]],
     },
 });
 
@@ -33,6 +34,8 @@ mod fake;
 mod fuzz;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ages;
 #[cfg(test)]
 mod tests_hostile;
 #[cfg(test)]

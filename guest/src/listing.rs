@@ -32,6 +32,9 @@ pub struct Entry<'a> {
     /// Absolute path, borrowed from the body when it needs no unescaping.
     pub path: Option<Cow<'a, str>>,
     pub kind: Kind,
+    /// Modification time in ms since the epoch, when the server gave a non-negative integer
+    /// (DBFS `modification_time`, Workspace `modified_at`); judged against the as-of by the walk.
+    pub modified: Option<u64>,
 }
 
 impl Entry<'_> {

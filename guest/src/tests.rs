@@ -14,28 +14,60 @@ const BOTH: ScanOptions = ScanOptions {
     workspace: true,
     batch_size: 0,
     notebook_sizes: false,
+    uploads: false,
+    repos: false,
+    as_of_ms: crate::tests::AS_OF,
+    stale_days: 365,
 };
 pub(crate) const WS_ONLY: ScanOptions = ScanOptions {
     dbfs: false,
     workspace: true,
     batch_size: 0,
     notebook_sizes: false,
+    uploads: false,
+    repos: false,
+    as_of_ms: crate::tests::AS_OF,
+    stale_days: 365,
 };
 pub(crate) const DBFS_ONLY: ScanOptions = ScanOptions {
     dbfs: true,
     workspace: false,
     batch_size: 0,
     notebook_sizes: false,
+    uploads: false,
+    repos: false,
+    as_of_ms: crate::tests::AS_OF,
+    stale_days: 365,
 };
 const NEITHER: ScanOptions = ScanOptions {
     dbfs: false,
     workspace: false,
     batch_size: 0,
     notebook_sizes: false,
+    uploads: false,
+    repos: false,
+    as_of_ms: crate::tests::AS_OF,
+    stale_days: 365,
 };
+
+/// The tests' as-of: 2027-01-15T08:00:00Z (ms).
+pub(crate) const AS_OF: i64 = 1_800_000_000_000;
 
 pub(crate) const U: &str = "a@x.com";
 pub(crate) const H: &str = "/Users/a@x.com";
+
+/// Only the age fields of `t` (the other tests' expectations leave them to `tests_ages`).
+pub(crate) fn ages_of(t: &TreeStats) -> TreeStats {
+    TreeStats {
+        last_modified_ms: t.last_modified_ms,
+        stale_files: t.stale_files,
+        stale_bytes: t.stale_bytes,
+        undated_files: t.undated_files,
+        age: t.age.clone(),
+        largest: t.largest.clone(),
+        ..TreeStats::default()
+    }
+}
 
 fn both() -> ScanOptions {
     BOTH
@@ -93,6 +125,7 @@ fn counts_both_trees() {
             requests: 3,
             notebook_bytes: None,
             notebooks_unsized: 0,
+            ..ages_of(&w)
         }
     );
     let d = r.dbfs.unwrap();
@@ -111,6 +144,7 @@ fn counts_both_trees() {
             requests: 3,
             notebook_bytes: None,
             notebooks_unsized: 0,
+            ..ages_of(&d)
         }
     );
     assert_eq!(r.requests, 6);
@@ -547,6 +581,10 @@ fn batches_respect_size_and_cap() {
                 workspace: true,
                 batch_size: asked,
                 notebook_sizes: false,
+                uploads: false,
+                repos: false,
+                as_of_ms: crate::tests::AS_OF,
+                stale_days: 365,
             },
         );
         assert_eq!(r.status, ScanStatus::Success);
@@ -581,6 +619,10 @@ fn breadth_first_order() {
             workspace: true,
             batch_size: 2,
             notebook_sizes: false,
+            uploads: false,
+            repos: false,
+            as_of_ms: crate::tests::AS_OF,
+            stale_days: 365,
         },
     );
     let order: Vec<String> = f

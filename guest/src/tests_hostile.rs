@@ -15,6 +15,10 @@ const BOTH: ScanOptions = ScanOptions {
     workspace: true,
     batch_size: 0,
     notebook_sizes: false,
+    uploads: false,
+    repos: false,
+    as_of_ms: crate::tests::AS_OF,
+    stale_days: 365,
 };
 
 fn p(rest: &str) -> String {
@@ -30,9 +34,9 @@ fn error_code_in_a_200_listing_is_an_error_naming_path_code_and_message() {
         f.ws_dir(H).ws_dir(&p("sub")).ws_file(&p("sub/x"), Some(5));
         f.dbfs_dir(H).dbfs_dir(&p("sub")).dbfs_file(&p("sub/x"), Some(5));
         let body = r#"{"error_code":"INTERNAL_ERROR","message":"boom"}"#;
-        match tree {
-            Tree::Workspace => f.on_ws(&p("sub"), resp(200, body)),
-            Tree::Dbfs => f.on_dbfs(&p("sub"), resp(200, body)),
+        match tree.api() {
+            Api::Workspace => f.on_ws(&p("sub"), resp(200, body)),
+            Api::Dbfs => f.on_dbfs(&p("sub"), resp(200, body)),
         };
         let opts = if tree == Tree::Workspace { WS_ONLY } else { DBFS_ONLY };
         let r = scan_user(&mut f, U, opts);
@@ -142,12 +146,12 @@ fn list_entries_that_are_not_objects_make_the_listing_malformed() {
     ];
     for (tree, body) in cases {
         let mut f = Fake::new();
-        let opts = match tree {
-            Tree::Dbfs => {
+        let opts = match tree.api() {
+            Api::Dbfs => {
                 f.on_dbfs(H, resp(200, &body));
                 DBFS_ONLY
             }
-            Tree::Workspace => {
+            Api::Workspace => {
                 f.on_ws(H, resp(200, &body));
                 WS_ONLY
             }

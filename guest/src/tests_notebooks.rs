@@ -11,6 +11,10 @@ const SIZED: ScanOptions = ScanOptions {
     workspace: true,
     batch_size: 0,
     notebook_sizes: true,
+    uploads: false,
+    repos: false,
+    as_of_ms: crate::tests::AS_OF,
+    stale_days: 365,
 };
 
 fn p(rest: &str) -> String {

@@ -3,8 +3,8 @@
 
 pub use crate::dbx::inventory::http::{HttpError, Request, Response};
 pub use crate::exports::dbx::inventory::scanner::{
-    Caller, Failure, ScanOptions, ScanStatus, ServicePrincipal, ServicePrincipalPage, Tree, TreeStats, User, UserPage,
-    UserReport,
+    AgeBytes, Caller, Failure, FileInfo, ScanOptions, ScanStatus, ServicePrincipal, ServicePrincipalPage, Tree,
+    TreeStats, User, UserPage, UserReport,
 };
 
 impl Request {
@@ -21,20 +21,66 @@ impl Request {
     }
 }
 
+/// The API a location is listed with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Api {
+    /// `/api/2.0/dbfs/list` (`files`, `is_dir`, `file_size`, `modification_time`).
+    Dbfs,
+    /// `/api/2.0/workspace/list` (`objects`, `object_type`, `size`, `modified_at`).
+    Workspace,
+}
+
 impl Tree {
-    /// Name used in messages.
+    /// Every location, in the order a user's walk queues them.
+    pub const ALL: [Tree; 4] = [Tree::Dbfs, Tree::Workspace, Tree::Uploads, Tree::Repos];
+
+    /// Name used in messages (and the location's name in the outputs).
     pub fn name(self) -> &'static str {
         match self {
             Tree::Dbfs => "dbfs",
             Tree::Workspace => "workspace",
+            Tree::Uploads => "uploads",
+            Tree::Repos => "repos",
         }
     }
 
-    /// The list endpoint of the tree.
-    pub fn list_path(self) -> &'static str {
+    /// The location's API.
+    pub fn api(self) -> Api {
         match self {
-            Tree::Dbfs => crate::dbfs::LIST_PATH,
-            Tree::Workspace => crate::workspace::LIST_PATH,
+            Tree::Dbfs | Tree::Uploads => Api::Dbfs,
+            Tree::Workspace | Tree::Repos => Api::Workspace,
+        }
+    }
+
+    /// The folder holding one folder per user: `/Users`, `/FileStore/shared_uploads`, `/Repos`.
+    pub fn root(self) -> &'static str {
+        match self {
+            Tree::Dbfs | Tree::Workspace => "/Users",
+            Tree::Uploads => "/FileStore/shared_uploads",
+            Tree::Repos => "/Repos",
+        }
+    }
+
+    /// The user's folder in this location.
+    pub fn home(self, user: &str) -> String {
+        format!("{}/{user}", self.root())
+    }
+
+    /// Position in [`Tree::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Tree::Dbfs => 0,
+            Tree::Workspace => 1,
+            Tree::Uploads => 2,
+            Tree::Repos => 3,
+        }
+    }
+
+    /// The list endpoint of the location's API.
+    pub fn list_path(self) -> &'static str {
+        match self.api() {
+            Api::Dbfs => crate::dbfs::LIST_PATH,
+            Api::Workspace => crate::workspace::LIST_PATH,
         }
     }
 

@@ -22,7 +22,9 @@
 use crate::errors::{self, describe_http_error, describe_status, Failures};
 use crate::listing::{BadListing, Entry, Kind};
 use crate::transport::{send_batch, Answer, Transport, MAX_BATCH_HOST_ACCEPTS};
-use crate::types::{HttpError, Request, Response, ScanOptions, ScanStatus, Tree, TreeStats, UserReport};
+use crate::types::{
+    AgeBytes, Api, FileInfo, HttpError, Request, Response, ScanOptions, ScanStatus, Tree, TreeStats, UserReport,
+};
 use crate::{dbfs, export, username, workspace};
 use std::collections::{BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
@@ -50,7 +52,59 @@ pub fn batch_limit(batch_size: u32) -> usize {
 
 /// The home of a user in both trees (DBFS paths carry no `dbfs:` scheme).
 pub fn home_of(user: &str) -> String {
-    format!("/Users/{user}")
+    Tree::Dbfs.home(user)
+}
+
+/// Files kept in a location's largest-files list.
+pub const LARGEST_KEPT: usize = 10;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The ages' reference: which times are valid, which are stale, and the age bands.
+#[derive(Clone, Copy, Debug)]
+pub struct Ages {
+    as_of: i64,
+    stale_before: i64,
+}
+
+impl Ages {
+    pub fn new(as_of_ms: i64, stale_days: u32) -> Ages {
+        Ages {
+            as_of: as_of_ms,
+            stale_before: as_of_ms.saturating_sub(i64::from(stale_days).saturating_mul(DAY_MS)),
+        }
+    }
+
+    /// The time as a valid modification time: non-negative (the parser gives no negatives),
+    /// within `i64`, and no later than a day after the as-of (a clock far ahead is no date).
+    pub fn valid(&self, modified: Option<u64>) -> Option<i64> {
+        let t = i64::try_from(modified?).ok()?;
+        (t <= self.as_of.saturating_add(DAY_MS)).then_some(t)
+    }
+
+    /// Strictly before as-of minus the stale days.
+    pub fn stale(&self, t: i64) -> bool {
+        t < self.stale_before
+    }
+
+    /// The age band's counter for a time (`None`: undated).
+    fn band<'a>(&self, age: &'a mut AgeBytes, t: Option<i64>) -> &'a mut u64 {
+        let Some(t) = t else {
+            return &mut age.undated;
+        };
+        let days = self.as_of.saturating_sub(t);
+        if days < 30 * DAY_MS {
+            &mut age.under_30_days
+        } else if days < 90 * DAY_MS {
+            &mut age.under_90_days
+        } else if days < 365 * DAY_MS {
+            &mut age.under_1_year
+        } else if days < 3 * 365 * DAY_MS {
+            &mut age.under_3_years
+        } else {
+            &mut age.older
+        }
+    }
 }
 
 /// Is `path` the home itself or strictly below it (no empty, `.` or `..` segments)?
@@ -92,6 +146,12 @@ fn is_success(status: u16) -> bool {
     (200..300).contains(&status)
 }
 
+/// A notebook waiting for its export (`notebook-sizes`): its path and valid time.
+struct Export {
+    path: String,
+    modified: Option<i64>,
+}
+
 struct Pending {
     tree: Tree,
     path: String,
@@ -106,6 +166,8 @@ impl Pending {
 }
 
 struct TreeState {
+    /// The user's folder in this location.
+    home: String,
     stats: TreeStats,
     /// A `BTreeSet`, not a `HashSet`: std's `RandomState` would make the component import
     /// `wasi:random/insecure-seed`, and the guest needs no randomness.
@@ -119,6 +181,42 @@ struct TreeState {
 }
 
 impl TreeState {
+    fn new(tree: Tree, user: &str) -> TreeState {
+        let home = tree.home(user);
+        TreeState {
+            visited: BTreeSet::from([home.clone()]),
+            home,
+            stats: TreeStats::default(),
+            counted: BTreeSet::new(),
+            bytes_overflowed: false,
+        }
+    }
+
+    /// Counts a file's time: newest, stale, undated (the bytes follow in [`TreeState::aged_bytes`]).
+    fn dated(&mut self, ages: &Ages, t: Option<i64>) {
+        match t {
+            Some(t) => {
+                self.stats.last_modified_ms = Some(self.stats.last_modified_ms.map_or(t, |m| m.max(t)));
+                if ages.stale(t) {
+                    self.stats.stale_files += 1;
+                }
+            }
+            None => self.stats.undated_files += 1,
+        }
+    }
+
+    /// Counts a file's bytes by age, and as a largest-file candidate.
+    fn aged_bytes(&mut self, ages: &Ages, path: Option<&str>, n: u64, t: Option<i64>) {
+        let band = ages.band(&mut self.stats.age, t);
+        *band = band.saturating_add(n);
+        if t.is_some_and(|t| ages.stale(t)) {
+            self.stats.stale_bytes = self.stats.stale_bytes.saturating_add(n);
+        }
+        if let Some(p) = path {
+            keep_largest(&mut self.stats.largest, p, n, t);
+        }
+    }
+
     /// Adds a size to `bytes`, checked; the cause of the error when it would pass `u64`.
     fn add_bytes(&mut self, n: u64) -> Result<(), String> {
         if self.bytes_overflowed {
@@ -141,6 +239,24 @@ impl TreeState {
     }
 }
 
+/// Puts a file in a largest-first list of at most [`LARGEST_KEPT`] (ties by path).
+fn keep_largest(list: &mut Vec<FileInfo>, path: &str, bytes: u64, modified: Option<i64>) {
+    let before = |f: &FileInfo| (std::cmp::Reverse(f.bytes), f.path.as_str()) < (std::cmp::Reverse(bytes), path);
+    let at = list.iter().take_while(|f| before(f)).count();
+    if at >= LARGEST_KEPT {
+        return;
+    }
+    list.insert(
+        at,
+        FileInfo {
+            path: path.to_string(),
+            bytes,
+            modified_ms: modified,
+        },
+    );
+    list.truncate(LARGEST_KEPT);
+}
+
 /// Two SipHash-1-3 digests (fixed keys: no randomness in the guest) of the path, as one `u128`.
 fn path_digest(path: &str) -> u128 {
     let half = |salt: u8| {
@@ -152,25 +268,23 @@ fn path_digest(path: &str) -> u128 {
     (u128::from(half(0)) << 64) | u128::from(half(1))
 }
 
-struct Walk<'h> {
-    home: &'h str,
-    dbfs: Option<TreeState>,
-    workspace: Option<TreeState>,
+struct Walk {
+    /// Each location's state, by [`Tree::index`] (`None`: not scanned).
+    states: [Option<TreeState>; 4],
     queue: VecDeque<Pending>,
-    /// Notebooks to export (`notebook-sizes`), by path.
-    exports: VecDeque<String>,
+    /// Notebooks to export (`notebook-sizes`), with the location they were listed in.
+    exports: VecDeque<(Tree, Export)>,
     notebook_sizes: bool,
+    ages: Ages,
     failures: Failures,
     requests: u32,
 }
 
-impl Walk<'_> {
+impl Walk {
     fn state(&mut self, tree: Tree) -> &mut TreeState {
-        match tree {
-            Tree::Dbfs => self.dbfs.as_mut(),
-            Tree::Workspace => self.workspace.as_mut(),
-        }
-        .expect("only enabled trees are queued")
+        self.states[tree.index()]
+            .as_mut()
+            .expect("only enabled locations are queued")
     }
 
     fn fail(&mut self, tree: Tree, path: &str, cause: &str) {
@@ -193,9 +307,9 @@ impl Walk<'_> {
         };
         let root = item.depth == 0;
         if is_success(resp.status) {
-            let parsed = match item.tree {
-                Tree::Dbfs => dbfs::parse(&resp.body),
-                Tree::Workspace => workspace::parse(&resp.body),
+            let parsed = match item.tree.api() {
+                Api::Dbfs => dbfs::parse(&resp.body),
+                Api::Workspace => workspace::parse(&resp.body),
             };
             // An error answer in a 2xx says nothing about the home existing; a body that is not
             // a listing at all still came from a path that answered.
@@ -222,14 +336,16 @@ impl Walk<'_> {
         let item_is_file = entries.len() == 1
             && !entries[0].is_dir()
             && entries[0].path.as_deref().map(trim_slashes) == Some(item.path.as_str());
-        let home = self.home;
         // (the path to name when it is not the listed directory, cause)
         let mut bad: Vec<(Option<String>, String)> = Vec::new();
         let mut new_dirs: Vec<Pending> = Vec::new();
-        let mut new_exports: Vec<String> = Vec::new();
-        let export_notebooks = self.notebook_sizes && item.tree == Tree::Workspace;
+        let mut new_exports: Vec<(Tree, Export)> = Vec::new();
+        let export_notebooks = self.notebook_sizes && item.tree.api() == Api::Workspace;
+        let ages = self.ages;
         {
             let st = self.state(item.tree);
+            let home = st.home.clone();
+            let home = home.as_str();
             if !item_is_file {
                 st.stats.directories += 1;
                 st.stats.max_depth = st.stats.max_depth.max(item.depth);
@@ -261,17 +377,24 @@ impl Walk<'_> {
                         // One increment per entry received: bounded far below u64 by what a
                         // guest can ever be sent, checked all the same.
                         st.stats.files = st.stats.files.checked_add(1).unwrap_or(u64::MAX);
+                        let t = ages.valid(e.modified);
+                        st.dated(&ages, t);
                         match size {
-                            Some(n) => {
-                                if let Err(cause) = st.add_bytes(n) {
-                                    bad.push((path.map(str::to_string), cause));
-                                }
-                            }
+                            Some(n) => match st.add_bytes(n) {
+                                Ok(()) => st.aged_bytes(&ages, path, n, t),
+                                Err(cause) => bad.push((path.map(str::to_string), cause)),
+                            },
                             None => st.stats.unsized_objects += 1,
                         }
                         // Sized by its export; until then (and if that fails) it is unsized.
                         if let (true, true, None, Some(p)) = (notebook, export_notebooks, size, path) {
-                            new_exports.push(p.to_string());
+                            new_exports.push((
+                                item.tree,
+                                Export {
+                                    path: p.to_string(),
+                                    modified: t,
+                                },
+                            ));
                         }
                         if notebook {
                             st.stats.notebooks += 1;
@@ -303,28 +426,31 @@ impl Walk<'_> {
     }
 }
 
-impl Walk<'_> {
+impl Walk {
     /// Counts one export answer. Returns false when the run was cancelled.
-    fn exported(&mut self, path: &str, answer: Answer) -> bool {
+    fn exported(&mut self, tree: Tree, nb: &Export, answer: Answer) -> bool {
+        let path = nb.path.as_str();
         if let Err(e @ HttpError::Cancelled(_)) = &answer {
             // The run stopped: this user's counts are incomplete.
-            self.fail(Tree::Workspace, path, &describe_http_error(e));
+            self.fail(tree, path, &describe_http_error(e));
             return false;
         }
         let measured = export::measure(&answer);
         drop(answer); // the source itself is never kept
-        let st = self.state(Tree::Workspace);
+        let ages = self.ages;
+        let st = self.state(tree);
         st.stats.requests = st.stats.requests.saturating_add(1);
         match measured {
             Some(n) => match st.add_bytes(n) {
                 Ok(()) => {
                     st.stats.unsized_objects = st.stats.unsized_objects.saturating_sub(1);
-                    let nb = st.stats.notebook_bytes.get_or_insert(0);
-                    *nb = nb.saturating_add(n);
+                    let nbytes = st.stats.notebook_bytes.get_or_insert(0);
+                    *nbytes = nbytes.saturating_add(n);
+                    st.aged_bytes(&ages, Some(path), n, nb.modified);
                 }
                 Err(cause) => {
                     st.stats.notebooks_unsized += 1;
-                    self.fail(Tree::Workspace, path, &cause);
+                    self.fail(tree, path, &cause);
                 }
             },
             None => st.stats.notebooks_unsized += 1,
@@ -343,35 +469,33 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
             status: ScanStatus::Error,
             error: Some(username::invalid_message(user, why)),
             requests: 0,
+            uploads: None,
+            repos: None,
         };
     }
-    let home = home_of(user);
-    let new_state = |on: bool| {
-        on.then(|| TreeState {
-            stats: TreeStats::default(),
-            visited: BTreeSet::from([home.clone()]),
-            counted: BTreeSet::new(),
-            bytes_overflowed: false,
-        })
+    let on = |tree: Tree| match tree {
+        Tree::Dbfs => opts.dbfs,
+        Tree::Workspace => opts.workspace,
+        Tree::Uploads => opts.uploads,
+        Tree::Repos => opts.repos,
     };
     let mut w = Walk {
-        home: &home,
-        dbfs: new_state(opts.dbfs),
-        workspace: new_state(opts.workspace),
+        states: Tree::ALL.map(|tree| on(tree).then(|| TreeState::new(tree, user))),
         queue: VecDeque::new(),
         exports: VecDeque::new(),
         notebook_sizes: opts.notebook_sizes,
+        ages: Ages::new(opts.as_of_ms, opts.stale_days),
         failures: Failures::default(),
         requests: 0,
     };
-    if let (true, Some(ws)) = (opts.notebook_sizes, w.workspace.as_mut()) {
-        ws.stats.notebook_bytes = Some(0);
-    }
-    for (on, tree) in [(opts.dbfs, Tree::Dbfs), (opts.workspace, Tree::Workspace)] {
-        if on {
+    for tree in Tree::ALL {
+        if let Some(st) = w.states[tree.index()].as_mut() {
+            if opts.notebook_sizes && tree.api() == Api::Workspace {
+                st.stats.notebook_bytes = Some(0);
+            }
             w.queue.push_back(Pending {
                 tree,
-                path: home.clone(),
+                path: st.home.clone(),
                 depth: 0,
                 repo: false,
             });
@@ -383,19 +507,19 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
         // Exports first (a few a batch), listings fill the rest: both families stay busy.
         let e = w.exports.len().min(MAX_EXPORTS_PER_BATCH).min(limit);
         let n = w.queue.len().min(limit - e);
-        let exports: Vec<String> = w.exports.drain(..e).collect();
+        let exports: Vec<(Tree, Export)> = w.exports.drain(..e).collect();
         let items: Vec<Pending> = w.queue.drain(..n).collect();
         let requests: Vec<Request> = exports
             .iter()
-            .map(|p| export::request(p))
+            .map(|(_, nb)| export::request(&nb.path))
             .chain(items.iter().map(Pending::request))
             .collect();
         let mut answers = send_batch(t, &requests).into_iter();
         drop(requests);
         w.requests = w.requests.saturating_add((e + n) as u32);
-        for path in &exports {
+        for (tree, nb) in &exports {
             let answer = answers.next().expect("one answer per request");
-            if !w.exported(path, answer) {
+            if !w.exported(*tree, nb, answer) {
                 break 'walk;
             }
         }
@@ -410,9 +534,11 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
         }
     }
 
-    let dbfs = w.dbfs.map(|s| s.stats);
-    let workspace = w.workspace.map(|s| s.stats);
-    let files = dbfs.as_ref().map_or(0, |s| s.files) + workspace.as_ref().map_or(0, |s| s.files);
+    let [dbfs, workspace, uploads, repos] = w.states.map(|s| s.map(|s| s.stats));
+    let files = [&dbfs, &workspace, &uploads, &repos]
+        .iter()
+        .filter_map(|s| s.as_ref())
+        .fold(0u64, |a, s| a.saturating_add(s.files));
     let status = if w.failures.any() {
         ScanStatus::Error
     } else if files > 0 {
@@ -427,6 +553,8 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
         status,
         error: w.failures.message(),
         requests: w.requests,
+        uploads,
+        repos,
     }
 }
 

@@ -25,6 +25,9 @@ struct RawObject<'a> {
     object_type: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "lenient::u64")]
     size: Option<u64>,
+    /// Epoch ms (files, and often notebooks).
+    #[serde(default, deserialize_with = "lenient::u64")]
+    modified_at: Option<u64>,
 }
 
 /// Parses one listing body. `DIRECTORY` and `REPO` are directories; every other object
@@ -51,7 +54,11 @@ pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, BadListing> {
                     notebook: false,
                 },
             };
-            Entry { path: o.path, kind }
+            Entry {
+                path: o.path,
+                kind,
+                modified: o.modified_at,
+            }
         })
         .collect())
 }

@@ -271,12 +271,25 @@ pub struct ScanArgs {
     /// Workspace, errors and orphans (one file, no external assets; written atomically at the end).
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub html: Option<PathBuf>,
-    /// Scan only DBFS homes.
-    #[arg(long, conflicts_with = "workspace_only", help_heading = "What is scanned")]
+    /// Scan only the DBFS side: the DBFS home and the UI uploads (`--locations dbfs,uploads`).
+    #[arg(long, conflicts_with_all = ["workspace_only", "locations"], help_heading = "What is scanned")]
     pub dbfs_only: bool,
-    /// Scan only Workspace homes.
-    #[arg(long, help_heading = "What is scanned")]
+    /// Scan only the Workspace side: the Workspace home and /Repos (`--locations workspace,repos`).
+    #[arg(long, conflicts_with = "locations", help_heading = "What is scanned")]
     pub workspace_only: bool,
+    /// The locations to scan, any of: dbfs (dbfs:/Users/<user>), uploads
+    /// (dbfs:/FileStore/shared_uploads/<user>), workspace (/Users/<user>), repos (/Repos/<user>).
+    /// Default: all four.
+    #[arg(long, value_name = "LIST", help_heading = "What is scanned")]
+    pub locations: Option<String>,
+    /// Measure ages from this date (2026-11-30, midnight UTC) or RFC 3339 time
+    /// (2026-11-30T17:04:05Z). Default: the run's start; a --resume keeps its journal's.
+    #[arg(long, value_name = "DATE", help_heading = "What is scanned")]
+    pub as_of: Option<String>,
+    /// A file is stale when last modified more than N days before --as-of (default 365; a
+    /// --resume keeps its journal's).
+    #[arg(long, value_name = "N", help_heading = "What is scanned")]
+    pub stale_days: Option<u32>,
     /// Users scanned at once (each in its own sandboxed scanner instance).
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=512), help_heading = "Limits")]
     pub concurrency: u32,
@@ -432,6 +445,12 @@ pub struct WorkerArgs {
     /// Measure notebooks by exporting them (as `scan --notebook-sizes`).
     #[arg(long)]
     pub notebook_sizes: bool,
+    /// The ages' reference, in ms since the epoch (the host's run sends its own).
+    #[arg(long, value_name = "MS", allow_hyphen_values = true)]
+    pub as_of_ms: Option<i64>,
+    /// Stale after this many days.
+    #[arg(long, value_name = "N", default_value_t = 365)]
+    pub stale_days: u32,
     /// Test only: after writing N rows, exit 101 at once unless --fail-marker exists (it is
     /// created first), to simulate an executor dying mid-shard on its first attempt.
     #[arg(long, value_name = "N", hide = true, requires = "fail_marker")]

@@ -268,3 +268,28 @@ pub async fn plain_http_instead(host: &url::Url) -> Option<String> {
         _ => None,
     }
 }
+
+/// Why the workspace has no DBFS API, when it has none: DBFS is off by default on GCP and can be
+/// turned off elsewhere ("disable legacy DBFS"); such a workspace answers every DBFS request
+/// with an error that says so (`FEATURE_DISABLED`, or a message naming DBFS as disabled). One
+/// `/Users` listing tells; any other answer (a listing, a 404, a 5xx) is not this.
+pub async fn dbfs_unavailable(rt: &Runtime) -> Option<String> {
+    use crate::sandbox::bindings::scanner::Tree;
+    match rt.list_homes(Tree::Dbfs).await {
+        Ok(Err(f)) if dbfs_disabled_answer(f.status, &f.message) => Some(f.message),
+        _ => None,
+    }
+}
+
+/// True for the answers of a workspace whose DBFS API is turned off.
+pub fn dbfs_disabled_answer(status: Option<u16>, message: &str) -> bool {
+    matches!(status, Some(400 | 403 | 404 | 501)) && names_dbfs_disabled(message)
+}
+
+/// True when an error message carries a DBFS-disabled answer: `FEATURE_DISABLED`,
+/// `DBFS_DISABLED`, or the "Public DBFS root is disabled" message (as Databricks words it).
+pub fn names_dbfs_disabled(message: &str) -> bool {
+    message.contains("FEATURE_DISABLED")
+        || message.contains("DBFS_DISABLED")
+        || message.contains("DBFS root is disabled")
+}

@@ -38,6 +38,38 @@ pub fn thousands(n: impl Into<u128>) -> String {
     out
 }
 
+/// Now, in ms since the Unix epoch.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// `2026-11-30T17:04:05Z`: an epoch-ms time as RFC 3339 UTC, whole seconds (a time outside
+/// what RFC 3339 can write gives its ms).
+pub fn rfc3339_ms(ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(ms.div_euclid(1000) * 1000) {
+        Ok(t) => t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Err(_) => ms.to_string(),
+    }
+}
+
+/// `--as-of`: a date (`2026-11-30`, midnight UTC) or an RFC 3339 instant
+/// (`2026-11-30T17:04:05Z`, `…+01:00`), as epoch ms.
+pub fn parse_as_of(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t.as_millisecond());
+    }
+    match s.parse::<jiff::civil::Date>() {
+        Ok(d) => d
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp().as_millisecond())
+            .map_err(|e| format!("{s:?}: {e}")),
+        Err(_) => Err(format!(
+            "{s:?} is neither a date (2026-11-30) nor an RFC 3339 time (2026-11-30T17:04:05Z)"
+        )),
+    }
+}
+
 /// Local start/end time as the seed printed it.
 pub fn now_string() -> String {
     // No timezone database in the sandbox-free host either way: print UTC, labelled.
@@ -95,6 +127,11 @@ mod tests {
         assert_eq!(human_size(52_638_515u64), "50.2 MB");
         assert_eq!(human_size(48_567_890_123u64), "45.2 GB");
         assert_eq!(thousands(1234u64), "1,234");
+        assert_eq!(rfc3339_ms(1_764_522_245_678), "2025-11-30T17:04:05Z");
+        assert_eq!(parse_as_of("2025-11-30T17:04:05Z"), Ok(1_764_522_245_000));
+        assert_eq!(parse_as_of("2025-11-30T18:04:05+01:00"), Ok(1_764_522_245_000));
+        assert_eq!(parse_as_of("2025-11-30"), Ok(1_764_460_800_000));
+        assert!(parse_as_of("last week").unwrap_err().contains("neither a date"));
         assert_eq!(thousands(125_678u64), "125,678");
         assert_eq!(thousands(48_567_890_123u64), "48,567,890,123");
         assert_eq!(thousands(7u32), "7");

@@ -3,7 +3,8 @@
 // The component calls `send` synchronously; the batch is run concurrently with fetch() in a
 // worker thread and this thread waits for it (synckit: Atomics.wait on a SharedArrayBuffer).
 // Credentials live here, in the host; they are never passed to the component. Every request is
-// checked first against the read-only allow-list, wit/allow-list.json (shared with the other hosts).
+// checked first against the read-only allow-list, wit/allow-list.json (shared with the other hosts),
+// its `path` values confined to the roots the file gives (e.g. `/Users`, `/Repos`).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createSyncFn } from "synckit";
@@ -14,6 +15,14 @@ export const ALLOW_LIST_PATH = fileURLToPath(new URL("../../wit/allow-list.json"
 const quote = (s) => JSON.stringify(s);
 const quoteChar = (c) => `'${JSON.stringify(c).slice(1, -1)}'`;
 const bytes = (s) => Buffer.byteLength(s, "utf8");
+
+/** `root` itself or below it: `root`, `/`, then non-empty segments, none `.` or `..` (so `/Users2`,
+ * `/Repos.evil`, `/Users/` and `/Users/../x` are not within `/Users`). */
+export function withinRoot(value, root) {
+  if (value === root) return true;
+  if (!value.startsWith(root + "/")) return false;
+  return value.slice(root.length + 1).split("/").every((s) => s !== "" && s !== "." && s !== "..");
+}
 
 /** Reads `wit/allow-list.json`; `check(path, query)` answers null (send it) or why it is denied,
  * with the Rust host's checks, in its order, with its reasons. Endpoints of an optional feature
@@ -43,6 +52,16 @@ export function loadAllowList(file = ALLOW_LIST_PATH) {
       if (bytes(value) > rules.max_value_bytes) {
         return `query parameter ${quote(name)} longer than ${rules.max_value_bytes} bytes`;
       }
+    }
+    for (const name of Object.keys(endpoint.roots ?? {}).sort()) {
+      const roots = endpoint.roots[name];
+      const values = query.filter(([n]) => n === name).map(([, v]) => v);
+      for (const value of values) {
+        if (!roots.some((r) => withinRoot(value, r))) {
+          return `query parameter ${quote(name)} value ${quote(value)} is not within ${roots.join(" or ")}`;
+        }
+      }
+      if (values.length === 0) return `query parameter ${quote(name)} is required on ${path}`;
     }
     return null;
   }

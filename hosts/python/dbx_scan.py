@@ -11,6 +11,7 @@ As a library (e.g. in a notebook; `hosts/python` on `sys.path`, `pip install was
     from dbx_scan import Scanner, HttpCapability
     scanner = Scanner("scanner.wasm", HttpCapability("https://<workspace>", token))
     report = scanner.scan_user("alice@example.com")   # a dict: the WIT user-report, snake_case keys
+    # all four locations by default; e.g. scan_user(u, repos=False, as_of_ms=…, stale_days=180)
 
 No retries and no rate limiting: a minimal embedding, not a replacement for the `dbx-inventory`
 binary. Against a real workspace a 429 (rate limited) or a 5xx on any listing is final: it becomes
@@ -19,13 +20,18 @@ handful of users; for a whole workspace use the binary (it retries with backoff 
 workspace's rate limits across users).
 
     DATABRICKS_HOST=… DATABRICKS_TOKEN=… python hosts/python/dbx_scan.py --component scanner.wasm USER…
+        [--locations dbfs,uploads,workspace,repos] [--as-of 2026-11-30] [--stale-days 365]
 
-Prints one JSON object per user (the component's `user-report`).
+Prints one JSON object per user (the component's `user-report`: per location its counts and ages,
+`last_modified_ms`, `stale_files`, `stale_bytes`, `undated_files`, bytes by `age` band, the
+`largest` files).
 """
 import argparse
+import datetime
 import json
 import os
 import sys
+import time
 import unicodedata
 import urllib.error
 import urllib.parse
@@ -79,7 +85,24 @@ class AllowList:
                 return f"query parameter {_quote(name)} is not allowed on {path}"
             if len(value.encode("utf-8")) > r["max_value_bytes"]:
                 return f"query parameter {_quote(name)} longer than {r['max_value_bytes']} bytes"
+        for name, roots in sorted(endpoint.get("roots", {}).items()):
+            values = [v for n, v in query if n == name]
+            for value in values:
+                if not any(within_root(value, root) for root in roots):
+                    return f"query parameter {_quote(name)} value {_quote(value)} is not within {' or '.join(roots)}"
+            if not values:
+                return f"query parameter {_quote(name)} is required on {path}"
         return None
+
+
+def within_root(value, root):
+    """`root` itself or below it: `root`, `/`, then non-empty segments, none `.` or `..` (so
+    `/Users2`, `/Repos.evil`, `/Users/` and `/Users/../x` are not within `/Users`)."""
+    if value == root:
+        return True
+    if not value.startswith(root + "/"):
+        return False
+    return all(s not in ("", ".", "..") for s in value[len(root) + 1:].split("/"))
 
 
 def record(**fields):
@@ -126,7 +149,7 @@ class HttpCapability:
 
 def to_plain(v):
     if isinstance(v, wc.Record):
-        return {k: to_plain(x) for k, x in vars(v).items()}
+        return {k.replace("-", "_"): to_plain(x) for k, x in vars(v).items()}  # WIT kebab-case → snake_case
     if isinstance(v, wc.Variant):
         return v.tag if v.payload is None else {v.tag: to_plain(v.payload)}
     if isinstance(v, list):
@@ -134,13 +157,47 @@ def to_plain(v):
     return v
 
 
+LOCATIONS = ("dbfs", "uploads", "workspace", "repos")
+DEFAULT_STALE_DAYS = 365
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def parse_as_of(text):
+    """`2026-11-30` (midnight UTC) or an RFC 3339 time (`2026-11-30T17:04:05Z`) → ms since the epoch."""
+    try:
+        if len(text) == 10:
+            d = datetime.datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=datetime.timezone.utc)
+        else:
+            d = datetime.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            if d.tzinfo is None:
+                raise ValueError("no time zone")
+    except ValueError as e:
+        raise ValueError(f"{text!r} is neither a date (2026-11-30) nor an RFC 3339 time: {e}") from None
+    return int(d.timestamp() * 1000)
+
+
+def parse_locations(text):
+    """`dbfs,uploads,workspace,repos` (any subset) → the scan_user keyword arguments."""
+    chosen = [x.strip() for x in text.split(",") if x.strip()]
+    bad = [x for x in chosen if x not in LOCATIONS]
+    if bad or not chosen:
+        raise ValueError(f"locations must be some of {','.join(LOCATIONS)}, not {text!r}")
+    return {loc: loc in chosen for loc in LOCATIONS}
+
+
 class Scanner:
     """One instance of the scanner component, talking to the workspace only through `http`.
 
-    `Scanner(component_path, http).scan_user(name) -> dict` scans one user's DBFS and Workspace
-    homes and returns the WIT `user-report` as plain Python (snake_case keys; `status` is
-    "success", "empty" or "error"; `dbfs`/`workspace` are None when not scanned). It never raises
-    for a failed listing: failures land in the report.
+    `Scanner(component_path, http).scan_user(name) -> dict` scans one user's four locations (DBFS
+    home, UI uploads, Workspace home, /Repos; pick with `dbfs=`, `uploads=`, `workspace=`,
+    `repos=`; ages at `as_of_ms`, default now, stale after `stale_days`, default 365) and returns
+    the WIT `user-report` as plain Python (snake_case keys; `status` is "success", "empty" or
+    "error"; `dbfs`/`uploads`/`workspace`/`repos` are None when not scanned; each tree has its
+    counts, `last_modified_ms`, `stale_files`, `stale_bytes`, `undated_files`, `age` and `largest`).
+    It never raises for a failed listing: failures land in the report.
 
     Neither this class nor `HttpCapability` retries or rate-limits: a 429 or a 5xx from a real
     workspace is the final answer and becomes that user's error row (scan again to retry). Fine
@@ -162,8 +219,14 @@ class Scanner:
         iface = self.instance.get_export_index(self.store, "dbx:inventory/scanner@0.1.0")
         self.scan_user_fn = self.instance.get_func(self.store, self.instance.get_export_index(self.store, "scan-user", iface))
 
-    def scan_user(self, username, dbfs=True, workspace=True):
-        options = record(dbfs=dbfs, workspace=workspace, batch_size=0, notebook_sizes=False)
+    def scan_user(self, username, dbfs=True, workspace=True, uploads=True, repos=True, as_of_ms=None,
+                  stale_days=DEFAULT_STALE_DAYS):
+        """Scans the chosen locations (default: all four) with ages measured at `as_of_ms` (ms since
+        the epoch; default: now) and files older than `stale_days` days counted stale."""
+        options = record(
+            dbfs=dbfs, workspace=workspace, uploads=uploads, repos=repos, batch_size=0, notebook_sizes=False,
+            as_of_ms=now_ms() if as_of_ms is None else int(as_of_ms), stale_days=int(stale_days),
+        )
         report = self.scan_user_fn(self.store, username, options)
         self.scan_user_fn.post_return(self.store)
         return to_plain(report)
@@ -172,14 +235,28 @@ class Scanner:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--component", required=True, help="the scanner component (.wasm)")
+    ap.add_argument("--locations", default=",".join(LOCATIONS),
+                    help="locations to scan, any of dbfs,uploads,workspace,repos (default: all four)")
+    ap.add_argument("--as-of", help="measure ages from this date (2026-11-30, midnight UTC) or RFC 3339 time "
+                    "(default: now)")
+    ap.add_argument("--stale-days", type=int, default=DEFAULT_STALE_DAYS,
+                    help="a file is stale when modified more than N days before --as-of (default 365)")
     ap.add_argument("users", nargs="+")
     a = ap.parse_args()
+    try:
+        locations = parse_locations(a.locations)
+        as_of_ms = now_ms() if a.as_of is None else parse_as_of(a.as_of)
+    except ValueError as e:
+        ap.error(str(e))
+    if not 0 <= a.stale_days <= 0xFFFFFFFF:
+        ap.error("--stale-days must be a non-negative integer")
     host, token = os.environ.get("DATABRICKS_HOST"), os.environ.get("DATABRICKS_TOKEN")
     if not host or not token:
         sys.exit("set DATABRICKS_HOST and DATABRICKS_TOKEN")
     scanner = Scanner(a.component, HttpCapability(host, token))
     for u in a.users:
-        print(json.dumps(scanner.scan_user(u), sort_keys=True))
+        print(json.dumps(scanner.scan_user(u, as_of_ms=as_of_ms, stale_days=a.stale_days, **locations),
+                         sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ fn fixture() -> Fixture {
                 object_type: Some(object_type.into()),
                 language,
                 size,
+                content: None,
                 extra: serde_json::json!({"object_id": d * 100 + e, "modified_at": 1_700_000_000_000u64})
                     .as_object()
                     .unwrap()

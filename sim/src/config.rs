@@ -115,8 +115,9 @@ pub struct SimConfig {
     /// OAuth M2M clients: (client_id, client_secret).
     pub clients: Vec<(String, String)>,
     /// Personal access tokens of non-admin users: (token, userName). Such a token sees only its
-    /// own Workspace home (another user's answers 404, as Databricks does for a folder the caller
-    /// may not read); DBFS and SCIM answer as for an admin. The user must be a fixture user.
+    /// own folder of `/Users` and of `/Repos` (another user's answers 404, as Databricks does for
+    /// a folder the caller may not read); DBFS and SCIM answer as for an admin. The user must be a
+    /// fixture user.
     pub user_tokens: Vec<(String, String)>,
     /// Lifetime of issued OAuth access tokens, in seconds.
     pub oauth_token_ttl_secs: u64,
@@ -127,6 +128,11 @@ pub struct SimConfig {
     /// Largest object `workspace/export` returns (the real service's limit is 10 MB); a larger
     /// notebook answers `400 MAX_NOTEBOOK_SIZE_EXCEEDED`.
     pub max_export_bytes: u64,
+    /// A workspace without DBFS (`--no-dbfs`): GCP workspaces have the DBFS API off by default,
+    /// and the "disable legacy DBFS" setting turns DBFS root and mounts off elsewhere. Every DBFS
+    /// API request then answers `403 PERMISSION_DENIED` `Public DBFS root is disabled. Access is
+    /// denied on path: <path>` (see `sim/README.md`); limits, faults and statistics still apply.
+    pub dbfs_disabled: bool,
 }
 
 impl Default for SimConfig {
@@ -145,6 +151,7 @@ impl Default for SimConfig {
             scim_max_page: 100,
             slow_fault_secs: 120,
             max_export_bytes: 10 * 1024 * 1024,
+            dbfs_disabled: false,
         }
     }
 }

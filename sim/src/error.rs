@@ -39,6 +39,18 @@ pub fn dbfs_not_found(path: &str) -> Response {
     )
 }
 
+/// What a workspace whose DBFS root is disabled answers every DBFS API request: 403
+/// `PERMISSION_DENIED`, `Public DBFS root is disabled. Access is denied on path: <path>` (the
+/// message the Databricks CLI prints for `fs ls dbfs:/…` on such a workspace; `path` without the
+/// `dbfs:` scheme).
+pub fn dbfs_disabled(path: &str) -> Response {
+    api_error(
+        StatusCode::FORBIDDEN,
+        "PERMISSION_DENIED",
+        format!("Public DBFS root is disabled. Access is denied on path: {path}"),
+    )
+}
+
 /// 400 for a missing or malformed parameter.
 pub fn bad_request(message: impl AsRef<str>) -> Response {
     api_error(StatusCode::BAD_REQUEST, "INVALID_PARAMETER_VALUE", message)

@@ -1,20 +1,38 @@
 //! A deterministic generator of realistic workspaces (`--generate users=N,seed=S`).
 //!
-//! The same `(users, seed)` always gives the same fixture, byte for byte: one ChaCha8 stream
-//! drives every choice and nothing iterates a hash map. What it models, from what real
-//! workspaces look like:
+//! The same `(users, seed)` always gives the same fixture, byte for byte: seeded ChaCha8 streams
+//! drive every choice and nothing iterates a hash map. The main stream draws every path, size, id
+//! and kind; file times come from a second stream (`seed ^ TIMES_SALT`) and UI-upload folders
+//! from a third (`seed ^ UPLOADS_SALT`, after everything else), so adding them left every earlier
+//! entry of a seed as it was (only its times changed; the main stream still makes the draws its
+//! old times took). What it models, from what real workspaces look like:
 //! * heavy-tailed home sizes (Pareto): most users keep a handful of objects, a few thousands;
 //!   about 10 % of homes are empty; folders nest up to 12 levels below the home;
 //! * notebooks (language, no size), files (size, occasionally missing), dashboards, libraries,
 //!   objects with no `object_type` (MLflow experiments), Git folders (`REPO`) with content inside,
-//!   legacy `/Repos/<user>/<repo>` folders and a `/Shared` tree;
+//!   legacy `/Repos/<user>/<repo>` folders (and `/Repos` itself, empty when no user has one, as
+//!   in every real workspace) and a `/Shared` tree;
 //! * about 8 % of SCIM users with no home, some homes with no SCIM user (departed users and
 //!   deleted service principals), about 40 % of users without a DBFS home;
 //! * SCIM service principals (one per ~25 users, some inactive) with homes named by their
 //!   application id in both trees;
 //! * DBFS homes with Delta tables (`_delta_log`, `part-*.parquet`) and loose files;
 //! * a few Unity Catalog volumes, one of them with a directory larger than a listing page;
-//! * odd names: spaces, parentheses, accents, `&`, `+`, `#`, `%`, "Untitled Notebook" stamps.
+//! * odd names: spaces, parentheses, accents, `&`, `+`, `#`, `%`, "Untitled Notebook" stamps;
+//! * file times (`modified_at`, with `created_at`, on Workspace notebooks and files, Git-folder
+//!   files included; `modification_time` on DBFS files), measured back from a fixed instant,
+//!   [`REFERENCE_MS`] = 2026-12-01T00:00:00Z, never the clock: 40 % under 90 days old, 25 % 90
+//!   days to a year, 20 % one to three years, 15 % three to six years (uniform within a band); a
+//!   departed user's (`former.…`) files are a further 180 days to ~3 years older. Undated (the
+//!   field absent): 10 % of notebooks, 3 % of Workspace files, 1 % of DBFS files, 2 % of uploads;
+//!   invalid (`-1`, another negative, or 1 to 10 years after the reference): 0.4 % of each (no
+//!   strings: the official SDKs fail on them, see `sim/README.md`). Directories keep what they had (DBFS
+//!   directories `modification_time: 0`, Workspace directories none); volume times are unchanged;
+//! * UI uploads, `/FileStore/shared_uploads/<user>/…` (where "upload data to DBFS" puts them),
+//!   for about 20 % of SCIM users (at least one): 1–5 files (sometimes up to ~45), csv/json/
+//!   parquet/xlsx, sizes log-normal (median ~60 KB), about 30 % of folders with one sub-folder,
+//!   1 in 12 folders empty; plus a folder `<user>2` and, half the time, `<user>.old` (name-prefix
+//!   siblings, no such users) and one of a departed user (no SCIM user).
 
 use std::collections::HashSet;
 
@@ -24,6 +42,7 @@ use rand_distr::{Distribution, LogNormal};
 use serde_json::{json, Map, Value};
 
 use crate::fixture::{DbfsEntry, Fixture, ServicePrincipalEntry, UserEntry, VolumeEntry, WorkspaceEntry};
+use crate::store::stable_hash;
 
 /// Parses `users=N,seed=S` (either order; `seed` defaults to 0).
 pub fn parse_generate_spec(spec: &str) -> anyhow::Result<(usize, u64)> {
@@ -65,6 +84,31 @@ pub fn generate(users: usize, seed: u64) -> Fixture {
 const MAX_DEPTH: usize = 12;
 const T_START: i64 = 1_577_836_800_000; // 2020-01-01
 const T_SPAN: i64 = 180_000_000_000; // ~5.7 years
+
+/// The fixed instant file ages are measured back from: 2026-12-01T00:00:00Z (never the clock).
+pub const REFERENCE_MS: i64 = 1_796_083_200_000;
+const DAY_MS: i64 = 86_400_000;
+/// Seeds the stream of file times (`seed ^ TIMES_SALT`).
+const TIMES_SALT: u64 = 0x7469_6d65_735f_7631;
+/// Seeds the stream of UI-upload folders (`seed ^ UPLOADS_SALT`).
+const UPLOADS_SALT: u64 = 0x7570_6c6f_6164_7331;
+/// Age bands of a dated file, in days before the reference, and their cumulative shares: 40 %
+/// under 90 days, 25 % 90 days to a year, 20 % one to three years, 15 % three to six years.
+const AGE_BANDS: [(f64, i64, i64); 4] = [
+    (0.40, 0, 90),
+    (0.65, 90, 365),
+    (0.85, 365, 3 * 365),
+    (1.00, 3 * 365, 6 * 365),
+];
+/// Shares of objects with no time at all (the field absent).
+const UNDATED_NOTEBOOK: f64 = 0.10;
+const UNDATED_FILE: f64 = 0.03;
+const UNDATED_DBFS: f64 = 0.01;
+const UNDATED_UPLOAD: f64 = 0.02;
+/// Share of objects whose time is invalid: negative, a string, or years in the future.
+const INVALID_TIME: f64 = 0.004;
+/// Share of SCIM users with a UI-upload folder (`/FileStore/shared_uploads/<user>`).
+const UPLOAD_SHARE: f64 = 0.20;
 
 const FIRST: &[&str] = &[
     "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj", "olivia",
@@ -153,17 +197,44 @@ const ODD_NAMES: &[&str] = &[
 ];
 
 struct Gen {
+    /// The main stream: every path, size, id and kind (unchanged since before file times).
     rng: ChaCha8Rng,
+    /// A separate stream for file times, so realistic times change no path.
+    trng: ChaCha8Rng,
+    /// Age added to every time drawn while generating a departed user's homes.
+    era_ms: i64,
+    seed: u64,
     next_id: u64,
     ws: Vec<WorkspaceEntry>,
     dbfs: Vec<DbfsEntry>,
     volumes: Vec<VolumeEntry>,
     taken: HashSet<String>,
     file_size: LogNormal<f64>,
+    upload_size: LogNormal<f64>,
 }
 
 fn obj(pairs: Vec<(&str, Value)>) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// A drawn modification time.
+enum Stamp {
+    /// The field is absent.
+    Undated,
+    /// Epoch ms, at or before the reference.
+    Valid(i64),
+    /// Negative, or years in the future.
+    Invalid(Value),
+}
+
+/// How long ago a departed user (`former.…`) left: 180 days to about 3 years, from the name
+/// (no draw), added to the age of everything in their homes.
+fn departed_era(user: &str) -> i64 {
+    if user.starts_with("former.") {
+        DAY_MS * (180 + (stable_hash(user) % 900) as i64)
+    } else {
+        0
+    }
 }
 
 impl Gen {
@@ -172,6 +243,9 @@ impl Gen {
         let next_id = 1_000_000_000_000_000 + rng.random_range(0..1_000_000_000_000u64);
         Gen {
             rng,
+            trng: ChaCha8Rng::seed_from_u64(seed ^ TIMES_SALT),
+            era_ms: 0,
+            seed,
             next_id,
             ws: Vec::new(),
             dbfs: Vec::new(),
@@ -179,6 +253,8 @@ impl Gen {
             taken: HashSet::new(),
             // Median ~8 KB, long tail into the hundreds of MB.
             file_size: LogNormal::new(9.0, 2.3).expect("valid log-normal"),
+            // Median ~60 KB, a tail into the hundreds of MB.
+            upload_size: LogNormal::new(11.0, 1.8).expect("valid log-normal"),
         }
     }
 
@@ -195,8 +271,57 @@ impl Gen {
         xs[self.rng.random_range(0..xs.len())]
     }
 
+    /// A time from the main stream. Only names ("Untitled Notebook …") and volume times use it
+    /// now; the other calls are kept so the main stream, and so every path, stays as it was.
     fn time(&mut self) -> i64 {
         T_START + self.rng.random_range(0..T_SPAN)
+    }
+
+    /// How long before the reference a dated file was last modified, from the time stream.
+    fn age_ms(&mut self) -> i64 {
+        let u: f64 = self.trng.random();
+        let &(_, lo, hi) = AGE_BANDS
+            .iter()
+            .find(|(share, _, _)| u < *share)
+            .unwrap_or(&AGE_BANDS[3]);
+        self.trng.random_range(lo * DAY_MS..hi * DAY_MS) + self.era_ms
+    }
+
+    /// A file's modification time: absent with probability `undated`, invalid now and then,
+    /// else `REFERENCE_MS - age`.
+    fn stamp(&mut self, undated: f64) -> Stamp {
+        let u: f64 = self.trng.random();
+        if u < undated {
+            return Stamp::Undated;
+        }
+        if u < undated + INVALID_TIME {
+            // Never a string: the official SDKs read a quoted number as the number (proto3 JSON
+            // int64) and fail on any other string, so a generated workspace keeps to integers;
+            // strings belong in hand-written fixtures.
+            let v = match self.trng.random_range(0..3) {
+                0 => json!(-1),
+                1 => json!(-self.trng.random_range(DAY_MS..T_SPAN)),
+                _ => json!(REFERENCE_MS + self.trng.random_range(400 * DAY_MS..3650 * DAY_MS)),
+            };
+            return Stamp::Invalid(v);
+        }
+        Stamp::Valid(REFERENCE_MS - self.age_ms())
+    }
+
+    /// `created_at`/`modified_at` of a Workspace object (none when undated; a valid
+    /// `created_at` with an invalid `modified_at`).
+    fn ws_times(&mut self, undated: f64) -> Vec<(&'static str, Value)> {
+        match self.stamp(undated) {
+            Stamp::Undated => Vec::new(),
+            Stamp::Valid(m) => {
+                let created = m - self.trng.random_range(0..=365 * DAY_MS);
+                vec![("created_at", json!(created)), ("modified_at", json!(m))]
+            }
+            Stamp::Invalid(v) => {
+                let created = REFERENCE_MS - self.age_ms();
+                vec![("created_at", json!(created)), ("modified_at", v)]
+            }
+        }
     }
 
     /// Heavy-tailed count: Pareto(x_min, alpha), capped.
@@ -249,11 +374,13 @@ impl Gen {
             }
         }
         let orphans = if n_users >= 10 { (n_users / 20).max(1) } else { 0 };
+        let mut departed = Vec::new();
         for i in 0..orphans {
             if i % 3 == 2 {
                 homes.push(self.uuid()); // a service principal's home
             } else {
                 let (f, l) = (self.pick(FIRST), self.pick(LAST));
+                departed.push(format!("former.{f}.{l}{i}@example.com"));
                 homes.push(format!("former.{f}.{l}{i}@example.com"));
             }
         }
@@ -271,6 +398,20 @@ impl Gen {
         // Drawn last, so every earlier choice (and so every workspace of earlier versions for the
         // same seed) stays as it was.
         let service_principals = self.service_principals(n_users);
+        // UI uploads come after that, from their own stream.
+        self.uploads(&users, &departed);
+        // `/Repos` exists in every workspace: listed explicitly when no user folder implies it.
+        if !self.ws.iter().any(|e| e.path.starts_with("/Repos/")) {
+            let id = 1_000_000_000_000_000 + stable_hash(&format!("repos:{}", self.seed)) % 8_000_000_000_000_000;
+            self.ws.push(WorkspaceEntry {
+                path: "/Repos".into(),
+                object_type: Some("DIRECTORY".into()),
+                language: None,
+                size: None,
+                content: None,
+                extra: obj(vec![("object_id", json!(id)), ("resource_id", json!(id.to_string()))]),
+            });
+        }
         Fixture {
             users,
             workspace: self.ws,
@@ -363,8 +504,10 @@ impl Gen {
 
     fn leaf(&mut self, dir: &str) {
         let id = self.id();
-        let created = self.time();
-        let modified = created + self.rng.random_range(0..T_SPAN / 4);
+        // The times these two draws once gave are no longer served (`ws_times` draws them from
+        // the time stream), but the draws stay so every later choice is what it was.
+        let _ = self.time();
+        let _ = self.rng.random_range(0..T_SPAN / 4);
         let roll = self.rng.random_range(0..100);
         let entry = if roll < 55 {
             let lang = match self.rng.random_range(0..20) {
@@ -379,36 +522,33 @@ impl Gen {
             } else {
                 self.base_name()
             };
+            let path = self.unique(dir, base, None);
+            let mut extra = vec![("object_id", json!(id)), ("resource_id", json!(id.to_string()))];
+            extra.extend(self.ws_times(UNDATED_NOTEBOOK));
             WorkspaceEntry {
-                path: self.unique(dir, base, None),
+                path,
                 object_type: Some("NOTEBOOK".into()),
                 language: Some(lang.into()),
                 size: None,
                 content: None,
-                extra: obj(vec![
-                    ("object_id", json!(id)),
-                    ("created_at", json!(created)),
-                    ("modified_at", json!(modified)),
-                    ("resource_id", json!(id.to_string())),
-                ]),
+                extra: obj(extra),
             }
         } else if roll < 90 {
             let ext = self.pick(FILE_EXT);
             let base = self.base_name();
             let size = (self.file_size.sample(&mut self.rng) as u64).min(2 << 30);
+            let path = self.unique(dir, base, Some(ext));
+            // The API omits the size now and then.
+            let size = if self.chance(0.05) { None } else { Some(size) };
+            let mut extra = vec![("object_id", json!(id)), ("resource_id", json!(id.to_string()))];
+            extra.extend(self.ws_times(UNDATED_FILE));
             WorkspaceEntry {
-                path: self.unique(dir, base, Some(ext)),
+                path,
                 object_type: Some("FILE".into()),
                 language: None,
-                // The API omits the size now and then.
-                size: if self.chance(0.05) { None } else { Some(size) },
+                size,
                 content: None,
-                extra: obj(vec![
-                    ("object_id", json!(id)),
-                    ("created_at", json!(created)),
-                    ("modified_at", json!(modified)),
-                    ("resource_id", json!(id.to_string())),
-                ]),
+                extra: obj(extra),
             }
         } else if roll < 93 {
             let base = self.base_name();
@@ -490,13 +630,15 @@ impl Gen {
             let id = self.id();
             let size = self.rng.random_range(20..4000);
             self.taken.insert(format!("{path}/{f}"));
+            let mut extra = vec![("object_id", json!(id))];
+            extra.extend(self.ws_times(UNDATED_FILE));
             self.ws.push(WorkspaceEntry {
                 path: format!("{path}/{f}"),
                 object_type: Some("FILE".into()),
                 language: None,
                 size: Some(size),
                 content: None,
-                extra: obj(vec![("object_id", json!(id))]),
+                extra: obj(extra),
             });
         }
         let n = self.rng.random_range(3..60);
@@ -504,6 +646,12 @@ impl Gen {
     }
 
     fn workspace_home(&mut self, user: &str) {
+        self.era_ms = departed_era(user);
+        self.workspace_home_tree(user);
+        self.era_ms = 0;
+    }
+
+    fn workspace_home_tree(&mut self, user: &str) {
         let home = format!("/Users/{user}");
         self.taken.insert(home.clone());
         self.dir_entry(&home, "DIRECTORY");
@@ -535,13 +683,92 @@ impl Gen {
     }
 
     fn dbfs_file(&mut self, path: String, size: u64) {
-        let t = self.time();
+        let _ = self.time(); // the main stream's old draw, kept (see `leaf`)
+        self.dbfs_file_stamped(path, size, UNDATED_DBFS);
+    }
+
+    fn dbfs_file_stamped(&mut self, path: String, size: u64, undated: f64) {
+        let extra = match self.stamp(undated) {
+            Stamp::Undated => Map::new(),
+            Stamp::Valid(t) => obj(vec![("modification_time", json!(t))]),
+            Stamp::Invalid(v) => obj(vec![("modification_time", v)]),
+        };
         self.dbfs.push(DbfsEntry {
             path,
             is_dir: false,
             file_size: Some(size),
-            extra: obj(vec![("modification_time", json!(t))]),
+            extra,
         });
+    }
+
+    /// UI uploads (`/FileStore/shared_uploads/<user>/…`, where "upload data to DBFS" puts files):
+    /// for about [`UPLOAD_SHARE`] of SCIM users (at least one), a few files each, some in one
+    /// sub-folder, about 1 in 12 folders empty; one folder named `<user>2` and, half the time,
+    /// one named `<other user>.old` (name-prefix siblings, not users); one of a departed user.
+    /// Drawn from their own stream after everything else, so nothing else changes.
+    fn uploads(&mut self, users: &[UserEntry], departed: &[String]) {
+        if users.is_empty() {
+            return;
+        }
+        let main = std::mem::replace(&mut self.rng, ChaCha8Rng::seed_from_u64(self.seed ^ UPLOADS_SALT));
+        let mut owners: Vec<&str> = users
+            .iter()
+            .filter(|_| self.rng.random_bool(UPLOAD_SHARE))
+            .map(|u| u.user_name.as_str())
+            .collect();
+        if owners.is_empty() {
+            owners.push(&users[0].user_name);
+        }
+        for u in &owners {
+            self.upload_folder(u, false);
+        }
+        let a = owners[self.rng.random_range(0..owners.len())];
+        self.upload_folder(&format!("{a}2"), true);
+        if self.chance(0.5) {
+            let b = &users[self.rng.random_range(0..users.len())].user_name;
+            self.upload_folder(&format!("{b}.old"), true);
+        }
+        let gone = match departed.first() {
+            Some(d) => d.clone(),
+            None => format!("former.{}.{}@example.com", self.pick(FIRST), self.pick(LAST)),
+        };
+        self.era_ms = departed_era(&gone);
+        self.upload_folder(&gone, true);
+        self.era_ms = 0;
+        self.rng = main;
+    }
+
+    fn upload_folder(&mut self, owner: &str, non_empty: bool) {
+        let root = format!("/FileStore/shared_uploads/{owner}");
+        if !non_empty && self.chance(1.0 / 12.0) {
+            self.dbfs_dir(root);
+            return;
+        }
+        let mut n = self.rng.random_range(1..=5);
+        if self.chance(0.1) {
+            n += self.rng.random_range(5..40);
+        }
+        let sub = if self.chance(0.3) {
+            let base = match self.rng.random_range(0..3) {
+                0 => "tables".to_string(),
+                1 => "data".to_string(),
+                _ => self.base_name().replace(' ', "_"),
+            };
+            Some(self.unique(&root, base, None))
+        } else {
+            None
+        };
+        for _ in 0..n {
+            let dir = match &sub {
+                Some(s) if self.chance(0.5) => s.clone(),
+                _ => root.clone(),
+            };
+            let ext = self.pick(&["csv", "csv", "csv", "json", "parquet", "xlsx"]);
+            let base = self.base_name().replace(' ', "_");
+            let path = self.unique(&dir, base, Some(ext));
+            let size = (self.upload_size.sample(&mut self.rng) as u64).min(2 << 30);
+            self.dbfs_file_stamped(path, size, UNDATED_UPLOAD);
+        }
     }
 
     fn dbfs_dir(&mut self, path: String) {
@@ -570,6 +797,12 @@ impl Gen {
     }
 
     fn dbfs_home(&mut self, user: &str) {
+        self.era_ms = departed_era(user);
+        self.dbfs_home_tree(user);
+        self.era_ms = 0;
+    }
+
+    fn dbfs_home_tree(&mut self, user: &str) {
         let home = format!("/Users/{user}");
         if self.chance(0.12) {
             self.dbfs_dir(home);

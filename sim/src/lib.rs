@@ -50,7 +50,7 @@ pub use config::{parse_user_token, Limits, SimConfig};
 pub use fixture::{
     DbfsEntry, Fault, Fixture, ServicePrincipalEntry, UserEntry, VolumeEntry, WorkspaceEntry, FAULT_APIS, FAULT_KINDS,
 };
-pub use generate::{generate, parse_generate_spec};
+pub use generate::{generate, parse_generate_spec, REFERENCE_MS};
 pub use stats::{FamilyStats, Stats};
 
 use crate::net::{ConnHandle, SimListener};

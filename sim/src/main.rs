@@ -40,6 +40,11 @@ struct ServeArgs {
     #[arg(long, value_name = "SPEC", help_heading = "Content")]
     generate: Option<String>,
 
+    /// A workspace without DBFS (GCP's default, or "disable legacy DBFS"): every DBFS request
+    /// answers 403 PERMISSION_DENIED "Public DBFS root is disabled. …".
+    #[arg(long, help_heading = "Content")]
+    no_dbfs: bool,
+
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:0", help_heading = "Server")]
     addr: SocketAddr,
@@ -52,7 +57,8 @@ struct ServeArgs {
     #[arg(long = "client", value_name = "ID:SECRET", value_parser = parse_client, help_heading = "Auth")]
     clients: Vec<(String, String)>,
 
-    /// A non-admin user's token as TOKEN=USERNAME (repeatable): sees only its own Workspace home.
+    /// A non-admin user's token as TOKEN=USERNAME (repeatable): sees only its own folders of
+    /// /Users and /Repos.
     #[arg(long = "user-token", value_name = "TOKEN=USERNAME", help_heading = "Auth")]
     user_tokens: Vec<String>,
 
@@ -177,6 +183,7 @@ impl ServeArgs {
             scim_max_page: self.scim_max_page,
             slow_fault_secs: self.slow_fault_secs,
             max_export_bytes: self.max_export_bytes,
+            dbfs_disabled: self.no_dbfs,
         })
     }
 }

@@ -69,6 +69,8 @@ pub struct SimState {
     pub scim_max_page: usize,
     /// Largest object `workspace/export` returns.
     pub max_export_bytes: u64,
+    /// Every DBFS request answers [`crate::error::dbfs_disabled`] (`--no-dbfs`).
+    pub dbfs_disabled: bool,
     /// The address the server listens on.
     pub local_addr: SocketAddr,
     /// A workspace id derived from the seed, for `X-Databricks-Org-Id` and host metadata.
@@ -99,6 +101,7 @@ impl SimState {
             latency: Latency::new(config.latency_ms, config.latency_per_entry_us),
             scim_max_page: config.scim_max_page,
             max_export_bytes: config.max_export_bytes,
+            dbfs_disabled: config.dbfs_disabled,
             local_addr,
             workspace_id: 1_000_000_000_000_000 + stable_hash(&config.seed.to_string()) % 8_000_000_000_000_000,
             shutdown: CancellationToken::new(),

@@ -8,13 +8,42 @@
 //! per tree by the SCIM user count and divides each family's requests by its rate limit: the
 //! slowest family bounds the wall time, as it does for a scan (README "Performance").
 //!
-//! The estimate counts what a full scan requests: `scan --all-users` lists `/Users` in each tree
-//! and requests no home that listing does not show, so a sampled home that is absent from a
-//! listed `/Users` counts 0 listings (and each listed `/Users` one); with `--notebook-sizes` the
-//! notebook exports are their own family (60/s).
+//! The estimate counts what a full scan requests in its four locations (DBFS `/Users`,
+//! `/FileStore/shared_uploads`, Workspace `/Users`, `/Repos`): `scan --all-users` lists each
+//! location's root once and requests no folder that listing does not show, so a sampled folder
+//! that is absent from a listed root counts 0 listings (and each listed root one); a root that
+//! cannot be listed means every user's folder there is probed ([`Root::Probed`]); the DBFS
+//! locations of a workspace without DBFS cost only finding that out ([`dbfs_off_cost`]). The
+//! uploads count in the DBFS family, `/Repos`
+//! in the Workspace family; with `--notebook-sizes` the notebook exports (Workspace homes and
+//! `/Repos`) are their own family (60/s).
 
+use crate::model::Location;
 use crate::policy::allow_list::Family;
 use crate::policy::limiter::Limits;
+
+/// What a full scan spends finding out that the workspace has no DBFS: the two DBFS roots'
+/// listings (refused), then the DBFS folders (home, uploads) of the users in flight when the first
+/// refusal comes back — one user at least, the default 32 at most (`scan::schedule`, no request
+/// spent on it in a workspace that has DBFS).
+pub fn dbfs_off_cost() -> Bounds {
+    Bounds {
+        low: 2.0 + 2.0,
+        point: 2.0 + 2.0,
+        high: 2.0 + 2.0 * 32.0,
+    }
+}
+
+/// How a full scan finds one location's folders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Root {
+    /// The root is listed once (this many folders): no request for a folder it does not hold.
+    Listed(u64),
+    /// The root cannot be listed: every user's folder there is probed (and `--orphans` fails).
+    Probed,
+    /// Not scanned at all (the DBFS locations of a workspace without DBFS): no request.
+    Off,
+}
 
 /// SCIM users per page a full scan asks for (`scan --all-users`).
 pub const SCAN_PAGE: u64 = 100;
@@ -28,20 +57,61 @@ pub fn sample_positions(total: u64, n: u64) -> Vec<u64> {
     (0..n).map(|k| 1 + ((2 * k + 1) * total) / (2 * n)).collect()
 }
 
-/// Requests one sampled user's scan made (as a full scan would make them), per family, and in
-/// which trees the user has a home.
+/// What one sampled user's scan requested in one location (as a full scan would request it).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct At {
+    /// List requests.
+    pub listings: u64,
+    /// Notebook exports (`--notebook-sizes`; Workspace API locations only).
+    pub exports: u64,
+    /// The user has a folder there.
+    pub home: bool,
+}
+
+/// Requests one sampled user's scan made (as a full scan would make them), per family, and per
+/// location in [`Location::ALL`] order.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Listings {
-    /// DBFS list requests.
+    /// DBFS list requests (the DBFS home and the UI uploads).
     pub dbfs: u64,
-    /// Workspace list requests.
+    /// Workspace list requests (the Workspace home and `/Repos`).
     pub workspace: u64,
     /// Notebook exports (`--notebook-sizes`).
     pub exports: u64,
-    /// The user has a DBFS home.
-    pub dbfs_home: bool,
-    /// The user has a Workspace home.
-    pub workspace_home: bool,
+    /// Per location.
+    pub at: [At; 4],
+}
+
+impl Listings {
+    /// The family totals of the locations' figures.
+    pub fn of(at: [At; 4]) -> Listings {
+        let sum = |dbfs: bool| {
+            Location::ALL
+                .iter()
+                .zip(&at)
+                .filter(|(l, _)| l.is_dbfs() == dbfs)
+                .map(|(_, a)| a.listings)
+                .sum()
+        };
+        Listings {
+            dbfs: sum(true),
+            workspace: sum(false),
+            exports: at.iter().map(|a| a.exports).sum(),
+            at,
+        }
+    }
+
+    /// One location's figures.
+    pub fn at(&self, l: Location) -> &At {
+        &self.at[index(l)]
+    }
+}
+
+fn index(l: Location) -> usize {
+    Location::ALL
+        .iter()
+        .position(|x| *x == l)
+        .expect("every location is in ALL")
 }
 
 /// A low and a high figure (and the sample mean's figure between them).
@@ -199,14 +269,18 @@ impl Span {
     }
 }
 
-/// Orphaned homes (`--orphans`): the homes `/Users` lists beyond those of the SCIM users and
-/// service principals, estimated from the share of sampled users with a home.
+/// Orphaned folders (`--orphans`): the folders each root lists beyond those of the SCIM users
+/// and service principals, estimated from the share of sampled users with a folder there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Orphans {
     /// Orphaned DBFS homes (≈).
     pub dbfs_homes: u64,
     /// Orphaned Workspace homes (≈).
     pub workspace_homes: u64,
+    /// Orphaned `/FileStore/shared_uploads` folders (≈).
+    pub uploads_homes: u64,
+    /// Orphaned `/Repos` folders (≈).
+    pub repos_homes: u64,
     /// A full scan with `--orphans`: every listed home.
     pub span: Span,
 }
@@ -226,11 +300,11 @@ pub struct Estimate {
     pub workspace_per_user: f64,
     /// Mean notebook exports per user (`--notebook-sizes`; 0 without).
     pub exports_per_user: f64,
-    /// The most listings one sampled user needed (both trees).
+    /// The most listings one sampled user needed (every location).
     pub max_per_user: u64,
     /// `scan --all-users`.
     pub span: Span,
-    /// `scan --all-users --orphans` (none when a `/Users` listing failed: such a scan fails).
+    /// `scan --all-users --orphans` (none when a root listing failed: such a scan fails).
     pub orphans: Option<Orphans>,
 }
 
@@ -242,13 +316,13 @@ fn share(n: usize, of: usize) -> (f64, f64) {
 
 impl Estimate {
     /// The estimate for `users` users and `service_principals` from the sample's listings, with
-    /// the home counts of the `/Users` listings (`None`: that listing failed, so a scan probes
-    /// every user's home there), at `limits`. `None` without a sample.
+    /// how a scan finds each location's folders (`roots`, in [`Location::ALL`] order), at
+    /// `limits`. `None` without a sample.
     pub fn of(
         users: u64,
         service_principals: u64,
         sample: &[Listings],
-        homes: (Option<u64>, Option<u64>),
+        roots: [Root; 4],
         limits: &Limits,
     ) -> Option<Estimate> {
         if sample.is_empty() {
@@ -258,20 +332,22 @@ impl Estimate {
         let n = k as f64;
         let rows = (users + service_principals) as f64;
         let mean = |f: fn(&Listings) -> u64| sample.iter().map(|l| f(l) as f64).sum::<f64>() / n;
-        // One tree: (`scan --all-users`, `--orphans`, orphaned homes).
-        let tree = |listed: Option<u64>,
-                    home: fn(&Listings) -> bool,
-                    value: fn(&Listings) -> u64,
-                    listing: f64,
-                    reach: f64| {
-            match listed {
-                None => {
-                    let all: Vec<u64> = sample.iter().map(value).collect();
+        // One location: (`scan --all-users`, `--orphans`, orphaned folders).
+        let tree = |l: Location, value: fn(&At) -> u64, listing: f64, reach: f64| {
+            let i = index(l);
+            match roots[i] {
+                Root::Off => (Bounds::default(), Some(Bounds::default()), 0),
+                Root::Probed => {
+                    let all: Vec<u64> = sample.iter().map(|s| value(&s.at[i])).collect();
                     (project(&all, rows, reach), None, 0)
                 }
-                Some(h) => {
+                Root::Listed(h) => {
                     let h = h as f64;
-                    let values: Vec<u64> = sample.iter().filter(|l| home(l)).map(value).collect();
+                    let values: Vec<u64> = sample
+                        .iter()
+                        .filter(|s| s.at[i].home)
+                        .map(|s| value(&s.at[i]))
+                        .collect();
                     let (f, spread) = share(values.len(), k);
                     let matched = (f * rows).min(h);
                     let low = project(&values, ((f - spread) * rows).clamp(0.0, h), reach).low;
@@ -296,18 +372,37 @@ impl Estimate {
                 }
             }
         };
-        let (dbfs, dbfs_all, dbfs_orphans) = tree(homes.0, |l| l.dbfs_home, |l| l.dbfs, 1.0, LISTING_REACH);
-        let (workspace, ws_all, ws_orphans) = tree(homes.1, |l| l.workspace_home, |l| l.workspace, 1.0, LISTING_REACH);
-        let (exports, exports_all, _) = tree(homes.1, |l| l.workspace_home, |l| l.exports, 0.0, EXPORT_REACH);
-        let scim = 1 + users.div_ceil(SCAN_PAGE) + service_principals.div_ceil(SCAN_PAGE).max(1);
-        let orphans = match (dbfs_all, ws_all, exports_all) {
-            (Some(d), Some(w), Some(e)) => Some(Orphans {
-                dbfs_homes: dbfs_orphans,
-                workspace_homes: ws_orphans,
-                span: Span::of(d, w, e, scim, limits),
-            }),
-            _ => None,
+        let listings = |l: Location| tree(l, |a| a.listings, 1.0, LISTING_REACH);
+        let exporting = |l: Location| tree(l, |a| a.exports, 0.0, EXPORT_REACH);
+        let [d, u, w, r] = Location::ALL;
+        let (dbfs_plain, dbfs_all, dbfs_orphans) = listings(d);
+        let (uploads_plain, uploads_all, uploads_orphans) = listings(u);
+        let (ws_plain, ws_all, ws_orphans) = listings(w);
+        let (repos_plain, repos_all, repos_orphans) = listings(r);
+        let (ws_exports, ws_exports_all, _) = exporting(w);
+        let (repos_exports, repos_exports_all, _) = exporting(r);
+        let probe = match roots[0] {
+            Root::Off => dbfs_off_cost(),
+            _ => Bounds::exact(0.0),
         };
+        let dbfs = dbfs_plain.plus(uploads_plain).plus(probe);
+        let workspace = ws_plain.plus(repos_plain);
+        let exports = ws_exports.plus(repos_exports);
+        let scim = 1 + users.div_ceil(SCAN_PAGE) + service_principals.div_ceil(SCAN_PAGE).max(1);
+        let all = (|| {
+            Some((
+                dbfs_all?.plus(uploads_all?).plus(probe),
+                ws_all?.plus(repos_all?),
+                ws_exports_all?.plus(repos_exports_all?),
+            ))
+        })();
+        let orphans = all.map(|(d, w, e)| Orphans {
+            dbfs_homes: dbfs_orphans,
+            workspace_homes: ws_orphans,
+            uploads_homes: uploads_orphans,
+            repos_homes: repos_orphans,
+            span: Span::of(d, w, e, scim, limits),
+        });
         Some(Estimate {
             users,
             service_principals,
@@ -321,7 +416,7 @@ impl Estimate {
         })
     }
 
-    /// Mean listings per user, both trees.
+    /// Mean listings per user, every location.
     pub fn listings_per_user(&self) -> f64 {
         self.dbfs_per_user + self.workspace_per_user
     }
@@ -362,14 +457,23 @@ mod tests {
         assert!(p.windows(2).all(|w| w[0] < w[1]) && p[0] >= 1 && p[19] <= 21, "{p:?}");
     }
 
-    fn l(dbfs: u64, workspace: u64, exports: u64) -> Listings {
-        Listings {
-            dbfs,
-            workspace,
+    fn at(listings: u64, exports: u64) -> At {
+        At {
+            listings,
             exports,
-            dbfs_home: dbfs > 0,
-            workspace_home: workspace > 0,
+            home: listings > 0,
         }
+    }
+
+    /// A user with the two homes only (`dbfs` and `workspace` listings).
+    fn l(dbfs: u64, workspace: u64, exports: u64) -> Listings {
+        Listings::of([at(dbfs, 0), At::default(), at(workspace, exports), At::default()])
+    }
+
+    /// The two `/Users` roots (`None`: probed); uploads and `/Repos` not scanned.
+    fn homes(dbfs: Option<u64>, workspace: Option<u64>) -> [Root; 4] {
+        let r = |h: Option<u64>| h.map_or(Root::Probed, Root::Listed);
+        [r(dbfs), Root::Off, r(workspace), Root::Off]
     }
 
     #[test]
@@ -398,7 +502,7 @@ mod tests {
         let sample = [l(2, 5, 0), l(0, 7, 0), l(1, 3, 0), l(0, 4, 0)];
         // 5000 users, every sampled user has a Workspace home, half a DBFS one: /Users lists 5,500
         // Workspace homes (500 orphans) and 2,600 DBFS ones (100).
-        let e = Estimate::of(5000, 0, &sample, (Some(2600), Some(5500)), &Limits::default()).unwrap();
+        let e = Estimate::of(5000, 0, &sample, homes(Some(2600), Some(5500)), &Limits::default()).unwrap();
         let s = &e.span;
         assert_eq!(s.scim, 52, "Me, 50 user pages, one (empty) service-principal page");
         assert_eq!(s.limit, Family::Workspace);
@@ -412,12 +516,19 @@ mod tests {
         assert_eq!((o.dbfs_homes, o.workspace_homes), (100, 500));
         assert!(o.span.requests.point > s.requests.point, "{o:?}");
         // DBFS-heavy: DBFS at 30/s is the bound.
-        let e = Estimate::of(90, 10, &[l(30, 1, 0); 4], (Some(100), Some(100)), &Limits::default()).unwrap();
+        let e = Estimate::of(
+            90,
+            10,
+            &[l(30, 1, 0); 4],
+            homes(Some(100), Some(100)),
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(e.span.limit, Family::Dbfs);
         assert_eq!(e.span.scim, 3, "Me, one page of users, one of service principals");
-        assert!(Estimate::of(100, 0, &[], (None, None), &Limits::default()).is_none());
+        assert!(Estimate::of(100, 0, &[], homes(None, None), &Limits::default()).is_none());
         // Exports are their own family at 60/s; a listing that failed means no --orphans estimate.
-        let e = Estimate::of(100, 0, &[l(1, 2, 900); 3], (None, Some(100)), &Limits::default()).unwrap();
+        let e = Estimate::of(100, 0, &[l(1, 2, 900); 3], homes(None, Some(100)), &Limits::default()).unwrap();
         assert_eq!(e.span.limit, Family::Export);
         assert!(e.orphans.is_none());
         assert_eq!(approx_duration(0.2), "1 s");
@@ -426,5 +537,59 @@ mod tests {
             (rate_string(50.0), rate_string(255.0 / 60.0)),
             ("50".into(), "4.25".into())
         );
+    }
+
+    /// The uploads count in the DBFS family and `/Repos` in the Workspace family, each root
+    /// listed once; a sampled user without a folder in a listed root costs nothing there.
+    #[test]
+    fn the_new_locations_count_in_their_families() {
+        // 4 users (the sample is the population): listings per location dbfs, uploads, workspace, repos.
+        let sample = [
+            Listings::of([at(2, 0), at(1, 0), at(5, 0), at(3, 4)]),
+            Listings::of([at(0, 0), at(0, 0), at(7, 2), at(0, 0)]),
+            Listings::of([at(1, 0), at(2, 0), at(3, 0), at(0, 0)]),
+            Listings::of([at(0, 0), at(0, 0), at(4, 0), at(6, 0)]),
+        ];
+        assert_eq!((sample[0].dbfs, sample[0].workspace, sample[0].exports), (3, 8, 4));
+        assert_eq!(sample[0].at(Location::Repos), &at(3, 4));
+        let roots = [Root::Listed(2), Root::Listed(2), Root::Listed(4), Root::Listed(2)];
+        let e = Estimate::of(4, 0, &sample, roots, &Limits::default()).unwrap();
+        let s = &e.span;
+        // DBFS: two root listings, the folders' listings.
+        assert_eq!(s.dbfs.point, 2.0 + (3.0 + 3.0));
+        assert_eq!(s.workspace.point, 2.0 + (19.0 + 9.0));
+        assert_eq!(s.exports.point, 6.0);
+        assert_eq!((e.dbfs_per_user, e.workspace_per_user), (1.5, 7.0));
+        assert_eq!(e.max_per_user, 11);
+        let o = e.orphans.as_ref().unwrap();
+        assert_eq!(
+            (o.dbfs_homes, o.uploads_homes, o.workspace_homes, o.repos_homes),
+            (0, 0, 0, 0)
+        );
+        // /Repos lists 5 folders where 2 users have one: 3 orphans, each listed at least once.
+        let roots = [Root::Listed(2), Root::Listed(2), Root::Listed(4), Root::Listed(5)];
+        let o = Estimate::of(4, 0, &sample, roots, &Limits::default())
+            .unwrap()
+            .orphans
+            .unwrap();
+        assert_eq!(o.repos_homes, 3);
+        // A root that cannot be listed: every user probed there, and no --orphans estimate.
+        let roots = [Root::Listed(2), Root::Listed(2), Root::Listed(4), Root::Probed];
+        let e = Estimate::of(4, 0, &sample, roots, &Limits::default()).unwrap();
+        assert!(e.orphans.is_none());
+        assert_eq!(e.span.workspace.point, 1.0 + 19.0 + 9.0);
+    }
+
+    /// Without DBFS a scan spends only finding that out.
+    #[test]
+    fn a_workspace_without_dbfs_costs_only_finding_out() {
+        let sample = [Listings::of([At::default(), At::default(), at(5, 0), at(0, 0)]); 3];
+        let roots = [Root::Off, Root::Off, Root::Listed(10), Root::Listed(0)];
+        let e = Estimate::of(10, 0, &sample, roots, &Limits::default()).unwrap();
+        assert_eq!(e.span.dbfs, dbfs_off_cost());
+        assert_eq!(e.span.limit, Family::Workspace);
+        let o = e.orphans.unwrap();
+        assert_eq!((o.dbfs_homes, o.uploads_homes), (0, 0));
+        assert_eq!(o.span.dbfs, dbfs_off_cost());
     }
 }

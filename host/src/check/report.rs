@@ -5,17 +5,19 @@ use serde_json::{json, Value};
 
 use super::estimate::{approx_duration, rate_string, Estimate, Listings, Span};
 use crate::format::thousands;
-use crate::model::{Identity, Status, UserRow};
+use crate::model::{Identity, Location, Status, UserRow};
 use crate::policy::allow_list::EntryView;
 use crate::policy::limiter::Limits;
 
-/// A `/Users` listing's outcome.
+/// A location root's listing's outcome (`/Users`, `/FileStore/shared_uploads`, `/Repos`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Homes {
-    /// Listed: the number of home directories.
+    /// Listed: the number of folders (one per user).
     Listed(u64),
     /// Failed: the message.
     Failed(String),
+    /// A DBFS root of a workspace without DBFS: a scan does not ask for it.
+    NotAvailable,
 }
 
 /// The SCIM service-principal listing's outcome.
@@ -55,8 +57,15 @@ pub struct Report {
     pub service_principals: ServicePrincipals,
     /// `/Users` in DBFS.
     pub dbfs_homes: Homes,
+    /// `/FileStore/shared_uploads` in DBFS.
+    pub uploads_homes: Homes,
     /// `/Users` in the Workspace.
     pub workspace_homes: Homes,
+    /// `/Repos` in the Workspace.
+    pub repos_homes: Homes,
+    /// The workspace has no DBFS (the DBFS API answers that it is turned off): why. A scan marks
+    /// the DBFS locations `not_available` and scans the Workspace side.
+    pub dbfs_unavailable: Option<String>,
     /// `--sample`.
     pub sample_asked: u32,
     /// The check was asked with `--notebook-sizes` (exports sampled and estimated).
@@ -79,7 +88,32 @@ pub struct Report {
 pub const SAMPLE_RULE: &str = "evenly spaced over the SCIM listing in the server's order (midpoints)";
 
 impl Report {
-    /// What a full scan (every user, both trees, `--orphans`) lacks; empty when it can run.
+    /// One location's root listing.
+    pub fn homes(&self, l: Location) -> &Homes {
+        match l {
+            Location::Dbfs => &self.dbfs_homes,
+            Location::Uploads => &self.uploads_homes,
+            Location::Workspace => &self.workspace_homes,
+            Location::Repos => &self.repos_homes,
+        }
+    }
+
+    /// `DBFS /Users`, `DBFS /FileStore/shared_uploads`, `Workspace /Users`, `Workspace /Repos`.
+    fn root_name(l: Location) -> String {
+        format!("{} {}", if l.is_dbfs() { "DBFS" } else { "Workspace" }, l.root())
+    }
+
+    /// The finding about DBFS: `None` when the workspace has it.
+    pub fn dbfs_line(&self) -> Option<String> {
+        self.dbfs_unavailable.as_ref().map(|why| {
+            format!(
+                "DBFS: not available in this workspace ({why}): a scan marks dbfs_home and uploads_home \
+                 not_available in every row and scans the Workspace side"
+            )
+        })
+    }
+
+    /// What a full scan (every user, all four locations, `--orphans`) lacks; empty when it can run.
     pub fn missing(&self) -> Vec<String> {
         let mut m = Vec::new();
         match &self.identity {
@@ -107,9 +141,9 @@ impl Report {
                 "the SCIM service-principal listing (needed by --all-users): {e}"
             ));
         }
-        for (tree, h) in [("DBFS", &self.dbfs_homes), ("Workspace", &self.workspace_homes)] {
-            if let Homes::Failed(e) = h {
-                m.push(format!("the {tree} /Users listing (needed by --orphans): {e}"));
+        for l in Location::ALL {
+            if let Homes::Failed(e) = self.homes(l) {
+                m.push(format!("the {} listing (needed by --orphans): {e}", Self::root_name(l)));
             }
         }
         m
@@ -178,7 +212,7 @@ impl Report {
             admin => {
                 let shown = match self.workspace_homes {
                     Homes::Listed(n) => format!("the {} Workspace home(s) these credentials can read", thousands(n)),
-                    Homes::Failed(_) => "no Workspace home".to_string(),
+                    Homes::Failed(_) | Homes::NotAvailable => "no Workspace home".to_string(),
                 };
                 Some(format!(
                     "orphan counts are incomplete: the Workspace /Users listing shows only {shown}{}, so orphaned \
@@ -214,14 +248,17 @@ impl Report {
         format!("scan --all-users ({who}): {}", Self::span_line(&e.span))
     }
 
-    /// The `--orphans` line, e.g. `with --orphans (≈ 40 orphaned homes: 15 DBFS, 25 Workspace): ≈ …`.
+    /// The `--orphans` line, e.g. `with --orphans (≈ 44 orphaned homes: 15 DBFS, 3 UI uploads,
+    /// 25 Workspace, 1 Repos): ≈ …`.
     pub fn orphans_line(e: &Estimate) -> Option<String> {
         let o = e.orphans.as_ref()?;
         Some(format!(
-            "with --orphans (≈ {} orphaned homes: {} DBFS, {} Workspace): {}",
-            thousands(o.dbfs_homes + o.workspace_homes),
+            "with --orphans (≈ {} orphaned homes: {} DBFS, {} UI uploads, {} Workspace, {} Repos): {}",
+            thousands(o.dbfs_homes + o.uploads_homes + o.workspace_homes + o.repos_homes),
             thousands(o.dbfs_homes),
+            thousands(o.uploads_homes),
             thousands(o.workspace_homes),
+            thousands(o.repos_homes),
             Self::span_line(&o.span)
         ))
     }
@@ -262,10 +299,19 @@ impl Report {
                 format!("SCIM service principals: cannot be listed: {e}")
             }
         });
-        for (tree, h) in [("DBFS", &self.dbfs_homes), ("Workspace", &self.workspace_homes)] {
-            line(match h {
-                Homes::Listed(n) => format!("{tree} /Users: {} home(s)", thousands(*n)),
-                Homes::Failed(e) => format!("{tree} /Users: cannot be listed: {e}"),
+        if let Some(l) = self.dbfs_line() {
+            line(l);
+        }
+        for l in Location::ALL {
+            let what = if l.root() == "/Users" {
+                "home(s)"
+            } else {
+                "user folder(s)"
+            };
+            line(match self.homes(l) {
+                Homes::Listed(n) => format!("{}: {} {what}", Self::root_name(l), thousands(*n)),
+                Homes::Failed(e) => format!("{}: cannot be listed: {e}", Self::root_name(l)),
+                Homes::NotAvailable => format!("{}: not available (no DBFS in this workspace)", Self::root_name(l)),
             });
         }
         if !self.sample.is_empty() {
@@ -277,14 +323,17 @@ impl Report {
             ));
             for s in &self.sample {
                 line(format!(
-                    "  #{:<6} {:<40} {:>4} DBFS + {:>4} Workspace listings  {} (dbfs_home {}, workspace_home {})",
+                    "  #{:<6} {:<40} {:>4} DBFS + {:>4} Workspace listings  {} (dbfs_home {}, uploads_home {}, \
+                     workspace_home {}, repos_home {})",
                     s.position,
                     s.row.username,
                     s.listings.dbfs,
                     s.listings.workspace,
                     s.row.status.as_str(),
                     UserRow::home_label(s.row.dbfs.as_ref()),
-                    UserRow::home_label(s.row.workspace.as_ref())
+                    UserRow::home_label(s.row.uploads.as_ref()),
+                    UserRow::home_label(s.row.workspace.as_ref()),
+                    UserRow::home_label(s.row.repos.as_ref())
                 ));
             }
         }
@@ -294,8 +343,9 @@ impl Report {
                 line(format!("  {o}"));
             }
             line(format!(
-                "  per user: {:.1} DBFS + {:.1} Workspace listings (at most {} for one sampled user); plus {} SCIM \
-                 request(s) (Me, the user and service-principal pages) and each listable /Users once",
+                "  per user: {:.1} DBFS + {:.1} Workspace listings, all four locations (at most {} for one sampled \
+                 user); plus {} SCIM request(s) (Me, the user and service-principal pages), each listable root \
+                 (/Users, /FileStore/shared_uploads, /Repos) once",
                 e.dbfs_per_user,
                 e.workspace_per_user,
                 thousands(e.max_per_user),
@@ -327,6 +377,12 @@ impl Report {
             } else {
                 format!("parameters {}", e.params.join(", "))
             };
+            let roots: String = e
+                .roots
+                .iter()
+                .map(|(name, roots)| format!("; {name} within {}", roots.join(" or ")))
+                .collect();
+            let params = params + &roots;
             line(format!("  {} {:<44} {:<9} {params}", e.method, e.path, e.family.name()));
         }
         line(format!("  rules: {}", self.allow_rules));
@@ -352,8 +408,9 @@ impl Report {
     /// The JSON report.
     pub fn json(&self) -> Value {
         let homes = |h: &Homes| match h {
-            Homes::Listed(n) => json!({"count": n, "error": null}),
-            Homes::Failed(e) => json!({"count": null, "error": e}),
+            Homes::Listed(n) => json!({"count": n, "error": null, "not_available": false}),
+            Homes::Failed(e) => json!({"count": null, "error": e, "not_available": false}),
+            Homes::NotAvailable => json!({"count": null, "error": null, "not_available": true}),
         };
         let caller = match &self.identity {
             Identity::Known(c) => json!({"user_name": c.user_name, "display_name": c.display_name,
@@ -365,11 +422,18 @@ impl Report {
             .sample
             .iter()
             .map(|s| {
+                let by_location: serde_json::Map<String, Value> = Location::ALL
+                    .iter()
+                    .map(|l| (l.name().to_string(), json!(s.listings.at(*l).listings)))
+                    .collect();
                 json!({"username": s.row.username, "position": s.position, "status": s.row.status.as_str(),
                        "dbfs_listings": s.listings.dbfs, "workspace_listings": s.listings.workspace,
+                       "listings": by_location,
                        "exports": s.listings.exports,
                        "dbfs_home": UserRow::home_label(s.row.dbfs.as_ref()),
+                       "uploads_home": UserRow::home_label(s.row.uploads.as_ref()),
                        "workspace_home": UserRow::home_label(s.row.workspace.as_ref()),
+                       "repos_home": UserRow::home_label(s.row.repos.as_ref()),
                        "error": s.row.error})
             })
             .collect();
@@ -390,7 +454,9 @@ impl Report {
             let orphans = e.orphans.as_ref().map(|o| {
                 let mut v = span(&o.span);
                 v["dbfs_homes"] = json!(o.dbfs_homes);
+                v["uploads_homes"] = json!(o.uploads_homes);
                 v["workspace_homes"] = json!(o.workspace_homes);
+                v["repos_homes"] = json!(o.repos_homes);
                 v["complete"] = json!(self.orphans_incomplete().is_none());
                 v
             });
@@ -408,7 +474,12 @@ impl Report {
         let allow: Vec<Value> = self
             .allow_list
             .iter()
-            .map(|e| json!({"method": e.method, "path": e.path, "family": e.family.name(), "params": e.params}))
+            .map(|e| {
+                let roots: serde_json::Map<String, Value> =
+                    e.roots.iter().map(|(n, r)| (n.to_string(), json!(r))).collect();
+                json!({"method": e.method, "path": e.path, "family": e.family.name(), "params": e.params,
+                       "roots": roots})
+            })
             .collect();
         let missing = self.missing();
         json!({
@@ -423,7 +494,10 @@ impl Report {
                 ServicePrincipals::Listed(n) => json!({"total": n, "error": null}),
                 ServicePrincipals::Refused(e) | ServicePrincipals::Failed(e) => json!({"total": null, "error": e}),
             },
-            "homes": {"dbfs": homes(&self.dbfs_homes), "workspace": homes(&self.workspace_homes)},
+            "homes": {"dbfs": homes(&self.dbfs_homes), "uploads": homes(&self.uploads_homes),
+                      "workspace": homes(&self.workspace_homes), "repos": homes(&self.repos_homes)},
+            "dbfs": {"available": self.dbfs_unavailable.is_none(), "reason": self.dbfs_unavailable,
+                     "line": self.dbfs_line()},
             "sample": {"asked": self.sample_asked, "rule": SAMPLE_RULE, "users": sample},
             "estimate": estimate,
             "allow_list": allow,

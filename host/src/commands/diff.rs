@@ -28,9 +28,14 @@ pub fn run(args: DiffArgs) -> anyhow::Result<Outcome> {
     for note in old.notes.iter().chain(&new.notes) {
         eprintln!("note: {note}");
     }
-    let (workspace, warnings) = same_workspace(&old, &new);
+    let (workspace, mut warnings) = same_workspace(&old, &new);
+    let (ages_warnings, ages_notes) = compare::ages_notes(&old, &new);
+    warnings.extend(ages_warnings);
     for w in &warnings {
         eprintln!("warning: {w}");
+    }
+    for n in &ages_notes {
+        eprintln!("note: {n}");
     }
     if same_file(old_path, new_path) {
         eprintln!(
@@ -45,7 +50,8 @@ pub fn run(args: DiffArgs) -> anyhow::Result<Outcome> {
         out::write_diff_csv(f, &d)?;
     }
     if let Some(f) = html_file {
-        let meta = HtmlMeta::now(&workspace, Trees::BOTH);
+        let shown = warnings.iter().chain(&ages_notes).cloned().collect();
+        let meta = HtmlMeta::now(&workspace, Trees::BOTH).with_notes(shown);
         html::diff::write(f, &old, &new, &d, &meta)?;
     }
     if let Some(p) = &args.output {

@@ -6,7 +6,7 @@ use std::io::Write as _;
 use crate::cli::SummaryArgs;
 use crate::error::{FatalError, Outcome};
 use crate::journal::{self, UsersIdentity};
-use crate::model::{Trees, UserRow};
+use crate::model::{Ages, Trees, UserRow};
 use crate::output::{console, csv, html, jsonl, AtomicFile};
 
 /// `dbx-inventory summary`: outputs and summary from a journal alone.
@@ -105,11 +105,9 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
             .options
             .get("trees")
             .and_then(|t| Trees::from_journal_label(t))
-            .unwrap_or(Trees {
-                dbfs: false,
-                workspace: false,
-            });
-        html::write_html(p, &ordered, &html::HtmlMeta::now(&id.host, trees))?;
+            .unwrap_or(Trees::NONE);
+        let meta = html::HtmlMeta::now(&id.host, trees).with_ages(Ages::from_options(&id.options));
+        html::write_html(p, &ordered, &meta)?;
     }
     console::summary(&mut out, &console::Totals::of(ordered.iter().copied()), 0);
     console::saved_lines(

@@ -48,6 +48,10 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<Outcome> {
     let concurrency = args.concurrency as usize;
     let allow = connect::scan_allow_list(args.notebook_sizes);
     let rt = Arc::new(connect::runtime_with(&resolved, &args.limits, args.concurrency, allow)?);
+    rt.set_ages(crate::model::Ages {
+        as_of_ms: args.as_of_ms.unwrap_or_else(crate::format::now_ms),
+        stale_days: args.stale_days,
+    });
     connect::preflight(&rt, &resolved).await?;
 
     let (job_tx, job_rx) = mpsc::channel::<(usize, Job)>(concurrency);
@@ -279,16 +283,14 @@ fn parse_line(n: usize, line: &[u8]) -> anyhow::Result<In> {
             Ok(In::Auth(token))
         }
         Raw::Job(j) => {
-            let trees = match j.trees.as_str() {
-                "dbfs+workspace" | "dbfs" | "workspace" => Trees::from_journal_label(&j.trees),
-                _ => None,
-            }
-            .ok_or_else(|| {
-                bad(format!(
-                    "trees {:?} is not one of \"dbfs+workspace\", \"dbfs\", \"workspace\"",
-                    j.trees
-                ))
-            })?;
+            let trees = Trees::from_journal_label(&j.trees)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "trees {:?} is not one of dbfs, uploads, workspace, repos joined by + (e.g. \"dbfs+workspace\")",
+                        j.trees
+                    ))
+                })?;
             if j.user.trim().is_empty() {
                 return Err(bad("the job's user is empty".into()));
             }
@@ -331,7 +333,10 @@ mod tests {
                 7,
                 Job {
                     orphan: Orphan::Yes,
-                    ..Job::user("a@x.com".into(), Trees::from_flags(true, false))
+                    ..Job::user(
+                        "a@x.com".into(),
+                        crate::model::Trees::only(crate::model::Location::Dbfs)
+                    )
                 }
             )
         );

@@ -72,6 +72,10 @@ pub struct Side {
     pub files: u128,
     /// Bytes (DBFS + Workspace).
     pub bytes: u128,
+    /// Stale files (`None`: not recorded by that scan).
+    pub stale_files: Option<u128>,
+    /// Stale bytes (`None`: not recorded by that scan).
+    pub stale_bytes: Option<u128>,
 }
 
 impl From<&ScanRow> for Side {
@@ -81,8 +85,17 @@ impl From<&ScanRow> for Side {
             status: r.status,
             files: r.files,
             bytes: r.bytes,
+            stale_files: r.stale_files,
+            stale_bytes: r.stale_bytes,
         }
     }
+}
+
+/// New minus old of an optional count: an absent side counts 0 (the user had nothing there),
+/// a side that did not record it makes the change unknown.
+fn optional_delta(old: Option<&Side>, new: Option<&Side>, f: fn(&Side) -> Option<u128>) -> Option<i128> {
+    let value = |s: Option<&Side>| s.map_or(Some(0), f);
+    Some(delta(value(old)?, value(new)?))
 }
 
 /// One user in either scan.
@@ -133,6 +146,37 @@ impl UserDiff {
         delta(self.bytes_old(), self.bytes_new())
     }
 
+    /// Stale bytes in the old scan (`None`: absent, or not recorded).
+    pub fn stale_bytes_old(&self) -> Option<u128> {
+        self.old.as_ref().and_then(|s| s.stale_bytes)
+    }
+
+    /// Stale bytes in the new scan (`None`: absent, or not recorded).
+    pub fn stale_bytes_new(&self) -> Option<u128> {
+        self.new.as_ref().and_then(|s| s.stale_bytes)
+    }
+
+    /// Stale files in the old scan (`None`: absent, or not recorded).
+    pub fn stale_files_old(&self) -> Option<u128> {
+        self.old.as_ref().and_then(|s| s.stale_files)
+    }
+
+    /// Stale files in the new scan (`None`: absent, or not recorded).
+    pub fn stale_files_new(&self) -> Option<u128> {
+        self.new.as_ref().and_then(|s| s.stale_files)
+    }
+
+    /// New minus old stale bytes (an absent side counts 0; `None` when a present side did not
+    /// record them).
+    pub fn stale_bytes_delta(&self) -> Option<i128> {
+        optional_delta(self.old.as_ref(), self.new.as_ref(), |s| s.stale_bytes)
+    }
+
+    /// New minus old stale files, likewise.
+    pub fn stale_files_delta(&self) -> Option<i128> {
+        optional_delta(self.old.as_ref(), self.new.as_ref(), |s| s.stale_files)
+    }
+
     /// How the user changed (see the module header).
     pub fn change(&self) -> Change {
         match (&self.old, &self.new) {
@@ -166,6 +210,10 @@ pub struct SideTotals {
     pub files: u128,
     /// Bytes.
     pub bytes: u128,
+    /// Stale files (`None` when a row does not record them).
+    pub stale_files: Option<u128>,
+    /// Stale bytes (`None` likewise).
+    pub stale_bytes: Option<u128>,
 }
 
 /// The comparison of two scans.
@@ -199,6 +247,16 @@ impl Diff {
     /// New minus old files over all users.
     pub fn files_delta(&self) -> i128 {
         delta(self.old.files, self.new.files)
+    }
+
+    /// New minus old stale bytes over all users (`None`: a scan did not record them).
+    pub fn stale_bytes_delta(&self) -> Option<i128> {
+        Some(delta(self.old.stale_bytes?, self.new.stale_bytes?))
+    }
+
+    /// New minus old stale files over all users (`None` likewise).
+    pub fn stale_files_delta(&self) -> Option<i128> {
+        Some(delta(self.old.stale_files?, self.new.stale_files?))
     }
 
     /// The change in bytes as a percentage of the old total; `None` when the old total is 0.
@@ -243,14 +301,74 @@ pub fn percent(old: u128, new: u128) -> Option<f64> {
 }
 
 fn totals(rows: &[ScanRow]) -> SideTotals {
-    let mut t = SideTotals::default();
+    let mut t = SideTotals {
+        stale_files: Some(0),
+        stale_bytes: Some(0),
+        ..Default::default()
+    };
+    let add = |sum: Option<u128>, v: Option<u128>| Some(sum? + v?);
     for r in rows {
         t.users += 1;
         t.errors += u64::from(r.status == Status::Error);
         t.files += r.files;
         t.bytes += r.bytes;
+        t.stale_files = add(t.stale_files, r.stale_files);
+        t.stale_bytes = add(t.stale_bytes, r.stale_bytes);
     }
     t
+}
+
+/// What to say when the two scans' ages references differ or are not known: `(warnings,
+/// notes)`. Stale counts are measured from each run's own as-of, so a file can turn stale
+/// between two weekly runs without being touched (a note); runs with different stale days
+/// count different things (a warning: the stale columns are not comparable).
+pub fn ages_notes(old: &Scan, new: &Scan) -> (Vec<String>, Vec<String>) {
+    let (mut warnings, mut notes) = (Vec::new(), Vec::new());
+    let unmeasured: Vec<String> = [("OLD", old), ("NEW", new)]
+        .iter()
+        .filter(|(_, s)| !s.has_stale)
+        .map(|(w, s)| format!("{w} ({})", s.path.display()))
+        .collect();
+    if !unmeasured.is_empty() {
+        notes.push(format!(
+            "{} records no stale counts (a scan of a version before ages were measured): stale changes are unknown",
+            unmeasured.join(" and ")
+        ));
+        return (warnings, notes);
+    }
+    match (old.ages, new.ages) {
+        (Some(a), Some(b)) => {
+            if a.stale_days != b.stale_days {
+                warnings.push(format!(
+                    "OLD counts a file stale after {} days, NEW after {} days (--stale-days): the stale \
+                     columns measure different things and are NOT comparable",
+                    a.stale_days, b.stale_days
+                ));
+            }
+            if a.as_of_ms != b.as_of_ms {
+                notes.push(format!(
+                    "OLD is as of {}, NEW as of {}: stale counts are measured from each run's own as-of, \
+                     so files can turn stale between the runs without being touched",
+                    crate::format::rfc3339_ms(a.as_of_ms),
+                    crate::format::rfc3339_ms(b.as_of_ms)
+                ));
+            }
+        }
+        _ => {
+            let unknown: Vec<&str> = [("OLD", old), ("NEW", new)]
+                .iter()
+                .filter(|(_, s)| s.ages.is_none())
+                .map(|(w, _)| *w)
+                .collect();
+            notes.push(format!(
+                "the ages reference (as-of, stale days) of {} is not recorded (a CSV does not record it): \
+                 stale counts are measured from each run's own as-of, and are comparable only if both \
+                 runs used the same --stale-days (compare the journals to have it checked)",
+                unknown.join(" and ")
+            ));
+        }
+    }
+    (warnings, notes)
 }
 
 /// Compares two scans' rows (each one row per user, as [`read_scan`] gives them).
@@ -289,6 +407,8 @@ mod tests {
             status,
             files,
             bytes,
+            stale_files: None,
+            stale_bytes: None,
         }
     }
 
@@ -314,6 +434,8 @@ mod tests {
                 status: Status::Success,
                 files,
                 bytes,
+                stale_files: None,
+                stale_bytes: None,
             })
         };
         let c = |old, new| UserDiff { old, new }.change();
@@ -406,5 +528,93 @@ mod tests {
         let s: Vec<&str> = d.shrinkers(5).iter().map(|u| u.username()).collect();
         assert_eq!(s, ["U29", "U28", "U27", "U26", "U25"]);
         assert_eq!(d.count(Change::New) + d.count(Change::Removed), 0);
+    }
+
+    fn stale(user: &str, stale: Option<(u128, u128)>) -> ScanRow {
+        ScanRow {
+            stale_files: stale.map(|s| s.0),
+            stale_bytes: stale.map(|s| s.1),
+            ..row(user, Status::Success, 10, 100)
+        }
+    }
+
+    #[test]
+    fn stale_counts_compare_with_absent_sides_as_zero_and_unrecorded_ones_unknown() {
+        let old = [
+            stale("a", Some((1, 10))),
+            stale("gone", Some((2, 20))),
+            stale("b", Some((1, 5))),
+        ];
+        let new = [
+            stale("a", Some((3, 40))),
+            stale("fresh", Some((1, 7))),
+            stale("b", None),
+        ];
+        let d = diff(&old, &new);
+        type Got<'a> = (&'a str, Option<u128>, Option<u128>, Option<i128>, Option<i128>);
+        let got: Vec<Got> = d
+            .users
+            .iter()
+            .map(|u| {
+                (
+                    u.username(),
+                    u.stale_bytes_old(),
+                    u.stale_bytes_new(),
+                    u.stale_bytes_delta(),
+                    u.stale_files_delta(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", Some(10), Some(40), Some(30), Some(2)),
+                ("fresh", None, Some(7), Some(7), Some(1)),
+                ("b", Some(5), None, None, None),
+                ("gone", Some(20), None, Some(-20), Some(-2)),
+            ]
+        );
+        assert_eq!(
+            (d.old.stale_bytes, d.new.stale_bytes, d.stale_bytes_delta()),
+            (Some(35), None, None)
+        );
+        let d = diff(&old, &old[..2]);
+        assert_eq!((d.stale_bytes_delta(), d.stale_files_delta()), (Some(-5), Some(-1)));
+    }
+
+    #[test]
+    fn differing_ages_references_are_said() {
+        use crate::model::Ages;
+        let scan = |name: &str, has_stale, ages: Option<(i64, u32)>| Scan {
+            path: name.into(),
+            kind: ScanKind::Journal,
+            identity: None,
+            started: None,
+            ages: ages.map(|(as_of_ms, stale_days)| Ages { as_of_ms, stale_days }),
+            has_stale,
+            finished: None,
+            rows: vec![],
+            notes: vec![],
+        };
+        let week = 7 * 86_400_000;
+        let a = scan("a", true, Some((1_764_460_800_000, 365)));
+        assert_eq!(ages_notes(&a, &a), (vec![], vec![]));
+        let (w, n) = ages_notes(&a, &scan("b", true, Some((1_764_460_800_000 + week, 365))));
+        assert!(w.is_empty());
+        assert_eq!(n.len(), 1);
+        assert!(
+            n[0].contains("OLD is as of 2025-11-30T00:00:00Z, NEW as of 2025-12-07T00:00:00Z")
+                && n[0].contains("measured from each run's own as-of"),
+            "{n:?}"
+        );
+        let (w, _) = ages_notes(&a, &scan("b", true, Some((1_764_460_800_000, 180))));
+        assert!(
+            w.len() == 1 && w[0].contains("after 365 days, NEW after 180 days") && w[0].contains("NOT comparable"),
+            "{w:?}"
+        );
+        let (w, n) = ages_notes(&scan("old.csv", true, None), &a);
+        assert!(w.is_empty() && n[0].contains("of OLD is not recorded"), "{n:?}");
+        let (_, n) = ages_notes(&scan("old.csv", false, None), &a);
+        assert!(n[0].contains("OLD (old.csv) records no stale counts"), "{n:?}");
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::FatalError;
 use crate::journal::{self, Identity};
-use crate::model::{Status, UserKey};
+use crate::model::{Ages, Status, UserKey};
 
 /// The CSV columns `diff` needs (the seed's names; any others are ignored).
 pub const NEEDED_COLUMNS: [&str; 4] = ["username", "status", "file_count", "total_size"];
@@ -25,6 +25,11 @@ pub struct ScanRow {
     pub files: u128,
     /// Bytes (DBFS + Workspace).
     pub bytes: u128,
+    /// Stale files over the locations; `None` when the scan did not record them (a CSV or
+    /// journal of a version before ages were measured).
+    pub stale_files: Option<u128>,
+    /// Their bytes; `None` likewise.
+    pub stale_bytes: Option<u128>,
 }
 
 /// What kind of file a scan was read from.
@@ -47,6 +52,11 @@ pub struct Scan {
     pub identity: Option<Identity>,
     /// When the run started (journals only).
     pub started: Option<String>,
+    /// The ages reference of the run (journals that record it only; a CSV does not).
+    pub ages: Option<Ages>,
+    /// Whether the rows carry stale counts (a CSV with the `stale_files`/`stale_bytes` columns,
+    /// a journal that records its ages reference).
+    pub has_stale: bool,
     /// When the run finished (journals with an end mark only).
     pub finished: Option<String>,
     /// One row per user, in the file's order.
@@ -130,14 +140,22 @@ fn read_journal(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
             resolved.rows.len()
         ));
     }
+    // A journal of a version before ages were measured records no reference: its rows' zero
+    // stale counts mean "not measured".
+    let ages = Ages::from_options(&header.identity.options);
     let rows = resolved
         .in_recorded_order()
         .into_iter()
-        .map(|k| ScanRow {
-            username: k.row.username.clone(),
-            status: k.row.status,
-            files: k.row.file_count(),
-            bytes: k.row.total_size(),
+        .map(|k| {
+            let (stale_files, stale_bytes, _) = k.row.age_totals();
+            ScanRow {
+                username: k.row.username.clone(),
+                status: k.row.status,
+                files: k.row.file_count(),
+                bytes: k.row.total_size(),
+                stale_files: ages.map(|_| stale_files),
+                stale_bytes: ages.map(|_| stale_bytes),
+            }
         })
         .collect();
     Ok(Scan {
@@ -145,6 +163,8 @@ fn read_journal(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
         kind: ScanKind::Journal,
         identity: Some(header.identity),
         started: Some(header.started),
+        ages,
+        has_stale: ages.is_some(),
         finished: c.end.map(|e| e.finished),
         rows,
         notes,
@@ -187,6 +207,8 @@ fn read_csv(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
     }
     let [user, status, files, bytes_col] = NEEDED_COLUMNS.map(|c| col(c).expect("checked above"));
     let homes = [col("dbfs_home"), col("workspace_home")];
+    // Columns of later versions: absent from earlier CSVs (then unknown, not an error).
+    let (stale_files_col, stale_bytes_col) = (col("stale_files"), col("stale_bytes"));
     let mut rows = Vec::new();
     let mut seen: HashMap<UserKey, u64> = HashMap::new();
     for rec in r.records() {
@@ -224,9 +246,18 @@ fn read_csv(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
         } else {
             status
         };
+        // An optional count: an empty cell is unknown.
+        let optional = |i: Option<usize>, name: &str| -> anyhow::Result<Option<u128>> {
+            match i {
+                Some(i) if !cell(i, name)?.is_empty() => number(i, name).map(Some),
+                _ => Ok(None),
+            }
+        };
         let row = ScanRow {
             files: number(files, "file_count")?,
             bytes: number(bytes_col, "total_size")?,
+            stale_files: optional(stale_files_col, "stale_files")?,
+            stale_bytes: optional(stale_bytes_col, "stale_bytes")?,
             username,
             status,
         };
@@ -243,6 +274,8 @@ fn read_csv(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
         kind: ScanKind::Csv,
         identity: None,
         started: None,
+        ages: None,
+        has_stale: stale_files_col.is_some() && stale_bytes_col.is_some(),
         finished: None,
         rows,
         notes: Vec::new(),
@@ -287,23 +320,52 @@ mod tests {
                     username: "=cmd".into(),
                     status: Status::Success,
                     files: 2,
-                    bytes: 10
+                    bytes: 10,
+                    stale_files: None,
+                    stale_bytes: None
                 },
                 ScanRow {
                     username: "b@x.com".into(),
                     status: Status::Empty,
                     files: 0,
-                    bytes: 0
+                    bytes: 0,
+                    stale_files: None,
+                    stale_bytes: None
                 },
                 ScanRow {
                     username: "c@x.com".into(),
                     status: Status::Error,
                     files: 1,
-                    bytes: u128::MAX
+                    bytes: u128::MAX,
+                    stale_files: None,
+                    stale_bytes: None
                 },
             ]
         );
         assert_eq!(untext("'x"), "'x", "only the spreadsheet guard is taken off");
+        assert!(!s.has_stale && s.ages.is_none());
+    }
+
+    #[test]
+    fn stale_columns_are_read_when_present_and_unknown_when_absent_or_empty() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(
+            &d,
+            "s.csv",
+            "username,status,file_count,total_size,stale_files,stale_bytes\n\
+             a,success,2,10,1,4\n\
+             b,error,0,0,,\n",
+        );
+        let s = read_scan(&p).unwrap();
+        assert!(s.has_stale);
+        let stale: Vec<(Option<u128>, Option<u128>)> = s.rows.iter().map(|r| (r.stale_files, r.stale_bytes)).collect();
+        assert_eq!(stale, [(Some(1), Some(4)), (None, None)]);
+        let p = write(
+            &d,
+            "bad.csv",
+            "username,status,file_count,total_size,stale_files,stale_bytes\na,success,2,10,1,x\n",
+        );
+        assert!(err(&p).contains("line 2: stale_bytes \"x\" is not a whole number"));
     }
 
     #[test]

@@ -206,7 +206,12 @@ mod tests {
     #[test]
     fn identity_has_result_changing_options_only() {
         let users = vec!["a@x.com".to_string()];
-        let i = identity("https://h", Trees::from_flags(true, false), false, Some(&users));
+        let i = identity(
+            "https://h",
+            Trees::only(crate::model::Location::Dbfs),
+            false,
+            Some(&users),
+        );
         assert_eq!(i.options["trees"], "dbfs");
         assert_eq!(i.options["orphans"], "no");
         assert!(matches!(i.users, UsersIdentity::List { count: 1, .. }));

@@ -141,7 +141,9 @@ impl Lock {
             match Lock::exclusive(&guard, command) {
                 Ok(l) => locks.push(l),
                 Err(e) if e.downcast_ref::<UsageError>().is_some() => {
-                    let holder = wait_for_holder(&lock_path(&guard)).map(|h| format!(" ({h})")).unwrap_or_default();
+                    let holder = wait_for_holder(&lock_path(&guard))
+                        .map(|h| format!(" ({h})"))
+                        .unwrap_or_default();
                     return Err(UsageError(format!(
                         "{flag} {} is being written by another run{holder}: one run per output, whatever its \
                          journal. Wait for that run to end, or give this run its own {flag} FILE",

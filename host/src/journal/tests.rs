@@ -25,6 +25,8 @@ fn row(user: &str, status: Status) -> UserRow {
         orphan: crate::model::Orphan::No,
         principal: crate::model::Principal::User,
         display_name: None,
+        uploads: None,
+        repos: None,
     }
 }
 

@@ -11,6 +11,35 @@ mod user_key;
 
 pub use caller::{Caller, Identity};
 pub use principal::{looks_like_application_id, Orphan, Principal};
-pub use row::{Status, TreeStats, UserRow};
-pub use trees::Trees;
+pub use row::{AgeBytes, FileInfo, Status, TreeStats, UserRow};
+pub use trees::{Location, Trees};
+
+/// The reference of the files' ages: the run's as-of (ms since the epoch, UTC) and how many
+/// days before it a file is stale (`--as-of`, `--stale-days`; kept in the journal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ages {
+    /// The as-of instant.
+    pub as_of_ms: i64,
+    /// Stale when modified strictly before as-of minus this many days.
+    pub stale_days: u32,
+}
+
+impl Ages {
+    /// The default number of stale days.
+    pub const DEFAULT_STALE_DAYS: u32 = 365;
+
+    /// The journal identity option holding the as-of (ms).
+    pub const AS_OF_OPTION: &'static str = "as_of_ms";
+    /// The journal identity option holding the stale days.
+    pub const STALE_DAYS_OPTION: &'static str = "stale_days";
+
+    /// The reference a journal's identity options record; `None` when either is absent or
+    /// unreadable (journals of earlier versions).
+    pub fn from_options(options: &std::collections::BTreeMap<String, String>) -> Option<Ages> {
+        Some(Ages {
+            as_of_ms: options.get(Self::AS_OF_OPTION)?.parse().ok()?,
+            stale_days: options.get(Self::STALE_DAYS_OPTION)?.parse().ok()?,
+        })
+    }
+}
 pub use user_key::UserKey;

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::principal::{Orphan, Principal};
+use super::trees::Location;
 use super::Trees;
 
 /// Outcome of a user's scan.
@@ -84,16 +85,105 @@ pub struct TreeStats {
     /// Notebooks whose export failed (still counted in `unsized_objects`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub notebooks_unsized: u64,
+    /// The location cannot be scanned in this workspace at all (DBFS turned off): nothing was
+    /// requested (`<location>_home=not_available`). Set by the host, never by the guest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_available: bool,
+    /// The newest valid modification time of the files (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified_ms: Option<i64>,
+    /// Files modified strictly before the run's as-of minus its stale days.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub stale_files: u64,
+    /// Their bytes.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub stale_bytes: u64,
+    /// Files without a valid time.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub undated_files: u64,
+    /// Bytes by age band.
+    #[serde(default, skip_serializing_if = "AgeBytes::is_empty")]
+    pub age: AgeBytes,
+    /// The largest sized files, largest first, at most 10.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub largest: Vec<FileInfo>,
 }
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+/// Bytes of sized files by age at the run's as-of.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgeBytes {
+    /// Under 30 days.
+    #[serde(default)]
+    pub under_30_days: u64,
+    /// 30 to 90 days.
+    #[serde(default)]
+    pub under_90_days: u64,
+    /// 90 to 365 days.
+    #[serde(default)]
+    pub under_1_year: u64,
+    /// 1 to 3 years.
+    #[serde(default)]
+    pub under_3_years: u64,
+    /// Older.
+    #[serde(default)]
+    pub older: u64,
+    /// No valid time.
+    #[serde(default)]
+    pub undated: u64,
+}
+
+impl AgeBytes {
+    /// The bands' names, in order (JSON keys, HTML `data-band`).
+    pub const NAMES: [&'static str; 6] = [
+        "under_30_days",
+        "under_90_days",
+        "under_1_year",
+        "under_3_years",
+        "older",
+        "undated",
+    ];
+
+    /// The bands in order, with their names.
+    pub fn bands(&self) -> [(&'static str, u64); 6] {
+        let v = [
+            self.under_30_days,
+            self.under_90_days,
+            self.under_1_year,
+            self.under_3_years,
+            self.older,
+            self.undated,
+        ];
+        std::array::from_fn(|i| (Self::NAMES[i], v[i]))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.bands().iter().all(|(_, n)| *n == 0)
+    }
+}
+
+/// One of the largest files of a location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileInfo {
+    /// Path as the API gave it (DBFS without `dbfs:`).
+    pub path: String,
+    /// Size.
+    pub bytes: u64,
+    /// Valid modification time (ms), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_ms: Option<i64>,
+}
+
 impl TreeStats {
-    /// `yes` | `no` | `not_visible`: the home column's value for a scanned tree.
+    /// `yes` | `no` | `not_visible` | `not_available`: the home column's value for a scanned
+    /// location.
     pub fn home_label(&self) -> &'static str {
-        if self.not_visible {
+        if self.not_available {
+            "not_available"
+        } else if self.not_visible {
             "not_visible"
         } else if self.home_exists {
             "yes"
@@ -107,6 +197,14 @@ impl TreeStats {
     pub fn absent(notebook_sizes: bool) -> TreeStats {
         TreeStats {
             notebook_bytes: notebook_sizes.then_some(0),
+            ..TreeStats::default()
+        }
+    }
+
+    /// A location this workspace cannot serve at all (DBFS turned off).
+    pub fn unavailable() -> TreeStats {
+        TreeStats {
+            not_available: true,
             ..TreeStats::default()
         }
     }
@@ -128,6 +226,12 @@ pub struct UserRow {
     /// Workspace counts, when the Workspace was scanned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace: Option<TreeStats>,
+    /// UI uploads counts (`dbfs:/FileStore/shared_uploads/<user>`), when scanned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploads: Option<TreeStats>,
+    /// `/Repos/<user>` counts, when scanned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repos: Option<TreeStats>,
     /// Requests the guest issued for this user.
     pub requests: u64,
     /// Wall time of the scan in milliseconds (detail only; never in the CSV).
@@ -177,6 +281,8 @@ impl UserRow {
                 ..Default::default()
             }),
             workspace: None,
+            uploads: None,
+            repos: None,
             requests: 3,
             duration_ms: 7,
             orphan: Orphan::No,
@@ -195,6 +301,8 @@ impl UserRow {
             error: Some(error),
             dbfs: None,
             workspace: None,
+            uploads: None,
+            repos: None,
             requests: 0,
             duration_ms,
             orphan: Orphan::No,
@@ -214,7 +322,64 @@ impl UserRow {
     }
 
     fn trees(&self) -> impl Iterator<Item = &TreeStats> {
-        self.dbfs.iter().chain(self.workspace.iter())
+        self.located().map(|(_, t)| t)
+    }
+
+    /// A location's counts, when it was scanned.
+    pub fn at(&self, l: Location) -> Option<&TreeStats> {
+        match l {
+            Location::Dbfs => self.dbfs.as_ref(),
+            Location::Uploads => self.uploads.as_ref(),
+            Location::Workspace => self.workspace.as_ref(),
+            Location::Repos => self.repos.as_ref(),
+        }
+    }
+
+    /// A location's slot.
+    pub fn at_mut(&mut self, l: Location) -> &mut Option<TreeStats> {
+        match l {
+            Location::Dbfs => &mut self.dbfs,
+            Location::Uploads => &mut self.uploads,
+            Location::Workspace => &mut self.workspace,
+            Location::Repos => &mut self.repos,
+        }
+    }
+
+    /// The scanned locations with their counts, in [`Location::ALL`] order.
+    pub fn located(&self) -> impl Iterator<Item = (Location, &TreeStats)> {
+        Location::ALL.into_iter().filter_map(|l| self.at(l).map(|t| (l, t)))
+    }
+
+    /// The newest valid modification time over the locations (ms).
+    pub fn last_modified_ms(&self) -> Option<i64> {
+        self.trees().filter_map(|t| t.last_modified_ms).max()
+    }
+
+    /// Stale files, stale bytes and undated files over the locations (`u128`: never wraps).
+    pub fn age_totals(&self) -> (u128, u128, u128) {
+        self.trees().fold((0, 0, 0), |(f, b, u), t| {
+            (
+                f + u128::from(t.stale_files),
+                b + u128::from(t.stale_bytes),
+                u + u128::from(t.undated_files),
+            )
+        })
+    }
+
+    /// The user's largest files over the locations, largest first (ties by full location), at
+    /// most `n`.
+    pub fn largest(&self, n: usize) -> Vec<(Location, &FileInfo)> {
+        let mut all: Vec<(Location, &FileInfo)> = self
+            .located()
+            .flat_map(|(l, t)| t.largest.iter().map(move |f| (l, f)))
+            .collect();
+        all.sort_by(|(la, a), (lb, b)| {
+            b.bytes
+                .cmp(&a.bytes)
+                .then_with(|| la.full_path(&a.path).cmp(&lb.full_path(&b.path)))
+        });
+        all.truncate(n);
+        all
     }
 
     /// `a@x.com scanned in 120 ms (7 requests, success)`, the `--debug` line of a finished user.
@@ -232,22 +397,23 @@ impl UserRow {
     /// for a row scanned in the other trees only. A row the scanner refused as a whole (an
     /// invalid username: an error with no tree) stays as it is.
     pub fn add_absent_homes(&mut self, absent: Trees, notebook_sizes: bool) {
-        if self.status == Status::Error && self.dbfs.is_none() && self.workspace.is_none() {
+        if self.status == Status::Error && self.trees().next().is_none() {
             return;
         }
-        if absent.dbfs {
-            self.dbfs.get_or_insert_with(|| TreeStats::absent(false));
-        }
-        if absent.workspace {
-            self.workspace.get_or_insert_with(|| TreeStats::absent(notebook_sizes));
+        for l in absent.locations() {
+            self.at_mut(l)
+                .get_or_insert_with(|| TreeStats::absent(notebook_sizes && !l.is_dbfs()));
         }
     }
 
     /// Joins the row of the same user's scan of the other tree (run apart because the two trees
     /// spell the home differently): trees, requests and time add up; an error wins, then success.
-    pub fn merge(&mut self, other: UserRow) {
-        self.dbfs = self.dbfs.take().or(other.dbfs);
-        self.workspace = self.workspace.take().or(other.workspace);
+    pub fn merge(&mut self, mut other: UserRow) {
+        for l in Location::ALL {
+            let theirs = other.at_mut(l).take();
+            let mine = self.at_mut(l);
+            *mine = mine.take().or(theirs);
+        }
         self.requests = self.requests.saturating_add(other.requests);
         self.duration_ms = self.duration_ms.saturating_add(other.duration_ms);
         self.error = match (self.error.take(), other.error) {
@@ -261,7 +427,20 @@ impl UserRow {
         };
     }
 
-    /// True when no scanned tree has the user's home (and none is merely not visible).
+    /// Records the locations in `unavailable` as not available in this workspace (DBFS off):
+    /// nothing was asked. A row the scanner refused as a whole stays as it is.
+    pub fn add_unavailable(&mut self, unavailable: Trees) {
+        if self.status == Status::Error && self.trees().next().is_none() {
+            return;
+        }
+        for l in unavailable.locations() {
+            self.at_mut(l).get_or_insert_with(TreeStats::unavailable);
+        }
+    }
+
+    /// True when no scanned location has the user's folder (and none is merely not visible).
+    /// A location that is not available says nothing either way; with only such locations the
+    /// user has no home that could be seen.
     pub fn has_no_home(&self) -> bool {
         let mut trees = self.trees().peekable();
         trees.peek().is_some() && trees.all(|t| !t.home_exists && !t.not_visible)
@@ -286,10 +465,11 @@ impl UserRow {
         self.trees().map(|t| u128::from(t.bytes)).sum()
     }
 
-    /// `both` | `dbfs` | `workspace` | `none`: which trees hold files.
+    /// `both` | `dbfs` | `workspace` | `none`: which side holds files (the seed's words: `dbfs`
+    /// is the DBFS side, home and uploads; `workspace` the Workspace side, home and `/Repos`).
     pub fn file_source(&self) -> &'static str {
-        let d = self.dbfs.as_ref().is_some_and(|t| t.files > 0);
-        let w = self.workspace.as_ref().is_some_and(|t| t.files > 0);
+        let d = self.located().any(|(l, t)| l.is_dbfs() && t.files > 0);
+        let w = self.located().any(|(l, t)| !l.is_dbfs() && t.files > 0);
         match (d, w) {
             (true, true) => "both",
             (true, false) => "dbfs",

@@ -75,7 +75,10 @@ impl AtomicFile {
 /// `results.partial.csv` for `results.csv` (`report.partial` for `report`): where a run that did
 /// not finish writes its outputs when the final names hold a finished run's.
 pub fn partial_path(dest: &Path) -> PathBuf {
-    let stem = dest.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = dest
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let name = match dest.extension() {
         Some(ext) => format!("{stem}.partial.{}", ext.to_string_lossy()),
         None => format!("{stem}.partial"),

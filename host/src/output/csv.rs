@@ -1,8 +1,8 @@
 //! The CSV: one row per user, the seed's seven columns first, then the breakdown.
 
 use super::AtomicFile;
-use crate::format::gib_2dp;
-use crate::model::{TreeStats, UserRow};
+use crate::format::{gib_2dp, rfc3339_ms};
+use crate::model::{Location, TreeStats, UserRow};
 
 /// The CSV header: the seed's seven columns, in order, then the breakdown.
 pub const CSV_HEADER: &[&str] = &[
@@ -28,6 +28,18 @@ pub const CSV_HEADER: &[&str] = &[
     "principal",
     "notebook_bytes",
     "notebooks_unsized",
+    "uploads_files",
+    "uploads_bytes",
+    "repos_files",
+    "repos_bytes",
+    "uploads_home",
+    "repos_home",
+    "last_modified",
+    "stale_files",
+    "stale_bytes",
+    "undated_files",
+    "largest_file",
+    "largest_file_bytes",
 ];
 
 fn home(t: Option<&TreeStats>) -> &'static str {
@@ -49,7 +61,14 @@ pub fn text_cell(value: &str) -> std::borrow::Cow<'_, str> {
 pub fn csv_record(r: &UserRow) -> Vec<String> {
     let d = r.dbfs.as_ref();
     let w = r.workspace.as_ref();
-    let sum = |f: fn(&TreeStats) -> u64| u128::from(d.map_or(0, f)) + u128::from(w.map_or(0, f));
+    let u = r.uploads.as_ref();
+    let p = r.repos.as_ref();
+    let sum = |f: fn(&TreeStats) -> u64| r.located().map(|(_, t)| u128::from(f(t))).sum::<u128>();
+    // Notebooks live on the Workspace side (home and /Repos): their measured bytes, when asked.
+    let ws_side: Vec<&TreeStats> = [w, p].into_iter().flatten().collect();
+    let measured = ws_side.iter().any(|t| t.notebook_bytes.is_some());
+    let (stale_files, stale_bytes, undated) = r.age_totals();
+    let largest = r.largest(1);
     vec![
         text_cell(&r.username).into_owned(),
         r.file_count().to_string(),
@@ -71,11 +90,45 @@ pub fn csv_record(r: &UserRow) -> Vec<String> {
         home(w).to_string(),
         r.orphan.as_str().to_string(),
         r.principal.as_str().to_string(),
-        w.and_then(|t| t.notebook_bytes)
-            .map_or(String::new(), |n| n.to_string()),
-        w.filter(|t| t.notebook_bytes.is_some())
-            .map_or(String::new(), |t| t.notebooks_unsized.to_string()),
+        if measured {
+            ws_side
+                .iter()
+                .map(|t| u128::from(t.notebook_bytes.unwrap_or(0)))
+                .sum::<u128>()
+                .to_string()
+        } else {
+            String::new()
+        },
+        if measured {
+            ws_side
+                .iter()
+                .map(|t| u128::from(t.notebooks_unsized))
+                .sum::<u128>()
+                .to_string()
+        } else {
+            String::new()
+        },
+        u.map_or(0, |t| t.files).to_string(),
+        u.map_or(0, |t| t.bytes).to_string(),
+        p.map_or(0, |t| t.files).to_string(),
+        p.map_or(0, |t| t.bytes).to_string(),
+        home(u).to_string(),
+        home(p).to_string(),
+        r.last_modified_ms().map(rfc3339_ms).unwrap_or_default(),
+        stale_files.to_string(),
+        stale_bytes.to_string(),
+        undated.to_string(),
+        largest
+            .first()
+            .map(|(l, f)| text_cell(&l.full_path(&f.path)).into_owned())
+            .unwrap_or_default(),
+        largest.first().map_or(0, |(_, f)| f.bytes).to_string(),
     ]
+}
+
+/// The CSV's `<location>_home` value of a location (for tests and `diff`).
+pub fn home_of(r: &UserRow, l: Location) -> &'static str {
+    home(r.at(l))
 }
 
 /// Writes rows (already in input order) as CSV into an atomic file.
@@ -129,6 +182,8 @@ mod tests {
             orphan: Orphan::No,
             principal: Principal::User,
             display_name: None,
+            uploads: None,
+            repos: None,
         };
         let rec = csv_record(&row);
         assert_eq!(
@@ -174,6 +229,8 @@ mod tests {
             orphan: Orphan::No,
             principal: Principal::User,
             display_name: None,
+            uploads: None,
+            repos: None,
         };
         let rec = csv_record(&row);
         assert_eq!((rec[0].as_str(), rec[6].as_str()), ("'=cmd|' /C calc'!A0", "'-boom"));

@@ -18,6 +18,12 @@ pub const DIFF_HEADER: &[&str] = &[
     "files_delta",
     "bytes_delta",
     "change",
+    "stale_bytes_old",
+    "stale_bytes_new",
+    "stale_bytes_delta",
+    "stale_files_old",
+    "stale_files_new",
+    "stale_files_delta",
 ];
 
 /// Most added or removed users the console lists (the CSV and the HTML list more).
@@ -69,7 +75,18 @@ pub fn diff_record(u: &UserDiff) -> Vec<String> {
         u.files_delta().to_string(),
         u.bytes_delta().to_string(),
         u.change().as_str().to_string(),
+        opt(u.stale_bytes_old()),
+        opt(u.stale_bytes_new()),
+        opt(u.stale_bytes_delta()),
+        opt(u.stale_files_old()),
+        opt(u.stale_files_new()),
+        opt(u.stale_files_delta()),
     ]
+}
+
+/// A count that may be unknown: empty then.
+fn opt(v: Option<impl ToString>) -> String {
+    v.map_or(String::new(), |v| v.to_string())
 }
 
 /// Writes the diff's CSV into an atomic file and commits it.
@@ -122,8 +139,25 @@ pub fn print(out: &mut impl std::io::Write, old: &Scan, new: &Scan, workspace: &
             signed_thousands(d.bytes_delta()),
         ),
     ];
+    let unknown = || "unknown".to_string();
+    let totals = totals.into_iter().chain([
+        (
+            "Stale files",
+            d.old.stale_files.map_or_else(unknown, thousands),
+            d.new.stale_files.map_or_else(unknown, thousands),
+            d.stale_files_delta()
+                .map_or_else(|| "n/a".to_string(), signed_thousands),
+        ),
+        (
+            "Stale bytes",
+            d.old.stale_bytes.map_or_else(unknown, thousands),
+            d.new.stale_bytes.map_or_else(unknown, thousands),
+            d.stale_bytes_delta()
+                .map_or_else(|| "n/a".to_string(), signed_thousands),
+        ),
+    ]);
     for (label, old, new, change) in totals {
-        let _ = writeln!(out, "{label:<8} {old:>22} {new:>22} {change:>22}");
+        let _ = writeln!(out, "{label:<11} {old:>22} {new:>22} {change:>22}");
     }
     let _ = writeln!(
         out,
@@ -238,18 +272,38 @@ mod tests {
             status: Status::Success,
             files,
             bytes,
+            stale_files: Some(files / 2),
+            stale_bytes: Some(bytes / 2),
         };
-        let d = diff(&[r("=gone", 2, 20), r("a", 1, 10)], &[r("a", 1, 15), r("b", 3, 30)]);
+        let mut unknown = r("c", 1, 1);
+        unknown.stale_bytes = None;
+        unknown.stale_files = None;
+        let d = diff(
+            &[r("=gone", 2, 20), r("a", 1, 10), r("c", 1, 1)],
+            &[r("a", 1, 15), r("b", 3, 30), unknown],
+        );
         let recs: Vec<Vec<String>> = d.users.iter().map(diff_record).collect();
         assert_eq!(
             recs[0],
-            ["a", "success", "success", "1", "1", "10", "15", "0", "5", "grown"]
+            ["a", "success", "success", "1", "1", "10", "15", "0", "5", "grown", "5", "7", "2", "0", "0", "0"]
         );
-        assert_eq!(recs[1], ["b", "", "success", "", "3", "", "30", "3", "30", "new"]);
+        assert_eq!(
+            recs[1],
+            ["b", "", "success", "", "3", "", "30", "3", "30", "new", "", "15", "15", "", "1", "1"]
+        );
         assert_eq!(
             recs[2],
-            ["'=gone", "success", "", "2", "", "20", "", "-2", "-20", "removed"]
+            ["c", "success", "success", "1", "1", "1", "1", "0", "0", "same", "0", "", "", "0", "", ""]
+        );
+        assert_eq!(
+            recs[3],
+            ["'=gone", "success", "", "2", "", "20", "", "-2", "-20", "removed", "10", "", "-10", "1", "", "-1"]
         );
         assert_eq!(recs[0].len(), DIFF_HEADER.len());
+        assert_eq!(
+            DIFF_HEADER[10..13],
+            ["stale_bytes_old", "stale_bytes_new", "stale_bytes_delta"],
+            "appended after the columns of earlier versions"
+        );
     }
 }

@@ -8,11 +8,16 @@
 //! every query parameter is one that endpoint may carry. A path with anything that could change
 //! the meaning of the URL once it is joined to the workspace host (`?`, `#`, `%`, `\`, control
 //! characters) is refused before the lookup, and so is any path or value over the length limits.
+//! An endpoint may confine query parameters to [`roots`](Endpoint::roots): the listing and export
+//! endpoints take a `path` that must be one of the folders the scanner walks (`/Users`,
+//! `/FileStore/shared_uploads` in DBFS; `/Users`, `/Repos` in the Workspace) or below one, never a
+//! sibling such as `/Users2` or `/Repos.evil`, never a `.`/`..` or empty segment ([`within_root`]).
 //!
 //! An endpoint may belong to an [`Optional`] feature (`"option"` in the file): it is on the list
 //! only when the run enables that feature ([`AllowList::with`]); [`AllowList::read_only`] is the
 //! listing-only list of a run without it.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -106,9 +111,26 @@ struct Endpoint {
     path: String,
     family: Family,
     params: Vec<String>,
+    /// Parameters confined to folders: the parameter must be present, and each of its values must
+    /// be one of these roots or below one ([`within_root`]).
+    #[serde(default)]
+    roots: BTreeMap<String, Vec<String>>,
     /// On the list only when the run enables this feature.
     #[serde(default)]
     option: Option<Optional>,
+}
+
+/// Whether `value` is `root` itself or a path below it: `root`, `/`, then non-empty segments none
+/// of which is `.` or `..` (the scanner's own rule for staying inside a home). `/Users2`,
+/// `/Users.evil`, `/Users/`, `/Users//x` and `/Users/../x` are not within `/Users`.
+pub fn within_root(value: &str, root: &str) -> bool {
+    if value == root {
+        return true;
+    }
+    match value.strip_prefix(root).and_then(|r| r.strip_prefix('/')) {
+        Some(rest) => rest.split('/').all(|s| !s.is_empty() && s != "." && s != ".."),
+        None => false,
+    }
 }
 
 static SPEC: LazyLock<Spec> = LazyLock::new(|| {
@@ -119,6 +141,13 @@ static SPEC: LazyLock<Spec> = LazyLock::new(|| {
             "wit/allow-list.json lists {} twice",
             e.path
         );
+        for (name, roots) in &e.roots {
+            assert!(
+                e.params.contains(name) && !roots.is_empty(),
+                "wit/allow-list.json confines {name} on {}, which it does not take",
+                e.path
+            );
+        }
     }
     spec
 });
@@ -143,6 +172,8 @@ pub struct EntryView {
     pub family: Family,
     /// The query parameter names it may carry.
     pub params: Vec<&'static str>,
+    /// Parameters confined to folders, with their roots (see [`within_root`]), by name.
+    pub roots: Vec<(&'static str, Vec<&'static str>)>,
 }
 
 /// The parsed, deny-by-default allow-list.
@@ -197,6 +228,11 @@ impl AllowList {
                 path: &e.path,
                 family: e.family,
                 params: e.params.iter().map(String::as_str).collect(),
+                roots: e
+                    .roots
+                    .iter()
+                    .map(|(n, r)| (n.as_str(), r.iter().map(String::as_str).collect()))
+                    .collect(),
             })
             .collect()
     }
@@ -256,6 +292,21 @@ impl AllowList {
                 return Err(format!("query parameter {name:?} longer than {max} bytes"));
             }
         }
+        for (name, roots) in &endpoint.roots {
+            let mut present = false;
+            for (_, value) in query.iter().filter(|(n, _)| n == name) {
+                present = true;
+                if !roots.iter().any(|r| within_root(value, r)) {
+                    return Err(format!(
+                        "query parameter {name:?} value {value:?} is not within {}",
+                        roots.join(" or ")
+                    ));
+                }
+            }
+            if !present {
+                return Err(format!("query parameter {name:?} is required on {path}"));
+            }
+        }
         let segments = path[1..].split('/').map(str::to_owned).collect();
         Ok(Allowed {
             family: endpoint.family,
@@ -300,6 +351,28 @@ mod tests {
         let options: Vec<Option<Optional>> = SPEC.endpoints.iter().map(|e| e.option).collect();
         assert_eq!(options, [None, None, None, None, None, Some(Optional::NotebookSizes)]);
         assert!(SPEC.endpoints.iter().all(|e| e._method == Method::Get));
+        // The folders each endpoint's `path` is confined to: exactly the roots the scanner walks.
+        type Confined = Vec<(&'static str, Vec<&'static str>)>;
+        let roots: Vec<(&str, Confined)> = AllowList::read_only()
+            .with(Optional::NotebookSizes)
+            .entries()
+            .into_iter()
+            .map(|e| (e.path, e.roots))
+            .collect();
+        assert_eq!(
+            roots,
+            [
+                ("/api/2.0/workspace/list", vec![("path", vec!["/Users", "/Repos"])]),
+                (
+                    "/api/2.0/dbfs/list",
+                    vec![("path", vec!["/Users", "/FileStore/shared_uploads"])]
+                ),
+                ("/api/2.0/preview/scim/v2/Users", vec![]),
+                ("/api/2.0/preview/scim/v2/Me", vec![]),
+                ("/api/2.0/preview/scim/v2/ServicePrincipals", vec![]),
+                ("/api/2.0/workspace/export", vec![("path", vec!["/Users", "/Repos"])]),
+            ]
+        );
     }
 
     #[test]
@@ -328,7 +401,6 @@ mod tests {
         assert_eq!(w.segments, ["api", "2.0", "workspace", "list"]);
         let d = a.check("/api/2.0/dbfs/list", &q(&[("path", "/Users/a")])).unwrap();
         assert_eq!(d.family, Family::Dbfs);
-        assert_eq!(a.check("/api/2.0/dbfs/list", &[]).unwrap().family, Family::Dbfs);
         let u = a
             .check(
                 "/api/2.0/preview/scim/v2/Users",
@@ -411,9 +483,13 @@ mod tests {
             )
             .unwrap_err();
         assert!(e.contains("direct_download"), "{e}");
+        // Confined like the listings: a notebook in a home or a Git folder, nothing else.
+        let at = |p: &str| a.check("/api/2.0/workspace/export", &q(&[("path", p), ("format", "SOURCE")]));
+        assert!(at("/Repos/a/proj/nb").is_ok() && at("/Users/a/nb").is_ok());
+        assert!(at("/Shared/nb").is_err() && at("/Repos.evil/nb").is_err() && at("/Users/a/../../Shared/nb").is_err());
         // The rest of the list is unchanged.
         assert!(a.check("/api/2.0/workspace/delete", &[]).is_err());
-        assert!(a.check("/api/2.0/workspace/list", &q(&[("path", "/")])).is_ok());
+        assert!(a.check("/api/2.0/workspace/list", &q(&[("path", "/Users")])).is_ok());
     }
 
     /// Read-only endpoints the scanner does not use are not on the list either.
@@ -473,9 +549,8 @@ mod tests {
         );
         let long = q(&[("path", &"x".repeat(4097))]);
         assert!(a.check("/api/2.0/workspace/list", &long).is_err());
-        assert!(a
-            .check("/api/2.0/workspace/list", &q(&[("path", &"x".repeat(4096))]))
-            .is_ok());
+        let longest = format!("/Users/{}", "x".repeat(4096 - "/Users/".len()));
+        assert!(a.check("/api/2.0/workspace/list", &q(&[("path", &longest)])).is_ok());
     }
 
     /// Parameter names are per endpoint: one endpoint's names are refused on another.
@@ -513,5 +588,117 @@ mod tests {
             );
         }
         assert!(a.check("/api/2.0/workspace/list", &q(&[("Path", "/")])).is_err());
+    }
+
+    #[test]
+    fn within_root_is_the_root_or_below_it() {
+        for ok in [
+            "/Users",
+            "/Users/a@x.com",
+            "/Users/a@x.com/x y/ü",
+            "/Users/...",
+            "/Users/a..b",
+        ] {
+            assert!(within_root(ok, "/Users"), "{ok}");
+        }
+        for bad in [
+            "/Users2",
+            "/Users.evil",
+            "/Users/",
+            "/Users//x",
+            "/Users/a/",
+            "/Users/..",
+            "/Users/../Shared",
+            "/Users/a/./b",
+            "/users",
+            "Users",
+            "/",
+            "",
+            "dbfs:/Users",
+            "/Shared/Users",
+        ] {
+            assert!(!within_root(bad, "/Users"), "{bad}");
+        }
+        assert!(within_root(
+            "/FileStore/shared_uploads/a@x.com",
+            "/FileStore/shared_uploads"
+        ));
+        assert!(!within_root("/FileStore/shared_uploads2", "/FileStore/shared_uploads"));
+        assert!(!within_root("/FileStore/tables", "/FileStore/shared_uploads"));
+    }
+
+    /// The listings reach the four locations' roots and what is below them, nothing else: DBFS
+    /// `/Users` and `/FileStore/shared_uploads`, Workspace `/Users` and `/Repos`.
+    #[test]
+    fn listings_are_confined_to_the_four_locations() {
+        let a = AllowList::read_only();
+        let dbfs = |p: &str| a.check("/api/2.0/dbfs/list", &q(&[("path", p)]));
+        let ws = |p: &str| a.check("/api/2.0/workspace/list", &q(&[("path", p)]));
+        for p in [
+            "/Users",
+            "/Users/a@x.com",
+            "/Users/a@x.com/sub/f",
+            "/FileStore/shared_uploads",
+            "/FileStore/shared_uploads/a@x.com/d",
+        ] {
+            assert!(dbfs(p).is_ok(), "dbfs {p}");
+        }
+        for p in [
+            "/Users",
+            "/Users/a@x.com/nb",
+            "/Repos",
+            "/Repos/a@x.com",
+            "/Repos/a@x.com/proj/dir",
+        ] {
+            assert!(ws(p).is_ok(), "workspace {p}");
+        }
+        // Siblings of a root, other folders, the other API's roots, traversal: refused.
+        for p in [
+            "/",
+            "/Users2",
+            "/Users.evil/x",
+            "/FileStore",
+            "/FileStore/shared_uploads2/a",
+            "/FileStore/tables/x",
+            "/Repos",
+            "/Repos/a",
+            "/databricks-datasets",
+            "/Users/a/../../FileStore/x",
+            "dbfs:/Users/a",
+        ] {
+            assert!(dbfs(p).is_err(), "dbfs {p}");
+        }
+        for p in [
+            "/",
+            "/Shared",
+            "/Users2",
+            "/Repos.evil",
+            "/Repos2/a",
+            "/FileStore/shared_uploads/a",
+            "/Repos/a/../../Shared",
+            "/Users/a//b",
+        ] {
+            assert!(ws(p).is_err(), "workspace {p}");
+        }
+        assert_eq!(
+            ws("/Repos.evil").unwrap_err(),
+            "query parameter \"path\" value \"/Repos.evil\" is not within /Users or /Repos"
+        );
+        assert_eq!(
+            dbfs("/Users2").unwrap_err(),
+            "query parameter \"path\" value \"/Users2\" is not within /Users or /FileStore/shared_uploads"
+        );
+        // The parameter is required (an unconfined listing is not one the scanner makes), and
+        // every copy of it is checked.
+        assert_eq!(
+            a.check("/api/2.0/dbfs/list", &[]).unwrap_err(),
+            "query parameter \"path\" is required on /api/2.0/dbfs/list"
+        );
+        assert!(a
+            .check(
+                "/api/2.0/workspace/list",
+                &q(&[("path", "/Users/a"), ("path", "/Shared")])
+            )
+            .is_err());
     }
 }

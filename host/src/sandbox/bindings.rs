@@ -1,7 +1,7 @@
 //! Host bindings generated from `wit/inventory.wit`, with a chosen set of names re-exported,
 //! and the one place where the guest's report becomes the host's [`UserRow`].
 
-use crate::model::{Orphan, Principal, Status, TreeStats, Trees, UserRow};
+use crate::model::{AgeBytes, Ages, FileInfo, Orphan, Principal, Status, TreeStats, Trees, UserRow};
 
 #[allow(missing_docs)]
 mod generated {
@@ -17,13 +17,28 @@ pub use generated::dbx::inventory::http;
 pub use generated::exports::dbx::inventory::scanner;
 pub use generated::{Inventory, InventoryPre};
 
+/// The guest's name of a location.
+pub fn tree_of(l: crate::model::Location) -> scanner::Tree {
+    use crate::model::Location;
+    match l {
+        Location::Dbfs => scanner::Tree::Dbfs,
+        Location::Uploads => scanner::Tree::Uploads,
+        Location::Workspace => scanner::Tree::Workspace,
+        Location::Repos => scanner::Tree::Repos,
+    }
+}
+
 /// The guest's options for one scan.
-pub fn scan_options(trees: Trees, batch_size: u32, notebook_sizes: bool) -> scanner::ScanOptions {
+pub fn scan_options(trees: Trees, batch_size: u32, notebook_sizes: bool, ages: Ages) -> scanner::ScanOptions {
     scanner::ScanOptions {
         dbfs: trees.dbfs,
         workspace: trees.workspace,
         batch_size,
         notebook_sizes,
+        uploads: trees.uploads,
+        repos: trees.repos,
+        as_of_ms: ages.as_of_ms,
+        stale_days: ages.stale_days,
     }
 }
 
@@ -43,6 +58,28 @@ impl From<scanner::TreeStats> for TreeStats {
             not_visible: false,
             notebook_bytes: t.notebook_bytes,
             notebooks_unsized: t.notebooks_unsized,
+            not_available: false,
+            last_modified_ms: t.last_modified_ms,
+            stale_files: t.stale_files,
+            stale_bytes: t.stale_bytes,
+            undated_files: t.undated_files,
+            age: AgeBytes {
+                under_30_days: t.age.under_30_days,
+                under_90_days: t.age.under_90_days,
+                under_1_year: t.age.under_1_year,
+                under_3_years: t.age.under_3_years,
+                older: t.age.older,
+                undated: t.age.undated,
+            },
+            largest: t
+                .largest
+                .into_iter()
+                .map(|f| FileInfo {
+                    path: f.path,
+                    bytes: f.bytes,
+                    modified_ms: f.modified_ms,
+                })
+                .collect(),
         }
     }
 }
@@ -60,6 +97,8 @@ pub fn user_row(r: scanner::UserReport, duration_ms: u64) -> UserRow {
         error: r.error,
         dbfs: r.dbfs.map(Into::into),
         workspace: r.workspace.map(Into::into),
+        uploads: r.uploads.map(Into::into),
+        repos: r.repos.map(Into::into),
         requests: r.requests as u64,
         duration_ms,
         orphan: Orphan::No,

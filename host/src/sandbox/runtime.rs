@@ -24,7 +24,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{self, scanner, Inventory, InventoryPre};
 use super::imports;
-use crate::model::{Trees, UserRow};
+use crate::model::{Ages, Trees, UserRow};
 use crate::policy::Policy;
 
 /// The scanner component built from `guest/`, embedded at build time.
@@ -83,6 +83,8 @@ pub struct Runtime {
     policy: Arc<Policy>,
     limits: GuestLimits,
     ticker_stop: Arc<AtomicBool>,
+    /// The files' age reference, sent with every scan.
+    ages: std::sync::Mutex<Ages>,
 }
 
 /// Epoch tick: the granularity of the compute limit.
@@ -131,6 +133,10 @@ impl Runtime {
             policy,
             limits,
             ticker_stop,
+            ages: std::sync::Mutex::new(Ages {
+                as_of_ms: crate::format::now_ms(),
+                stale_days: Ages::DEFAULT_STALE_DAYS,
+            }),
         })
     }
 
@@ -193,6 +199,16 @@ impl Runtime {
         }
     }
 
+    /// The run's age reference (see [`Runtime::set_ages`]).
+    pub fn ages(&self) -> Ages {
+        *self.ages.lock().expect("not poisoned")
+    }
+
+    /// Sets the age reference of the scans that follow (a `--resume` takes the journal's).
+    pub fn set_ages(&self, ages: Ages) {
+        *self.ages.lock().expect("not poisoned") = ages;
+    }
+
     /// True when the run sizes notebooks (`--notebook-sizes`): the export endpoint is on its
     /// allow-list, and only then does the scanner ask for it.
     pub fn notebook_sizes(&self) -> bool {
@@ -203,7 +219,7 @@ impl Runtime {
 
     /// Scans one user's `trees`. Never fails: anything that stops the guest becomes an `error` row.
     pub async fn scan_user(&self, username: &str, trees: Trees, batch_size: u32) -> UserRow {
-        let options = bindings::scan_options(trees, batch_size, self.notebook_sizes());
+        let options = bindings::scan_options(trees, batch_size, self.notebook_sizes(), self.ages());
         let started = Instant::now();
         let name = username.to_string();
         let result = self

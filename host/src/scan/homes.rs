@@ -11,26 +11,29 @@ use std::time::Duration;
 
 use super::job::{Folders, Job};
 use super::orphans::{self, Homes};
-use crate::model::{Trees, UserKey};
+use crate::model::{Location, Trees, UserKey};
 use crate::sandbox::Runtime;
 
 /// Longest the scan waits for a `/Users` listing before it probes that tree's homes instead.
 pub const HOMES_WAIT: Duration = Duration::from_secs(30);
 
-/// The home names of the trees whose `/Users` was listed: case-insensitive keys, each with the
-/// folder's own spelling.
+/// The folder names of the locations whose root was listed: case-insensitive keys, each with
+/// the folder's own spelling; by [`Location::ALL`] index (`None`: not listed, probed).
 #[derive(Debug, Default)]
 pub struct HomeIndex {
-    dbfs: Option<HashMap<UserKey, String>>,
-    workspace: Option<HashMap<UserKey, String>>,
+    listed: [Option<HashMap<UserKey, String>>; 4],
+}
+
+fn index_of(l: Location) -> usize {
+    Location::ALL.iter().position(|x| *x == l).expect("a location")
 }
 
 impl HomeIndex {
-    /// The index of complete `/Users` listings (`None` trees: not listed, probed). Of two
-    /// folders whose names differ only in case, the first listed is kept.
+    /// The index of complete root listings. Of two folders whose names differ only in case,
+    /// the first listed is kept.
     pub fn from_homes(homes: &Homes) -> HomeIndex {
-        let keys = |names: &Option<Vec<String>>| {
-            names.as_ref().map(|n| {
+        let keys = |names: Option<&Vec<String>>| {
+            names.map(|n| {
                 let mut m = HashMap::with_capacity(n.len());
                 for h in n {
                     m.entry(UserKey::of(h)).or_insert_with(|| h.clone());
@@ -39,50 +42,48 @@ impl HomeIndex {
             })
         };
         HomeIndex {
-            dbfs: keys(&homes.dbfs),
-            workspace: keys(&homes.workspace),
+            listed: Location::ALL.map(|l| keys(homes.get(l))),
         }
     }
 
-    /// True when no tree was listed (every home is probed).
+    /// True when no location was listed (every home is probed).
     pub fn is_empty(&self) -> bool {
-        self.dbfs.is_none() && self.workspace.is_none()
+        self.listed.iter().all(Option::is_none)
     }
 
-    /// The folders' own spellings of `user`'s homes where they differ from `user` only in case
-    /// (`SVEN@X.COM` given, `/Users/sven@x.com` listed).
+    /// The folders' own spellings of `user`'s folders where they differ from `user` only in
+    /// case (`SVEN@X.COM` given, `/Users/sven@x.com` listed).
     pub fn spellings(&self, user: &str) -> Folders {
         let key = UserKey::of(user);
-        let other = |m: &Option<HashMap<UserKey, String>>| {
-            m.as_ref()
+        let mut f = Folders::default();
+        for l in Location::ALL {
+            let other = self.listed[index_of(l)]
+                .as_ref()
                 .and_then(|m| m.get(&key))
                 .filter(|listed| listed.as_str() != user)
-                .cloned()
-        };
-        Folders {
-            dbfs: other(&self.dbfs),
-            workspace: other(&self.workspace),
+                .cloned();
+            f.set(l, other);
         }
+        f
     }
 
-    /// The trees where `user` has no home because that tree's `/Users` listing does not list it
-    /// (names compared ignoring case, as everywhere). A tree that was not listed is never in it.
+    /// The locations where `user` has no folder because that location's root listing does not
+    /// list it (names compared ignoring case, as everywhere). A location not listed is never in it.
     pub fn absent_in_listing(&self, user: &str) -> Trees {
         let key = UserKey::of(user);
-        let absent = |set: &Option<HashMap<UserKey, String>>| set.as_ref().is_some_and(|s| !s.contains_key(&key));
-        Trees {
-            dbfs: absent(&self.dbfs),
-            workspace: absent(&self.workspace),
-        }
+        Location::ALL.into_iter().fold(Trees::NONE, |t, l| {
+            let absent = self.listed[index_of(l)].as_ref().is_some_and(|s| !s.contains_key(&key));
+            t.with(l, absent)
+        })
     }
 
-    /// The job of a user in `trees`, with the homes this index knows to be absent.
+    /// The job of a user in `trees`, with the folders this index knows to be absent.
     pub fn job(&self, user: String, trees: Trees) -> Job {
         self.place(Job::user(user, trees))
     }
 
-    /// `job` with the trees where `/Users` does not list its home marked as no home, and the
-    /// folders' own spelling where the name given differs in case.
+    /// `job` with the locations whose listing does not hold its folder marked as no home, and
+    /// the folders' own spelling where the name given differs in case.
     pub fn place(&self, mut job: Job) -> Job {
         job.no_home = self.absent_in_listing(&job.user).and(job.trees);
         job.folders = self.spellings(&job.user);
@@ -90,27 +91,31 @@ impl HomeIndex {
     }
 }
 
-/// Lists `/Users` in each of `trees` (concurrently) for [`HomeIndex`]. A tree whose listing fails
-/// or takes over `wait` is left out (`None`) with one warning: its homes are probed.
+/// Lists each of `trees`' roots for [`HomeIndex`] (concurrently). A location whose listing
+/// fails or takes over `wait` is left out (`None`) with one warning: its folders are probed.
 pub async fn list_or_probe(rt: &Runtime, trees: Trees, wait: Duration) -> Homes {
-    let (dbfs, workspace) = orphans::list_each(rt, trees, Some(wait)).await;
-    let or_probe = |label: &str, l: orphans::Listing| match l? {
-        Ok(names) => Some(names),
-        Err(why) => {
-            warn_probing(label, &why);
-            None
-        }
-    };
-    Homes {
-        dbfs: or_probe("DBFS", dbfs),
-        workspace: or_probe("Workspace", workspace),
+    let each = orphans::list_each(rt, trees, Some(wait)).await;
+    let mut names: [Option<Vec<String>>; 4] = Default::default();
+    for ((l, listing), slot) in Location::ALL.into_iter().zip(each).zip(names.iter_mut()) {
+        *slot = match listing {
+            None => None,
+            Some(Ok(n)) => Some(n),
+            // A workspace without DBFS: the scans find out and say so once.
+            Some(Err(why)) if l.is_dbfs() && crate::connect::names_dbfs_disabled(&why) => None,
+            Some(Err(why)) => {
+                warn_probing(l, &why);
+                None
+            }
+        };
     }
+    Homes::from_each(names)
 }
 
-/// The one warning of a tree whose homes are probed because `/Users` could not be listed.
-pub fn warn_probing(label: &str, why: &str) {
+/// The one warning of a location whose folders are probed because its root could not be listed.
+pub fn warn_probing(l: Location, why: &str) {
+    let (label, root) = (l.label(), l.root());
     tracing::warn!(
-        "could not list {label} /Users ({why}): probing each user's {label} home instead (one request per user)"
+        "could not list {label} {root} ({why}): probing each user's {label} folder instead (one request per user)"
     );
 }
 
@@ -123,6 +128,8 @@ mod tests {
         let homes = Homes {
             dbfs: Some(vec!["Alice@x.com".into()]),
             workspace: None,
+            uploads: None,
+            repos: None,
         };
         let idx = HomeIndex::from_homes(&homes);
         assert_eq!(idx.absent_in_listing("alice@X.com"), Trees::NONE);
@@ -130,7 +137,9 @@ mod tests {
             idx.absent_in_listing("bob@x.com"),
             Trees {
                 dbfs: true,
-                workspace: false
+                workspace: false,
+                uploads: false,
+                repos: false,
             }
         );
         let j = idx.job("bob@x.com".into(), Trees::from_flags(false, true));

@@ -9,7 +9,7 @@ use super::spark::{Backend, SparkPlan, DEFAULT_WAVE};
 use crate::cli::{JournalArgs, ScanArgs};
 use crate::error::{missing_directory, UsageError};
 use crate::journal;
-use crate::model::{Orphan, Principal, Trees, UserRow};
+use crate::model::{Location, Orphan, Principal, Trees, UserRow};
 
 /// Where the users of a run come from.
 #[derive(Debug, Clone)]
@@ -73,19 +73,31 @@ pub struct Job {
     pub folders: Folders,
 }
 
-/// A home folder's spelling per tree, where it differs from the username given (`None`: the same).
+/// A folder's spelling per location, where it differs from the username given (`None`: the
+/// same).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Folders {
-    /// DBFS `/Users/<this>`.
-    pub dbfs: Option<String>,
-    /// Workspace `/Users/<this>`.
-    pub workspace: Option<String>,
+    spellings: [Option<String>; 4],
 }
 
 impl Folders {
+    fn index(l: Location) -> usize {
+        Location::ALL.iter().position(|x| *x == l).expect("a location")
+    }
+
+    /// The spelling of `l`'s folder, if it differs.
+    pub fn get(&self, l: Location) -> Option<&str> {
+        self.spellings[Self::index(l)].as_deref()
+    }
+
+    /// Sets `l`'s spelling.
+    pub fn set(&mut self, l: Location, spelling: Option<String>) {
+        self.spellings[Self::index(l)] = spelling;
+    }
+
     /// True when every folder has the user's own spelling.
     pub fn is_same(&self) -> bool {
-        self.dbfs.is_none() && self.workspace.is_none()
+        self.spellings.iter().all(Option::is_none)
     }
 }
 
@@ -119,21 +131,24 @@ impl Job {
         }
     }
 
-    /// The scans to run for this job: each folder name with the trees to scan under it (one
-    /// scan, unless the two trees spell the home differently). Trees known to have no home
-    /// are left out.
+    /// The scans to run for this job: each folder name with the locations to scan under it (one
+    /// scan, unless the locations spell the folder differently). Locations known to have no
+    /// folder are left out; with none left, one scan of no location (the scanner still checks
+    /// the name).
     pub fn scans(&self) -> Vec<(String, Trees)> {
         let trees = self.trees.without(self.no_home);
-        let dbfs = self.folders.dbfs.as_deref().unwrap_or(&self.user);
-        let ws = self.folders.workspace.as_deref().unwrap_or(&self.user);
-        if dbfs == ws || !trees.dbfs || !trees.workspace {
-            let name = if trees.dbfs { dbfs } else { ws };
-            return vec![(name.to_string(), trees)];
+        let mut scans: Vec<(String, Trees)> = Vec::new();
+        for l in trees.locations() {
+            let name = self.folders.get(l).unwrap_or(&self.user);
+            match scans.iter_mut().find(|(n, _)| n == name) {
+                Some((_, t)) => *t = t.with(l, true),
+                None => scans.push((name.to_string(), Trees::only(l))),
+            }
         }
-        vec![
-            (dbfs.to_string(), Trees { dbfs: true, workspace: false }),
-            (ws.to_string(), Trees { dbfs: false, workspace: true }),
-        ]
+        if scans.is_empty() {
+            scans.push((self.user.clone(), Trees::NONE));
+        }
+        scans
     }
 
     /// Puts what the job knows about the home's owner on its row (the row of a local scan or of
@@ -183,12 +198,25 @@ pub struct ScanRun {
     pub visibility: super::visibility::Visibility,
     /// List `/Users` and request no home it does not list (`--list-homes`, default with `--all-users`).
     pub list_homes: bool,
+    /// `--as-of` (ms), when given.
+    pub as_of: Option<i64>,
+    /// `--stale-days`, when given.
+    pub stale_days: Option<u32>,
 }
 
 /// Validates `scan` arguments into a run (no network yet) and takes the journal's lock: a
 /// journal another run holds is refused here, before anything is contacted.
 pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -> anyhow::Result<ScanRun> {
     let spark = spark_plan(args, &host_label)?;
+    let trees = match &args.locations {
+        Some(list) => Trees::parse_list(list).map_err(|e| UsageError(format!("--locations {list}: {e}")))?,
+        None => Trees::from_flags(args.dbfs_only, args.workspace_only),
+    };
+    let as_of = args
+        .as_of
+        .as_deref()
+        .map(|s| crate::format::parse_as_of(s).map_err(|e| UsageError(format!("--as-of {e}"))))
+        .transpose()?;
     let mut notes = Vec::new();
     let (source, duplicates) = if args.all_users {
         (
@@ -240,7 +268,7 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
     Ok(ScanRun {
         source,
         duplicates,
-        trees: Trees::from_flags(args.dbfs_only, args.workspace_only),
+        trees,
         batch_size: args.batch_size,
         concurrency: if args.spark.no_parallel {
             1
@@ -260,6 +288,8 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         notes,
         visibility: super::visibility::Visibility::unrestricted(),
         list_homes: args.list_homes || args.all_users,
+        as_of,
+        stale_days: args.stale_days,
     })
 }
 

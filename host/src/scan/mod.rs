@@ -85,6 +85,13 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         // the journals of runs without the flag keep their identity.
         identity.options.insert("notebook_sizes".into(), "yes".into());
     }
+    // The ages' reference is part of the results: a --resume keeps its journal's.
+    let ages = run_ages(&run, &journal_path);
+    rt.set_ages(ages);
+    identity.options.insert(AS_OF_KEY.into(), ages.as_of_ms.to_string());
+    identity
+        .options
+        .insert(STALE_DAYS_KEY.into(), ages.stale_days.to_string());
     let mut opened = journal::open(
         &journal::Settings::from_args(&run.journal, journal_path.clone()),
         &identity,
@@ -107,6 +114,11 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     }
     if !run.quiet {
         let mut extra = run.banner_extra.clone();
+        extra.push(format!(
+            "Ages: as of {}; stale = last modified more than {} days before",
+            crate::format::rfc3339_ms(ages.as_of_ms),
+            ages.stale_days
+        ));
         extra.push(journal::banner_line(
             &journal_path,
             &opened.previous,
@@ -117,7 +129,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         console::banner(
             &mut stdout,
             &run.source.banner_label(),
-            run.trees.banner_mode(),
+            &run.trees.banner_mode(),
             &run.host_label,
             &extra,
         );
@@ -139,7 +151,8 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let to_scan = Arc::new(Mutex::new(to_scan_fixed));
     let upstream = Upstream {
         feed: tokio::spawn({
-            let (rt, source, trees, list_homes) = (rt.clone(), run.source.clone(), run.trees, run.list_homes);
+            let trees = run.trees;
+            let (rt, source, list_homes) = (rt.clone(), run.source.clone(), run.list_homes);
             async move { feed::feed_users(&rt, source, trees, list_homes, feed_tx).await }
         }),
         filter: tokio::spawn(feed::skip_recorded(
@@ -150,7 +163,16 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
             to_scan.clone(),
         )),
         scheduler: match run.spark.clone() {
-            Some(plan) => spark::spawn(rt.clone(), plan, job_rx, row_tx),
+            Some(mut plan) => {
+                // The executors measure ages from the run's reference.
+                plan.worker_args.extend([
+                    "--as-of-ms".to_string(),
+                    ages.as_of_ms.to_string(),
+                    "--stale-days".to_string(),
+                    ages.stale_days.to_string(),
+                ]);
+                spark::spawn(rt.clone(), plan, job_rx, row_tx)
+            }
             None => {
                 // A fixed list placed without /Users: a user with no home anywhere is looked up
                 // there for another spelling (scan::schedule).
@@ -228,7 +250,11 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     // that did not finish never replaces a finished run's outputs.
     let stop_reason = rt.policy().stop_reason();
     let unfinished = interrupted.is_some() || stop_reason.is_some() || listing.is_err() || scans.is_err();
-    let outputs = Outputs::new(&run, jsonl_path, unfinished && (opened.after_finished_run || partial_exists(&run, jsonl_path)));
+    let outputs = Outputs::new(
+        &run,
+        jsonl_path,
+        unfinished && (opened.after_finished_run || partial_exists(&run, jsonl_path)),
+    );
 
     // Outputs from the journal's rows and this run's, one per user, in input order.
     let listed_order;
@@ -252,11 +278,19 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let ordered: Vec<&UserRow> = journal::order_rows(&all, input);
     csv::write_csv(csv_file.redirect(&outputs.csv), &ordered)?;
     if let (Some(f), Some(p)) = (html_file, &outputs.html) {
-        let notes = run.source.orphans().then(|| run.visibility.orphans_note()).flatten().into_iter().collect();
+        let notes = run
+            .source
+            .orphans()
+            .then(|| run.visibility.orphans_note())
+            .flatten()
+            .into_iter()
+            .collect();
         html::write(
             f.redirect(p),
             &ordered,
-            &html::HtmlMeta::now(&run.host_label, run.trees).with_notes(notes),
+            &html::HtmlMeta::now(&run.host_label, run.trees)
+                .with_notes(notes)
+                .with_ages(Some(rt.ages())),
         )?;
     }
     if let (Some(f), Some(p)) = (jsonl_file, &outputs.jsonl) {
@@ -290,7 +324,12 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
             "Repeats dropped: {repeats} user(s) delivered twice (a retried Spark task); the first row of each was kept"
         );
     }
-    console::saved_lines(&mut stdout, Some(&outputs.csv), outputs.jsonl.as_deref(), outputs.html.as_deref());
+    console::saved_lines(
+        &mut stdout,
+        Some(&outputs.csv),
+        outputs.jsonl.as_deref(),
+        outputs.html.as_deref(),
+    );
     let _ = writeln!(stdout, "Journal: {}", journal_path.display());
 
     let mut recorded = format!(
@@ -359,6 +398,32 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+/// The journal options that record the ages' reference.
+const AS_OF_KEY: &str = "as_of_ms";
+const STALE_DAYS_KEY: &str = "stale_days";
+
+/// The run's ages: `--as-of`/`--stale-days` when given; else, on `--resume`, what the journal
+/// recorded; else now and 365 days.
+fn run_ages(run: &ScanRun, journal: &std::path::Path) -> crate::model::Ages {
+    let recorded = |key: &str| -> Option<String> {
+        if !run.journal.resume {
+            return None;
+        }
+        let contents = journal::read(journal).ok()??;
+        contents.header?.identity.options.get(key).cloned()
+    };
+    crate::model::Ages {
+        as_of_ms: run
+            .as_of
+            .or_else(|| recorded(AS_OF_KEY)?.parse().ok())
+            .unwrap_or_else(crate::format::now_ms),
+        stale_days: run
+            .stale_days
+            .or_else(|| recorded(STALE_DAYS_KEY)?.parse().ok())
+            .unwrap_or(crate::model::Ages::DEFAULT_STALE_DAYS),
+    }
 }
 
 /// Where this run's outputs go: the final names, or (a run that did not finish while the final
@@ -431,7 +496,10 @@ impl Outputs {
 fn partial_exists(run: &ScanRun, jsonl: Option<&std::path::Path>) -> bool {
     crate::output::partial_path(&run.output).exists()
         || jsonl.is_some_and(|p| crate::output::partial_path(p).exists())
-        || run.html.as_deref().is_some_and(|p| crate::output::partial_path(p).exists())
+        || run
+            .html
+            .as_deref()
+            .is_some_and(|p| crate::output::partial_path(p).exists())
 }
 
 /// The users given by name who have no home anywhere and are neither a SCIM user nor a service

@@ -19,29 +19,62 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::job::Job;
 use super::principals::Listed;
-use crate::model::{looks_like_application_id, Orphan, Trees, UserKey};
-use crate::sandbox::bindings::scanner::Tree;
+use crate::model::{looks_like_application_id, Location, Orphan, Trees, UserKey};
+use crate::sandbox::bindings::tree_of;
 use crate::sandbox::Runtime;
 
-/// Home directory names listed under `/Users`, per tree (`None`: that tree is not scanned).
+/// Folder names listed under each location's root (`/Users` in DBFS and the Workspace,
+/// `/FileStore/shared_uploads`, `/Repos`); `None`: that location is not listed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Homes {
     /// DBFS `/Users/*` directory names.
     pub dbfs: Option<Vec<String>>,
     /// Workspace `/Users/*` directory names.
     pub workspace: Option<Vec<String>>,
+    /// `/FileStore/shared_uploads/*` directory names.
+    pub uploads: Option<Vec<String>>,
+    /// `/Repos/*` directory names.
+    pub repos: Option<Vec<String>>,
 }
 
-/// One tree's `/Users` listing: `None` when the tree is not wanted, else its names or why not.
+impl Homes {
+    /// A location's names.
+    pub fn get(&self, l: Location) -> Option<&Vec<String>> {
+        self.slot(l).as_ref()
+    }
+
+    fn slot(&self, l: Location) -> &Option<Vec<String>> {
+        match l {
+            Location::Dbfs => &self.dbfs,
+            Location::Uploads => &self.uploads,
+            Location::Workspace => &self.workspace,
+            Location::Repos => &self.repos,
+        }
+    }
+
+    /// Homes from one listing per location, in [`Location::ALL`] order.
+    pub fn from_each(each: [Option<Vec<String>>; 4]) -> Homes {
+        let [dbfs, uploads, workspace, repos] = each;
+        Homes {
+            dbfs,
+            workspace,
+            uploads,
+            repos,
+        }
+    }
+}
+
+/// One location's root listing: `None` when not wanted, else its names or why not.
 pub type Listing = Option<Result<Vec<String>, String>>;
 
-/// Lists `/Users` once in each of `trees`, at once (DBFS, Workspace); with `wait`, a listing
-/// without an answer by then is a failure.
-pub async fn list_each(rt: &Runtime, trees: Trees, wait: Option<std::time::Duration>) -> (Listing, Listing) {
-    async fn one(rt: &Runtime, wanted: bool, tree: Tree, wait: Option<std::time::Duration>) -> Listing {
+/// Lists each of `trees`' roots once, at once, in [`Location::ALL`] order; with `wait`, a
+/// listing without an answer by then is a failure.
+pub async fn list_each(rt: &Runtime, trees: Trees, wait: Option<std::time::Duration>) -> [Listing; 4] {
+    async fn one(rt: &Runtime, wanted: bool, l: Location, wait: Option<std::time::Duration>) -> Listing {
         if !wanted {
             return None;
         }
+        let tree = tree_of(l);
         let answer = match wait {
             Some(w) => match tokio::time::timeout(w, rt.list_homes(tree)).await {
                 Ok(a) => a,
@@ -55,23 +88,30 @@ pub async fn list_each(rt: &Runtime, trees: Trees, wait: Option<std::time::Durat
             Err(e) => Err(format!("{e:#}")),
         })
     }
-    tokio::join!(
-        one(rt, trees.dbfs, Tree::Dbfs, wait),
-        one(rt, trees.workspace, Tree::Workspace, wait)
-    )
+    let [d, u, w, r] = Location::ALL;
+    let (d, u, w, r) = tokio::join!(
+        one(rt, trees.has(d), d, wait),
+        one(rt, trees.has(u), u, wait),
+        one(rt, trees.has(w), w, wait),
+        one(rt, trees.has(r), r, wait)
+    );
+    [d, u, w, r]
 }
 
-/// Lists `/Users` once in each of `trees` (concurrently). A failure names the tree.
+/// Lists each of `trees`' roots once (concurrently). A failure names the location.
 pub async fn list_homes(rt: &Runtime, trees: Trees) -> anyhow::Result<Homes> {
-    let (dbfs, workspace) = list_each(rt, trees, None).await;
-    let named = |label: &str, l: Listing| {
-        l.transpose()
-            .map_err(|why| anyhow::anyhow!("listing {label} /Users for --orphans failed: {why}"))
-    };
-    Ok(Homes {
-        dbfs: named("DBFS", dbfs)?,
-        workspace: named("Workspace", workspace)?,
-    })
+    let each = list_each(rt, trees, None).await;
+    let mut names: [Option<Vec<String>>; 4] = Default::default();
+    for ((l, listing), slot) in Location::ALL.into_iter().zip(each).zip(names.iter_mut()) {
+        *slot = match listing {
+            // A workspace without DBFS: no DBFS orphans to find (the scans mark it not_available).
+            Some(Err(why)) if l.is_dbfs() && crate::connect::names_dbfs_disabled(&why) => None,
+            listing => listing
+                .transpose()
+                .map_err(|why| anyhow::anyhow!("listing {} {} for --orphans failed: {why}", l.label(), l.root()))?,
+        };
+    }
+    Ok(Homes::from_each(names))
 }
 
 /// The scans that follow the SCIM users and service principals: orphaned homes and inactive
@@ -93,36 +133,32 @@ pub fn plan(
 ) -> Vec<Job> {
     let active: HashMap<UserKey, &str> = scanned.iter().map(|u| (UserKey::of(u), u.as_str())).collect();
     let owners: HashMap<UserKey, &Listed> = inactive.iter().map(|p| (UserKey::of(&p.name), p)).collect();
-    // Name key → (spellings, seen in DBFS, seen in Workspace).
-    let mut orphans: BTreeMap<UserKey, (BTreeMap<&str, &'static str>, bool, bool)> = BTreeMap::new();
+    // Name key → (spellings with the first location listing each, locations listing it).
+    let mut orphans: BTreeMap<UserKey, (BTreeMap<&str, Location>, Trees)> = BTreeMap::new();
     let mut home_keys: HashSet<UserKey> = HashSet::new();
-    for (names, tree) in [(&homes.dbfs, "DBFS"), (&homes.workspace, "Workspace")] {
-        for name in names.iter().flatten() {
+    for l in Location::ALL {
+        for name in homes.get(l).into_iter().flatten() {
             let key = UserKey::of(name);
             home_keys.insert(key.clone());
             if let Some(user) = active.get(&key) {
                 if *user != name.as_str() {
-                    warn_case(tree, name, user, "user");
+                    warn_case(l, name, user, "user");
                 }
                 continue;
             }
-            let e = orphans.entry(key).or_default();
-            e.0.entry(name.as_str()).or_insert(tree);
-            if tree == "DBFS" {
-                e.1 = true;
-            } else {
-                e.2 = true;
-            }
+            let e = orphans.entry(key).or_insert_with(|| (BTreeMap::new(), Trees::NONE));
+            e.0.entry(name.as_str()).or_insert(l);
+            e.1 = e.1.with(l, true);
         }
     }
     let mut jobs: Vec<Job> = Vec::new();
-    for (spellings, d, w) in orphans.into_values() {
+    for (spellings, listed) in orphans.into_values() {
         let mut it = spellings.into_iter();
         let (name, _) = it.next().expect("at least one spelling");
-        for (other, tree) in it {
-            warn_case(tree, other, name, "orphaned home");
+        for (other, l) in it {
+            warn_case(l, other, name, "orphaned home");
         }
-        let trees = trees.and(Trees { dbfs: d, workspace: w });
+        let trees = trees.and(listed);
         jobs.push(match owners.get(&UserKey::of(name)) {
             Some(owner) => Job {
                 user: name.to_string(),
@@ -155,9 +191,10 @@ pub fn plan(
     jobs
 }
 
-fn warn_case(tree: &str, home: &str, scanned_as: &str, what: &str) {
+fn warn_case(l: Location, home: &str, scanned_as: &str, what: &str) {
+    let (tree, root) = (l.label(), l.root());
     tracing::warn!(
-        "{tree} home /Users/{home} differs in case only from {what} {scanned_as}: one row ({scanned_as}), each \
+        "{tree} home {root}/{home} differs in case only from {what} {scanned_as}: one row ({scanned_as}), each \
          tree's folder scanned under its own spelling (a second spelling in the same tree is not scanned: scan \
          '{home}' by name)"
     );
@@ -220,6 +257,8 @@ mod tests {
         let homes = Homes {
             dbfs: names(&["Alice@X.com", "ghost@x.com"]),
             workspace: names(&["alice@x.com"]),
+            uploads: None,
+            repos: None,
         };
         let jobs = plan(&homes, &set(&["alice@x.com"]), &[], false, BOTH);
         assert_eq!(show(&jobs), ["ghost@x.com:d:orphan"]);
@@ -230,6 +269,8 @@ mod tests {
         let homes = Homes {
             dbfs: names(&["mixed@x.com", "zed@x.com", "y@x.com"]),
             workspace: names(&["MIXED@x.com", "zed@x.com"]),
+            uploads: None,
+            repos: None,
         };
         let jobs = plan(&homes, &set(&[]), &[], false, BOTH);
         assert_eq!(
@@ -243,6 +284,8 @@ mod tests {
         let homes = Homes {
             dbfs: names(&["Carol@x.com"]),
             workspace: names(&[]),
+            uploads: None,
+            repos: None,
         };
         let inactive = [user("carol@x.com"), user("dave@x.com"), user("DAVE@x.com")];
         let jobs = plan(&homes, &set(&["alice@x.com"]), &inactive, false, BOTH);
@@ -254,6 +297,8 @@ mod tests {
         let homes = Homes {
             dbfs: names(&["b@x.com", "a@x.com"]),
             workspace: None,
+            uploads: None,
+            repos: None,
         };
         let jobs = plan(
             &homes,
@@ -274,6 +319,8 @@ mod tests {
         let homes = Homes {
             dbfs: names(&[SP_INACTIVE]),
             workspace: names(&[&SP_ACTIVE.to_uppercase(), SP_INACTIVE, SP_GONE, "ghost@x.com"]),
+            uploads: None,
+            repos: None,
         };
         let inactive = [
             sp(SP_INACTIVE, "old-bot"),
@@ -304,6 +351,8 @@ mod tests {
         let homes = Homes {
             dbfs: None,
             workspace: names(&[SP_GONE, "ghost@x.com", "6f1c7a520d4e4b8e9d613c2b8f0a9e17"]),
+            uploads: None,
+            repos: None,
         };
         let jobs = plan(&homes, &set(&[]), &[], true, BOTH);
         assert_eq!(

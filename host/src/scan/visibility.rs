@@ -9,7 +9,7 @@
 //! [`Visibility::workspace_home_hidden`] is the rule; any other place that decides a Workspace
 //! home's existence (e.g. from a `/Users` listing) must ask it too.
 
-use crate::model::{Identity, Status, UserKey, UserRow};
+use crate::model::{Identity, Location, Status, UserKey, UserRow};
 
 /// The visibility rule of a run's credentials.
 #[derive(Debug, Clone, Default)]
@@ -56,10 +56,18 @@ impl Visibility {
 
     /// The row's error for a home the credentials cannot see.
     pub fn not_visible_message(&self, user: &str) -> String {
+        self.not_visible_message_at(Location::Workspace, user)
+    }
+
+    /// The row's error for a Workspace-API folder (`/Users/<user>`, `/Repos/<user>`) the
+    /// credentials cannot see.
+    pub fn not_visible_message_at(&self, l: Location, user: &str) -> String {
         format!(
-            "workspace /Users/{user}: not visible to these credentials ({} is not a workspace admin, and \
+            "{} {}/{user}: not visible to these credentials ({} is not a workspace admin, and \
              Databricks answers 404 for another user's folder the caller may not read, exactly as for a \
              missing one): whether this home exists is unknown; scan with a workspace admin's credentials",
+            l.name(),
+            l.root(),
             self.non_admin.as_deref().unwrap_or("the caller")
         )
     }
@@ -67,19 +75,25 @@ impl Visibility {
     /// Applies the rule to a finished row: a Workspace home that answered 404 and is hidden
     /// becomes `not_visible`, the row `error` (any earlier error is kept, first).
     pub fn apply(&self, row: &mut UserRow) {
-        let Some(ws) = row.workspace.as_mut() else {
-            return;
-        };
-        if ws.home_exists || ws.not_visible || !self.workspace_home_hidden(&row.username) {
+        if !self.workspace_home_hidden(&row.username) {
             return;
         }
-        ws.not_visible = true;
-        let msg = self.not_visible_message(&row.username);
-        row.status = Status::Error;
-        row.error = Some(match row.error.take() {
-            Some(e) if !e.is_empty() => format!("{e}; {msg}"),
-            _ => msg,
-        });
+        // The Workspace API's folders: the home and `/Repos/<user>` (DBFS has no per-user ACLs).
+        for l in [Location::Workspace, Location::Repos] {
+            let Some(t) = row.at_mut(l).as_mut() else {
+                continue;
+            };
+            if t.home_exists || t.not_visible || t.not_available {
+                continue;
+            }
+            t.not_visible = true;
+            let msg = self.not_visible_message_at(l, &row.username);
+            row.status = Status::Error;
+            row.error = Some(match row.error.take() {
+                Some(e) if !e.is_empty() => format!("{e}; {msg}"),
+                _ => msg,
+            });
+        }
     }
 }
 

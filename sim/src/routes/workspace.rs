@@ -18,7 +18,7 @@ use crate::error::{api_error, bad_request, json_response, workspace_not_found};
 use crate::pipeline::{Entries, Params};
 use crate::state::SimState;
 use crate::store::{name_of, normalize, stable_hash};
-use crate::visibility::hidden;
+use crate::visibility::{hidden, is_per_user_root};
 
 /// `GET /api/2.0/workspace/list?path=…[&notebooks_modified_after=ms]`.
 pub async fn list(
@@ -58,8 +58,8 @@ pub async fn list(
         let n = kept.len();
         return listing_response(format!("{{\"objects\":[{}]}}", kept.join(",")), n);
     }
-    if who.restricted_user().is_some() && path == "/Users" {
-        // A non-admin lists only the homes it can read.
+    if who.restricted_user().is_some() && is_per_user_root(&path) {
+        // A non-admin lists only the folders of /Users and /Repos it can read (its own).
         let kept: Vec<&str> = tree
             .children(node)
             .filter(|c| !hidden(&who, &c.path))

@@ -179,3 +179,198 @@ fn generated_service_principals_have_homes_in_both_trees() {
     // Tiny workspaces have none.
     assert!(generate(9, 4).service_principals.is_empty());
 }
+
+/// FNV-1a over the generated entries with their times left out and the UI-upload folders
+/// skipped: one line per entry, `section<TAB>compact JSON with sorted keys`.
+fn digest_without_times_and_uploads(f: &Fixture) -> (usize, u64) {
+    let v = serde_json::to_value(f).unwrap();
+    let mut lines = Vec::new();
+    for sec in ["users", "workspace", "dbfs", "volumes", "service_principals"] {
+        for e in v[sec].as_array().into_iter().flatten() {
+            let mut m = e.as_object().unwrap().clone();
+            let path = m.get("path").and_then(|p| p.as_str()).unwrap_or("").to_owned();
+            if sec == "dbfs" && path.starts_with("/FileStore/shared_uploads/") {
+                continue;
+            }
+            if sec == "workspace" && path == "/Repos" {
+                continue; // appended when no user has a /Repos folder
+            }
+            for k in ["created_at", "modified_at", "modification_time"] {
+                m.remove(k);
+            }
+            lines.push(format!("{sec}\t{}", serde_json::Value::Object(m)));
+        }
+    }
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in lines.join("\n").bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    (lines.len(), h)
+}
+
+#[test]
+fn times_and_uploads_leave_every_earlier_entry_as_it_was() {
+    // Digests of the generator before file times and UI uploads existed (commit 353cfdf, the
+    // same computation over its `dbx-sim generate` output): every entry, path, size, id and
+    // order is the same; only times changed and upload folders were appended.
+    for (users, seed, n, digest) in [
+        (200, 7, 6742, 0xa962f2f020f2f7b5u64),
+        (50, 3, 1927, 0x8481f6d192d6fe64),
+        (12, 0, 386, 0x1ee8c2b0520aa10f),
+    ] {
+        assert_eq!(
+            digest_without_times_and_uploads(&generate(users, seed)),
+            (n, digest),
+            "users={users} seed={seed}"
+        );
+    }
+}
+
+/// The served modification time of an entry: `None` when absent.
+fn time_of(extra: &serde_json::Map<String, serde_json::Value>, key: &str) -> Option<serde_json::Value> {
+    extra.get(key).cloned()
+}
+
+#[derive(Default, Debug)]
+struct Ages {
+    n: usize,
+    undated: usize,
+    invalid: usize,
+    over_1y: usize,
+    over_3y: usize,
+    under_90d: usize,
+}
+
+impl Ages {
+    fn add(&mut self, t: Option<serde_json::Value>) {
+        const DAY: i64 = 86_400_000;
+        self.n += 1;
+        let Some(t) = t else {
+            self.undated += 1;
+            return;
+        };
+        match t.as_i64() {
+            Some(ms) if (0..=dbx_sim::REFERENCE_MS + DAY).contains(&ms) => {
+                let age = (dbx_sim::REFERENCE_MS - ms) / DAY;
+                self.under_90d += (age < 90) as usize;
+                self.over_1y += (age >= 365) as usize;
+                self.over_3y += (age >= 3 * 365) as usize;
+            }
+            _ => self.invalid += 1,
+        }
+    }
+
+    fn share(&self, k: usize) -> f64 {
+        k as f64 / self.n as f64
+    }
+}
+
+#[test]
+fn file_times_spread_over_years_with_some_undated_and_a_few_invalid() {
+    let f = generate(500, 4);
+    let (mut notebooks, mut files, mut dbfs) = (Ages::default(), Ages::default(), Ages::default());
+    for e in &f.workspace {
+        match e.object_type.as_deref() {
+            Some("NOTEBOOK") => notebooks.add(time_of(&e.extra, "modified_at")),
+            Some("FILE") => files.add(time_of(&e.extra, "modified_at")),
+            _ => {}
+        }
+    }
+    for e in f.dbfs.iter().filter(|e| !e.is_dir) {
+        dbfs.add(time_of(&e.extra, "modification_time"));
+    }
+    for (what, a, undated) in [
+        ("notebooks", &notebooks, 0.06..0.14),
+        ("files", &files, 0.01..0.06),
+        ("dbfs", &dbfs, 0.002..0.03),
+    ] {
+        assert!(a.n > 500, "{what}: {a:?}");
+        assert!(undated.contains(&a.share(a.undated)), "{what} undated: {a:?}");
+        assert!(a.invalid > 0 && a.share(a.invalid) < 0.02, "{what} invalid: {a:?}");
+        assert!((0.25..0.50).contains(&a.share(a.under_90d)), "{what} recent: {a:?}");
+        assert!((0.25..0.50).contains(&a.share(a.over_1y)), "{what} over a year: {a:?}");
+        assert!((0.08..0.25).contains(&a.share(a.over_3y)), "{what} over 3 years: {a:?}");
+    }
+    // Every kind of invalid value shows up somewhere.
+    let all: Vec<serde_json::Value> = f
+        .workspace
+        .iter()
+        .filter_map(|e| time_of(&e.extra, "modified_at"))
+        .chain(f.dbfs.iter().filter_map(|e| time_of(&e.extra, "modification_time")))
+        .collect();
+    assert!(all.iter().any(|t| t.as_i64().is_some_and(|m| m < 0)));
+    assert!(all.iter().all(|t| t.is_i64()), "no strings: the SDKs fail on them");
+    assert!(all
+        .iter()
+        .any(|t| t.as_i64().is_some_and(|m| m > dbx_sim::REFERENCE_MS + 86_400_000)));
+    // Notebooks are dated most of the time, with created_at no later than modified_at.
+    for e in &f.workspace {
+        if let (Some(c), Some(m)) = (
+            e.extra.get("created_at").and_then(|v| v.as_i64()),
+            e.extra.get("modified_at").and_then(|v| v.as_i64()),
+        ) {
+            if (0..=dbx_sim::REFERENCE_MS).contains(&m) {
+                assert!(c <= m, "{}", e.path);
+            }
+        }
+    }
+    // A departed user's files are all old.
+    let former: Vec<i64> = f
+        .workspace
+        .iter()
+        .filter(|e| e.path.starts_with("/Users/former."))
+        .filter_map(|e| e.extra.get("modified_at").and_then(|v| v.as_i64()))
+        .filter(|&m| (0..=dbx_sim::REFERENCE_MS).contains(&m))
+        .collect();
+    assert!(!former.is_empty());
+    assert!(former.iter().all(|&m| dbx_sim::REFERENCE_MS - m >= 180 * 86_400_000));
+}
+
+#[test]
+fn some_users_have_ui_upload_folders_and_siblings_and_a_departed_one_too() {
+    let f = generate(500, 4);
+    let users: BTreeSet<&str> = f.users.iter().map(|u| u.user_name.as_str()).collect();
+    let mut folders: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for e in &f.dbfs {
+        if let Some(rest) = e.path.strip_prefix("/FileStore/shared_uploads/") {
+            let (owner, inside) = rest.split_once('/').unwrap_or((rest, ""));
+            folders.entry(owner).or_default().push(inside);
+        }
+    }
+    let of_users = folders.keys().filter(|o| users.contains(*o)).count() as f64 / users.len() as f64;
+    assert!((0.15..=0.25).contains(&of_users), "{of_users}");
+    // Files with upload-like names, some one level down, an empty folder now and then.
+    let files: Vec<&str> = folders.values().flatten().copied().filter(|p| !p.is_empty()).collect();
+    assert!(files.iter().any(|p| p.contains('/')));
+    assert!(files.iter().all(|p| p.matches('/').count() <= 1), "{files:?}");
+    assert!(files
+        .iter()
+        .all(|p| [".csv", ".json", ".parquet", ".xlsx"].iter().any(|x| p.ends_with(x))));
+    assert!(folders.values().any(|v| v == &[""]), "an empty upload folder");
+    // Name-prefix siblings of users, and a departed user: none of them a SCIM user.
+    let others: Vec<&str> = folders.keys().copied().filter(|o| !users.contains(o)).collect();
+    assert!(
+        others
+            .iter()
+            .any(|o| o.strip_suffix('2').is_some_and(|u| users.contains(u))),
+        "{others:?}"
+    );
+    assert!(others.iter().any(|o| o.starts_with("former.")), "{others:?}");
+    // Even a tiny workspace has one of a user.
+    let tiny = generate(2, 9);
+    let tiny_users: BTreeSet<&str> = tiny.users.iter().map(|u| u.user_name.as_str()).collect();
+    assert!(tiny.dbfs.iter().any(|e| e
+        .path
+        .strip_prefix("/FileStore/shared_uploads/")
+        .and_then(|r| r.split('/').next())
+        .is_some_and(|o| tiny_users.contains(o))));
+    assert!(generate(0, 1)
+        .dbfs
+        .iter()
+        .all(|e| !e.path.starts_with("/FileStore/shared_uploads")));
+    // `/Repos` exists even when no user has a folder there.
+    for f in [&tiny, &generate(0, 1)] {
+        assert!(f.workspace.iter().any(|e| e.path == "/Repos"));
+    }
+}

@@ -4,6 +4,7 @@ mod auth_stats;
 mod faults;
 mod generator;
 mod limits;
+mod no_dbfs;
 mod restricted;
 mod shapes;
 mod util;

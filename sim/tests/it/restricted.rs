@@ -132,3 +132,77 @@ async fn a_user_token_for_no_fixture_user_is_refused_at_start() {
         "{msg}"
     );
 }
+
+/// Git folders under `/Repos/<user>` for two users and a name-prefix sibling, and UI uploads.
+fn repos_fixture() -> SimConfig {
+    let fixture = dbx_sim::Fixture::from_json(
+        r#"{"users": [{"userName": "a@x.com"}, {"userName": "d@x.com"}],
+            "workspace": [
+              {"path": "/Repos/a@x.com/analytics", "object_type": "REPO"},
+              {"path": "/Repos/a@x.com/analytics/nb", "object_type": "NOTEBOOK", "language": "PYTHON"},
+              {"path": "/Repos/d@x.com/infra", "object_type": "REPO"},
+              {"path": "/Repos/d@x.com/infra/README.md", "object_type": "FILE", "size": 10},
+              {"path": "/Repos/d@x.com.old/x", "object_type": "FILE", "size": 1},
+              {"path": "/Shared/s", "object_type": "FILE", "size": 2}],
+            "dbfs": [{"path": "/FileStore/shared_uploads/a@x.com/sales.csv", "is_dir": false, "file_size": 5}]}"#,
+    )
+    .unwrap();
+    SimConfig {
+        fixture,
+        limits: None,
+        user_tokens: vec![("dapi-dee".into(), "d@x.com".into())],
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn another_users_repos_folder_is_hidden_like_their_home() {
+    let sim = start(repos_fixture()).await;
+    let c = client();
+    let call = |url: String, token: &'static str| {
+        let (c, sim) = (c.clone(), &sim);
+        async move { get_with(&c, sim, &url, Some(token)).await.unwrap() }
+    };
+    let list = |path: &str, token: &'static str| call(format!("/api/2.0/workspace/list?path={path}"), token);
+    let paths = |v: Value| -> Vec<String> {
+        v["objects"]
+            .as_array()
+            .map(|a| a.iter().map(|o| o["path"].as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default()
+    };
+    // The admin sees every folder of /Repos; the user only its own.
+    assert_eq!(
+        paths(list("/Repos", "dapi-sim").await.json()),
+        ["/Repos/a@x.com", "/Repos/d@x.com", "/Repos/d@x.com.old"]
+    );
+    assert_eq!(paths(list("/Repos", "dapi-dee").await.json()), ["/Repos/d@x.com"]);
+    assert_eq!(list("/Repos/d@x.com/infra", "dapi-dee").await.status, 200);
+    // Another user's folder, anything in it, and a name-prefix sibling: 404 like a missing path.
+    for path in ["/Repos/a@x.com", "/Repos/a@x.com/analytics", "/Repos/d@x.com.old"] {
+        let r = list(path, "dapi-dee").await;
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(r.json()["message"], format!("Path ({path}) doesn't exist."));
+        let s = call(format!("/api/2.0/workspace/get-status?path={path}"), "dapi-dee").await;
+        assert_eq!(s.status, 404, "{path}");
+    }
+    let export = call(
+        "/api/2.0/workspace/export?path=/Repos/a@x.com/analytics/nb&format=SOURCE".into(),
+        "dapi-dee",
+    )
+    .await;
+    assert_eq!(export.status, 404);
+    assert_eq!(list("/Repos/a@x.com/analytics", "dapi-sim").await.status, 200);
+    assert_eq!(list("/Shared", "dapi-dee").await.status, 200);
+    // DBFS has no per-user ACLs: another user's UI uploads are readable.
+    let up = call(
+        "/api/2.0/dbfs/list?path=/FileStore/shared_uploads/a@x.com".into(),
+        "dapi-dee",
+    )
+    .await;
+    assert_eq!(up.status, 200);
+    assert_eq!(
+        up.json()["files"][0]["path"],
+        "/FileStore/shared_uploads/a@x.com/sales.csv"
+    );
+    sim.shutdown().await;
+}

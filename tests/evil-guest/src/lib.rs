@@ -20,7 +20,7 @@ wit_bindgen::generate!({ path: "../../wit", world: "inventory" });
 
 use dbx::inventory::http::{send, HttpError, Request};
 use exports::dbx::inventory::scanner::{
-    Caller, Failure, Guest, ScanOptions, ScanStatus, ServicePrincipalPage, Tree, TreeStats, User, UserPage,
+    AgeBytes, Caller, Failure, Guest, ScanOptions, ScanStatus, ServicePrincipalPage, Tree, TreeStats, User, UserPage,
     UserReport,
 };
 
@@ -47,6 +47,19 @@ fn report(username: String, status: ScanStatus, error: Option<String>, files: u6
         requests,
         notebook_bytes: None,
         notebooks_unsized: 0,
+        last_modified_ms: None,
+        stale_files: 0,
+        stale_bytes: 0,
+        undated_files: 0,
+        age: AgeBytes {
+            under_30_days: 0,
+            under_90_days: 0,
+            under_1_year: 0,
+            under_3_years: 0,
+            older: 0,
+            undated: 0,
+        },
+        largest: Vec::new(),
     };
     UserReport {
         username,
@@ -55,6 +68,8 @@ fn report(username: String, status: ScanStatus, error: Option<String>, files: u6
         status,
         error,
         requests,
+        uploads: None,
+        repos: None,
     }
 }
 
@@ -91,10 +106,7 @@ impl Guest for Evil {
             }
             "export" => {
                 let nb = format!("/Users/{username}/nb");
-                let results = send(&[req(
-                    "/api/2.0/workspace/export",
-                    &[("path", &nb), ("format", "SOURCE")],
-                )]);
+                let results = send(&[req("/api/2.0/workspace/export", &[("path", &nb), ("format", "SOURCE")])]);
                 let what = match &results[0] {
                     Err(HttpError::Denied(why)) => format!("export denied: {why}"),
                     Ok(r) => format!("export answered {}", r.status),

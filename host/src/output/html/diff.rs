@@ -8,7 +8,9 @@
 //! `#count-new`, `#count-removed`, `#count-grown`, `#count-shrunk`, `#count-same`,
 //! `#count-status-changed`; `#waterfall [data-step]` with `data-bytes`; rows
 //! `#growers tr[data-user]`, `#shrinkers`, `#added`, `#removed`, `#status-changes`, each with
-//! `data-bytes-old`, `data-bytes-new`, `data-bytes-delta`.
+//! `data-bytes-old`, `data-bytes-new`, `data-bytes-delta`. Stale counts: `#stale-bytes-old`,
+//! `#stale-bytes-new`, `#stale-bytes-delta`, `#stale-files-old`, `#stale-files-new`,
+//! `#stale-files-delta` (`data-value`, empty when a scan did not record them).
 
 use std::fmt::Write as _;
 
@@ -66,7 +68,11 @@ pub fn render(old: &Scan, new: &Scan, d: &Diff, meta: &HtmlMeta) -> String {
             ("Generated", Some("generated-at"), &meta.generated_at),
         ],
     );
+    for note in &meta.notes {
+        let _ = writeln!(h, r#"<p class="card warn-note">{}</p>"#, esc(note));
+    }
     kpis(&mut h, d);
+    stale(&mut h, d);
     waterfall(&mut h, d);
     movers(
         &mut h,
@@ -144,6 +150,42 @@ fn kpis(h: &mut String, d: &Diff) {
         grown = num("count-grown", d.count(Change::Grown) as u64),
         shrunk = num("count-shrunk", d.count(Change::Shrunk) as u64),
         same = num("count-same", d.count(Change::Same) as u64),
+    );
+}
+
+/// Stale bytes and files old → new (`unknown` when a scan did not record them).
+fn stale(h: &mut String, d: &Diff) {
+    let count = |id: &str, v: Option<u128>, f: fn(&str, u128) -> String| {
+        v.map_or_else(
+            || format!(r#"<span id="{id}" data-value="">unknown</span>"#),
+            |v| f(id, v),
+        )
+    };
+    let change = |id: &str, v: Option<i128>, text: fn(i128) -> String| {
+        v.map_or_else(
+            || format!(r#"<span id="{id}" data-value="" class="muted">n/a</span>"#),
+            |v| change_cell(id, v, text(v)),
+        )
+    };
+    let _ = write!(
+        h,
+        r#"<section class="card" id="stale">
+<h2>Stale <span class="h2sub">files last modified more than each run's stale days before its as-of</span></h2>
+<table class="t compact">
+<thead><tr><th></th><th class="n">Old</th><th class="n">New</th><th class="n">Change</th></tr></thead>
+<tbody>
+<tr><th scope="row">Stale size</th><td class="n">{bo}</td><td class="n">{bn}</td><td class="n">{bd}</td></tr>
+<tr><th scope="row">Stale files</th><td class="n">{fo}</td><td class="n">{fnew}</td><td class="n">{fd}</td></tr>
+</tbody>
+</table>
+</section>
+"#,
+        bo = count("stale-bytes-old", d.old.stale_bytes, size),
+        bn = count("stale-bytes-new", d.new.stale_bytes, size),
+        bd = change("stale-bytes-delta", d.stale_bytes_delta(), signed_size),
+        fo = count("stale-files-old", d.old.stale_files, num),
+        fnew = count("stale-files-new", d.new.stale_files, num),
+        fd = change("stale-files-delta", d.stale_files_delta(), signed_thousands),
     );
 }
 
@@ -363,6 +405,8 @@ mod tests {
             kind: ScanKind::Csv,
             identity: None,
             started: None,
+            ages: None,
+            has_stale: true,
             finished: None,
             rows: vec![],
             notes: vec![],
@@ -376,6 +420,8 @@ mod tests {
             status,
             files: 1,
             bytes,
+            stale_files: Some(1),
+            stale_bytes: Some(bytes / 2),
         };
         let old = [
             r("a@x.com", Status::Success, 100),
@@ -414,5 +460,15 @@ mod tests {
         assert!(html.contains(
             r#"data-rank="1" data-user="a@x.com" data-bytes-old="100" data-bytes-new="300" data-bytes-delta="200""#
         ));
+        // Stale: old 50 + 20 + 25, new 150 + 5 + 0.
+        assert!(html.contains(r#"id="stale-bytes-old" data-value="95""#));
+        assert!(html.contains(r#"id="stale-bytes-new" data-value="155""#));
+        assert!(html.contains(r#"id="stale-bytes-delta" data-value="60""#));
+        assert!(html.contains(r#"id="stale-files-delta" data-value="0""#));
+        // The run's notes (e.g. differing ages references) are shown, escaped.
+        let meta = HtmlMeta::now("https://h", Trees::BOTH).with_notes(vec!["stale <days> differ".into()]);
+        let html = render(&scan("old.csv"), &scan("new.csv"), &diff(&old, &[]), &meta);
+        assert!(html.contains(r#"<p class="card warn-note">stale &lt;days&gt; differ</p>"#));
+        assert!(html.contains(r#"id="stale-bytes-new" data-value="0""#));
     }
 }

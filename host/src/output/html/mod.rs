@@ -12,20 +12,34 @@
 //! `#workspace-files`, `#workspace-bytes` (each with `data-value`), histogram buckets
 //! (`#size-histogram [data-bucket]` with `data-count`), `#top-users tr[data-rank]` (with
 //! `data-user`, `data-files`, `data-bytes`), `#errors tr[data-user]` and `#orphans tr[data-user]`.
+//!
+//! Locations and ages (issue 19): `#locations tr[data-location]` (`dbfs`, `uploads`, `workspace`,
+//! `repos`; with `data-state` = `scanned` | `not_scanned` | `not_available`, `data-files`,
+//! `data-bytes`, `data-homes`), `#age [data-band]` (the six bands, with `data-bytes`),
+//! `#stale-total`, `#stale-files`, `#undated-files` (`data-value`), `#stale-share` (`data-value`:
+//! stale bytes per all bytes, 0–1), `#stale-users tr[data-rank]` (with `data-user`,
+//! `data-stale-files`, `data-stale-bytes`, `data-last-modified` in ms or empty) and
+//! `#largest-files tr[data-rank]` (with `data-user`, `data-location`, `data-path` — the full
+//! location —, `data-bytes`, `data-modified` in ms or empty).
 
 use std::borrow::Borrow;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use super::console::Totals;
+use super::jsonl::AgeTotals;
 use super::AtomicFile;
-use crate::format::{human_size, now_string, thousands};
-use crate::model::{Orphan, Principal, Status, TreeStats, Trees, UserRow};
+use crate::format::{human_size, now_string, rfc3339_ms, thousands};
+use crate::model::{Ages, FileInfo, Location, Orphan, Principal, Status, TreeStats, Trees, UserRow};
 
 /// Rows shown in the top-users table.
 pub const TOP_USERS: usize = 25;
 /// Most rows listed in the errors and orphans tables (the CSV has them all).
 pub const MAX_LISTED: usize = 500;
+/// Rows of the stale-users table.
+pub const TOP_STALE: usize = 25;
+/// Rows of the workspace's largest files.
+pub const TOP_FILES: usize = 25;
 
 const MIB: u64 = 1024 * 1024;
 const GIB: u64 = 1024 * MIB;
@@ -67,6 +81,8 @@ pub struct HtmlMeta {
     pub trees: String,
     /// Caveats of the run shown at the top (e.g. orphans invisible to non-admin credentials).
     pub notes: Vec<String>,
+    /// The run's ages reference (as-of, stale days), when known.
+    pub ages: Option<Ages>,
 }
 
 impl HtmlMeta {
@@ -78,7 +94,14 @@ impl HtmlMeta {
             version: env!("CARGO_PKG_VERSION").to_string(),
             trees: trees.to_string(),
             notes: Vec::new(),
+            ages: None,
         }
+    }
+
+    /// With the run's ages reference (the age section states it).
+    pub fn with_ages(mut self, ages: Option<Ages>) -> Self {
+        self.ages = ages;
+        self
     }
 
     /// With caveats shown at the top of the report.
@@ -131,6 +154,27 @@ struct Agg {
     dbfs_scanned: bool,
     ws_scanned: bool,
     buckets: Vec<u64>,
+    /// Per location, in [`Location::ALL`] order.
+    locs: [LocAgg; 4],
+    ages: AgeTotals,
+    stale_files: u128,
+    stale_bytes: u128,
+    undated_files: u128,
+}
+
+/// One location over all rows.
+#[derive(Default)]
+struct LocAgg {
+    /// Rows that scanned it (available or not).
+    scanned: u64,
+    /// Rows where it is not available (DBFS off).
+    not_available: u64,
+    /// Rows where it was not visible to the credentials.
+    not_visible: u64,
+    /// Rows with the folder.
+    homes: u64,
+    files: u128,
+    bytes: u128,
 }
 
 impl std::ops::Deref for Agg {
@@ -158,6 +202,23 @@ fn aggregate(rows: &[&UserRow]) -> Agg {
             a.ws_bytes += u128::from(t.bytes);
         }
         a.buckets[bucket_of(r.total_size())] += 1;
+        for (i, l) in Location::ALL.into_iter().enumerate() {
+            let Some(t) = r.at(l) else { continue };
+            let la = &mut a.locs[i];
+            la.scanned += 1;
+            la.not_available += u64::from(t.not_available);
+            la.not_visible += u64::from(t.not_visible);
+            la.homes += u64::from(t.home_exists);
+            la.files += u128::from(t.files);
+            la.bytes += u128::from(t.bytes);
+        }
+        let (sf, sb, uf) = r.age_totals();
+        a.stale_files += sf;
+        a.stale_bytes += sb;
+        a.undated_files += uf;
+        for (_, t) in r.located() {
+            a.ages.add(&t.age);
+        }
     }
     a
 }
@@ -281,8 +342,11 @@ pub fn render<R: Borrow<UserRow>>(rows: &[R], meta: &HtmlMeta) -> String {
     split(&mut h, &a);
     concentration(&mut h, &rows, &a);
     h.push_str("</div>\n");
+    locations(&mut h, &a);
+    age(&mut h, &rows, &a, meta.ages);
     histogram(&mut h, &a);
     top_users(&mut h, &rows, &a);
+    largest_files(&mut h, &rows);
     errors(&mut h, &rows, &a);
     if a.orphans > 0 {
         orphans(&mut h, &rows, &a);
@@ -454,6 +518,264 @@ fn split(h: &mut String, a: &Agg) {
         dbfs = tree("DBFS homes", "dbfs", a.dbfs_scanned, a.dbfs_files, a.dbfs_bytes),
         ws = tree("Workspace homes", "workspace", a.ws_scanned, a.ws_files, a.ws_bytes),
     );
+}
+
+/// What a location is called in the report, and its folder pattern.
+fn location_words(l: Location) -> (&'static str, &'static str) {
+    match l {
+        Location::Dbfs => ("DBFS home", "dbfs:/Users/&lt;user&gt;"),
+        Location::Uploads => ("UI uploads", "dbfs:/FileStore/shared_uploads/&lt;user&gt;"),
+        Location::Workspace => ("Workspace home", "/Users/&lt;user&gt;"),
+        Location::Repos => ("Repos", "/Repos/&lt;user&gt;"),
+    }
+}
+
+fn locations(h: &mut String, a: &Agg) {
+    let parts: Vec<(&str, u128)> = Location::ALL
+        .into_iter()
+        .zip(&a.locs)
+        .map(|(l, la)| (l.name(), la.bytes))
+        .collect();
+    let _ = write!(
+        h,
+        r#"<section class="card" id="locations-section">
+<h2>Locations <span class="h2sub">where the users' files are</span></h2>
+<div class="barlabel">Bytes</div>
+<div class="stack small" role="img" aria-label="bytes by location">{bar}</div>
+<table class="t compact" id="locations">
+<thead><tr><th>Location</th><th>Folder</th><th class="n">Folders found</th><th class="n">Files</th><th class="n">share</th><th class="n">Size</th><th class="n">share</th></tr></thead>
+<tbody>
+"#,
+        bar = stack_bar(&parts),
+    );
+    for (l, la) in Location::ALL.into_iter().zip(&a.locs) {
+        let (name, folder) = location_words(l);
+        let state = if la.scanned == 0 {
+            "not_scanned"
+        } else if la.not_available == la.scanned {
+            "not_available"
+        } else {
+            "scanned"
+        };
+        let _ = write!(
+            h,
+            r#"<tr data-location="{id}" data-state="{state}" data-files="{f}" data-bytes="{b}" data-homes="{homes}"><th scope="row"><i class="sw {id}"></i>{name}</th><td class="path">{folder}</td>"#,
+            id = l.name(),
+            f = la.files,
+            b = la.bytes,
+            homes = la.homes,
+        );
+        match state {
+            "not_scanned" => {
+                h.push_str(r#"<td colspan="5" class="muted">not scanned</td></tr>"#);
+            }
+            "not_available" => {
+                h.push_str(
+                    r#"<td colspan="5" class="muted">not available: this workspace answers no DBFS request (DBFS turned off)</td></tr>"#,
+                );
+            }
+            _ => {
+                let mut found = format!("{} of {}", thousands(la.homes), thousands(la.scanned));
+                if la.not_visible > 0 {
+                    let _ = write!(
+                        found,
+                        r#" <span class="muted">({} not visible)</span>"#,
+                        thousands(la.not_visible)
+                    );
+                }
+                if la.not_available > 0 {
+                    let _ = write!(
+                        found,
+                        r#" <span class="muted">({} not available)</span>"#,
+                        thousands(la.not_available)
+                    );
+                }
+                let _ = write!(
+                    h,
+                    r#"<td class="n">{found}</td><td class="n">{files}</td><td class="n muted">{pf}</td><td class="n">{bytes}</td><td class="n muted">{pb}</td></tr>"#,
+                    files = thousands(la.files),
+                    pf = pct_str(la.files, a.files),
+                    bytes = size_cell(la.bytes),
+                    pb = pct_str(la.bytes, a.bytes),
+                );
+            }
+        }
+        h.push('\n');
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// A band's words in the report.
+fn band_label(band: &str) -> &'static str {
+    match band {
+        "under_30_days" => "under 30 days",
+        "under_90_days" => "30–90 days",
+        "under_1_year" => "90 days – 1 year",
+        "under_3_years" => "1–3 years",
+        "older" => "over 3 years",
+        _ => "undated",
+    }
+}
+
+fn age(h: &mut String, rows: &[&UserRow], a: &Agg, ages: Option<Ages>) {
+    let reference = match ages {
+        Some(g) => format!(
+            "as of {}; stale = last modified more than {} days before",
+            rfc3339_ms(g.as_of_ms),
+            thousands(g.stale_days)
+        ),
+        None => "as-of and stale days not recorded".to_string(),
+    };
+    let bands = a.ages.bands();
+    let dated: u128 = bands.iter().map(|b| b.1).sum();
+    let share = if a.bytes == 0 {
+        0.0
+    } else {
+        a.stale_bytes as f64 / a.bytes as f64
+    };
+    let _ = write!(
+        h,
+        r#"<section class="card" id="age">
+<h2>Age <span class="h2sub">{reference}</span></h2>
+<div class="kpis three">
+<div class="kpi"><div class="label">Stale</div><div class="value">{stale}</div><div class="sub"><span id="stale-share" data-value="{share:.6}">{ps}</span> of all bytes · {sf} files</div></div>
+<div class="kpi"><div class="label">Undated files</div><div class="value">{uf}</div><div class="sub">no valid modification time (never stale)</div></div>
+<div class="kpi"><div class="label">Newest file</div><div class="value small">{newest}</div><div class="sub">last modified, over every user</div></div>
+</div>
+<div class="barlabel">Bytes by age</div>
+<div class="stack" role="img" aria-label="bytes by age">{bar}</div>
+<table class="t compact" id="age-bands">
+<thead><tr><th>Last modified</th><th class="n">Size</th><th class="n">share</th></tr></thead>
+<tbody>
+"#,
+        reference = esc(&reference),
+        stale = size("stale-total", a.stale_bytes),
+        ps = pct_str(a.stale_bytes, a.bytes),
+        sf = num("stale-files", a.stale_files),
+        uf = num("undated-files", a.undated_files),
+        newest = rows
+            .iter()
+            .filter_map(|r| r.last_modified_ms())
+            .max()
+            .map_or_else(|| "—".to_string(), |ms| esc(&rfc3339_ms(ms))),
+        bar = stack_bar(&bands),
+    );
+    for (band, bytes) in bands {
+        let _ = writeln!(
+            h,
+            r#"<tr data-band="{band}" data-bytes="{bytes}"><th scope="row"><i class="sw {band}"></i>{label}</th><td class="n">{s}</td><td class="n muted">{p}</td></tr>"#,
+            label = band_label(band),
+            s = size_cell(bytes),
+            p = pct_str(bytes, dated),
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+    if dated < a.bytes {
+        let _ = writeln!(
+            h,
+            r#"<p class="muted">{} of the bytes have no age recorded (rows of a version before ages were measured).</p>"#,
+            size_cell(a.bytes - dated)
+        );
+    }
+    stale_users(h, rows);
+    h.push_str("</section>\n");
+}
+
+fn stale_users(h: &mut String, rows: &[&UserRow]) {
+    let mut v: Vec<(&UserRow, u128, u128)> = rows
+        .iter()
+        .map(|r| {
+            let (f, b, _) = r.age_totals();
+            (*r, f, b)
+        })
+        .filter(|(_, f, _)| *f > 0)
+        .collect();
+    v.sort_by_key(|x| std::cmp::Reverse((x.2, x.1)));
+    let _ = write!(
+        h,
+        r#"<h3>Users holding the most stale bytes <span class="h2sub">{shown} of {n} with stale files</span></h3>
+<table class="t" id="stale-users">
+<thead><tr><th class="n">#</th><th>User</th><th class="n">Stale files</th><th class="n">Stale size</th><th class="n">share of the user's</th><th>Last modified</th></tr></thead>
+<tbody>
+"#,
+        shown = thousands(v.len().min(TOP_STALE) as u64),
+        n = thousands(v.len() as u64),
+    );
+    if v.is_empty() {
+        h.push_str(r#"<tr><td colspan="6" class="muted empty-note">No stale files.</td></tr>"#);
+    }
+    for (i, (r, files, bytes)) in v.iter().take(TOP_STALE).enumerate() {
+        let last = r.last_modified_ms();
+        let _ = writeln!(
+            h,
+            r#"<tr data-rank="{rank}" data-user="{u}" data-stale-files="{files}" data-stale-bytes="{bytes}" data-last-modified="{lm}"><td class="n muted">{rank}</td><td class="user">{u}{pills}</td><td class="n">{fs}</td><td class="n strong">{bs}</td><td class="n muted">{p}</td><td>{lt}</td></tr>"#,
+            rank = i + 1,
+            u = esc(&r.username),
+            pills = owner_pills(r),
+            lm = last.map(|m| m.to_string()).unwrap_or_default(),
+            fs = thousands(*files),
+            bs = size_cell(*bytes),
+            p = pct_str(*bytes, r.total_size()),
+            lt = last.map_or_else(
+                || r#"<span class="muted">—</span>"#.to_string(),
+                |m| esc(&rfc3339_ms(m))
+            ),
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+}
+
+/// The workspace's largest files: each user's recorded largest (10 per location), merged.
+fn top_files<'a>(rows: &[&'a UserRow]) -> Vec<(&'a UserRow, Location, &'a FileInfo)> {
+    let mut all: Vec<(&UserRow, Location, &FileInfo)> = rows
+        .iter()
+        .flat_map(|r| r.largest(TOP_FILES).into_iter().map(move |(l, f)| (*r, l, f)))
+        .collect();
+    all.sort_by(|(ua, la, a), (ub, lb, b)| {
+        b.bytes
+            .cmp(&a.bytes)
+            .then_with(|| ua.username.cmp(&ub.username))
+            .then_with(|| la.full_path(&a.path).cmp(&lb.full_path(&b.path)))
+    });
+    all.truncate(TOP_FILES);
+    all
+}
+
+fn largest_files(h: &mut String, rows: &[&UserRow]) {
+    let files = top_files(rows);
+    let _ = write!(
+        h,
+        r#"<section class="card" id="largest">
+<h2>Largest files <span class="h2sub">the workspace's {n} largest</span></h2>
+<table class="t" id="largest-files">
+<thead><tr><th class="n">#</th><th>User</th><th>Location</th><th class="n">Size</th><th>Modified</th></tr></thead>
+<tbody>
+"#,
+        n = files.len(),
+    );
+    if files.is_empty() {
+        h.push_str(r#"<tr><td colspan="5" class="muted empty-note">No sized file recorded.</td></tr>"#);
+    }
+    for (i, (r, l, f)) in files.iter().enumerate() {
+        let path = l.full_path(&f.path);
+        let _ = writeln!(
+            h,
+            r#"<tr data-rank="{rank}" data-user="{u}" data-location="{loc}" data-path="{p}" data-bytes="{b}" data-modified="{m}"><td class="n muted">{rank}</td><td class="user">{u}</td><td class="path"><i class="sw {loc}" title="{ll}"></i>{p}</td><td class="n strong">{s}</td><td>{mt}</td></tr>"#,
+            rank = i + 1,
+            u = esc(&r.username),
+            loc = l.name(),
+            ll = esc(l.label()),
+            p = esc(&path),
+            b = f.bytes,
+            m = f.modified_ms.map(|m| m.to_string()).unwrap_or_default(),
+            s = size_cell(f.bytes.into()),
+            mt = f.modified_ms.map_or_else(
+                || r#"<span class="muted">undated</span>"#.to_string(),
+                |m| esc(&rfc3339_ms(m))
+            ),
+        );
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
 }
 
 /// Rows sorted by total size (then files), largest first; ties keep input order.
