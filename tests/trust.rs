@@ -11,6 +11,9 @@ use crate::util::{generated, journal_user_lines, Fake, Run, Sim, Work};
 
 const SVEN: &str = "sven.jones@example.com";
 
+/// The three outputs of a scan.
+const OUTPUTS: [&str; 6] = ["-o", "out.csv", "--jsonl", "out.jsonl", "--html", "out.html"];
+
 /// sven's DBFS home is spelled `Sven.Jones@…`, his Workspace home `sven.jones@…` (the SCIM name);
 /// alice has an empty Workspace home and nothing in DBFS; nobody@… has no folder and is no user.
 fn sim() -> Sim {
@@ -54,21 +57,9 @@ fn a_name_in_another_letter_case_scans_the_folders_as_spelled_and_keeps_the_give
 #[test]
 fn a_user_with_no_folder_anywhere_is_no_home_and_a_name_no_one_has_is_said_once() {
     let sim = sim();
-    let done = Run::scan(
-        &sim,
-        &[
-            "alice@example.com",
-            "ghost@example.com",
-            "typo@example.com",
-            "-o",
-            "out.csv",
-            "--jsonl",
-            "out.jsonl",
-            "--html",
-            "out.html",
-        ],
-    )
-    .run();
+    let mut args = vec!["alice@example.com", "ghost@example.com", "typo@example.com"];
+    args.extend(OUTPUTS);
+    let done = Run::scan(&sim, &args).run();
     check!(done, done.code == 0);
     let r = done.rows("out.csv");
     // A home that exists but holds nothing is the seed's `empty`; no folder at all is `no_home`.
@@ -145,7 +136,7 @@ fn a_server_that_is_not_a_workspace_stops_the_run_before_anything_is_scanned() {
 fn a_rerun_stopped_halfway_keeps_the_finished_runs_outputs_and_says_how_to_get_both() {
     let (sim, _) = generated(120, 5);
     let work = Work::new();
-    let outs = ["-o", "out.csv", "--jsonl", "out.jsonl", "--html", "out.html"];
+    let outs = OUTPUTS;
     let mut args = vec!["--all-users", "-q"];
     args.extend_from_slice(&outs);
     let first = work.scan(&sim, &args).run();
@@ -279,19 +270,9 @@ fn a_non_admin_orphan_scan_says_its_orphan_count_is_incomplete() {
 fn outputs_have_the_journals_file_mode() {
     use std::os::unix::fs::PermissionsExt as _;
     let sim = sim();
-    let done = Run::scan(
-        &sim,
-        &[
-            "alice@example.com",
-            "-o",
-            "out.csv",
-            "--jsonl",
-            "out.jsonl",
-            "--html",
-            "out.html",
-        ],
-    )
-    .run();
+    let mut args = vec!["alice@example.com"];
+    args.extend(OUTPUTS);
+    let done = Run::scan(&sim, &args).run();
     check!(done, done.code == 0);
     let mode = |n: &str| std::fs::metadata(done.dir.join(n)).unwrap().permissions().mode() & 0o777;
     let journal = mode("out.csv.journal");

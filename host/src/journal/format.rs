@@ -157,6 +157,20 @@ pub struct Contents {
     pub good_len: u64,
 }
 
+/// The last header of a journal, parsing only header lines (a resume's options, without reading
+/// every row twice); `None` when the file is missing or holds no readable header.
+pub fn last_header(path: &Path) -> Option<Header> {
+    let bytes = std::fs::read(path).ok()?;
+    bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| l.starts_with(b"{\"type\":\"header\""))
+        .filter_map(|l| match serde_json::from_slice::<Line>(l) {
+            Ok(Line::Header(h)) => Some(h),
+            _ => None,
+        })
+        .last()
+}
+
 /// Reads a journal. `Ok(None)` when the file does not exist.
 pub fn read(path: &Path) -> anyhow::Result<Option<Contents>> {
     let bytes = match std::fs::read(path) {

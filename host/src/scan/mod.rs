@@ -407,13 +407,8 @@ const STALE_DAYS_KEY: &str = "stale_days";
 /// The run's ages: `--as-of`/`--stale-days` when given; else, on `--resume`, what the journal
 /// recorded; else now and 365 days.
 fn run_ages(run: &ScanRun, journal: &std::path::Path) -> crate::model::Ages {
-    let recorded = |key: &str| -> Option<String> {
-        if !run.journal.resume {
-            return None;
-        }
-        let contents = journal::read(journal).ok()??;
-        contents.header?.identity.options.get(key).cloned()
-    };
+    let header = run.journal.resume.then(|| journal::last_header(journal)).flatten();
+    let recorded = |key: &str| header.as_ref()?.identity.options.get(key).cloned();
     crate::model::Ages {
         as_of_ms: run
             .as_of
