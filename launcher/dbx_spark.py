@@ -29,10 +29,11 @@ import threading
 import time
 import traceback
 
-# Per-task budget: the workspace's published limits are split between the tasks of a wave.
-DEFAULT_LIMITS = {"workspace": 50.0, "dbfs": 30.0, "scim": 255.0 / 60.0, "max_in_flight": 16}
-# Users one task's worker scans at once (`scan`'s default concurrency, split like the budget).
-TOTAL_CONCURRENCY = 32
+# The workspace budget (its published limits, `scan`'s defaults), split between a wave's tasks:
+# every rate / tasks, and `max_in_flight` and `concurrency` (users in flight) // tasks.
+DEFAULT_LIMITS = {"workspace": 50.0, "dbfs": 30.0, "scim": 255.0 / 60.0, "export": 60.0,
+                  "max_in_flight": 16, "concurrency": 32}
+COUNTS = ("max_in_flight", "concurrency")
 STDERR_TAIL = 4000
 FAIL_MARK, EXEC_MARK, END_MARK = "<<dbx-worker-failed>>", "<<dbx-worker-exec>>", "<<dbx-end>>"
 OUT_SCHEMA = "partition int, executor string, attempt int, kind string, line string"
@@ -42,21 +43,34 @@ OUT_SCHEMA = "partition int, executor string, attempt int, kind string, line str
 # Budget
 
 
-def budget_args(limits, tasks, worker_args=()):
-    """The worker flags giving one of `tasks` concurrent tasks its share of the workspace budget:
-    every family's rate / tasks (`--rate-limit workspace=12.5`), `--max-in-flight max(1, cap //
-    tasks)` and `--concurrency max(1, 32 // tasks)`. Missing limits are the published defaults.
-    A flag the host already puts in `worker_args` is left to it (it comes later and wins)."""
-    tasks = max(1, int(tasks))
+def merged_limits(limits):
+    """`limits` over the defaults (a missing family is its published limit)."""
     merged = dict(DEFAULT_LIMITS)
     merged.update({k: v for k, v in (limits or {}).items() if v is not None})
+    return merged
+
+
+def max_tasks(limits):
+    """The most tasks a wave may run at once: each needs at least one request in flight, and
+    together they must stay within the workspace's `max_in_flight`."""
+    return max(1, int(merged_limits(limits)["max_in_flight"]))
+
+
+def budget_args(limits, tasks, worker_args=()):
+    """The worker flags giving one of `tasks` concurrent tasks its share of the workspace budget:
+    every family's rate / tasks (`--rate-limit workspace=12.5`), `--max-in-flight cap // tasks`
+    and `--concurrency max(1, concurrency // tasks)`, so the tasks' sums never exceed the budget
+    (`tasks` must be at most `max_tasks`). A flag the host already puts in `worker_args` is left
+    to it (it comes later and wins)."""
+    merged = merged_limits(limits)
+    tasks = max(1, min(int(tasks), max_tasks(limits)))
     args = []
-    for family in sorted(k for k in merged if k != "max_in_flight"):
+    for family in sorted(k for k in merged if k not in COUNTS):
         args += ["--rate-limit", "%s=%r" % (family, float(merged[family]) / tasks)]
     if "--max-in-flight" not in worker_args:
         args += ["--max-in-flight", str(max(1, int(merged["max_in_flight"]) // tasks))]
     if "--concurrency" not in worker_args:
-        args += ["--concurrency", str(max(1, TOTAL_CONCURRENCY // tasks))]
+        args += ["--concurrency", str(max(1, int(merged["concurrency"]) // tasks))]
     return args
 
 
@@ -108,10 +122,13 @@ def routing_keys(n):
 # Executor side: runs in the Spark tasks (pickled by value with its closure).
 
 
-def make_task(binary_name, locate, host, token, budget, worker_args, fault, debug):
+def make_task(binary_name, locate, host, token, budget, worker_args, fault, debug, component_name=None):
     """The task body: shards {partition: [job lines]} → (partition, executor, attempt, kind, line)
-    tuples; kind "row" (a worker's stdout line) or "stderr" (its stderr, with `debug`). `locate`
-    is "sparkfiles" (classic) or "cwd" (Connect artifacts). The token is captured here only."""
+    tuples; kind "row" (a worker's user line), "leftover" (a job the worker did not start before
+    its wave's time was up), "stderr" (its stderr, with `debug`) or "fatal" (the worker stopped
+    with exit 1 or 2: its rows so far stand, retrying would fail the same way). A worker that
+    dies otherwise (a crash, a lost executor) raises, so Spark retries the task. `locate` is
+    "sparkfiles" (classic) or "cwd" (Connect artifacts). The token is captured here only."""
 
     def task(shards):
         import os, socket, stat, subprocess, threading, queue, json  # noqa: E401 (executor side)
@@ -124,12 +141,14 @@ def make_task(binary_name, locate, host, token, budget, worker_args, fault, debu
         except Exception:
             attempt = 0
         executor = "%s:%d" % (socket.gethostname(), os.getpid())
-        if locate == "sparkfiles":
-            from pyspark import SparkFiles
+        def shipped(name):
+            if locate == "sparkfiles":
+                from pyspark import SparkFiles
 
-            binary = SparkFiles.get(binary_name)
-        else:
-            binary = os.path.abspath(binary_name)
+                return SparkFiles.get(name)
+            return os.path.abspath(name)
+
+        binary = shipped(binary_name)
         try:
             mode = os.stat(binary).st_mode
             if not mode & stat.S_IXUSR:
@@ -146,6 +165,8 @@ def make_task(binary_name, locate, host, token, budget, worker_args, fault, debu
         if host:
             args += ["--host", host]
         args += list(budget) + list(worker_args)
+        if component_name:
+            args += ["--component", shipped(component_name)]
         if fault and attempt == 0:
             args += ["--fail-after", str(fault["fail_after"]), "--fail-marker", str(fault["marker"])]
 
@@ -209,12 +230,16 @@ def make_task(binary_name, locate, host, token, budget, worker_args, fault, debu
             if ev[0] == "row":
                 _, p, line = ev
                 try:
-                    i = json.loads(line).get("i")
-                except ValueError:
+                    msg = json.loads(line)
+                    i, kind = msg.get("i"), msg.get("type")
+                except (ValueError, AttributeError):
+                    i, kind = None, None
+                if kind not in ("user", "leftover") or i not in expected[p]:
                     fail(FAIL_MARK, {"partition": p, "executor": executor, "exit": None,
-                                     "stderr": "the worker printed a line that is not JSON: %.200s" % line})
+                                     "stderr": "the worker printed a line that is not a row or a leftover of "
+                                               "its jobs: %.200s" % line})
                 expected[p].discard(i)
-                yield (p, executor, attempt, "row", line)
+                yield (p, executor, attempt, "row" if kind == "user" else "leftover", line)
             elif ev[0] == "exec":
                 fail(EXEC_MARK, {"partition": p, "executor": executor, "error": ev[2]})
             else:
@@ -222,12 +247,23 @@ def make_task(binary_name, locate, host, token, budget, worker_args, fault, debu
                 running.discard(p)
                 if debug and err.strip():
                     yield (p, executor, attempt, "stderr", err[-STDERR_TAIL:])
+                if rc in (1, 2):
+                    # The worker's own verdict (credentials refused, bad input): its rows stand,
+                    # and a retry would end the same way. The others are stopped.
+                    for proc in procs.values():
+                        try:
+                            proc.kill()
+                        except OSError:
+                            pass
+                    yield (p, executor, attempt, "fatal", json.dumps(
+                        {"partition": p, "executor": executor, "exit": rc, "stderr": err[-STDERR_TAIL:]}))
+                    return
                 if rc != 0:
                     fail(FAIL_MARK, {"partition": p, "executor": executor, "exit": rc,
                                      "stderr": err[-STDERR_TAIL:]})
                 if expected[p]:
                     fail(FAIL_MARK, {"partition": p, "executor": executor, "exit": rc,
-                                     "stderr": "the worker exited 0 without a row for jobs i=%s"
+                                     "stderr": "the worker exited 0 without a row or a leftover for jobs i=%s"
                                      % sorted(expected[p])[:20]})
 
     return task
@@ -249,9 +285,9 @@ def _is_connect(spark):
     return isinstance(spark, ConnectSession)
 
 
-def _hashed_copy(path):
-    """A copy of `path` named dbx-inventory-<sha256[:16]> (an artifact name must not be reused
-    with other content), executable, in a per-user temp dir. Kept: a classic context serves
+def _hashed_copy(path, prefix="dbx-inventory-"):
+    """A copy of `path` named <prefix><sha256[:16]> (an artifact name must not be reused with
+    other content), executable, in a per-user temp dir. Kept: a classic context serves
     `addFile`d files from their path for as long as it lives."""
     try:
         h = hashlib.sha256()
@@ -259,16 +295,23 @@ def _hashed_copy(path):
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
     except OSError as e:
-        raise Fatal("cannot read the worker binary %s: %s" % (path, e))
+        raise Fatal("cannot read %s (to ship it to the executors): %s" % (path, e))
     tmpdir = os.path.join(tempfile.gettempdir(), "dbx-spark-%d" % os.getuid())
     os.makedirs(tmpdir, mode=0o700, exist_ok=True)
-    dest = os.path.join(tmpdir, "dbx-inventory-" + h.hexdigest()[:16])
+    dest = os.path.join(tmpdir, prefix + h.hexdigest()[:16])
     if not os.path.exists(dest):
         part = "%s.%d.tmp" % (dest, os.getpid())
         shutil.copyfile(path, part)
         os.chmod(part, 0o755)
         os.replace(part, dest)
     return dest
+
+
+def _fatal_message(info):
+    """A worker's own stop (exit 1 or 2) → the fatal message."""
+    err = (info.get("stderr") or "").strip()
+    return "the worker of partition %s stopped on executor %s (exit %s): %s" % (
+        info.get("partition"), info.get("executor"), info.get("exit"), err or "(no stderr)")
 
 
 def _task_error(exc):
@@ -293,10 +336,31 @@ def _task_error(exc):
     return "the Spark job failed: %s" % first[:2000]
 
 
+def _speculation_on(spark):
+    """True when the session's Spark runs speculative task copies (each would scan with a second
+    share of the budget). Unknown counts as off (Spark's default)."""
+    try:
+        return str(spark.conf.get("spark.speculation", "false")).strip().lower() == "true"
+    except Exception:  # noqa: BLE001 (a server that does not say)
+        return False
+
+
+def _ship(spark, connect, path, prefix):
+    """Ships `path` under a content-hashed name (to the executors' SparkFiles, or as a Connect
+    artifact); returns that name."""
+    copy = _hashed_copy(path, prefix)
+    if connect:
+        spark.addArtifacts(copy, file=True)
+    else:
+        spark.sparkContext.addFile(copy)
+    return os.path.basename(copy)
+
+
 class Runner:
     """Runs waves on one Spark session (classic or Connect)."""
 
-    def __init__(self, spark, worker_binary, host, limits, worker_args=(), fault=None, debug=False, log=None):
+    def __init__(self, spark, worker_binary, host, limits, worker_args=(), fault=None, debug=False, log=None,
+                 component=None):
         self.spark = spark
         self.connect = _is_connect(spark)
         self.host = host
@@ -306,46 +370,59 @@ class Runner:
         self.debug = debug
         self.log = log or (lambda msg: None)
         self.executors = {}  # executor → rows
-        binary = _hashed_copy(worker_binary)
-        self.binary_name = os.path.basename(binary)
-        if self.connect:
-            self.spark.addArtifacts(binary, file=True)
-        else:
-            self.spark.sparkContext.addFile(binary)
+        if _speculation_on(spark):
+            raise Fatal("this Spark runs speculative task copies (spark.speculation=true): each copy would scan "
+                        "with another share of the workspace's rate limits. Turn speculation off for the cluster "
+                        "(Spark config spark.speculation false) or run on another one")
+        self.binary_name = _ship(spark, self.connect, worker_binary, "dbx-inventory-")
+        self.component_name = _ship(spark, self.connect, component, "dbx-component-") if component else None
         self.waves = 0
 
-    def wave(self, token, jobs, partitions):
-        """Runs one wave; yields (partition, executor, attempt, row line) as task results arrive."""
+    def wave(self, token, jobs, partitions, wave_args=()):
+        """Runs one wave; yields (partition, executor, attempt, kind, line) as task results
+        arrive, kind "row" or "leftover", each job's first answer only. `wave_args`: worker
+        flags of this wave only (its time box, what its token is). Raises Fatal when a worker
+        stopped on its own verdict (its earlier rows have been yielded)."""
         if not jobs:
             return
         self.waves += 1
-        # `partitions` is how many tasks run at once, and the budget is split between those. On
-        # classic Spark the launcher itself submits the tasks, at most `partitions` at a time, so a
-        # wave is cut into OVERSPLIT times more, smaller shards: a slot that finishes early takes
-        # the next shard instead of idling while one big shard runs at 1/N of the budget. Spark
-        # Connect runs a wave as one job whose concurrency Spark decides: one shard per slot there.
-        slots = max(1, min(int(partitions or 1), len(jobs)))
-        shards = split_jobs(jobs, slots if self.connect else slots * OVERSPLIT)
-        share = budget_args(self.limits, slots, self.worker_args)
+        # `partitions` is how many tasks run at once, and the budget is split between those
+        # (never more than one request in flight each). On classic Spark the launcher itself
+        # submits the tasks, at most `partitions` at a time, so with more than one a wave is cut
+        # into OVERSPLIT times more, smaller shards: a slot that finishes early takes the next
+        # shard instead of idling. Spark Connect runs a wave as one job whose concurrency Spark
+        # decides: one shard per slot there. One task (the default) holds the whole budget.
+        slots = max(1, min(int(partitions or 1), len(jobs), max_tasks(self.limits)))
+        pieces = slots if self.connect or slots == 1 else slots * OVERSPLIT
+        shards = split_jobs(jobs, pieces)
+        args = self.worker_args + list(wave_args)
+        share = budget_args(self.limits, slots, args)
         task = make_task(self.binary_name, "cwd" if self.connect else "sparkfiles", self.host,
                          self._split_token(token) if self.connect else token, share,
-                         self.worker_args, self.fault, self.debug)
+                         args, self.fault, self.debug, self.component_name)
         if self.debug:
             self.log("wave %d: %d jobs in %d tasks, each with %s" % (
                 self.waves, len(jobs), len(shards), " ".join(share)))
-        seen = set()
+        seen, answered = set(), set()
         it = self._connect(task, shards) if self.connect else self._classic(task, shards, slots)
         for p, executor, attempt, kind, line in it:
             if kind == "stderr":
                 for l in line.splitlines():
                     self.log("[partition %d on %s] %s" % (p, executor, l))
                 continue
+            if kind == "fatal":
+                raise Fatal(_fatal_message(json.loads(line)))
             if (p, executor, attempt) not in seen:
                 seen.add((p, executor, attempt))
                 if self.debug:
                     self.log("partition %d ran on executor %s (attempt %d)" % (p, executor, attempt))
-            self.executors[executor] = self.executors.get(executor, 0) + 1
-            yield p, executor, attempt, line
+            i = json.loads(line).get("i")
+            if i in answered:
+                continue
+            answered.add(i)
+            if kind == "row":
+                self.executors[executor] = self.executors.get(executor, 0) + 1
+            yield p, executor, attempt, kind, line
 
     def _split_token(self, token):
         """Spark Connect servers log each request's plan at INFO, the Python function's pickled
@@ -399,16 +476,26 @@ class Runner:
 
         for _ in range(slots):
             threading.Thread(target=slot, daemon=True).start()
-        for _ in range(len(shards)):
-            kind, value = out.get()
-            if kind == "err":
+        finished = False
+        try:
+            for _ in range(len(shards)):
+                kind, value = out.get()
+                if kind == "err":
+                    raise Fatal(_task_error(value))
+                for row in value:
+                    yield row
+            finished = True
+        finally:
+            if not finished:  # an error, or the caller stopped (a worker's fatal): stop the rest
+                while True:
+                    try:
+                        pending.get_nowait()
+                    except queue.Empty:
+                        break
                 try:
                     sc.cancelJobGroup(group)
                 except Exception:
                     pass
-                raise Fatal(_task_error(value))
-            for row in value:
-                yield row
 
     def _connect(self, task, shards):
         n = len(shards)
@@ -567,6 +654,16 @@ def start_session(config, log):
     return spark
 
 
+def wave_args(msg):
+    """The worker flags of one wave line: its time box and what its token is (never the token)."""
+    args = []
+    for key, flag in (("start_until_ms", "--start-until-ms"), ("stop_at_ms", "--stop-at-ms"),
+                      ("token_label", "--token-label")):
+        if msg.get(key) is not None:
+            args += [flag, str(msg[key])]
+    return args
+
+
 def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     spark = runner = None
@@ -589,7 +686,7 @@ def main():
         log("%s session ready in %.1f s (Spark %s)" % (config.get("backend"), time.monotonic() - t0, spark.version))
         try:
             runner = Runner(spark, config["worker_binary"], config.get("host"), config.get("limits"),
-                            config.get("worker_args"), config.get("fault"), debug, log)
+                            config.get("worker_args"), config.get("fault"), debug, log, config.get("component"))
         except Fatal:
             raise
         except Exception as e:  # noqa: BLE001
@@ -611,13 +708,18 @@ def main():
                 break
             if msg.get("type") != "wave":
                 raise Fatal("unexpected stdin line of type %r" % msg.get("type"))
-            t1, n = time.monotonic(), 0
-            for p, executor, attempt, line in runner.wave(msg.get("token"), msg.get("jobs") or [], partitions):
-                _emit({"type": "row", "partition": p, "executor": executor, "attempt": attempt,
-                       "row": json.loads(line)})
-                n += 1
-            log("wave %d: %d rows in %.1f s" % (runner.waves, n, time.monotonic() - t1))
-            _emit({"type": "wave-done", "rows": n})
+            t1, n, left = time.monotonic(), 0, 0
+            for p, executor, attempt, kind, line in runner.wave(
+                    msg.get("token"), msg.get("jobs") or [], partitions, wave_args(msg)):
+                if kind == "row":
+                    _emit({"type": "row", "partition": p, "executor": executor, "attempt": attempt,
+                           "row": json.loads(line)})
+                    n += 1
+                else:
+                    _emit({"type": "leftover", "i": json.loads(line).get("i")})
+                    left += 1
+            log("wave %d: %d rows, %d left over, in %.1f s" % (runner.waves, n, left, time.monotonic() - t1))
+            _emit({"type": "wave-done", "rows": n, "leftovers": left})
         if not ended:
             raise Fatal("stdin closed before the end line")
         log(runner.spread())
@@ -641,8 +743,8 @@ def main():
 # Notebook API
 
 
-def scan(spark, users, *, host, token, worker_binary, trees="dbfs+workspace", partitions=None, limits=None,
-         csv_rows_binary=None, worker_args=(), debug=False):
+def scan(spark, users, *, host, token, worker_binary, trees="dbfs+uploads+workspace+repos", partitions=1,
+         limits=None, csv_rows_binary=None, worker_args=(), debug=False, component=None):
     """Scans `users` on `spark` (the notebook's or job's own session, classic or Spark Connect)
     and returns a DataFrame with the CLI CSV's columns, every one a string, the values exactly the
     cells `dbx-inventory scan -o` writes (so `df.write.saveAsTable(…)` keeps them).
@@ -651,9 +753,11 @@ def scan(spark, users, *, host, token, worker_binary, trees="dbfs+workspace", pa
     * `host`, `token`: the workspace URL and a bearer token (PAT or OAuth access token); the token
       reaches each task only inside the task function's closure (not a DataFrame, conf or env);
     * `worker_binary`: a `dbx-inventory` build that runs on the executors (Linux);
-    * `trees`: "dbfs+workspace" | "dbfs" | "workspace";
-    * `partitions`: tasks (default: the classic context's default parallelism, 4 on Connect),
-      each with `limits` (default the published workspace limits) divided between them;
+    * `trees`: the locations joined by + (default all four: "dbfs+uploads+workspace+repos");
+    * `partitions`: tasks at once (default 1: one task holds the whole budget, which reaches the
+      rate limits; more only to spread over executors), each with 1/N of `limits` (default the
+      published workspace limits, `export` and `concurrency` included), at most `max_in_flight`;
+    * `component`: a scanner component file to run instead of the embedded one;
     * `csv_rows_binary`: the `dbx-inventory` that runs `csv-rows` on the driver (default
       `worker_binary`).
 
@@ -669,14 +773,14 @@ def scan(spark, users, *, host, token, worker_binary, trees="dbfs+workspace", pa
     for k, u in enumerate(users):
         user, orphan = (u.get("user"), bool(u.get("orphan"))) if isinstance(u, dict) else (u, False)
         jobs.append({"type": "job", "i": k, "user": user, "trees": trees, "orphan": orphan})
-    if partitions is None:
-        partitions = 4 if _is_connect(spark) else spark.sparkContext.defaultParallelism
     logs = []
-    runner = Runner(spark, worker_binary, host, limits, worker_args, None, debug, logs.append)
     try:
-        lines = [line for _, _, _, line in runner.wave(token, jobs, partitions)]
+        runner = Runner(spark, worker_binary, host, limits, worker_args, None, debug, logs.append, component)
+        lines = [line for _, _, _, kind, line in runner.wave(token, jobs, partitions) if kind == "row"]
     except Fatal as e:
         raise RuntimeError(str(e)) from None
+    if len(lines) != len(jobs):
+        raise RuntimeError("%d of %d users came back without a row" % (len(jobs) - len(lines), len(jobs)))
     proc = subprocess.run([csv_rows_binary or worker_binary, "csv-rows"], input="\n".join(lines) + "\n",
                           capture_output=True, text=True)
     if proc.returncode != 0:

@@ -80,6 +80,8 @@ struct M2m {
 struct Cached {
     header: HeaderValue,
     refresh_at: Instant,
+    /// When the token stops working (its `expires_in` from the fetch's start).
+    expires_at: std::time::SystemTime,
 }
 
 #[derive(Default)]
@@ -158,6 +160,24 @@ impl Credentials {
             }
         }
         self.authorization().await
+    }
+
+    /// A header to hand to another process that stays valid for at least `min_life` (a PAT;
+    /// for OAuth M2M a token fetched afresh when the cached one has less left), with the
+    /// instant it expires (`None`: a PAT, no known expiry).
+    pub async fn handoff(&self, min_life: Duration) -> Result<(HeaderValue, Option<std::time::SystemTime>), AuthError> {
+        let header = self.authorization_valid_for(min_life).await?;
+        let expires = match &*self.inner {
+            Inner::Pat(_) => None,
+            Inner::M2m(m) => m
+                .current
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .filter(|c| c.header == header)
+                .map(|c| c.expires_at),
+        };
+        Ok((header, expires))
     }
 
     /// The `Authorization` header value (`Bearer …`, marked sensitive). For OAuth M2M this may
@@ -270,6 +290,7 @@ impl M2m {
             }
         };
         let started = Instant::now();
+        let started_wall = std::time::SystemTime::now();
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let token = oauth::request_token(
             &self.client,
@@ -317,6 +338,7 @@ impl M2m {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Cached {
             header: header.clone(),
             refresh_at,
+            expires_at: started_wall + lifetime,
         });
         Ok(header)
     }

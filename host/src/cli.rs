@@ -351,8 +351,8 @@ pub struct SparkArgs {
     /// Run the scans through Spark Connect, e.g. `sc://127.0.0.1:15002` (needs `pyspark` 4).
     #[arg(long, value_name = "URL", conflicts_with = "cluster_id")]
     pub spark_remote: Option<String>,
-    /// Run the scans on a Databricks cluster through Databricks Connect (needs
-    /// `databricks-connect` for --python; dedicated or job clusters, not serverless).
+    /// Run the scans on a Databricks all-purpose cluster through Databricks Connect (needs
+    /// `databricks-connect` for --python; dedicated access mode, not serverless).
     ///
     /// Only this flag switches to the cluster: a `cluster_id` in the profile or
     /// DATABRICKS_CLUSTER_ID alone keeps the scan local.
@@ -361,15 +361,21 @@ pub struct SparkArgs {
     /// The Python interpreter that has pyspark (or databricks-connect).
     #[arg(long, value_name = "PATH", default_value = "python3")]
     pub python: String,
-    /// Spark tasks per wave of users (each gets its share of the workspace's rate limits).
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
+    /// Spark tasks per wave (default 1: one task holds the whole budget, which reaches the
+    /// rate limits). With N > 1 each task gets 1/N of every rate limit, of --max-in-flight and
+    /// of --concurrency; N is capped at --max-in-flight.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub spark_partitions: u32,
     /// The binary the executors run (`dbx-inventory worker`): a Linux build, when this one is not.
     #[arg(long, value_name = "PATH")]
     pub worker_binary: Option<PathBuf>,
-    /// Users per Spark job ("wave"); each wave gets a freshly minted token (default 500).
+    /// Users per Spark job ("wave"). Default: waves sized by time (about 2 minutes of work,
+    /// less when a minted token expires sooner); each wave gets a freshly minted token.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub chunk_size: Option<u32>,
+    /// Test only: the time box of a wave, in seconds (default 120).
+    #[arg(long, value_name = "SECS", hide = true)]
+    pub wave_secs: Option<u64>,
     /// The seed's flag: scan one user at a time, locally (same as --concurrency 1).
     #[arg(long, conflicts_with_all = ["spark_master", "spark_remote", "cluster_id"])]
     pub no_parallel: bool,
@@ -451,6 +457,25 @@ pub struct WorkerArgs {
     /// Stale after this many days.
     #[arg(long, value_name = "N", default_value_t = 365)]
     pub stale_days: u32,
+    /// Start no user after this instant (ms since the epoch): the rest are answered with
+    /// `leftover` lines for the host to send again (a wave's time box; set by the launcher).
+    #[arg(long, value_name = "MS", hide = true, allow_hyphen_values = true)]
+    pub start_until_ms: Option<i64>,
+    /// At this instant (ms since the epoch; before the handed token expires) stop: users still
+    /// in flight are answered with `leftover` lines too, and the worker exits 0.
+    #[arg(long, value_name = "MS", hide = true, allow_hyphen_values = true)]
+    pub stop_at_ms: Option<i64>,
+    /// What the handed token is, for error messages (e.g. "an OAuth access token minted for
+    /// Spark wave 3"); never the token.
+    #[arg(long, value_name = "TEXT", hide = true)]
+    pub token_label: Option<String>,
+    /// Skip the SCIM `Me` check of the credentials (the host checked them before the wave).
+    #[arg(long, hide = true)]
+    pub skip_preflight: bool,
+    /// Compiled-component cache folder (default: a per-user folder in the temp dir), so the
+    /// workers of one executor compile the scanner once.
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub compile_cache: Option<PathBuf>,
     /// Test only: after writing N rows, exit 101 at once unless --fail-marker exists (it is
     /// created first), to simulate an executor dying mid-shard on its first attempt.
     #[arg(long, value_name = "N", hide = true, requires = "fail_marker")]

@@ -36,10 +36,10 @@ impl Authorizer for CredentialsAuthorizer {
     fn redact(&self, body: Vec<u8>) -> Vec<u8> {
         self.0.redactor().redact(body)
     }
-    fn authorization_valid_for(&self, min_life: Duration) -> BoxFuture<'_, Result<HeaderValue, String>> {
+    fn handoff(&self, min_life: Duration) -> BoxFuture<'_, Result<(HeaderValue, Option<std::time::SystemTime>), String>> {
         Box::pin(async move {
             self.0
-                .authorization_valid_for(min_life)
+                .handoff(min_life)
                 .await
                 .map_err(|e| self.0.redactor().redact_str(&e.to_string()))
         })
@@ -86,6 +86,18 @@ pub fn runtime_with(
     max_instances: u32,
     allow: AllowList,
 ) -> anyhow::Result<Runtime> {
+    runtime_cached(resolved, limits, max_instances, allow, None)
+}
+
+/// [`runtime_with`], the compiled component kept in (and taken from) `compile_cache`: the Spark
+/// workers of one executor compile the scanner once.
+pub fn runtime_cached(
+    resolved: &dbx_auth::ResolvedAuth,
+    limits: &LimitArgs,
+    max_instances: u32,
+    allow: AllowList,
+    compile_cache: Option<&std::path::Path>,
+) -> anyhow::Result<Runtime> {
     let client = http_client(limits)?;
     let creds = dbx_auth::Credentials::new(resolved, client.clone());
     let mut rate = Limits {
@@ -131,7 +143,7 @@ pub fn runtime_with(
         deadline: Duration::from_secs(limits.user_timeout.max(1)),
         max_instances: max_instances + 8,
     };
-    Runtime::new(&component, policy, guest).map_err(|e| match &limits.component {
+    Runtime::with_cache(&component, policy, guest, compile_cache).map_err(|e| match &limits.component {
         Some(p) => e.context(format!("component {}", p.display())),
         None => e,
     })

@@ -30,12 +30,19 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
         extra.push("Running inside a Databricks cluster (DATABRICKS_RUNTIME_VERSION set)".into());
     }
     let mut run = scan::prepare(&args, resolved.host_str(), extra)?;
-    if let Some(plan) = &run.spark {
+    if let Some(plan) = &mut run.spark {
+        plan.credential = resolved.source.to_string();
+        let waves = match plan.wave {
+            Some(n) => format!("waves of up to {n} user(s)"),
+            None => format!("waves of up to {} s", plan.wave_secs),
+        };
+        let tasks = match plan.partitions {
+            1 => "one task holding the whole budget".to_string(),
+            n => format!("{n} tasks per wave, each with 1/{n} of the budget"),
+        };
         run.banner_extra.push(format!(
-            "Backend: {}, {} task(s) per wave of up to {} user(s); this process records the results",
+            "Backend: {}, {tasks}, {waves}; this process records the results",
             plan.backend.describe(),
-            plan.partitions,
-            plan.wave
         ));
     }
     let allow = connect::scan_allow_list(args.notebook_sizes);

@@ -8,19 +8,22 @@
 //! policy stop (credentials rejected mid-run) ends the reading too: finished rows are written,
 //! then exit 1 with the reason.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead as _, Write as _};
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde::Deserialize;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify, Semaphore};
 
 use crate::cli::{AuthArgs, WorkerArgs};
 use crate::connect;
 use crate::error::{FatalError, Outcome, UsageError};
 use crate::journal;
-use crate::model::{Orphan, Trees, UserRow};
+use crate::model::{Location, Orphan, Trees, UserRow};
 use crate::policy::limiter::Limits;
+use crate::scan::job::Folders;
 use crate::scan::{schedule, Job};
 
 /// How the stdin token shows where credentials came from (`describe`, rejection messages).
@@ -47,14 +50,30 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<Outcome> {
     tracing::debug!("worker: {}", resolved.describe());
     let concurrency = args.concurrency as usize;
     let allow = connect::scan_allow_list(args.notebook_sizes);
-    let rt = Arc::new(connect::runtime_with(&resolved, &args.limits, args.concurrency, allow)?);
+    let cache = args.compile_cache.clone().unwrap_or_else(default_compile_cache);
+    let rt = Arc::new(connect::runtime_cached(
+        &resolved,
+        &args.limits,
+        args.concurrency,
+        allow,
+        Some(&cache),
+    )?);
     rt.set_ages(crate::model::Ages {
         as_of_ms: args.as_of_ms.unwrap_or_else(crate::format::now_ms),
         stale_days: args.stale_days,
     });
-    connect::preflight(&rt, &resolved).await?;
+    if !args.skip_preflight {
+        connect::preflight(&rt, &resolved).await?;
+    }
 
-    let (job_tx, job_rx) = mpsc::channel::<(usize, Job)>(concurrency);
+    let window = Window::of(&args);
+    // Jobs read and not yet answered: what is left over when the wave's time is up.
+    let ledger: Ledger = Arc::new(Mutex::new(BTreeMap::new()));
+    // A job goes to the scheduler only when one of `concurrency` slots is free, so "started"
+    // is exact: a job never waits in a queue past the wave's start deadline.
+    let slots = Arc::new(Semaphore::new(concurrency));
+    let halt = Arc::new(Notify::new());
+    let (job_tx, job_rx) = mpsc::channel::<(usize, Job)>(1);
     let (row_tx, mut row_rx) = mpsc::channel::<(usize, UserRow)>(concurrency.max(16));
     let scheduler = schedule::spawn(
         rt.clone(),
@@ -64,12 +83,34 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<Outcome> {
         job_rx,
         row_tx,
     );
-    let reader = tokio::spawn(forward(input, first_job, job_tx));
+    let reader = tokio::spawn(forward(
+        input,
+        first_job,
+        job_tx,
+        Feed {
+            ledger: ledger.clone(),
+            slots: slots.clone(),
+            start_until: window.start_until,
+            halt: halt.clone(),
+        },
+    ));
     let fault = args.fail_after.zip(args.fail_marker.clone());
     let mut written = 0u64;
     let mut stopped = false;
-    while let Some((i, row)) = row_rx.recv().await {
+    let stop_at = window.stop_at;
+    let mut timed_out = false;
+    loop {
+        let next = tokio::select! {
+            r = row_rx.recv() => r,
+            () = sleep_until_opt(stop_at) => {
+                timed_out = true;
+                None
+            }
+        };
+        let Some((i, row)) = next else { break };
+        ledger.lock().expect("not poisoned").remove(&i);
         write_row(i as u64, &row)?;
+        slots.add_permits(1);
         written += 1;
         tracing::debug!("{}", row.timing());
         if let Some((n, marker)) = &fault {
@@ -87,20 +128,80 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<Outcome> {
             reader.abort();
         }
     }
+    if timed_out {
+        // The token is about to expire: users in flight are given back, not finished.
+        halt.notify_one();
+        scheduler.abort();
+    }
     let _ = scheduler.await;
     let read = reader.await;
     if let Some(reason) = rt.policy().stop_reason() {
+        let what = args
+            .token_label
+            .as_deref()
+            .map(|l| format!(" (credentials: {l})"))
+            .unwrap_or_default();
         return Err(FatalError(format!(
-            "the run stopped: {reason}. {written} row(s) written before it stopped"
+            "the run stopped: {reason}{what}. {written} row(s) written before it stopped"
         ))
         .into());
     }
     match read {
-        Ok(Ok(())) => Ok(Outcome::Clean),
-        Ok(Err(e)) => Err(e),
-        Err(e) if e.is_cancelled() => Ok(Outcome::Clean),
-        Err(e) => Err(anyhow::anyhow!("the input reader failed: {e}")),
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(e),
+        Err(e) if e.is_cancelled() => return Ok(Outcome::Clean),
+        Err(e) => return Err(anyhow::anyhow!("the input reader failed: {e}")),
     }
+    let left = std::mem::take(&mut *ledger.lock().expect("not poisoned"));
+    if !left.is_empty() {
+        tracing::debug!(
+            "worker: {} job(s) left over at the wave's {} deadline",
+            left.len(),
+            if timed_out { "stop" } else { "start" }
+        );
+    }
+    for (i, user) in left {
+        write_line(&serde_json::json!({"type": "leftover", "i": i, "user": user}).to_string())?;
+    }
+    Ok(Outcome::Clean)
+}
+
+/// Jobs read and not yet answered, by input position.
+type Ledger = Arc<Mutex<BTreeMap<usize, String>>>;
+
+/// A wave's time box (`--start-until-ms`, `--stop-at-ms`) as instants of this process.
+struct Window {
+    start_until: Option<tokio::time::Instant>,
+    stop_at: Option<tokio::time::Instant>,
+}
+
+impl Window {
+    fn of(args: &WorkerArgs) -> Window {
+        let now_ms = crate::format::now_ms();
+        let at = |ms: Option<i64>| {
+            ms.map(|ms| {
+                let ahead = u64::try_from(ms.saturating_sub(now_ms)).unwrap_or(0);
+                tokio::time::Instant::now() + Duration::from_millis(ahead)
+            })
+        };
+        Window {
+            start_until: at(args.start_until_ms),
+            stop_at: at(args.stop_at_ms),
+        }
+    }
+}
+
+async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The compiled-component cache of workers that are not told one: per user, in the temp dir.
+fn default_compile_cache() -> PathBuf {
+    let user = std::env::var("USER").unwrap_or_else(|_| "user".into());
+    std::env::temp_dir().join(format!("dbx-inventory-{user}-compiled"))
 }
 
 /// Credentials: the stdin token with the host from `--host`/the environment, or (no auth line)
@@ -132,7 +233,12 @@ fn resolve(host: Option<String>, token: Option<String>) -> anyhow::Result<dbx_au
 
 /// Writes one row as the journal's user line and flushes it.
 fn write_row(i: u64, row: &UserRow) -> anyhow::Result<()> {
-    let mut line = journal::user_line(i, row);
+    write_line(&journal::user_line(i, row))
+}
+
+/// Writes one protocol line to standard output and flushes it.
+fn write_line(line: &str) -> anyhow::Result<()> {
+    let mut line = line.to_string();
     line.push('\n');
     let mut out = std::io::stdout().lock();
     out.write_all(line.as_bytes())
@@ -152,30 +258,60 @@ fn first_attempt(marker: &Path) -> bool {
     }
 }
 
-/// Feeds the job lines to the scheduler as they arrive; a malformed line ends the feed with a
-/// usage error (the jobs already sent are still scanned).
+/// What [`forward`] shares with the row loop.
+struct Feed {
+    ledger: Ledger,
+    slots: Arc<Semaphore>,
+    start_until: Option<tokio::time::Instant>,
+    halt: Arc<Notify>,
+}
+
+/// Feeds the job lines to the scheduler as they arrive, each once a slot is free, until the
+/// wave's start deadline (or a halt); after that the rest of the input is only read into the
+/// ledger (to be answered as leftovers). A malformed line ends the feed with a usage error (the
+/// jobs already sent are still scanned).
 async fn forward(
     mut input: Input,
     first: Option<(usize, Job)>,
     jobs: mpsc::Sender<(usize, Job)>,
+    feed: Feed,
 ) -> anyhow::Result<()> {
-    if let Some(job) = first {
-        if jobs.send(job).await.is_err() {
-            return Ok(());
-        }
-    }
-    while let Some((n, line)) = input.next().await? {
-        let job = match parse_line(n, &line)? {
-            In::Job(i, job) => (i, job),
-            In::Auth(_) => {
-                return Err(UsageError(format!(
-                    "standard input line {n}: an auth line is only accepted as the first line"
-                ))
-                .into())
-            }
+    let mut jobs = Some(jobs);
+    let mut next = first;
+    loop {
+        let (i, job) = match next.take() {
+            Some(j) => j,
+            None => match input.next().await? {
+                None => break,
+                Some((n, line)) => match parse_line(n, &line)? {
+                    In::Job(i, job) => (i, job),
+                    In::Auth(_) => {
+                        return Err(UsageError(format!(
+                            "standard input line {n}: an auth line is only accepted as the first line"
+                        ))
+                        .into())
+                    }
+                },
+            },
         };
-        if jobs.send(job).await.is_err() {
-            break;
+        feed.ledger.lock().expect("not poisoned").insert(i, job.user.clone());
+        let Some(tx) = jobs.as_ref() else { continue };
+        let permit = tokio::select! {
+            p = feed.slots.clone().acquire_owned() => p.ok(),
+            () = sleep_until_opt(feed.start_until) => None,
+            () = feed.halt.notified() => None,
+        };
+        let started = permit.is_some() && feed.start_until.is_none_or(|t| tokio::time::Instant::now() < t);
+        if !started {
+            // Time is up: no new user; the rest are read and left over.
+            jobs = None;
+            continue;
+        }
+        if let Some(p) = permit {
+            p.forget(); // given back by the row loop when the user's row is out
+        }
+        if tx.send((i, job)).await.is_err() {
+            jobs = None;
         }
     }
     Ok(())
@@ -247,6 +383,12 @@ struct RawJob {
     trees: String,
     #[serde(default)]
     orphan: bool,
+    /// Locations the host's `/Users` listings show no home in (recorded, not requested).
+    #[serde(default)]
+    no_home: Option<String>,
+    /// Home folders spelled otherwise than `user`, by location name.
+    #[serde(default)]
+    folders: BTreeMap<String, String>,
 }
 
 /// Parses line `n`; what is wrong with it is a usage error naming the line. An auth line's
@@ -295,10 +437,28 @@ fn parse_line(n: usize, line: &[u8]) -> anyhow::Result<In> {
                 return Err(bad("the job's user is empty".into()));
             }
             let i = usize::try_from(j.i).map_err(|_| bad(format!("i {} is too large", j.i)))?;
+            let no_home = match j.no_home.as_deref() {
+                None | Some("") => Trees::NONE,
+                Some(l) => Trees::from_journal_label(l)
+                    .ok_or_else(|| bad(format!("no_home {l:?} is not locations joined by +")))?,
+            };
+            let mut folders = Folders::default();
+            for (name, spelling) in j.folders {
+                let l = Location::ALL
+                    .into_iter()
+                    .find(|l| l.name() == name)
+                    .ok_or_else(|| bad(format!("folders: {name:?} is not a location")))?;
+                if spelling.trim().is_empty() || spelling.contains('/') {
+                    return Err(bad(format!("folders: {name}: {spelling:?} is not a folder name")));
+                }
+                folders.set(l, Some(spelling));
+            }
             Ok(In::Job(
                 i,
                 Job {
                     orphan: if j.orphan { Orphan::Yes } else { Orphan::No },
+                    no_home,
+                    folders,
                     ..Job::user(j.user, trees)
                 },
             ))

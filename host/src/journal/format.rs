@@ -171,6 +171,25 @@ pub fn last_header(path: &Path) -> Option<Header> {
         .last()
 }
 
+/// The requests each user's row took in a journal (the Spark backend sends the largest users
+/// first); empty when the file is missing or unreadable. Reads only what it needs per line.
+pub fn request_counts(path: &Path) -> std::collections::HashMap<crate::model::UserKey, u32> {
+    #[derive(serde::Deserialize)]
+    struct Cost {
+        username: String,
+        requests: u32,
+    }
+    let Ok(bytes) = std::fs::read(path) else {
+        return Default::default();
+    };
+    bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| l.starts_with(b"{\"type\":\"user\""))
+        .filter_map(|l| serde_json::from_slice::<Cost>(l).ok())
+        .map(|c| (crate::model::UserKey::of(&c.username), c.requests))
+        .collect()
+}
+
 /// Reads a journal. `Ok(None)` when the file does not exist.
 pub fn read(path: &Path) -> anyhow::Result<Option<Contents>> {
     let bytes = match std::fs::read(path) {

@@ -11,7 +11,7 @@ pub mod retry;
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use backon::Retryable;
 use futures::future::BoxFuture;
@@ -63,10 +63,11 @@ pub trait Authorizer: Send + Sync {
     /// body goes through it before anything else sees it: a server that echoes the request's
     /// `Authorization` header must not hand the token to the guest, an output or a log.
     fn redact(&self, body: Vec<u8>) -> Vec<u8>;
-    /// A header to hand to other processes (Spark workers) that stays valid for `min_life`.
-    fn authorization_valid_for(&self, min_life: Duration) -> BoxFuture<'_, Result<HeaderValue, String>> {
+    /// A header to hand to other processes (Spark workers) that stays valid for `min_life`,
+    /// with when it expires (`None`: not known to expire, a PAT).
+    fn handoff(&self, min_life: Duration) -> BoxFuture<'_, Result<(HeaderValue, Option<SystemTime>), String>> {
         let _ = min_life;
-        self.authorization()
+        Box::pin(async move { self.authorization().await.map(|h| (h, None)) })
     }
 }
 
@@ -180,14 +181,15 @@ impl Policy {
 
     /// A bearer token to hand to workers (a PAT, or a freshly minted OAuth access token: never
     /// the client secret). Sensitive: it goes to a pipe, never to argv, a log or an output.
-    pub async fn bearer_token(&self) -> Result<String, String> {
-        // A wave of work must not outlive its token.
-        let header = self.auth.authorization_valid_for(Duration::from_secs(600)).await?;
+    /// `min_life`: the least life the token must have left (else a new one is minted); the
+    /// second value is when it expires (`None`: a PAT).
+    pub async fn handoff_token(&self, min_life: Duration) -> Result<(String, Option<SystemTime>), String> {
+        let (header, expires) = self.auth.handoff(min_life).await?;
         let text = header
             .to_str()
             .map_err(|_| "the Authorization header is not text".to_string())?;
         text.strip_prefix("Bearer ")
-            .map(str::to_owned)
+            .map(|t| (t.to_owned(), expires))
             .ok_or_else(|| "the credentials do not give a bearer token".to_string())
     }
 

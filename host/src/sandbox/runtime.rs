@@ -99,8 +99,31 @@ impl Drop for Runtime {
 impl Runtime {
     /// Compiles `component` (a `wasm32-wasip2` component exporting `dbx:inventory/scanner`).
     pub fn new(component: &[u8], policy: Arc<Policy>, limits: GuestLimits) -> anyhow::Result<Self> {
+        Self::with_cache(component, policy, limits, None)
+    }
+
+    /// [`Runtime::new`], keeping the compiled code in `cache` (wasmtime's own cache, keyed by the
+    /// component's bytes, the engine's settings and wasmtime's version): a second process with
+    /// the same component loads it instead of compiling. An unusable cache folder only costs
+    /// the compilation.
+    pub fn with_cache(
+        component: &[u8],
+        policy: Arc<Policy>,
+        limits: GuestLimits,
+        cache: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
         let mut config = Config::new();
         config.wasm_component_model(true).epoch_interruption(true);
+        if let Some(dir) = cache {
+            let mut cc = wasmtime::CacheConfig::new();
+            cc.with_directory(dir);
+            match wasmtime::Cache::new(cc) {
+                Ok(c) => {
+                    config.cache(Some(c));
+                }
+                Err(e) => tracing::debug!("no compile cache in {}: {e:#}", dir.display()),
+            }
+        }
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(limits.max_instances)
             .total_core_instances(limits.max_instances * 4)

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::feed;
 use super::principals::Listed;
-use super::spark::{Backend, SparkPlan, DEFAULT_WAVE};
+use super::spark::{forward, Backend, SparkPlan, DEFAULT_WAVE_SECS};
 use crate::cli::{JournalArgs, ScanArgs};
 use crate::error::{missing_directory, UsageError};
 use crate::journal;
@@ -338,35 +338,37 @@ fn spark_plan(args: &ScanArgs, host: &str) -> anyhow::Result<Option<SparkPlan>> 
         )),
         _ => return Err(UsageError("--spark-fault takes N and a marker file".into()).into()),
     };
-    let l = &args.limits;
-    let mut worker_args: Vec<String> = vec![
-        "--retry-attempts".into(),
-        l.retry_attempts.to_string(),
-        "--retry-base-ms".into(),
-        l.retry_base_ms.to_string(),
-        "--request-timeout".into(),
-        l.request_timeout.to_string(),
-        "--max-response-mib".into(),
-        l.max_response_mib.to_string(),
-    ];
-    if args.batch_size > 0 {
-        worker_args.extend(["--batch-size".into(), args.batch_size.to_string()]);
-    }
-    if args.debug {
-        worker_args.push("--debug".into());
-    }
-    if args.notebook_sizes {
-        worker_args.push("--notebook-sizes".into());
+    let component = match &args.limits.component {
+        Some(p) if !p.is_file() => {
+            return Err(UsageError(format!("--component {}: no such file", p.display())).into())
+        }
+        Some(p) => Some(std::path::absolute(p).unwrap_or_else(|_| p.clone())),
+        None => None,
+    };
+    // One budget whatever N: each task's in-flight share is at least one request.
+    let max_in_flight = args.limits.max_in_flight;
+    let partitions = s.spark_partitions.min(max_in_flight);
+    if partitions < s.spark_partitions {
+        tracing::warn!(
+            "--spark-partitions {} is more than --max-in-flight {max_in_flight}: using {partitions} task(s) per wave, \
+             each with one request in flight (the workspace's cap is shared by all tasks)",
+            s.spark_partitions
+        );
     }
     Ok(Some(SparkPlan {
         backend,
         python: s.python.clone(),
-        partitions: s.spark_partitions,
+        partitions,
         worker_binary,
-        wave: s.chunk_size.map_or(DEFAULT_WAVE, |n| n as usize),
+        wave: s.chunk_size.map(|n| n as usize),
+        wave_secs: s.wave_secs.unwrap_or(DEFAULT_WAVE_SECS).max(1),
         host: host.to_string(),
-        worker_args,
+        worker_args: forward::worker_args(args),
+        concurrency: args.concurrency,
+        component,
         debug: args.debug,
         fault,
+        credential: String::new(),
+        weights: Default::default(),
     }))
 }

@@ -164,6 +164,9 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
         )),
         scheduler: match run.spark.clone() {
             Some(mut plan) => {
+                if let Some(last) = &opened.archived {
+                    plan.weights = journal::request_counts(last);
+                }
                 // The executors measure ages from the run's reference.
                 plan.worker_args.extend([
                     "--as-of-ms".to_string(),

@@ -1,19 +1,29 @@
 //! The Spark backend, in place of the local scheduler: jobs go in waves to the launcher
-//! (`launcher/dbx_spark.py`, embedded here, run with `--python`), which runs one Spark task per
-//! partition, each task a `dbx-inventory worker`; rows stream back and go to the same writer as
-//! local scans. The protocol is `docs/spark-protocol.md`.
+//! (`launcher/dbx_spark.py`, embedded here, run with `--python`), which runs the wave as Spark
+//! tasks, each a `dbx-inventory worker`; rows come back and go to the same writer as local scans.
+//! The protocol is `docs/spark-protocol.md`; [`forward`] says how each `scan` flag gets there.
 //!
-//! What reaches the cluster: the worker binary, the job lines (user, trees, orphan flag, input
-//! position), the workspace URL, each task's share of the rate limits, and — on each task's
-//! stdin only — a bearer token minted for its wave (the PAT, or a fresh OAuth access token; never
-//! the OAuth client secret). Waves are short (`--chunk-size` users), so a token outliving its wave
-//! is never needed.
+//! One budget whatever the number of tasks: a wave's tasks share the workspace's limits (the
+//! launcher gives each 1/N, N ≤ `--max-in-flight`), and waves run one after another. By default
+//! one task holds the whole budget and a wave is time-boxed (`--wave-secs`, 2 minutes, less when
+//! the wave's token expires sooner): its worker starts no user after the box and answers the
+//! unstarted ones with `leftover` lines, which the next wave carries first. The host checks that
+//! every job it sent came back as a row or a leftover; a wave that ends short fails the run
+//! (the journal stays unfinished for `--resume`).
+//!
+//! What reaches the cluster: the worker binary (and `--component`), the job lines (user,
+//! locations, homes known absent, folder spellings, input position), the workspace URL, the
+//! budget shares, and — for each wave, on each task's stdin only — a bearer token (the PAT, or an
+//! OAuth access token minted for the wave; never the OAuth client secret) with the instants the
+//! worker must stop starting users and stop altogether (before that token expires).
 
-use std::collections::{BTreeMap, HashMap};
+pub mod forward;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
@@ -22,17 +32,29 @@ use tokio::task::JoinHandle;
 
 use super::job::Job;
 use crate::journal::Entry;
-use crate::model::{Orphan, UserRow};
+use crate::model::{Orphan, UserKey, UserRow};
 use crate::sandbox::Runtime;
 
 /// The launcher, shipped inside the binary so `dbx-inventory` alone is enough.
-pub const LAUNCHER: &str = include_str!("../../../launcher/dbx_spark.py");
+pub const LAUNCHER: &str = include_str!("../../../../launcher/dbx_spark.py");
 
-/// Users per wave when `--chunk-size` is not given.
-pub const DEFAULT_WAVE: usize = 500;
+/// A wave's time box when `--chunk-size` is not given: long enough that the end of a wave (its
+/// last users finishing with fewer in flight, the next Spark job starting) costs a few percent.
+pub const DEFAULT_WAVE_SECS: u64 = 120;
+
+/// Users in the first time-boxed wave (its rows arrive soon); each later wave is sized from how
+/// many users the last one finished, up to [`MAX_WAVE`].
+const FIRST_WAVE: usize = 64;
+const MAX_WAVE: usize = 20_000;
+
+/// Waves in a row that may finish no user before the run gives up.
+const MAX_IDLE_WAVES: u32 = 3;
 
 /// How long a partly filled wave waits for more users before it is sent.
 const WAVE_IDLE: Duration = Duration::from_millis(500);
+
+/// The least life a wave's token must have left when the wave starts (else one is minted).
+const TOKEN_MIN_LIFE: Duration = Duration::from_secs(600);
 
 /// Where the Spark session comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,20 +102,30 @@ pub struct SparkPlan {
     pub backend: Backend,
     /// The interpreter with pyspark.
     pub python: String,
-    /// Tasks per wave.
+    /// Tasks per wave (≤ `--max-in-flight`).
     pub partitions: u32,
     /// The binary the executors run.
     pub worker_binary: PathBuf,
-    /// Users per wave.
-    pub wave: usize,
+    /// Users per wave (`--chunk-size`); `None`: time-boxed waves.
+    pub wave: Option<usize>,
+    /// A time-boxed wave's length.
+    pub wave_secs: u64,
     /// The workspace URL the workers talk to.
     pub host: String,
-    /// Flags passed to every worker besides its budget (retries, timeouts, batch size).
+    /// Flags passed to every worker besides its budget ([`forward::worker_args`]).
     pub worker_args: Vec<String>,
+    /// Users in flight, in all of a wave's tasks together (`--concurrency`).
+    pub concurrency: u32,
+    /// `--component`: shipped with the binary, run by every worker.
+    pub component: Option<PathBuf>,
     /// `--debug`: which executor scanned whom, per-executor counts.
     pub debug: bool,
     /// Test only: (rows, marker file) for the workers' first attempts.
     pub fault: Option<(u64, PathBuf)>,
+    /// Where the credentials came from (`profile 'PROD' in …`), for error messages.
+    pub credential: String,
+    /// Requests each user took in the last finished run (its journal), to send the largest first.
+    pub weights: HashMap<UserKey, u32>,
 }
 
 /// One line of the launcher's output.
@@ -109,10 +141,10 @@ enum FromLauncher {
         attempt: Option<i64>,
         row: serde_json::Value,
     },
-    WaveDone {
-        #[serde(default)]
-        rows: Option<u64>,
+    Leftover {
+        i: u64,
     },
+    WaveDone {},
     Ready,
     Log {
         message: String,
@@ -139,6 +171,7 @@ fn config_line(rt: &Runtime, plan: &SparkPlan) -> serde_json::Value {
         budget.insert(family.name().to_string(), serde_json::json!(rate.0));
     }
     budget.insert("max_in_flight".into(), serde_json::json!(limits.max_in_flight));
+    budget.insert("concurrency".into(), serde_json::json!(plan.concurrency));
     let (backend, master, remote, cluster_id, profile) = match &plan.backend {
         Backend::Classic(m) => ("classic", Some(m.clone()), None, None, None),
         Backend::Connect(r) => ("connect", None, Some(r.clone()), None, None),
@@ -147,6 +180,11 @@ fn config_line(rt: &Runtime, plan: &SparkPlan) -> serde_json::Value {
         }
     };
     let mut spark_conf = BTreeMap::new();
+    if let Backend::Classic(_) = plan.backend {
+        // A speculative copy of a task would scan with a second share of the budget. (A session
+        // we do not start, Connect's, is checked by the launcher instead.)
+        spark_conf.insert("spark.speculation", "false");
+    }
     if plan.backend.is_local() {
         for k in [
             "spark.driver.host",
@@ -164,6 +202,7 @@ fn config_line(rt: &Runtime, plan: &SparkPlan) -> serde_json::Value {
         "cluster_id": cluster_id,
         "profile": profile,
         "worker_binary": plan.worker_binary,
+        "component": plan.component,
         "partitions": plan.partitions,
         "host": plan.host,
         "limits": budget,
@@ -174,12 +213,12 @@ fn config_line(rt: &Runtime, plan: &SparkPlan) -> serde_json::Value {
     })
 }
 
-/// The next wave: up to `size` jobs, sent once full, once the input ends, or once no new job
-/// came for [`WAVE_IDLE`] (so a slow SCIM listing still keeps the cluster busy).
-async fn next_wave(jobs: &mut mpsc::Receiver<(usize, Job)>, size: usize) -> Vec<(usize, Job)> {
-    let mut wave = Vec::new();
-    while wave.len() < size {
-        let next = if wave.is_empty() {
+/// Tops `pending` up to `size` jobs from `jobs`: waits for a first job when nothing is pending,
+/// then takes more until full, until the input ends, or until no new job came for
+/// [`WAVE_IDLE`] (so a slow SCIM listing still keeps the cluster busy).
+async fn fill(pending: &mut VecDeque<(usize, Job)>, jobs: &mut mpsc::Receiver<(usize, Job)>, open: &mut bool, size: usize) {
+    while *open && pending.len() < size {
+        let next = if pending.is_empty() {
             jobs.recv().await
         } else {
             match tokio::time::timeout(WAVE_IDLE, jobs.recv()).await {
@@ -188,11 +227,92 @@ async fn next_wave(jobs: &mut mpsc::Receiver<(usize, Job)>, size: usize) -> Vec<
             }
         };
         match next {
-            Some(j) => wave.push(j),
-            None => break,
+            Some(j) => pending.push_back(j),
+            None => *open = false,
         }
     }
-    wave
+}
+
+/// Largest users first (by the requests they took in the last run; a user it did not have
+/// counts as the average), so a wave ends on small users and its tail is short.
+fn largest_first(wave: &mut [(usize, Job)], weights: &HashMap<UserKey, u32>) {
+    if weights.is_empty() {
+        return;
+    }
+    let mean = weights.values().map(|&w| u64::from(w)).sum::<u64>() / weights.len() as u64;
+    wave.sort_by_cached_key(|(i, j)| {
+        let w = weights
+            .get(&UserKey::of(&j.user))
+            .map_or(mean, |&w| u64::from(w));
+        (std::cmp::Reverse(w), *i)
+    });
+}
+
+/// One wave's token and time box.
+struct Handoff {
+    token: String,
+    label: String,
+    /// Start no user after this (ms since the epoch).
+    start_until_ms: Option<i64>,
+    /// Stop altogether at this (ms since the epoch): before the token expires.
+    stop_at_ms: Option<i64>,
+}
+
+fn epoch_ms(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Mints (or takes) the token for wave `n` and sets its time box: `wave_secs` for a time-boxed
+/// wave, and always inside the token's life: stop a tenth of its life (2–60 s) before it
+/// expires, start no user in the last quarter (at most 5 minutes) before that.
+async fn handoff(rt: &Runtime, plan: &SparkPlan, n: u32) -> anyhow::Result<Handoff> {
+    let (token, expires) = rt
+        .policy()
+        .handoff_token(TOKEN_MIN_LIFE)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot mint a token for Spark wave {n}: {e}"))?;
+    let now = SystemTime::now();
+    let mut start_until = plan.wave.is_none().then(|| now + Duration::from_secs(plan.wave_secs));
+    let mut stop_at = None;
+    let label = match expires {
+        None => format!("the personal access token from {}", plan.credential),
+        Some(exp) => {
+            let life = exp.duration_since(now).unwrap_or_default();
+            let stop = exp - (life / 10).clamp(Duration::from_secs(2), Duration::from_secs(60));
+            let soft = stop - (life / 4).min(Duration::from_secs(300));
+            stop_at = Some(stop);
+            start_until = Some(start_until.map_or(soft, |s| s.min(soft)));
+            format!(
+                "an OAuth access token minted for Spark wave {n} from {}, valid until {}",
+                plan.credential,
+                crate::format::rfc3339_ms(epoch_ms(exp))
+            )
+        }
+    };
+    Ok(Handoff {
+        token,
+        label,
+        start_until_ms: start_until.map(epoch_ms),
+        stop_at_ms: stop_at.map(epoch_ms),
+    })
+}
+
+/// A job as the worker reads it (docs/spark-protocol.md).
+fn job_line(i: usize, j: &Job) -> serde_json::Value {
+    let mut line = serde_json::json!({"type": "job", "i": i, "user": j.user,
+                                      "trees": j.trees.journal_label(), "orphan": j.orphan == Orphan::Yes});
+    if !j.no_home.is_empty() {
+        line["no_home"] = j.no_home.journal_label().into();
+    }
+    if !j.folders.is_same() {
+        let folders: serde_json::Map<String, serde_json::Value> = crate::model::Location::ALL
+            .into_iter()
+            .filter_map(|l| j.folders.get(l).map(|f| (l.name().to_string(), f.into())))
+            .collect();
+        line["folders"] = folders.into();
+    }
+    line
 }
 
 async fn run(
@@ -265,37 +385,42 @@ async fn run(
             }
         }
         let mut waves = 0u32;
+        let mut pending: VecDeque<(usize, Job)> = VecDeque::new();
+        let mut open = true;
+        let mut size = plan.wave.unwrap_or(FIRST_WAVE);
+        let mut idle = 0u32;
         loop {
-            let wave = next_wave(&mut jobs, plan.wave).await;
-            if wave.is_empty() {
+            fill(&mut pending, &mut jobs, &mut open, size).await;
+            if pending.is_empty() {
                 break;
             }
+            let take = pending.len().min(size);
+            let mut wave: Vec<(usize, Job)> = pending.drain(..take).collect();
+            largest_first(&mut wave, &plan.weights);
             waves += 1;
-            let token = rt
-                .policy()
-                .bearer_token()
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot mint a token for Spark wave {waves}: {e}"))?;
-            let job_lines: Vec<serde_json::Value> = wave
-                .iter()
-                .map(|(i, j)| {
-                    serde_json::json!({"type": "job", "i": i, "user": j.user,
-                                       "trees": j.trees.journal_label(), "orphan": j.orphan == Orphan::Yes})
-                })
-                .collect();
+            let h = handoff(rt, plan, waves).await?;
+            let job_lines: Vec<serde_json::Value> = wave.iter().map(|(i, j)| job_line(*i, j)).collect();
             tracing::debug!(
-                "Spark wave {waves}: {} user(s) in {} task(s)",
+                "Spark wave {waves}: {} user(s) in {} task(s){}",
                 wave.len(),
-                plan.partitions
+                plan.partitions,
+                h.start_until_ms
+                    .map(|t| format!(", starting users until {}", crate::format::rfc3339_ms(t)))
+                    .unwrap_or_default()
             );
-            let marks: HashMap<usize, &Job> = wave.iter().map(|(i, j)| (*i, j)).collect();
-            let line = send(serde_json::json!({"type": "wave", "token": token, "jobs": job_lines}));
+            let mut outstanding: HashMap<usize, Job> = wave.into_iter().collect();
+            let line = send(serde_json::json!({"type": "wave", "n": waves, "token": h.token,
+                "token_label": h.label, "start_until_ms": h.start_until_ms, "stop_at_ms": h.stop_at_ms,
+                "jobs": job_lines}));
+            drop(job_lines);
             stdin
                 .write_all(line.as_bytes())
                 .await
                 .context("sending a wave to the Spark launcher (did it exit?)")?;
             stdin.flush().await?;
             drop(line);
+            let mut done = 0usize;
+            let mut left: Vec<(usize, Job)> = Vec::new();
             loop {
                 let Some(line) = stdout.next_line().await? else {
                     anyhow::bail!("the Spark launcher ended in the middle of wave {waves}");
@@ -322,25 +447,64 @@ async fn run(
                             partition.unwrap_or(-1),
                             attempt.unwrap_or(0)
                         );
-                        *per_executor.entry(executor).or_default() += 1;
                         let i = usize::try_from(entry.i).context("row position out of range")?;
+                        let Some(job) = outstanding.remove(&i) else {
+                            // A retried task's second copy, or a row for a job of no wave.
+                            tracing::debug!("Spark wave {waves}: a row for i={i} not awaited, dropped");
+                            continue;
+                        };
+                        *per_executor.entry(executor).or_default() += 1;
+                        done += 1;
                         let mut row = entry.row;
                         // Who owns the home is the host's knowledge: put it on the row here.
-                        if let Some(job) = marks.get(&i) {
-                            job.mark(&mut row);
-                        }
+                        job.mark(&mut row);
                         if rows.send((i, row)).await.is_err() {
                             return Ok(());
                         }
                     }
-                    FromLauncher::WaveDone { rows } => {
-                        tracing::debug!("Spark wave {waves} done ({} row(s))", rows.unwrap_or(0));
-                        break;
+                    FromLauncher::Leftover { i } => {
+                        let i = usize::try_from(i).context("leftover position out of range")?;
+                        if let Some(job) = outstanding.remove(&i) {
+                            left.push((i, job));
+                        }
                     }
+                    FromLauncher::WaveDone { .. } => break,
                     FromLauncher::Log { message } => tracing::debug!("launcher: {message}"),
-                    FromLauncher::Fatal { message } => anyhow::bail!("{message}"),
+                    FromLauncher::Fatal { message } => anyhow::bail!("wave {waves} ({}): {message}", h.label),
                     FromLauncher::Ready => {}
                 }
+            }
+            if !outstanding.is_empty() {
+                let mut missing: Vec<(&usize, &Job)> = outstanding.iter().collect();
+                missing.sort_by_key(|(i, _)| **i);
+                let names: Vec<&str> = missing.iter().take(5).map(|(_, j)| j.user.as_str()).collect();
+                anyhow::bail!(
+                    "wave {waves} ended without a row or a leftover for {} user(s) ({}{}): the launcher lost them",
+                    missing.len(),
+                    names.join(", "),
+                    if missing.len() > names.len() { ", …" } else { "" }
+                );
+            }
+            tracing::debug!("Spark wave {waves} done: {done} row(s), {} left over", left.len());
+            idle = if done == 0 { idle + 1 } else { 0 };
+            if idle >= MAX_IDLE_WAVES {
+                anyhow::bail!(
+                    "{idle} Spark waves in a row finished no user (each answered every job as left over): \
+                     the executors start too late for the waves' tokens, or their clocks are ahead of this machine's"
+                );
+            }
+            if plan.wave.is_none() {
+                // Time-boxed: a wave that ran out of users was too small; one that left users
+                // over held about what the box fits.
+                size = if left.is_empty() {
+                    (size * 2).min(MAX_WAVE)
+                } else {
+                    (done + done / 4).clamp(FIRST_WAVE, MAX_WAVE)
+                };
+            }
+            left.sort_by_key(|(i, _)| *i);
+            for job in left.into_iter().rev() {
+                pending.push_front(job);
             }
         }
         stdin
