@@ -122,13 +122,17 @@ def routing_keys(n):
 # Executor side: runs in the Spark tasks (pickled by value with its closure).
 
 
-def make_task(binary_name, locate, host, token, budget, worker_args, fault, debug, component_name=None):
+def make_task(binary_name, locate, host, token, budget, worker_args, fault, debug, component_name=None,
+              stream=None):
     """The task body: shards {partition: [job lines]} → (partition, executor, attempt, kind, line)
     tuples; kind "row" (a worker's user line), "leftover" (a job the worker did not start before
     its wave's time was up), "stderr" (its stderr, with `debug`) or "fatal" (the worker stopped
     with exit 1 or 2: its rows so far stand, retrying would fail the same way). A worker that
     dies otherwise (a crash, a lost executor) raises, so Spark retries the task. `locate` is
-    "sparkfiles" (classic) or "cwd" (Connect artifacts). The token is captured here only."""
+    "sparkfiles" (classic) or "cwd" (Connect artifacts). The token is captured here only.
+    `stream`: (host, port, key, wave) of the driver's row stream (classic Spark): each row and
+    leftover is also sent there as it comes, so the host records users as they finish; the
+    task's result still carries them all (the caller keeps each job's first answer)."""
 
     def task(shards):
         import os, socket, stat, subprocess, threading, queue, json  # noqa: E401 (executor side)
@@ -212,6 +216,22 @@ def make_task(binary_name, locate, host, token, budget, worker_args, fault, debu
                 t.join()
             events.put(("exit", p, rc, b"".join(err).decode("utf-8", "replace")))
 
+        sock = [None]
+        if stream:
+            try:
+                sock[0] = socket.create_connection(stream[:2], timeout=3)
+                sock[0].sendall(("%s %d\n" % (stream[2], stream[3])).encode())
+            except OSError:
+                sock[0] = None  # the rows come with the task's result instead
+
+        def send(rec):
+            if sock[0] is None:
+                return
+            try:
+                sock[0].sendall((json.dumps(list(rec)) + "\n").encode())
+            except OSError:
+                sock[0] = None
+
         for p, jobs in shards.items():
             threading.Thread(target=run, args=(p, jobs), daemon=True).start()
         expected = {p: {json.loads(j)["i"] for j in jobs} for p, jobs in shards.items()}
@@ -239,7 +259,9 @@ def make_task(binary_name, locate, host, token, budget, worker_args, fault, debu
                                      "stderr": "the worker printed a line that is not a row or a leftover of "
                                                "its jobs: %.200s" % line})
                 expected[p].discard(i)
-                yield (p, executor, attempt, "row" if kind == "user" else "leftover", line)
+                rec = (p, executor, attempt, "row" if kind == "user" else "leftover", line)
+                send(rec)
+                yield rec
             elif ev[0] == "exec":
                 fail(EXEC_MARK, {"partition": p, "executor": executor, "error": ev[2]})
             else:
@@ -356,6 +378,50 @@ def _ship(spark, connect, path, prefix):
     return os.path.basename(copy)
 
 
+class RowStream:
+    """Classic Spark only: rows as users finish. A task's result reaches the driver only when
+    the task ends, so each task also connects back to the driver (as Spark's own executors do)
+    and sends its rows as they come. Lines with the wrong key or from another wave are dropped.
+    (Spark Connect runs the driver elsewhere: there rows come when a task ends.)"""
+
+    def __init__(self, bind_host):
+        self.key = os.urandom(16).hex()
+        self.sock = socket.create_server((bind_host, 0))
+        self.addr = (bind_host, self.sock.getsockname()[1])
+        self.sink = None  # (wave, queue) of the wave running
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._read, args=(conn,), daemon=True).start()
+
+    def _read(self, conn):
+        with conn, conn.makefile("rb") as f:
+            hello = f.readline().decode("utf-8", "replace").split()
+            if len(hello) != 2 or hello[0] != self.key:
+                return
+            for raw in f:
+                sink = self.sink
+                if sink is None or str(sink[0]) != hello[1]:
+                    return
+                try:
+                    p, executor, attempt, kind, line = json.loads(raw)
+                except ValueError:
+                    return
+                if kind in ("row", "leftover"):
+                    sink[1].put(("stream", (p, executor, attempt, kind, line)))
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
 class Runner:
     """Runs waves on one Spark session (classic or Connect)."""
 
@@ -377,6 +443,12 @@ class Runner:
         self.binary_name = _ship(spark, self.connect, worker_binary, "dbx-inventory-")
         self.component_name = _ship(spark, self.connect, component, "dbx-component-") if component else None
         self.waves = 0
+        self.stream = None
+        if not self.connect:
+            try:
+                self.stream = RowStream(spark.sparkContext.getConf().get("spark.driver.host", "127.0.0.1"))
+            except OSError as e:
+                self.log("no row stream (rows come as tasks end): %s" % e)
 
     def wave(self, token, jobs, partitions, wave_args=()):
         """Runs one wave; yields (partition, executor, attempt, kind, line) as task results
@@ -397,14 +469,19 @@ class Runner:
         shards = split_jobs(jobs, pieces)
         args = self.worker_args + list(wave_args)
         share = budget_args(self.limits, slots, args)
+        out = queue.Queue()
+        stream = None
+        if self.stream is not None:
+            self.stream.sink = (self.waves, out)
+            stream = (self.stream.addr[0], self.stream.addr[1], self.stream.key, self.waves)
         task = make_task(self.binary_name, "cwd" if self.connect else "sparkfiles", self.host,
                          self._split_token(token) if self.connect else token, share,
-                         args, self.fault, self.debug, self.component_name)
+                         args, self.fault, self.debug, self.component_name, stream)
         if self.debug:
             self.log("wave %d: %d jobs in %d tasks, each with %s" % (
                 self.waves, len(jobs), len(shards), " ".join(share)))
         seen, answered = set(), set()
-        it = self._connect(task, shards) if self.connect else self._classic(task, shards, slots)
+        it = self._connect(task, shards) if self.connect else self._classic(task, shards, slots, out)
         for p, executor, attempt, kind, line in it:
             if kind == "stderr":
                 for l in line.splitlines():
@@ -444,14 +521,13 @@ class Runner:
             shutil.rmtree(d, ignore_errors=True)
         return ("split", name, pad.hex())
 
-    def _classic(self, task, shards, slots):
+    def _classic(self, task, shards, slots, out):
         # One single-task job per partition, submitted from its own thread: all partitions run at
         # once and each one's rows come back as soon as it finishes. (`RDD.toLocalIterator` would
         # run the partitions one after another, each with only 1/n of the budget.)
         sc = self.spark.sparkContext
         rdd = sc.parallelize(list(enumerate(shards)), len(shards))
         group = "dbx-inventory-wave-%d-%d" % (os.getpid(), self.waves)
-        out = queue.Queue()
 
         def part(it):
             return task({p: jobs for p, jobs in it})
@@ -478,10 +554,15 @@ class Runner:
             threading.Thread(target=slot, daemon=True).start()
         finished = False
         try:
-            for _ in range(len(shards)):
+            remaining = len(shards)
+            while remaining:
                 kind, value = out.get()
+                if kind == "stream":  # a row as its user finished (RowStream)
+                    yield value
+                    continue
                 if kind == "err":
                     raise Fatal(_task_error(value))
+                remaining -= 1
                 for row in value:
                     yield row
             finished = True

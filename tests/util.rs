@@ -90,6 +90,11 @@ impl Sim {
         self.inner.as_ref().unwrap().stats()
     }
 
+    /// Resets the request statistics.
+    pub fn reset_stats(&self) {
+        self.inner.as_ref().unwrap().reset_stats()
+    }
+
     /// Adds fault rules at run time (these may give `times` and `offset`).
     pub fn add_faults(&self, faults: impl IntoIterator<Item = dbx_sim::Fault>) {
         self.inner.as_ref().unwrap().add_faults(faults)
