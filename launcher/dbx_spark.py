@@ -498,6 +498,16 @@ def _import_pyspark(backend):
                     "grpcio grpcio-status googleapis-common-protos zstandard`, or pass --python PATH "
                     "naming an interpreter that has it" % (sys.executable, e, sys.executable))
     version = str(getattr(pyspark, "__version__", "") or "")
+    import importlib.util
+
+    try:  # databricks-connect ships its own pyspark: a client for Databricks clusters only
+        dbconnect = importlib.util.find_spec("pyspark.dbconnect_version") is not None
+    except (ImportError, ValueError):
+        dbconnect = False
+    if dbconnect:
+        raise Fatal("%s has databricks-connect (its pyspark %s is a client for Databricks clusters only): use "
+                    "--cluster-id for the databricks backend, or pass --python PATH naming an interpreter with "
+                    "%s, in a venv without databricks-connect" % (sys.executable, version, supported))
     m = re.match(r"(\d+)\.(\d+)", version)
     found = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
     if found < (3, 5):
@@ -519,8 +529,6 @@ def _import_pyspark(backend):
              ("google.rpc", "googleapis-common-protos")]
     if found >= (4, 1):
         needs.append(("zstandard", "zstandard"))
-    import importlib
-
     missing = []
     for module, package in needs:
         try:

@@ -431,6 +431,20 @@ def test_old_pyspark_is_fatal(worker, tmp_path):
     assert rc == 1 and "pyspark 3.4.1" in out[-1]["message"]
 
 
+
+def test_databricks_connect_pyspark_is_refused(tmp_path):
+    """databricks-connect's own pyspark (a stand-in with its `dbconnect_version` module) is refused
+    for classic and Connect, pointing at --cluster-id; the databricks backend does not look at it."""
+    pkg = tmp_path / "dbc" / "pyspark"
+    (pkg / "sql").mkdir(parents=True)
+    (pkg / "__init__.py").write_text('__version__ = "3.5.2"\n')
+    (pkg / "dbconnect_version.py").write_text('__dbconnect_version__ = "16.1.7"\n')
+    (pkg / "sql" / "__init__.py").write_text("SparkSession = None\n")
+    for backend in ("classic", "connect"):
+        got = import_pyspark(backend, extra_env={"PYTHONPATH": str(tmp_path / "dbc")})
+        assert got.startswith("FATAL %s has databricks-connect (its pyspark 3.5.2" % sys.executable), got
+        assert "--cluster-id" in got and "without databricks-connect" in got, got
+
 @needs_connect
 def test_zz_no_token_in_connect_server_logs(server):
     """Last: stop the server, then no token in its log (plans are logged at INFO) or event log."""
