@@ -645,6 +645,8 @@ def _probe(url, default_port, what):
 
 
 def _import_pyspark(backend):
+    """Imports what `backend` needs, or raises Fatal naming what is missing, the interpreter and the
+    pip command. Supported: pyspark 3.5 (classic only) and 4.0 up to 4.x (classic and Connect)."""
     if backend == "databricks":
         try:
             from databricks.connect import DatabricksSession  # noqa: F401
@@ -654,22 +656,68 @@ def _import_pyspark(backend):
                         "not alongside pyspark), or pass --python PATH naming an interpreter that has it"
                         % (sys.executable, e, sys.executable))
         return
+    supported = ("pyspark 3.5 (classic local[N] / spark:// masters) or 4.0 up to 4.x (classic and "
+                 "Spark Connect)")
     try:
-        import pyspark  # noqa: F401
+        import pyspark
         from pyspark.sql import SparkSession  # noqa: F401
     except ImportError as e:
         raise Fatal("pyspark is not installed for %s (%s): run `%s -m pip install pyspark pandas pyarrow "
                     "grpcio grpcio-status googleapis-common-protos zstandard`, or pass --python PATH "
                     "naming an interpreter that has it" % (sys.executable, e, sys.executable))
-    if backend == "connect":
-        try:
-            from pyspark.sql.connect.utils import check_dependencies
+    version = str(getattr(pyspark, "__version__", "") or "")
+    import importlib.util
 
-            check_dependencies("pyspark.sql.connect")
-        except ImportError as e:
-            raise Fatal("the Spark Connect client needs more packages in %s: %s (run `%s -m pip install "
-                        "pandas pyarrow grpcio grpcio-status googleapis-common-protos zstandard`)"
-                        % (sys.executable, e, sys.executable))
+    try:  # databricks-connect ships its own pyspark: a client for Databricks clusters only
+        dbconnect = importlib.util.find_spec("pyspark.dbconnect_version") is not None
+    except (ImportError, ValueError):
+        dbconnect = False
+    if dbconnect:
+        raise Fatal("%s has databricks-connect (its pyspark %s is a client for Databricks clusters only): use "
+                    "--cluster-id for the databricks backend, or pass --python PATH naming an interpreter with "
+                    "%s, in a venv without databricks-connect" % (sys.executable, version, supported))
+    m = re.match(r"(\d+)\.(\d+)", version)
+    found = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    if found < (3, 5):
+        raise Fatal("pyspark %s in %s is not supported: the launcher needs %s. Run `%s -m pip install "
+                    "'pyspark[connect]>=4.0,<5'`, or pass --python PATH naming an interpreter that has it"
+                    % (version or "(unknown version)", sys.executable, supported, sys.executable))
+    if backend != "connect":
+        return
+    if found < (4, 0):
+        raise Fatal("the connect backend needs pyspark 4.0 or later, and %s has pyspark %s (the launcher "
+                    "supports %s): run `%s -m pip install 'pyspark[connect]>=4.0,<5'`, pass --python PATH "
+                    "naming an interpreter that has it, or use a classic master"
+                    % (sys.executable, version, supported, sys.executable))
+    # What the Spark Connect client of pyspark 4.x imports (module, pip package), checked with plain
+    # imports (pyspark's own checker is private: its signature changed in 4.3). numpy before pandas,
+    # so that its absence is named as such; zstandard is needed from pyspark 4.1 on.
+    needs = [("numpy", "numpy"), ("pandas", "pandas"), ("pyarrow", "pyarrow"), ("grpc", "grpcio"),
+             ("grpc_status", "grpcio-status"), ("google.protobuf", "protobuf"),
+             ("google.rpc", "googleapis-common-protos")]
+    if found >= (4, 1):
+        needs.append(("zstandard", "zstandard"))
+    missing = []
+    for module, package in needs:
+        try:
+            importlib.import_module(module)
+        except Exception as e:  # noqa: BLE001 (ImportError, or a broken install)
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            missing.append((module, package, first if isinstance(e, ImportError) else
+                            "%s: %s" % (type(e).__name__, first)))
+    if missing:
+        raise Fatal("the Spark Connect client of pyspark %s needs %s, which %s cannot import (%s): run "
+                    "`%s -m pip install %s`, or pass --python PATH naming an interpreter that has them"
+                    % (version, ", ".join(mod for mod, _, _ in missing), sys.executable,
+                       "; ".join(err for _, _, err in missing), sys.executable,
+                       " ".join(dict.fromkeys(pkg for _, pkg, _ in missing))))
+    try:
+        import pyspark.sql.connect.session  # noqa: F401 (pyspark checks the versions it needs here)
+    except (Exception, SystemExit) as e:  # noqa: BLE001 (4.3 may sys.exit(0) instead of raising)
+        raise Fatal("the Spark Connect client of pyspark %s cannot be imported in %s: %s: %s (run `%s -m pip "
+                    "install 'pyspark[connect]==%s'` to install the versions it needs)"
+                    % (version, sys.executable, type(e).__name__, str(e).strip()[:1000] or "(no message)",
+                       sys.executable, version))
 
 
 def start_session(config, log):

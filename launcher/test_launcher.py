@@ -6,6 +6,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -19,6 +20,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LAUNCHER = os.path.join(HERE, "dbx_spark.py")
 sys.path.insert(0, HERE)
 import dbx_spark  # noqa: E402
+import pyspark  # noqa: E402
+
+PYSPARK = tuple(int(x) for x in re.match(r"(\d+)\.(\d+)", pyspark.__version__).groups())
+# The Connect tests need pyspark 4.x: 3.5's pip package has no Spark Connect server jar (testing
+# it would need Maven), and the launcher supports Spark Connect on pyspark 4.0 and later only.
+needs_connect = pytest.mark.skipif(
+    PYSPARK < (4, 0), reason="pyspark %s: no Spark Connect server in its pip package, and the launcher "
+    "supports Connect on pyspark 4.x only (classic tests run)" % pyspark.__version__)
 
 LOOPBACK = {
     "spark.driver.host": "127.0.0.1",
@@ -74,12 +83,13 @@ def config(worker, **kw):
     return c
 
 
-def run(cfg, waves, python=None, timeout=180):
+def run(cfg, waves, python=None, timeout=180, argv=None, extra_env=None):
+    """Runs the launcher (`argv`, default `python dbx_spark.py`) on the protocol lines of `cfg` and `waves`."""
     lines = [cfg] + [{"type": "wave", "token": t, "jobs": j} for t, j in waves] + [{"type": "end"}]
     stdin = "".join(json.dumps(x) + "\n" for x in lines)
     t0 = time.monotonic()
-    p = subprocess.run([python or sys.executable, LAUNCHER], input=stdin, capture_output=True, text=True,
-                       env=env(), timeout=timeout)
+    p = subprocess.run(argv or [python or sys.executable, LAUNCHER], input=stdin, capture_output=True,
+                       text=True, env=dict(env(), **(extra_env or {})), timeout=timeout)
     out = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
     for t in TOKENS:
         assert t not in p.stdout and t not in p.stderr, "a token leaked into the launcher's output"
@@ -267,6 +277,7 @@ def server(tmp_path_factory):
     s.stop()
 
 
+@needs_connect
 def test_connect_two_waves_fault_retry(worker, server, tmp_path):
     marker = tmp_path / "marker"
     waves = [(token("s1"), jobs(0, 7)), (token("s2"), jobs(7, 2))]
@@ -280,6 +291,7 @@ def test_connect_two_waves_fault_retry(worker, server, tmp_path):
     assert {r["partition"] for r in rows[:7]} == {0, 1, 2}
 
 
+@needs_connect
 def test_connect_worker_failure_is_fatal(worker, server):
     cfg = config(worker, backend="connect", master=None, remote=server.url,
                  worker_args=["--always-fail"])
@@ -288,6 +300,7 @@ def test_connect_worker_failure_is_fatal(worker, server):
     assert "credentials rejected (fake)" in out[-1]["message"] and "exit 1" in out[-1]["message"]
 
 
+@needs_connect
 def test_connect_exec_format_error(tmp_path, server):
     bad = tmp_path / "dbx-inventory"
     bad.write_bytes(b"\x7fELF not really a binary\n" * 4)
@@ -296,6 +309,7 @@ def test_connect_exec_format_error(tmp_path, server):
     assert rc == 1 and out[-1]["type"] == "fatal" and "--worker-binary" in out[-1]["message"]
 
 
+@needs_connect
 def test_connect_notebook_scan_and_routing(worker, server):
     from pyspark.sql import SparkSession, functions as F
 
@@ -313,6 +327,7 @@ def test_connect_notebook_scan_and_routing(worker, server):
         spark.stop()
 
 
+@needs_connect
 def test_unreachable_connect_is_fatal(worker):
     t0 = time.monotonic()
     rc, out, _ = run(config(worker, backend="connect", master=None, remote="sc://127.0.0.1:1"), [])
@@ -336,6 +351,101 @@ def test_databricks_without_databricks_connect_is_fatal(worker):
     assert rc == 1 and "pip install databricks-connect" in out[-1]["message"]
 
 
+# ------------------------------------------------------------------- the pyspark the launcher accepts
+
+# Runs `_import_pyspark(backend)` in a fresh interpreter (as `python -c`, like an embedded
+# interpreter: no __main__ file) with the modules in `block` made unimportable (sys.modules[m] =
+# None, which is what a missing module looks like to both `import` and importlib.util.find_spec).
+IMPORT_SCRIPT = r"""
+import sys
+for m in %(block)r:
+    sys.modules[m] = None
+sys.path.insert(0, %(here)r)
+import dbx_spark
+try:
+    dbx_spark._import_pyspark(%(backend)r)
+except dbx_spark.Fatal as e:
+    print("FATAL " + str(e))
+else:
+    print("OK")
+"""
+
+
+def import_pyspark(backend, block=(), extra_env=None):
+    p = subprocess.run([sys.executable, "-W", "ignore", "-c", IMPORT_SCRIPT % {
+        "block": list(block), "here": HERE, "backend": backend}], capture_output=True, text=True,
+        env=dict(env(), **(extra_env or {})), timeout=120)
+    assert p.returncode == 0 and p.stdout.strip(), (p.returncode, p.stdout, p.stderr)
+    return p.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.skipif(PYSPARK < (4, 0), reason="Spark Connect is for pyspark 4.x (see test_connect_on_35_is_fatal)")
+def test_import_pyspark_connect_succeeds():
+    assert import_pyspark("connect") == "OK"
+    assert import_pyspark("classic") == "OK"
+    # zstandard: needed by the Connect client from pyspark 4.1 on, not by 4.0's.
+    got = import_pyspark("connect", block=["zstandard"])
+    if PYSPARK >= (4, 1):
+        assert got.startswith("FATAL") and "pip install zstandard" in got
+    else:
+        assert got == "OK"
+
+
+@pytest.mark.skipif(PYSPARK < (4, 0), reason="Spark Connect is for pyspark 4.x (see test_connect_on_35_is_fatal)")
+def test_connect_missing_module_is_fatal(worker):
+    """Through the protocol, in an interpreter where grpc and grpc_status are missing: one fatal
+    line naming the modules, the interpreter and the pip command, before any connection attempt."""
+    wrapper = ("import runpy, sys\nsys.modules['grpc'] = sys.modules['grpc_status'] = None\n"
+               "sys.argv = [%r]\nrunpy.run_path(%r, run_name='__main__')\n" % (LAUNCHER, LAUNCHER))
+    t0 = time.monotonic()
+    rc, out, _ = run(config(worker, backend="connect", master=None, remote="sc://127.0.0.1:1"), [],
+                     argv=[sys.executable, "-W", "ignore", "-c", wrapper])
+    assert rc == 1 and out[-1]["type"] == "fatal", out
+    msg = out[-1]["message"]
+    assert "needs grpc, grpc_status" in msg and sys.executable in msg, msg
+    assert "%s -m pip install grpcio grpcio-status`" % sys.executable in msg, msg
+    assert "sc://127.0.0.1:1" not in msg  # it did not get as far as connecting
+    assert time.monotonic() - t0 < 60
+
+
+@pytest.mark.skipif(PYSPARK >= (4, 0), reason="pyspark %s has Spark Connect" % pyspark.__version__)
+def test_connect_on_35_is_fatal(worker):
+    rc, out, _ = run(config(worker, backend="connect", master=None, remote="sc://127.0.0.1:1"), [])
+    assert rc == 1 and out[-1]["type"] == "fatal"
+    msg = out[-1]["message"]
+    assert "needs pyspark 4.0 or later" in msg and "pyspark %s" % pyspark.__version__ in msg, msg
+    assert sys.executable in msg and "pip install 'pyspark[connect]>=4.0,<5'" in msg, msg
+
+
+def test_old_pyspark_is_fatal(worker, tmp_path):
+    """A pyspark older than 3.5 (a stand-in package on PYTHONPATH) is refused, naming its version."""
+    pkg = tmp_path / "old" / "pyspark"
+    (pkg / "sql").mkdir(parents=True)
+    (pkg / "__init__.py").write_text('__version__ = "3.4.1"\n')
+    (pkg / "sql" / "__init__.py").write_text("SparkSession = None\n")
+    for backend in ("classic", "connect"):
+        got = import_pyspark(backend, extra_env={"PYTHONPATH": str(tmp_path / "old")})
+        assert got.startswith("FATAL pyspark 3.4.1 in %s is not supported" % sys.executable), got
+        assert "pyspark 3.5 (classic" in got and "4.0 up to 4.x" in got, got
+    rc, out, _ = run(config(worker), [], extra_env={"PYTHONPATH": str(tmp_path / "old")})
+    assert rc == 1 and "pyspark 3.4.1" in out[-1]["message"]
+
+
+
+def test_databricks_connect_pyspark_is_refused(tmp_path):
+    """databricks-connect's own pyspark (a stand-in with its `dbconnect_version` module) is refused
+    for classic and Connect, pointing at --cluster-id; the databricks backend does not look at it."""
+    pkg = tmp_path / "dbc" / "pyspark"
+    (pkg / "sql").mkdir(parents=True)
+    (pkg / "__init__.py").write_text('__version__ = "3.5.2"\n')
+    (pkg / "dbconnect_version.py").write_text('__dbconnect_version__ = "16.1.7"\n')
+    (pkg / "sql" / "__init__.py").write_text("SparkSession = None\n")
+    for backend in ("classic", "connect"):
+        got = import_pyspark(backend, extra_env={"PYTHONPATH": str(tmp_path / "dbc")})
+        assert got.startswith("FATAL %s has databricks-connect (its pyspark 3.5.2" % sys.executable), got
+        assert "--cluster-id" in got and "without databricks-connect" in got, got
+
+@needs_connect
 def test_zz_no_token_in_connect_server_logs(server):
     """Last: stop the server, then no token in its log (plans are logged at INFO) or event log."""
     server.stop()

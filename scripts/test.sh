@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README "Run the tests"; CI calls it). Installs what it needs itself:
 # the wasm32-wasip2 target, Chromium (Debian package, for the HTML report test), and a Python venv
-# with databricks-sdk for the simulator's SDK suite, and a cached venv with pyspark for the Spark tests.
+# with databricks-sdk for the simulator's SDK suite, and cached venvs with each tested pyspark
+# (launcher/requirements*.txt) for the Spark tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,15 +23,21 @@ cargo test --manifest-path guest/Cargo.toml
 # No separate build step: the end-to-end tests are integration tests of dbx-inventory, so
 # `cargo test` builds the binary (and, through host/build.rs, the guest component) itself; the
 # SDK, Python and Node steps below each build what they run.
-echo "==> pyspark venv for the Spark tests (cached under ~/.cache/dbx-inventory, reused when present)"
-DBX_SPARK_PYTHON=$(scripts/spark-venv.sh)
-export DBX_SPARK_PYTHON
-echo "$DBX_SPARK_PYTHON"
+echo "==> pyspark venvs for the Spark tests (cached under ~/.cache/dbx-inventory, reused when present)"
+# DBX_SPARK_PYTHON: the newest tested pyspark (launcher/requirements.txt); DBX_SPARK_PYTHONS: the
+# interpreters of every tested pyspark with Spark Connect (4.0 and the newest 4.x); the 3.5 venv
+# (classic only) is for scripts/spark-tests.sh.
+DBX_SPARK_PYTHON=$(scripts/spark-venv.sh launcher/requirements.txt)
+DBX_SPARK_PYTHONS="$(scripts/spark-venv.sh launcher/requirements-pyspark-4.0.txt) $DBX_SPARK_PYTHON"
+scripts/spark-venv.sh launcher/requirements-pyspark-3.5.txt >/dev/null
+export DBX_SPARK_PYTHON DBX_SPARK_PYTHONS
+echo "DBX_SPARK_PYTHON=$DBX_SPARK_PYTHON"
+echo "DBX_SPARK_PYTHONS=$DBX_SPARK_PYTHONS"
 
-echo "==> workspace tests (unit + end-to-end against the simulator; tests/spark.rs uses that venv)"
+echo "==> workspace tests (unit + end-to-end against the simulator; tests/spark.rs uses those venvs)"
 cargo test --workspace
 
-echo "==> the Spark launcher on classic local[N] and a local Spark Connect server (loopback only)"
+echo "==> the Spark launcher on classic local[N] and a local Spark Connect server, on each tested pyspark (loopback only)"
 scripts/spark-tests.sh
 
 if [ -x scripts/sim-sdk-tests.sh ]; then
