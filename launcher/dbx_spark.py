@@ -300,11 +300,9 @@ class Fatal(Exception):
 
 
 def _is_connect(spark):
-    try:
-        from pyspark.sql.connect.session import SparkSession as ConnectSession
-    except Exception:
-        return False
-    return isinstance(spark, ConnectSession)
+    # By its class's module, not by importing the Connect client: that import can end the
+    # process (pyspark 4.3 calls sys.exit when a Connect dependency is missing).
+    return any(c.__module__.startswith("pyspark.sql.connect") for c in type(spark).__mro__)
 
 
 def _hashed_copy(path, prefix="dbx-inventory-"):
@@ -726,9 +724,9 @@ def start_session(config, log):
 
     backend = config.get("backend")
     conf = dict(config.get("spark_conf") or {})
-    _import_pyspark(backend)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        _import_pyspark(backend)
         if backend == "classic":
             master = config.get("master") or "local[*]"
             _probe(master if master.startswith("spark://") else None, 7077, "the Spark master")

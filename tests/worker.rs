@@ -312,3 +312,96 @@ fn csv_rows_gives_the_scans_csv_and_keeps_the_first_row_of_a_user() {
         bad.code == 2 && bad.stderr.contains("line 2") && bad.stdout.is_empty()
     );
 }
+
+/// The wave's time box: with `--start-until-ms` already past, no user is started and every job
+/// comes back as a `leftover` line (exit 0, no request); with `--stop-at-ms` a second away and a
+/// slow workspace, users still in flight then come back as leftovers too, the worker exits 0 at
+/// once, and every job is answered exactly once.
+#[test]
+fn jobs_not_finished_in_the_wave_s_time_box_come_back_as_leftovers() {
+    let users = users();
+    let mut lines = vec![auth("dapi-sim")];
+    lines.extend(users.iter().enumerate().map(|(i, u)| job(i, u, "dbfs+workspace", false)));
+    let sim = Sim::start(fixture("semantics"));
+    let past = (std::time::SystemTime::now() - std::time::Duration::from_secs(5))
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        .to_string();
+    let done = worker(&sim, &input(&lines), &["--skip-preflight", "--start-until-ms", &past]);
+    check!(done, done.code == 0);
+    let left: Vec<Value> = done.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    check!(
+        done,
+        left.len() == users.len() && left.iter().all(|l| l["type"] == "leftover"),
+        "every job left over"
+    );
+    check!(done, sim.stats().total_requests == 0, "no request for users not started");
+
+    let slow = crate::util::Sim::start_with(dbx_sim::SimConfig {
+        fixture: fixture("semantics"),
+        limits: None,
+        latency_ms: 400,
+        ..Default::default()
+    });
+    let soon = (std::time::SystemTime::now() + std::time::Duration::from_millis(1500))
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        .to_string();
+    let started = std::time::Instant::now();
+    let done = worker(&slow, &input(&lines), &["--skip-preflight", "--concurrency", "2", "--stop-at-ms", &soon]);
+    check!(done, done.code == 0);
+    check!(done, started.elapsed().as_secs() < 30, "the worker stopped at its time box");
+    let answers: Vec<Value> = done.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let mut seen: Vec<u64> = answers.iter().map(|a| a["i"].as_u64().unwrap()).collect();
+    seen.sort_unstable();
+    check!(
+        done,
+        seen == (0..users.len() as u64).collect::<Vec<_>>(),
+        "every job answered exactly once: {seen:?}"
+    );
+    check!(
+        done,
+        answers.iter().any(|a| a["type"] == "leftover"),
+        "users still in flight at the stop were left over"
+    );
+}
+
+/// Job lines carry what the host knows: no request for a location `no_home` names, and a folder
+/// spelled otherwise is scanned under that spelling while the row keeps the name given.
+#[test]
+fn job_lines_carry_absent_homes_and_folder_spellings() {
+    let sim = Sim::start(fixture("semantics"));
+    let user = users()[0].clone();
+    let upper = user.to_uppercase();
+    let plain = json!({"type": "job", "i": 0, "user": user, "trees": "dbfs+workspace",
+                       "no_home": "dbfs"}).to_string();
+    let respelled = json!({"type": "job", "i": 1, "user": upper, "trees": "workspace",
+                           "folders": {"workspace": user}}).to_string();
+    let done = worker(&sim, &input(&[auth("dapi-sim"), plain, respelled]), &["--skip-preflight"]);
+    check!(done, done.code == 0);
+    let rows = by_i(user_lines(&done, &done.stdout));
+    let dbfs: u64 = sim
+        .stats()
+        .by_endpoint
+        .iter()
+        .filter(|(e, _)| e.starts_with("dbfs"))
+        .map(|(_, by)| by.values().sum::<u64>())
+        .sum();
+    check!(done, dbfs == 0, "{dbfs} DBFS request(s) for a home known absent");
+    check!(done, rows[&0]["dbfs"]["home_exists"] == false, "{}", rows[&0]);
+    check!(done, rows[&1]["username"] == upper.as_str(), "{}", rows[&1]);
+    check!(
+        done,
+        rows[&1]["workspace"]["files"] == rows[&0]["workspace"]["files"]
+            && rows[&1]["workspace"]["home_exists"] == true,
+        "the respelled folder is the user's: {} vs {}",
+        rows[&1],
+        rows[&0]
+    );
+    let bad = json!({"type": "job", "i": 0, "user": user, "trees": "workspace",
+                     "folders": {"nowhere": "x"}}).to_string();
+    let done = worker(&sim, &input(&[auth("dapi-sim"), bad]), &["--skip-preflight"]);
+    check!(done, done.code == 2 && done.stderr.contains("\"nowhere\" is not a location"));
+}
