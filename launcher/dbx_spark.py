@@ -51,9 +51,10 @@ def merged_limits(limits):
 
 
 def max_tasks(limits):
-    """The most tasks a wave may run at once: each needs at least one request in flight, and
-    together they must stay within the workspace's `max_in_flight`."""
-    return max(1, int(merged_limits(limits)["max_in_flight"]))
+    """The most tasks a wave may run at once: each needs at least one request and one user in
+    flight, and together they must stay within `max_in_flight` and `concurrency`."""
+    merged = merged_limits(limits)
+    return max(1, min(int(merged["max_in_flight"]), int(merged["concurrency"])))
 
 
 def budget_args(limits, tasks, worker_args=()):

@@ -403,16 +403,7 @@ fn a_host_killed_mid_run_resumes_on_spark_and_locally_with_the_same_csv() {
     }
     let killed = running.kill();
     check!(killed, killed.signal.is_some());
-    let resumed = scan(
-        &work,
-        &sim,
-        "users.txt",
-        "spark.csv",
-        &["--resume", "--spark-master", "local[2]", "--python", &py],
-    );
-    check!(resumed, resumed.code == 0);
-    check!(resumed, resumed.stdout.contains("Taken from the journal"));
-    check!(resumed, resumed.file("spark.csv") == local.file("local.csv"));
+    resume_on_spark_gives_the_local_csv(&work, &sim, &py, &local);
 }
 
 #[test]
@@ -609,14 +600,61 @@ fn a_launcher_killed_mid_wave_leaves_a_journal_resume_completes() {
     let locally = scan(&work, &sim, "users.txt", "copy.csv", &["--resume"]);
     check!(locally, locally.code == 0);
     check!(locally, locally.file("copy.csv") == local.file("local.csv"));
-    let on_spark = scan(
-        &work,
-        &sim,
+    resume_on_spark_gives_the_local_csv(&work, &sim, &py, &local);
+}
+
+/// `scan --resume -o spark.csv` on classic Spark completes the journal to `local`'s CSV.
+fn resume_on_spark_gives_the_local_csv(work: &Work, sim: &Sim, py: &str, local: &crate::util::Done) {
+    let resumed = scan(
+        work,
+        sim,
         "users.txt",
         "spark.csv",
-        &["--resume", "--spark-master", "local[2]", "--python", &py],
+        &["--resume", "--spark-master", "local[2]", "--python", py],
     );
-    check!(on_spark, on_spark.code == 0);
-    check!(on_spark, on_spark.stdout.contains("Taken from the journal"));
-    check!(on_spark, on_spark.file("spark.csv") == local.file("local.csv"));
+    check!(resumed, resumed.code == 0);
+    check!(resumed, resumed.stdout.contains("Taken from the journal"));
+    check!(resumed, resumed.file("spark.csv") == local.file("local.csv"));
+}
+
+/// What the host knows reaches the workers: a name given in another letter case is scanned under
+/// the folders' own spelling (the host looks `/Users` up once and sends the job again), and with
+/// `--list-homes` no worker asks for a home the listings show absent. The CSVs equal the local
+/// scan's.
+#[test]
+fn letter_case_and_known_absent_homes_are_the_local_scans_on_spark() {
+    let Some(py) = python() else { return };
+    let (sim, mut names) = generated(8);
+    names[0] = names[0].to_uppercase();
+    names.push("nobody-here@example.com".into());
+    let work = Work::new();
+    work.write("users.txt", &names.join("\n"));
+    for extra in [&[][..], &["--list-homes"][..]] {
+        sim.reset_stats();
+        let local = scan(&work, &sim, "users.txt", "local.csv", &[&["--overwrite"], extra].concat());
+        check!(local, local.code == 0);
+        let local_requests = sim.stats().total_requests;
+        sim.reset_stats();
+        let mut args = vec!["--spark-master", "local[2]", "--python", &py, "--overwrite"];
+        args.extend_from_slice(extra);
+        let spark = scan(&work, &sim, "users.txt", "spark.csv", &args);
+        check!(spark, spark.code == 0);
+        check!(
+            spark,
+            spark.file("spark.csv") == local.file("local.csv"),
+            "Spark CSV differs from the local one ({extra:?})"
+        );
+        check!(
+            spark,
+            spark.rows("spark.csv").contains_key(&names[0]),
+            "the row keeps the name given"
+        );
+        // The same requests: no worker probes a home the host knows absent, no `Me` per worker.
+        let spark_requests = sim.stats().total_requests;
+        check!(
+            spark,
+            spark_requests == local_requests,
+            "{spark_requests} requests on Spark, {local_requests} locally ({extra:?})"
+        );
+    }
 }

@@ -162,6 +162,17 @@ fn a_rejected_token_is_fatal_with_no_row() {
     );
     check!(done, !done.stderr.contains("dapi-wrong"), "the token is never printed");
     check!(done, sim.listings() == 0);
+    // On Spark (no `Me` per worker) the first refused request stops it, and the message names
+    // the credential as the host handed it.
+    let label = "an OAuth access token minted for Spark wave 3 from profile 'PROD', valid until 2026-12-03T05:00:00Z";
+    let done = worker(&sim, &input(&lines), &["--skip-preflight", "--token-label", label]);
+    check!(done, done.code == 1);
+    check!(
+        done,
+        done.stderr.contains(label) && done.stderr.contains("401"),
+        "names the credential as handed"
+    );
+    check!(done, !done.stderr.contains("dapi-wrong"), "the token is never printed");
 }
 
 #[test]

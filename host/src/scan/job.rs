@@ -345,12 +345,17 @@ fn spark_plan(args: &ScanArgs, host: &str) -> anyhow::Result<Option<SparkPlan>> 
         Some(p) => Some(std::path::absolute(p).unwrap_or_else(|_| p.clone())),
         None => None,
     };
-    // One budget whatever N: each task's in-flight share is at least one request.
-    let max_in_flight = args.limits.max_in_flight;
-    let partitions = s.spark_partitions.min(max_in_flight);
+    // One budget whatever N: each task's share is at least one request and one user in flight.
+    let (max_in_flight, concurrency) = (args.limits.max_in_flight, args.concurrency);
+    let partitions = s.spark_partitions.min(max_in_flight).min(concurrency);
     if partitions < s.spark_partitions {
+        let (flag, cap) = if max_in_flight <= concurrency {
+            ("--max-in-flight", max_in_flight)
+        } else {
+            ("--concurrency", concurrency)
+        };
         tracing::warn!(
-            "--spark-partitions {} is more than --max-in-flight {max_in_flight}: using {partitions} task(s) per wave, \
+            "--spark-partitions {} is more than {flag} {cap}: using {partitions} task(s) per wave, \
              each with one request in flight (the workspace's cap is shared by all tasks)",
             s.spark_partitions
         );

@@ -149,6 +149,12 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let (row_tx, mut row_rx) = mpsc::channel::<(usize, UserRow)>(1024);
     let input_order = Arc::new(Mutex::new(Vec::new()));
     let to_scan = Arc::new(Mutex::new(to_scan_fixed));
+    // A fixed list placed without /Users: a user with no home anywhere is looked up there for
+    // another spelling (scan::schedule; on Spark the host looks and sends the job again).
+    let case = match (&run.source, run.list_homes) {
+        (UserSource::List(_), false) => schedule::CaseLookup::Lazy(run.trees),
+        _ => schedule::CaseLookup::Off,
+    };
     let upstream = Upstream {
         feed: tokio::spawn({
             let trees = run.trees;
@@ -174,17 +180,9 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
                     "--stale-days".to_string(),
                     ages.stale_days.to_string(),
                 ]);
-                spark::spawn(rt.clone(), plan, job_rx, row_tx)
+                spark::spawn(rt.clone(), plan, case, job_rx, row_tx)
             }
-            None => {
-                // A fixed list placed without /Users: a user with no home anywhere is looked up
-                // there for another spelling (scan::schedule).
-                let case = match (&run.source, run.list_homes) {
-                    (UserSource::List(_), false) => schedule::CaseLookup::Lazy(run.trees),
-                    _ => schedule::CaseLookup::Off,
-                };
-                schedule::spawn(rt.clone(), run.batch_size, run.concurrency, case, job_rx, row_tx)
-            }
+            None => schedule::spawn(rt.clone(), run.batch_size, run.concurrency, case, job_rx, row_tx),
         },
     };
 

@@ -126,7 +126,13 @@ async fn without_dbfs(rt: &Runtime, job: &Job, batch_size: u32, dbfs_off: &std::
 /// The job again with the folders' own spelling, when a user given by name has no home in any
 /// tree under that spelling but `/Users` lists one spelled in another case (listed once per
 /// run, on the first such user). `None` when there is nothing better to scan.
-async fn respelled(rt: &Runtime, index: &OnceCell<HomeIndex>, trees: Trees, job: &Job, row: &UserRow) -> Option<Job> {
+pub(crate) async fn respelled(
+    rt: &Runtime,
+    index: &OnceCell<HomeIndex>,
+    trees: Trees,
+    job: &Job,
+    row: &UserRow,
+) -> Option<Job> {
     let given = job.principal == Principal::User && job.orphan == Orphan::No && job.folders.is_same();
     if !given || row.status == Status::Error || !row.has_no_home() {
         return None;

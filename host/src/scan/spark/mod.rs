@@ -27,10 +27,12 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OnceCell};
 use tokio::task::JoinHandle;
 
+use super::homes::HomeIndex;
 use super::job::Job;
+use super::schedule::{self, CaseLookup};
 use crate::journal::Entry;
 use crate::model::{Orphan, UserKey, UserRow};
 use crate::sandbox::Runtime;
@@ -42,9 +44,10 @@ pub const LAUNCHER: &str = include_str!("../../../../launcher/dbx_spark.py");
 /// last users finishing with fewer in flight, the next Spark job starting) costs a few percent.
 pub const DEFAULT_WAVE_SECS: u64 = 120;
 
-/// Users in the first time-boxed wave (its rows arrive soon); each later wave is sized from how
-/// many users the last one finished, up to [`MAX_WAVE`].
-const FIRST_WAVE: usize = 64;
+/// Users sent in a time-boxed wave: at first every user at hand (up to [`MAX_WAVE`]: the worker's
+/// time box decides how many it starts); after a wave that left users over, 1.5 × what it
+/// finished (at least [`MIN_WAVE`]), so leftovers are not sent back and forth in bulk.
+const MIN_WAVE: usize = 64;
 const MAX_WAVE: usize = 20_000;
 
 /// Waves in a row that may finish no user before the run gives up.
@@ -158,10 +161,11 @@ enum FromLauncher {
 pub fn spawn(
     rt: Arc<Runtime>,
     plan: SparkPlan,
+    case: CaseLookup,
     jobs: mpsc::Receiver<(usize, Job)>,
     rows: mpsc::Sender<(usize, UserRow)>,
 ) -> JoinHandle<anyhow::Result<()>> {
-    tokio::spawn(async move { run(&rt, &plan, jobs, rows).await })
+    tokio::spawn(async move { run(&rt, &plan, case, jobs, rows).await })
 }
 
 fn config_line(rt: &Runtime, plan: &SparkPlan) -> serde_json::Value {
@@ -318,6 +322,7 @@ fn job_line(i: usize, j: &Job) -> serde_json::Value {
 async fn run(
     rt: &Runtime,
     plan: &SparkPlan,
+    case: CaseLookup,
     mut jobs: mpsc::Receiver<(usize, Job)>,
     rows: mpsc::Sender<(usize, UserRow)>,
 ) -> anyhow::Result<()> {
@@ -385,9 +390,10 @@ async fn run(
             }
         }
         let mut waves = 0u32;
+        let index: OnceCell<HomeIndex> = OnceCell::new();
         let mut pending: VecDeque<(usize, Job)> = VecDeque::new();
         let mut open = true;
-        let mut size = plan.wave.unwrap_or(FIRST_WAVE);
+        let mut size = plan.wave.unwrap_or(MAX_WAVE);
         let mut idle = 0u32;
         loop {
             fill(&mut pending, &mut jobs, &mut open, size).await;
@@ -456,6 +462,14 @@ async fn run(
                         *per_executor.entry(executor).or_default() += 1;
                         done += 1;
                         let mut row = entry.row;
+                        if let CaseLookup::Lazy(trees) = case {
+                            // As the local scheduler: a user with no home under the name given
+                            // is scanned again under the spelling `/Users` lists (next wave).
+                            if let Some(better) = schedule::respelled(rt, &index, trees, &job, &row).await {
+                                left.push((i, better));
+                                continue;
+                            }
+                        }
                         // Who owns the home is the host's knowledge: put it on the row here.
                         job.mark(&mut row);
                         if rows.send((i, row)).await.is_err() {
@@ -494,12 +508,11 @@ async fn run(
                 );
             }
             if plan.wave.is_none() {
-                // Time-boxed: a wave that ran out of users was too small; one that left users
-                // over held about what the box fits.
+                // Time-boxed: a wave that left users over held about what the box fits.
                 size = if left.is_empty() {
-                    (size * 2).min(MAX_WAVE)
+                    MAX_WAVE
                 } else {
-                    (done + done / 4).clamp(FIRST_WAVE, MAX_WAVE)
+                    (done + done / 2).clamp(MIN_WAVE, MAX_WAVE)
                 };
             }
             left.sort_by_key(|(i, _)| *i);
