@@ -285,11 +285,16 @@ fn many_partitions_never_exceed_the_workspaces_in_flight_cap() {
     check!(done, done.file("spark.csv") == local.file("local.csv"));
     check!(
         done,
-        done.stderr.contains("--spark-partitions 32 is more than --max-in-flight 20"),
+        done.stderr
+            .contains("--spark-partitions 32 is more than --max-in-flight 20"),
         "the cap is said"
     );
     let peak = sim.stats().peak_concurrency;
-    check!(done, peak <= 20, "{peak} requests in flight at once, over the workspace's 20");
+    check!(
+        done,
+        peak <= 20,
+        "{peak} requests in flight at once, over the workspace's 20"
+    );
 }
 
 /// Rows are recorded as users finish, not when the wave's task ends (classic Spark): during
@@ -525,7 +530,11 @@ fn oauth_tokens_shorter_than_the_scan_lose_nothing() {
         .values()
         .map(|by| by.get(&401).copied().unwrap_or(0))
         .sum();
-    check!(done, refused == 0, "{refused} request(s) went out with an expired token");
+    check!(
+        done,
+        refused == 0,
+        "{refused} request(s) went out with an expired token"
+    );
     for (place, text) in [("stdout", &done.stdout), ("stderr", &done.stderr)] {
         check!(
             done,
@@ -631,7 +640,13 @@ fn letter_case_and_known_absent_homes_are_the_local_scans_on_spark() {
     work.write("users.txt", &names.join("\n"));
     for extra in [&[][..], &["--list-homes"][..]] {
         sim.reset_stats();
-        let local = scan(&work, &sim, "users.txt", "local.csv", &[&["--overwrite"], extra].concat());
+        let local = scan(
+            &work,
+            &sim,
+            "users.txt",
+            "local.csv",
+            &[&["--overwrite"], extra].concat(),
+        );
         check!(local, local.code == 0);
         let local_requests = sim.stats().total_requests;
         sim.reset_stats();

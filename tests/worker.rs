@@ -332,7 +332,12 @@ fn csv_rows_gives_the_scans_csv_and_keeps_the_first_row_of_a_user() {
 fn jobs_not_finished_in_the_wave_s_time_box_come_back_as_leftovers() {
     let users = users();
     let mut lines = vec![auth("dapi-sim")];
-    lines.extend(users.iter().enumerate().map(|(i, u)| job(i, u, "dbfs+workspace", false)));
+    lines.extend(
+        users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| job(i, u, "dbfs+workspace", false)),
+    );
     let sim = Sim::start(fixture("semantics"));
     let past = (std::time::SystemTime::now() - std::time::Duration::from_secs(5))
         .duration_since(std::time::UNIX_EPOCH)
@@ -347,7 +352,11 @@ fn jobs_not_finished_in_the_wave_s_time_box_come_back_as_leftovers() {
         left.len() == users.len() && left.iter().all(|l| l["type"] == "leftover"),
         "every job left over"
     );
-    check!(done, sim.stats().total_requests == 0, "no request for users not started");
+    check!(
+        done,
+        sim.stats().total_requests == 0,
+        "no request for users not started"
+    );
 
     let slow = crate::util::Sim::start_with(dbx_sim::SimConfig {
         fixture: fixture("semantics"),
@@ -361,9 +370,17 @@ fn jobs_not_finished_in_the_wave_s_time_box_come_back_as_leftovers() {
         .as_millis()
         .to_string();
     let started = std::time::Instant::now();
-    let done = worker(&slow, &input(&lines), &["--skip-preflight", "--concurrency", "2", "--stop-at-ms", &soon]);
+    let done = worker(
+        &slow,
+        &input(&lines),
+        &["--skip-preflight", "--concurrency", "2", "--stop-at-ms", &soon],
+    );
     check!(done, done.code == 0);
-    check!(done, started.elapsed().as_secs() < 30, "the worker stopped at its time box");
+    check!(
+        done,
+        started.elapsed().as_secs() < 30,
+        "the worker stopped at its time box"
+    );
     let answers: Vec<Value> = done.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let mut seen: Vec<u64> = answers.iter().map(|a| a["i"].as_u64().unwrap()).collect();
     seen.sort_unstable();
@@ -387,10 +404,16 @@ fn job_lines_carry_absent_homes_and_folder_spellings() {
     let user = users()[0].clone();
     let upper = user.to_uppercase();
     let plain = json!({"type": "job", "i": 0, "user": user, "trees": "dbfs+workspace",
-                       "no_home": "dbfs"}).to_string();
+                       "no_home": "dbfs"})
+    .to_string();
     let respelled = json!({"type": "job", "i": 1, "user": upper, "trees": "workspace",
-                           "folders": {"workspace": user}}).to_string();
-    let done = worker(&sim, &input(&[auth("dapi-sim"), plain, respelled]), &["--skip-preflight"]);
+                           "folders": {"workspace": user}})
+    .to_string();
+    let done = worker(
+        &sim,
+        &input(&[auth("dapi-sim"), plain, respelled]),
+        &["--skip-preflight"],
+    );
     check!(done, done.code == 0);
     let rows = by_i(user_lines(&done, &done.stdout));
     let dbfs: u64 = sim
@@ -412,7 +435,11 @@ fn job_lines_carry_absent_homes_and_folder_spellings() {
         rows[&0]
     );
     let bad = json!({"type": "job", "i": 0, "user": user, "trees": "workspace",
-                     "folders": {"nowhere": "x"}}).to_string();
+                     "folders": {"nowhere": "x"}})
+    .to_string();
     let done = worker(&sim, &input(&[auth("dapi-sim"), bad]), &["--skip-preflight"]);
-    check!(done, done.code == 2 && done.stderr.contains("\"nowhere\" is not a location"));
+    check!(
+        done,
+        done.code == 2 && done.stderr.contains("\"nowhere\" is not a location")
+    );
 }

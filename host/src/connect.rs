@@ -36,7 +36,10 @@ impl Authorizer for CredentialsAuthorizer {
     fn redact(&self, body: Vec<u8>) -> Vec<u8> {
         self.0.redactor().redact(body)
     }
-    fn handoff(&self, min_life: Duration) -> BoxFuture<'_, Result<(HeaderValue, Option<std::time::SystemTime>), String>> {
+    fn handoff(
+        &self,
+        min_life: Duration,
+    ) -> BoxFuture<'_, Result<(HeaderValue, Option<std::time::SystemTime>), String>> {
         Box::pin(async move {
             self.0
                 .handoff(min_life)

@@ -29,7 +29,9 @@ pub mod lock;
 mod resolve;
 mod writer;
 
-pub use format::{last_header, parse, request_counts, parse_user_line, read, user_line, Contents, End, Entry, Header, Torn, FORMAT};
+pub use format::{
+    last_header, parse, parse_user_line, read, request_counts, user_line, Contents, End, Entry, Header, Torn, FORMAT,
+};
 pub use identity::{banner_line, check_paths, identity, journal_path, users_digest, Identity, UsersIdentity};
 pub use lock::{lock_path, Holder, Lock};
 pub use resolve::{order_rows, resolve, resolve_owned, Duplicate, Kept, Resolved};

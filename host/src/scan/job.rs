@@ -339,9 +339,7 @@ fn spark_plan(args: &ScanArgs, host: &str) -> anyhow::Result<Option<SparkPlan>> 
         _ => return Err(UsageError("--spark-fault takes N and a marker file".into()).into()),
     };
     let component = match &args.limits.component {
-        Some(p) if !p.is_file() => {
-            return Err(UsageError(format!("--component {}: no such file", p.display())).into())
-        }
+        Some(p) if !p.is_file() => return Err(UsageError(format!("--component {}: no such file", p.display())).into()),
         Some(p) => Some(std::path::absolute(p).unwrap_or_else(|_| p.clone())),
         None => None,
     };

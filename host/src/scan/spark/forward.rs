@@ -130,7 +130,11 @@ mod tests {
         let flags: Vec<String> = cmd
             .get_arguments()
             .filter(|a| a.get_id() != "help")
-            .map(|a| a.get_long().map(str::to_string).unwrap_or_else(|| a.get_id().to_string()))
+            .map(|a| {
+                a.get_long()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| a.get_id().to_string())
+            })
             .collect();
         let missing: Vec<&String> = flags.iter().filter(|f| !ROUTES.iter().any(|(n, _)| n == f)).collect();
         assert!(
@@ -180,18 +184,33 @@ mod tests {
         argv.extend(worker_args(&scan));
         // What scan::run appends once the ages are known.
         argv.extend(["--as-of-ms".into(), "5".into(), "--stale-days".into(), "30".into()]);
-        let Command::Worker(w) = Cli::try_parse_from(argv).unwrap().command else { panic!() };
+        let Command::Worker(w) = Cli::try_parse_from(argv).unwrap().command else {
+            panic!()
+        };
         let w: WorkerArgs = w;
         let (sl, wl) = (&scan.limits, &w.limits);
         assert_eq!(
-            (sl.retry_attempts, sl.retry_base_ms, sl.request_timeout, sl.max_response_mib),
-            (wl.retry_attempts, wl.retry_base_ms, wl.request_timeout, wl.max_response_mib)
+            (
+                sl.retry_attempts,
+                sl.retry_base_ms,
+                sl.request_timeout,
+                sl.max_response_mib
+            ),
+            (
+                wl.retry_attempts,
+                wl.retry_base_ms,
+                wl.request_timeout,
+                wl.max_response_mib
+            )
         );
         assert_eq!(
             (sl.guest_memory_mib, sl.guest_cpu_secs, sl.user_timeout),
             (wl.guest_memory_mib, wl.guest_cpu_secs, wl.user_timeout)
         );
-        assert_eq!((scan.batch_size, scan.debug, scan.notebook_sizes), (w.batch_size, w.debug, w.notebook_sizes));
+        assert_eq!(
+            (scan.batch_size, scan.debug, scan.notebook_sizes),
+            (w.batch_size, w.debug, w.notebook_sizes)
+        );
         assert_eq!((Some(w.stale_days), w.as_of_ms), (scan.stale_days, Some(5)));
         assert!(w.skip_preflight);
         // Every flag routed to the worker is one the worker has.

@@ -220,7 +220,12 @@ fn config_line(rt: &Runtime, plan: &SparkPlan) -> serde_json::Value {
 /// Tops `pending` up to `size` jobs from `jobs`: waits for a first job when nothing is pending,
 /// then takes more until full, until the input ends, or until no new job came for
 /// [`WAVE_IDLE`] (so a slow SCIM listing still keeps the cluster busy).
-async fn fill(pending: &mut VecDeque<(usize, Job)>, jobs: &mut mpsc::Receiver<(usize, Job)>, open: &mut bool, size: usize) {
+async fn fill(
+    pending: &mut VecDeque<(usize, Job)>,
+    jobs: &mut mpsc::Receiver<(usize, Job)>,
+    open: &mut bool,
+    size: usize,
+) {
     while *open && pending.len() < size {
         let next = if pending.is_empty() {
             jobs.recv().await
@@ -245,9 +250,7 @@ fn largest_first(wave: &mut [(usize, Job)], weights: &HashMap<UserKey, u32>) {
     }
     let mean = weights.values().map(|&w| u64::from(w)).sum::<u64>() / weights.len() as u64;
     wave.sort_by_cached_key(|(i, j)| {
-        let w = weights
-            .get(&UserKey::of(&j.user))
-            .map_or(mean, |&w| u64::from(w));
+        let w = weights.get(&UserKey::of(&j.user)).map_or(mean, |&w| u64::from(w));
         (std::cmp::Reverse(w), *i)
     });
 }
