@@ -479,7 +479,7 @@ class Runner:
         if self.debug:
             self.log("wave %d: %d jobs in %d tasks, each with %s" % (
                 self.waves, len(jobs), len(shards), " ".join(share)))
-        seen, answered = set(), set()
+        seen, answered, fatal = set(), set(), None
         it = self._connect(task, shards) if self.connect else self._classic(task, shards, slots, out)
         for p, executor, attempt, kind, line in it:
             if kind == "stderr":
@@ -487,7 +487,13 @@ class Runner:
                     self.log("[partition %d on %s] %s" % (p, executor, l))
                 continue
             if kind == "fatal":
-                raise Fatal(_fatal_message(json.loads(line)))
+                if not self.connect:
+                    it.close()  # cancels the wave's other shards (see _classic)
+                    raise Fatal(_fatal_message(json.loads(line)))
+                # Connect: the job's result stream is read to its end (the other tasks' rows
+                # stand too); a stream left open can hold up the session's stop.
+                fatal = fatal or _fatal_message(json.loads(line))
+                continue
             if (p, executor, attempt) not in seen:
                 seen.add((p, executor, attempt))
                 if self.debug:
@@ -499,6 +505,8 @@ class Runner:
             if kind == "row":
                 self.executors[executor] = self.executors.get(executor, 0) + 1
             yield p, executor, attempt, kind, line
+        if fatal:
+            raise Fatal(fatal)
 
     def _split_token(self, token):
         """Spark Connect servers log each request's plan at INFO, the Python function's pickled
