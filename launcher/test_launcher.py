@@ -755,12 +755,18 @@ def test_connect_on_35_is_fatal(worker):
     assert sys.executable in msg and "pip install 'pyspark[connect]>=4.0,<5'" in msg, msg
 
 
+def stand_in_pyspark(root, version):
+    """A package `pyspark` of `version` under `root` (for PYTHONPATH): just enough to import."""
+    pkg = root / "pyspark"
+    (pkg / "sql").mkdir(parents=True)
+    (pkg / "__init__.py").write_text('__version__ = "%s"\n' % version)
+    (pkg / "sql" / "__init__.py").write_text("SparkSession = None\n")
+    return pkg
+
+
 def test_old_pyspark_is_fatal(worker, tmp_path):
     """A pyspark older than 3.5 (a stand-in package on PYTHONPATH) is refused, naming its version."""
-    pkg = tmp_path / "old" / "pyspark"
-    (pkg / "sql").mkdir(parents=True)
-    (pkg / "__init__.py").write_text('__version__ = "3.4.1"\n')
-    (pkg / "sql" / "__init__.py").write_text("SparkSession = None\n")
+    stand_in_pyspark(tmp_path / "old", "3.4.1")
     for backend in ("classic", "connect"):
         got = import_pyspark(backend, extra_env={"PYTHONPATH": str(tmp_path / "old")})
         assert got.startswith("FATAL pyspark 3.4.1 in %s is not supported" % sys.executable), got
@@ -773,11 +779,8 @@ def test_old_pyspark_is_fatal(worker, tmp_path):
 def test_databricks_connect_pyspark_is_refused(tmp_path):
     """databricks-connect's own pyspark (a stand-in with its `dbconnect_version` module) is refused
     for classic and Connect, pointing at --cluster-id; the databricks backend does not look at it."""
-    pkg = tmp_path / "dbc" / "pyspark"
-    (pkg / "sql").mkdir(parents=True)
-    (pkg / "__init__.py").write_text('__version__ = "3.5.2"\n')
+    pkg = stand_in_pyspark(tmp_path / "dbc", "3.5.2")
     (pkg / "dbconnect_version.py").write_text('__dbconnect_version__ = "16.1.7"\n')
-    (pkg / "sql" / "__init__.py").write_text("SparkSession = None\n")
     for backend in ("classic", "connect"):
         got = import_pyspark(backend, extra_env={"PYTHONPATH": str(tmp_path / "dbc")})
         assert got.startswith("FATAL %s has databricks-connect (its pyspark 3.5.2" % sys.executable), got

@@ -48,6 +48,14 @@ fn generated(users: usize) -> (Sim, Vec<String>) {
     (sim, names)
 }
 
+/// A generated workspace of `users` users, and a folder with their names in `users.txt`.
+fn workspace(users: usize) -> (Sim, Vec<String>, Work) {
+    let (sim, names) = generated(users);
+    let work = Work::new();
+    work.write("users.txt", &names.join("\n"));
+    (sim, names, work)
+}
+
 /// A Spark Connect server on 127.0.0.1 (from the pyspark package's `sbin/`), stopped on drop.
 struct ConnectServer {
     url: String,
@@ -180,9 +188,7 @@ fn local_classic_and_spark_connect_scans_give_byte_identical_csvs() {
     if pys.is_empty() {
         return;
     }
-    let (sim, names) = generated(40);
-    let work = Work::new();
-    work.write("users.txt", &names.join("\n"));
+    let (sim, _, work) = workspace(40);
     let local = scan(&work, &sim, "users.txt", "local.csv", &[]);
     check!(local, local.code == 0);
     for py in &pys {
@@ -260,9 +266,7 @@ fn local_classic_and_spark_connect_scans_give_byte_identical_csvs() {
 #[test]
 fn many_partitions_never_exceed_the_workspaces_in_flight_cap() {
     let Some(py) = python() else { return };
-    let (sim, names) = generated(40);
-    let work = Work::new();
-    work.write("users.txt", &names.join("\n"));
+    let (sim, _, work) = workspace(40);
     let local = scan(&work, &sim, "users.txt", "local.csv", &[]);
     sim.reset_stats();
     let done = scan(
@@ -302,9 +306,7 @@ fn many_partitions_never_exceed_the_workspaces_in_flight_cap() {
 #[test]
 fn rows_are_recorded_as_users_finish_during_a_wave() {
     let Some(py) = python() else { return };
-    let (sim, names) = generated(30);
-    let work = Work::new();
-    work.write("users.txt", &names.join("\n"));
+    let (sim, names, work) = workspace(30);
     let mut args = vec!["scan", "--users-file", "users.txt", "-o", "spark.csv"];
     args.extend_from_slice(&[
         "--rate-limit",
@@ -347,9 +349,7 @@ fn rows_are_recorded_as_users_finish_during_a_wave() {
 #[test]
 fn a_worker_dying_mid_shard_is_retried_by_spark_and_nothing_counts_twice() {
     let Some(py) = python() else { return };
-    let (sim, names) = generated(20);
-    let work = Work::new();
-    work.write("users.txt", &names.join("\n"));
+    let (sim, names, work) = workspace(20);
     let local = scan(&work, &sim, "users.txt", "local.csv", &[]);
     let marker = work.path("died-once");
     let done = scan(
@@ -381,9 +381,7 @@ fn a_worker_dying_mid_shard_is_retried_by_spark_and_nothing_counts_twice() {
 #[test]
 fn a_host_killed_mid_run_resumes_on_spark_and_locally_with_the_same_csv() {
     let Some(py) = python() else { return };
-    let (sim, names) = generated(30);
-    let work = Work::new();
-    work.write("users.txt", &names.join("\n"));
+    let (sim, _, work) = workspace(30);
     let local = scan(&work, &sim, "users.txt", "local.csv", &[]);
     // A local run killed after a few users, then the rest resumed on Spark.
     let mut args = vec![
@@ -414,9 +412,7 @@ fn a_host_killed_mid_run_resumes_on_spark_and_locally_with_the_same_csv() {
 #[test]
 fn missing_pyspark_and_unreachable_spark_fail_clearly_and_keep_the_journal() {
     let Some(py) = python() else { return };
-    let (sim, names) = generated(3);
-    let work = Work::new();
-    work.write("users.txt", &names.join("\n"));
+    let (sim, names, work) = workspace(3);
     // The system interpreter has no pyspark.
     let no_pyspark = scan(
         &work,
@@ -549,9 +545,7 @@ fn oauth_tokens_shorter_than_the_scan_lose_nothing() {
 #[test]
 fn a_launcher_killed_mid_wave_leaves_a_journal_resume_completes() {
     let Some(py) = python() else { return };
-    let (sim, names) = generated(30);
-    let work = Work::new();
-    work.write("users.txt", &names.join("\n"));
+    let (sim, names, work) = workspace(30);
     let local = scan(&work, &sim, "users.txt", "local.csv", &[]);
     let args = vec![
         "scan",
