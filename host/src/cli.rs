@@ -363,7 +363,7 @@ pub struct SparkArgs {
     pub python: String,
     /// Spark tasks per wave (default 1: one task holds the whole budget, which reaches the
     /// rate limits). With N > 1 each task gets 1/N of every rate limit, of --max-in-flight and
-    /// of --concurrency; N is capped at --max-in-flight.
+    /// of --concurrency; N is capped at --max-in-flight and --concurrency.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub spark_partitions: u32,
     /// The binary the executors run (`dbx-inventory worker`): a Linux build, when this one is not.
