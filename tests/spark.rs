@@ -149,6 +149,25 @@ fn scan(work: &Work, sim: &Sim, users: &str, out: &str, extra: &[&str]) -> crate
     r.run()
 }
 
+/// `scan -o out EXTRA…`, checked to exit 0 with `local`'s CSV byte for byte (`what` names the run).
+fn same_as_local(
+    work: &Work,
+    sim: &Sim,
+    local: &crate::util::Done,
+    out: &str,
+    extra: &[&str],
+    what: &str,
+) -> crate::util::Done {
+    let done = scan(work, sim, "users.txt", out, extra);
+    check!(done, done.code == 0);
+    check!(
+        done,
+        done.file(out) == local.file("local.csv"),
+        "the CSV differs from the local one ({what})"
+    );
+    done
+}
+
 /// No form of the token in what the run printed or left in its folder.
 fn assert_no_token(done: &crate::util::Done) {
     for (place, text) in [("stdout", &done.stdout), ("stderr", &done.stderr)] {
@@ -194,18 +213,13 @@ fn local_classic_and_spark_connect_scans_give_byte_identical_csvs() {
     for py in &pys {
         let version = pyspark_version(py);
         eprintln!("pyspark {version} ({py})");
-        let classic = scan(
+        let classic = same_as_local(
             &work,
             &sim,
-            "users.txt",
+            &local,
             "classic.csv",
             &["--spark-master", "local[2]", "--python", py, "--overwrite"],
-        );
-        check!(classic, classic.code == 0);
-        check!(
-            classic,
-            classic.file("classic.csv") == local.file("local.csv"),
-            "classic Spark CSV differs from the local one (pyspark {version})"
+            &format!("classic Spark, pyspark {version}"),
         );
         check!(
             classic,
@@ -213,10 +227,10 @@ fn local_classic_and_spark_connect_scans_give_byte_identical_csvs() {
             "the banner says how the budget is used"
         );
         assert_no_token(&classic);
-        let split = scan(
+        let split = same_as_local(
             &work,
             &sim,
-            "users.txt",
+            &local,
             "split.csv",
             &[
                 "--spark-master",
@@ -230,12 +244,7 @@ fn local_classic_and_spark_connect_scans_give_byte_identical_csvs() {
                 "--debug",
                 "--overwrite",
             ],
-        );
-        check!(split, split.code == 0);
-        check!(
-            split,
-            split.file("split.csv") == local.file("local.csv"),
-            "classic Spark CSV with 3 tasks differs from the local one (pyspark {version})"
+            &format!("classic Spark with 3 tasks, pyspark {version}"),
         );
         check!(
             split,
@@ -244,18 +253,13 @@ fn local_classic_and_spark_connect_scans_give_byte_identical_csvs() {
         );
 
         let server = ConnectServer::start(py);
-        let connect = scan(
+        let connect = same_as_local(
             &work,
             &sim,
-            "users.txt",
+            &local,
             "connect.csv",
             &["--spark-remote", &server.url, "--python", py, "--overwrite"],
-        );
-        check!(connect, connect.code == 0);
-        check!(
-            connect,
-            connect.file("connect.csv") == local.file("local.csv"),
-            "Spark Connect CSV differs from the local one (pyspark {version})"
+            &format!("Spark Connect, pyspark {version}"),
         );
         assert_no_token(&connect);
     }

@@ -173,11 +173,11 @@ pub fn last_header(path: &Path) -> Option<Header> {
 
 /// The requests each user's row took in a journal (the Spark backend sends the largest users
 /// first); empty when the file is missing or unreadable. Reads only what it needs per line.
-pub fn request_counts(path: &Path) -> std::collections::HashMap<crate::model::UserKey, u32> {
+pub fn request_counts(path: &Path) -> std::collections::HashMap<crate::model::UserKey, u64> {
     #[derive(serde::Deserialize)]
     struct Cost {
         username: String,
-        requests: u32,
+        requests: u64,
     }
     let Ok(bytes) = std::fs::read(path) else {
         return Default::default();

@@ -4,7 +4,7 @@
 //! The protocol is `docs/spark-protocol.md`; [`forward`] says how each `scan` flag gets there.
 //!
 //! One budget whatever the number of tasks: a wave's tasks share the workspace's limits (the
-//! launcher gives each 1/N, N ≤ `--max-in-flight`), and waves run one after another. By default
+//! launcher gives each 1/N, N ≤ `--max-in-flight` and `--concurrency`), and waves run one after another. By default
 //! one task holds the whole budget and a wave is time-boxed (`--wave-secs`, 2 minutes, less when
 //! the wave's token expires sooner): its worker starts no user after the box and answers the
 //! unstarted ones with `leftover` lines, which the next wave carries first. The host checks that
@@ -105,7 +105,7 @@ pub struct SparkPlan {
     pub backend: Backend,
     /// The interpreter with pyspark.
     pub python: String,
-    /// Tasks per wave (≤ `--max-in-flight`).
+    /// Tasks per wave (≤ `--max-in-flight` and `--concurrency`).
     pub partitions: u32,
     /// The binary the executors run.
     pub worker_binary: PathBuf,
@@ -128,7 +128,7 @@ pub struct SparkPlan {
     /// Where the credentials came from (`profile 'PROD' in …`), for error messages.
     pub credential: String,
     /// Requests each user took in the last finished run (its journal), to send the largest first.
-    pub weights: HashMap<UserKey, u32>,
+    pub weights: HashMap<UserKey, u64>,
 }
 
 /// One line of the launcher's output.
@@ -244,13 +244,15 @@ async fn fill(
 
 /// Largest users first (by the requests they took in the last run; a user it did not have
 /// counts as the average), so a wave ends on small users and its tail is short.
-fn largest_first(wave: &mut [(usize, Job)], weights: &HashMap<UserKey, u32>) {
+fn largest_first(wave: &mut [(usize, Job)], weights: &HashMap<UserKey, u64>) {
     if weights.is_empty() {
         return;
     }
-    let mean = weights.values().map(|&w| u64::from(w)).sum::<u64>() / weights.len() as u64;
+    // Counts come from a file: a sum must not wrap.
+    let total = weights.values().fold(0u64, |a, &w| a.saturating_add(w));
+    let mean = total / weights.len() as u64;
     wave.sort_by_cached_key(|(i, j)| {
-        let w = weights.get(&UserKey::of(&j.user)).map_or(mean, |&w| u64::from(w));
+        let w = weights.get(&UserKey::of(&j.user)).copied().unwrap_or(mean);
         (std::cmp::Reverse(w), *i)
     });
 }
