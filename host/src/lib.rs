@@ -25,12 +25,15 @@ pub mod commands;
 pub mod compare;
 pub mod connect;
 pub mod error;
+pub mod feed;
 pub mod format;
 pub mod journal;
 pub mod model;
 pub mod output;
 pub mod policy;
+pub mod record;
+pub mod run;
 pub mod sandbox;
-pub mod scan;
+pub mod schedule;
 
 pub use error::{FatalError, Interrupted, Outcome, UsageError};

@@ -38,7 +38,7 @@ fn main() -> ExitCode {
             if e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else if e.downcast_ref::<Interrupted>().is_some() {
-                ExitCode::from(dbx_inventory::scan::interrupt::EXIT_CODE)
+                ExitCode::from(dbx_inventory::run::interrupt::EXIT_CODE)
             } else {
                 ExitCode::from(1)
             }

@@ -12,10 +12,10 @@ pub mod report;
 
 use futures::stream::{self, StreamExt as _};
 
+use crate::feed::roots;
 use crate::model::{Identity, Location, Trees, UserKey, UserRow};
+use crate::record::Visibility;
 use crate::sandbox::Runtime;
-use crate::scan::orphans;
-use crate::scan::visibility::Visibility;
 use estimate::{sample_positions, At, Estimate, Listings, Root};
 use report::{Homes, Report, SampleUser, ServicePrincipals};
 
@@ -27,7 +27,7 @@ pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity
     let (scim, sps, roots) = tokio::join!(
         rt.list_users(1, 1),
         rt.list_service_principals(1, 1),
-        orphans::list_each(rt, Trees::ALL, None)
+        roots::list_each(rt, Trees::ALL, None)
     );
     // A DBFS listing that failed may mean the workspace has no DBFS at all: asked as a scan asks.
     let dbfs_unavailable = if matches!(roots[0], Some(Err(_))) {
@@ -47,7 +47,7 @@ pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity
         Err(e) => ServicePrincipals::Failed(format!("{e:#}")),
     };
     let [dbfs, uploads, workspace, repos] = roots;
-    let homes = |l: orphans::Listing, loc: Location| match l.expect("every location asked") {
+    let homes = |l: roots::Listing, loc: Location| match l.expect("every location asked") {
         _ if loc.is_dbfs() && dbfs_unavailable.is_some() => Homes::NotAvailable,
         Ok(h) => Homes::Listed(h.len() as u64),
         Err(why) => Homes::Failed(why),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::cli::{AuthArgs, DemoArgs, JournalArgs, LimitArgs, ScanArgs};
 use crate::error::Outcome;
-use crate::{connect, scan};
+use crate::{connect, run};
 
 /// Runs the demo.
 pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
@@ -58,9 +58,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         &connect::auth_flags(&scan_args.auth),
         &dbx_auth::Env::from_pairs(Vec::<(String, String)>::new()),
     )?;
-    let run = scan::prepare(&scan_args, sim.url(), vec!["Auth: simulator token (demo)".into()])?;
+    let run = run::prepare(&scan_args, sim.url(), vec!["Auth: simulator token (demo)".into()])?;
     let rt = Arc::new(connect::runtime(&resolved, &scan_args.limits, scan_args.concurrency)?);
-    let outcome = scan::run(rt, run).await;
+    let outcome = run::run(rt, run).await;
     let stats = sim.stats();
     println!(
         "\nSimulator: {} requests served, {} answered 429, peak concurrency {}",

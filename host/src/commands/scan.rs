@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::cli::ScanArgs;
 use crate::connect;
 use crate::error::{FatalError, Outcome, UsageError};
-use crate::scan;
+use crate::{record, run};
 
 /// `dbx-inventory scan`.
 pub async fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
@@ -29,7 +29,7 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
     if resolved.in_databricks_runtime {
         extra.push("Running inside a Databricks cluster (DATABRICKS_RUNTIME_VERSION set)".into());
     }
-    let mut run = scan::prepare(&args, resolved.host_str(), extra)?;
+    let mut run = run::prepare(&args, resolved.host_str(), extra)?;
     if let Some(plan) = &mut run.spark {
         plan.credential = resolved.source.to_string();
         let waves = match plan.wave {
@@ -49,6 +49,6 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
     let rt = Arc::new(connect::runtime_with(&resolved, &args.limits, args.concurrency, allow)?);
     let identity = connect::preflight(&rt, &resolved).await?;
     run.banner_extra.push(identity.banner_line());
-    run.visibility = scan::visibility::Visibility::of(&identity);
-    scan::run(rt, run).await
+    run.visibility = record::Visibility::of(&identity);
+    run::run(rt, run).await
 }

@@ -6,7 +6,7 @@ use std::io::Write as _;
 use crate::cli::SparkLauncherArgs;
 use crate::error::Outcome;
 use crate::output::AtomicFile;
-use crate::scan::spark::LAUNCHER;
+use crate::schedule::spark::LAUNCHER;
 
 /// Runs `spark-launcher`.
 pub fn run(args: SparkLauncherArgs) -> anyhow::Result<Outcome> {

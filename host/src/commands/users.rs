@@ -8,10 +8,11 @@ use std::io::Write as _;
 use crate::cli::{UsersArgs, UsersFormat};
 use crate::connect;
 use crate::error::{FatalError, Outcome};
+use crate::feed::ScimPager;
+use crate::model::Listed;
 use crate::model::{Principal, UserKey};
 use crate::output::csv::text_cell;
 use crate::output::AtomicFile;
-use crate::scan::principals::{Listed, ScimPager};
 
 /// `dbx-inventory users`.
 pub async fn run(args: UsersArgs) -> anyhow::Result<Outcome> {

@@ -21,10 +21,10 @@ use crate::cli::{AuthArgs, WorkerArgs};
 use crate::connect;
 use crate::error::{FatalError, Outcome, UsageError};
 use crate::journal;
+use crate::model::{Folders, Job};
 use crate::model::{Location, Orphan, Trees, UserRow};
 use crate::policy::limiter::Limits;
-use crate::scan::job::Folders;
-use crate::scan::{schedule, Job};
+use crate::schedule;
 
 /// How the stdin token shows where credentials came from (`describe`, rejection messages).
 const STDIN_TOKEN: &str = "--token (the auth line on standard input)";
@@ -75,7 +75,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<Outcome> {
     let halt = Arc::new(Notify::new());
     let (job_tx, job_rx) = mpsc::channel::<(usize, Job)>(1);
     let (row_tx, mut row_rx) = mpsc::channel::<(usize, UserRow)>(concurrency.max(16));
-    let scheduler = schedule::spawn(
+    let scheduler = schedule::local::spawn(
         rt.clone(),
         args.batch_size,
         concurrency,

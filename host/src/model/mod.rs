@@ -1,16 +1,18 @@
 //! The records every stage shares: who a user is ([`UserKey`]), which trees a scan covers
 //! ([`Trees`]), who owns a home and whether it is orphaned ([`Principal`], [`Orphan`]), what is
-//! recorded for a user ([`UserRow`]), and who the credentials belong to ([`Identity`]). No
+//! recorded for a user ([`UserRow`]), the unit of work ([`Job`], for a [`Listed`] principal or a name), and who the credentials belong to ([`Identity`]). No
 //! dependency on any other module.
 
 mod caller;
+mod job;
 mod principal;
 mod row;
 mod trees;
 mod user_key;
 
 pub use caller::{Caller, Identity};
-pub use principal::{looks_like_application_id, Orphan, Principal};
+pub use job::{Folders, Job};
+pub use principal::{looks_like_application_id, Listed, Orphan, Principal};
 pub use row::{AgeBytes, FileInfo, Status, TreeStats, UserRow};
 pub use trees::{Location, Trees};
 

@@ -1,7 +1,7 @@
 //! Who owns a home: a user or a service principal ([`Principal`]), and whether the home is
 //! orphaned ([`Orphan`]: `yes`, `no`, or `unknown` when the service principals could not be
 //! listed). A service principal's home is named by its application id, a UUID
-//! ([`looks_like_application_id`]).
+//! ([`looks_like_application_id`]). A principal as SCIM lists it is [`Listed`].
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -114,6 +114,21 @@ pub fn looks_like_application_id(name: &str) -> bool {
             8 | 13 | 18 | 23 => *c == b'-',
             _ => c.is_ascii_hexdigit(),
         })
+}
+
+/// One listed SCIM principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// `userName`, or a service principal's `applicationId`: the name of its home.
+    pub name: String,
+    /// `displayName`.
+    pub display_name: Option<String>,
+    /// `active`; `None` when the server did not say (taken as active).
+    pub active: Option<bool>,
+    /// SCIM `id`.
+    pub id: Option<String>,
+    /// A user or a service principal.
+    pub principal: Principal,
 }
 
 #[cfg(test)]

@@ -3,14 +3,16 @@
 //! made it durable, counts it, prints its lines and keeps it for the final outputs. Every row,
 //! local or from Spark, passes [`Visibility::apply`] first.
 
+pub mod visibility;
+
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use super::visibility::Visibility;
 use crate::journal::{Kept, Writer};
 use crate::model::{Status, UserKey, UserRow};
 use crate::output::console;
 use crate::output::progress::Progress;
+pub use visibility::Visibility;
 
 /// Records rows: journal first, then (once durable) console, progress, totals.
 pub struct Recorder {

@@ -11,16 +11,8 @@
 //! [`interrupt`] turns Ctrl-C/SIGTERM into a clean stop, and [`visibility`] says which homes the
 //! credentials cannot see. [`run`] wires them together.
 
-pub mod feed;
-pub mod homes;
+pub mod config;
 pub mod interrupt;
-pub mod job;
-pub mod orphans;
-pub mod principals;
-pub mod record;
-pub mod schedule;
-pub mod spark;
-pub mod visibility;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -30,15 +22,17 @@ use anyhow::Context as _;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-pub use job::{prepare, Job, ScanRun, UserSource};
+pub use config::{prepare, ScanRun};
 
 use crate::error::{FatalError, Interrupted, Outcome};
+use crate::feed::{self, UserSource};
 use crate::journal;
-use crate::model::UserRow;
+use crate::model::{Job, UserRow};
 use crate::output::progress::{self, Progress};
 use crate::output::{console, csv, html, jsonl, AtomicFile};
+use crate::record::Recorder;
 use crate::sandbox::Runtime;
-use record::Recorder;
+use crate::schedule::{self, spark};
 
 /// Longest the writer waits for scans in flight after a stop was asked for.
 const DRAIN: Duration = Duration::from_secs(5);
@@ -182,7 +176,7 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
                 ]);
                 spark::spawn(rt.clone(), plan, case, job_rx, row_tx)
             }
-            None => schedule::spawn(rt.clone(), run.batch_size, run.concurrency, case, job_rx, row_tx),
+            None => schedule::local::spawn(rt.clone(), run.batch_size, run.concurrency, case, job_rx, row_tx),
         },
     };
 
@@ -517,7 +511,7 @@ async fn not_workspace_users(rt: &Runtime, rows: &[&UserRow], out: &mut impl Wri
         }
         s
     };
-    match principals::not_workspace_users(rt, &homeless).await {
+    match feed::principals::not_workspace_users(rt, &homeless).await {
         Ok(strangers) if strangers.is_empty() => {}
         Ok(strangers) => {
             let _ = writeln!(

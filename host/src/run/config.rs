@@ -1,164 +1,15 @@
-//! What a scan run is asked to do: where its users come from ([`UserSource`]), the validated run
-//! options ([`ScanRun`], from `scan` flags by [`prepare`]) and the unit of work ([`Job`]).
+//! What a scan run is asked to do: the validated run ([`ScanRun`], from `scan` flags by
+//! [`prepare`], which also takes the journal's and outputs' locks) and, for a Spark run, its plan.
 
 use std::path::PathBuf;
 
-use super::feed;
-use super::principals::Listed;
-use super::spark::{forward, Backend, SparkPlan, DEFAULT_WAVE_SECS};
 use crate::cli::{JournalArgs, ScanArgs};
 use crate::error::{missing_directory, UsageError};
+use crate::feed::{self, UserSource};
 use crate::journal;
-use crate::model::{Location, Orphan, Principal, Trees, UserRow};
-
-/// Where the users of a run come from.
-#[derive(Debug, Clone)]
-pub enum UserSource {
-    /// A fixed list (arguments, users file), already deduplicated.
-    List(Vec<String>),
-    /// Every SCIM user, listed while scanning.
-    AllUsers {
-        /// SCIM page size.
-        page_size: u32,
-        /// Also scan orphaned homes (`--orphans`, see [`super::orphans`]).
-        orphans: bool,
-    },
-}
-
-impl UserSource {
-    /// The fixed list, if the users are known up front.
-    pub fn list(&self) -> Option<&[String]> {
-        match self {
-            UserSource::List(u) => Some(u),
-            UserSource::AllUsers { .. } => None,
-        }
-    }
-
-    /// True when orphaned homes are scanned too.
-    pub fn orphans(&self) -> bool {
-        matches!(self, UserSource::AllUsers { orphans: true, .. })
-    }
-
-    /// The banner's `Users to process:` value.
-    pub fn banner_label(&self) -> String {
-        match self {
-            UserSource::List(u) => crate::format::thousands(u.len() as u64),
-            UserSource::AllUsers { orphans: false, .. } => "all workspace users (listing via SCIM)".to_string(),
-            UserSource::AllUsers { orphans: true, .. } => {
-                "all workspace users (listing via SCIM) + orphaned homes under /Users".to_string()
-            }
-        }
-    }
-}
-
-/// One scan for the scheduler.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Job {
-    /// Username (home directory name; a service principal's application id).
-    pub user: String,
-    /// Trees to scan (an orphan only where its home was listed).
-    pub trees: Trees,
-    /// Mark the row as an orphaned home (or one of unknown status).
-    pub orphan: Orphan,
-    /// Whose home it is.
-    pub principal: Principal,
-    /// A service principal's display name, for its row.
-    pub display_name: Option<String>,
-    /// Trees (of `trees`) where `/Users` does not list the home: recorded as no home, not
-    /// requested ([`super::homes`]). A Spark worker is not told: it probes them.
-    pub no_home: Trees,
-    /// The home folders' own spelling where it differs from `user` in letter case (Databricks
-    /// names a folder exactly as its user was created; `/Users` says how): the folders scanned,
-    /// while the row keeps `user`.
-    pub folders: Folders,
-}
-
-/// A folder's spelling per location, where it differs from the username given (`None`: the
-/// same).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Folders {
-    spellings: [Option<String>; 4],
-}
-
-impl Folders {
-    fn index(l: Location) -> usize {
-        Location::ALL.iter().position(|x| *x == l).expect("a location")
-    }
-
-    /// The spelling of `l`'s folder, if it differs.
-    pub fn get(&self, l: Location) -> Option<&str> {
-        self.spellings[Self::index(l)].as_deref()
-    }
-
-    /// Sets `l`'s spelling.
-    pub fn set(&mut self, l: Location, spelling: Option<String>) {
-        self.spellings[Self::index(l)] = spelling;
-    }
-
-    /// True when every folder has the user's own spelling.
-    pub fn is_same(&self) -> bool {
-        self.spellings.iter().all(Option::is_none)
-    }
-}
-
-impl Job {
-    /// A plain user scan.
-    pub fn user(user: String, trees: Trees) -> Job {
-        Job {
-            user,
-            trees,
-            orphan: Orphan::No,
-            principal: Principal::User,
-            display_name: None,
-            no_home: Trees::NONE,
-            folders: Folders::default(),
-        }
-    }
-
-    /// The scan of a listed principal's home (a user or a service principal), not an orphan.
-    pub fn listed(p: &Listed, trees: Trees) -> Job {
-        Job {
-            user: p.name.clone(),
-            trees,
-            orphan: Orphan::No,
-            principal: p.principal,
-            display_name: p
-                .display_name
-                .clone()
-                .filter(|_| p.principal == Principal::ServicePrincipal),
-            no_home: Trees::NONE,
-            folders: Folders::default(),
-        }
-    }
-
-    /// The scans to run for this job: each folder name with the locations to scan under it (one
-    /// scan, unless the locations spell the folder differently). Locations known to have no
-    /// folder are left out; with none left, one scan of no location (the scanner still checks
-    /// the name).
-    pub fn scans(&self) -> Vec<(String, Trees)> {
-        let trees = self.trees.without(self.no_home);
-        let mut scans: Vec<(String, Trees)> = Vec::new();
-        for l in trees.locations() {
-            let name = self.folders.get(l).unwrap_or(&self.user);
-            match scans.iter_mut().find(|(n, _)| n == name) {
-                Some((_, t)) => *t = t.with(l, true),
-                None => scans.push((name.to_string(), Trees::only(l))),
-            }
-        }
-        if scans.is_empty() {
-            scans.push((self.user.clone(), Trees::NONE));
-        }
-        scans
-    }
-
-    /// Puts what the job knows about the home's owner on its row (the row of a local scan or of
-    /// a Spark executor's).
-    pub fn mark(&self, row: &mut UserRow) {
-        row.orphan = self.orphan;
-        row.principal = self.principal;
-        row.display_name = self.display_name.clone();
-    }
-}
+use crate::model::Trees;
+use crate::record::Visibility;
+use crate::schedule::spark::{forward, Backend, SparkPlan, DEFAULT_WAVE_SECS};
 
 /// Options of one scan run, validated.
 pub struct ScanRun {
@@ -195,7 +46,7 @@ pub struct ScanRun {
     /// Scan on Spark executors instead of locally (`--spark-master`, `--spark-remote`, `--cluster-id`).
     pub spark: Option<SparkPlan>,
     /// Which homes the credentials cannot see (set once SCIM `Me` has answered).
-    pub visibility: super::visibility::Visibility,
+    pub visibility: Visibility,
     /// List `/Users` and request no home it does not list (`--list-homes`, default with `--all-users`).
     pub list_homes: bool,
     /// `--as-of` (ms), when given.
@@ -286,7 +137,7 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         lock,
         output_locks,
         notes,
-        visibility: super::visibility::Visibility::unrestricted(),
+        visibility: Visibility::unrestricted(),
         list_homes: args.list_homes || args.all_users,
         as_of,
         stale_days: args.stale_days,

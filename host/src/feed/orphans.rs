@@ -17,102 +17,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::job::Job;
-use super::principals::Listed;
-use crate::model::{looks_like_application_id, Location, Orphan, Trees, UserKey};
-use crate::sandbox::bindings::tree_of;
-use crate::sandbox::Runtime;
-
-/// Folder names listed under each location's root (`/Users` in DBFS and the Workspace,
-/// `/FileStore/shared_uploads`, `/Repos`); `None`: that location is not listed.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Homes {
-    /// DBFS `/Users/*` directory names.
-    pub dbfs: Option<Vec<String>>,
-    /// Workspace `/Users/*` directory names.
-    pub workspace: Option<Vec<String>>,
-    /// `/FileStore/shared_uploads/*` directory names.
-    pub uploads: Option<Vec<String>>,
-    /// `/Repos/*` directory names.
-    pub repos: Option<Vec<String>>,
-}
-
-impl Homes {
-    /// A location's names.
-    pub fn get(&self, l: Location) -> Option<&Vec<String>> {
-        self.slot(l).as_ref()
-    }
-
-    fn slot(&self, l: Location) -> &Option<Vec<String>> {
-        match l {
-            Location::Dbfs => &self.dbfs,
-            Location::Uploads => &self.uploads,
-            Location::Workspace => &self.workspace,
-            Location::Repos => &self.repos,
-        }
-    }
-
-    /// Homes from one listing per location, in [`Location::ALL`] order.
-    pub fn from_each(each: [Option<Vec<String>>; 4]) -> Homes {
-        let [dbfs, uploads, workspace, repos] = each;
-        Homes {
-            dbfs,
-            workspace,
-            uploads,
-            repos,
-        }
-    }
-}
-
-/// One location's root listing: `None` when not wanted, else its names or why not.
-pub type Listing = Option<Result<Vec<String>, String>>;
-
-/// Lists each of `trees`' roots once, at once, in [`Location::ALL`] order; with `wait`, a
-/// listing without an answer by then is a failure.
-pub async fn list_each(rt: &Runtime, trees: Trees, wait: Option<std::time::Duration>) -> [Listing; 4] {
-    async fn one(rt: &Runtime, wanted: bool, l: Location, wait: Option<std::time::Duration>) -> Listing {
-        if !wanted {
-            return None;
-        }
-        let tree = tree_of(l);
-        let answer = match wait {
-            Some(w) => match tokio::time::timeout(w, rt.list_homes(tree)).await {
-                Ok(a) => a,
-                Err(_) => return Some(Err(format!("no answer within {} s", w.as_secs()))),
-            },
-            None => rt.list_homes(tree).await,
-        };
-        Some(match answer {
-            Ok(Ok(names)) => Ok(names),
-            Ok(Err(f)) => Err(f.message),
-            Err(e) => Err(format!("{e:#}")),
-        })
-    }
-    let [d, u, w, r] = Location::ALL;
-    let (d, u, w, r) = tokio::join!(
-        one(rt, trees.has(d), d, wait),
-        one(rt, trees.has(u), u, wait),
-        one(rt, trees.has(w), w, wait),
-        one(rt, trees.has(r), r, wait)
-    );
-    [d, u, w, r]
-}
-
-/// Lists each of `trees`' roots once (concurrently). A failure names the location.
-pub async fn list_homes(rt: &Runtime, trees: Trees) -> anyhow::Result<Homes> {
-    let each = list_each(rt, trees, None).await;
-    let mut names: [Option<Vec<String>>; 4] = Default::default();
-    for ((l, listing), slot) in Location::ALL.into_iter().zip(each).zip(names.iter_mut()) {
-        *slot = match listing {
-            // A workspace without DBFS: no DBFS orphans to find (the scans mark it not_available).
-            Some(Err(why)) if l.is_dbfs() && crate::connect::names_dbfs_disabled(&why) => None,
-            listing => listing
-                .transpose()
-                .map_err(|why| anyhow::anyhow!("listing {} {} for --orphans failed: {why}", l.label(), l.root()))?,
-        };
-    }
-    Ok(Homes::from_each(names))
-}
+use super::roots::Roots;
+use crate::model::{looks_like_application_id, Job, Listed, Location, Orphan, Trees, UserKey};
 
 /// The scans that follow the SCIM users and service principals: orphaned homes and inactive
 /// principals without a home, sorted. `scanned` holds the principals already scanned (active, or
@@ -123,9 +29,9 @@ pub async fn list_homes(rt: &Runtime, trees: Trees) -> anyhow::Result<Homes> {
 /// matches a scanned user only when case is ignored is not an orphan, and homes whose names differ
 /// in case only are one orphan, named by the first spelling (exact sort order), in every tree
 /// where any of them was listed; each tree's folder is scanned under its own spelling
-/// ([`super::homes::HomeIndex::place`]). Either way the other spelling is logged as a warning.
+/// ([`super::HomeIndex::place`]). Either way the other spelling is logged as a warning.
 pub fn plan(
-    homes: &Homes,
+    homes: &Roots,
     scanned: &[String],
     inactive: &[Listed],
     service_principals_unknown: bool,
@@ -254,7 +160,7 @@ mod tests {
 
     #[test]
     fn homes_of_active_users_match_case_insensitively() {
-        let homes = Homes {
+        let homes = Roots {
             dbfs: names(&["Alice@X.com", "ghost@x.com"]),
             workspace: names(&["alice@x.com"]),
             uploads: None,
@@ -266,7 +172,7 @@ mod tests {
 
     #[test]
     fn orphans_are_scanned_where_listed_and_spellings_differing_in_case_are_one_orphan() {
-        let homes = Homes {
+        let homes = Roots {
             dbfs: names(&["mixed@x.com", "zed@x.com", "y@x.com"]),
             workspace: names(&["MIXED@x.com", "zed@x.com"]),
             uploads: None,
@@ -281,7 +187,7 @@ mod tests {
 
     #[test]
     fn inactive_users_homes_are_orphans_and_homeless_ones_still_get_a_row() {
-        let homes = Homes {
+        let homes = Roots {
             dbfs: names(&["Carol@x.com"]),
             workspace: names(&[]),
             uploads: None,
@@ -294,7 +200,7 @@ mod tests {
 
     #[test]
     fn only_scanned_trees_count() {
-        let homes = Homes {
+        let homes = Roots {
             dbfs: names(&["b@x.com", "a@x.com"]),
             workspace: None,
             uploads: None,
@@ -316,7 +222,7 @@ mod tests {
 
     #[test]
     fn inactive_service_principals_homes_are_their_orphaned_rows() {
-        let homes = Homes {
+        let homes = Roots {
             dbfs: names(&[SP_INACTIVE]),
             workspace: names(&[&SP_ACTIVE.to_uppercase(), SP_INACTIVE, SP_GONE, "ghost@x.com"]),
             uploads: None,
@@ -348,7 +254,7 @@ mod tests {
 
     #[test]
     fn with_service_principals_unknown_uuid_named_orphans_are_unknown() {
-        let homes = Homes {
+        let homes = Roots {
             dbfs: None,
             workspace: names(&[SP_GONE, "ghost@x.com", "6f1c7a520d4e4b8e9d613c2b8f0a9e17"]),
             uploads: None,

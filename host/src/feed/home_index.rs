@@ -7,15 +7,9 @@
 //! `/Users`) is not in the index: its homes are probed as before, and a warning says so once.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use super::job::{Folders, Job};
-use super::orphans::{self, Homes};
-use crate::model::{Location, Trees, UserKey};
-use crate::sandbox::Runtime;
-
-/// Longest the scan waits for a `/Users` listing before it probes that tree's homes instead.
-pub const HOMES_WAIT: Duration = Duration::from_secs(30);
+use super::roots::Roots;
+use crate::model::{Folders, Job, Location, Trees, UserKey};
 
 /// The folder names of the locations whose root was listed: case-insensitive keys, each with
 /// the folder's own spelling; by [`Location::ALL`] index (`None`: not listed, probed).
@@ -31,7 +25,7 @@ fn index_of(l: Location) -> usize {
 impl HomeIndex {
     /// The index of complete root listings. Of two folders whose names differ only in case,
     /// the first listed is kept.
-    pub fn from_homes(homes: &Homes) -> HomeIndex {
+    pub fn from_homes(homes: &Roots) -> HomeIndex {
         let keys = |names: Option<&Vec<String>>| {
             names.map(|n| {
                 let mut m = HashMap::with_capacity(n.len());
@@ -91,41 +85,13 @@ impl HomeIndex {
     }
 }
 
-/// Lists each of `trees`' roots for [`HomeIndex`] (concurrently). A location whose listing
-/// fails or takes over `wait` is left out (`None`) with one warning: its folders are probed.
-pub async fn list_or_probe(rt: &Runtime, trees: Trees, wait: Duration) -> Homes {
-    let each = orphans::list_each(rt, trees, Some(wait)).await;
-    let mut names: [Option<Vec<String>>; 4] = Default::default();
-    for ((l, listing), slot) in Location::ALL.into_iter().zip(each).zip(names.iter_mut()) {
-        *slot = match listing {
-            None => None,
-            Some(Ok(n)) => Some(n),
-            // A workspace without DBFS: the scans find out and say so once.
-            Some(Err(why)) if l.is_dbfs() && crate::connect::names_dbfs_disabled(&why) => None,
-            Some(Err(why)) => {
-                warn_probing(l, &why);
-                None
-            }
-        };
-    }
-    Homes::from_each(names)
-}
-
-/// The one warning of a location whose folders are probed because its root could not be listed.
-pub fn warn_probing(l: Location, why: &str) {
-    let (label, root) = (l.label(), l.root());
-    tracing::warn!(
-        "could not list {label} {root} ({why}): probing each user's {label} folder instead (one request per user)"
-    );
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_user_missing_from_a_listed_tree_has_no_home_there() {
-        let homes = Homes {
+        let homes = Roots {
             dbfs: Some(vec!["Alice@x.com".into()]),
             workspace: None,
             uploads: None,

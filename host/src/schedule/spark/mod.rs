@@ -30,10 +30,10 @@ use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::sync::{mpsc, OnceCell};
 use tokio::task::JoinHandle;
 
-use super::homes::HomeIndex;
-use super::job::Job;
-use super::schedule::{self, CaseLookup};
+use super::{respelled, CaseLookup};
+use crate::feed::HomeIndex;
 use crate::journal::Entry;
+use crate::model::Job;
 use crate::model::{Orphan, UserKey, UserRow};
 use crate::sandbox::Runtime;
 
@@ -470,7 +470,7 @@ async fn run(
                         if let CaseLookup::Lazy(trees) = case {
                             // As the local scheduler: a user with no home under the name given
                             // is scanned again under the spelling `/Users` lists (next wave).
-                            if let Some(better) = schedule::respelled(rt, &index, trees, &job, &row).await {
+                            if let Some(better) = respelled(rt, &index, trees, &job, &row).await {
                                 left.push((i, better));
                                 continue;
                             }

@@ -1,23 +1,14 @@
-//! Users in: from arguments, `--users-file` or SCIM (the one [`ScimPager`] of
-//! [`super::principals`], users then service principals), deduplicated case-insensitively (first
-//! spelling kept), in input order; then [`skip_recorded`] holds back the users the journal already
-//! has.
+//! The users named on the command line and in `--users-file` (text, CSV or JSON; home paths
+//! taken to usernames), checked for names that cannot be usernames, and deduplicated
+//! case-insensitively (first spelling kept).
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
-use tokio::sync::mpsc;
 
-use super::homes::{self, HomeIndex};
-use super::job::{Job, UserSource};
-use super::orphans;
-pub use super::principals::ScimPager;
-use super::principals::{self, ServicePrincipals};
 use crate::error::UsageError;
-use crate::model::{Trees, UserKey};
-use crate::sandbox::Runtime;
+use crate::model::UserKey;
 
 /// The users named on the command line and in `--users-file` (home paths taken to usernames, not
 /// yet deduplicated), and notes on what was skipped.
@@ -451,164 +442,6 @@ pub fn dedupe(users: impl IntoIterator<Item = String>) -> (Vec<String>, Vec<Stri
         }
     }
     (kept, dropped)
-}
-
-/// Sends users to the scheduler: a fixed list (application ids among them resolved to service
-/// principals), or SCIM pages as they arrive (deduplicated), then the service principals, then
-/// (with `--orphans`) the orphaned homes. With `list_homes`, `/Users` is listed first in each
-/// tree (with the first SCIM page) and homes it does not list are not requested ([`homes`]).
-pub async fn feed_users(
-    rt: &Runtime,
-    source: UserSource,
-    trees: Trees,
-    list_homes: bool,
-    tx: mpsc::Sender<(usize, Job)>,
-) -> anyhow::Result<()> {
-    let (page_size, orphans) = match source {
-        UserSource::List(list) => {
-            // The two listings a fixed list may need, at once.
-            let sps = async {
-                if !principals::any_application_id(&list) {
-                    return Ok(ServicePrincipals::Listed(Vec::new()));
-                }
-                let sps = principals::list_service_principals(rt, 100).await?;
-                if let ServicePrincipals::Refused(why) = &sps {
-                    principals::warn_refused(why, "names given like an application id are scanned as users");
-                }
-                anyhow::Ok(sps)
-            };
-            let index = async {
-                if list_homes {
-                    HomeIndex::from_homes(&homes::list_or_probe(rt, trees, homes::HOMES_WAIT).await)
-                } else {
-                    HomeIndex::default()
-                }
-            };
-            let (sps, index) = tokio::join!(sps, index);
-            let sps = sps?;
-            for (i, job) in principals::resolve_given(list, sps.listed(), trees)
-                .into_iter()
-                .enumerate()
-            {
-                if tx.send((i, index.place(job))).await.is_err() {
-                    break;
-                }
-            }
-            return Ok(());
-        }
-        UserSource::AllUsers { page_size, orphans } => (page_size, orphans),
-    };
-    let mut seen = HashSet::new();
-    // With --orphans, inactive principals' homes are orphans: they wait for the home listing.
-    let mut inactive = Vec::new();
-    let mut scanned = Vec::new();
-    let mut idx = 0usize;
-    // --orphans needs both listings whole (a failure fails the run, at the end); without it, a
-    // tree that cannot be listed is probed.
-    let listing = async {
-        if orphans {
-            orphans::list_homes(rt, trees).await.map(Some)
-        } else if list_homes {
-            Ok(Some(homes::list_or_probe(rt, trees, homes::HOMES_WAIT).await))
-        } else {
-            Ok(None)
-        }
-    };
-    tokio::pin!(listing);
-    let mut pager = ScimPager::new(rt, page_size);
-    let (early, first) = tokio::join!(
-        tokio::time::timeout(homes::HOMES_WAIT, listing.as_mut()),
-        pager.next_page()
-    );
-    let (index, mut listed) = match early {
-        Ok(Ok(h)) => (h.as_ref().map(HomeIndex::from_homes).unwrap_or_default(), Some(Ok(h))),
-        Ok(Err(e)) => (HomeIndex::default(), Some(Err(e))),
-        Err(_) => {
-            tracing::warn!(
-                "/Users was not listed within {} s: probing each user's homes instead (one request per user and tree)",
-                homes::HOMES_WAIT.as_secs()
-            );
-            (HomeIndex::default(), None)
-        }
-    };
-    let scim = async {
-        let mut page = first;
-        while let Some(users) = page? {
-            for u in users {
-                if orphans && u.active == Some(false) {
-                    inactive.push(u);
-                } else if seen.insert(UserKey::of(&u.name)) {
-                    if orphans {
-                        scanned.push(u.name.clone());
-                    }
-                    tx.send((idx, index.job(u.name, trees))).await.ok();
-                    idx += 1;
-                }
-            }
-            page = pager.next_page().await;
-        }
-        anyhow::Ok(())
-    };
-    let homes = async {
-        match listed.take() {
-            Some(h) => h,
-            None => listing.await,
-        }
-    };
-    let (scim, sps, homes) = tokio::join!(scim, principals::list_service_principals(rt, page_size), homes);
-    scim?;
-    // The service principals follow the users, in listing order (a stable CSV order).
-    let sps = sps?;
-    if let ServicePrincipals::Refused(why) = &sps {
-        let consequence = if orphans {
-            "homes named like an application id are marked orphan=unknown"
-        } else {
-            "their homes are not scanned"
-        };
-        principals::warn_refused(why, consequence);
-    }
-    for sp in sps.listed() {
-        if orphans && sp.active == Some(false) {
-            inactive.push(sp.clone());
-        } else if seen.insert(UserKey::of(&sp.name)) {
-            if orphans {
-                scanned.push(sp.name.clone());
-            }
-            tx.send((idx, index.place(Job::listed(sp, trees)))).await.ok();
-            idx += 1;
-        }
-    }
-    if let (true, Some(homes)) = (orphans, homes?) {
-        for job in orphans::plan(&homes, &scanned, &inactive, sps.refused(), trees) {
-            let job = index.place(job);
-            tx.send((idx, job)).await.ok();
-            idx += 1;
-        }
-    }
-    Ok(())
-}
-
-/// Sits between the user feeder and the scheduler: remembers the input order (for the
-/// outputs) and holds back users the journal already has. Sets `to_scan` when the input ends.
-pub async fn skip_recorded(
-    mut rx: mpsc::Receiver<(usize, Job)>,
-    tx: mpsc::Sender<(usize, Job)>,
-    skip: Arc<HashSet<UserKey>>,
-    order: Arc<Mutex<Vec<String>>>,
-    to_scan: Arc<Mutex<Option<usize>>>,
-) {
-    let mut n = 0usize;
-    while let Some((idx, job)) = rx.recv().await {
-        order.lock().expect("not poisoned").push(job.user.clone());
-        if skip.contains(&UserKey::of(&job.user)) {
-            continue;
-        }
-        n += 1;
-        if tx.send((idx, job)).await.is_err() {
-            break;
-        }
-    }
-    *to_scan.lock().expect("not poisoned") = Some(n);
 }
 
 #[cfg(test)]

@@ -5,24 +5,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{looks_like_application_id, Principal, UserKey};
+use crate::model::{looks_like_application_id, Job, Listed, Principal, UserKey};
 use crate::sandbox::bindings::scanner::{ServicePrincipal, User};
 use crate::sandbox::Runtime;
-
-/// One listed SCIM principal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listed {
-    /// `userName`, or a service principal's `applicationId`: the name of its home.
-    pub name: String,
-    /// `displayName`.
-    pub display_name: Option<String>,
-    /// `active`; `None` when the server did not say (taken as active).
-    pub active: Option<bool>,
-    /// SCIM `id`.
-    pub id: Option<String>,
-    /// A user or a service principal.
-    pub principal: Principal,
-}
 
 impl From<User> for Listed {
     fn from(u: User) -> Self {
@@ -93,7 +78,7 @@ impl<'a> ScimPager<'a> {
         }
     }
 
-    /// A pager over the service principals (`/ServicePrincipals`), paged like the users.
+    /// A pager over the service principals (`/ServicePrincipalListing`), paged like the users.
     pub fn service_principals(rt: &'a Runtime, page_size: u32) -> Self {
         ScimPager {
             principal: Principal::ServicePrincipal,
@@ -201,40 +186,40 @@ pub async fn not_workspace_users(rt: &Runtime, names: &[String]) -> Result<Vec<S
 
 /// The service principals of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ServicePrincipals {
+pub enum ServicePrincipalListing {
     /// Every service principal, in listing order.
     Listed(Vec<Listed>),
     /// The listing was refused (HTTP 403: credentials without the right); the message says why.
     Refused(String),
 }
 
-impl ServicePrincipals {
+impl ServicePrincipalListing {
     /// The listed ones (none when refused).
     pub fn listed(&self) -> &[Listed] {
         match self {
-            ServicePrincipals::Listed(l) => l,
-            ServicePrincipals::Refused(_) => &[],
+            ServicePrincipalListing::Listed(l) => l,
+            ServicePrincipalListing::Refused(_) => &[],
         }
     }
 
     /// True when the listing was refused.
     pub fn refused(&self) -> bool {
-        matches!(self, ServicePrincipals::Refused(_))
+        matches!(self, ServicePrincipalListing::Refused(_))
     }
 }
 
-/// Lists every service principal. A 403 is [`ServicePrincipals::Refused`] (the run goes on);
+/// Lists every service principal. A 403 is [`ServicePrincipalListing::Refused`] (the run goes on);
 /// any other failure is an error naming the listing.
-pub async fn list_service_principals(rt: &Runtime, page_size: u32) -> anyhow::Result<ServicePrincipals> {
+pub async fn list_service_principals(rt: &Runtime, page_size: u32) -> anyhow::Result<ServicePrincipalListing> {
     let mut pager = ScimPager::service_principals(rt, page_size);
     let mut out = Vec::new();
     loop {
         match pager.next_page().await {
             Ok(Some(page)) => out.extend(page),
-            Ok(None) => return Ok(ServicePrincipals::Listed(out)),
+            Ok(None) => return Ok(ServicePrincipalListing::Listed(out)),
             Err(e) => {
                 if let Some(f) = e.downcast_ref::<ListingFailed>().filter(|f| f.status == Some(403)) {
-                    return Ok(ServicePrincipals::Refused(f.message.clone()));
+                    return Ok(ServicePrincipalListing::Refused(f.message.clone()));
                 }
                 return Err(e.context("listing service principals failed"));
             }
@@ -250,7 +235,7 @@ pub fn warn_refused(why: &str, consequence: &str) {
 /// The given names (already deduplicated) as jobs: a name matching a service principal's
 /// application id (case-insensitively) becomes that principal's job, under the application id as
 /// SCIM spells it — its home is `/Users/<applicationId>`. Other names are users.
-pub fn resolve_given(names: Vec<String>, sps: &[Listed], trees: crate::model::Trees) -> Vec<super::Job> {
+pub fn resolve_given(names: Vec<String>, sps: &[Listed], trees: crate::model::Trees) -> Vec<Job> {
     let by_key: HashMap<UserKey, &Listed> = sps.iter().map(|sp| (UserKey::of(&sp.name), sp)).collect();
     names
         .into_iter()
@@ -259,9 +244,9 @@ pub fn resolve_given(names: Vec<String>, sps: &[Listed], trees: crate::model::Tr
                 if sp.name != n {
                     tracing::info!("{n} is service principal {}: scanning /Users/{}", sp.name, sp.name);
                 }
-                super::Job::listed(sp, trees)
+                Job::listed(sp, trees)
             }
-            None => super::Job::user(n, trees),
+            None => Job::user(n, trees),
         })
         .collect()
 }
