@@ -11,7 +11,7 @@ use reqwest::header::HeaderValue;
 
 use crate::cli::{AuthArgs, LimitArgs};
 use crate::error::FatalError;
-use crate::model::{Caller, Identity};
+use crate::model::{Caller, CallerIdentity};
 use crate::policy::allow_list::{AllowList, Optional};
 use crate::policy::limiter::{self, Limits};
 use crate::policy::retry::RetryConfig;
@@ -180,11 +180,11 @@ pub fn scan_allow_list(notebook_sizes: bool) -> AllowList {
 
 /// Checks the credentials before anything else: a rejected token stops the run with no rows.
 /// Returns who the credentials belong to and whether they are a workspace admin
-/// ([`Identity::Unknown`] when SCIM `Me` is closed to them).
-pub async fn preflight(rt: &Runtime, auth: &dbx_auth::ResolvedAuth) -> anyhow::Result<Identity> {
+/// ([`CallerIdentity::Unknown`] when SCIM `Me` is closed to them).
+pub async fn preflight(rt: &Runtime, auth: &dbx_auth::ResolvedAuth) -> anyhow::Result<CallerIdentity> {
     let auth_desc = auth.describe();
     match rt.me().await? {
-        Ok(me) => Ok(Identity::Known(Caller {
+        Ok(me) => Ok(CallerIdentity::Known(Caller {
             user_name: me.user_name,
             display_name: me.display_name,
             groups: me.groups,
@@ -223,12 +223,12 @@ pub async fn preflight(rt: &Runtime, auth: &dbx_auth::ResolvedAuth) -> anyhow::R
                 .into());
             }
             tracing::warn!("could not identify the caller: {}", f.message);
-            Ok(Identity::Unknown(f.message))
+            Ok(CallerIdentity::Unknown(f.message))
         }
         // 403 and the like: SCIM may be closed to this principal; the scan itself may still work.
         Err(f) => {
             tracing::warn!("could not identify the caller: {}", f.message);
-            Ok(Identity::Unknown(f.message))
+            Ok(CallerIdentity::Unknown(f.message))
         }
     }
 }

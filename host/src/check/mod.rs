@@ -13,7 +13,7 @@ pub mod report;
 use futures::stream::{self, StreamExt as _};
 
 use crate::feed::roots;
-use crate::model::{Identity, Location, Trees, UserKey, UserRow};
+use crate::model::{CallerIdentity, Location, Trees, UserKey, UserRow};
 use crate::record::Visibility;
 use crate::sandbox::Runtime;
 use estimate::{sample_positions, At, Estimate, Listings, Root};
@@ -23,7 +23,7 @@ use report::{Homes, Report, SampleUser, ServicePrincipals};
 const SAMPLE_CONCURRENCY: usize = 8;
 
 /// Asks the workspace everything the report needs. `identity` is the preflight's answer.
-pub async fn gather(rt: &Runtime, host: String, auth: String, identity: Identity, sample: u32) -> Report {
+pub async fn gather(rt: &Runtime, host: String, auth: String, identity: CallerIdentity, sample: u32) -> Report {
     let (scim, sps, roots) = tokio::join!(
         rt.list_users(1, 1),
         rt.list_service_principals(1, 1),

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::estimate::{approx_duration, rate_string, Estimate, Listings, Span};
 use crate::format::thousands;
-use crate::model::{Identity, Location, Status, UserRow};
+use crate::model::{CallerIdentity, Location, Status, UserRow};
 use crate::policy::allow_list::EntryView;
 use crate::policy::limiter::Limits;
 
@@ -50,7 +50,7 @@ pub struct Report {
     /// Where the credentials came from (never a secret).
     pub auth: String,
     /// SCIM `Me`.
-    pub identity: Identity,
+    pub identity: CallerIdentity,
     /// SCIM `totalResults` (`Ok(None)`: the server gave none).
     pub scim_total: Result<Option<u64>, String>,
     /// The SCIM service-principal listing (every `--all-users` scan lists them).
@@ -117,21 +117,21 @@ impl Report {
     pub fn missing(&self) -> Vec<String> {
         let mut m = Vec::new();
         match &self.identity {
-            Identity::Known(c) if c.admin == Some(false) => m.push(format!(
+            CallerIdentity::Known(c) if c.admin == Some(false) => m.push(format!(
                 "workspace admin rights: {} is not a workspace admin (SCIM Me lists no `admins` group), so other \
                  users' Workspace homes are not visible (they would be reported workspace_home=not_visible)",
                 c.user_name
             )),
-            Identity::Known(c) if c.admin.is_none() => m.push(format!(
+            CallerIdentity::Known(c) if c.admin.is_none() => m.push(format!(
                 "confirmed admin rights: the groups in SCIM Me for {} could not be read, so a Workspace home \
                  answering 404 may be missing or not visible",
                 c.user_name
             )),
-            Identity::Unknown(why) => m.push(format!(
+            CallerIdentity::Unknown(why) => m.push(format!(
                 "confirmed admin rights: SCIM Me could not be read ({why}), so a Workspace home answering 404 may \
                  be missing or not visible"
             )),
-            Identity::Known(_) => {}
+            CallerIdentity::Known(_) => {}
         }
         if let Err(e) = &self.scim_total {
             m.push(format!("the SCIM user listing (needed by --all-users): {e}"));
@@ -273,7 +273,7 @@ impl Report {
         line(format!("Workspace: {}", self.host));
         line(format!("Auth: {}", self.auth));
         line(match &self.identity {
-            Identity::Known(c) => {
+            CallerIdentity::Known(c) => {
                 let name = match &c.display_name {
                     Some(d) if !d.is_empty() => format!("{} ({d})", c.user_name),
                     _ => c.user_name.clone(),
@@ -285,7 +285,7 @@ impl Report {
                 };
                 format!("Caller: {name} — {admin}")
             }
-            Identity::Unknown(why) => format!("Caller: unknown (SCIM Me: {why}) — admin status unknown"),
+            CallerIdentity::Unknown(why) => format!("Caller: unknown (SCIM Me: {why}) — admin status unknown"),
         });
         line(match &self.scim_total {
             Ok(Some(n)) => format!("SCIM users: {} (totalResults)", thousands(*n)),
@@ -413,9 +413,9 @@ impl Report {
             Homes::NotAvailable => json!({"count": null, "error": null, "not_available": true}),
         };
         let caller = match &self.identity {
-            Identity::Known(c) => json!({"user_name": c.user_name, "display_name": c.display_name,
+            CallerIdentity::Known(c) => json!({"user_name": c.user_name, "display_name": c.display_name,
                                          "groups": c.groups, "admin": c.admin, "error": null}),
-            Identity::Unknown(why) => json!({"user_name": null, "display_name": null, "groups": [],
+            CallerIdentity::Unknown(why) => json!({"user_name": null, "display_name": null, "groups": [],
                                              "admin": null, "error": why}),
         };
         let sample: Vec<Value> = self

@@ -151,7 +151,7 @@ fn same_workspace(old: &Scan, new: &Scan) -> (String, Vec<String>) {
             }
         }
     };
-    let trees = |s: &Scan| s.identity.as_ref().and_then(|i| i.options.get("trees").cloned());
+    let trees = |s: &Scan| s.identity.as_ref().and_then(|i| i.options.entries().remove("trees"));
     if let (Some(a), Some(b)) = (trees(old), trees(new)) {
         if a != b {
             warnings.push(format!(

@@ -6,7 +6,7 @@ use std::io::Write as _;
 use crate::cli::SummaryArgs;
 use crate::error::{FatalError, Outcome};
 use crate::journal::{self, UsersIdentity};
-use crate::model::{Ages, Trees, UserRow};
+use crate::model::{Trees, UserRow};
 use crate::output::{console, csv, html, jsonl, AtomicFile};
 
 /// `dbx-inventory summary`: outputs and summary from a journal alone.
@@ -61,6 +61,7 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
         out,
         "Options: {}",
         id.options
+            .entries()
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
@@ -101,12 +102,8 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
         jsonl::write_jsonl(f, &ordered)?;
     }
     if let Some(p) = &args.html {
-        let trees = id
-            .options
-            .get("trees")
-            .and_then(|t| Trees::from_journal_label(t))
-            .unwrap_or(Trees::NONE);
-        let meta = html::HtmlMeta::now(&id.host, trees).with_ages(Ages::from_options(&id.options));
+        let trees = id.options.trees.unwrap_or(Trees::NONE);
+        let meta = html::HtmlMeta::now(&id.host, trees).with_ages(id.options.ages());
         html::write_html(p, &ordered, &meta)?;
     }
     console::summary(&mut out, &console::Totals::of(ordered.iter().copied()), 0);

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::FatalError;
-use crate::journal::{self, Identity};
+use crate::journal::{self, RunIdentity};
 use crate::model::{Ages, Status, UserKey};
 
 /// The CSV columns `diff` needs (the seed's names; any others are ignored).
@@ -49,7 +49,7 @@ pub struct Scan {
     /// CSV or journal.
     pub kind: ScanKind,
     /// The run's identity (journals only: a CSV does not record its workspace).
-    pub identity: Option<Identity>,
+    pub identity: Option<RunIdentity>,
     /// When the run started (journals only).
     pub started: Option<String>,
     /// The ages reference of the run (journals that record it only; a CSV does not).
@@ -142,7 +142,7 @@ fn read_journal(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
     }
     // A journal of a version before ages were measured records no reference: its rows' zero
     // stale counts mean "not measured".
-    let ages = Ages::from_options(&header.identity.options);
+    let ages = header.identity.options.ages();
     let rows = resolved
         .in_recorded_order()
         .into_iter()

@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
-use super::identity::Identity;
+use super::identity::RunIdentity;
 use crate::format::now_string;
 use crate::model::UserRow;
 
@@ -30,12 +30,12 @@ pub struct Header {
     pub started: String,
     /// The run's identity.
     #[serde(flatten)]
-    pub identity: Identity,
+    pub identity: RunIdentity,
 }
 
 impl Header {
     /// A header for a run starting now.
-    pub fn new(identity: Identity) -> Header {
+    pub fn new(identity: RunIdentity) -> Header {
         Header {
             format: FORMAT,
             tool: format!("dbx-inventory {}", env!("CARGO_PKG_VERSION")),

@@ -1,13 +1,12 @@
 //! What makes two runs the same run (so one's rows may stand in for the other's), and the paths
-//! and banner line of a run's journal.
+//! of a run's journal.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use super::resolve::Resolved;
+use super::options::RunOptions;
 use crate::cli::JournalArgs;
 use crate::error::UsageError;
 use crate::model::{Trees, UserKey};
@@ -55,18 +54,18 @@ impl std::fmt::Display for UsersIdentity {
 /// What makes two runs the same run: results from one may stand in for the other's.
 /// Concurrency, limits and retries are not part of it: they change speed, not results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Identity {
+pub struct RunIdentity {
     /// Workspace URL (`scheme://host[:port]`, never credentials).
     pub host: String,
-    /// Options that change results, by name (e.g. `trees` → `dbfs+workspace`).
-    pub options: BTreeMap<String, String>,
+    /// Options that change results (e.g. `trees` → `dbfs+workspace`).
+    pub options: RunOptions,
     /// The users.
     pub users: UsersIdentity,
 }
 
-impl Identity {
+impl RunIdentity {
     /// Human-readable differences from `journal` (the identity in a journal) to `self`.
-    pub fn differences(&self, journal: &Identity) -> Vec<String> {
+    pub fn differences(&self, journal: &RunIdentity) -> Vec<String> {
         let mut out = Vec::new();
         if self.host != journal.host {
             out.push(format!(
@@ -74,9 +73,10 @@ impl Identity {
                 journal.host, self.host
             ));
         }
-        let keys: std::collections::BTreeSet<&String> = self.options.keys().chain(journal.options.keys()).collect();
+        let (mine, theirs) = (self.options.entries(), journal.options.entries());
+        let keys: std::collections::BTreeSet<&String> = mine.keys().chain(theirs.keys()).collect();
         for k in keys {
-            let (j, r) = (journal.options.get(k), self.options.get(k));
+            let (j, r) = (theirs.get(k), mine.get(k));
             if j != r {
                 let show = |v: Option<&String>| v.map_or("(not set)".to_string(), Clone::clone);
                 out.push(format!("{k}: the journal has {}, this run has {}", show(j), show(r)));
@@ -102,11 +102,12 @@ pub fn journal_path(args: &JournalArgs, output: &Path) -> PathBuf {
 }
 
 /// The identity of a run: workspace, result-changing options, users.
-pub fn identity(host: &str, trees: Trees, orphans: bool, users: Option<&[String]>) -> Identity {
-    let options = BTreeMap::from([
-        ("trees".to_string(), trees.journal_label().to_string()),
-        ("orphans".to_string(), if orphans { "yes" } else { "no" }.to_string()),
-    ]);
+pub fn identity(host: &str, trees: Trees, orphans: bool, users: Option<&[String]>) -> RunIdentity {
+    let options = RunOptions {
+        trees: Some(trees),
+        orphans: Some(orphans),
+        ..RunOptions::default()
+    };
     let users = match users {
         Some(list) => UsersIdentity::List {
             count: list.len() as u64,
@@ -114,7 +115,7 @@ pub fn identity(host: &str, trees: Trees, orphans: bool, users: Option<&[String]
         },
         None => UsersIdentity::AllUsers,
     };
-    Identity {
+    RunIdentity {
         host: host.to_string(),
         options,
         users,
@@ -158,33 +159,6 @@ pub fn check_paths(journal: &Path, outputs: &[(&str, Option<&Path>)]) -> anyhow:
     Ok(())
 }
 
-/// The banner's journal line: `Journal: results.csv.journal (resuming: 120 user(s) already
-/// recorded, 180 to scan)`, or `(new; the finished run's journal is kept as …)` after a rerun.
-pub fn banner_line(
-    path: &Path,
-    previous: &Resolved,
-    skipped: usize,
-    to_scan: Option<usize>,
-    archived: Option<&Path>,
-) -> String {
-    let recorded = previous.rows.len();
-    let state = match (recorded, to_scan) {
-        (0, _) => match archived {
-            Some(a) => format!("new; the finished run's journal is kept as {}", a.display()),
-            None => "new".to_string(),
-        },
-        (_, Some(n)) => format!("resuming: {skipped} user(s) already recorded, {n} to scan"),
-        (_, None) => format!("resuming: {skipped} user(s) already recorded are skipped"),
-    };
-    let rescans = recorded - skipped;
-    let again = if rescans > 0 {
-        format!(", {rescans} in error scanned again")
-    } else {
-        String::new()
-    };
-    format!("Journal: {} ({state}{again})", path.display())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,8 +186,8 @@ mod tests {
             false,
             Some(&users),
         );
-        assert_eq!(i.options["trees"], "dbfs");
-        assert_eq!(i.options["orphans"], "no");
+        assert_eq!(i.options.trees, Some(Trees::only(crate::model::Location::Dbfs)));
+        assert_eq!(i.options.orphans, Some(false));
         assert!(matches!(i.users, UsersIdentity::List { count: 1, .. }));
         assert_eq!(
             identity("https://h", Trees::BOTH, true, None).users,

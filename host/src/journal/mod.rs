@@ -26,14 +26,16 @@ mod archive;
 mod format;
 mod identity;
 pub mod lock;
+mod options;
 mod resolve;
 mod writer;
 
 pub use format::{
     last_header, parse, parse_user_line, read, request_counts, user_line, Contents, End, Entry, Header, Torn, FORMAT,
 };
-pub use identity::{banner_line, check_paths, identity, journal_path, users_digest, Identity, UsersIdentity};
+pub use identity::{check_paths, identity, journal_path, users_digest, RunIdentity, UsersIdentity};
 pub use lock::{lock_path, Holder, Lock};
+pub use options::RunOptions;
 pub use resolve::{order_rows, resolve, resolve_owned, Duplicate, Kept, Resolved};
 pub use writer::{Writer, SYNC_EVERY, SYNC_EVERY_ROWS};
 
@@ -135,7 +137,7 @@ pub fn unlisted_warning(journal: &std::path::Path, names: &[String]) -> String {
 const ALTERNATIVES: &str = "--journal FILE to keep a separate journal";
 
 /// Opens (or creates) the journal for a run with `identity`, applying the refusal rules.
-pub fn open(settings: &Settings, identity: &Identity) -> anyhow::Result<Opened> {
+pub fn open(settings: &Settings, identity: &RunIdentity) -> anyhow::Result<Opened> {
     let path = &settings.path;
     let shown = path.display();
     let mut notes = Vec::new();

@@ -1,6 +1,5 @@
 //! The journal's format, resolution, writer and the rules of `open`.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::format::HEADER_PREFIX;
@@ -30,10 +29,13 @@ fn row(user: &str, status: Status) -> UserRow {
     }
 }
 
-fn identity() -> Identity {
-    Identity {
+fn identity() -> RunIdentity {
+    RunIdentity {
         host: "https://a.cloud.databricks.com".into(),
-        options: BTreeMap::from([("trees".into(), "dbfs+workspace".into())]),
+        options: RunOptions {
+            trees: Some(crate::model::Trees::BOTH),
+            ..RunOptions::default()
+        },
         users: UsersIdentity::List {
             count: 3,
             sha256: users_digest(&["a@x.com", "b@x.com", "c@x.com"]),
@@ -245,7 +247,7 @@ fn identity_differences_name_each_field() {
     let mut b = identity();
     assert!(a.differences(&b).is_empty());
     b.host = "https://b.cloud.databricks.com".into();
-    b.options.insert("trees".into(), "dbfs".into());
+    b.options.trees = Some(crate::model::Trees::only(crate::model::Location::Dbfs));
     b.users = UsersIdentity::AllUsers;
     let d = b.differences(&a);
     assert_eq!(d.len(), 3, "{d:?}");

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use super::format::{End, Entry, Header, Line};
-use super::identity::Identity;
+use super::identity::RunIdentity;
 use crate::model::UserRow;
 
 /// Rows appended before an `fsync` is forced.
@@ -53,7 +53,7 @@ pub struct Writer {
 
 impl Writer {
     /// Creates (or replaces) the journal with a header for `identity`, durably.
-    pub fn create(path: &Path, identity: &Identity) -> anyhow::Result<Writer> {
+    pub fn create(path: &Path, identity: &RunIdentity) -> anyhow::Result<Writer> {
         let file = OpenOptions::new()
             .create(true)
             .write(true)

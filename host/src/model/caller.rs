@@ -3,7 +3,7 @@
 
 /// What is known about the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Identity {
+pub enum CallerIdentity {
     /// SCIM `Me` answered.
     Known(Caller),
     /// SCIM `Me` could not be asked or read (e.g. 403): the reason.
@@ -23,32 +23,32 @@ pub struct Caller {
     pub admin: Option<bool>,
 }
 
-impl Identity {
+impl CallerIdentity {
     /// True only when the credentials are known NOT to be a workspace admin.
     pub fn known_non_admin(&self) -> bool {
-        matches!(self, Identity::Known(Caller { admin: Some(false), .. }))
+        matches!(self, CallerIdentity::Known(Caller { admin: Some(false), .. }))
     }
 
     /// The caller's `userName`, when known.
     pub fn user_name(&self) -> Option<&str> {
         match self {
-            Identity::Known(c) => Some(&c.user_name),
-            Identity::Unknown(_) => None,
+            CallerIdentity::Known(c) => Some(&c.user_name),
+            CallerIdentity::Unknown(_) => None,
         }
     }
 
     /// `Some(true|false)` when admin status is known.
     pub fn admin(&self) -> Option<bool> {
         match self {
-            Identity::Known(c) => c.admin,
-            Identity::Unknown(_) => None,
+            CallerIdentity::Known(c) => c.admin,
+            CallerIdentity::Unknown(_) => None,
         }
     }
 
     /// The banner's `Credentials:` line: who, and what that means for the results.
     pub fn banner_line(&self) -> String {
         match self {
-            Identity::Known(c) => match c.admin {
+            CallerIdentity::Known(c) => match c.admin {
                 Some(true) => format!("Credentials: {} (workspace admin: every home is visible)", c.user_name),
                 Some(false) => format!(
                     "Credentials: {} (NOT a workspace admin): other users' Workspace homes are not visible to them; \
@@ -61,7 +61,7 @@ impl Identity {
                     c.user_name
                 ),
             },
-            Identity::Unknown(why) => format!(
+            CallerIdentity::Unknown(why) => format!(
                 "Credentials: unknown caller, admin status unknown ({why}): a Workspace home answering 404 is \
                  reported as no home, which for non-admin credentials may mean not visible"
             ),

@@ -1,6 +1,6 @@
 //! The records every stage shares: who a user is ([`UserKey`]), which trees a scan covers
 //! ([`Trees`]), who owns a home and whether it is orphaned ([`Principal`], [`Orphan`]), what is
-//! recorded for a user ([`UserRow`]), the unit of work ([`Job`], for a [`Listed`] principal or a name), and who the credentials belong to ([`Identity`]). No
+//! recorded for a user ([`UserRow`]), the unit of work ([`Job`], for a [`Listed`] principal or a name), and who the credentials belong to ([`CallerIdentity`]). No
 //! dependency on any other module.
 
 mod caller;
@@ -10,7 +10,7 @@ mod row;
 mod trees;
 mod user_key;
 
-pub use caller::{Caller, Identity};
+pub use caller::{Caller, CallerIdentity};
 pub use job::{Folders, Job};
 pub use principal::{looks_like_application_id, Listed, Orphan, Principal};
 pub use row::{AgeBytes, FileInfo, Status, TreeStats, UserRow};
@@ -29,19 +29,5 @@ pub struct Ages {
 impl Ages {
     /// The default number of stale days.
     pub const DEFAULT_STALE_DAYS: u32 = 365;
-
-    /// The journal identity option holding the as-of (ms).
-    pub const AS_OF_OPTION: &'static str = "as_of_ms";
-    /// The journal identity option holding the stale days.
-    pub const STALE_DAYS_OPTION: &'static str = "stale_days";
-
-    /// The reference a journal's identity options record; `None` when either is absent or
-    /// unreadable (journals of earlier versions).
-    pub fn from_options(options: &std::collections::BTreeMap<String, String>) -> Option<Ages> {
-        Some(Ages {
-            as_of_ms: options.get(Self::AS_OF_OPTION)?.parse().ok()?,
-            stale_days: options.get(Self::STALE_DAYS_OPTION)?.parse().ok()?,
-        })
-    }
 }
 pub use user_key::UserKey;

@@ -234,6 +234,32 @@ pub fn saved_lines(out: &mut impl std::io::Write, csv: Option<&Path>, jsonl: Opt
     }
 }
 
+/// The banner's journal line: `Journal: results.csv.journal (resuming: 120 user(s) already
+/// recorded, 180 to scan)`, or `(new; the finished run's journal is kept as …)` after a rerun.
+pub fn journal_line(
+    path: &Path,
+    recorded: usize,
+    skipped: usize,
+    to_scan: Option<usize>,
+    archived: Option<&Path>,
+) -> String {
+    let state = match (recorded, to_scan) {
+        (0, _) => match archived {
+            Some(a) => format!("new; the finished run's journal is kept as {}", a.display()),
+            None => "new".to_string(),
+        },
+        (_, Some(n)) => format!("resuming: {skipped} user(s) already recorded, {n} to scan"),
+        (_, None) => format!("resuming: {skipped} user(s) already recorded are skipped"),
+    };
+    let rescans = recorded - skipped;
+    let again = if rescans > 0 {
+        format!(", {rescans} in error scanned again")
+    } else {
+        String::new()
+    };
+    format!("Journal: {} ({state}{again})", path.display())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

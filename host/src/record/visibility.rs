@@ -9,7 +9,7 @@
 //! [`Visibility::workspace_home_hidden`] is the rule; any other place that decides a Workspace
 //! home's existence (e.g. from a `/Users` listing) must ask it too.
 
-use crate::model::{Identity, Location, Status, UserKey, UserRow};
+use crate::model::{CallerIdentity, Location, Status, UserKey, UserRow};
 
 /// The visibility rule of a run's credentials.
 #[derive(Debug, Clone, Default)]
@@ -25,7 +25,7 @@ impl Visibility {
     }
 
     /// The rule for these credentials.
-    pub fn of(identity: &Identity) -> Visibility {
+    pub fn of(identity: &CallerIdentity) -> Visibility {
         Visibility {
             non_admin: identity
                 .known_non_admin()
@@ -102,8 +102,8 @@ mod tests {
     use super::*;
     use crate::model::{Caller, TreeStats};
 
-    fn identity(admin: Option<bool>) -> Identity {
-        Identity::Known(Caller {
+    fn identity(admin: Option<bool>) -> CallerIdentity {
+        CallerIdentity::Known(Caller {
             user_name: "Me@x.com".into(),
             display_name: None,
             groups: vec![],
@@ -166,7 +166,7 @@ mod tests {
         for v in [
             Visibility::of(&identity(Some(true))),
             Visibility::of(&identity(None)),
-            Visibility::of(&Identity::Unknown("HTTP 403".into())),
+            Visibility::of(&CallerIdentity::Unknown("HTTP 403".into())),
         ] {
             let mut r = row("bob@x.com", false);
             v.apply(&mut r);

@@ -74,18 +74,12 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     // The journal: refusals (another run's journal, one not to be discarded) happen here.
     let list = run.source.list();
     let mut identity = journal::identity(&run.host_label, run.trees, run.source.orphans(), list);
-    if rt.notebook_sizes() {
-        // Rows with and without notebook bytes are not the same results. Only set when on, so
-        // the journals of runs without the flag keep their identity.
-        identity.options.insert("notebook_sizes".into(), "yes".into());
-    }
+    // Rows with and without notebook bytes are not the same results.
+    identity.options.notebook_sizes = rt.notebook_sizes();
     // The ages' reference is part of the results: a --resume keeps its journal's.
     let ages = run_ages(&run, &journal_path);
     rt.set_ages(ages);
-    identity.options.insert(AS_OF_KEY.into(), ages.as_of_ms.to_string());
-    identity
-        .options
-        .insert(STALE_DAYS_KEY.into(), ages.stale_days.to_string());
+    identity.options.set_ages(ages);
     let mut opened = journal::open(
         &journal::Settings::from_args(&run.journal, journal_path.clone()),
         &identity,
@@ -113,9 +107,9 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
             crate::format::rfc3339_ms(ages.as_of_ms),
             ages.stale_days
         ));
-        extra.push(journal::banner_line(
+        extra.push(console::journal_line(
             &journal_path,
-            &opened.previous,
+            opened.previous.rows.len(),
             skip.len(),
             to_scan_fixed,
             opened.archived.as_deref(),
@@ -395,23 +389,16 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     })
 }
 
-/// The journal options that record the ages' reference.
-const AS_OF_KEY: &str = "as_of_ms";
-const STALE_DAYS_KEY: &str = "stale_days";
-
 /// The run's ages: `--as-of`/`--stale-days` when given; else, on `--resume`, what the journal
 /// recorded; else now and 365 days.
 fn run_ages(run: &ScanRun, journal: &std::path::Path) -> crate::model::Ages {
     let header = run.journal.resume.then(|| journal::last_header(journal)).flatten();
-    let recorded = |key: &str| header.as_ref()?.identity.options.get(key).cloned();
+    let recorded = header.map(|h| h.identity.options).unwrap_or_default();
     crate::model::Ages {
-        as_of_ms: run
-            .as_of
-            .or_else(|| recorded(AS_OF_KEY)?.parse().ok())
-            .unwrap_or_else(crate::format::now_ms),
+        as_of_ms: run.as_of.or(recorded.as_of_ms).unwrap_or_else(crate::format::now_ms),
         stale_days: run
             .stale_days
-            .or_else(|| recorded(STALE_DAYS_KEY)?.parse().ok())
+            .or(recorded.stale_days)
             .unwrap_or(crate::model::Ages::DEFAULT_STALE_DAYS),
     }
 }
