@@ -373,12 +373,14 @@ pub struct SparkArgs {
     /// less when a minted token expires sooner); each wave gets a freshly minted token.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub chunk_size: Option<u32>,
+    #[cfg(feature = "test-hooks")]
     /// Test only: the time box of a wave, in seconds (default 120).
     #[arg(long, value_name = "SECS", hide = true)]
     pub wave_secs: Option<u64>,
     /// The seed's flag: scan one user at a time, locally (same as --concurrency 1).
     #[arg(long, conflicts_with_all = ["spark_master", "spark_remote", "cluster_id"])]
     pub no_parallel: bool,
+    #[cfg(feature = "test-hooks")]
     /// Test only: the first attempt of each task's worker dies after N rows (marker file M).
     #[arg(long, value_names = ["N", "M"], num_args = 2, hide = true)]
     pub spark_fault: Vec<String>,
@@ -476,10 +478,12 @@ pub struct WorkerArgs {
     /// workers of one executor compile the scanner once.
     #[arg(long, value_name = "DIR", hide = true)]
     pub compile_cache: Option<PathBuf>,
+    #[cfg(feature = "test-hooks")]
     /// Test only: after writing N rows, exit 101 at once unless --fail-marker exists (it is
     /// created first), to simulate an executor dying mid-shard on its first attempt.
     #[arg(long, value_name = "N", hide = true, requires = "fail_marker")]
     pub fail_after: Option<u64>,
+    #[cfg(feature = "test-hooks")]
     /// Test only: the marker file of --fail-after.
     #[arg(long, value_name = "PATH", hide = true, requires = "fail_after")]
     pub fail_marker: Option<PathBuf>,

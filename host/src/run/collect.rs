@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::{interrupt, Opening, ScanRun, Upstream};
+use super::config::ScanRun;
+use super::interrupt;
+use super::open::Opening;
+use super::start::Upstream;
 use crate::error::FatalError;
 use crate::journal::{Kept, Writer};
 use crate::model::{UserKey, UserRow};

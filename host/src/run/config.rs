@@ -9,6 +9,8 @@ use crate::feed::{self, UserSource};
 use crate::journal;
 use crate::model::Trees;
 use crate::record::Visibility;
+#[cfg(feature = "test-hooks")]
+use crate::schedule::spark::protocol::Fault;
 use crate::schedule::spark::{forward, Backend, SparkPlan, DEFAULT_WAVE_SECS};
 
 /// Options of one scan run, validated.
@@ -180,15 +182,10 @@ fn spark_plan(args: &ScanArgs, host: &str) -> anyhow::Result<Option<SparkPlan>> 
         ))
         .into());
     }
-    let fault = match s.spark_fault.as_slice() {
-        [] => None,
-        [n, m] => Some((
-            n.parse()
-                .map_err(|_| UsageError(format!("--spark-fault {n}: not a number")))?,
-            PathBuf::from(m),
-        )),
-        _ => return Err(UsageError("--spark-fault takes N and a marker file".into()).into()),
-    };
+    #[cfg(feature = "test-hooks")]
+    let (fault, wave_secs) = (spark_fault(&s.spark_fault)?, s.wave_secs);
+    #[cfg(not(feature = "test-hooks"))]
+    let (fault, wave_secs) = (None, None);
     let component = match &args.limits.component {
         Some(p) if !p.is_file() => return Err(UsageError(format!("--component {}: no such file", p.display())).into()),
         Some(p) => Some(std::path::absolute(p).unwrap_or_else(|_| p.clone())),
@@ -215,7 +212,7 @@ fn spark_plan(args: &ScanArgs, host: &str) -> anyhow::Result<Option<SparkPlan>> 
         partitions,
         worker_binary,
         wave: s.chunk_size.map(|n| n as usize),
-        wave_secs: s.wave_secs.unwrap_or(DEFAULT_WAVE_SECS).max(1),
+        wave_secs: wave_secs.unwrap_or(DEFAULT_WAVE_SECS).max(1),
         host: host.to_string(),
         worker_args: forward::worker_args(args),
         concurrency: args.concurrency,
@@ -225,4 +222,19 @@ fn spark_plan(args: &ScanArgs, host: &str) -> anyhow::Result<Option<SparkPlan>> 
         credential: String::new(),
         weights: Default::default(),
     }))
+}
+
+/// Test only: `--spark-fault N MARKER`.
+#[cfg(feature = "test-hooks")]
+fn spark_fault(args: &[String]) -> anyhow::Result<Option<Fault>> {
+    Ok(match args {
+        [] => None,
+        [n, m] => Some(Fault {
+            fail_after: n
+                .parse()
+                .map_err(|_| UsageError(format!("--spark-fault {n}: not a number")))?,
+            marker: PathBuf::from(m),
+        }),
+        _ => return Err(UsageError("--spark-fault takes N and a marker file".into()).into()),
+    })
 }

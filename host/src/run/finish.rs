@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::collect::Collected;
-use super::{Opening, ScanRun};
+use super::config::ScanRun;
+use super::open::Opening;
 use crate::error::{FatalError, Interrupted, Outcome};
 use crate::feed::{self, UserSource};
 use crate::journal;

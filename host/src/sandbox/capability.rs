@@ -4,7 +4,7 @@
 //! an `error`); a refused request is answered `denied` as a value.
 
 use super::bindings::http::{self, HttpError, Request, Response};
-use super::runtime::InstanceState;
+use super::state::InstanceState;
 use crate::policy::{self, Answer};
 
 impl http::Host for InstanceState {

@@ -12,7 +12,7 @@ use wasmtime_wasi::cli::{WasiCli, WasiCliView as _};
 use wasmtime_wasi::p2::bindings::cli;
 use wasmtime_wasi::WasiView;
 
-use super::runtime::InstanceState;
+use super::state::InstanceState;
 
 /// The contract's own interface, linked by the generated bindings.
 pub const HTTP_INTERFACE: &str = "dbx:inventory/http";

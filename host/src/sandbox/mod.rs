@@ -7,5 +7,6 @@ pub mod bindings;
 mod capability;
 mod imports;
 pub mod runtime;
+mod state;
 
 pub use runtime::{GuestLimits, Runtime, EMBEDDED_COMPONENT};

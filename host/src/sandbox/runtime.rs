@@ -14,16 +14,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::error::Context as _;
-use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder,
-    UpdateDeadline,
-};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline};
 
 use super::bindings::{self, scanner, Inventory, InventoryPre};
 use super::imports;
+use super::state::InstanceState;
 use crate::model::{Ages, Trees, UserRow};
 use crate::policy::Policy;
 
@@ -50,28 +47,6 @@ impl Default for GuestLimits {
             compute: Duration::from_secs(60),
             deadline: Duration::from_secs(6 * 3600),
             max_instances: 64,
-        }
-    }
-}
-
-/// Per-instance state: the policy view plus an empty WASI context.
-pub struct InstanceState {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    limits: StoreLimits,
-    /// The shared policy every request goes through.
-    pub policy: Arc<Policy>,
-    /// Requests the guest asked for.
-    pub requests: u64,
-    /// Epoch ticks the guest has been computing since its last host call.
-    pub busy_ticks: u64,
-}
-
-impl WasiView for InstanceState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
         }
     }
 }
@@ -169,20 +144,9 @@ impl Runtime {
     }
 
     async fn instance(&self) -> anyhow::Result<(Store<InstanceState>, Inventory)> {
-        let state = InstanceState {
-            wasi: WasiCtx::builder().build(),
-            table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(self.limits.memory_bytes)
-                .instances(16)
-                .trap_on_grow_failure(true)
-                .build(),
-            policy: self.policy.clone(),
-            requests: 0,
-            busy_ticks: 0,
-        };
+        let state = InstanceState::new(self.policy.clone(), self.limits.memory_bytes);
         let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
+        store.limiter(|s| s.store_limits());
         let max_ticks = (self.limits.compute.as_millis() / TICK.as_millis()).max(1) as u64;
         let limit = self.limits.compute;
         store.set_epoch_deadline(1);

@@ -18,6 +18,8 @@
 //! worker must stop starting users and stop altogether (before that token expires).
 
 pub mod forward;
+pub mod protocol;
+pub mod worker;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
@@ -34,8 +36,9 @@ use super::{respelled, CaseLookup};
 use crate::feed::HomeIndex;
 use crate::journal::Entry;
 use crate::model::Job;
-use crate::model::{Orphan, UserKey, UserRow};
+use crate::model::{UserKey, UserRow};
 use crate::sandbox::Runtime;
+use protocol::{Config, FromLauncher, JobLine, ToLauncher, ToWorker};
 
 /// The launcher, shipped inside the binary so `dbx-inventory` alone is enough.
 pub const LAUNCHER: &str = include_str!("../../../../launcher/dbx_spark.py");
@@ -123,38 +126,12 @@ pub struct SparkPlan {
     pub component: Option<PathBuf>,
     /// `--debug`: which executor scanned whom, per-executor counts.
     pub debug: bool,
-    /// Test only: (rows, marker file) for the workers' first attempts.
-    pub fault: Option<(u64, PathBuf)>,
+    /// Test only: the workers' first attempts die after some rows (`--spark-fault`).
+    pub fault: Option<protocol::Fault>,
     /// Where the credentials came from (`profile 'PROD' in …`), for error messages.
     pub credential: String,
     /// Requests each user took in the last finished run (its journal), to send the largest first.
     pub weights: HashMap<UserKey, u64>,
-}
-
-/// One line of the launcher's output.
-#[derive(serde::Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
-enum FromLauncher {
-    Row {
-        #[serde(default)]
-        partition: Option<i64>,
-        #[serde(default)]
-        executor: Option<String>,
-        #[serde(default)]
-        attempt: Option<i64>,
-        row: serde_json::Value,
-    },
-    Leftover {
-        i: u64,
-    },
-    WaveDone {},
-    Ready,
-    Log {
-        message: String,
-    },
-    Fatal {
-        message: String,
-    },
 }
 
 /// Starts the Spark backend: jobs from `jobs` are scanned on the cluster, rows go to `rows`.
@@ -168,9 +145,9 @@ pub fn spawn(
     tokio::spawn(async move { run(&rt, &plan, case, jobs, rows).await })
 }
 
-fn config_line(rt: &Runtime, plan: &SparkPlan) -> serde_json::Value {
+fn config_line(rt: &Runtime, plan: &SparkPlan) -> ToLauncher {
     let limits = rt.policy().limits();
-    let mut budget = serde_json::Map::new();
+    let mut budget = BTreeMap::new();
     for (family, rate) in &limits.rates {
         budget.insert(family.name().to_string(), serde_json::json!(rate.0));
     }
@@ -183,11 +160,11 @@ fn config_line(rt: &Runtime, plan: &SparkPlan) -> serde_json::Value {
             ("databricks", None, None, Some(cluster_id.clone()), profile.clone())
         }
     };
-    let mut spark_conf = BTreeMap::new();
+    let mut spark_conf: BTreeMap<String, String> = BTreeMap::new();
     if let Backend::Classic(_) = plan.backend {
         // A speculative copy of a task would scan with a second share of the budget. (A session
         // we do not start, Connect's, is checked by the launcher instead.)
-        spark_conf.insert("spark.speculation", "false");
+        spark_conf.insert("spark.speculation".into(), "false".into());
     }
     if plan.backend.is_local() {
         for k in [
@@ -195,25 +172,24 @@ fn config_line(rt: &Runtime, plan: &SparkPlan) -> serde_json::Value {
             "spark.driver.bindAddress",
             "spark.connect.grpc.binding.address",
         ] {
-            spark_conf.insert(k, "127.0.0.1");
+            spark_conf.insert(k.into(), "127.0.0.1".into());
         }
     }
-    serde_json::json!({
-        "type": "config",
-        "backend": backend,
-        "master": master,
-        "remote": remote,
-        "cluster_id": cluster_id,
-        "profile": profile,
-        "worker_binary": plan.worker_binary,
-        "component": plan.component,
-        "partitions": plan.partitions,
-        "host": plan.host,
-        "limits": budget,
-        "worker_args": plan.worker_args,
-        "debug": plan.debug,
-        "fault": plan.fault.as_ref().map(|(n, m)| serde_json::json!({"fail_after": n, "marker": m})),
-        "spark_conf": spark_conf,
+    ToLauncher::Config(Config {
+        backend: backend.to_string(),
+        master,
+        remote,
+        cluster_id,
+        profile,
+        worker_binary: plan.worker_binary.clone(),
+        component: plan.component.clone(),
+        partitions: plan.partitions,
+        host: plan.host.clone(),
+        limits: budget,
+        worker_args: plan.worker_args.clone(),
+        debug: plan.debug,
+        fault: plan.fault.clone(),
+        spark_conf,
     })
 }
 
@@ -307,23 +283,6 @@ async fn handoff(rt: &Runtime, plan: &SparkPlan, n: u32) -> anyhow::Result<Hando
     })
 }
 
-/// A job as the worker reads it (docs/spark-protocol.md).
-fn job_line(i: usize, j: &Job) -> serde_json::Value {
-    let mut line = serde_json::json!({"type": "job", "i": i, "user": j.user,
-                                      "trees": j.trees.journal_label(), "orphan": j.orphan == Orphan::Yes});
-    if !j.no_home.is_empty() {
-        line["no_home"] = j.no_home.journal_label().into();
-    }
-    if !j.folders.is_same() {
-        let folders: serde_json::Map<String, serde_json::Value> = crate::model::Location::ALL
-            .into_iter()
-            .filter_map(|l| j.folders.get(l).map(|f| (l.name().to_string(), f.into())))
-            .collect();
-        line["folders"] = folders.into();
-    }
-    line
-}
-
 async fn run(
     rt: &Runtime,
     plan: &SparkPlan,
@@ -373,14 +332,11 @@ async fn run(
         }
         tail
     });
-    let send = |v: serde_json::Value| {
-        let mut line = v.to_string();
-        line.push('\n');
-        line
-    };
     let mut per_executor: BTreeMap<String, u64> = BTreeMap::new();
     let result: anyhow::Result<()> = async {
-        stdin.write_all(send(config_line(rt, plan)).as_bytes()).await?;
+        stdin
+            .write_all(protocol::line(&config_line(rt, plan)).as_bytes())
+            .await?;
         stdin.flush().await?;
         // Wait for the session: a wave's token is minted only when the cluster can use it.
         loop {
@@ -410,7 +366,7 @@ async fn run(
             largest_first(&mut wave, &plan.weights);
             waves += 1;
             let h = handoff(rt, plan, waves).await?;
-            let job_lines: Vec<serde_json::Value> = wave.iter().map(|(i, j)| job_line(*i, j)).collect();
+            let job_lines: Vec<ToWorker> = wave.iter().map(|(i, j)| ToWorker::Job(JobLine::of(*i, j))).collect();
             tracing::debug!(
                 "Spark wave {waves}: {} user(s) in {} task(s){}",
                 wave.len(),
@@ -420,10 +376,14 @@ async fn run(
                     .unwrap_or_default()
             );
             let mut outstanding: HashMap<usize, Job> = wave.into_iter().collect();
-            let line = send(serde_json::json!({"type": "wave", "n": waves, "token": h.token,
-                "token_label": h.label, "start_until_ms": h.start_until_ms, "stop_at_ms": h.stop_at_ms,
-                "jobs": job_lines}));
-            drop(job_lines);
+            let line = protocol::line(&ToLauncher::Wave {
+                n: waves,
+                token: h.token,
+                token_label: h.label.clone(),
+                start_until_ms: h.start_until_ms,
+                stop_at_ms: h.stop_at_ms,
+                jobs: job_lines,
+            });
             stdin
                 .write_all(line.as_bytes())
                 .await
@@ -525,9 +485,7 @@ async fn run(
                 pending.push_front(job);
             }
         }
-        stdin
-            .write_all(send(serde_json::json!({"type": "end"})).as_bytes())
-            .await?;
+        stdin.write_all(protocol::line(&ToLauncher::End).as_bytes()).await?;
         stdin.flush().await?;
         Ok(())
     }
