@@ -1,16 +1,18 @@
 //! DBFS listings: `GET /api/2.0/dbfs/list?path=…` → `{"files":[{path,is_dir,file_size}]}`.
 
+use crate::json::{self, Present};
 use crate::lenient;
-use crate::listing::{self, BadListing, Entry, Kind, Present};
+use crate::listing::{BadListing, Entry, Kind};
+use crate::types::Api;
 use serde::Deserialize;
 use std::borrow::Cow;
 
-pub const LIST_PATH: &str = "/api/2.0/dbfs/list";
+pub const LIST_PATH: &str = Api::Dbfs.list_path();
 
 #[derive(Deserialize)]
 struct Listing<'a> {
     /// Absent (or null) for an empty directory. Every element must be an object.
-    #[serde(borrow, default, deserialize_with = "listing::objects")]
+    #[serde(borrow, default, deserialize_with = "json::objects")]
     files: Option<Vec<RawFile<'a>>>,
     /// An error answer sent with a 2xx status (see `listing`).
     #[serde(default)]
@@ -43,7 +45,7 @@ fn strip_scheme(p: Cow<'_, str>) -> Cow<'_, str> {
 
 /// Parses one listing body. `is_dir: true` is a directory; everything else is a file.
 pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, BadListing> {
-    let listing: Listing = listing::from_object(body)?;
+    let listing: Listing = json::from_object(body)?;
     if listing.error_code.0 {
         return Err(BadListing::ErrorInBody);
     }

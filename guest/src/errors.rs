@@ -1,4 +1,5 @@
-//! Turning failed answers into short, single-line messages that name the cause.
+//! Turning failed answers into short, single-line messages that name the cause, and telling a
+//! missing path from a missing API.
 
 use crate::lenient;
 use crate::types::{HttpError, Response};
@@ -113,7 +114,7 @@ struct ErrorBody<'a> {
 /// `HTTP 503` (empty body).
 pub fn describe_status(resp: &Response) -> String {
     let status = resp.status;
-    let parsed = crate::listing::from_object::<ErrorBody>(&resp.body).ok();
+    let parsed = crate::json::from_object::<ErrorBody>(&resp.body).ok();
     let (code, text) = match &parsed {
         Some(b) => {
             let code = b
@@ -175,6 +176,20 @@ pub fn describe_malformed(resp: &Response, err: &serde_json::Error) -> String {
         }
     }
     out
+}
+
+/// A 404 meaning "this path does not exist" (not "this API does not exist").
+pub fn is_not_found(resp: &Response) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Code<'a> {
+        #[serde(borrow, default, deserialize_with = "crate::lenient::string")]
+        error_code: Option<std::borrow::Cow<'a, str>>,
+    }
+    resp.status == 404
+        && !matches!(
+            crate::json::from_object::<Code>(&resp.body),
+            Ok(Code { error_code: Some(c) }) if c == "ENDPOINT_NOT_FOUND"
+        )
 }
 
 /// The failures of one scan: the first message is kept, later ones are counted.
@@ -328,5 +343,24 @@ mod tests {
         assert_eq!(f.message().as_deref(), Some("a (and 1 more failures)"));
         f.record("c".into());
         assert_eq!(f.message().as_deref(), Some("a (and 2 more failures)"));
+    }
+
+    #[test]
+    fn only_a_404_without_endpoint_not_found_means_a_missing_path() {
+        let r = |s: u16, b: &str| Response {
+            status: s,
+            body: b.as_bytes().to_vec(),
+        };
+        assert!(is_not_found(&r(
+            404,
+            r#"{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"x"}"#
+        )));
+        assert!(is_not_found(&r(404, "")));
+        assert!(is_not_found(&r(404, "<html>Not Found</html>")));
+        assert!(!is_not_found(&r(
+            404,
+            r#"{"error_code":"ENDPOINT_NOT_FOUND","message":"x"}"#
+        )));
+        assert!(!is_not_found(&r(500, "")));
     }
 }

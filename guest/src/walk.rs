@@ -19,12 +19,10 @@
 //! `notebook-bytes`. A notebook that cannot be exported stays in `unsized-objects` and counts in
 //! `notebooks-unsized`; it is never an error.
 
-use crate::errors::{self, describe_http_error, describe_status, Failures};
+use crate::errors::{self, describe_http_error, describe_status, is_not_found, Failures};
 use crate::listing::{BadListing, Entry, Kind};
 use crate::transport::{send_batch, Answer, Transport, MAX_BATCH_HOST_ACCEPTS};
-use crate::types::{
-    AgeBytes, Api, FileInfo, HttpError, Request, Response, ScanOptions, ScanStatus, Tree, TreeStats, UserReport,
-};
+use crate::types::{AgeBytes, Api, FileInfo, HttpError, Request, ScanOptions, ScanStatus, Tree, TreeStats, UserReport};
 use crate::{dbfs, export, username, workspace};
 use std::collections::{BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
@@ -126,20 +124,6 @@ fn trim_slashes(p: &str) -> &str {
     } else {
         t
     }
-}
-
-/// A 404 meaning "this path does not exist" (not "this API does not exist").
-pub fn is_not_found(resp: &Response) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Code<'a> {
-        #[serde(borrow, default, deserialize_with = "crate::lenient::string")]
-        error_code: Option<std::borrow::Cow<'a, str>>,
-    }
-    resp.status == 404
-        && !matches!(
-            crate::listing::from_object::<Code>(&resp.body),
-            Ok(Code { error_code: Some(c) }) if c == "ENDPOINT_NOT_FOUND"
-        )
 }
 
 fn is_success(status: u16) -> bool {
@@ -604,24 +588,5 @@ mod tests {
         assert_eq!(trim_slashes("/a/b//"), "/a/b");
         assert_eq!(trim_slashes("/"), "/");
         assert_eq!(trim_slashes(""), "");
-    }
-
-    #[test]
-    fn not_found_kinds() {
-        let r = |s: u16, b: &str| Response {
-            status: s,
-            body: b.as_bytes().to_vec(),
-        };
-        assert!(is_not_found(&r(
-            404,
-            r#"{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"x"}"#
-        )));
-        assert!(is_not_found(&r(404, "")));
-        assert!(is_not_found(&r(404, "<html>Not Found</html>")));
-        assert!(!is_not_found(&r(
-            404,
-            r#"{"error_code":"ENDPOINT_NOT_FOUND","message":"x"}"#
-        )));
-        assert!(!is_not_found(&r(500, "")));
     }
 }

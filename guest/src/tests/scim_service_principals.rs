@@ -1,7 +1,7 @@
 //! `list-service-principals`: the request, paging like `list-users`, and the strict checks of
 //! `applicationId`, `displayName` and `active`.
 
-use crate::fake::{err_json, resp, Fake};
+use super::fake::{err_json, resp, Fake};
 use crate::scim::{list_service_principals, SERVICE_PRINCIPALS_PATH};
 use crate::types::ServicePrincipal;
 
