@@ -73,7 +73,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_files_and_dirs() {
+    fn is_dir_entries_are_directories_and_every_other_entry_a_file() {
         let body = br#"{"files":[
             {"path":"/Users/a@x.com/f.csv","is_dir":false,"file_size":123,"modification_time":1700000000000},
             {"path":"/Users/a@x.com/sub","is_dir":true,"file_size":0,"modification_time":0},
@@ -108,7 +108,7 @@ mod tests {
     }
 
     #[test]
-    fn scheme_is_dropped() {
+    fn the_dbfs_scheme_is_dropped_from_absolute_paths() {
         let e = parse(
             br#"{"files":[{"path":"dbfs:/Users/a/x","is_dir":true},{"path":"dbfs:\/Users/a/y"},{"path":"dbfs:rel"}]}"#,
         )
@@ -118,14 +118,14 @@ mod tests {
     }
 
     #[test]
-    fn empty_forms() {
+    fn absent_null_and_empty_file_lists_are_an_empty_directory() {
         assert!(parse(b"{}").unwrap().is_empty());
         assert!(parse(br#"{"files":null}"#).unwrap().is_empty());
         assert!(parse(br#"{"files":[]}"#).unwrap().is_empty());
     }
 
     #[test]
-    fn malformed() {
+    fn bodies_that_are_not_a_listing_object_are_malformed() {
         assert!(parse(b"").is_err());
         assert!(parse(b"<html>").is_err());
         assert!(parse(br#"{"files":{}}"#).is_err());

@@ -235,7 +235,7 @@ mod tests {
     }
 
     #[test]
-    fn json_error_bodies() {
+    fn json_error_bodies_give_status_code_and_message() {
         assert_eq!(
             describe_status(&r(500, r#"{"error_code":"INTERNAL_ERROR","message":"boom"}"#)),
             "HTTP 500 INTERNAL_ERROR: boom"
@@ -261,7 +261,7 @@ mod tests {
     }
 
     #[test]
-    fn text_and_html_bodies() {
+    fn text_and_html_error_bodies_give_their_readable_start() {
         assert_eq!(
             describe_status(&r(502, "upstream connect error\r\n")),
             "HTTP 502: upstream connect error"
@@ -292,7 +292,7 @@ mod tests {
     }
 
     #[test]
-    fn sanitize_rules() {
+    fn sanitize_makes_one_trimmed_line_cut_at_the_limit() {
         assert_eq!(sanitize("  a \n\t b\u{202E}c  ", 100), "a b c");
         assert_eq!(sanitize("abcdef", 3), "abc…");
         assert_eq!(sanitize("ab cdef", 3), "ab…");
@@ -301,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn transport_errors() {
+    fn transport_errors_are_described_by_kind() {
         assert_eq!(describe_http_error(&HttpError::Timeout), "timeout");
         assert_eq!(
             describe_http_error(&HttpError::TooLarge(10)),
@@ -322,7 +322,7 @@ mod tests {
     }
 
     #[test]
-    fn malformed() {
+    fn malformed_bodies_name_the_parser_error_and_the_body_start() {
         let resp = r(200, "<html>oops</html>");
         let err = serde_json::from_slice::<serde_json::Value>(&resp.body).unwrap_err();
         let d = describe_malformed(&resp, &err);
@@ -334,7 +334,7 @@ mod tests {
     }
 
     #[test]
-    fn failures_keep_first() {
+    fn failures_keep_the_first_message_and_count_the_others() {
         let mut f = Failures::default();
         assert_eq!(f.message(), None);
         f.record("a".into());

@@ -547,7 +547,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn home_containment() {
+    fn only_the_home_and_clean_paths_below_it_are_within_it() {
         let h = "/Users/a@x.com";
         assert!(within_home(h, h));
         assert!(within_home("/Users/a@x.com/x", h));
@@ -564,7 +564,7 @@ mod tests {
     }
 
     #[test]
-    fn batch_limits() {
+    fn batch_size_zero_is_64_and_larger_sizes_are_capped_at_256() {
         assert_eq!(batch_limit(0), 64);
         assert_eq!(batch_limit(1), 1);
         assert_eq!(batch_limit(100), 100);
@@ -583,7 +583,7 @@ mod tests {
     }
 
     #[test]
-    fn trims() {
+    fn trailing_slashes_are_dropped_but_a_lone_slash_is_kept() {
         assert_eq!(trim_slashes("/a/b/"), "/a/b");
         assert_eq!(trim_slashes("/a/b//"), "/a/b");
         assert_eq!(trim_slashes("/"), "/");

@@ -70,7 +70,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_all_types() {
+    fn directories_and_repos_are_directories_and_every_other_object_a_file() {
         let body = br#"{"objects":[
             {"path":"/Users/a@x.com/project","object_type":"DIRECTORY","object_id":123,"resource_id":"123"},
             {"path":"/Users/a@x.com/nb","object_type":"NOTEBOOK","language":"PYTHON","object_id":456},
@@ -122,7 +122,7 @@ mod tests {
     }
 
     #[test]
-    fn empty_and_malformed() {
+    fn empty_object_lists_are_empty_and_non_listings_malformed() {
         assert!(parse(b"{}").unwrap().is_empty());
         assert!(parse(b" {\"objects\": null} ").unwrap().is_empty());
         assert!(parse(b"{\"objects\":\"x\"}").is_err());

@@ -69,7 +69,7 @@ fn error_code_in_a_200_home_listing_is_not_an_empty_home() {
 }
 
 #[test]
-fn error_in_a_200_for_homes_and_scim() {
+fn an_error_code_in_a_200_fails_list_homes_and_scim_pages() {
     let mut f = Fake::new();
     f.on_ws(
         "/Users",

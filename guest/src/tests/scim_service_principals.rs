@@ -15,7 +15,7 @@ fn page(resources: &str, total: u32, start: u32) -> String {
 }
 
 #[test]
-fn request_shape_and_fields() {
+fn a_page_asks_for_the_documented_attributes_and_reads_every_field() {
     let mut f = Fake::new();
     let body = page(
         &format!(
