@@ -10,7 +10,7 @@
 //! * `json.rs` — bodies read as JSON objects only, `Present`; nothing
 //! * `username.rs` — which usernames may name a home; nothing
 //! * `types.rs` — the WIT types' helpers, `Api` and its list endpoints; the generated types
-//! * `transport.rs` — `Transport`, `send_one`, `send_batch`, the batch cap; types
+//! * `transport.rs` — `Transport`, `send_one`, `send_batch`, the batch cap; types, the `http` import
 //! * `errors.rs` — one-line causes, `is_not_found`, `Failures`; types, json, lenient
 //! * `listing.rs` — `Entry`, `Kind`, `BadListing`; types, errors
 //! * `dbfs.rs`, `workspace.rs` — the two listing parsers; listing, json, lenient, types
