@@ -1,16 +1,18 @@
 //! DBFS listings: `GET /api/2.0/dbfs/list?path=…` → `{"files":[{path,is_dir,file_size}]}`.
 
+use crate::json::{self, Present};
 use crate::lenient;
-use crate::listing::{self, BadListing, Entry, Kind, Present};
+use crate::listing::{BadListing, Entry, Kind};
+use crate::types::Api;
 use serde::Deserialize;
 use std::borrow::Cow;
 
-pub const LIST_PATH: &str = "/api/2.0/dbfs/list";
+pub const LIST_PATH: &str = Api::Dbfs.list_path();
 
 #[derive(Deserialize)]
 struct Listing<'a> {
     /// Absent (or null) for an empty directory. Every element must be an object.
-    #[serde(borrow, default, deserialize_with = "listing::objects")]
+    #[serde(borrow, default, deserialize_with = "json::objects")]
     files: Option<Vec<RawFile<'a>>>,
     /// An error answer sent with a 2xx status (see `listing`).
     #[serde(default)]
@@ -43,7 +45,7 @@ fn strip_scheme(p: Cow<'_, str>) -> Cow<'_, str> {
 
 /// Parses one listing body. `is_dir: true` is a directory; everything else is a file.
 pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, BadListing> {
-    let listing: Listing = listing::from_object(body)?;
+    let listing: Listing = json::from_object(body)?;
     if listing.error_code.0 {
         return Err(BadListing::ErrorInBody);
     }
@@ -71,7 +73,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_files_and_dirs() {
+    fn is_dir_entries_are_directories_and_every_other_entry_a_file() {
         let body = br#"{"files":[
             {"path":"/Users/a@x.com/f.csv","is_dir":false,"file_size":123,"modification_time":1700000000000},
             {"path":"/Users/a@x.com/sub","is_dir":true,"file_size":0,"modification_time":0},
@@ -106,7 +108,7 @@ mod tests {
     }
 
     #[test]
-    fn scheme_is_dropped() {
+    fn the_dbfs_scheme_is_dropped_from_absolute_paths() {
         let e = parse(
             br#"{"files":[{"path":"dbfs:/Users/a/x","is_dir":true},{"path":"dbfs:\/Users/a/y"},{"path":"dbfs:rel"}]}"#,
         )
@@ -116,14 +118,14 @@ mod tests {
     }
 
     #[test]
-    fn empty_forms() {
+    fn absent_null_and_empty_file_lists_are_an_empty_directory() {
         assert!(parse(b"{}").unwrap().is_empty());
         assert!(parse(br#"{"files":null}"#).unwrap().is_empty());
         assert!(parse(br#"{"files":[]}"#).unwrap().is_empty());
     }
 
     #[test]
-    fn malformed() {
+    fn bodies_that_are_not_a_listing_object_are_malformed() {
         assert!(parse(b"").is_err());
         assert!(parse(b"<html>").is_err());
         assert!(parse(br#"{"files":{}}"#).is_err());

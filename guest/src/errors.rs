@@ -1,4 +1,5 @@
-//! Turning failed answers into short, single-line messages that name the cause.
+//! Turning failed answers into short, single-line messages that name the cause, and telling a
+//! missing path from a missing API.
 
 use crate::lenient;
 use crate::types::{HttpError, Response};
@@ -113,7 +114,7 @@ struct ErrorBody<'a> {
 /// `HTTP 503` (empty body).
 pub fn describe_status(resp: &Response) -> String {
     let status = resp.status;
-    let parsed = crate::listing::from_object::<ErrorBody>(&resp.body).ok();
+    let parsed = crate::json::from_object::<ErrorBody>(&resp.body).ok();
     let (code, text) = match &parsed {
         Some(b) => {
             let code = b
@@ -177,6 +178,20 @@ pub fn describe_malformed(resp: &Response, err: &serde_json::Error) -> String {
     out
 }
 
+/// A 404 meaning "this path does not exist" (not "this API does not exist").
+pub fn is_not_found(resp: &Response) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Code<'a> {
+        #[serde(borrow, default, deserialize_with = "crate::lenient::string")]
+        error_code: Option<std::borrow::Cow<'a, str>>,
+    }
+    resp.status == 404
+        && !matches!(
+            crate::json::from_object::<Code>(&resp.body),
+            Ok(Code { error_code: Some(c) }) if c == "ENDPOINT_NOT_FOUND"
+        )
+}
+
 /// The failures of one scan: the first message is kept, later ones are counted.
 #[derive(Debug, Default)]
 pub struct Failures {
@@ -220,7 +235,7 @@ mod tests {
     }
 
     #[test]
-    fn json_error_bodies() {
+    fn json_error_bodies_give_status_code_and_message() {
         assert_eq!(
             describe_status(&r(500, r#"{"error_code":"INTERNAL_ERROR","message":"boom"}"#)),
             "HTTP 500 INTERNAL_ERROR: boom"
@@ -246,7 +261,7 @@ mod tests {
     }
 
     #[test]
-    fn text_and_html_bodies() {
+    fn text_and_html_error_bodies_give_their_readable_start() {
         assert_eq!(
             describe_status(&r(502, "upstream connect error\r\n")),
             "HTTP 502: upstream connect error"
@@ -277,7 +292,7 @@ mod tests {
     }
 
     #[test]
-    fn sanitize_rules() {
+    fn sanitize_makes_one_trimmed_line_cut_at_the_limit() {
         assert_eq!(sanitize("  a \n\t b\u{202E}c  ", 100), "a b c");
         assert_eq!(sanitize("abcdef", 3), "abc…");
         assert_eq!(sanitize("ab cdef", 3), "ab…");
@@ -286,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn transport_errors() {
+    fn transport_errors_are_described_by_kind() {
         assert_eq!(describe_http_error(&HttpError::Timeout), "timeout");
         assert_eq!(
             describe_http_error(&HttpError::TooLarge(10)),
@@ -307,7 +322,7 @@ mod tests {
     }
 
     #[test]
-    fn malformed() {
+    fn malformed_bodies_name_the_parser_error_and_the_body_start() {
         let resp = r(200, "<html>oops</html>");
         let err = serde_json::from_slice::<serde_json::Value>(&resp.body).unwrap_err();
         let d = describe_malformed(&resp, &err);
@@ -319,7 +334,7 @@ mod tests {
     }
 
     #[test]
-    fn failures_keep_first() {
+    fn failures_keep_the_first_message_and_count_the_others() {
         let mut f = Failures::default();
         assert_eq!(f.message(), None);
         f.record("a".into());
@@ -328,5 +343,24 @@ mod tests {
         assert_eq!(f.message().as_deref(), Some("a (and 1 more failures)"));
         f.record("c".into());
         assert_eq!(f.message().as_deref(), Some("a (and 2 more failures)"));
+    }
+
+    #[test]
+    fn only_a_404_without_endpoint_not_found_means_a_missing_path() {
+        let r = |s: u16, b: &str| Response {
+            status: s,
+            body: b.as_bytes().to_vec(),
+        };
+        assert!(is_not_found(&r(
+            404,
+            r#"{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"x"}"#
+        )));
+        assert!(is_not_found(&r(404, "")));
+        assert!(is_not_found(&r(404, "<html>Not Found</html>")));
+        assert!(!is_not_found(&r(
+            404,
+            r#"{"error_code":"ENDPOINT_NOT_FOUND","message":"x"}"#
+        )));
+        assert!(!is_not_found(&r(500, "")));
     }
 }

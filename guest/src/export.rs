@@ -8,7 +8,7 @@
 //! (`400 MAX_NOTEBOOK_SIZE_EXCEEDED`), an error after the host's retries, a path that is not a
 //! notebook, a malformed answer — leaves that one notebook unsized; it is never the user's error.
 
-use crate::listing::{self, Present};
+use crate::json::{self, Present};
 use crate::transport::Answer;
 use crate::types::Request;
 use serde::Deserialize;
@@ -41,7 +41,7 @@ pub fn measure(answer: &Answer) -> Option<u64> {
     if !(200..300).contains(&resp.status) {
         return None;
     }
-    let export: Export = listing::from_object(&resp.body).ok()?;
+    let export: Export = json::from_object(&resp.body).ok()?;
     if export.error_code.0 {
         return None;
     }
@@ -59,8 +59,22 @@ pub fn decoded_len(b64: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::{err_json, resp};
-    use crate::types::HttpError;
+    use crate::types::{HttpError, Response};
+
+    // Local answers: the fake workspace (tests/fake.rs) imports this file.
+    fn resp(status: u16, body: &str) -> Answer {
+        Ok(Response {
+            status,
+            body: body.as_bytes().to_vec(),
+        })
+    }
+
+    fn err_json(status: u16, code: &str, message: &str) -> Answer {
+        resp(
+            status,
+            &serde_json::json!({"error_code": code, "message": message}).to_string(),
+        )
+    }
 
     #[test]
     fn decoded_length_is_exact() {

@@ -1,10 +1,9 @@
 //! `list-homes`: the directory names directly under `/Users` in one tree.
 
-use crate::errors::{describe_http_error, describe_status};
+use crate::errors::{describe_http_error, describe_status, is_not_found};
 use crate::listing::Kind;
-use crate::transport::Transport;
+use crate::transport::{send_one, Transport};
 use crate::types::{Api, Failure, Tree};
-use crate::walk::is_not_found;
 use crate::{dbfs, workspace};
 
 /// Names of the directories under the location's root (`/Users`, `/FileStore/shared_uploads`,
@@ -14,17 +13,7 @@ use crate::{dbfs, workspace};
 pub fn list_homes<T: Transport + ?Sized>(t: &mut T, tree: Tree) -> Result<Vec<String>, Failure> {
     let root = tree.root();
     let what = format!("{} {root}", tree.name());
-    let req = tree.list_request(root);
-    let answer = t
-        .send(std::slice::from_ref(&req))
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| {
-            Err(crate::types::HttpError::Transport(
-                "host answered no result for the request".to_string(),
-            ))
-        });
-    let resp = match answer {
+    let resp = match send_one(t, tree.list_request(root)) {
         Err(e) => {
             return Err(Failure {
                 status: None,

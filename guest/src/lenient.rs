@@ -160,7 +160,7 @@ mod tests {
     }
 
     #[test]
-    fn tolerant_values() {
+    fn values_of_the_wrong_type_are_absent_never_truncated() {
         assert_eq!(p(r#"{}"#), (None, None, None));
         assert_eq!(
             p(r#"{"n":12,"b":true,"s":"x"}"#),
@@ -192,7 +192,7 @@ mod tests {
     }
 
     #[test]
-    fn borrows_plain_strings() {
+    fn plain_strings_are_borrowed_not_copied() {
         let j = r#"{"s":"plain"}"#;
         let t: T = serde_json::from_str(j).unwrap();
         assert!(matches!(t.s, Some(Cow::Borrowed(_))));

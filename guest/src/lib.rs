@@ -3,6 +3,23 @@
 //! The WIT types are generated here on every target; the logic modules use them directly (with
 //! the helpers in [`types`]) and are tested natively through a fake transport. On a native
 //! target the generated imports are stubs that panic: nothing but the component calls them.
+//!
+//! The files in dependency order, leaves first (each uses only files above it):
+//! * `lib.rs` (`generate!`) — the WIT types; uses nothing of the crate
+//! * `lenient.rs` — tolerant field deserializers; nothing
+//! * `json.rs` — bodies read as JSON objects only, `Present`; nothing
+//! * `username.rs` — which usernames may name a home; nothing
+//! * `types.rs` — the WIT types' helpers, `Api` and its list endpoints; the generated types
+//! * `transport.rs` — `Transport`, `send_one`, `send_batch`, the batch cap; types, the `http` import
+//! * `errors.rs` — one-line causes, `is_not_found`, `Failures`; types, json, lenient
+//! * `listing.rs` — `Entry`, `Kind`, `BadListing`; types, errors
+//! * `dbfs.rs`, `workspace.rs` — the two listing parsers; listing, json, lenient, types
+//! * `export.rs` — notebook sizes from exports; json, transport, types
+//! * `scim.rs` — users, service principals, `Me`; errors, json, lenient, transport, types, username
+//! * `homes.rs` — `list-homes`; errors, listing, dbfs, workspace, transport, types
+//! * `walk.rs` — `scan-user`; errors, listing, dbfs, workspace, export, transport, types, username
+//! * `component.rs` — the exported `Scanner`; walk, scim, homes, transport, the generated types
+//! * `tests/` (tests only) — scenarios against `tests/fake.rs`; any of the above
 
 wit_bindgen::generate!({
     path: "../wit",
@@ -15,10 +32,12 @@ wit_bindgen::generate!({
     },
 });
 
+pub mod component;
 pub mod dbfs;
 pub mod errors;
 pub mod export;
 pub mod homes;
+pub mod json;
 pub mod lenient;
 pub mod listing;
 pub mod scim;
@@ -29,58 +48,4 @@ pub mod walk;
 pub mod workspace;
 
 #[cfg(test)]
-mod fake;
-#[cfg(test)]
-mod fuzz;
-#[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_ages;
-#[cfg(test)]
-mod tests_hostile;
-#[cfg(test)]
-mod tests_notebooks;
-#[cfg(test)]
-mod tests_service_principals;
-
-/// The exported scanner: glue from the WIT exports to the logic modules. It builds on every
-/// target; only `export!` is wasm-only, because a native cdylib cannot carry the component's
-/// export names (`dbx:inventory/scanner@0.1.0#scan-user` breaks the linker's version script).
-pub mod component {
-    use crate::exports::dbx::inventory::scanner::{
-        Caller, Failure, Guest, ScanOptions, ServicePrincipalPage, Tree, UserPage, UserReport,
-    };
-    use crate::{homes, scim, transport, walk};
-
-    /// The exported scanner.
-    pub struct Scanner;
-
-    impl Guest for Scanner {
-        fn scan_user(username: String, options: ScanOptions) -> UserReport {
-            walk::scan_user(&mut transport::Host, &username, options)
-        }
-
-        fn list_users(start_index: u32, count: u32) -> Result<UserPage, Failure> {
-            scim::list_users(&mut transport::Host, start_index, count)
-        }
-
-        fn whoami() -> Result<String, Failure> {
-            scim::whoami(&mut transport::Host)
-        }
-
-        fn list_homes(which: Tree) -> Result<Vec<String>, Failure> {
-            homes::list_homes(&mut transport::Host, which)
-        }
-
-        fn list_service_principals(start_index: u32, count: u32) -> Result<ServicePrincipalPage, Failure> {
-            scim::list_service_principals(&mut transport::Host, start_index, count)
-        }
-
-        fn me() -> Result<Caller, Failure> {
-            scim::me(&mut transport::Host)
-        }
-    }
-
-    #[cfg(target_arch = "wasm32")]
-    crate::export!(Scanner with_types_in crate);
-}

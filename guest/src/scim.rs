@@ -2,9 +2,9 @@
 //! both paged by one [`PageAnswer`], and the caller (`whoami`, `me` with its groups).
 
 use crate::errors::{describe_http_error, describe_malformed, describe_status};
+use crate::json::{self, Present};
 use crate::lenient;
-use crate::listing::{self, Present};
-use crate::transport::{Answer, Transport};
+use crate::transport::{send_one, Answer, Transport};
 use crate::types::{Caller, Failure, Request, ServicePrincipal, ServicePrincipalPage, User, UserPage};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -62,7 +62,7 @@ struct ListResponse<R> {
     #[serde(default, rename = "startIndex", deserialize_with = "lenient::u32")]
     start_index: Option<u32>,
     /// Every element must be an object.
-    #[serde(default = "none", rename = "Resources", deserialize_with = "listing::objects")]
+    #[serde(default = "none", rename = "Resources", deserialize_with = "json::objects")]
     resources: Option<Vec<R>>,
     #[serde(default)]
     error_code: Present,
@@ -87,17 +87,6 @@ fn failed(what: &str, answer: &Answer) -> Option<Failure> {
         }),
         Ok(_) => None,
     }
-}
-
-fn send_one<T: Transport + ?Sized>(t: &mut T, req: Request) -> Answer {
-    t.send(std::slice::from_ref(&req))
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| {
-            Err(crate::types::HttpError::Transport(
-                "host answered no result for the request".to_string(),
-            ))
-        })
 }
 
 /// One answered page request of a SCIM listing (`Users`, `ServicePrincipals`).
@@ -150,7 +139,7 @@ impl PageAnswer {
 
     /// The body read as a SCIM list response (an error answer sent with a 2xx is a failure).
     fn read<'b, R: Deserialize<'b>>(&'b self) -> Result<ReadPage<R>, Failure> {
-        let page: ListResponse<R> = listing::from_object(&self.resp.body).map_err(|e| self.malformed(&e))?;
+        let page: ListResponse<R> = json::from_object(&self.resp.body).map_err(|e| self.malformed(&e))?;
         if is_error_answer(page.error_code, page.schemas.as_ref()) {
             return Err(error_answer(&self.what, &self.resp));
         }
@@ -331,7 +320,7 @@ pub fn me<T: Transport + ?Sized>(t: &mut T) -> Result<Caller, Failure> {
         return Err(f);
     }
     let resp = answer.expect("checked above");
-    let me: RawMe = listing::from_object(&resp.body).map_err(|e| Failure {
+    let me: RawMe = json::from_object(&resp.body).map_err(|e| Failure {
         status: Some(resp.status),
         message: format!("{what}: {}", describe_malformed(&resp, &e)),
     })?;

@@ -2,7 +2,7 @@
 //!
 //! The batch rule (the same in `wit/inventory.wit` and in every host): a host accepts any batch
 //! of up to [`MAX_BATCH_HOST_ACCEPTS`] requests; a larger batch is a protocol violation and the
-//! host may stop the instance. The guest never sends more than [`crate::walk::MAX_BATCH_SIZE`].
+//! host may stop the instance. The guest never sends more than the walk's `MAX_BATCH_SIZE`.
 
 use crate::types::{HttpError, Request, Response};
 
@@ -32,6 +32,18 @@ impl Transport for Host {
     fn send(&mut self, requests: &[Request]) -> Vec<Answer> {
         crate::dbx::inventory::http::send(requests)
     }
+}
+
+/// Sends one request alone; a host answering no result is a `transport` error.
+pub fn send_one<T: Transport + ?Sized>(t: &mut T, req: Request) -> Answer {
+    t.send(std::slice::from_ref(&req))
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| {
+            Err(HttpError::Transport(
+                "host answered no result for the request".to_string(),
+            ))
+        })
 }
 
 /// Sends one batch (at most [`MAX_BATCH_HOST_ACCEPTS`] requests) and returns exactly one answer

@@ -30,6 +30,16 @@ pub enum Api {
     Workspace,
 }
 
+impl Api {
+    /// The API's list endpoint (`dbfs::LIST_PATH`, `workspace::LIST_PATH`).
+    pub const fn list_path(self) -> &'static str {
+        match self {
+            Api::Dbfs => "/api/2.0/dbfs/list",
+            Api::Workspace => "/api/2.0/workspace/list",
+        }
+    }
+}
+
 impl Tree {
     /// Every location, in the order a user's walk queues them.
     pub const ALL: [Tree; 4] = [Tree::Dbfs, Tree::Workspace, Tree::Uploads, Tree::Repos];
@@ -78,10 +88,7 @@ impl Tree {
 
     /// The list endpoint of the location's API.
     pub fn list_path(self) -> &'static str {
-        match self.api() {
-            Api::Dbfs => crate::dbfs::LIST_PATH,
-            Api::Workspace => crate::workspace::LIST_PATH,
-        }
+        self.api().list_path()
     }
 
     /// The list request for `path` in this tree.

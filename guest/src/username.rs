@@ -44,7 +44,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refused() {
+    fn names_that_could_leave_the_home_folder_are_refused() {
         for (u, why) in [
             ("", "empty"),
             (".", "not a name ('.' or '..')"),
@@ -62,7 +62,7 @@ mod tests {
     }
 
     #[test]
-    fn accepted() {
+    fn every_other_name_is_accepted_raw() {
         for u in [
             "a@x.com",
             "a+b@x.com",
@@ -80,7 +80,7 @@ mod tests {
     }
 
     #[test]
-    fn message() {
+    fn a_refusal_message_escapes_control_characters() {
         assert_eq!(invalid_message("a\nb", "x"), "invalid username 'a\\nb': x");
         assert_eq!(invalid_message("", "empty"), "invalid username '': empty");
     }

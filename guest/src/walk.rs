@@ -19,12 +19,10 @@
 //! `notebook-bytes`. A notebook that cannot be exported stays in `unsized-objects` and counts in
 //! `notebooks-unsized`; it is never an error.
 
-use crate::errors::{self, describe_http_error, describe_status, Failures};
+use crate::errors::{self, describe_http_error, describe_status, is_not_found, Failures};
 use crate::listing::{BadListing, Entry, Kind};
 use crate::transport::{send_batch, Answer, Transport, MAX_BATCH_HOST_ACCEPTS};
-use crate::types::{
-    AgeBytes, Api, FileInfo, HttpError, Request, Response, ScanOptions, ScanStatus, Tree, TreeStats, UserReport,
-};
+use crate::types::{AgeBytes, Api, FileInfo, HttpError, Request, ScanOptions, ScanStatus, Tree, TreeStats, UserReport};
 use crate::{dbfs, export, username, workspace};
 use std::collections::{BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
@@ -126,20 +124,6 @@ fn trim_slashes(p: &str) -> &str {
     } else {
         t
     }
-}
-
-/// A 404 meaning "this path does not exist" (not "this API does not exist").
-pub fn is_not_found(resp: &Response) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Code<'a> {
-        #[serde(borrow, default, deserialize_with = "crate::lenient::string")]
-        error_code: Option<std::borrow::Cow<'a, str>>,
-    }
-    resp.status == 404
-        && !matches!(
-            crate::listing::from_object::<Code>(&resp.body),
-            Ok(Code { error_code: Some(c) }) if c == "ENDPOINT_NOT_FOUND"
-        )
 }
 
 fn is_success(status: u16) -> bool {
@@ -563,7 +547,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn home_containment() {
+    fn only_the_home_and_clean_paths_below_it_are_within_it() {
         let h = "/Users/a@x.com";
         assert!(within_home(h, h));
         assert!(within_home("/Users/a@x.com/x", h));
@@ -580,7 +564,7 @@ mod tests {
     }
 
     #[test]
-    fn batch_limits() {
+    fn batch_size_zero_is_64_and_larger_sizes_are_capped_at_256() {
         assert_eq!(batch_limit(0), 64);
         assert_eq!(batch_limit(1), 1);
         assert_eq!(batch_limit(100), 100);
@@ -599,29 +583,10 @@ mod tests {
     }
 
     #[test]
-    fn trims() {
+    fn trailing_slashes_are_dropped_but_a_lone_slash_is_kept() {
         assert_eq!(trim_slashes("/a/b/"), "/a/b");
         assert_eq!(trim_slashes("/a/b//"), "/a/b");
         assert_eq!(trim_slashes("/"), "/");
         assert_eq!(trim_slashes(""), "");
-    }
-
-    #[test]
-    fn not_found_kinds() {
-        let r = |s: u16, b: &str| Response {
-            status: s,
-            body: b.as_bytes().to_vec(),
-        };
-        assert!(is_not_found(&r(
-            404,
-            r#"{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"x"}"#
-        )));
-        assert!(is_not_found(&r(404, "")));
-        assert!(is_not_found(&r(404, "<html>Not Found</html>")));
-        assert!(!is_not_found(&r(
-            404,
-            r#"{"error_code":"ENDPOINT_NOT_FOUND","message":"x"}"#
-        )));
-        assert!(!is_not_found(&r(500, "")));
     }
 }

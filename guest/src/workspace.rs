@@ -1,16 +1,18 @@
 //! Workspace listings: `GET /api/2.0/workspace/list?path=…` → `{"objects":[{path,object_type,size}]}`.
 
+use crate::json::{self, Present};
 use crate::lenient;
-use crate::listing::{self, BadListing, Entry, Kind, Present};
+use crate::listing::{BadListing, Entry, Kind};
+use crate::types::Api;
 use serde::Deserialize;
 use std::borrow::Cow;
 
-pub const LIST_PATH: &str = "/api/2.0/workspace/list";
+pub const LIST_PATH: &str = Api::Workspace.list_path();
 
 #[derive(Deserialize)]
 struct Listing<'a> {
     /// Absent (or null) for an empty directory. Every element must be an object.
-    #[serde(borrow, default, deserialize_with = "listing::objects")]
+    #[serde(borrow, default, deserialize_with = "json::objects")]
     objects: Option<Vec<RawObject<'a>>>,
     /// An error answer sent with a 2xx status (see `listing`).
     #[serde(default)]
@@ -33,7 +35,7 @@ struct RawObject<'a> {
 /// Parses one listing body. `DIRECTORY` and `REPO` are directories; every other object
 /// (NOTEBOOK, FILE, LIBRARY, DASHBOARD, no or unknown type) is a file.
 pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, BadListing> {
-    let listing: Listing = listing::from_object(body)?;
+    let listing: Listing = json::from_object(body)?;
     if listing.error_code.0 {
         return Err(BadListing::ErrorInBody);
     }
@@ -68,7 +70,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_all_types() {
+    fn directories_and_repos_are_directories_and_every_other_object_a_file() {
         let body = br#"{"objects":[
             {"path":"/Users/a@x.com/project","object_type":"DIRECTORY","object_id":123,"resource_id":"123"},
             {"path":"/Users/a@x.com/nb","object_type":"NOTEBOOK","language":"PYTHON","object_id":456},
@@ -120,7 +122,7 @@ mod tests {
     }
 
     #[test]
-    fn empty_and_malformed() {
+    fn empty_object_lists_are_empty_and_non_listings_malformed() {
         assert!(parse(b"{}").unwrap().is_empty());
         assert!(parse(b" {\"objects\": null} ").unwrap().is_empty());
         assert!(parse(b"{\"objects\":\"x\"}").is_err());

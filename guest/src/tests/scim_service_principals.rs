@@ -1,7 +1,7 @@
 //! `list-service-principals`: the request, paging like `list-users`, and the strict checks of
 //! `applicationId`, `displayName` and `active`.
 
-use crate::fake::{err_json, resp, Fake};
+use super::fake::{err_json, resp, Fake};
 use crate::scim::{list_service_principals, SERVICE_PRINCIPALS_PATH};
 use crate::types::ServicePrincipal;
 
@@ -15,7 +15,7 @@ fn page(resources: &str, total: u32, start: u32) -> String {
 }
 
 #[test]
-fn request_shape_and_fields() {
+fn a_page_asks_for_the_documented_attributes_and_reads_every_field() {
     let mut f = Fake::new();
     let body = page(
         &format!(

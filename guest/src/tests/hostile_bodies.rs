@@ -2,28 +2,13 @@
 //! that are not objects, deep nesting, sizes that are not sizes, sums past `u64`, files listed
 //! twice. Each is an error row naming the path, or exact counts; never invented files.
 
-use crate::fake::{resp, Fake};
+use super::fake::{resp, Fake};
+use super::fixtures::{p, BOTH, DBFS_ONLY, H, U, WS_ONLY};
 use crate::homes::list_homes;
 use crate::scim::{list_users, whoami, ME_PATH, USERS_PATH};
-use crate::tests::{DBFS_ONLY, H, U, WS_ONLY};
 use crate::types::*;
 use crate::walk::scan_user;
 use serde_json::json;
-
-const BOTH: ScanOptions = ScanOptions {
-    dbfs: true,
-    workspace: true,
-    batch_size: 0,
-    notebook_sizes: false,
-    uploads: false,
-    repos: false,
-    as_of_ms: crate::tests::AS_OF,
-    stale_days: 365,
-};
-
-fn p(rest: &str) -> String {
-    format!("{H}/{rest}")
-}
 
 // --- item 2: an error inside a 200 ------------------------------------------------------------
 
@@ -84,7 +69,7 @@ fn error_code_in_a_200_home_listing_is_not_an_empty_home() {
 }
 
 #[test]
-fn error_in_a_200_for_homes_and_scim() {
+fn an_error_code_in_a_200_fails_list_homes_and_scim_pages() {
     let mut f = Fake::new();
     f.on_ws(
         "/Users",

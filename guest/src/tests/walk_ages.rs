@@ -1,12 +1,11 @@
 //! Issue 19 in the guest: the four locations of a user, and the files' ages.
 
-use crate::fake::Fake;
-use crate::tests::AS_OF;
+use super::fake::Fake;
+use super::fixtures::{AS_OF, U};
 use crate::types::*;
 use crate::walk::scan_user;
 use serde_json::json;
 
-const U: &str = "a@x.com";
 const DAY: i64 = 86_400_000;
 
 fn all() -> ScanOptions {

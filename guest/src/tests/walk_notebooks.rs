@@ -1,8 +1,8 @@
 //! `notebook-sizes`: notebooks exported and counted by their decoded length (see `walk`, `export`).
 
+use super::fake::{err_json, resp, Fake};
+use super::fixtures::{p, AS_OF, H, U};
 use crate::export::EXPORT_PATH;
-use crate::fake::{err_json, resp, Fake};
-use crate::tests::{H, U};
 use crate::types::{HttpError, ScanOptions, ScanStatus};
 use crate::walk::{scan_user, MAX_EXPORTS_PER_BATCH};
 
@@ -13,13 +13,9 @@ const SIZED: ScanOptions = ScanOptions {
     notebook_sizes: true,
     uploads: false,
     repos: false,
-    as_of_ms: crate::tests::AS_OF,
+    as_of_ms: AS_OF,
     stale_days: 365,
 };
-
-fn p(rest: &str) -> String {
-    format!("{H}/{rest}")
-}
 
 fn exports(f: &Fake) -> Vec<String> {
     f.requests()

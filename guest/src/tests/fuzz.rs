@@ -12,7 +12,8 @@
 //! `DBX_FUZZ_SEED` and `DBX_FUZZ_CASES` override the seed and the number of cases; a failure
 //! prints the seed and the case to replay.
 
-use crate::fake::{resp, Fake};
+use super::fake::{resp, Fake};
+use super::fixtures::AS_OF;
 use crate::types::{Api, ScanOptions, ScanStatus, Tree, TreeStats};
 use crate::walk::scan_user;
 
@@ -371,7 +372,7 @@ fn run_case(r: &mut Rng) -> Result<usize, String> {
         notebook_sizes: false,
         uploads: false,
         repos: false,
-        as_of_ms: crate::tests::AS_OF,
+        as_of_ms: AS_OF,
         stale_days: 365,
     };
     let dbfs = opts.dbfs.then(|| gen_tree(r, Tree::Dbfs));
