@@ -10,8 +10,9 @@ A Rust file A uses file B when A names an item that B defines: through a `use` t
 `super::`, `self::`, or a name in scope), a path in code (`crate::a::f(..)`, `child::f(..)`), a
 name a glob import brings in, or a `macro_rules!` macro. Paths are followed through `use` and
 `pub use` to the file that defines the item; a path ending at a module means that module's file.
-Not uses: code after a file's first `#[cfg(test)]` (so test-only modules are left out), `mod x;`,
-and `pub use` lines in a file that has submodules (lib.rs, main.rs, mod.rs, x.rs with x/).
+Not uses: an item under `#[cfg(test)]` (so test-only modules are left out: like "code after the
+first #[cfg(test)]", but a lib.rs whose `#[cfg(test)] mod tests;` comes before its last items keeps
+those), `mod x;`, and `pub use` lines in a file that has submodules (lib.rs, main.rs, mod.rs, ...).
 
 Usage: python3 scripts/house.py [--report] [--why] [ROOT]
 Exits 1 and names each violation; `--report` also prints the ten largest files, `--why` the
@@ -25,6 +26,7 @@ import ast
 import re
 import sys
 import tomllib
+from collections import namedtuple
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,11 +43,9 @@ def source_files(root: Path, suffixes: tuple[str, ...] = (".rs", ".py")) -> list
 
     def walk(d: Path) -> None:
         for p in sorted(d.iterdir()):
-            if p.is_dir():
-                if p.name in SKIP_DIRS or p.is_symlink() or (p / "pyvenv.cfg").exists():
-                    continue
+            if p.is_dir() and not (p.name in SKIP_DIRS or p.is_symlink() or (p / "pyvenv.cfg").exists()):
                 walk(p)
-            elif p.suffix in suffixes:
+            elif p.suffix in suffixes and p.is_file():
                 out.append(p)
 
     walk(root)
@@ -53,17 +53,12 @@ def source_files(root: Path, suffixes: tuple[str, ...] = (".rs", ".py")) -> list
 
 
 def lines_of_code(path: Path) -> int:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    n = 0
-    for line in text.splitlines():
+    n, comment = 0, "//" if path.suffix == ".rs" else "#"
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         s = line.strip()
-        if path.suffix == ".rs":
-            if s.startswith("#[cfg(test)]"):
-                break
-            if s and not s.startswith("//"):
-                n += 1
-        elif s and not s.startswith("#"):
-            n += 1
+        if comment == "//" and s.startswith("#[cfg(test)]"):
+            break
+        n += bool(s) and not s.startswith(comment)
     return n
 
 
@@ -73,6 +68,7 @@ _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
   | (?P<line>//[^\n]*)
+  | (?P<block>/\*(?:.|\n)*?\*/)
   | (?P<raw>b?r(?P<h>\#*)"(?:.|\n)*?"(?P=h))
   | (?P<str>b?"(?:\\.|\\\n|[^"\\])*")
   | (?P<char>b?'(?:\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|.)|[^\\'\n])')
@@ -86,54 +82,22 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass
-class Tok:
-    kind: str  # ident, str, punct, other
-    text: str
-    line: int
+KINDS = {"ident": "ident", "str": "str", "raw": "str", "path": "punct", "punct": "punct", "char": "other"}
+KINDS |= {"life": "other", "num": "other"}
+
+
+Tok = namedtuple("Tok", "kind text line")  # kind: ident, str, punct or other
 
 
 def tokens(text: str) -> list[Tok]:
-    """Rust tokens without comments and whitespace; strings kept as one token."""
-    out: list[Tok] = []
-    i, line = 0, 1
-    while i < len(text):
-        if text.startswith("/*", i):  # block comments nest
-            depth, j = 1, i + 2
-            while j < len(text) and depth:
-                if text.startswith("/*", j):
-                    depth, j = depth + 1, j + 2
-                elif text.startswith("*/", j):
-                    depth, j = depth - 1, j + 2
-                else:
-                    j += 1
-            line += text.count("\n", i, j)
-            i = j
-            continue
-        m = _TOKEN.match(text, i)
-        assert m is not None
-        kind = m.lastgroup if m.lastgroup != "h" else "raw"
-        s = m.group()
-        if kind == "ident":
-            out.append(Tok("ident", s.removeprefix("r#"), line))
-        elif kind in ("str", "raw"):
-            out.append(Tok("str", s, line))
-        elif kind in ("path", "punct"):
-            out.append(Tok("punct", s, line))
-        elif kind in ("char", "life", "num"):
-            out.append(Tok("other", s, line))
+    """Rust tokens without comments and whitespace; a string is one token."""
+    out, line = [], 1
+    for m in _TOKEN.finditer(text):
+        kind, s = m.lastgroup, m.group()
+        if kind in KINDS:
+            out.append(Tok(KINDS[kind], s.removeprefix("r#") if kind == "ident" else s, line))
         line += s.count("\n")
-        i = m.end()
     return out
-
-
-def before_cfg_test(toks: list[Tok]) -> list[Tok]:
-    """The tokens before the first `#[cfg(test)]`."""
-    want = ["#", "[", "cfg", "(", "test", ")", "]"]
-    for i in range(len(toks) - 6):
-        if [t.text for t in toks[i : i + 7]] == want:
-            return toks[:i]
-    return toks
 
 
 # ---------------------------------------------------------------------------- the Rust crates
@@ -162,11 +126,8 @@ class Module:
     macros: list[tuple[str, int]] = field(default_factory=list)
     idents: set[str] = field(default_factory=set)
 
-    def root(self) -> Module:
-        m = self
-        while m.parent is not None:
-            m = m.parent
-        return m
+    def __post_init__(self) -> None:
+        self.top: Module = self.parent.top if self.parent else self
 
 
 ITEM_KW = {"fn", "struct", "enum", "trait", "type", "const", "static", "union"}
@@ -314,8 +275,8 @@ def _skip_item(toks: list[Tok], i: int) -> int:
 
 def _matching(toks: list[Tok], i: int) -> int:
     """Index of the bracket closing the one at i."""
-    pairs = {"(": ")", "[": "]", "{": "}"}
-    opening, closing, depth = toks[i].text, pairs[toks[i].text], 0
+    opening, depth = toks[i].text, 0
+    closing = {"(": ")", "[": "]", "{": "}"}[opening]
     for j in range(i, len(toks)):
         if toks[j].text == opening:
             depth += 1
@@ -376,16 +337,13 @@ def parse_use_tree(toks: list[Tok]) -> list[tuple[list[str], str | None, bool]]:
 class Resolver:
     """Names -> the file that defines them, following `use`/`pub use` and globs."""
 
-    def __init__(self, crate: Crate):
-        self.crate = crate
-
     def resolve(self, m: Module, segs: list[str], seen: frozenset = frozenset()) -> tuple[str, object] | None:
         """("module", Module) or ("item", Path); None for a name outside this crate."""
         if not segs:
             return ("module", m)
         first, rest = segs[0], segs[1:]
         if first == "crate":
-            return self._walk(m.root(), rest, seen)
+            return self._walk(m.top, rest, seen)
         if first == "self":
             return self._walk(m, rest, seen)
         if first == "super":
@@ -393,9 +351,7 @@ class Resolver:
         if first == "::":
             return None
         found = self._lookup(m, first, seen, local=True)
-        if found is None:
-            return None
-        return self._continue(found, rest, seen)
+        return None if found is None else self._continue(found, rest, seen)
 
     def _walk(self, m: Module, segs: list[str], seen: frozenset) -> tuple[str, object] | None:
         if not segs:
@@ -403,20 +359,16 @@ class Resolver:
         if segs[0] in ("super", "self"):
             return self.resolve(m, segs, seen)
         found = self._lookup(m, segs[0], seen, local=False)
-        if found is None:  # not found (a macro-made item, an enum's variants): the module's file
-            return ("module", m)
-        return self._continue(found, segs[1:], seen)
+        # Not found (a macro-made item, an enum's variants): the module's file.
+        return ("module", m) if found is None else self._continue(found, segs[1:], seen)
 
     def _continue(self, found: tuple[str, object], rest: list[str], seen: frozenset):
-        if found[0] == "item" or not rest:
-            return found
-        return self._walk(found[1], rest, seen)
+        return found if found[0] == "item" or not rest else self._walk(found[1], rest, seen)
 
     def _lookup(self, m: Module, name: str, seen: frozenset, local: bool) -> tuple[str, object] | None:
-        key = (id(m), name)
-        if key in seen:
+        if (id(m), name) in seen:
             return None
-        seen = seen | {key}
+        seen = seen | {(id(m), name)}
         if name in m.children:
             return ("module", m.children[name])
         if name in m.defs:
@@ -451,19 +403,13 @@ class Resolver:
         return out
 
 
-def file_of(r: tuple[str, object]) -> Path:
-    return r[1].file if r[0] == "module" else r[1]
-
-
 def crate_edges(crate: Crate) -> dict[Path, dict[Path, str]]:
     """file -> {used file: why (the first use found)}."""
-    res = Resolver(crate)
+    res = Resolver()
     edges: dict[Path, dict[Path, str]] = {f: {} for f in crate.files}
 
     def add(m: Module, r, why: str) -> None:
-        if r is None:
-            return
-        target = file_of(r)
+        target = None if r is None else r[1].file if r[0] == "module" else r[1]
         if target != m.file and target in edges:
             edges[m.file].setdefault(target, why)
 
@@ -500,24 +446,20 @@ def crate_edges(crate: Crate) -> dict[Path, dict[Path, str]]:
 
 def cycles(edges: dict[Path, dict[Path, str]]) -> list[list[Path]]:
     """One shortest circle through each edge that lies on a circle, each circle once."""
-    comp = _sccs(edges)
     found: dict[tuple, list[Path]] = {}
     for u in sorted(edges):
         for v in sorted(edges[u]):
-            if u == v or comp[u] != comp[v]:
-                continue
-            back = _shortest(edges, v, u, comp)
+            back = _shortest(edges, v, u)
             if back is None:
                 continue
-            c = [u] + back  # u -> v ... -> u
-            body = c[:-1]
+            body = [u] + back[:-1]  # u -> v ... (-> u)
             k = body.index(min(body))
             canon = tuple(body[k:] + body[:k])
             found.setdefault(canon, list(canon) + [canon[0]])
     return sorted(found.values(), key=lambda c: (len(c), [str(p) for p in c]))
 
 
-def _shortest(edges, start, goal, comp) -> list[Path] | None:
+def _shortest(edges, start, goal) -> list[Path] | None:
     prev = {start: None}
     queue = [start]
     for node in queue:
@@ -528,50 +470,10 @@ def _shortest(edges, start, goal, comp) -> list[Path] | None:
                 node = prev[node]
             return path[::-1]
         for nxt in sorted(edges.get(node, {})):
-            if nxt not in prev and comp.get(nxt) == comp[start]:
+            if nxt not in prev:
                 prev[nxt] = node
                 queue.append(nxt)
     return None
-
-
-def _sccs(edges) -> dict:
-    index, low, comp, stack, on = {}, {}, {}, [], set()
-    counter = [0]
-
-    def strong(v):  # iterative Tarjan
-        work = [(v, iter(sorted(edges.get(v, {}))))]
-        index[v] = low[v] = counter[0]
-        counter[0] += 1
-        stack.append(v)
-        on.add(v)
-        while work:
-            node, it = work[-1]
-            for w in it:
-                if w not in index:
-                    index[w] = low[w] = counter[0]
-                    counter[0] += 1
-                    stack.append(w)
-                    on.add(w)
-                    work.append((w, iter(sorted(edges.get(w, {})))))
-                    break
-                if w in on:
-                    low[node] = min(low[node], index[w])
-            else:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
-                if low[node] == index[node]:
-                    while True:
-                        w = stack.pop()
-                        on.discard(w)
-                        comp[w] = node
-                        if w == node:
-                            break
-
-    for v in sorted(edges):
-        if v not in index:
-            strong(v)
-    return comp
 
 
 # ------------------------------------------------------------------------------------ targets
@@ -603,11 +505,8 @@ def python_groups(root: Path) -> dict[Path, list[Path]]:
     """The .py files by folder of their own (launcher/, hosts/python/, scripts/, ...)."""
     groups: dict[Path, list[Path]] = {}
     for p in source_files(root, (".py",)):
-        top = p.relative_to(root).parts
-        base = root / top[0] if top[0] != "hosts" or len(top) < 3 else root / top[0] / top[1]
-        if len(top) == 1:
-            base = root
-        groups.setdefault(base, []).append(p)
+        top = p.relative_to(root).parts[:-1]
+        groups.setdefault(root.joinpath(*top[: 2 if top[:1] == ("hosts",) else 1]), []).append(p)
     return groups
 
 
@@ -624,13 +523,7 @@ def python_edges(base: Path, files: list[Path]) -> dict[Path, dict[Path, str]]:
         return None
 
     for f in files:
-        try:
-            tree = ast.parse(f.read_text(encoding="utf-8"))
-        except SyntaxError as e:
-            edges[f] = {}
-            print(f"warning: {f}: {e}", file=sys.stderr)
-            continue
-        for node in ast.walk(tree):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
             names: list[str] = []
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
@@ -648,7 +541,6 @@ def python_edges(base: Path, files: list[Path]) -> dict[Path, dict[Path, str]]:
                 target = find(name, f) if name else None
                 if target is not None and target != f:
                     edges[f].setdefault(target, f"{f.name}:{node.lineno} import {name}")
-                    break
     return edges
 
 
