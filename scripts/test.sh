@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# python3 scripts/house.py  # enabled when issue 21 lands
+
 echo "==> rustup target add wasm32-wasip2"
 rustup target add wasm32-wasip2
 

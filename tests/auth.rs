@@ -1,7 +1,7 @@
 //! Authentication through the real binary against the simulator: the Databricks unified-auth
 //! precedence (flags → environment → config file), profile selection, the config file's
-//! location, aliases, method conflicts, OAuth M2M with short-lived tokens, `--list-profiles`,
-//! `init`, and the Databricks-runtime banner. Secrets never appear in any output.
+//! location, aliases, and the Databricks-runtime banner. Secrets never appear in any output.
+//! Methods and OAuth M2M: `auth_methods.rs`; `profiles` and `init`: `auth_profiles.rs`.
 //!
 //! A "dead" host (a loopback port nobody listens on) or a wrong token stands for the source that
 //! must lose: the run only succeeds if the winning source was used.
@@ -19,7 +19,7 @@ const SCAN: &[&str] = &[
     "2",
 ];
 
-fn scan(extra: &[&str]) -> Run {
+pub(crate) fn scan(extra: &[&str]) -> Run {
     let mut args = SCAN.to_vec();
     args.extend_from_slice(extra);
     Run::new(&args)
@@ -36,7 +36,7 @@ fn dead_host() -> String {
 }
 
 /// The run scanned alice successfully.
-fn scanned_ok(done: &Done) {
+pub(crate) fn scanned_ok(done: &Done) {
     check!(done, done.code == 0);
     let (_, rows) = done.csv("out.csv");
     check!(
@@ -47,7 +47,7 @@ fn scanned_ok(done: &Done) {
 }
 
 /// The banner's `Auth:` line.
-fn auth_line(done: &Done) -> String {
+pub(crate) fn auth_line(done: &Done) -> String {
     done.stdout
         .lines()
         .find(|l| l.starts_with("Auth: "))
@@ -55,7 +55,7 @@ fn auth_line(done: &Done) -> String {
         .to_string()
 }
 
-fn no_secret(done: &Done, secrets: &[&str]) {
+pub(crate) fn no_secret(done: &Done, secrets: &[&str]) {
     for s in secrets {
         check!(
             done,
@@ -65,7 +65,7 @@ fn no_secret(done: &Done, secrets: &[&str]) {
     }
 }
 
-fn profile(name: &str, host: &str, token: &str) -> String {
+pub(crate) fn profile(name: &str, host: &str, token: &str) -> String {
     format!("[{name}]\nhost = {host}\ntoken = {token}\n\n")
 }
 
@@ -361,219 +361,6 @@ fn hosts_are_normalised() {
     check!(done, done.code == 1 && done.stderr.contains(&format!("https://{bare}")));
 }
 
-// ---------------------------------------------------------------- methods
-
-fn oauth_sim(fixture: dbx_sim::Fixture, ttl: u64) -> Sim {
-    Sim::start_with(dbx_sim::SimConfig {
-        fixture,
-        limits: None,
-        clients: vec![("sp-client".into(), "sp-secret-0123456789".into())],
-        oauth_token_ttl_secs: ttl,
-        slow_fault_secs: 1,
-        ..Default::default()
-    })
-}
-
-#[test]
-fn two_methods_without_auth_type_are_refused_as_the_sdks_do() {
-    let sim = oauth_sim(fixture("semantics"), 3600);
-    let env = |run: &mut Run| {
-        run.env("DATABRICKS_HOST", &sim.url)
-            .env("DATABRICKS_TOKEN", "dapi-sim")
-            .env("DATABRICKS_CLIENT_ID", "sp-client")
-            .env("DATABRICKS_CLIENT_SECRET", "sp-secret-0123456789");
-    };
-    let mut run = scan(&[]);
-    env(&mut run);
-    let done = run.run();
-    check!(
-        done,
-        done.code == 1
-            && done.stderr.contains("more than one authorization method")
-            && done.stderr.contains("auth_type")
-    );
-    no_secret(&done, &["dapi-sim", "sp-secret-0123456789"]);
-    // auth_type picks one: by flag ...
-    let mut run = scan(&["--auth-type", "oauth-m2m"]);
-    env(&mut run);
-    let done = run.run();
-    scanned_ok(&done);
-    check!(done, auth_line(&done).contains("oauth-m2m, client_id sp-client"));
-    // ... or by environment.
-    let mut run = scan(&[]);
-    env(&mut run);
-    run.env("DATABRICKS_AUTH_TYPE", "pat");
-    let done = run.run();
-    scanned_ok(&done);
-    check!(done, auth_line(&done).contains("(pat,"));
-    // The same conflict in a profile.
-    let run = scan(&[]);
-    run.write(
-        ".databrickscfg",
-        &format!(
-            "[DEFAULT]\nhost = {}\ntoken = dapi-sim\nclient_id = sp-client\nclient_secret = sp-secret-0123456789\n",
-            sim.url
-        ),
-    );
-    let done = run.run();
-    check!(
-        done,
-        done.code == 1 && done.stderr.contains("more than one authorization method")
-    );
-    no_secret(&done, &["dapi-sim", "sp-secret-0123456789"]);
-}
-
-#[test]
-fn unsupported_auth_types_are_named() {
-    let sim = Sim::start(fixture("semantics"));
-    let mut run = scan(&["--auth-type", "azure-cli"]);
-    run.env("DATABRICKS_HOST", &sim.url).env("DATABRICKS_TOKEN", "dapi-sim");
-    let done = run.run();
-    check!(
-        done,
-        done.code == 1 && done.stderr.contains("azure-cli") && done.stderr.contains("not supported")
-    );
-    check!(done, done.stderr.contains("--auth-type"));
-    let run = scan(&[]);
-    run.write(
-        ".databrickscfg",
-        &format!("[DEFAULT]\nhost = {}\nauth_type = databricks-cli\n", sim.url),
-    );
-    let done = run.run();
-    check!(
-        done,
-        done.code == 1 && done.stderr.contains("databricks-cli") && done.stderr.contains("not supported")
-    );
-}
-
-/// Three users with one Workspace file each; every Workspace listing stalls one second, so a
-/// sequential scan lasts at least three seconds.
-fn slow_fixture() -> dbx_sim::Fixture {
-    let mut fx = dbx_sim::Fixture::default();
-    for u in ["u1", "u2", "u3"] {
-        fx.users.push(dbx_sim::UserEntry {
-            user_name: format!("{u}@example.com"),
-            active: Some(true),
-            ..Default::default()
-        });
-        fx.workspace.push(dbx_sim::WorkspaceEntry {
-            path: format!("/Users/{u}@example.com/f.txt"),
-            object_type: Some("FILE".into()),
-            size: Some(10),
-            ..Default::default()
-        });
-    }
-    let mut slow = dbx_sim::Fault::new("workspace", "/Users/*", 500);
-    slow.kind = Some("slow".into());
-    fx.faults.push(slow);
-    fx
-}
-
-const SLOW_SCAN: &[&str] = &[
-    "scan",
-    "u1@example.com",
-    "u2@example.com",
-    "u3@example.com",
-    "--workspace-only",
-    "--concurrency",
-    "1",
-    "-o",
-    "out.csv",
-];
-
-fn slow_scan_ok(sim: &Sim, done: &Done) {
-    check!(done, done.code == 0);
-    let (_, rows) = done.csv("out.csv");
-    check!(
-        done,
-        rows.len() == 3 && rows.iter().all(|r| r["status"] == "success" && r["total_size"] == "10")
-    );
-    // Tokens live 2 s (refreshed 1 s early); the scan lasts over 3 s: several tokens were needed.
-    let tokens = sim.requests("oauth/token");
-    check!(done, tokens > 1, "{tokens} token request(s)");
-    let refused = sim
-        .stats()
-        .by_endpoint
-        .get("workspace/list")
-        .and_then(|m| m.get(&401).copied())
-        .unwrap_or(0);
-    check!(done, refused == 0, "{refused} requests were sent with an expired token");
-    no_secret(done, &["sp-secret-0123456789"]);
-}
-
-#[test]
-fn oauth_m2m_through_a_profile_outlives_several_tokens() {
-    let sim = oauth_sim(slow_fixture(), 2);
-    let run = Run::new(&[SLOW_SCAN, &["--profile", "sp"]].concat());
-    run.write(
-        ".databrickscfg",
-        &format!(
-            "[sp]\nhost = {}\nclient_id = sp-client\nclient_secret = sp-secret-0123456789\n",
-            sim.url
-        ),
-    );
-    let done = run.run();
-    slow_scan_ok(&sim, &done);
-    check!(
-        done,
-        auth_line(&done).contains("oauth-m2m, client_id sp-client, from profile 'sp'")
-    );
-}
-
-#[test]
-fn oauth_m2m_through_the_environment_outlives_several_tokens() {
-    let sim = oauth_sim(slow_fixture(), 2);
-    let mut run = Run::new(SLOW_SCAN);
-    run.env("DATABRICKS_HOST", &sim.url)
-        .env("DATABRICKS_CLIENT_ID", "sp-client")
-        .env("DATABRICKS_CLIENT_SECRET", "sp-secret-0123456789");
-    let done = run.run();
-    slow_scan_ok(&sim, &done);
-    check!(
-        done,
-        auth_line(&done).contains("environment (DATABRICKS_HOST, DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET)")
-    );
-}
-
-#[test]
-fn a_wrong_client_secret_is_a_clear_error_without_the_secret() {
-    let sim = oauth_sim(fixture("semantics"), 3600);
-    let mut run = scan(&[]);
-    run.env("DATABRICKS_HOST", &sim.url)
-        .env("DATABRICKS_CLIENT_ID", "sp-client")
-        .env("DATABRICKS_CLIENT_SECRET", "not-the-secret-987");
-    let done = run.run();
-    check!(done, done.code == 1);
-    check!(
-        done,
-        done.stderr.contains("cannot authenticate") && done.stderr.contains("sp-client")
-    );
-    check!(
-        done,
-        done.stderr.contains("rejected the client credentials") && done.stderr.contains("Fix:")
-    );
-    check!(
-        done,
-        done.stderr.contains("DATABRICKS_CLIENT_SECRET"),
-        "says where the credentials came from"
-    );
-    no_secret(&done, &["not-the-secret-987", "sp-secret-0123456789"]);
-    check!(done, !done.dir.join("out.csv").exists());
-}
-
-#[test]
-fn a_refused_token_names_its_source_not_its_value() {
-    let sim = Sim::start(fixture("semantics"));
-    let run = scan(&["--profile", "PROD"]);
-    run.write(".databrickscfg", &profile("PROD", &sim.url, "dapi-revoked-55555"));
-    let done = run.run();
-    check!(
-        done,
-        done.code == 1 && done.stderr.contains("401") && done.stderr.contains("profile 'PROD'")
-    );
-    no_secret(&done, &["dapi-revoked-55555"]);
-}
-
 // ---------------------------------------------------------------- Databricks runtime
 
 #[test]
@@ -595,250 +382,4 @@ fn inside_a_databricks_runtime_the_banner_says_so_and_the_environment_host_is_us
     // Outside a runtime, no such line.
     let done = Run::scan(&sim, &["alice@example.com"]).run();
     check!(done, done.code == 0 && !done.stdout.contains("Databricks cluster"));
-}
-
-// ---------------------------------------------------------------- profiles
-
-const PROFILES: &str = "\
-[__settings__]
-default_profile = sp
-
-[DEFAULT]
-host = dbc-1111.cloud.databricks.com
-token = dapi-default-secret-111
-
-[sp]
-host = https://dbc-2222.cloud.databricks.com/
-client_id = sp-client
-client_secret = sp-secret-0123456789
-
-[both]
-host = https://dbc-3333.cloud.databricks.com
-token = dapi-both-secret-333
-client_id = c
-client_secret = both-client-secret-333
-";
-
-#[test]
-fn list_profiles_shows_hosts_and_types_marks_the_default_and_never_a_secret() {
-    for args in [
-        &["profiles"][..],
-        &["scan", "--list-profiles"],
-        &["users", "--list-profiles"],
-    ] {
-        let run = Run::new(args);
-        run.write(".databrickscfg", PROFILES);
-        let done = run.run();
-        check!(done, done.code == 0);
-        let line = |name: &str| {
-            done.stdout
-                .lines()
-                .find(|l| l.split_whitespace().any(|w| w == name))
-                .unwrap_or_else(|| panic!("no line for {name}\n{}", done.explain()))
-                .to_string()
-        };
-        let d = line("DEFAULT");
-        check!(
-            done,
-            d.contains("https://dbc-1111.cloud.databricks.com") && d.contains("pat") && !d.starts_with('*')
-        );
-        let sp = line("sp");
-        check!(
-            done,
-            sp.starts_with('*') && sp.contains("https://dbc-2222.cloud.databricks.com") && sp.contains("oauth-m2m")
-        );
-        check!(done, line("both").contains("set auth_type"));
-        check!(done, !done.stdout.contains("__settings__"));
-        check!(done, done.stdout.contains(".databrickscfg"), "names the file");
-        no_secret(
-            &done,
-            &[
-                "dapi-default-secret-111",
-                "sp-secret-0123456789",
-                "dapi-both-secret-333",
-                "both-client-secret-333",
-            ],
-        );
-    }
-}
-
-#[test]
-fn list_profiles_reads_the_config_file_variable() {
-    let mut run = Run::new(&["profiles"]);
-    let p = run.write(
-        "elsewhere.cfg",
-        "[team]\nhost = https://team.cloud.databricks.com\ntoken = dapi-x\n",
-    );
-    run.env("DATABRICKS_CONFIG_FILE", p.to_str().unwrap());
-    let done = run.run();
-    check!(
-        done,
-        done.code == 0 && done.stdout.contains("team") && done.stdout.contains("elsewhere.cfg")
-    );
-}
-
-#[test]
-fn no_profiles_points_at_init_and_names_the_file() {
-    let done = Run::new(&["profiles"]).run();
-    check!(done, done.code == 0);
-    check!(done, done.stdout.contains("dbx-inventory init"));
-    check!(
-        done,
-        done.stdout
-            .contains(&done.dir.join(".databrickscfg").display().to_string())
-    );
-    check!(done, done.stdout.contains("does not exist"));
-    let run = Run::new(&["profiles"]);
-    run.write(".databrickscfg", "# nothing yet\n");
-    let done = run.run();
-    check!(
-        done,
-        done.code == 0 && done.stdout.contains("has no profiles") && done.stdout.contains("dbx-inventory init")
-    );
-}
-
-#[test]
-fn list_profiles_on_a_broken_file_names_it() {
-    let run = Run::new(&["profiles"]);
-    run.write(".databrickscfg", "[DEFAULT\n");
-    let done = run.run();
-    check!(
-        done,
-        done.code == 1 && done.stderr.contains(".databrickscfg") && done.stderr.contains("line 1")
-    );
-}
-
-// ---------------------------------------------------------------- init
-
-#[test]
-fn init_creates_a_commented_profile_that_then_works() {
-    let sim = Sim::start(fixture("semantics"));
-    let done = Run::new(&["init", "--profile", "sim", "--host", &format!("{}/", sim.url)]).run();
-    check!(done, done.code == 0 && done.stdout.contains("Created"));
-    // The host is in the profile: the next step asks only for the credentials.
-    check!(
-        done,
-        done.stdout.contains(": set either token") && !done.stdout.contains("set host"),
-        "init --host does not ask to set the host"
-    );
-    let cfg = done.file(".databrickscfg");
-    check!(
-        done,
-        cfg.contains("[sim]") && cfg.contains(&format!("host = {}\n", sim.url))
-    );
-    check!(
-        done,
-        cfg.contains("# token = ") && cfg.contains("# client_id = ") && cfg.contains("# client_secret = ")
-    );
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(done.dir.join(".databrickscfg"))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777;
-        assert_eq!(mode, 0o600, "the config file holds credentials");
-    }
-    // Fill in the token and use it.
-    let filled = cfg.replacen("# token = dapi0123456789abcdef0123456789abcdef", "token = dapi-sim", 1);
-    assert_ne!(filled, cfg, "the template has the token line to uncomment");
-    let run = scan(&["--profile", "sim"]);
-    run.write(".databrickscfg", &filled);
-    let done = run.run();
-    scanned_ok(&done);
-}
-
-#[test]
-fn init_never_overwrites_without_force() {
-    let run = Run::new(&["init", "--host", "https://dbc-1.cloud.databricks.com"]);
-    run.write(
-        ".databrickscfg",
-        "[DEFAULT]\nhost = https://keep.cloud.databricks.com\ntoken = dapi-keep-me\n",
-    );
-    let done = run.run();
-    check!(
-        done,
-        done.code == 1 && done.stderr.contains("already exists") && done.stderr.contains("--force")
-    );
-    check!(done, done.file(".databrickscfg").contains("dapi-keep-me"));
-    no_secret(&done, &["dapi-keep-me"]);
-
-    // A new profile is appended; the existing one is untouched.
-    let run = Run::new(&["init", "--profile", "NEW"]);
-    run.write(
-        ".databrickscfg",
-        "[DEFAULT]\nhost = https://keep.cloud.databricks.com\ntoken = dapi-keep-me\n",
-    );
-    let done = run.run();
-    check!(done, done.code == 0 && done.stdout.contains("Added profile [NEW]"));
-    check!(
-        done,
-        done.stdout.contains(": set host, then either token"),
-        "without --host, the host is asked for"
-    );
-    let text = done.file(".databrickscfg");
-    check!(
-        done,
-        text.starts_with("[DEFAULT]\nhost = https://keep.cloud.databricks.com\ntoken = dapi-keep-me\n")
-            && text.contains("[NEW]")
-    );
-
-    // --force replaces that profile and keeps a backup.
-    let run = Run::new(&["init", "--host", "https://dbc-1.cloud.databricks.com", "--force"]);
-    run.write(
-        ".databrickscfg",
-        "[DEFAULT]\nhost = https://keep.cloud.databricks.com\ntoken = dapi-keep-me\n\n[OTHER]\nhost = https://o\n",
-    );
-    let done = run.run();
-    check!(
-        done,
-        done.code == 0 && done.stdout.contains("Replaced profile [DEFAULT]")
-    );
-    let text = done.file(".databrickscfg");
-    check!(
-        done,
-        text.contains("host = https://dbc-1.cloud.databricks.com")
-            && !text.contains("dapi-keep-me")
-            && text.contains("[OTHER]")
-    );
-    check!(done, done.file(".databrickscfg.bak").contains("dapi-keep-me"));
-}
-
-#[test]
-fn init_print_writes_nothing() {
-    let done = Run::new(&[
-        "init",
-        "--print",
-        "--profile",
-        "PROD",
-        "--host",
-        "dbc-9.cloud.databricks.com",
-    ])
-    .run();
-    check!(done, done.code == 0);
-    check!(
-        done,
-        done.stdout.starts_with("[PROD]\n") && done.stdout.contains("host = https://dbc-9.cloud.databricks.com\n")
-    );
-    check!(done, !done.dir.join(".databrickscfg").exists());
-    let done = Run::new(&["init", "--print", "--force"]).run();
-    check!(done, done.code == 2);
-}
-
-#[test]
-fn init_honours_the_config_file_variable_and_rejects_bad_names() {
-    let mut run = Run::new(&["init"]);
-    let target = run.path("sub/dir/my.cfg");
-    run.env("DATABRICKS_CONFIG_FILE", target.to_str().unwrap());
-    let done = run.run();
-    check!(done, done.code == 0 && done.stdout.contains("my.cfg"));
-    check!(done, target.exists() && !done.dir.join(".databrickscfg").exists());
-
-    let done = Run::new(&["init", "--profile", "a]b"]).run();
-    check!(done, done.code == 2 && done.stderr.contains("a]b"));
-    let done = Run::new(&["init", "--profile", "__settings__", "--print"]).run();
-    check!(done, done.code == 2 && done.stderr.contains("__settings__"));
-    let done = Run::new(&["init", "--host", "ftp://x"]).run();
-    check!(done, done.code == 2 && done.stderr.contains("ftp://x"));
 }

@@ -6,7 +6,10 @@
 mod util;
 
 mod auth;
+mod auth_methods;
+mod auth_profiles;
 mod check;
+mod check_estimate;
 mod cli;
 mod component;
 mod diff;
@@ -20,6 +23,8 @@ mod report;
 mod rerun;
 mod restricted;
 mod resume;
+mod resume_outputs;
+mod resume_refusals;
 mod sandbox;
 mod scan_semantics;
 mod scim_paging;
