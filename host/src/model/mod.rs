@@ -7,7 +7,6 @@ mod caller;
 mod principal;
 mod row;
 mod trees;
-mod user_key;
 
 pub use caller::{Caller, Identity};
 pub use principal::{looks_like_application_id, Orphan, Principal};
@@ -42,4 +41,5 @@ impl Ages {
         })
     }
 }
-pub use user_key::UserKey;
+/// The case-insensitive user key is shared with the simulator (`dbx-api`).
+pub use dbx_api::UserKey;
