@@ -6,10 +6,11 @@
 //! `token_endpoint`. When the first step fails (404 on older workspaces, or anything else, as
 //! the Python SDK falls back on any error), `GET <host>/oidc/.well-known/oauth-authorization-server`.
 
-use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBuilder};
 use base64::Engine as _;
+use dbx_api::{is_retryable_status, parse_retry_after};
 use reqwest::{Client, StatusCode};
 use url::Url;
 
@@ -21,7 +22,7 @@ use crate::secret::Secret;
 pub struct RetryPolicy {
     /// Attempts in all (first try included).
     pub max_attempts: u32,
-    /// First backoff; doubles each retry, plus up to 25 % jitter.
+    /// First backoff; doubles each retry, with jitter (backon, as the host's requests).
     pub base_delay: Duration,
     /// Longest single wait (also caps `Retry-After`).
     pub max_delay: Duration,
@@ -62,12 +63,20 @@ enum Answer {
     Status { status: StatusCode, body: String },
 }
 
-/// Sends `build()` with retries on transport errors, 429 and 5xx.
+/// Sends `build()` with retries on transport errors and the statuses [`is_retryable_status`]
+/// names (429, 500, 502, 503, 504), waiting `Retry-After` when the server sends one.
 async fn send_with_retries(
     policy: &RetryPolicy,
     what: &str,
     build: impl Fn() -> reqwest::RequestBuilder,
 ) -> Result<Answer, String> {
+    let mut delays = ExponentialBuilder::default()
+        .with_min_delay(policy.base_delay)
+        .with_max_delay(policy.max_delay)
+        .with_factor(2.0)
+        .with_max_times(policy.max_attempts.saturating_sub(1) as usize)
+        .with_jitter()
+        .build();
     let mut attempt = 0u32;
     loop {
         attempt += 1;
@@ -76,12 +85,12 @@ async fn send_with_retries(
         let failure = match result {
             Ok(resp) => {
                 let status = resp.status();
-                retry_after = resp
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs);
+                retry_after = parse_retry_after(
+                    resp.headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok()),
+                    policy.max_delay,
+                );
                 let body = match resp.text().await {
                     Ok(b) => b,
                     Err(e) => {
@@ -89,17 +98,14 @@ async fn send_with_retries(
                         if attempt >= policy.max_attempts {
                             return Err(msg);
                         }
-                        backoff(policy, attempt, None, what, &msg).await;
+                        backoff(delays.next(), policy, attempt, None, what, &msg).await;
                         continue;
                     }
                 };
                 if status.is_success() {
                     return Ok(Answer::Ok(body));
                 }
-                if !(status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()) {
-                    return Ok(Answer::Status { status, body });
-                }
-                if attempt >= policy.max_attempts {
+                if !is_retryable_status(status.as_u16()) || attempt >= policy.max_attempts {
                     return Ok(Answer::Status { status, body });
                 }
                 format!("HTTP {}", status.as_u16())
@@ -117,23 +123,22 @@ async fn send_with_retries(
                 msg
             }
         };
-        backoff(policy, attempt, retry_after, what, &failure).await;
+        backoff(delays.next(), policy, attempt, retry_after, what, &failure).await;
     }
 }
 
-async fn backoff(policy: &RetryPolicy, attempt: u32, retry_after: Option<Duration>, what: &str, failure: &str) {
-    let exp = policy.base_delay.saturating_mul(1u32 << (attempt - 1).min(16));
-    let jitter_ms = (exp.as_millis() as u64 / 4).max(1);
-    let jitter = Duration::from_millis(random_u64() % jitter_ms);
-    let delay = retry_after.unwrap_or(exp + jitter).min(policy.max_delay);
+/// Waits `Retry-After` when given, else the backoff's next delay.
+async fn backoff(
+    next: Option<Duration>,
+    policy: &RetryPolicy,
+    attempt: u32,
+    retry_after: Option<Duration>,
+    what: &str,
+    failure: &str,
+) {
+    let delay = retry_after.or(next).unwrap_or(policy.max_delay);
     tracing::debug!(what, attempt, failure, delay_ms = delay.as_millis() as u64, "retrying");
     tokio::time::sleep(delay).await;
-}
-
-fn random_u64() -> u64 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0);
-    h.finish()
 }
 
 /// A reqwest error's text with its causes, without the URL (named separately in messages).

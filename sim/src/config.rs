@@ -1,7 +1,10 @@
 //! Simulator configuration: what to serve and how hard to push back.
 //!
 //! [`SimConfig`] is plain data, validated once by [`crate::start`]. [`Limits`] holds the published
-//! Databricks rate limits by default and parses the `--rate-limits` syntax.
+//! Databricks rate limits by default and applies a `--rate-limits` spec (the host's grammar,
+//! [`RateSpec`]).
+
+use dbx_api::{Family, RateSpec, UserKey};
 
 use crate::fixture::Fixture;
 
@@ -25,10 +28,10 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            workspace_per_sec: 50.0,
-            dbfs_per_sec: 30.0,
-            scim_per_min: 255.0,
-            export_per_sec: 60.0,
+            workspace_per_sec: Family::Workspace.published_per_sec(),
+            dbfs_per_sec: Family::Dbfs.published_per_sec(),
+            scim_per_min: Family::Scim.published_per_sec() * 60.0,
+            export_per_sec: Family::Export.published_per_sec(),
             max_concurrent: 20,
             retry_after: true,
         }
@@ -36,63 +39,19 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Applies a `--rate-limits` spec such as `workspace=50,dbfs=30,scim=255/60s` on top of `self`.
-    ///
-    /// Each value is `N` (per second), or `N/<duration>` with the duration `Ns`, `Nm`, `s`, `m`,
-    /// `min` or `h`. Families not named keep their value.
-    pub fn apply_spec(&mut self, spec: &str) -> anyhow::Result<()> {
-        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (family, value) = part
-                .split_once('=')
-                .ok_or_else(|| anyhow::anyhow!("{part:?}: expected FAMILY=RATE, e.g. workspace=50"))?;
-            let per_sec = parse_rate(value).map_err(|e| anyhow::anyhow!("{part:?}: {e}"))?;
-            match family.trim() {
-                "workspace" => self.workspace_per_sec = per_sec,
-                "dbfs" => self.dbfs_per_sec = per_sec,
-                "scim" => self.scim_per_min = per_sec * 60.0,
-                "export" => self.export_per_sec = per_sec,
-                other => anyhow::bail!("{part:?}: unknown family {other:?} (expected workspace, dbfs, scim or export)"),
+    /// Applies a `--rate-limits` spec such as `workspace=50,dbfs=30,scim=255/60s` on top of
+    /// `self`. Families not named keep their value.
+    pub fn apply(&mut self, spec: &RateSpec) {
+        for part in &spec.parts {
+            let per_sec = part.per_sec;
+            match part.family {
+                Family::Workspace => self.workspace_per_sec = per_sec,
+                Family::Dbfs => self.dbfs_per_sec = per_sec,
+                Family::Scim => self.scim_per_min = per_sec * 60.0,
+                Family::Export => self.export_per_sec = per_sec,
             }
         }
-        Ok(())
     }
-}
-
-/// Parses `N` or `N/<duration>` into requests per second.
-fn parse_rate(value: &str) -> anyhow::Result<f64> {
-    let (n, per) = match value.split_once('/') {
-        Some((n, per)) => (n, Some(per)),
-        None => (value, None),
-    };
-    let n: f64 = n.trim().parse().map_err(|_| anyhow::anyhow!("{n:?} is not a number"))?;
-    if !(n.is_finite() && n > 0.0) {
-        anyhow::bail!("the rate must be positive");
-    }
-    let secs = match per.map(str::trim) {
-        None => 1.0,
-        Some(p) => parse_duration_secs(p)?,
-    };
-    Ok(n / secs)
-}
-
-fn parse_duration_secs(p: &str) -> anyhow::Result<f64> {
-    let split = p.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(p.len());
-    let (num, unit) = p.split_at(split);
-    let num: f64 = if num.is_empty() {
-        1.0
-    } else {
-        num.parse().map_err(|_| anyhow::anyhow!("bad duration {p:?}"))?
-    };
-    let unit_secs = match unit {
-        "" | "s" | "sec" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        _ => anyhow::bail!("bad duration unit in {p:?} (expected s, m, min or h)"),
-    };
-    if !(num > 0.0) {
-        anyhow::bail!("bad duration {p:?}");
-    }
-    Ok(num * unit_secs)
 }
 
 /// Everything [`crate::start`] needs.
@@ -201,7 +160,7 @@ impl SimConfig {
                 .fixture
                 .users
                 .iter()
-                .any(|u| u.user_name.eq_ignore_ascii_case(user))
+                .any(|u| UserKey::of(&u.user_name) == UserKey::of(user))
             {
                 anyhow::bail!(
                     "{flag}: {user:?} is not a user of the served workspace (the fixture's `users`); \
@@ -258,30 +217,19 @@ mod tests {
 
     #[test]
     fn rate_limit_spec_parses_per_second_and_per_minute() {
+        let spec = |s: &str| s.parse::<RateSpec>().unwrap();
         let mut l = Limits::default();
-        l.apply_spec("workspace=100,dbfs=10,scim=120/60s").unwrap();
+        assert!((l.scim_per_min - 255.0).abs() < 1e-9);
+        l.apply(&spec("workspace=100,dbfs=10,scim=120/60s"));
         assert_eq!(l.workspace_per_sec, 100.0);
         assert_eq!(l.dbfs_per_sec, 10.0);
         assert!((l.scim_per_min - 120.0).abs() < 1e-9);
-        l.apply_spec("scim=2").unwrap();
+        l.apply(&spec("scim=2"));
         assert!((l.scim_per_min - 120.0).abs() < 1e-9);
-        l.apply_spec("scim=30/min").unwrap();
+        l.apply(&spec("scim=30/min"));
         assert!((l.scim_per_min - 30.0).abs() < 1e-9);
         assert_eq!(Limits::default().export_per_sec, 60.0);
-        l.apply_spec("export=20").unwrap();
+        l.apply(&spec("export=20"));
         assert_eq!((l.export_per_sec, l.workspace_per_sec), (20.0, 100.0));
-    }
-
-    #[test]
-    fn rate_limit_spec_rejects_unknown_family_and_zero() {
-        let mut l = Limits::default();
-        assert!(l
-            .apply_spec("jobs=5")
-            .unwrap_err()
-            .to_string()
-            .contains("unknown family"));
-        assert!(l.apply_spec("workspace=0").is_err());
-        assert!(l.apply_spec("workspace").is_err());
-        assert!(l.apply_spec("dbfs=3/2x").is_err());
     }
 }

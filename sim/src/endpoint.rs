@@ -3,7 +3,7 @@
 //! The endpoint names the statistics bucket (`workspace/list`, `scim/Users`, …), the rate-limit
 //! family, the API name fault rules use, and whether a token is required.
 
-use crate::limits::Family;
+use dbx_api::Family;
 
 /// The endpoints the simulator knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

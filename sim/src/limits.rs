@@ -9,32 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use dbx_api::Family;
+
 use crate::config::Limits;
-
-/// API families with their own rate limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// `/api/2.0/workspace/*`.
-    Workspace,
-    /// `/api/2.0/dbfs/*`.
-    Dbfs,
-    /// `/api/2.0/preview/scim/v2/*`.
-    Scim,
-    /// `/api/2.0/workspace/export` (its own published limit, 60/s, apart from `list`).
-    Export,
-}
-
-impl Family {
-    /// The family's name in `--rate-limits` and the statistics.
-    pub fn name(self) -> &'static str {
-        match self {
-            Family::Workspace => "workspace",
-            Family::Dbfs => "dbfs",
-            Family::Scim => "scim",
-            Family::Export => "export",
-        }
-    }
-}
 
 /// A token bucket refilled continuously at `rate` tokens per second.
 #[derive(Debug)]

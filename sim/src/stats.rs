@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Endpoint;
-use crate::limits::Family;
+use dbx_api::Family;
 
 /// A snapshot of the statistics.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

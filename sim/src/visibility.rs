@@ -6,6 +6,8 @@
 //! `/FileStore/shared_uploads/<user>`) has no per-user access control, and SCIM is not
 //! restricted: both answer as for an admin.
 
+use dbx_api::UserKey;
+
 use crate::auth::Principal;
 
 /// The Workspace roots with one folder per user, named by the user's name (with the slash).
@@ -25,7 +27,7 @@ pub fn hidden(who: &Principal, path: &str) -> bool {
         return false;
     };
     let home = rest.split('/').next().unwrap_or("");
-    !home.is_empty() && !home.eq_ignore_ascii_case(user)
+    !home.is_empty() && UserKey::of(home) != UserKey::of(user)
 }
 
 #[cfg(test)]
@@ -39,6 +41,8 @@ mod tests {
         assert!(hidden(&bob, "/Users/a@x.com/deep/nb"));
         assert!(!hidden(&bob, "/Users/bob@x.com/nb"));
         assert!(!hidden(&bob, "/Users/BOB@x.com"));
+        let arne = Principal::User("Ärne@x.com".into());
+        assert!(!hidden(&arne, "/Users/ärne@x.com") && hidden(&arne, "/Users/arne@x.com"));
         assert!(!hidden(&bob, "/Users"));
         assert!(!hidden(&bob, "/Shared/x"));
         assert!(hidden(&bob, "/Repos/a@x.com"));

@@ -8,7 +8,6 @@ mod job;
 mod principal;
 mod row;
 mod trees;
-mod user_key;
 
 pub use caller::{Caller, CallerIdentity};
 pub use job::{Folders, Job};
@@ -30,4 +29,5 @@ impl Ages {
     /// The default number of stale days.
     pub const DEFAULT_STALE_DAYS: u32 = 365;
 }
-pub use user_key::UserKey;
+/// The case-insensitive user key is shared with the simulator (`dbx-api`).
+pub use dbx_api::UserKey;

@@ -18,39 +18,12 @@
 //! listing-only list of a run without it.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::LazyLock;
 
 use serde::Deserialize;
 
-/// Endpoint families, each with its own rate limit (as the workspace enforces them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Family {
-    /// `/api/2.0/workspace/*`
-    Workspace,
-    /// `/api/2.0/dbfs/*`
-    Dbfs,
-    /// `/api/2.0/preview/scim/v2/*`
-    Scim,
-    /// `/api/2.0/workspace/export`: its own published limit (60/s), apart from `list`.
-    Export,
-}
-
-impl Family {
-    /// Short name used in logs, flags and statistics (the name in `allow-list.json`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Family::Workspace => "workspace",
-            Family::Dbfs => "dbfs",
-            Family::Scim => "scim",
-            Family::Export => "export",
-        }
-    }
-
-    /// Every family, in the order flags and messages name them.
-    pub const ALL: [Family; 4] = [Family::Workspace, Family::Dbfs, Family::Scim, Family::Export];
-}
+/// The rate-limit families are shared with the simulator (`dbx-api`).
+pub use dbx_api::Family;
 
 /// Features that put extra endpoints on the allow-list when a run enables them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -58,12 +31,6 @@ pub enum Optional {
     /// `scan --notebook-sizes`: `workspace/export` of notebooks.
     #[serde(rename = "notebook-sizes")]
     NotebookSizes,
-}
-
-impl fmt::Display for Family {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
 }
 
 /// The data file, relative to this source file.
@@ -381,16 +348,6 @@ mod tests {
         assert_eq!((r.max_path_bytes, r.max_value_bytes, r.max_params), (4096, 4096, 16));
         assert_eq!(r.forbidden_path_chars, ['?', '#', '%', '\\']);
         assert!(r.forbid_control_chars);
-    }
-
-    #[test]
-    fn family_names_are_the_ones_in_the_file() {
-        for f in Family::ALL {
-            let parsed: Family = serde_json::from_value(serde_json::json!(f.name())).unwrap();
-            assert_eq!(parsed, f);
-            assert_eq!(f.to_string(), f.name());
-        }
-        assert!(serde_json::from_str::<Family>(r#""files""#).is_err());
     }
 
     #[test]

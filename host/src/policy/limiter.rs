@@ -12,7 +12,7 @@ use std::time::Duration;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::allow_list::Family;
+use dbx_api::{Family, RateSpec};
 
 /// A rate in requests per second.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,16 +28,13 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// The published per-workspace limits (Workspace list 50/s, DBFS 30/s, SCIM 255/min,
-    /// Workspace export 60/s) and
+    /// The published per-workspace limits ([`Family::published_per_sec`]) and
     /// 16 requests in flight, below the workspace's concurrent limit of 20.
     fn default() -> Self {
-        let rates = HashMap::from([
-            (Family::Workspace, Rate(50.0)),
-            (Family::Dbfs, Rate(30.0)),
-            (Family::Scim, Rate(255.0 / 60.0)),
-            (Family::Export, Rate(60.0)),
-        ]);
+        let rates = Family::ALL
+            .into_iter()
+            .map(|f| (f, Rate(f.published_per_sec())))
+            .collect();
         Limits {
             rates,
             max_in_flight: 16,
@@ -46,23 +43,12 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Applies one `--rate-limit` spec such as `workspace=40`, `dbfs=30/s` or `scim=255/60s`.
+    /// Applies one `--rate-limit` spec such as `workspace=40`, `dbfs=30/s` or `scim=255/60s`
+    /// (the grammar is [`RateSpec`]'s).
     pub fn apply_spec(&mut self, spec: &str) -> Result<(), String> {
-        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (name, value) = part
-                .split_once('=')
-                .ok_or_else(|| format!("rate limit {part:?} is not NAME=RATE (e.g. workspace=50)"))?;
-            let family = Family::ALL
-                .into_iter()
-                .find(|f| f.name() == name.trim())
-                .ok_or_else(|| {
-                    format!(
-                        "unknown API family {:?} in rate limit {part:?} (expected workspace, dbfs, scim or export)",
-                        name.trim()
-                    )
-                })?;
-            let rate = parse_rate(value.trim()).map_err(|e| format!("rate limit {part:?}: {e}"))?;
-            self.rates.insert(family, Rate(rate));
+        let spec: RateSpec = spec.parse()?;
+        for part in spec.parts {
+            self.rates.insert(part.family, Rate(part.per_sec));
         }
         Ok(())
     }
@@ -107,32 +93,10 @@ pub fn rate_words(r: f64) -> String {
 pub fn spec_part(specs: &[String], family: Family) -> Option<String> {
     specs
         .iter()
-        .flat_map(|s| s.split(','))
-        .map(str::trim)
-        .rfind(|p| p.split_once('=').is_some_and(|(n, _)| n.trim() == family.name()))
-        .map(|p| p.replace(' ', ""))
-}
-
-/// Parses `50`, `50/s`, `255/60s`, `255/min` into requests per second.
-fn parse_rate(s: &str) -> Result<f64, String> {
-    let (count, per) = match s.split_once('/') {
-        Some((c, p)) => (c, p),
-        None => (s, "1s"),
-    };
-    let count: f64 = count.parse().map_err(|_| format!("{count:?} is not a number"))?;
-    let secs = match per {
-        "s" | "sec" => 1.0,
-        "min" | "m" => 60.0,
-        p => p
-            .strip_suffix('s')
-            .and_then(|n| n.parse::<f64>().ok())
-            .ok_or_else(|| format!("{p:?} is not a period like 1s, 60s or min"))?,
-    };
-    let rate = count / secs;
-    if !(rate.is_finite() && rate > 0.0) {
-        return Err("the rate must be positive".into());
-    }
-    Ok(rate)
+        .filter_map(|s| s.parse::<RateSpec>().ok())
+        .flat_map(|s| s.parts)
+        .rfind(|p| p.family == family)
+        .map(|p| p.text)
 }
 
 /// The shared limiter: built once per run and used by every instance.
@@ -177,17 +141,6 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rate_specs_parse() {
-        assert_eq!(parse_rate("50").unwrap(), 50.0);
-        assert_eq!(parse_rate("30/s").unwrap(), 30.0);
-        assert_eq!(parse_rate("255/60s").unwrap(), 4.25);
-        assert_eq!(parse_rate("120/min").unwrap(), 2.0);
-        assert!(parse_rate("0").is_err());
-        assert!(parse_rate("abc").is_err());
-        assert!(parse_rate("5/fortnight").is_err());
-    }
 
     #[test]
     fn limits_apply_spec_names_the_bad_part() {

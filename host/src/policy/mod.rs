@@ -14,12 +14,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use backon::Retryable;
+use dbx_api::{is_retryable_status, parse_retry_after, Family};
 use futures::future::BoxFuture;
 use reqwest::header::{HeaderValue, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
 
-use allow_list::{AllowList, Family};
+use allow_list::AllowList;
 use limiter::Limiter;
-use retry::{is_retryable_status, parse_retry_after, RetryConfig};
+use retry::RetryConfig;
 
 /// A GET request from the guest, relative to the workspace URL.
 #[derive(Debug, Clone)]

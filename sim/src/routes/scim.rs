@@ -163,7 +163,7 @@ pub async fn me(
             .find(|u| {
                 u.get("userName")
                     .and_then(Value::as_str)
-                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                    .is_some_and(|n| dbx_api::UserKey::of(n) == dbx_api::UserKey::of(name))
             })
             .cloned()
             .unwrap_or_default(),

@@ -1,6 +1,7 @@
 //! Usernames are case-insensitive in Databricks: `Alice@X.com` and `alice@x.com` are one user.
-//! [`UserKey`] is that identity, used wherever users are compared (dedupe, journal, feeder,
-//! `users`, orphaned homes), so the rule lives here only.
+//! [`UserKey`] is that identity (Unicode lower case), used wherever users are compared: the
+//! host's dedupe, journal, feeder, `users` and orphaned homes, and the simulator's user tokens
+//! and per-user folders.
 
 use std::fmt;
 
@@ -35,5 +36,6 @@ mod tests {
         assert_eq!(UserKey::of("Alice@Example.COM"), UserKey::of("alice@example.com"));
         assert_ne!(UserKey::of("alice@example.com"), UserKey::of("alice2@example.com"));
         assert_eq!(UserKey::of("ÄBC@x.com").as_str(), "äbc@x.com");
+        assert_eq!(UserKey::of("ÄBC@x.com"), UserKey::of("äbc@X.COM"));
     }
 }
