@@ -10,6 +10,7 @@ mod check;
 mod cli;
 mod component;
 mod diff;
+mod docs;
 mod hostile;
 mod list_homes;
 mod lock;
