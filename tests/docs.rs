@@ -58,7 +58,9 @@ const OTHER_TOOLS: &[(&str, &[&str], &[&str])] = &[
 fn pages() -> Vec<PathBuf> {
     let root = root();
     let mut pages = vec![root.join("README.md")];
-    for dir in ["docs", "launcher", "hosts", "tests", "sim", "wit", "host"] {
+    for dir in [
+        "docs", "launcher", "hosts", "tests", "sim", "wit", "host", "guest", "auth",
+    ] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
             continue;
         };
