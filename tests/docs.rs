@@ -28,6 +28,7 @@ const OTHER_TOOLS: &[(&str, &[&str], &[&str])] = &[
             "--test",
             "--bench",
             "--target",
+            "--manifest-path",
             "--include-ignored",
         ],
     ),
