@@ -13,6 +13,7 @@ mod check_estimate;
 mod cli;
 mod component;
 mod diff;
+mod docs;
 mod hostile;
 mod list_homes;
 mod lock;
