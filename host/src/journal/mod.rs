@@ -279,3 +279,5 @@ pub fn open(settings: &Settings, identity: &RunIdentity) -> anyhow::Result<Opene
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_open;

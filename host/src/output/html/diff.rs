@@ -14,7 +14,9 @@
 
 use std::fmt::Write as _;
 
-use super::{esc, num, page_top, size, size_cell, status_pill, HtmlMeta, MAX_LISTED};
+use super::aggregate::MAX_LISTED;
+use super::cells::{num, size, size_cell, status_pill};
+use super::page::{esc, page_top, HtmlMeta};
 use crate::compare::{Change, Diff, Scan, UserDiff, TOP_MOVERS};
 use crate::format::{human_size, thousands};
 use crate::output::diff::{signed_percent, signed_size, signed_thousands};

@@ -1,6 +1,8 @@
 //! The report's content, escaping and ids.
 
+use super::aggregate::*;
 use super::*;
+use crate::model::{Status, TreeStats, Trees};
 
 fn meta() -> HtmlMeta {
     HtmlMeta {
