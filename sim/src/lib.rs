@@ -18,7 +18,8 @@
 //!
 //! Module map: `app` (the router only), `pipeline` (the one middleware: auth, limits, faults,
 //! latency, stats), `routes/*` (one module per REST resource), `store` (the indexed content),
-//! `faults`, `limits`, `auth`, `visibility` (what a non-admin token may read), `stats`, `net` (socket wrapper), `generate`, `fixture`, `config`.
+//! `faults`, `limits`, `auth`, `visibility` (what a non-admin token may read), `stats`, `net` (socket wrapper), `scim_filter` (the SCIM filter language),
+//! `generate/` (the seeded workspace generator), `fixture`, `config`.
 #![deny(missing_docs)]
 
 mod app;
@@ -33,6 +34,7 @@ mod limits;
 mod net;
 mod pipeline;
 mod routes;
+mod scim_filter;
 mod state;
 mod stats;
 mod store;
