@@ -1,17 +1,12 @@
-//! OAuth M2M and PAT credentials against the real simulator (`dbx-sim`), plus a few fault
-//! cases the simulator cannot produce on its OAuth endpoints (404 discovery, 5xx/429 from the
-//! token endpoint, a moved OIDC root), served by a tiny axum mock.
+//! OAuth M2M and PAT credentials against the simulator (`dbx-sim`): the happy paths, then fault
+//! cases made with its `oauth` fault rules (404 discovery, 5xx/429 from the token endpoint, a
+//! moved OIDC root, a token without `expires_in`).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use dbx_auth::{resolve, AuthError, AuthFlags, Credentials, CredentialsOptions, Env, ResolvedAuth, RetryPolicy};
+use dbx_sim::Fault;
 use serde_json::json;
 
 const ID: &str = "sp-client-id";
@@ -280,207 +275,132 @@ async fn m2m_from_a_profile_in_a_temp_config_file() {
     sim.shutdown().await;
 }
 
-// ---- fault cases on a mock --------------------------------------------------------------------
+// ---- fault cases: the simulator's `oauth` fault rules ------------------------------------------
 
-#[derive(Default)]
-struct Mock {
-    config_hits: AtomicUsize,
-    metadata_hits: AtomicUsize,
-    token_hits: AtomicUsize,
-    /// Statuses the token endpoint answers, in order; 200 once exhausted.
-    token_script: Mutex<Vec<(u16, Option<&'static str>)>>,
-    /// Token lifetime to announce (None: no `expires_in`).
-    expires_in: Option<u64>,
-    /// Delay before answering the token request.
-    token_delay: Duration,
-    /// Form bodies and Authorization headers received by the token endpoint.
-    seen: Mutex<Vec<(String, String)>>,
+fn oauth_rule(path: &str, status: u16) -> Fault {
+    Fault::new("oauth", path, status)
 }
 
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
+/// A rule failing the next `times` token requests with `status`.
+fn token_fails(status: u16, times: u64) -> Fault {
+    let mut f = oauth_rule("/oidc/v1/token", status);
+    f.times = Some(times);
+    f
 }
 
-fn host_of(headers: &HeaderMap) -> String {
-    format!("http://{}", headers.get("host").unwrap().to_str().unwrap())
+/// Every request to `endpoint`, whatever the answer.
+fn hits(sim: &dbx_sim::RunningSim, endpoint: &str) -> u64 {
+    sim.stats().by_endpoint.get(endpoint).map_or(0, |m| m.values().sum())
 }
 
-async fn token(State(m): State<Arc<Mock>>, headers: HeaderMap, body: String) -> axum::response::Response {
-    m.token_hits.fetch_add(1, Ordering::SeqCst);
-    let auth = headers
-        .get("authorization")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    m.seen.lock().unwrap().push((body, auth));
-    tokio::time::sleep(m.token_delay).await;
-    let next = {
-        let mut s = m.token_script.lock().unwrap();
-        if s.is_empty() {
-            None
-        } else {
-            Some(s.remove(0))
-        }
-    };
-    match next {
-        Some((status, retry_after)) => {
-            let mut resp = (
-                StatusCode::from_u16(status).unwrap(),
-                Json(json!({"error": "temporarily_unavailable"})),
-            )
-                .into_response();
-            if let Some(ra) = retry_after {
-                resp.headers_mut().insert("retry-after", ra.parse().unwrap());
-            }
-            resp
-        }
-        None => {
-            let n = m.token_hits.load(Ordering::SeqCst);
-            let mut body = json!({"access_token": format!("mock-token-{n}"), "token_type": "Bearer"});
-            if let Some(e) = m.expires_in {
-                body["expires_in"] = json!(e);
-            }
-            Json(body).into_response()
-        }
-    }
-}
-
-/// A workspace with the OIDC root at `oidc_root` and, when `with_config`, the
-/// `/.well-known/databricks-config` document pointing at it.
-async fn mock(m: Arc<Mock>, with_config: bool, oidc_root: &'static str) -> String {
-    let mut r = Router::new();
-    if with_config {
-        r = r.route(
-            "/.well-known/databricks-config",
-            get(move |State(m): State<Arc<Mock>>, h: HeaderMap| async move {
-                m.config_hits.fetch_add(1, Ordering::SeqCst);
-                Json(json!({"oidc_endpoint": format!("{}{oidc_root}", host_of(&h)), "workspace_id": "1"}))
-            }),
-        );
-    }
-    r = r
-        .route(
-            &format!("{oidc_root}/.well-known/oauth-authorization-server"),
-            get(move |State(m): State<Arc<Mock>>, h: HeaderMap| async move {
-                m.metadata_hits.fetch_add(1, Ordering::SeqCst);
-                Json(json!({"token_endpoint": format!("{}{oidc_root}/v1/token", host_of(&h))}))
-            }),
-        )
-        .route(&format!("{oidc_root}/v1/token"), post(token));
-    serve(r.with_state(m)).await
+fn fast_m2m(sim: &dbx_sim::RunningSim, id: &str) -> Credentials {
+    Credentials::with_options(&m2m(&sim.url(), id, SECRET), reqwest::Client::new(), fast_options())
 }
 
 #[tokio::test]
 async fn discovery_falls_back_when_databricks_config_is_404() {
-    let m = Arc::new(Mock {
-        expires_in: Some(3600),
-        ..Mock::default()
-    });
-    let url = mock(m.clone(), false, "/oidc").await;
-    let creds = Credentials::with_options(&m2m(&url, ID, SECRET), reqwest::Client::new(), fast_options());
+    let sim = sim(3600).await;
+    sim.add_faults([oauth_rule("/.well-known/databricks-config", 404)]);
+    let client = reqwest::Client::new();
+    let creds = Credentials::with_options(&m2m(&sim.url(), ID, SECRET), client.clone(), fast_options());
     let h = creds.authorization().await.unwrap();
-    assert_eq!(h.to_str().unwrap(), "Bearer mock-token-1");
-    assert_eq!(m.metadata_hits.load(Ordering::SeqCst), 1);
-    assert_eq!(m.token_hits.load(Ordering::SeqCst), 1);
+    assert_eq!(call_me(&client, &sim.url(), h).await, 200, "the token the sim issued");
+    assert_eq!(count(&sim, "well-known/databricks-config", 404), 1);
+    assert_eq!(hits(&sim, "oidc/discovery"), 1);
+    assert_eq!(hits(&sim, "oauth/token"), 1);
+    sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn the_oidc_endpoint_named_by_databricks_config_is_followed() {
-    let m = Arc::new(Mock {
-        expires_in: Some(3600),
-        ..Mock::default()
-    });
-    let url = mock(m.clone(), true, "/elsewhere/oidc").await;
-    let creds = Credentials::with_options(&m2m(&url, ID, SECRET), reqwest::Client::new(), fast_options());
-    creds.authorization().await.unwrap();
-    assert_eq!(m.config_hits.load(Ordering::SeqCst), 1);
-    assert_eq!(m.metadata_hits.load(Ordering::SeqCst), 1);
-    assert_eq!(m.token_hits.load(Ordering::SeqCst), 1);
+    let sim = sim(3600).await;
+    let mut config = oauth_rule("/.well-known/databricks-config", 200);
+    config.body =
+        Some(json!({"oidc_endpoint": format!("{}/elsewhere/oidc", sim.url()), "workspace_id": "1"}).to_string());
+    // The usual root refuses, so only a client following the document gets a token.
+    sim.add_faults([config, oauth_rule("/oidc/*", 404)]);
+    fast_m2m(&sim, ID).authorization().await.unwrap();
+    assert_eq!(hits(&sim, "well-known/databricks-config"), 1);
+    assert_eq!(hits(&sim, "oidc/discovery"), 1);
+    assert_eq!(hits(&sim, "oauth/token"), 1);
+    assert_eq!(count(&sim, "oauth/token", 200), 1, "served at the moved root");
+    sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn the_token_request_is_basic_auth_with_client_credentials_grant() {
-    let m = Arc::new(Mock {
-        expires_in: Some(3600),
-        ..Mock::default()
-    });
-    let url = mock(m.clone(), true, "/oidc").await;
-    let creds = Credentials::with_options(
-        &m2m(&url, "id:with-colon?", SECRET),
-        reqwest::Client::new(),
-        fast_options(),
-    );
-    creds.authorization().await.unwrap();
-    let (body, auth) = m.seen.lock().unwrap()[0].clone();
-    assert_eq!(body, "grant_type=client_credentials&scope=all-apis");
+    // HTTP Basic (RFC 7617) splits at the first colon: the sim knows this client as `id` with
+    // the secret `with-colon?:<SECRET>`.
+    let sim = dbx_sim::start(dbx_sim::SimConfig {
+        clients: vec![("id".into(), format!("with-colon?:{SECRET}"))],
+        limits: None,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    fast_m2m(&sim, "id:with-colon?").authorization().await.unwrap();
+    let seen = sim.token_requests();
+    assert_eq!(seen[0].body, "grant_type=client_credentials&scope=all-apis");
     use base64::Engine as _;
     let expected = base64::engine::general_purpose::STANDARD.encode(format!("id:with-colon?:{SECRET}"));
-    assert_eq!(auth, format!("Basic {expected}"));
+    assert_eq!(
+        seen[0].authorization.as_deref(),
+        Some(format!("Basic {expected}").as_str())
+    );
+    sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn transient_token_failures_are_retried() {
-    let m = Arc::new(Mock {
-        expires_in: Some(3600),
-        token_script: Mutex::new(vec![(503, None), (500, None)]),
-        ..Mock::default()
-    });
-    let url = mock(m.clone(), true, "/oidc").await;
-    let creds = Credentials::with_options(&m2m(&url, ID, SECRET), reqwest::Client::new(), fast_options());
+    let sim = sim(3600).await;
+    sim.add_faults([token_fails(503, 1), token_fails(500, 1)]);
+    let client = reqwest::Client::new();
+    let creds = Credentials::with_options(&m2m(&sim.url(), ID, SECRET), client.clone(), fast_options());
+    let h = creds.authorization().await.unwrap();
+    assert_eq!(call_me(&client, &sim.url(), h).await, 200, "the third answer's token");
     assert_eq!(
-        creds.authorization().await.unwrap().to_str().unwrap(),
-        "Bearer mock-token-3"
+        (count(&sim, "oauth/token", 503), count(&sim, "oauth/token", 500)),
+        (1, 1)
     );
-    assert_eq!(m.token_hits.load(Ordering::SeqCst), 3);
+    assert_eq!(hits(&sim, "oauth/token"), 3);
+    sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn retry_after_is_honoured_on_429() {
-    let m = Arc::new(Mock {
-        expires_in: Some(3600),
-        token_script: Mutex::new(vec![(429, Some("1"))]),
-        ..Mock::default()
-    });
-    let url = mock(m.clone(), true, "/oidc").await;
-    let creds = Credentials::with_options(&m2m(&url, ID, SECRET), reqwest::Client::new(), fast_options());
+    // The sim's 429 carries `Retry-After: 1`.
+    let sim = sim(3600).await;
+    sim.add_faults([token_fails(429, 1)]);
     let start = Instant::now();
-    creds.authorization().await.unwrap();
+    fast_m2m(&sim, ID).authorization().await.unwrap();
     assert!(start.elapsed() >= Duration::from_millis(950), "{:?}", start.elapsed());
-    assert_eq!(m.token_hits.load(Ordering::SeqCst), 2);
+    assert_eq!(hits(&sim, "oauth/token"), 2);
+    sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn persistent_5xx_gives_up_with_a_clear_error() {
-    let m = Arc::new(Mock {
-        expires_in: Some(3600),
-        token_script: Mutex::new(vec![(500, None); 10]),
-        ..Mock::default()
-    });
-    let url = mock(m.clone(), true, "/oidc").await;
-    let creds = Credentials::with_options(&m2m(&url, ID, SECRET), reqwest::Client::new(), fast_options());
-    let e = creds.authorization().await.unwrap_err();
+    let sim = sim(3600).await;
+    sim.add_faults([oauth_rule("/oidc/v1/token", 500)]);
+    let e = fast_m2m(&sim, ID).authorization().await.unwrap_err();
     assert!(matches!(e, AuthError::TokenEndpoint { .. }), "{e:?}");
     let msg = e.to_string();
     assert!(
-        msg.contains(ID) && msg.contains("HTTP 500") && msg.contains(&url),
+        msg.contains(ID) && msg.contains("HTTP 500") && msg.contains(&sim.url()),
         "{msg}"
     );
     assert!(!msg.contains("HUNTER2"));
-    assert_eq!(m.token_hits.load(Ordering::SeqCst), 3, "max_attempts");
+    assert_eq!(hits(&sim, "oauth/token"), 3, "max_attempts");
+    sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn callers_queued_behind_a_failed_refresh_share_its_error() {
-    let m = Arc::new(Mock {
-        expires_in: Some(3600),
-        token_script: Mutex::new(vec![(500, None); 100]),
-        token_delay: Duration::from_millis(50),
-        ..Mock::default()
-    });
-    let url = mock(m.clone(), true, "/oidc").await;
-    let creds = Credentials::with_options(&m2m(&url, ID, SECRET), reqwest::Client::new(), fast_options());
+    let sim = sim(3600).await;
+    let mut slow_500 = oauth_rule("/oidc/v1/token", 500);
+    slow_500.delay_ms = Some(50);
+    sim.add_faults([slow_500]);
+    let creds = fast_m2m(&sim, ID);
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..20 {
         let c = creds.clone();
@@ -490,14 +410,11 @@ async fn callers_queued_behind_a_failed_refresh_share_its_error() {
     assert!(results
         .iter()
         .all(|r| matches!(r, Err(AuthError::TokenEndpoint { .. }))));
-    assert_eq!(
-        m.token_hits.load(Ordering::SeqCst),
-        3,
-        "one attempt sequence for 20 callers"
-    );
+    assert_eq!(hits(&sim, "oauth/token"), 3, "one attempt sequence for 20 callers");
     // A later call tries again.
     creds.authorization().await.unwrap_err();
-    assert_eq!(m.token_hits.load(Ordering::SeqCst), 6);
+    assert_eq!(hits(&sim, "oauth/token"), 6);
+    sim.shutdown().await;
 }
 
 #[tokio::test]
@@ -519,15 +436,16 @@ async fn unreachable_host_is_a_discovery_error_naming_the_host() {
 
 #[tokio::test]
 async fn a_token_without_expires_in_is_kept_for_the_default_lifetime() {
-    let m = Arc::new(Mock {
-        expires_in: None,
-        ..Mock::default()
-    });
-    let url = mock(m.clone(), true, "/oidc").await;
-    let creds = Credentials::with_options(&m2m(&url, ID, SECRET), reqwest::Client::new(), fast_options());
+    let sim = sim(3600).await;
+    let mut no_expiry = oauth_rule("/oidc/v1/token", 200);
+    no_expiry.body = Some(r#"{"access_token":"sim-no-expiry","token_type":"Bearer"}"#.into());
+    sim.add_faults([no_expiry]);
+    let creds = fast_m2m(&sim, ID);
     let h = creds.authorization().await.unwrap();
+    assert_eq!(h.to_str().unwrap(), "Bearer sim-no-expiry");
     assert_eq!(creds.authorization().await.unwrap(), h);
-    assert_eq!(m.token_hits.load(Ordering::SeqCst), 1);
+    assert_eq!(hits(&sim, "oauth/token"), 1);
+    sim.shutdown().await;
 }
 
 #[test]

@@ -33,6 +33,12 @@ pub fn router(state: Arc<SimState>) -> Router {
         .route("/.well-known/databricks-config", get(oauth::host_metadata))
         .route("/oidc/.well-known/oauth-authorization-server", get(oauth::discovery))
         .route("/oidc/v1/token", post(oauth::token))
+        // A moved OIDC root (one segment deep), for clients that follow `databricks-config`.
+        .route(
+            "/{root}/oidc/.well-known/oauth-authorization-server",
+            get(oauth::discovery),
+        )
+        .route("/{root}/oidc/v1/token", post(oauth::token))
         .route("/__sim/stats", get(control::get_stats).post(control::reset_stats))
         .route(
             "/__sim/faults",

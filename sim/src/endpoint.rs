@@ -60,13 +60,25 @@ impl Endpoint {
                 _ => Endpoint::Unknown,
             };
         }
-        match path {
-            "/oidc/v1/token" => Endpoint::OauthToken,
-            "/.well-known/databricks-config" => Endpoint::HostMetadata,
-            "/oidc/.well-known/oauth-authorization-server" => Endpoint::OidcDiscovery,
-            p if p.starts_with("/__sim/") => Endpoint::Control,
+        if path.starts_with("/__sim/") {
+            return Endpoint::Control;
+        }
+        if path == "/.well-known/databricks-config" {
+            return Endpoint::HostMetadata;
+        }
+        match oidc_tail(path) {
+            Some("v1/token") => Endpoint::OauthToken,
+            Some(".well-known/oauth-authorization-server") => Endpoint::OidcDiscovery,
             _ => Endpoint::Unknown,
         }
+    }
+
+    /// True for the token and discovery endpoints (the `oauth` fault rules).
+    pub fn is_oauth(self) -> bool {
+        matches!(
+            self,
+            Endpoint::OauthToken | Endpoint::HostMetadata | Endpoint::OidcDiscovery
+        )
     }
 
     /// The statistics key.
@@ -118,6 +130,19 @@ impl Endpoint {
     }
 }
 
+/// What follows the OIDC root of a path: `/oidc/…`, or `/<one segment>/oidc/…` (a moved root,
+/// which a `databricks-config` fault body can name).
+pub fn oidc_tail(path: &str) -> Option<&str> {
+    if let Some(tail) = path.strip_prefix("/oidc/") {
+        return Some(tail);
+    }
+    let (segment, rest) = path.strip_prefix('/')?.split_once('/')?;
+    if segment.is_empty() {
+        return None;
+    }
+    rest.strip_prefix("oidc/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +173,18 @@ mod tests {
         assert_eq!(Endpoint::WorkspaceExport.family(), Some(Family::Export));
         assert_eq!(Endpoint::WorkspaceExport.api(), Some("workspace"));
         assert_eq!(Endpoint::FsFiles.family(), None);
+    }
+
+    #[test]
+    fn a_moved_oidc_root_is_one_segment_deep() {
+        assert_eq!(Endpoint::classify("/oidc/v1/token"), Endpoint::OauthToken);
+        assert_eq!(Endpoint::classify("/elsewhere/oidc/v1/token"), Endpoint::OauthToken);
+        assert_eq!(
+            Endpoint::classify("/elsewhere/oidc/.well-known/oauth-authorization-server"),
+            Endpoint::OidcDiscovery
+        );
+        assert_eq!(Endpoint::classify("/a/b/oidc/v1/token"), Endpoint::Unknown);
+        assert_eq!(Endpoint::classify("//oidc/v1/token"), Endpoint::Unknown);
+        assert!(Endpoint::HostMetadata.is_oauth() && !Endpoint::ScimMe.is_oauth());
     }
 }

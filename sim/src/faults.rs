@@ -5,16 +5,20 @@
 //! request also fails at random with probability P, drawing from a seeded generator: 500, 503,
 //! 504, a connection reset, a truncated body, an answer slower than any sane client timeout, or a
 //! proxy's HTML error page. The pipeline (`pipeline.rs`) consults this module once per request.
+//! Rules on the `oauth` API cover the token and discovery endpoints (never random faults): a
+//! status there gets an OAuth error body (RFC 6749 §5.2), see [`oauth_status`].
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
 use rand::Rng;
 
+use crate::error::json_response;
 use crate::fixture::Fault;
 
 /// What a fault does to a request.
@@ -133,8 +137,15 @@ impl FaultSet {
             .collect()
     }
 
-    /// The fault for a call to `path` on `api`, if a rule fires; counts the call against the rule.
+    /// As [`FaultSet::check_delayed`], without the delay (for the unit tests).
+    #[cfg(test)]
     pub fn check(&self, api: &str, path: &str) -> Option<FaultAction> {
+        self.check_delayed(api, path).map(|(action, _)| action)
+    }
+
+    /// The fault for a call to `path` on `api`, if a rule fires, and the rule's `delay_ms` (zero
+    /// when it has none); counts the call against the rule.
+    pub fn check_delayed(&self, api: &str, path: &str) -> Option<(FaultAction, Duration)> {
         if self.count.load(Ordering::Acquire) == 0 {
             return None;
         }
@@ -149,7 +160,8 @@ impl FaultSet {
                 continue;
             }
             rule.fired += 1;
-            action = Some(FaultAction::of(&rule.fault));
+            let delay = Duration::from_millis(rule.fault.delay_ms.unwrap_or(0));
+            action = Some((FaultAction::of(&rule.fault), delay));
             break;
         }
         let before = rules.len();
@@ -167,6 +179,20 @@ pub fn draw(rng: &mut impl Rng, rate: f64) -> Option<FaultAction> {
         return None;
     }
     Some(FaultAction::RANDOM[rng.random_range(0..FaultAction::RANDOM.len())].clone())
+}
+
+/// What the OAuth token and discovery endpoints answer for a status rule: an OAuth error body.
+pub fn oauth_status(status: StatusCode) -> Response {
+    let error = match status.as_u16() {
+        429 | 500..=599 => "temporarily_unavailable",
+        401 => "invalid_client",
+        403 => "access_denied",
+        404 => "not_found",
+        _ => "invalid_request",
+    };
+    let description = format!("dbx-sim fault rule: HTTP {}", status.as_u16());
+    let body = serde_json::json!({"error": error, "error_description": description});
+    json_response(status, body.to_string())
 }
 
 /// Rewrites a complete response so that its body stops halfway: the `Content-Length` announces

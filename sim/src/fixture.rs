@@ -132,10 +132,11 @@ pub struct VolumeEntry {
 /// matching calls succeed first).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fault {
-    /// `workspace`, `dbfs`, `volumes` or `scim`.
+    /// `workspace`, `dbfs`, `volumes`, `scim` or `oauth` (the token and discovery endpoints).
     pub api: String,
-    /// The exact path (the `path` parameter, the volume path, or `/Users`/`/Me` for SCIM). A
-    /// trailing `*` makes it a prefix; `*` alone matches every path of the API.
+    /// The exact path (the `path` parameter, the volume path, `/Users`/`/Me` for SCIM, or the URL
+    /// path for `oauth`, e.g. `/oidc/v1/token`). A trailing `*` makes it a prefix; `*` alone
+    /// matches every path of the API.
     pub path: String,
     /// HTTP status to answer with (500 by default), with the body the real service sends for it.
     #[serde(default = "default_fault_status")]
@@ -155,6 +156,9 @@ pub struct Fault {
     /// that are not objects, or sizes that are not sizes. Only with no `kind` (or `status`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// Wait this many milliseconds before answering (e.g. to let concurrent clients queue up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
     /// Any other field, kept so fixtures round-trip.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -175,6 +179,7 @@ impl Fault {
             times: None,
             offset: None,
             body: None,
+            delay_ms: None,
             extra: Map::new(),
         }
     }
@@ -183,7 +188,7 @@ impl Fault {
 /// The fault kinds accepted in [`Fault::kind`].
 pub const FAULT_KINDS: &[&str] = &["status", "reset", "truncate", "slow", "html"];
 /// The APIs accepted in [`Fault::api`].
-pub const FAULT_APIS: &[&str] = &["workspace", "dbfs", "volumes", "scim"];
+pub const FAULT_APIS: &[&str] = &["workspace", "dbfs", "volumes", "scim", "oauth"];
 
 impl Fixture {
     /// Reads and validates a fixture file; errors name the file.

@@ -18,7 +18,8 @@
 //!
 //! Module map: `app` (the router only), `pipeline` (the one middleware: auth, limits, faults,
 //! latency, stats), `routes/*` (one module per REST resource), `store` (the indexed content),
-//! `faults`, `limits`, `auth`, `visibility` (what a non-admin token may read), `stats`, `net` (socket wrapper), `generate`, `fixture`, `config`.
+//! `faults`, `limits`, `auth`, `visibility` (what a non-admin token may read), `stats`, `net` (socket wrapper), `scim_filter` (the SCIM filter language), `token_log`,
+//! `generate/` (the seeded workspace generator), `fixture`, `config`.
 #![deny(missing_docs)]
 
 mod app;
@@ -33,9 +34,11 @@ mod limits;
 mod net;
 mod pipeline;
 mod routes;
+mod scim_filter;
 mod state;
 mod stats;
 mod store;
+mod token_log;
 mod visibility;
 
 use std::net::SocketAddr;
@@ -52,6 +55,7 @@ pub use fixture::{
 };
 pub use generate::{generate, parse_generate_spec, REFERENCE_MS};
 pub use stats::{FamilyStats, Stats};
+pub use token_log::TokenRequest;
 
 use crate::net::{ConnHandle, SimListener};
 use crate::state::SimState;
@@ -128,6 +132,11 @@ impl RunningSim {
     /// Removes every fault rule (as `DELETE /__sim/faults`).
     pub fn clear_faults(&self) {
         self.state.faults.clear()
+    }
+
+    /// The last token requests the token endpoint answered, oldest first, as sent.
+    pub fn token_requests(&self) -> Vec<TokenRequest> {
+        self.state.token_log.list()
     }
 
     /// Stops accepting, ends pending sleeps and slow faults, and waits (at most 2 s) for open

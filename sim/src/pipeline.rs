@@ -4,11 +4,13 @@
 //! read parameters (query string or JSON body) → faults (rules, then random) → handler →
 //! latency (jitter + per-entry cost, slept while still holding the admission) → record status.
 //!
-//! Control endpoints (`/__sim/*`) skip all of it; OAuth and discovery endpoints are counted but
-//! need no token and are never limited.
+//! Control endpoints (`/__sim/*`) skip all of it; OAuth and discovery endpoints are counted and
+//! get the `oauth` fault rules, but need no token, are never limited, never draw random faults
+//! and have no latency.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -18,7 +20,7 @@ use serde_json::Value;
 
 use crate::endpoint::Endpoint;
 use crate::error::{api_error, bad_request, for_status, proxy_html, RATE_LIMIT_MESSAGE};
-use crate::faults::{truncate, FaultAction};
+use crate::faults::{oauth_status, truncate, FaultAction};
 use crate::limits::Throttle;
 use crate::net::ConnHandle;
 use crate::state::SimState;
@@ -48,6 +50,8 @@ pub async fn gate(State(state): State<Arc<SimState>>, req: Request, next: Next) 
     let _in_flight = state.stats.arrive();
     let resp = if endpoint.is_api() {
         api(&state, endpoint, req, next).await
+    } else if endpoint.is_oauth() {
+        oauth(&state, req, next).await
     } else {
         next.run(req).await
     };
@@ -96,40 +100,74 @@ async fn api(state: &SimState, endpoint: Endpoint, req: Request, next: Next) -> 
     let req = Request::from_parts(parts, axum::body::Body::from(body));
 
     let api = endpoint.api().unwrap_or_default();
-    let action = state.faults.check(api, &fault_key).or_else(|| state.draw_fault());
+    let (action, delay) = match state.faults.check_delayed(api, &fault_key) {
+        Some((action, delay)) => (Some(action), delay),
+        None => (state.draw_fault(), Duration::ZERO),
+    };
     let latency = state.draw_latency();
     let resp = match action {
         None => next.run(req).await,
-        Some(FaultAction::Status(s)) => {
+        Some(_) if !state.sleep(delay).await => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        Some(action) => {
+            let status_body = |status| for_status(status, &fault_key, api);
+            answer(state, action, &status_body, conn, req, next).await
+        }
+    };
+    let entries = resp.extensions().get::<Entries>().map_or(0, |e| e.0);
+    state.sleep(latency + state.entry_latency(entries)).await;
+    resp
+}
+
+/// A token or discovery request: the `oauth` fault rules (matched on the URL path), else the handler.
+async fn oauth(state: &SimState, req: Request, next: Next) -> Response {
+    let Some((action, delay)) = state.faults.check_delayed("oauth", req.uri().path()) else {
+        return next.run(req).await;
+    };
+    let conn = req.extensions().get::<ConnectInfo<ConnHandle>>().map(|c| c.0.clone());
+    if !state.sleep(delay).await {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    answer(state, action, &oauth_status, conn, req, next).await
+}
+
+/// The answer to a request a fault rule (or a random fault) fired on; `status_body` gives the
+/// body of a `Status` fault.
+async fn answer(
+    state: &SimState,
+    action: FaultAction,
+    status_body: &(dyn Fn(StatusCode) -> Response + Sync),
+    conn: Option<ConnHandle>,
+    req: Request,
+    next: Next,
+) -> Response {
+    match action {
+        FaultAction::Status(s) => {
             let status = StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut r = for_status(status, &fault_key, api);
+            let mut r = status_body(status);
             if s == 429 && state.retry_after {
                 r.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
             }
             r
         }
-        Some(FaultAction::Html) => proxy_html(StatusCode::BAD_GATEWAY),
-        Some(FaultAction::Body(s, body)) => {
+        FaultAction::Html => proxy_html(StatusCode::BAD_GATEWAY),
+        FaultAction::Body(s, body) => {
             let status = StatusCode::from_u16(s).unwrap_or(StatusCode::OK);
             (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
         }
-        Some(FaultAction::Reset) => {
+        FaultAction::Reset => {
             if let Some(c) = conn {
                 c.reset();
             }
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
-        Some(FaultAction::Slow) => {
+        FaultAction::Slow => {
             if !state.sleep(state.slow_fault).await {
                 return StatusCode::SERVICE_UNAVAILABLE.into_response();
             }
             next.run(req).await
         }
-        Some(FaultAction::Truncate) => truncate(next.run(req).await).await,
-    };
-    let entries = resp.extensions().get::<Entries>().map_or(0, |e| e.0);
-    state.sleep(latency + state.entry_latency(entries)).await;
-    resp
+        FaultAction::Truncate => truncate(next.run(req).await).await,
+    }
 }
 
 /// The 429 for a throttled request.

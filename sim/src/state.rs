@@ -18,6 +18,7 @@ use crate::faults::{self, FaultAction, FaultSet};
 use crate::limits::Limiter;
 use crate::stats::StatsCollector;
 use crate::store::{stable_hash, Store};
+use crate::token_log::TokenLog;
 
 /// Latency model: log-normal around a mean, plus a cost per listed entry.
 #[derive(Debug)]
@@ -62,6 +63,8 @@ pub struct SimState {
     pub slow_fault: Duration,
     /// Counters.
     pub stats: StatsCollector,
+    /// The token requests received.
+    pub token_log: TokenLog,
     /// Seeded randomness for jitter and random faults.
     rng: Mutex<ChaCha8Rng>,
     latency: Option<Latency>,
@@ -97,6 +100,7 @@ impl SimState {
             fault_rate: config.fault_rate,
             slow_fault: Duration::from_secs(config.slow_fault_secs),
             stats: StatsCollector::default(),
+            token_log: TokenLog::default(),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(config.seed)),
             latency: Latency::new(config.latency_ms, config.latency_per_entry_us),
             scim_max_page: config.scim_max_page,

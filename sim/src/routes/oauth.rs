@@ -5,19 +5,22 @@
 //! `POST /oidc/v1/token` with HTTP Basic client credentials (or `client_id`/`client_secret` in the
 //! form) and `grant_type=client_credentials` → an access token valid for the configured lifetime.
 //! URLs are built from the request's `Host` header, so they match the address the client used.
+//! Discovery and token also answer under a moved root, `/<segment>/oidc/…` (a `databricks-config`
+//! fault body can point clients there). Token requests are recorded ([`crate::TokenRequest`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use base64::Engine as _;
 use serde_json::json;
 
 use crate::error::json_response;
 use crate::state::SimState;
+use crate::token_log::TokenRequest;
 
 fn base_url(st: &SimState, headers: &HeaderMap) -> String {
     match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
@@ -36,9 +39,15 @@ pub async fn host_metadata(State(st): State<Arc<SimState>>, headers: HeaderMap) 
     json_response(StatusCode::OK, body.to_string())
 }
 
-/// `GET /oidc/.well-known/oauth-authorization-server`.
-pub async fn discovery(State(st): State<Arc<SimState>>, headers: HeaderMap) -> Response {
-    let base = base_url(&st, &headers);
+/// `GET /oidc/.well-known/oauth-authorization-server` (or under a moved root): URLs below the
+/// root the request used.
+pub async fn discovery(State(st): State<Arc<SimState>>, headers: HeaderMap, uri: Uri) -> Response {
+    let root = uri
+        .path()
+        .strip_suffix("/.well-known/oauth-authorization-server")
+        .and_then(|r| r.strip_suffix("/oidc"))
+        .unwrap_or("");
+    let base = format!("{}{root}", base_url(&st, &headers));
     let body = json!({
         "issuer": format!("{base}/oidc"),
         "authorization_endpoint": format!("{base}/oidc/v1/authorize"),
@@ -73,6 +82,12 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 
 /// `POST /oidc/v1/token`.
 pub async fn token(State(st): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) -> Response {
+    st.token_log.push(TokenRequest {
+        authorization: headers
+            .get(header::AUTHORIZATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    });
     let form: HashMap<String, String> = match serde_urlencoded_form(&body) {
         Some(f) => f,
         None => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Malformed form body."),

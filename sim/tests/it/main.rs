@@ -5,6 +5,7 @@ mod faults;
 mod generator;
 mod limits;
 mod no_dbfs;
+mod oauth_faults;
 mod restricted;
 mod shapes;
 mod util;
