@@ -1,4 +1,5 @@
-//! How numbers, sizes, dates and durations are written for people (console, CSV, HTML).
+//! How numbers, sizes, dates and durations are written for people (console, CSV, HTML), and how
+//! a CSV text cell is made safe for a spreadsheet and read back ([`text_cell`], [`untext_cell`]).
 
 use std::time::Duration;
 
@@ -113,6 +114,29 @@ pub fn duration_string(d: Duration) -> String {
     }
 }
 
+/// The first characters a spreadsheet reads as the start of a formula (OWASP "CSV injection").
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell as a spreadsheet may safely open it: a value that begins with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return would be read as a formula, so it gets a leading `'`. Usernames
+/// and error messages come from the workspace: they are untrusted. JSON Lines keeps the raw value.
+pub fn text_cell(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(FORMULA_STARTS) {
+        format!("'{value}").into()
+    } else {
+        value.into()
+    }
+}
+
+/// A CSV text cell back as [`text_cell`] wrote it: the `'` put before a value a spreadsheet would
+/// run is taken off again.
+pub fn untext_cell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +179,14 @@ mod tests {
         assert_eq!(duration_string(Duration::from_millis(400)), "0.4s");
         assert_eq!(duration_string(Duration::from_secs(335)), "5m 35s");
         assert_eq!(duration_string(Duration::from_secs(3 * 3600 + 62)), "3h 1m 2s");
+    }
+
+    #[test]
+    fn a_text_cell_reads_back_as_its_value() {
+        for v in ["=1+1", "+x", "-3", "@a", "\tx", "\rx", "plain", "", "'"] {
+            assert_eq!(untext_cell(&text_cell(v)), v, "{v:?}");
+        }
+        assert_eq!(text_cell("=1"), "'=1");
+        assert_eq!(untext_cell("'plain"), "'plain");
     }
 }

@@ -1,11 +1,11 @@
 //! dbx-inventory: inventory the files every user keeps in a Databricks workspace.
 //!
 //! The scanning logic lives in a WASI component (`guest/`); this crate is the native host. Its
-//! folders follow the data (README "How it works"), and each depends only on those listed
-//! before it, so there is no import cycle:
+//! folders follow the data (docs/architecture.md), and each depends only on those listed before
+//! it, so there is no import cycle (`scripts/house.py` checks it, file by file):
 //!
-//! * [`error`], [`format`], [`model`] — run outcomes, number/size/time formatting, and the
-//!   records every stage shares (user key, trees, the user row);
+//! * [`error`], [`format`], [`model`] — run outcomes, number/size/time formatting and CSV cells,
+//!   and the records every stage shares (user key, trees, the job, the user row);
 //! * [`cli`] — the command line (clap), parsing only;
 //! * [`policy`] — the one seam every guest request goes through (allow-list → credentials →
 //!   limiter → retries);
@@ -14,7 +14,10 @@
 //! * [`compare`] — two scans read back (CSV or journal) and what changed between them (`diff`);
 //! * [`output`] — CSV, JSON Lines, HTML, console lines and progress;
 //! * [`connect`] — from flags to a ready runtime (credentials, client, policy, component);
-//! * [`scan`] — the pipeline: users in → scheduler → the one writer → outputs;
+//! * the scan's pipeline, in the order data flows: [`feed`] (users in: given, SCIM, service
+//!   principals, the roots' listings, orphans) → [`schedule`] (local, or Spark waves and the
+//!   worker) → [`record`] (the one writer, visibility) → [`run`] (a scan's run from flags to exit
+//!   code: open the journal, start, collect, finish);
 //! * [`check`] — what a full scan under these credentials would see (the `check` report);
 //! * [`commands`] — one file per subcommand.
 #![warn(missing_docs)]

@@ -6,7 +6,7 @@
 //! gives the same sample, the first and last users are not favoured, and picking them costs one
 //! SCIM request each (never a full listing). The estimate multiplies the sample's mean listings
 //! per tree by the SCIM user count and divides each family's requests by its rate limit: the
-//! slowest family bounds the wall time, as it does for a scan (README "Performance").
+//! slowest family bounds the wall time, as it does for a scan (docs/performance.md).
 //!
 //! The estimate counts what a full scan requests in its four locations (DBFS `/Users`,
 //! `/FileStore/shared_uploads`, Workspace `/Users`, `/Repos`): `scan --all-users` lists each

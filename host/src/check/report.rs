@@ -1,5 +1,5 @@
 //! What `check` found, what it means for a full scan (missing pieces, warnings), and the two
-//! renderings: text for people, one JSON object for scripts (shape in the README).
+//! renderings: text for people, one JSON object for scripts (shape in docs/guide.md, `check`).
 
 use serde_json::{json, Value};
 

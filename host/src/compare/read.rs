@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::FatalError;
+use crate::format::untext_cell;
 use crate::journal::{self, RunIdentity};
 use crate::model::{Ages, Status, UserKey};
 
@@ -171,15 +172,6 @@ fn read_journal(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
     })
 }
 
-/// A CSV text cell back as written by the scan: the `'` [`crate::output::csv::text_cell`] puts
-/// before a value a spreadsheet would run is taken off again.
-fn untext(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
-        _ => cell,
-    }
-}
-
 fn read_csv(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
     let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
     let header = r
@@ -216,7 +208,7 @@ fn read_csv(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
         let line = rec.position().map_or(0, |p| p.line());
         let at = |what: String| bad(path, format!("line {line}: {what}"));
         let cell = |i: usize, name: &str| rec.get(i).ok_or_else(|| at(format!("no {name} value")));
-        let username = untext(cell(user, "username")?).to_string();
+        let username = untext_cell(cell(user, "username")?).to_string();
         if username.trim().is_empty() {
             return Err(at("an empty username".into()));
         }
@@ -342,7 +334,7 @@ mod tests {
                 },
             ]
         );
-        assert_eq!(untext("'x"), "'x", "only the spreadsheet guard is taken off");
+        assert_eq!(untext_cell("'x"), "'x", "only the spreadsheet guard is taken off");
         assert!(!s.has_stale && s.ages.is_none());
     }
 

@@ -46,16 +46,7 @@ fn home(t: Option<&TreeStats>) -> &'static str {
     UserRow::home_label(t)
 }
 
-/// A text cell as a spreadsheet may safely open it: a value that begins with `=`, `+`, `-`, `@`,
-/// a tab or a carriage return would be read as a formula (OWASP "CSV injection"), so it gets a
-/// leading `'`. Usernames and error messages come from the workspace: they are untrusted. JSON
-/// Lines keeps the raw value.
-pub fn text_cell(value: &str) -> std::borrow::Cow<'_, str> {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}").into(),
-        _ => value.into(),
-    }
-}
+pub use crate::format::text_cell;
 
 /// One CSV record for a row.
 pub fn csv_record(r: &UserRow) -> Vec<String> {
