@@ -48,6 +48,7 @@ const OTHER_TOOLS: &[(&str, &[&str], &[&str])] = &[
         &["conformance.sh", "conformance.py"],
         &["--host-cmd"],
     ),
+    ("scripts/house.py", &["house.py"], &["--report", "--why"]),
     (
         "chromium",
         &["chromium", "Chromium"],

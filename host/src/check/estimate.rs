@@ -24,7 +24,7 @@ use crate::policy::limiter::Limits;
 
 /// What a full scan spends finding out that the workspace has no DBFS: the two DBFS roots'
 /// listings (refused), then the DBFS folders (home, uploads) of the users in flight when the first
-/// refusal comes back — one user at least, the default 32 at most (`scan::schedule`, no request
+/// refusal comes back — one user at least, the default 32 at most (`schedule::local`, no request
 /// spent on it in a workspace that has DBFS).
 pub fn dbfs_off_cost() -> Bounds {
     Bounds {

@@ -75,7 +75,7 @@ pub struct TreeStats {
     pub requests: u32,
     /// The home answered 404 to credentials known not to be a workspace admin, and it is not
     /// theirs: Databricks answers 404 for a folder the caller may not read, so whether it exists
-    /// is unknown (`workspace_home=not_visible`). Set by `scan::visibility`, never by the guest.
+    /// is unknown (`workspace_home=not_visible`). Set by `record::visibility`, never by the guest.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_visible: bool,
     /// Decoded bytes of the notebooks exported (`--notebook-sizes`), already part of `bytes`;
