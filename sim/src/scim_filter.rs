@@ -305,11 +305,12 @@ fn compare(have: &Value, op: Op, want: &Value) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    fn user(name: &str, active: bool) -> Map<String, Value> {
+    /// A SCIM user as the store holds it (also used by the routes' tests).
+    pub(crate) fn user(name: &str, active: bool) -> Map<String, Value> {
         json!({"id": "1", "userName": name, "active": active,
                "emails": [{"value": name, "primary": true}]})
         .as_object()

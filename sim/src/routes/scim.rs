@@ -234,14 +234,7 @@ fn project(user: &Map<String, Value>, params: &Params) -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn user(name: &str, active: bool) -> Map<String, Value> {
-        json!({"id": "1", "userName": name, "active": active,
-               "emails": [{"value": name, "primary": true}]})
-        .as_object()
-        .unwrap()
-        .clone()
-    }
+    use crate::scim_filter::tests::user;
 
     #[test]
     fn projection_keeps_id_and_requested_attributes() {
