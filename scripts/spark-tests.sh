@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Spark launcher's tests (launcher/test_launcher.py): classic local[N] and a local Spark
+# The Spark launcher's tests (launcher/tests/): classic local[N] and a local Spark
 # Connect server, loopback only, with a stand-in worker, on every tested pyspark: one cached venv
 # of scripts/spark-venv.sh per requirements file (created on first use), Java 17+. On pyspark 3.5
 # the Connect tests are skipped, with the reason in pytest's output (3.5's pip package has no
@@ -15,7 +15,7 @@ for req in $REQS; do
   PY=$(scripts/spark-venv.sh "$req")
   echo "--> pyspark $("$PY" -c 'import pyspark; print(pyspark.__version__)') ($req, $PY)"
   if ! SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON="$PY" \
-    nice -n 10 "$PY" -m pytest -q -rs -p no:cacheprovider launcher/test_launcher.py "$@"; then
+    nice -n 10 "$PY" -m pytest -q -rs -p no:cacheprovider launcher/tests "$@"; then
     failed+=("$req")
   fi
 done

@@ -2,8 +2,9 @@
 //! console message at all (no script, no blocked load, no injected markup running), and every
 //! key number on the rendered page matches what the CSV of the same run says.
 //!
-//! Chromium is the Debian `chromium` package; `scripts/test.sh` installs it. Without it the test
-//! prints SKIP and passes, except under CI (`CI` set), where a missing browser fails the test.
+//! Chromium is the Debian `chromium` package: so the browser test is `#[ignore]`d, and
+//! `scripts/test.sh` installs chromium and runs it with `--include-ignored`; without a browser it
+//! fails, saying so (`DBX_CHROMIUM` names one elsewhere than on PATH).
 //! `DBX_SAVE_SCREENSHOT=1` also copies the screenshot to `docs/report-screenshot.png`.
 
 use std::collections::BTreeMap;
@@ -210,13 +211,10 @@ fn workspace() -> (dbx_sim::Fixture, String) {
 }
 
 #[test]
+#[ignore = "needs Chromium (scripts/test.sh provides it)"]
 fn html_report_renders_in_chromium_and_matches_the_csv() {
     let Some(browser) = find_chromium() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("chromium is not installed, and under CI the report test must run: scripts/test.sh installs it (apt-get install chromium)");
-        }
-        eprintln!("SKIP html_report_renders_in_chromium_and_matches_the_csv: no chromium on PATH (scripts/test.sh installs it)");
-        return;
+        panic!("no chromium on PATH (nor DBX_CHROMIUM): this test needs a headless browser; scripts/test.sh installs it (apt-get install chromium)");
     };
     let (fixture, broken) = workspace();
     let active: Vec<String> = fixture

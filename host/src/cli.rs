@@ -65,8 +65,8 @@ pub enum Command {
     /// user, in input-position order). Used by the Spark launcher's notebook API.
     #[command(hide = true)]
     CsvRows(CsvRowsArgs),
-    /// Write the Spark launcher embedded in this binary (`dbx_spark.py`), for notebooks and jobs:
-    /// `import dbx_spark; dbx_spark.scan(spark, users, …)`.
+    /// Write the Spark launcher embedded in this binary (the `dbx_spark` package folder), for
+    /// notebooks and jobs: `import dbx_spark; dbx_spark.scan(spark, users, …)`.
     SparkLauncher(SparkLauncherArgs),
     /// Write the scanner component embedded in this binary (byte for byte what `scan` runs) and,
     /// with --wit, the WIT package it implements, to embed it in another Wasm host.
@@ -507,8 +507,9 @@ pub struct ComponentArgs {
 /// `spark-launcher` arguments.
 #[derive(Debug, Args)]
 pub struct SparkLauncherArgs {
-    /// Where to write it (an existing file is replaced).
-    #[arg(short, long, value_name = "FILE", default_value = "dbx_spark.py")]
+    /// The package folder to write (created if missing; its files are replaced). Import it from
+    /// its parent folder by its name: `import dbx_spark`.
+    #[arg(short, long, value_name = "DIR", default_value = "dbx_spark")]
     pub output: PathBuf,
 }
 

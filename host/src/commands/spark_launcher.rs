@@ -1,7 +1,9 @@
-//! `dbx-inventory spark-launcher`: writes the embedded Spark launcher, so a notebook or a job can
-//! `import dbx_spark` with nothing but this binary at hand.
+//! `dbx-inventory spark-launcher`: writes the embedded Spark launcher (the `dbx_spark` package
+//! folder), so a notebook or a job can `import dbx_spark` with nothing but this binary at hand.
 
 use std::io::Write as _;
+
+use anyhow::Context as _;
 
 use crate::cli::SparkLauncherArgs;
 use crate::error::Outcome;
@@ -10,13 +12,41 @@ use crate::schedule::spark::LAUNCHER;
 
 /// Runs `spark-launcher`.
 pub fn run(args: SparkLauncherArgs) -> anyhow::Result<Outcome> {
-    let mut file = AtomicFile::create(&args.output)?;
-    file.file().write_all(LAUNCHER.as_bytes())?;
-    file.commit()?;
-    println!(
-        "✓ Wrote the Spark launcher ({} bytes) to {}",
-        LAUNCHER.len(),
-        args.output.display()
-    );
+    let dir = &args.output;
+    if dir.extension().is_some_and(|e| e == "py") {
+        // The launcher was one file once: `-o dbx_spark.py` would make a folder no import finds.
+        anyhow::bail!(
+            "-o names the launcher's package folder (e.g. dbx_spark, imported as `import dbx_spark`), not a .py file: {}",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating the launcher's folder {}", dir.display()))?;
+    let mut bytes = 0;
+    for (name, text) in LAUNCHER {
+        let mut file = AtomicFile::create(&dir.join(name))?;
+        file.file().write_all(text.as_bytes())?;
+        file.commit()?;
+        bytes += text.len();
+    }
+    println!("✓ Wrote the Spark launcher ({} bytes) to {}", bytes, dir.display());
     Ok(Outcome::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LAUNCHER;
+
+    /// Every module of launcher/dbx_spark/ is embedded (a new one must be added to `LAUNCHER`).
+    #[test]
+    fn every_launcher_module_is_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../launcher/dbx_spark");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".py"))
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<&str> = LAUNCHER.iter().map(|(n, _)| *n).collect();
+        assert_eq!(on_disk, embedded);
+    }
 }

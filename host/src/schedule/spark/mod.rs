@@ -1,5 +1,5 @@
 //! The Spark backend, in place of the local scheduler: jobs go in waves to the launcher
-//! (`launcher/dbx_spark.py`, embedded here, run with `--python`), which runs the wave as Spark
+//! (`launcher/dbx_spark/`, embedded here, run with `--python`), which runs the wave as Spark
 //! tasks, each a `dbx-inventory worker`; rows come back and go to the same writer as local scans.
 //! The protocol is `docs/spark-protocol.md`; [`forward`] says how each `scan` flag gets there.
 //!
@@ -40,8 +40,28 @@ use crate::model::{UserKey, UserRow};
 use crate::sandbox::Runtime;
 use protocol::{Config, FromLauncher, JobLine, ToLauncher, ToWorker};
 
-/// The launcher, shipped inside the binary so `dbx-inventory` alone is enough.
-pub const LAUNCHER: &str = include_str!("../../../../launcher/dbx_spark.py");
+/// Embeds `launcher/dbx_spark/FILE` for each FILE, as (FILE, text).
+macro_rules! launcher_files {
+    ($($f:literal),* $(,)?) => {
+        [$(($f, include_str!(concat!("../../../../launcher/dbx_spark/", $f)))),*]
+    };
+}
+
+/// The launcher, shipped inside the binary so `dbx-inventory` alone is enough: the files of the
+/// `dbx_spark` package, written side by side into a folder of that name and run as
+/// `python FOLDER` (its `__main__.py`).
+pub const LAUNCHER: [(&str, &str); 10] = launcher_files!(
+    "__init__.py",
+    "__main__.py",
+    "budget.py",
+    "errors.py",
+    "notebook.py",
+    "program.py",
+    "runner.py",
+    "session.py",
+    "stream.py",
+    "task.py",
+);
 
 /// A wave's time box when `--chunk-size` is not given: long enough that the end of a wave (its
 /// last users finishing with fewer in flight, the next Spark job starting) costs a few percent.
@@ -291,8 +311,11 @@ async fn run(
     rows: mpsc::Sender<(usize, UserRow)>,
 ) -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("creating a folder for the Spark launcher")?;
-    let script = dir.path().join("dbx_spark.py");
-    std::fs::write(&script, LAUNCHER).context("writing the Spark launcher")?;
+    let script = dir.path().join("dbx_spark");
+    std::fs::create_dir(&script).context("writing the Spark launcher")?;
+    for (name, text) in LAUNCHER {
+        std::fs::write(script.join(name), text).context("writing the Spark launcher")?;
+    }
     let mut cmd = tokio::process::Command::new(&plan.python);
     cmd.arg(&script)
         .stdin(Stdio::piped())
