@@ -149,7 +149,7 @@ fn a_rerun_stopped_halfway_keeps_the_finished_runs_outputs_and_says_how_to_get_b
     let mut child = work.scan(&sim, &args).spawn();
     let journal = work.path("out.csv.journal");
     // The finished run's journal is moved aside first, then the new one fills.
-    while archived(&work).is_none() || journal_user_lines(&journal) < 5 {
+    while !rerun_journal_started(&work) || journal_user_lines(&journal) < 5 {
         assert!(!child.finished(), "the rerun ended before it could be stopped");
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -349,6 +349,25 @@ fn a_user_with_only_notebooks_says_why_the_size_is_zero() {
 }
 
 /// The finished run's kept journal (`out.csv.journal.<end time>`), once there is one.
+/// True once the rerun's own journal is in place. The finished one is kept by a hard link under
+/// its archive name and then unlinked: in between, both names are the finished journal (all its
+/// rows), and a signal then would reach the rerun before it listens for one.
+fn rerun_journal_started(work: &Work) -> bool {
+    let (Some(kept), Ok(journal)) = (archived(work), std::fs::metadata(work.path("out.csv.journal"))) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::metadata(work.path(&kept)).is_ok_and(|k| k.ino() != journal.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (kept, journal);
+        true
+    }
+}
+
 fn archived(work: &Work) -> Option<String> {
     std::fs::read_dir(work.dir())
         .unwrap()

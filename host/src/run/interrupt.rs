@@ -19,10 +19,12 @@ pub struct Stop {
 /// action then applies).
 pub fn listen() -> Stop {
     let (tx, rx) = watch::channel(None);
+    // Hooked here, not in the task: a signal right after `listen` returns is already ours.
+    let mut signals = Signals::hook();
     let task = tokio::spawn(async move {
-        let first = next_signal().await;
+        let first = signals.next().await;
         let _ = tx.send(Some(first));
-        let second = next_signal().await;
+        let second = signals.next().await;
         eprintln!("\n{second} again: exiting now; every finished user is in the journal (run again with --resume)");
         std::process::exit(i32::from(EXIT_CODE));
     });
@@ -46,29 +48,51 @@ impl Drop for Stop {
     }
 }
 
+/// The signals that stop a run, hooked.
 #[cfg(unix)]
-async fn next_signal() -> &'static str {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (mut int, mut term) = match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
-        (Ok(i), Ok(t)) => (i, t),
-        (Err(e), _) | (_, Err(e)) => {
-            tracing::warn!("cannot listen for Ctrl-C/SIGTERM ({e}); they will end the run without writing the CSV");
-            return std::future::pending().await;
+struct Signals(Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>);
+
+#[cfg(unix)]
+impl Signals {
+    fn hook() -> Signals {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+            (Ok(i), Ok(t)) => Signals(Some((i, t))),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!("cannot listen for Ctrl-C/SIGTERM ({e}); they will end the run without writing the CSV");
+                Signals(None)
+            }
         }
-    };
-    tokio::select! {
-        _ = int.recv() => "Ctrl-C",
-        _ = term.recv() => "SIGTERM",
+    }
+
+    async fn next(&mut self) -> &'static str {
+        let Some((int, term)) = self.0.as_mut() else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => "Ctrl-C",
+            _ = term.recv() => "SIGTERM",
+        }
     }
 }
 
+/// The signal that stops a run (Ctrl-C), hooked when first awaited.
 #[cfg(not(unix))]
-async fn next_signal() -> &'static str {
-    match tokio::signal::ctrl_c().await {
-        Ok(()) => "Ctrl-C",
-        Err(e) => {
-            tracing::warn!("cannot listen for Ctrl-C ({e})");
-            std::future::pending().await
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn hook() -> Signals {
+        Signals
+    }
+
+    async fn next(&mut self) -> &'static str {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "Ctrl-C",
+            Err(e) => {
+                tracing::warn!("cannot listen for Ctrl-C ({e})");
+                std::future::pending().await
+            }
         }
     }
 }

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -96,8 +96,6 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<Outcome> {
     ));
     #[cfg(feature = "test-hooks")]
     let fault = args.fail_after.zip(args.fail_marker.clone());
-    #[cfg(not(feature = "test-hooks"))]
-    let fault: Option<(u64, PathBuf)> = None;
     let mut written = 0u64;
     let mut stopped = false;
     let stop_at = window.stop_at;
@@ -116,6 +114,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<Outcome> {
         slots.add_permits(1);
         written += 1;
         tracing::debug!("{}", row.timing());
+        #[cfg(feature = "test-hooks")]
         if let Some((n, marker)) = &fault {
             if written == *n && first_attempt(marker) {
                 eprintln!(
@@ -249,8 +248,9 @@ fn write_line(line: &str) -> anyhow::Result<()> {
         .map_err(|e| FatalError(format!("cannot write to standard output: {e}")).into())
 }
 
+#[cfg(feature = "test-hooks")]
 /// The fault switch's first attempt: true (and the marker created) when the marker did not exist.
-fn first_attempt(marker: &Path) -> bool {
+fn first_attempt(marker: &std::path::Path) -> bool {
     match std::fs::OpenOptions::new().write(true).create_new(true).open(marker) {
         Ok(_) => true,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
