@@ -297,3 +297,40 @@ fn demo_scans_a_simulated_workspace_into_demo_results_csv() {
     let files: u64 = rows.iter().map(|r| r["file_count"].parse::<u64>().unwrap()).sum();
     check!(done, files > 0, "a generated workspace holds files");
 }
+
+#[test]
+fn spark_launcher_writes_the_package_folder_and_refuses_paths_it_cannot_use() {
+    let work = Work::new();
+    let done = work.run(&["spark-launcher", "-o", "pkg"]).run();
+    check!(done, done.code == 0 && done.stdout.contains("Wrote the Spark launcher"));
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../launcher/dbx_spark");
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let name = entry.unwrap().file_name();
+        if name.to_string_lossy().ends_with(".py") {
+            assert_eq!(
+                std::fs::read(work.path("pkg").join(&name)).unwrap(),
+                std::fs::read(source.join(&name)).unwrap(),
+                "{name:?}"
+            );
+        }
+    }
+    // Written again over itself: fine.
+    let again = work.run(&["spark-launcher", "-o", "pkg"]).run();
+    check!(again, again.code == 0);
+    // The old one-file form, a missing parent folder, a file in the way: refused, naming the path.
+    let py = work.run(&["spark-launcher", "-o", "dbx_spark.py"]).run();
+    check!(py, py.code == 1 && py.stderr.contains("not a .py file: dbx_spark.py"));
+    let missing = work.run(&["spark-launcher", "-o", "nodir/dbx_spark"]).run();
+    check!(
+        missing,
+        missing.code == 1
+            && missing.stderr.contains("the directory nodir does not exist")
+            && !work.path("nodir").exists()
+    );
+    std::fs::write(work.path("afile"), "x").unwrap();
+    let file = work.run(&["spark-launcher", "-o", "afile"]).run();
+    check!(
+        file,
+        file.code == 1 && file.stderr.contains("-o afile: a file, not a folder")
+    );
+}

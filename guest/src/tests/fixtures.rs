@@ -10,47 +10,23 @@ pub const AS_OF: i64 = 1_800_000_000_000;
 pub const U: &str = "a@x.com";
 pub const H: &str = "/Users/a@x.com";
 
-/// Scan options of the tests (default batch size).
-pub const BOTH: ScanOptions = ScanOptions {
-    dbfs: true,
-    workspace: true,
-    batch_size: 0,
-    notebook_sizes: false,
-    uploads: false,
-    repos: false,
-    as_of_ms: AS_OF,
-    stale_days: 365,
-};
-pub const WS_ONLY: ScanOptions = ScanOptions {
-    dbfs: false,
-    workspace: true,
-    batch_size: 0,
-    notebook_sizes: false,
-    uploads: false,
-    repos: false,
-    as_of_ms: AS_OF,
-    stale_days: 365,
-};
-pub const DBFS_ONLY: ScanOptions = ScanOptions {
-    dbfs: true,
-    workspace: false,
-    batch_size: 0,
-    notebook_sizes: false,
-    uploads: false,
-    repos: false,
-    as_of_ms: AS_OF,
-    stale_days: 365,
-};
-pub const NEITHER: ScanOptions = ScanOptions {
-    dbfs: false,
-    workspace: false,
-    batch_size: 0,
-    notebook_sizes: false,
-    uploads: false,
-    repos: false,
-    as_of_ms: AS_OF,
-    stale_days: 365,
-};
+/// Scan options of the tests: DBFS and/or Workspace homes, default batch size.
+const fn homes(dbfs: bool, workspace: bool) -> ScanOptions {
+    ScanOptions {
+        dbfs,
+        workspace,
+        batch_size: 0,
+        notebook_sizes: false,
+        uploads: false,
+        repos: false,
+        as_of_ms: AS_OF,
+        stale_days: 365,
+    }
+}
+pub const BOTH: ScanOptions = homes(true, true);
+pub const WS_ONLY: ScanOptions = homes(false, true);
+pub const DBFS_ONLY: ScanOptions = homes(true, false);
+pub const NEITHER: ScanOptions = homes(false, false);
 
 /// Only the age fields of `t` (the other tests' expectations leave them to `walk_ages`).
 pub fn ages_of(t: &TreeStats) -> TreeStats {

@@ -1,14 +1,11 @@
 //! `dbx-inventory spark-launcher`: writes the embedded Spark launcher (the `dbx_spark` package
 //! folder), so a notebook or a job can `import dbx_spark` with nothing but this binary at hand.
 
-use std::io::Write as _;
-
 use anyhow::Context as _;
 
 use crate::cli::SparkLauncherArgs;
-use crate::error::Outcome;
-use crate::output::AtomicFile;
-use crate::schedule::spark::LAUNCHER;
+use crate::error::{missing_directory, Outcome};
+use crate::schedule::spark::write_launcher;
 
 /// Runs `spark-launcher`.
 pub fn run(args: SparkLauncherArgs) -> anyhow::Result<Outcome> {
@@ -20,21 +17,27 @@ pub fn run(args: SparkLauncherArgs) -> anyhow::Result<Outcome> {
             dir.display()
         );
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("creating the launcher's folder {}", dir.display()))?;
-    let mut bytes = 0;
-    for (name, text) in LAUNCHER {
-        let mut file = AtomicFile::create(&dir.join(name))?;
-        file.file().write_all(text.as_bytes())?;
-        file.commit()?;
-        bytes += text.len();
+    // As every output: a missing parent folder is named, not created.
+    if let Some(e) = missing_directory("-o", dir) {
+        return Err(e.into());
     }
+    if dir.exists() && !dir.is_dir() {
+        anyhow::bail!(
+            "-o {}: a file, not a folder (the launcher is the dbx_spark package folder); choose another path",
+            dir.display()
+        );
+    }
+    if !dir.is_dir() {
+        std::fs::create_dir(dir).with_context(|| format!("creating the launcher's folder {}", dir.display()))?;
+    }
+    let bytes = write_launcher(dir)?;
     println!("✓ Wrote the Spark launcher ({} bytes) to {}", bytes, dir.display());
     Ok(Outcome::Clean)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::LAUNCHER;
+    use crate::schedule::spark::LAUNCHER;
 
     /// Every module of launcher/dbx_spark/ is embedded (a new one must be added to `LAUNCHER`).
     #[test]

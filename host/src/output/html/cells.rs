@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::aggregate::MAX_LISTED;
 use super::page::esc;
 use crate::format::{human_size, thousands};
 use crate::model::{Orphan, Principal, Status, UserRow};
@@ -84,4 +85,18 @@ pub(super) fn owner_pills(r: &UserRow) -> String {
         Orphan::No => {}
     }
     out
+}
+
+/// Closes a table that lists at most [`MAX_LISTED`] of `total` rows and its section, saying how
+/// many more there are and where they are (`rest`, HTML).
+pub(super) fn end_listed_table(h: &mut String, total: u64, rest: &str) {
+    h.push_str("</tbody>\n</table>\n");
+    if total > MAX_LISTED as u64 {
+        let _ = writeln!(
+            h,
+            r#"<p class="muted">… and {} more ({rest}).</p>"#,
+            thousands(total - MAX_LISTED as u64)
+        );
+    }
+    h.push_str("</section>\n");
 }

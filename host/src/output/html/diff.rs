@@ -15,7 +15,7 @@
 use std::fmt::Write as _;
 
 use super::aggregate::MAX_LISTED;
-use super::cells::{num, size, size_cell, status_pill};
+use super::cells::{end_listed_table, num, size, size_cell, status_pill};
 use super::page::{esc, page_top, HtmlMeta};
 use crate::compare::{Change, Diff, Scan, UserDiff, TOP_MOVERS};
 use crate::format::{human_size, thousands};
@@ -342,15 +342,11 @@ fn listed(h: &mut String, id: &str, title: &str, sub: &str, users: Vec<&UserDiff
             s = size_cell(side.bytes),
         );
     }
-    h.push_str("</tbody>\n</table>\n");
-    if users.len() > MAX_LISTED {
-        let _ = writeln!(
-            h,
-            r#"<p class="muted">… and {} more (every user is in the CSV of <code>diff -o</code>).</p>"#,
-            thousands((users.len() - MAX_LISTED) as u64)
-        );
-    }
-    h.push_str("</section>\n");
+    end_listed_table(
+        h,
+        users.len() as u64,
+        r#"every user is in the CSV of <code>diff -o</code>"#,
+    );
 }
 
 fn status_changes(h: &mut String, users: Vec<&UserDiff>) {
@@ -384,15 +380,7 @@ fn status_changes(h: &mut String, users: Vec<&UserDiff>) {
             bn = size_cell(n.bytes),
         );
     }
-    h.push_str("</tbody>\n</table>\n");
-    if users.len() > MAX_LISTED {
-        let _ = writeln!(
-            h,
-            r#"<p class="muted">… and {} more (see the CSV of <code>diff -o</code>).</p>"#,
-            thousands((users.len() - MAX_LISTED) as u64)
-        );
-    }
-    h.push_str("</section>\n");
+    end_listed_table(h, users.len() as u64, r#"see the CSV of <code>diff -o</code>"#);
 }
 
 #[cfg(test)]

@@ -252,15 +252,7 @@ pub(super) fn errors(h: &mut String, rows: &[&UserRow], a: &Agg) {
             s = size_cell(r.total_size()),
         );
     }
-    h.push_str("</tbody>\n</table>\n");
-    if a.errors as usize > MAX_LISTED {
-        let _ = writeln!(
-            h,
-            r#"<p class="muted">… and {} more (every error is in the CSV's <code>error</code> column).</p>"#,
-            thousands(a.errors - MAX_LISTED as u64)
-        );
-    }
-    h.push_str("</section>\n");
+    end_listed_table(h, a.errors, r#"every error is in the CSV's <code>error</code> column"#);
 }
 
 pub(super) fn orphans(h: &mut String, rows: &[&UserRow], a: &Agg) {
@@ -287,13 +279,5 @@ pub(super) fn orphans(h: &mut String, rows: &[&UserRow], a: &Agg) {
             s = size_cell(r.total_size()),
         );
     }
-    h.push_str("</tbody>\n</table>\n");
-    if list.len() > MAX_LISTED {
-        let _ = writeln!(
-            h,
-            r#"<p class="muted">… and {} more (see the CSV's <code>orphan</code> column).</p>"#,
-            thousands((list.len() - MAX_LISTED) as u64)
-        );
-    }
-    h.push_str("</section>\n");
+    end_listed_table(h, list.len() as u64, r#"see the CSV's <code>orphan</code> column"#);
 }

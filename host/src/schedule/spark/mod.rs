@@ -63,6 +63,23 @@ pub const LAUNCHER: [(&str, &str); 10] = launcher_files!(
     "task.py",
 );
 
+/// Writes the launcher's files into `dir` (which exists), each replaced atomically; returns the
+/// bytes written.
+pub fn write_launcher(dir: &std::path::Path) -> anyhow::Result<usize> {
+    use std::io::Write as _;
+    let mut bytes = 0;
+    for (name, text) in LAUNCHER {
+        let path = dir.join(name);
+        let mut file = crate::output::AtomicFile::create(&path)?;
+        file.file()
+            .write_all(text.as_bytes())
+            .with_context(|| format!("writing the Spark launcher's {}", path.display()))?;
+        file.commit()?;
+        bytes += text.len();
+    }
+    Ok(bytes)
+}
+
 /// A wave's time box when `--chunk-size` is not given: long enough that the end of a wave (its
 /// last users finishing with fewer in flight, the next Spark job starting) costs a few percent.
 pub const DEFAULT_WAVE_SECS: u64 = 120;
@@ -313,9 +330,7 @@ async fn run(
     let dir = tempfile::tempdir().context("creating a folder for the Spark launcher")?;
     let script = dir.path().join("dbx_spark");
     std::fs::create_dir(&script).context("writing the Spark launcher")?;
-    for (name, text) in LAUNCHER {
-        std::fs::write(script.join(name), text).context("writing the Spark launcher")?;
-    }
+    write_launcher(&script)?;
     let mut cmd = tokio::process::Command::new(&plan.python);
     cmd.arg(&script)
         .stdin(Stdio::piped())
