@@ -9,6 +9,7 @@
 //! * [`cli`] — the command line (clap), parsing only;
 //! * [`policy`] — the one seam every guest request goes through (allow-list → credentials →
 //!   limiter → retries);
+//! * [`objects`] — the object-level inventory: every counted file, spooled and written as Parquet;
 //! * [`sandbox`] — the Wasm runtime: engine, instance limits, the `http` capability;
 //! * [`journal`] — the crash-safe record of a scan;
 //! * [`compare`] — two scans read back (CSV or journal) and what changed between them (`diff`);
@@ -32,6 +33,7 @@ pub mod feed;
 pub mod format;
 pub mod journal;
 pub mod model;
+pub mod objects;
 pub mod output;
 pub mod policy;
 pub mod record;

@@ -26,6 +26,7 @@ pub(super) fn row(user: &str, status: Status) -> UserRow {
         display_name: None,
         uploads: None,
         repos: None,
+        objects: Vec::new(),
     }
 }
 

@@ -246,6 +246,10 @@ pub struct UserRow {
     /// The service principal's `displayName` (JSON Lines and the HTML report; not in the CSV).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// The scan attempts whose objects are this row's files (`--objects`, see
+    /// [`crate::objects`]); empty without it. In the journal only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<u64>,
 }
 
 #[cfg(test)]
@@ -288,6 +292,7 @@ impl UserRow {
             orphan: Orphan::No,
             principal: Principal::User,
             display_name: None,
+            objects: Vec::new(),
         }
     }
 }
@@ -308,6 +313,7 @@ impl UserRow {
             orphan: Orphan::No,
             principal: Principal::User,
             display_name: None,
+            objects: Vec::new(),
         }
     }
 
@@ -415,6 +421,7 @@ impl UserRow {
             *mine = mine.take().or(theirs);
         }
         self.requests = self.requests.saturating_add(other.requests);
+        self.objects.extend(other.objects);
         self.duration_ms = self.duration_ms.saturating_add(other.duration_ms);
         self.error = match (self.error.take(), other.error) {
             (Some(a), Some(b)) => Some(format!("{a}; {b}")),

@@ -4,8 +4,9 @@
 
 use std::fmt;
 
-/// One location of a user's files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// One location of a user's files (serialized by its [`Location::name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Location {
     /// `dbfs:/Users/<user>` (DBFS API).
     Dbfs,

@@ -175,6 +175,7 @@ mod tests {
             display_name: None,
             uploads: None,
             repos: None,
+            objects: Vec::new(),
         };
         let rec = csv_record(&row);
         assert_eq!(
@@ -222,6 +223,7 @@ mod tests {
             display_name: None,
             uploads: None,
             repos: None,
+            objects: Vec::new(),
         };
         let rec = csv_record(&row);
         assert_eq!((rec[0].as_str(), rec[6].as_str()), ("'=cmd|' /C calc'!A0", "'-boom"));

@@ -14,6 +14,7 @@ mod generated {
 }
 
 pub use generated::dbx::inventory::http;
+pub use generated::dbx::inventory::objects;
 pub use generated::exports::dbx::inventory::scanner;
 pub use generated::{Inventory, InventoryPre};
 
@@ -29,7 +30,13 @@ pub fn tree_of(l: crate::model::Location) -> scanner::Tree {
 }
 
 /// The guest's options for one scan.
-pub fn scan_options(trees: Trees, batch_size: u32, notebook_sizes: bool, ages: Ages) -> scanner::ScanOptions {
+pub fn scan_options(
+    trees: Trees,
+    batch_size: u32,
+    notebook_sizes: bool,
+    ages: Ages,
+    objects: bool,
+) -> scanner::ScanOptions {
     scanner::ScanOptions {
         dbfs: trees.dbfs,
         workspace: trees.workspace,
@@ -39,6 +46,7 @@ pub fn scan_options(trees: Trees, batch_size: u32, notebook_sizes: bool, ages: A
         repos: trees.repos,
         as_of_ms: ages.as_of_ms,
         stale_days: ages.stale_days,
+        objects,
     }
 }
 
@@ -104,5 +112,6 @@ pub fn user_row(r: scanner::UserReport, duration_ms: u64) -> UserRow {
         orphan: Orphan::No,
         principal: Principal::User,
         display_name: None,
+        objects: Vec::new(),
     }
 }

@@ -6,6 +6,7 @@
 pub mod bindings;
 mod capability;
 mod imports;
+mod objects_sink;
 pub mod runtime;
 mod state;
 

@@ -20,8 +20,9 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use super::bindings::{self, scanner, Inventory, InventoryPre};
 use super::imports;
-use super::state::InstanceState;
+use super::state::{InstanceState, ObjectSink};
 use crate::model::{Ages, Trees, UserRow};
+use crate::objects::{new_attempt, ObjectStore};
 use crate::policy::Policy;
 
 /// The scanner component built from `guest/`, embedded at build time.
@@ -60,6 +61,8 @@ pub struct Runtime {
     ticker_stop: Arc<AtomicBool>,
     /// The files' age reference, sent with every scan.
     ages: std::sync::Mutex<Ages>,
+    /// Where scans hand their objects (`--objects`); none: no objects asked for.
+    objects: std::sync::OnceLock<Arc<dyn ObjectStore>>,
 }
 
 /// Epoch tick: the granularity of the compute limit.
@@ -135,6 +138,7 @@ impl Runtime {
                 as_of_ms: crate::format::now_ms(),
                 stale_days: Ages::DEFAULT_STALE_DAYS,
             }),
+            objects: std::sync::OnceLock::new(),
         })
     }
 
@@ -143,8 +147,9 @@ impl Runtime {
         &self.policy
     }
 
-    async fn instance(&self) -> anyhow::Result<(Store<InstanceState>, Inventory)> {
-        let state = InstanceState::new(self.policy.clone(), self.limits.memory_bytes);
+    async fn instance(&self, objects: Option<ObjectSink>) -> anyhow::Result<(Store<InstanceState>, Inventory)> {
+        let mut state = InstanceState::new(self.policy.clone(), self.limits.memory_bytes);
+        state.objects = objects;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| s.store_limits());
         let max_ticks = (self.limits.compute.as_millis() / TICK.as_millis()).max(1) as u64;
@@ -170,13 +175,14 @@ impl Runtime {
     /// message that says what stopped the guest.
     async fn call<R>(
         &self,
+        objects: Option<ObjectSink>,
         f: impl for<'a> FnOnce(
             &'a mut Store<InstanceState>,
             &'a Inventory,
         ) -> futures::future::BoxFuture<'a, wasmtime::Result<R>>,
     ) -> anyhow::Result<R> {
         let run = async {
-            let (mut store, bindings) = self.instance().await?;
+            let (mut store, bindings) = self.instance(objects).await?;
             let r = f(&mut store, &bindings).await;
             r.map_err(|e| explain_trap(e, &store))
         };
@@ -204,21 +210,40 @@ impl Runtime {
             .enables(crate::policy::allow_list::Optional::NotebookSizes)
     }
 
+    /// Hands every scan's objects to `store` from now on (`--objects`; set once).
+    pub fn keep_objects(&self, store: Arc<dyn ObjectStore>) {
+        let _ = self.objects.set(store);
+    }
+
+    /// True when scans hand over their objects ([`Runtime::keep_objects`]).
+    pub fn keeps_objects(&self) -> bool {
+        self.objects.get().is_some()
+    }
+
     /// Scans one user's `trees`. Never fails: anything that stops the guest becomes an `error` row.
+    /// With [`Runtime::keep_objects`], the scan is a new attempt whose objects go to the store and
+    /// the row names it (`objects`).
     pub async fn scan_user(&self, username: &str, trees: Trees, batch_size: u32) -> UserRow {
-        let options = bindings::scan_options(trees, batch_size, self.notebook_sizes(), self.ages());
+        let sink = self.objects.get().map(|store| ObjectSink {
+            attempt: new_attempt(),
+            store: store.clone(),
+        });
+        let attempt = sink.as_ref().map(|s| s.attempt);
+        let options = bindings::scan_options(trees, batch_size, self.notebook_sizes(), self.ages(), sink.is_some());
         let started = Instant::now();
         let name = username.to_string();
         let result = self
-            .call(move |store, b| {
+            .call(sink, move |store, b| {
                 Box::pin(async move { b.dbx_inventory_scanner().call_scan_user(store, &name, options).await })
             })
             .await;
         let ms = started.elapsed().as_millis() as u64;
-        match result {
+        let mut row = match result {
             Ok(report) => bindings::user_row(report, ms),
             Err(e) => UserRow::failed(username, format!("{e:#}"), ms),
-        }
+        };
+        row.objects.extend(attempt);
+        row
     }
 
     /// One page of SCIM users.
@@ -227,7 +252,7 @@ impl Runtime {
         start: u32,
         count: u32,
     ) -> anyhow::Result<Result<scanner::UserPage, scanner::Failure>> {
-        self.call(move |store, b| {
+        self.call(None, move |store, b| {
             Box::pin(async move { b.dbx_inventory_scanner().call_list_users(store, start, count).await })
         })
         .await
@@ -239,7 +264,7 @@ impl Runtime {
         start: u32,
         count: u32,
     ) -> anyhow::Result<Result<scanner::ServicePrincipalPage, scanner::Failure>> {
-        self.call(move |store, b| {
+        self.call(None, move |store, b| {
             Box::pin(async move {
                 b.dbx_inventory_scanner()
                     .call_list_service_principals(store, start, count)
@@ -251,20 +276,26 @@ impl Runtime {
 
     /// The user the credentials belong to.
     pub async fn whoami(&self) -> anyhow::Result<Result<String, scanner::Failure>> {
-        self.call(|store, b| Box::pin(async move { b.dbx_inventory_scanner().call_whoami(store).await }))
-            .await
+        self.call(None, |store, b| {
+            Box::pin(async move { b.dbx_inventory_scanner().call_whoami(store).await })
+        })
+        .await
     }
 
     /// The caller with its groups and admin status (SCIM `Me`).
     pub async fn me(&self) -> anyhow::Result<Result<scanner::Caller, scanner::Failure>> {
-        self.call(|store, b| Box::pin(async move { b.dbx_inventory_scanner().call_me(store).await }))
-            .await
+        self.call(None, |store, b| {
+            Box::pin(async move { b.dbx_inventory_scanner().call_me(store).await })
+        })
+        .await
     }
 
     /// Home directory names under `/Users` in one tree.
     pub async fn list_homes(&self, tree: scanner::Tree) -> anyhow::Result<Result<Vec<String>, scanner::Failure>> {
-        self.call(move |store, b| Box::pin(async move { b.dbx_inventory_scanner().call_list_homes(store, tree).await }))
-            .await
+        self.call(None, move |store, b| {
+            Box::pin(async move { b.dbx_inventory_scanner().call_list_homes(store, tree).await })
+        })
+        .await
     }
 }
 

@@ -7,7 +7,17 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use crate::objects::ObjectStore;
 use crate::policy::Policy;
+
+/// Where one scan's objects go: its attempt id and the store (`--objects`).
+#[derive(Clone)]
+pub struct ObjectSink {
+    /// The scan's attempt.
+    pub attempt: u64,
+    /// The run's store.
+    pub store: Arc<dyn ObjectStore>,
+}
 
 /// Per-instance state: the policy view plus an empty WASI context.
 pub struct InstanceState {
@@ -20,6 +30,8 @@ pub struct InstanceState {
     pub requests: u64,
     /// Epoch ticks the guest has been computing since its last host call.
     pub busy_ticks: u64,
+    /// Where the scan's objects go; `None` when the run keeps none.
+    pub objects: Option<ObjectSink>,
 }
 
 impl InstanceState {
@@ -36,6 +48,7 @@ impl InstanceState {
             policy,
             requests: 0,
             busy_ticks: 0,
+            objects: None,
         }
     }
 

@@ -39,6 +39,7 @@ fn row(name: &str, status: Status, dbfs: (u64, u64), ws: (u64, u64)) -> UserRow 
         display_name: None,
         uploads: None,
         repos: None,
+        objects: Vec::new(),
     }
 }
 

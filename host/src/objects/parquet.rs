@@ -1,0 +1,172 @@
+//! The Parquet file of a run's objects: the spool read once, in order, keeping the frames of the
+//! rows' attempts; written in row groups as it goes (memory stays flat), zstd-compressed.
+//!
+//! The columns (their names are a contract: tools outside the project read them): `username`,
+//! `location`, `path`, `object_type`, `size` (int64), `modified` (timestamp, ms, UTC), `language`,
+//! `workspace` (null outside account scans). A size past `i64::MAX` (no real file) is null.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use arrow_array::builder::{Int64Builder, StringBuilder, TimestampMillisecondBuilder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use super::spool::Reader;
+use super::ObjectRow;
+use crate::output::AtomicFile;
+
+/// The columns, in order.
+pub const COLUMNS: [&str; 8] = [
+    "username",
+    "location",
+    "path",
+    "object_type",
+    "size",
+    "modified",
+    "language",
+    "workspace",
+];
+
+/// Rows per row group: DuckDB and Spark read row groups in parallel, and a group is held
+/// (encoded) in memory until it is written.
+pub const ROW_GROUP_ROWS: usize = 256 * 1024;
+/// Rows per Arrow batch handed to the writer.
+const BATCH_ROWS: usize = 8192;
+
+/// The file's schema.
+pub fn schema() -> Arc<Schema> {
+    Arc::new(Schema::new(vec![
+        Field::new(COLUMNS[0], DataType::Utf8, false),
+        Field::new(COLUMNS[1], DataType::Utf8, false),
+        Field::new(COLUMNS[2], DataType::Utf8, true),
+        Field::new(COLUMNS[3], DataType::Utf8, false),
+        Field::new(COLUMNS[4], DataType::Int64, true),
+        Field::new(
+            COLUMNS[5],
+            DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+            true,
+        ),
+        Field::new(COLUMNS[6], DataType::Utf8, true),
+        Field::new(COLUMNS[7], DataType::Utf8, true),
+    ]))
+}
+
+/// Who an attempt's objects belong to.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    /// The row's username.
+    pub username: String,
+    /// The workspace (account scans); `None` otherwise.
+    pub workspace: Option<String>,
+}
+
+/// What [`write`] wrote.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Rows in the file.
+    pub rows: u64,
+    /// Rows per attempt kept.
+    pub per_attempt: HashMap<u64, u64>,
+    /// The file's size in bytes.
+    pub bytes: u64,
+}
+
+struct Columns {
+    username: StringBuilder,
+    location: StringBuilder,
+    path: StringBuilder,
+    object_type: StringBuilder,
+    size: Int64Builder,
+    modified: TimestampMillisecondBuilder,
+    language: StringBuilder,
+    workspace: StringBuilder,
+    len: usize,
+}
+
+impl Columns {
+    fn new() -> Columns {
+        Columns {
+            username: StringBuilder::new(),
+            location: StringBuilder::new(),
+            path: StringBuilder::new(),
+            object_type: StringBuilder::new(),
+            size: Int64Builder::new(),
+            modified: TimestampMillisecondBuilder::new().with_timezone("UTC"),
+            language: StringBuilder::new(),
+            workspace: StringBuilder::new(),
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, owner: &Owner, o: &ObjectRow) {
+        self.username.append_value(&owner.username);
+        self.location.append_value(o.location.name());
+        self.path.append_option(o.path.as_deref());
+        self.object_type.append_value(&o.object_type);
+        self.size.append_option(o.size.and_then(|s| i64::try_from(s).ok()));
+        self.modified.append_option(o.modified_ms);
+        self.language.append_option(o.language.as_deref());
+        self.workspace.append_option(owner.workspace.as_deref());
+        self.len += 1;
+    }
+
+    fn take(&mut self) -> anyhow::Result<RecordBatch> {
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(self.username.finish()),
+            Arc::new(self.location.finish()),
+            Arc::new(self.path.finish()),
+            Arc::new(self.object_type.finish()),
+            Arc::new(self.size.finish()),
+            Arc::new(self.modified.finish()),
+            Arc::new(self.language.finish()),
+            Arc::new(self.workspace.finish()),
+        ];
+        self.len = 0;
+        Ok(RecordBatch::try_new(schema(), cols)?)
+    }
+}
+
+/// Writes the objects of `owners`' attempts found in the spool at `spool` to `out` (replaced
+/// atomically); frames of other attempts are skipped.
+pub fn write(spool: &Path, owners: &HashMap<u64, Owner>, out: &Path) -> anyhow::Result<Written> {
+    let mut file = AtomicFile::create(out)?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(format!("dbx-inventory {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    let sink = file.file().try_clone().context("opening the Parquet file")?;
+    let mut writer = ArrowWriter::try_new(sink, schema(), Some(props))?;
+    let mut written = Written::default();
+    let mut cols = Columns::new();
+    if spool.exists() {
+        let mut reader = Reader::open(spool)?;
+        while let Some(batch) = reader.next_batch()? {
+            let Some(owner) = owners.get(&batch.attempt) else {
+                continue;
+            };
+            *written.per_attempt.entry(batch.attempt).or_default() += batch.objects.len() as u64;
+            for o in &batch.objects {
+                cols.push(owner, o);
+                if cols.len >= BATCH_ROWS {
+                    written.rows += cols.len as u64;
+                    writer.write(&cols.take()?)?;
+                }
+            }
+        }
+    }
+    written.rows += cols.len as u64;
+    writer.write(&cols.take()?)?;
+    writer
+        .close()
+        .with_context(|| format!("writing the objects file {}", out.display()))?;
+    written.bytes = file.file().metadata()?.len();
+    file.commit()?;
+    Ok(written)
+}
