@@ -16,7 +16,12 @@ fn counts_match_csv(done: &crate::util::Done, csv: &str, parquet: &str) {
     let got = per_user(&objs);
     for (user, row) in &rows {
         let want: u64 = row["file_count"].parse().unwrap();
-        assert_eq!(got.get(user).copied().unwrap_or(0), want, "rows of {user}\n{}", done.explain());
+        assert_eq!(
+            got.get(user).copied().unwrap_or(0),
+            want,
+            "rows of {user}\n{}",
+            done.explain()
+        );
     }
     for user in got.keys() {
         assert!(rows.contains_key(user), "rows for {user}, who is not in the CSV");
@@ -97,9 +102,19 @@ fn a_run_without_objects_keeps_no_spool_and_the_objects_file_refuses_the_spools_
         .scan(&sim, &[&users[0], "-o", "b.csv", "--objects", "b.csv.journal.objects"])
         .run();
     assert_eq!(done.code, 2, "{}", done.explain());
-    assert!(done.stderr.contains("--objects b.csv.journal.objects: that is the journal's objects spool"), "{}", done.explain());
-    let done = work.scan(&sim, &[&users[0], "-o", "c.csv", "--objects", "nodir/x.parquet"]).run();
+    assert!(
+        done.stderr
+            .contains("--objects b.csv.journal.objects: that is the journal's objects spool"),
+        "{}",
+        done.explain()
+    );
+    let done = work
+        .scan(&sim, &[&users[0], "-o", "c.csv", "--objects", "nodir/x.parquet"])
+        .run();
     assert_ne!(done.code, 0);
     assert!(done.stderr.contains("nodir"), "{}", done.explain());
-    assert!(!work.path("c.csv").exists() && !work.path("c.csv.journal").exists(), "nothing written");
+    assert!(
+        !work.path("c.csv").exists() && !work.path("c.csv.journal").exists(),
+        "nothing written"
+    );
 }

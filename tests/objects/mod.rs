@@ -75,7 +75,11 @@ fn rows_of(b: &RecordBatch) -> Vec<Obj> {
     let s = |i: usize| b.column(i).as_any().downcast_ref::<StringArray>().unwrap().clone();
     let (user, loc, path, ty, lang, ws) = (s(0), s(1), s(2), s(3), s(6), s(7));
     let size = b.column(4).as_any().downcast_ref::<Int64Array>().unwrap();
-    let modified = b.column(5).as_any().downcast_ref::<TimestampMillisecondArray>().unwrap();
+    let modified = b
+        .column(5)
+        .as_any()
+        .downcast_ref::<TimestampMillisecondArray>()
+        .unwrap();
     let opt_s = |a: &StringArray, i: usize| (!a.is_null(i)).then(|| a.value(i).to_string());
     (0..b.num_rows())
         .map(|i| Obj {

@@ -45,7 +45,11 @@ fn pyarrow_pandas_and_duckdb_read_the_files_as_listed() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // pyarrow's rows, as JSON lines, equal the files as listed.
     let mut rows: Vec<super::Obj> = stdout
         .lines()

@@ -19,17 +19,19 @@ as_of = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
 stale = duckdb.sql(
     "SELECT count(*), coalesce(sum(size) FILTER (WHERE modified < $t - INTERVAL 365 DAY), 0) FROM read_parquet($p)",
     params={"p": path, "t": as_of},
-).fetchone()
+).fetchall()[0]
 print("DUCKDB rows=%d stale_bytes=%d" % stale)
 # The README's recipe: the largest stale folders per user.
 recipe = duckdb.sql(
     """
-    SELECT username, location, regexp_replace(path, '/[^/]*$', '') AS folder,
-           count(*) AS files, sum(size) AS bytes
-    FROM read_parquet($p)
-    WHERE modified < $t - INTERVAL 365 DAY
-    GROUP BY ALL
-    QUALIFY row_number() OVER (PARTITION BY username ORDER BY sum(size) DESC NULLS LAST) <= 3
+    WITH folders AS (
+      SELECT username, location, regexp_replace(path, '/[^/]*$', '') AS folder,
+             count(*) AS files, sum(size) AS bytes
+      FROM read_parquet($p)
+      WHERE modified < $t - INTERVAL 365 DAY
+      GROUP BY username, location, folder)
+    SELECT * FROM folders
+    QUALIFY row_number() OVER (PARTITION BY username ORDER BY bytes DESC NULLS LAST) <= 3
     ORDER BY bytes DESC NULLS LAST
     """,
     params={"p": path, "t": as_of},

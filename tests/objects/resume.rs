@@ -52,7 +52,10 @@ fn a_run_killed_and_resumed_holds_every_file_of_each_recorded_user_once() {
     assert!(matches!(done.code, 0 | 3), "{}", done.explain());
     let got = read(&work.path("o.parquet"));
     assert_eq!(got.len(), want.len(), "{}", done.explain());
-    assert!(got == want, "the resumed run's objects differ from an uninterrupted run's");
+    assert!(
+        got == want,
+        "the resumed run's objects differ from an uninterrupted run's"
+    );
 
     // The journal's spool rebuilds the same file.
     let again = work
@@ -60,7 +63,11 @@ fn a_run_killed_and_resumed_holds_every_file_of_each_recorded_user_once() {
         .run();
     assert_eq!(again.code, 0, "{}", again.explain());
     assert_eq!(read(&work.path("again.parquet")), want);
-    assert!(again.stdout.contains(&format!("Objects: {} file(s)", want.len())), "{}", again.explain());
+    assert!(
+        again.stdout.contains(&format!("Objects: {} file(s)", want.len())),
+        "{}",
+        again.explain()
+    );
 }
 
 #[test]
@@ -77,10 +84,17 @@ fn summary_refuses_objects_of_a_run_that_kept_none_and_a_spool_that_lost_them() 
     assert!(!work.path("x.parquet").exists());
 
     let done = work
-        .scan(&sim, &[&users[0], &users[1], "-o", "kept.csv", "--objects", "kept.parquet"])
+        .scan(
+            &sim,
+            &[&users[0], &users[1], "-o", "kept.csv", "--objects", "kept.parquet"],
+        )
         .run();
     assert!(matches!(done.code, 0 | 3), "{}", done.explain());
-    let files: usize = done.rows("kept.csv").values().map(|r| r["file_count"].parse::<usize>().unwrap()).sum();
+    let files: usize = done
+        .rows("kept.csv")
+        .values()
+        .map(|r| r["file_count"].parse::<usize>().unwrap())
+        .sum();
     assert!(files > 0, "the users have files");
     std::fs::write(work.path("kept.csv.journal.objects"), b"").unwrap();
     let s = work

@@ -68,6 +68,7 @@ impl ObjectStore for AttemptFiles {
                 v.insert(f)
             }
         };
-        file.write_all(&frame).context("writing a scan's objects to a temporary file")
+        file.write_all(&frame)
+            .context("writing a scan's objects to a temporary file")
     }
 }

@@ -128,8 +128,12 @@ fn keep_objects(rt: &Runtime, run: &ScanRun, journal: &Path, opened: &mut journa
     let path = spool::path_for(journal);
     if let Some(archived) = &opened.archived {
         if path.exists() {
-            std::fs::rename(&path, spool::path_for(archived))
-                .with_context(|| format!("cannot move the objects spool {} beside the kept journal", path.display()))?;
+            std::fs::rename(&path, spool::path_for(archived)).with_context(|| {
+                format!(
+                    "cannot move the objects spool {} beside the kept journal",
+                    path.display()
+                )
+            })?;
         }
     }
     if run.objects.is_none() {

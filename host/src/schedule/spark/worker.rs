@@ -18,12 +18,12 @@ use std::time::Duration;
 use tokio::sync::{mpsc, Notify, Semaphore};
 
 use super::protocol::{FromWorker, ToWorker};
-use crate::objects::attempt_files::AttemptFiles;
 use crate::cli::{AuthArgs, WorkerArgs};
 use crate::connect;
 use crate::error::{FatalError, Outcome, UsageError};
 use crate::journal;
 use crate::model::{Job, UserRow};
+use crate::objects::attempt_files::AttemptFiles;
 use crate::policy::limiter::Limits;
 use crate::schedule;
 
