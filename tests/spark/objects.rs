@@ -38,7 +38,11 @@ fn objects_on_spark_equal_the_local_scans_after_a_retried_task_and_through_conne
     check!(classic, classic.code == 0);
     check!(classic, marker.exists(), "a worker died once");
     check!(classic, classic.file("classic.csv") == local.file("local.csv"));
-    check!(classic, read(&work.path("classic.parquet")) == want, "classic Spark's objects differ from the local scan's");
+    check!(
+        classic,
+        read(&work.path("classic.parquet")) == want,
+        "classic Spark's objects differ from the local scan's"
+    );
 
     let server = ConnectServer::start(&py);
     let connect = scan(
@@ -46,10 +50,21 @@ fn objects_on_spark_equal_the_local_scans_after_a_retried_task_and_through_conne
         &sim,
         "users.txt",
         "connect.csv",
-        &["--objects", "connect.parquet", "--spark-remote", &server.url, "--python", &py],
+        &[
+            "--objects",
+            "connect.parquet",
+            "--spark-remote",
+            &server.url,
+            "--python",
+            &py,
+        ],
     );
     check!(connect, connect.code == 0);
-    check!(connect, read(&work.path("connect.parquet")) == want, "Spark Connect's objects differ from the local scan's");
+    check!(
+        connect,
+        read(&work.path("connect.parquet")) == want,
+        "Spark Connect's objects differ from the local scan's"
+    );
     assert_no_token(&connect);
 
     // Spark reads the file (what `CREATE TABLE … AS SELECT` does once it is uploaded).
