@@ -17,6 +17,7 @@ VENV=hosts/python/.venv
   cd hosts/node
   npm install --no-audit --no-fund --loglevel=error
   npx jco transpile ../../guest/target/wasm32-wasip2/release/dbx_inventory_guest.wasm -o gen --name scanner \
-    --map 'dbx:inventory/http@0.1.0=../http.js' --quiet
+    --map 'dbx:inventory/http@0.1.0=../http.js' \
+    --map 'dbx:inventory/objects@0.1.0=../objects.js' --quiet
 )
 "$VENV/bin/python" scripts/conformance.py --python "$VENV/bin/python" "$@"

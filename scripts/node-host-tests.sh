@@ -11,5 +11,6 @@ cargo build -q -p dbx-sim -p dbx-inventory   # dbx-inventory's build script buil
 cd hosts/node
 npm install --no-audit --no-fund --loglevel=error
 npx jco transpile ../../guest/target/wasm32-wasip2/release/dbx_inventory_guest.wasm -o gen --name scanner \
-  --map 'dbx:inventory/http@0.1.0=../http.js' --quiet
+  --map 'dbx:inventory/http@0.1.0=../http.js' \
+  --map 'dbx:inventory/objects@0.1.0=../objects.js' --quiet
 node --test

@@ -50,6 +50,11 @@ const OTHER_TOOLS: &[(&str, &[&str], &[&str])] = &[
     ),
     ("scripts/house.py", &["house.py"], &["--report", "--why"]),
     (
+        "hosts/python/dbx_scan.py, hosts/node/dbx-scan.js",
+        &["dbx_scan.py", "dbx-scan.js"],
+        &["--objects"],
+    ),
+    (
         "chromium",
         &["chromium", "Chromium"],
         &["--headless", "--screenshot", "--dump-dom", "--enable-logging"],

@@ -239,7 +239,10 @@ mod tests {
             assert_eq!(t(&format!(r#"{{"t":{bad}}}"#)), None, "{bad}");
         }
         assert_eq!(t("{}"), None);
-        assert!(matches!(serde_json::from_str::<T>(r#"{"t":"x"}"#).unwrap().t, Some(Cow::Borrowed(_))));
+        assert!(matches!(
+            serde_json::from_str::<T>(r#"{"t":"x"}"#).unwrap().t,
+            Some(Cow::Borrowed(_))
+        ));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! * `json.rs` — bodies read as JSON objects only, `Present`; nothing
 //! * `username.rs` — which usernames may name a home; nothing
 //! * `types.rs` — the WIT types' helpers, `Api` and its list endpoints; the generated types
+//! * `ages.rs` — `Ages`: valid and stale times, age bands; types
 //! * `transport.rs` — `Transport`, `send_one`, `send_batch`, the batch cap; types, the `http` import
 //! * `errors.rs` — one-line causes, `is_not_found`, `Failures`; types, json, lenient
 //! * `listing.rs` — `Entry`, `Kind`, `BadListing`; types, errors
@@ -18,7 +19,7 @@
 //! * `objects.rs` — `Objects`, `Outbox`, the objects of counted files; listing, types, the `objects` import
 //! * `scim.rs` — users, service principals, `Me`; errors, json, lenient, transport, types, username
 //! * `homes.rs` — `list-homes`; errors, listing, dbfs, workspace, transport, types
-//! * `walk.rs` — `scan-user`; errors, listing, dbfs, workspace, export, objects, transport, types,
+//! * `walk.rs` — `scan-user`; ages, errors, listing, dbfs, workspace, export, objects, transport, types,
 //!   username
 //! * `component.rs` — the exported `Scanner`; walk, scim, homes, objects, transport, the generated types
 //! * `tests/` (tests only) — scenarios against `tests/fake.rs`; any of the above
@@ -34,6 +35,7 @@ wit_bindgen::generate!({
     },
 });
 
+pub mod ages;
 pub mod component;
 pub mod dbfs;
 pub mod errors;

@@ -60,7 +60,13 @@ pub fn listed(tree: Tree, e: &Entry<'_>, path: Option<&str>, size: Option<u64>, 
 
 /// The object of a notebook once its export is counted: `size` is its decoded length, none when
 /// the export failed, was unusable or never came.
-pub fn exported(tree: Tree, path: String, size: Option<u64>, modified: Option<i64>, language: Option<String>) -> Object {
+pub fn exported(
+    tree: Tree,
+    path: String,
+    size: Option<u64>,
+    modified: Option<i64>,
+    language: Option<String>,
+) -> Object {
     Object {
         location: tree.location(),
         path: Some(path),
@@ -166,9 +172,15 @@ mod tests {
             (d.location, d.path, d.object_type.as_str(), d.size, d.language),
             (Location::Uploads, None, "FILE", Some(3), None)
         );
-        assert_eq!(listed(Tree::Workspace, &entry(None, None), None, None, None).object_type, "");
+        assert_eq!(
+            listed(Tree::Workspace, &entry(None, None), None, None, None).object_type,
+            ""
+        );
         let n = exported(Tree::Workspace, "/Users/a/nb".into(), Some(9), None, Some("R".into()));
-        assert_eq!((n.object_type.as_str(), n.size, n.language.as_deref()), ("NOTEBOOK", Some(9), Some("R")));
+        assert_eq!(
+            (n.object_type.as_str(), n.size, n.language.as_deref()),
+            ("NOTEBOOK", Some(9), Some("R"))
+        );
     }
 
     #[test]

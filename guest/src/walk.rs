@@ -25,13 +25,12 @@
 //! of its batch, sized by it (or unsized). A run that stops with exports still queued hands those
 //! notebooks unsized at the end: the objects are always exactly the files counted.
 
+use crate::ages::Ages;
 use crate::errors::{self, describe_http_error, describe_status, is_not_found, Failures};
 use crate::listing::{BadListing, Entry, Kind};
 use crate::objects::{self, Objects, Outbox};
 use crate::transport::{send_batch, Answer, Transport, MAX_BATCH_HOST_ACCEPTS};
-use crate::types::{
-    AgeBytes, Api, FileInfo, HttpError, Object, Request, ScanOptions, ScanStatus, Tree, TreeStats, UserReport,
-};
+use crate::types::{Api, FileInfo, HttpError, Object, Request, ScanOptions, ScanStatus, Tree, TreeStats, UserReport};
 use crate::{dbfs, export, username, workspace};
 use std::collections::{BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
@@ -64,55 +63,6 @@ pub fn home_of(user: &str) -> String {
 
 /// Files kept in a location's largest-files list.
 pub const LARGEST_KEPT: usize = 10;
-
-const DAY_MS: i64 = 86_400_000;
-
-/// The ages' reference: which times are valid, which are stale, and the age bands.
-#[derive(Clone, Copy, Debug)]
-pub struct Ages {
-    as_of: i64,
-    stale_before: i64,
-}
-
-impl Ages {
-    pub fn new(as_of_ms: i64, stale_days: u32) -> Ages {
-        Ages {
-            as_of: as_of_ms,
-            stale_before: as_of_ms.saturating_sub(i64::from(stale_days).saturating_mul(DAY_MS)),
-        }
-    }
-
-    /// The time as a valid modification time: non-negative (the parser gives no negatives),
-    /// within `i64`, and no later than a day after the as-of (a clock far ahead is no date).
-    pub fn valid(&self, modified: Option<u64>) -> Option<i64> {
-        let t = i64::try_from(modified?).ok()?;
-        (t <= self.as_of.saturating_add(DAY_MS)).then_some(t)
-    }
-
-    /// Strictly before as-of minus the stale days.
-    pub fn stale(&self, t: i64) -> bool {
-        t < self.stale_before
-    }
-
-    /// The age band's counter for a time (`None`: undated).
-    fn band<'a>(&self, age: &'a mut AgeBytes, t: Option<i64>) -> &'a mut u64 {
-        let Some(t) = t else {
-            return &mut age.undated;
-        };
-        let days = self.as_of.saturating_sub(t);
-        if days < 30 * DAY_MS {
-            &mut age.under_30_days
-        } else if days < 90 * DAY_MS {
-            &mut age.under_90_days
-        } else if days < 365 * DAY_MS {
-            &mut age.under_1_year
-        } else if days < 3 * 365 * DAY_MS {
-            &mut age.under_3_years
-        } else {
-            &mut age.older
-        }
-    }
-}
 
 /// Is `path` the home itself or strictly below it (no empty, `.` or `..` segments)?
 pub fn within_home(path: &str, home: &str) -> bool {

@@ -138,8 +138,10 @@ mod tests {
             {"path":"/Users/a@x.com/obj","object_type":{"a":"NOTEBOOK"},"language":["SQL"]}
         ]}"#;
         let e = parse(body).unwrap();
-        let got: Vec<(Option<&str>, Option<&str>)> =
-            e.iter().map(|e| (e.object_type.as_deref(), e.language.as_deref())).collect();
+        let got: Vec<(Option<&str>, Option<&str>)> = e
+            .iter()
+            .map(|e| (e.object_type.as_deref(), e.language.as_deref()))
+            .collect();
         assert_eq!(
             got,
             vec![

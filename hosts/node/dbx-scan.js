@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Run the dbx-inventory scanner component in Node.js (transpiled with jco) as a second Wasm host.
 //   DATABRICKS_HOST=… DATABRICKS_TOKEN=… node hosts/node/dbx-scan.js [--locations dbfs,uploads,workspace,repos]
-//     [--as-of 2026-11-30|RFC3339] [--stale-days 365] USER…
+//     [--as-of 2026-11-30|RFC3339] [--stale-days 365] [--objects FILE.jsonl] USER…
 // Prints one JSON object per user (the component's user-report: per location its counts and ages,
 // lastModifiedMs, staleFiles, staleBytes, undatedFiles, bytes by `age` band, the `largest` files;
-// a location not scanned, or a time not known, is null).
+// a location not scanned, or a time not known, is null). With --objects, also writes one JSON object
+// per counted file to FILE.jsonl (username, location, path, object_type, size, modified_ms, language).
+import { closeSync, openSync, writeSync } from "node:fs";
 import { _setArgs, _setCwd, _setEnv } from "@bytecodealliance/preview2-shim/cli";
 import { configure } from "./http.js";
+import { setObjectsSink } from "./objects.js";
 
 // The shim exposes the whole process environment to the component by default: give it nothing.
 _setEnv({});
@@ -26,10 +29,11 @@ export function parseAsOf(text) {
   return ms;
 }
 
-/** The WIT scan-options: all four locations, ages now, stale after 365 days, unless told otherwise.
- * `locations`: an array or a comma-separated string of dbfs, uploads, workspace, repos; `asOfMs`:
- * ms since the epoch (a number or bigint). */
-export function scanOptions({ locations = LOCATIONS, asOfMs = Date.now(), staleDays = DEFAULT_STALE_DAYS } = {}) {
+/** The WIT scan-options: all four locations, ages now, stale after 365 days, no objects, unless told
+ * otherwise. `locations`: an array or a comma-separated string of dbfs, uploads, workspace, repos;
+ * `asOfMs`: ms since the epoch (a number or bigint); `objects`: hand every counted file to the
+ * `objects` import (set a sink first: setObjectsSink in objects.js). */
+export function scanOptions({ locations = LOCATIONS, asOfMs = Date.now(), staleDays = DEFAULT_STALE_DAYS, objects = false } = {}) {
   const chosen = typeof locations === "string" ? locations.split(",").map((s) => s.trim()).filter(Boolean) : locations;
   const bad = chosen.filter((l) => !LOCATIONS.includes(l));
   if (bad.length > 0 || chosen.length === 0) {
@@ -47,7 +51,23 @@ export function scanOptions({ locations = LOCATIONS, asOfMs = Date.now(), staleD
     notebookSizes: false,
     asOfMs: BigInt(asOfMs),
     staleDays,
+    objects: Boolean(objects),
   };
+}
+
+/** One counted file (a WIT `object`) of `username` as a JSON Lines row: snake_case keys, bigints as
+ * numbers, absent values as null. */
+export function objectRow(username, o) {
+  const n = (v) => (v === undefined ? null : typeof v === "bigint" ? Number(v) : v);
+  return JSON.stringify({
+    username,
+    location: o.location,
+    path: n(o.path),
+    object_type: o.objectType,
+    size: n(o.size),
+    modified_ms: n(o.modifiedMs),
+    language: n(o.language),
+  });
 }
 
 /** A user-report as JSON: bigints as numbers, absent options (`undefined`) as null. */
@@ -64,6 +84,7 @@ export async function loadScanner({ host, token }) {
 function parseArgs(argv) {
   const opts = {};
   const users = [];
+  let objectsFile = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -79,10 +100,11 @@ function parseArgs(argv) {
       const v = value();
       if (!/^\d+$/.test(v)) throw new Error(`--stale-days ${JSON.stringify(v)} is not a non-negative integer`);
       opts.staleDays = Number(v);
-    } else if (a.startsWith("--")) throw new Error(`unknown option ${a}`);
+    } else if (a === "--objects") objectsFile = value();
+    else if (a.startsWith("--")) throw new Error(`unknown option ${a}`);
     else users.push(a);
   }
-  return { options: scanOptions(opts), users };
+  return { options: scanOptions({ ...opts, objects: objectsFile !== null }), users, objectsFile };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -99,5 +121,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   const scanner = await loadScanner({ host, token });
-  for (const user of args.users) console.log(reportJson(scanner.scanUser(user, args.options)));
+  const out = args.objectsFile === null ? null : openSync(args.objectsFile, "w");
+  let user = null;
+  if (out !== null) setObjectsSink((batch) => writeSync(out, batch.map((o) => objectRow(user, o) + "\n").join("")));
+  for (const u of args.users) {
+    user = u;
+    console.log(reportJson(scanner.scanUser(u, args.options)));
+  }
+  if (out !== null) closeSync(out);
 }

@@ -5,6 +5,8 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
 import { LOCATIONS, loadScanner, parseAsOf, reportJson, scanOptions } from "./dbx-scan.js";
 import { ALLOW_LIST_PATH, loadAllowList, send, withinRoot } from "./http.js";
@@ -63,6 +65,7 @@ test("scan options: all four locations, now, 365 days by default; the caller cho
   const d = scanOptions();
   assert.deepEqual({ ...d, asOfMs: undefined }, {
     dbfs: true, workspace: true, uploads: true, repos: true, batchSize: 0, notebookSizes: false, asOfMs: undefined, staleDays: 365,
+    objects: false,
   });
   assert.ok(d.asOfMs >= BigInt(before) && d.asOfMs <= BigInt(Date.now()));
   const o = scanOptions({ locations: "uploads,repos", asOfMs: AS_OF, staleDays: 30 });
@@ -111,6 +114,32 @@ test("the CLI scans four locations with ages at --as-of (siblings never counted)
   const bad = cli(["--locations", "dbfs,volumes", "a@x.com"]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /locations must be some of dbfs,uploads,workspace,repos/);
+});
+
+test("the objects written with --objects are the counted files", () => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "dbx-objects-")), "objects.jsonl");
+  const p = cli(["--as-of", "2026-12-01", "--objects", file, "a@x.com", "b@x.com"]);
+  assert.equal(p.status, 0, p.stderr);
+  const [a, b] = p.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const rows = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.ok(rows.every((r) => r.username === "a@x.com")); // b@x.com has no home: no files
+  for (const loc of LOCATIONS) {
+    const mine = rows.filter((r) => r.location === loc);
+    assert.equal(mine.length, a[loc].files, loc);
+    assert.equal(new Set(mine.map((r) => r.path)).size, mine.length, loc);
+  }
+  assert.equal(LOCATIONS.reduce((n, l) => n + b[l].files, 0), 0);
+  const got = rows.map((r) => [r.location, r.path, r.object_type, r.size, r.modified_ms, r.language]).sort();
+  assert.deepEqual(got, [
+    ["dbfs", "/Users/a@x.com/old.bin", "FILE", 100, AS_OF - 400 * DAY, null],
+    ["repos", "/Repos/a@x.com/proj/big.whl", "FILE", 2000, AS_OF - 365 * DAY - 1, null],
+    ["repos", "/Repos/a@x.com/proj/nb", "NOTEBOOK", null, AS_OF - 10 * DAY, "PYTHON"],
+    ["uploads", "/FileStore/shared_uploads/a@x.com/nodate.csv", "FILE", 7, null, null],
+    ["uploads", "/FileStore/shared_uploads/a@x.com/up.csv", "FILE", 50, AS_OF - 3 * DAY, null],
+    ["workspace", "/Users/a@x.com/at-the-boundary.txt", "FILE", 10, AS_OF - 365 * DAY, null],
+    ["workspace", "/Users/a@x.com/future.txt", "FILE", 4, null, null],
+  ]);
+  assert.deepEqual(Object.keys(rows[0]), ["username", "location", "path", "object_type", "size", "modified_ms", "language"]);
 });
 
 test("the host's allow-list refuses write endpoints", () => {

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Run the dbx-inventory scanner component from Python (wasmtime-py), as a second Wasm host.
 
-The component is the same file the Rust host embeds. This host implements the one import the
-component needs, `dbx:inventory/http.send`: it checks each request against the read-only allow-list
-(`wit/allow-list.json`, the file the Rust and Node hosts read too), adds the credentials (which never
-enter the component), runs the batch on a thread pool and answers in order.
+The component is the same file the Rust host embeds. This host implements its two imports:
+`dbx:inventory/http.send` checks each request against the read-only allow-list (`wit/allow-list.json`,
+the file the Rust and Node hosts read too), adds the credentials (which never enter the component),
+runs the batch on a thread pool and answers in order; `dbx:inventory/objects.put` takes the counted
+files when the scan asks for them (`ObjectsWriter`: JSON Lines) and ignores the call otherwise.
 
 As a library (e.g. in a notebook; `hosts/python` on `sys.path`, `pip install wasmtime`):
 
@@ -12,6 +13,7 @@ As a library (e.g. in a notebook; `hosts/python` on `sys.path`, `pip install was
     scanner = Scanner("scanner.wasm", HttpCapability("https://<workspace>", token))
     report = scanner.scan_user("alice@example.com")   # a dict: the WIT user-report, snake_case keys
     # all four locations by default; e.g. scan_user(u, repos=False, as_of_ms=…, stale_days=180)
+    # one JSON line per counted file: Scanner(…, objects=ObjectsWriter(open("objects.jsonl", "w")))
 
 No retries and no rate limiting: a minimal embedding, not a replacement for the `dbx-inventory`
 binary. Against a real workspace a 429 (rate limited) or a 5xx on any listing is final: it becomes
@@ -21,10 +23,12 @@ workspace's rate limits across users).
 
     DATABRICKS_HOST=… DATABRICKS_TOKEN=… python hosts/python/dbx_scan.py --component scanner.wasm USER…
         [--locations dbfs,uploads,workspace,repos] [--as-of 2026-11-30] [--stale-days 365]
+        [--objects FILE.jsonl]
 
 Prints one JSON object per user (the component's `user-report`: per location its counts and ages,
 `last_modified_ms`, `stale_files`, `stale_bytes`, `undated_files`, bytes by `age` band, the
-`largest` files).
+`largest` files). With `--objects`, also writes one JSON object per counted file to FILE.jsonl
+(`username`, `location`, `path`, `object_type`, `size`, `modified_ms`, `language`).
 """
 import argparse
 import datetime
@@ -157,6 +161,24 @@ def to_plain(v):
     return v
 
 
+class ObjectsWriter:
+    """The `dbx:inventory/objects` import as JSON Lines: one line per counted file, with the user
+    being scanned (`Scanner.scan_user` sets `username`) and the WIT `object` fields in snake_case
+    (`location`, `path`, `object_type`, `size`, `modified_ms`, `language`; null when absent).
+    `out` is any text file; `count` is the lines written so far."""
+
+    def __init__(self, out):
+        self.out = out
+        self.username = None
+        self.count = 0
+
+    def put(self, _store, batch):
+        for o in batch:
+            row = {"username": self.username, **to_plain(o)}
+            self.out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self.count += 1
+
+
 LOCATIONS = ("dbfs", "uploads", "workspace", "repos")
 DEFAULT_STALE_DAYS = 365
 
@@ -199,13 +221,18 @@ class Scanner:
     counts, `last_modified_ms`, `stale_files`, `stale_bytes`, `undated_files`, `age` and `largest`).
     It never raises for a failed listing: failures land in the report.
 
+    With `objects` (an `ObjectsWriter`, or anything with `username` and `put(store, batch)`), every
+    scan also hands over its counted files (`scan-options.objects`), each exactly once; without, the
+    scans ask for none.
+
     Neither this class nor `HttpCapability` retries or rate-limits: a 429 or a 5xx from a real
     workspace is the final answer and becomes that user's error row (scan again to retry). Fine
     for a handful of users; use the `dbx-inventory` binary for a workspace. Not thread-safe: one
     scan at a time per instance.
     """
 
-    def __init__(self, component_path, http):
+    def __init__(self, component_path, http, objects=None):
+        self.objects = objects
         engine = wasmtime.Engine()
         self.store = wasmtime.Store(engine)
         self.store.set_wasi(wasmtime.WasiConfig())  # empty: no files, env, args or stdio
@@ -215,6 +242,9 @@ class Scanner:
         with linker.root() as root:
             with root.add_instance("dbx:inventory/http@0.1.0") as http_iface:
                 http_iface.add_func("send", http.send)
+            with root.add_instance("dbx:inventory/objects@0.1.0") as objects_iface:
+                # The scans ask for objects only with a sink; the import must be there all the same.
+                objects_iface.add_func("put", objects.put if objects is not None else _ignore_objects)
         self.instance = linker.instantiate(self.store, component)
         iface = self.instance.get_export_index(self.store, "dbx:inventory/scanner@0.1.0")
         self.scan_user_fn = self.instance.get_func(self.store, self.instance.get_export_index(self.store, "scan-user", iface))
@@ -226,10 +256,17 @@ class Scanner:
         options = record(
             dbfs=dbfs, workspace=workspace, uploads=uploads, repos=repos, batch_size=0, notebook_sizes=False,
             as_of_ms=now_ms() if as_of_ms is None else int(as_of_ms), stale_days=int(stale_days),
+            objects=self.objects is not None,
         )
+        if self.objects is not None:
+            self.objects.username = username
         report = self.scan_user_fn(self.store, username, options)
         self.scan_user_fn.post_return(self.store)
         return to_plain(report)
+
+
+def _ignore_objects(_store, _batch):
+    """`objects.put` when no objects are asked for (the guest then never calls it)."""
 
 
 def main():
@@ -241,6 +278,9 @@ def main():
                     "(default: now)")
     ap.add_argument("--stale-days", type=int, default=DEFAULT_STALE_DAYS,
                     help="a file is stale when modified more than N days before --as-of (default 365)")
+    ap.add_argument("--objects", metavar="FILE.jsonl",
+                    help="also write one JSON object per counted file (username, location, path, object_type, size, "
+                    "modified_ms, language) to this file")
     ap.add_argument("users", nargs="+")
     a = ap.parse_args()
     try:
@@ -253,10 +293,15 @@ def main():
     host, token = os.environ.get("DATABRICKS_HOST"), os.environ.get("DATABRICKS_TOKEN")
     if not host or not token:
         sys.exit("set DATABRICKS_HOST and DATABRICKS_TOKEN")
-    scanner = Scanner(a.component, HttpCapability(host, token))
-    for u in a.users:
-        print(json.dumps(scanner.scan_user(u, as_of_ms=as_of_ms, stale_days=a.stale_days, **locations),
-                         sort_keys=True))
+    out = open(a.objects, "w", encoding="utf-8") if a.objects else None
+    try:
+        scanner = Scanner(a.component, HttpCapability(host, token), objects=ObjectsWriter(out) if out else None)
+        for u in a.users:
+            print(json.dumps(scanner.scan_user(u, as_of_ms=as_of_ms, stale_days=a.stale_days, **locations),
+                             sort_keys=True))
+    finally:
+        if out:
+            out.close()
 
 
 if __name__ == "__main__":

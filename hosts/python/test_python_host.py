@@ -113,6 +113,35 @@ def test_cli_takes_locations_as_of_and_stale_days(sim4):
     assert bad.returncode == 2 and "locations must be some of dbfs,uploads,workspace,repos" in bad.stderr
 
 
+def test_objects_written_are_the_counted_files(sim4, tmp_path):
+    env = dict(os.environ, DATABRICKS_HOST=sim4, DATABRICKS_TOKEN="dapi-sim")
+    objects = tmp_path / "objects.jsonl"
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "hosts", "python", "dbx_scan.py"), "--component", COMPONENT,
+         "--as-of", "2026-12-01", "--objects", str(objects), "a@x.com", "b@x.com"],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    a, b = [json.loads(line) for line in out.splitlines()]
+    rows = [json.loads(line) for line in objects.read_text(encoding="utf-8").splitlines()]
+    assert all(r["username"] == "a@x.com" for r in rows)  # b@x.com has no home: no files
+    for loc in dbx_scan.LOCATIONS:
+        mine = [r for r in rows if r["location"] == loc]
+        assert len(mine) == a[loc]["files"], loc
+        assert len({r["path"] for r in mine}) == len(mine), loc
+    assert sum(b[loc]["files"] for loc in dbx_scan.LOCATIONS) == 0
+    got = sorted((r["location"], r["path"], r["object_type"], r["size"], r["modified_ms"], r["language"]) for r in rows)
+    assert got == [
+        ("dbfs", "/Users/a@x.com/old.bin", "FILE", 100, AS_OF - 400 * DAY, None),
+        ("repos", "/Repos/a@x.com/proj/big.whl", "FILE", 2000, AS_OF - 365 * DAY - 1, None),
+        ("repos", "/Repos/a@x.com/proj/nb", "NOTEBOOK", None, AS_OF - 10 * DAY, "PYTHON"),
+        ("uploads", "/FileStore/shared_uploads/a@x.com/nodate.csv", "FILE", 7, None, None),
+        ("uploads", "/FileStore/shared_uploads/a@x.com/up.csv", "FILE", 50, AS_OF - 3 * DAY, None),
+        ("workspace", "/Users/a@x.com/at-the-boundary.txt", "FILE", 10, AS_OF - 365 * DAY, None),
+        ("workspace", "/Users/a@x.com/future.txt", "FILE", 4, None, None),
+    ]
+    assert set(rows[0]) == {"username", "location", "path", "object_type", "size", "modified_ms", "language"}
+
+
 def test_as_of_and_locations_parse_like_the_rust_host():
     assert dbx_scan.parse_as_of("2026-12-01") == AS_OF
     assert dbx_scan.parse_as_of("2026-12-01T00:00:00Z") == AS_OF

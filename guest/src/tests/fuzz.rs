@@ -17,8 +17,8 @@
 
 use super::fake::{resp, Fake};
 use super::fixtures::AS_OF;
-use crate::types::{Api, ScanOptions, ScanStatus, Tree, TreeStats};
 use super::sink::{check, Collector};
+use crate::types::{Api, ScanOptions, ScanStatus, Tree, TreeStats};
 use crate::walk::scan_user;
 
 const DEFAULT_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -402,15 +402,17 @@ fn run_case(r: &mut Rng) -> Result<usize, String> {
         }
     }
     let mut sink = Collector::default();
-    let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan_user(&mut f, &mut sink, USER, opts)))
-        .map_err(|p| {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            format!("panic: {msg}")
-        })?;
+    let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        scan_user(&mut f, &mut sink, USER, opts)
+    }))
+    .map_err(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        format!("panic: {msg}")
+    })?;
     let bodies = || {
         dbfs.iter()
             .chain(ws.iter())

@@ -4,10 +4,10 @@
 
 use super::fake::{resp, Fake};
 use super::fixtures::{p, BOTH, DBFS_ONLY, H, U, WS_ONLY};
+use super::sink::scan_user;
 use crate::homes::list_homes;
 use crate::scim::{list_users, whoami, ME_PATH, USERS_PATH};
 use crate::types::*;
-use super::sink::scan_user;
 use serde_json::json;
 
 // --- item 2: an error inside a 200 ------------------------------------------------------------

@@ -16,3 +16,4 @@ mod walk_batches;
 mod walk_counting;
 mod walk_failures;
 mod walk_notebooks;
+mod walk_objects;

@@ -3,10 +3,11 @@
 //! outside the home, with the sizes, times and notebooks the counts were made of); without, not
 //! one `put`. [`scan_user`] checks it on every scenario that scans.
 
+use crate::ages::Ages;
 use crate::objects::Objects;
 use crate::transport::Transport;
 use crate::types::{Location, Object, ScanOptions, Tree, TreeStats, UserReport};
-use crate::walk::{self, within_home, Ages};
+use crate::walk::{self, within_home};
 use std::collections::BTreeSet;
 
 /// Every `put`, as made.
@@ -88,7 +89,9 @@ pub fn check(r: &UserReport, opts: &ScanOptions, sink: &Collector) -> Result<(),
             if tree.api() == crate::types::Api::Dbfs && (o.object_type != "FILE" || o.language.is_some()) {
                 return fail(format!("a DBFS object {o:?}"));
             }
-            if o.modified_ms.is_some_and(|t| ages.valid(u64::try_from(t).ok()) != Some(t)) {
+            if o.modified_ms
+                .is_some_and(|t| ages.valid(u64::try_from(t).ok()) != Some(t))
+            {
                 return fail(format!("an invalid time handed: {o:?}"));
             }
         }

@@ -3,8 +3,8 @@
 
 use super::fake::Fake;
 use super::fixtures::{all_within_home, sample, BOTH};
-use crate::types::*;
 use super::sink::scan_user;
+use crate::types::*;
 use crate::walk::home_of;
 
 #[test]

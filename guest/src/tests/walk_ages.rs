@@ -2,8 +2,8 @@
 
 use super::fake::Fake;
 use super::fixtures::{AS_OF, U};
-use crate::types::*;
 use super::sink::scan_user;
+use crate::types::*;
 use serde_json::json;
 
 const DAY: i64 = 86_400_000;

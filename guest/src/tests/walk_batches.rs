@@ -1,8 +1,8 @@
 //! `scan-user` batching: which requests go out together, in which order, and how many.
 
 use super::fixtures::{p, sample, wide, AS_OF, BOTH, H, NEITHER, U};
-use crate::types::*;
 use super::sink::scan_user;
+use crate::types::*;
 use crate::{dbfs, workspace};
 
 #[test]

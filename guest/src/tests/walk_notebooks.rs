@@ -2,9 +2,9 @@
 
 use super::fake::{err_json, resp, Fake};
 use super::fixtures::{p, AS_OF, H, U};
+use super::sink::scan_user;
 use crate::export::EXPORT_PATH;
 use crate::types::{HttpError, ScanOptions, ScanStatus};
-use super::sink::scan_user;
 use crate::walk::MAX_EXPORTS_PER_BATCH;
 
 const SIZED: ScanOptions = ScanOptions {
