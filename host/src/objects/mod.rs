@@ -11,7 +11,12 @@
 //! [`UserRow::objects`]: crate::model::UserRow::objects
 
 pub mod parquet;
+pub mod read;
 pub mod spool;
+pub mod top;
+
+#[cfg(test)]
+mod tests;
 
 use serde::{Deserialize, Serialize};
 
