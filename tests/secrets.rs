@@ -214,3 +214,46 @@ fn a_token_endpoint_echoing_the_basic_header_leaks_neither_the_secret_nor_its_ba
     );
     assert_no_secret(&done);
 }
+
+#[test]
+fn a_listing_echoing_the_token_in_a_path_gives_the_objects_file_only_the_masked_form() {
+    let echo = Fake::start(|asked: &Asked, _base: &str| {
+        let echoed = asked.headers.replace('\n', " ");
+        match asked.path.as_str() {
+            "/api/2.0/preview/scim/v2/Me" => (
+                200,
+                json!({"userName": "admin@x.com", "groups": [{"display": "admins"}]}),
+            ),
+            "/api/2.0/dbfs/list" if asked.query.contains("%2FUsers%2Fa%40x.com") => (
+                200,
+                json!({"files": [{"path": format!("/Users/a@x.com/{echoed}"), "is_dir": false, "file_size": 5}]}),
+            ),
+            _ => (404, json!({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no"})),
+        }
+    });
+    let work = Work::new();
+    let done = run_against(
+        &echo,
+        &work,
+        &[
+            "scan",
+            "a@x.com",
+            "--locations",
+            "dbfs",
+            "-o",
+            "out.csv",
+            "--objects",
+            "o.parquet",
+        ],
+        &[("DATABRICKS_TOKEN", PAT)],
+    );
+    check!(done, done.code == 0);
+    assert_no_secret(&done);
+    let objs = crate::objects::read(&work.path("o.parquet"));
+    check!(done, objs.len() == 1, "one file: {objs:?}");
+    let path = objs[0].path.clone().unwrap_or_default();
+    check!(done, path.contains("Bearer ****"), "the echo is kept, masked: {path}");
+    for f in forms() {
+        check!(done, !path.contains(&f), "a secret form reached the objects file");
+    }
+}
