@@ -108,12 +108,13 @@ fn header(args: &TopArgs, opts: &Options, t: &Tally) -> String {
         thousands(t.user_count() as u64)
     );
     h += &format!(
-        "Stale: modified before {} (as of {} minus {} days): {} file(s), {}\n",
+        "Stale: modified before {} (as of {} minus {} days): {} file(s), {} ({} bytes)\n",
         rfc3339_ms(t.stale_before()),
         rfc3339_ms(opts.ages.as_of_ms),
         opts.ages.stale_days,
         thousands(total.stale_files),
-        human_size(total.stale_bytes)
+        human_size(total.stale_bytes),
+        thousands(total.stale_bytes)
     );
     if t.outside > 0 {
         h += &format!(
@@ -176,7 +177,7 @@ fn folder_table(rows: &[(&Folder, &Stats)], ws: bool) -> String {
         cells.push(terminal_safe(&f.folder).into_owned());
         cells
     });
-    table(&heads, 6, body.collect())
+    table(&heads, 0..5, body.collect())
 }
 
 fn extension_table(rows: &[(&String, &Stats)]) -> String {
@@ -190,7 +191,7 @@ fn extension_table(rows: &[(&String, &Stats)]) -> String {
         });
         cells
     });
-    table(&heads, 6, body.collect())
+    table(&heads, 0..5, body.collect())
 }
 
 fn user_table(rows: &[(&Owner, &Stats)], ws: bool) -> String {
@@ -201,7 +202,7 @@ fn user_table(rows: &[(&Owner, &Stats)], ws: bool) -> String {
         cells.extend(owner_cells(o, ws));
         cells
     });
-    table(&heads, 6, body.collect())
+    table(&heads, 0..5, body.collect())
 }
 
 fn big_table(files: &[BigFile], ws: bool) -> String {
@@ -219,12 +220,12 @@ fn big_table(files: &[BigFile], ws: bool) -> String {
         );
         cells
     });
-    table(&heads, 3, body.collect())
+    table(&heads, 1..3, body.collect())
 }
 
-/// A plain table, indented by two spaces: the first `numbers` columns right-aligned, the others
+/// A plain table, indented by two spaces: the `numbers` columns right-aligned, the others
 /// left-aligned, the last one unpadded (paths can be long). `(none)` when there are no rows.
-fn table(heads: &[&str], numbers: usize, rows: Vec<Vec<String>>) -> String {
+fn table(heads: &[&str], numbers: std::ops::Range<usize>, rows: Vec<Vec<String>>) -> String {
     if rows.is_empty() {
         return "  (none)\n".to_string();
     }
@@ -242,7 +243,7 @@ fn table(heads: &[&str], numbers: usize, rows: Vec<Vec<String>>) -> String {
             let pad = " ".repeat(widths[i] - width(c));
             l.push(' ');
             match i {
-                i if i < numbers => l.push_str(&format!("{pad}{c}")),
+                i if numbers.contains(&i) => l.push_str(&format!("{pad}{c}")),
                 i if i == last => l.push_str(c),
                 _ => l.push_str(&format!("{c}{pad}")),
             }

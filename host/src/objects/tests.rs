@@ -56,7 +56,8 @@ fn parquet_of(dir: &Path, rows: &[(&str, Option<&str>, ObjectRow)]) -> PathBuf {
         .unwrap();
     drop(spool);
     let out = dir.join("objects.parquet");
-    let written = write(&spool_path, &owners, &out).unwrap();
+    let file = crate::output::AtomicFile::create(&out).unwrap();
+    let written = write(&spool_path, &owners, file, |_| Ok(())).unwrap();
     assert_eq!(written.rows, rows.len() as u64);
     out
 }
