@@ -232,7 +232,7 @@ fn by_user_and_stale_print_one_table_of_the_stale_files() {
     check!(
         done,
         done.stdout
-            .contains("Oldest big files (100.0 MB or more, oldest first): 1\n")
+            .contains("Oldest big files (100.0 MB or more, oldest first): 1 of 2\n")
     );
 
     // Flags that do not parse are usage errors.

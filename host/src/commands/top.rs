@@ -75,7 +75,7 @@ pub fn report(args: &TopArgs, opts: &Options, t: &Tally) -> String {
     if args.by.is_none() {
         let files = t.oldest();
         let what = format!("{} or more, oldest first", human_size(opts.big));
-        out += &format!("\nOldest big files ({what}): {}\n", thousands(files.len() as u64));
+        out += &title("Oldest big files", &what, files.len(), t.big_dated as usize);
         out += &big_table(&files, ws);
         if t.big_undated > 0 {
             out += &format!(

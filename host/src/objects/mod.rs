@@ -18,7 +18,7 @@ pub mod spool;
 pub mod top;
 
 #[cfg(test)]
-mod tests;
+mod top_tests;
 
 use serde::{Deserialize, Serialize};
 

@@ -12,8 +12,6 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::fmt::Write as _;
 
-use anyhow::Context as _;
-
 use super::read::Object;
 use crate::model::{Ages, Location};
 
@@ -61,7 +59,7 @@ pub struct Stats {
 impl Stats {
     fn add(&mut self, size: Option<u64>, modified_ms: Option<i64>, stale: bool) -> anyhow::Result<()> {
         let size = u128::from(size.unwrap_or(0));
-        let overflow = || anyhow::anyhow!("a total passed what 128 bits can count");
+        let overflow = || anyhow::anyhow!("a total is past what it can count (2^64 files, 2^128 bytes)");
         self.files = self.files.checked_add(1).ok_or_else(overflow)?;
         self.bytes = self.bytes.checked_add(size).ok_or_else(overflow)?;
         if stale {
@@ -185,6 +183,8 @@ pub struct Tally {
     pub rows: u64,
     /// The files counted (all, or the stale ones with [`Options::stale_only`]).
     pub total: Stats,
+    /// Dated big files (the oldest list holds the first [`Options::oldest`] of them).
+    pub big_dated: u64,
     /// Big files without a modification time (not in the oldest list).
     pub big_undated: u64,
     /// Files counted whose path is not in their user's folder (or that have none).
@@ -206,6 +206,7 @@ impl Tally {
             stale_before: opts.ages.as_of_ms.saturating_sub(span),
             rows: 0,
             total: Stats::default(),
+            big_dated: 0,
             big_undated: 0,
             outside: 0,
             folders: Groups::new(),
@@ -231,9 +232,7 @@ impl Tally {
             return Ok(());
         }
         let file = (size, o.modified_ms, stale);
-        self.total
-            .add(size, o.modified_ms, stale)
-            .context("counting every file")?;
+        self.total.add(size, o.modified_ms, stale)?;
         let owner = || Owner {
             workspace: o.workspace.map(str::to_string),
             username: o.username.to_string(),
@@ -293,6 +292,7 @@ impl Tally {
             self.big_undated += 1;
             return;
         };
+        self.big_dated += 1;
         if self.oldest.len() >= self.opts.oldest {
             let worst = self.oldest.peek().expect("not empty");
             // Numbers first: most files are decided without building the entry.
