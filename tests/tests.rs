@@ -34,6 +34,7 @@ mod secrets;
 mod service_principals;
 mod spark;
 mod throttling;
+mod top;
 mod trust;
 mod users;
 mod users_file;

@@ -79,6 +79,15 @@ pub enum Command {
     /// case-insensitively. Nothing is contacted.
     #[command(after_long_help = DIFF_EXIT_HELP, override_usage = "dbx-inventory diff [OPTIONS] <OLD> <NEW>")]
     Diff(DiffArgs),
+    /// What an object inventory (`scan --objects FILE.parquet`) holds, largest first: the largest
+    /// folders, the largest extensions and the oldest big files (or one grouping with --by).
+    ///
+    /// Folders are those --depth levels below each user's own folder in a location (a file less
+    /// deep counts for its own folder); extensions are the file name's last `.suffix`, lowercased.
+    /// Each group shows files, bytes, stale files and bytes, and the newest modification. Reads
+    /// the file alone, streaming: nothing is contacted.
+    #[command(after_long_help = TOP_EXIT_HELP)]
+    Top(TopArgs),
     /// Check, with a handful of requests, what a full scan under these credentials would see:
     /// who they belong to (and whether a workspace admin), /Users in DBFS and the Workspace, the
     /// SCIM user count, an estimate from a sample of users, the allow-list.
@@ -114,6 +123,55 @@ pub struct DiffArgs {
     /// Write a self-contained HTML report of the growth.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+}
+
+/// Exit codes of `top`.
+pub const TOP_EXIT_HELP: &str = "\
+Exit codes:
+  0  the tables were printed
+  1  FILE is missing, unreadable, not Parquet, or lacks a column of the objects file (or has one
+     of another type): the message names the file and the column
+  2  usage error (bad flags or arguments)";
+
+/// `top` arguments.
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// The object inventory: the Parquet file `scan --objects` wrote.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Print only this grouping, as one table: extension, folder or user.
+    #[arg(long, value_enum, value_name = "GROUPING")]
+    pub by: Option<TopBy>,
+    /// Count only the stale files (modified strictly before --as-of minus --stale-days days).
+    #[arg(long)]
+    pub stale: bool,
+    /// Measure ages from this date (2026-11-30, midnight UTC) or RFC 3339 time
+    /// (2026-11-30T17:04:05Z), as `scan --as-of`. Default: now.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// A file is stale when last modified more than N days before --as-of.
+    #[arg(long, value_name = "N", default_value_t = crate::model::Ages::DEFAULT_STALE_DAYS)]
+    pub stale_days: u32,
+    /// Folders this many levels below each user's own folder (0: the user's folder itself).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub depth: u32,
+    /// Rows per table.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub limit: u32,
+    /// The oldest big files table lists files of at least this size (`100MB`, `1GB`, `0`: all).
+    #[arg(long, value_name = "SIZE", default_value = "100MB")]
+    pub big: String,
+}
+
+/// The groupings of `top --by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TopBy {
+    /// The file name's last `.suffix`, lowercased.
+    Extension,
+    /// The folder --depth levels below the user's own folder, per user and location.
+    Folder,
+    /// The user (and workspace, in an account scan's file).
+    User,
 }
 
 /// Exit codes of `check`.

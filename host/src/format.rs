@@ -71,6 +71,32 @@ pub fn parse_as_of(s: &str) -> Result<i64, String> {
     }
 }
 
+/// A size as people write it, in the units [`human_size`] prints (1024-based): `100MB`, `2 GB`,
+/// `512k`, `1TiB`, `4096` (bytes); whole numbers only, units without case.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        "p" | "pb" | "pib" => 50,
+        _ => {
+            return Err(format!(
+                "{s:?}: not a size (a whole number and a unit: 100MB, 2GB, 512KB, 4096)"
+            ))
+        }
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{s:?}: not a size (a whole number and a unit: 100MB, 2GB, 512KB, 4096)"))?;
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("{s:?}: larger than 16 EB"))
+}
+
 /// Local start/end time as the seed printed it.
 pub fn now_string() -> String {
     // No timezone database in the sandbox-free host either way: print UTC, labelled.
@@ -165,6 +191,21 @@ mod tests {
         assert_eq!(human_size(over), "16.0 EB");
         assert_eq!(human_size(u64::MAX), "16.0 EB");
         assert_eq!(gib_2dp(over), "17179869184.00");
+    }
+
+    #[test]
+    fn sizes_parse_in_the_units_they_print_in() {
+        assert_eq!(parse_size("100MB"), Ok(100 << 20));
+        assert_eq!(parse_size(" 2 gb "), Ok(2 << 30));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert_eq!(parse_size("1TiB"), Ok(1 << 40));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("0"), Ok(0));
+        assert!(parse_size("1.5GB").unwrap_err().contains("not a size"));
+        assert!(parse_size("MB").unwrap_err().contains("not a size"));
+        assert!(parse_size("-1").unwrap_err().contains("not a size"));
+        assert!(parse_size("100 apples").unwrap_err().contains("not a size"));
+        assert!(parse_size("99999PB").unwrap_err().contains("larger than"));
     }
 
     #[test]

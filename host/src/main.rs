@@ -61,6 +61,7 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::SparkLauncher(args) => commands::spark_launcher::run(args),
         Command::Component(args) => commands::component::run(args),
         Command::Diff(args) => commands::diff::run(args),
+        Command::Top(args) => commands::top::run(args),
         Command::Check(args) if args.auth.list_profiles => commands::profiles::run(),
         Command::Check(args) => commands::check::run(args).await,
     }

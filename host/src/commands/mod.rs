@@ -11,5 +11,6 @@ pub mod profiles;
 pub mod scan;
 pub mod spark_launcher;
 pub mod summary;
+pub mod top;
 pub mod users;
 pub mod worker;

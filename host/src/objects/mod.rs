@@ -13,7 +13,12 @@
 pub mod attempt_files;
 pub mod kept;
 pub mod parquet;
+pub mod read;
 pub mod spool;
+pub mod top;
+
+#[cfg(test)]
+mod top_tests;
 
 use serde::{Deserialize, Serialize};
 

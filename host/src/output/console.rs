@@ -90,6 +90,33 @@ pub fn banner(out: &mut impl std::io::Write, users: &str, mode: &str, host: &str
     let _ = writeln!(out, "{RULE}\n");
 }
 
+/// Text that comes from the data (a username, a path, a file name) as a terminal may safely show
+/// it: control characters (C0, DEL, C1: escape sequences, carriage returns, newlines), the
+/// invisible and direction-changing format characters (zero-width, bidi embeddings, overrides and
+/// isolates, line and paragraph separators, the BOM) become `\u{…}`, and `\` becomes `\\` so the
+/// escaped text stays unambiguous. Anything else, non-ASCII letters included, is kept.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    fn hostile(c: char) -> bool {
+        c == '\\'
+            || c.is_control()
+            || matches!(c,
+                '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+    }
+    if !text.chars().any(hostile) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if hostile(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
 /// The two lines printed when a user finishes.
 pub fn user_lines(i: usize, n: &str, r: &UserRow) -> String {
     let tag = match r.orphan {
@@ -283,5 +310,22 @@ mod tests {
             out.contains("Total size across all users: 32.0 EB (36,893,488,147,419,103,260 bytes)"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn data_is_shown_with_control_and_invisible_characters_escaped() {
+        assert!(matches!(
+            terminal_safe("/Users/a@x.com/Données/ß.csv"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(terminal_safe("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(terminal_safe("x\ny\rz\t"), "x\\u{a}y\\u{d}z\\u{9}");
+        assert_eq!(terminal_safe("evil\u{202e}gpj.exe"), "evil\\u{202e}gpj.exe");
+        assert_eq!(terminal_safe("\u{9b}31m\u{7f}"), "\\u{9b}31m\\u{7f}");
+        assert_eq!(
+            terminal_safe("zero\u{200b}width\u{feff}"),
+            "zero\\u{200b}width\\u{feff}"
+        );
+        assert_eq!(terminal_safe("C:\\u{1b}"), "C:\\\\u{1b}", "a backslash is escaped too");
     }
 }
