@@ -48,7 +48,10 @@ fn short_help_groups_flags_under_their_headings() {
         section(&scan, "Users"),
         ["--users-file", "--all-users", "--orphans", "--list-homes"]
     );
-    assert_eq!(section(&scan, "Output"), ["--output", "--html", "--debug", "--quiet"]);
+    assert_eq!(
+        section(&scan, "Output"),
+        ["--output", "--html", "--objects", "--debug", "--quiet"]
+    );
     assert_eq!(
         section(&scan, "What is scanned"),
         [

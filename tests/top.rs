@@ -3,7 +3,6 @@
 //! column), and `top` on what `scan --objects` wrote of a simulated workspace (its totals are the
 //! CSV's).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -77,18 +76,28 @@ fn objects_file(work: &Work, name: &str) -> PathBuf {
     ];
     let spool_path = work.path(&format!("{name}.spool"));
     let spool = Spool::create(&spool_path).unwrap();
-    let mut owners = HashMap::new();
-    for (i, (user, rows)) in users.iter().enumerate() {
+    for (i, (_, rows)) in users.iter().enumerate() {
         spool.put(i as u64 + 1, rows).unwrap();
-        let owner = Owner {
-            username: user.to_string(),
-            workspace: None,
-        };
-        owners.insert(i as u64 + 1, owner);
     }
     drop(spool);
     let out = work.path(name);
-    write(&spool_path, &owners, AtomicFile::create(&out).unwrap(), |_| Ok(())).unwrap();
+    // Attempt k + 1 is user k's.
+    let owner_of = |attempt: u64| {
+        let k = usize::try_from(attempt).ok()?.checked_sub(1)?;
+        let owner = Owner {
+            username: users.get(k)?.0,
+            workspace: None,
+        };
+        Some((k, owner))
+    };
+    write(
+        &spool_path,
+        users.len(),
+        owner_of,
+        AtomicFile::create(&out).unwrap(),
+        |_| Ok(()),
+    )
+    .unwrap();
     out
 }
 

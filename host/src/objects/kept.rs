@@ -9,23 +9,6 @@ use super::spool;
 use crate::model::{UserKey, UserRow};
 use crate::output::AtomicFile;
 
-/// The owner of every attempt `rows` name.
-pub fn owners<'a>(rows: impl IntoIterator<Item = &'a UserRow>) -> HashMap<u64, Owner> {
-    let mut owners = HashMap::new();
-    for r in rows {
-        for a in &r.objects {
-            owners.insert(
-                *a,
-                Owner {
-                    username: r.username.clone(),
-                    workspace: None,
-                },
-            );
-        }
-    }
-    owners
-}
-
 /// True when `per_attempt` holds exactly the row's file count over the attempts it names.
 fn holds(r: &UserRow, per_attempt: &HashMap<u64, u64>) -> bool {
     let held: u128 = r
@@ -39,12 +22,26 @@ fn holds(r: &UserRow, per_attempt: &HashMap<u64, u64>) -> bool {
 /// Writes the objects of `rows` from the spool at `spool` into `file`; refuses (nothing written)
 /// when a row's objects in the spool are not exactly its file count.
 pub fn write_parquet(spool: &Path, rows: &[&UserRow], file: AtomicFile) -> anyhow::Result<Written> {
-    let owners = owners(rows.iter().copied());
-    parquet::write(spool, &owners, file, |w| {
+    // Attempt → the row's index: no copy of a username per attempt (100k users: ~2 MB).
+    let mut index: HashMap<u64, u32> = HashMap::new();
+    for (k, r) in rows.iter().enumerate() {
+        let k = u32::try_from(k).expect("fewer than 2^32 rows");
+        index.extend(r.objects.iter().map(|a| (*a, k)));
+    }
+    let owner_of = |attempt: u64| {
+        let k = *index.get(&attempt)? as usize;
+        let owner = Owner {
+            username: rows[k].username.as_str(),
+            workspace: None,
+        };
+        Some((k, owner))
+    };
+    parquet::write(spool, rows.len(), owner_of, file, |w| {
         let bad: Vec<&str> = rows
             .iter()
-            .filter(|r| !holds(r, &w.per_attempt))
-            .map(|r| r.username.as_str())
+            .zip(&w.per_owner)
+            .filter(|(r, n)| u128::from(**n) != r.file_count())
+            .map(|(r, _)| r.username.as_str())
             .collect();
         if bad.is_empty() {
             return Ok(());

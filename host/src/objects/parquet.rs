@@ -5,7 +5,6 @@
 //! `location`, `path`, `object_type`, `size` (int64), `modified` (timestamp, ms, UTC), `language`,
 //! `workspace` (null outside account scans). A size past `i64::MAX` (no real file) is null.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -35,7 +34,7 @@ pub const COLUMNS: [&str; 8] = [
 
 /// Rows per row group: DuckDB and Spark read row groups in parallel, and a group is held
 /// (encoded) in memory until it is written.
-pub const ROW_GROUP_ROWS: usize = 256 * 1024;
+pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// Rows per Arrow batch handed to the writer.
 const BATCH_ROWS: usize = 8192;
 
@@ -57,13 +56,13 @@ pub fn schema() -> Arc<Schema> {
     ]))
 }
 
-/// Who an attempt's objects belong to.
-#[derive(Debug, Clone)]
-pub struct Owner {
+/// Who an attempt's objects belong to (borrowed from its row).
+#[derive(Debug, Clone, Copy)]
+pub struct Owner<'a> {
     /// The row's username.
-    pub username: String,
+    pub username: &'a str,
     /// The workspace (account scans); `None` otherwise.
-    pub workspace: Option<String>,
+    pub workspace: Option<&'a str>,
 }
 
 /// What [`write`] wrote.
@@ -71,8 +70,8 @@ pub struct Owner {
 pub struct Written {
     /// Rows in the file.
     pub rows: u64,
-    /// Rows per attempt kept.
-    pub per_attempt: HashMap<u64, u64>,
+    /// Rows per owner (by the index `owner_of` gave).
+    pub per_owner: Vec<u64>,
     /// The file's size in bytes.
     pub bytes: u64,
 }
@@ -104,15 +103,15 @@ impl Columns {
         }
     }
 
-    fn push(&mut self, owner: &Owner, o: &ObjectRow) {
-        self.username.append_value(&owner.username);
+    fn push(&mut self, owner: Owner<'_>, o: &ObjectRow) {
+        self.username.append_value(owner.username);
         self.location.append_value(o.location.name());
         self.path.append_option(o.path.as_deref());
         self.object_type.append_value(&o.object_type);
         self.size.append_option(o.size.and_then(|s| i64::try_from(s).ok()));
         self.modified.append_option(o.modified_ms);
         self.language.append_option(o.language.as_deref());
-        self.workspace.append_option(owner.workspace.as_deref());
+        self.workspace.append_option(owner.workspace);
         self.len += 1;
     }
 
@@ -132,30 +131,37 @@ impl Columns {
     }
 }
 
-/// Writes the objects of `owners`' attempts found in the spool at `spool` into `file` (frames of
-/// other attempts are skipped), and commits it once `verify` accepts what was written.
-pub fn write(
+/// Writes the objects the spool at `spool` holds for the attempts `owner_of` knows (it gives the
+/// owner and its index below `owners`; frames of other attempts are skipped) into `file`, and
+/// commits it once `verify` accepts what was written.
+pub fn write<'a>(
     spool: &Path,
-    owners: &HashMap<u64, Owner>,
+    owners: usize,
+    owner_of: impl Fn(u64) -> Option<(usize, Owner<'a>)>,
     mut file: AtomicFile,
     verify: impl FnOnce(&Written) -> anyhow::Result<()>,
 ) -> anyhow::Result<Written> {
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        // Paths are all different: a dictionary would be built, then dropped, for each group.
+        .set_column_dictionary_enabled(parquet::schema::types::ColumnPath::from(COLUMNS[2]), false)
         .set_created_by(format!("dbx-inventory {}", env!("CARGO_PKG_VERSION")))
         .build();
     let sink = file.file().try_clone().context("opening the Parquet file")?;
     let mut writer = ArrowWriter::try_new(sink, schema(), Some(props))?;
-    let mut written = Written::default();
+    let mut written = Written {
+        per_owner: vec![0; owners],
+        ..Written::default()
+    };
     let mut cols = Columns::new();
     if spool.exists() {
         let mut reader = Reader::open(spool)?;
         while let Some(batch) = reader.next_batch()? {
-            let Some(owner) = owners.get(&batch.attempt) else {
+            let Some((k, owner)) = owner_of(batch.attempt) else {
                 continue;
             };
-            *written.per_attempt.entry(batch.attempt).or_default() += batch.objects.len() as u64;
+            written.per_owner[k] = written.per_owner[k].saturating_add(batch.objects.len() as u64);
             for o in &batch.objects {
                 cols.push(owner, o);
                 if cols.len >= BATCH_ROWS {

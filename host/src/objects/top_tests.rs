@@ -1,7 +1,6 @@
 //! Tests of `top`'s aggregation and reading, on Parquet files written by [`super::parquet::write`]
 //! from a spool (and, for files the writer would never write, by the arrow writer directly).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -38,17 +37,17 @@ fn obj(location: Location, path: Option<&str>, size: Option<u64>, modified_ms: O
 fn parquet_of(dir: &Path, rows: &[(&str, Option<&str>, ObjectRow)]) -> PathBuf {
     let spool_path = dir.join("run.journal.objects");
     let spool = Spool::create(&spool_path).unwrap();
-    let mut owners: HashMap<u64, FileOwner> = HashMap::new();
-    let mut attempts: HashMap<(String, Option<String>), u64> = HashMap::new();
+    // One attempt per (user, workspace): attempt k + 1 is owners[k]'s.
+    let mut owners: Vec<(&str, Option<&str>)> = Vec::new();
     for (user, ws, o) in rows {
-        let key = (user.to_string(), ws.map(str::to_string));
-        let n = attempts.len() as u64 + 1;
-        let attempt = *attempts.entry(key).or_insert(n);
-        owners.entry(attempt).or_insert_with(|| FileOwner {
-            username: user.to_string(),
-            workspace: ws.map(str::to_string),
-        });
-        spool.put(attempt, std::slice::from_ref(o)).unwrap();
+        let k = match owners.iter().position(|x| *x == (*user, *ws)) {
+            Some(k) => k,
+            None => {
+                owners.push((*user, *ws));
+                owners.len() - 1
+            }
+        };
+        spool.put(k as u64 + 1, std::slice::from_ref(o)).unwrap();
     }
     // A dropped attempt (a re-scan): its objects are not in the file.
     spool
@@ -57,7 +56,12 @@ fn parquet_of(dir: &Path, rows: &[(&str, Option<&str>, ObjectRow)]) -> PathBuf {
     drop(spool);
     let out = dir.join("objects.parquet");
     let file = crate::output::AtomicFile::create(&out).unwrap();
-    let written = write(&spool_path, &owners, file, |_| Ok(())).unwrap();
+    let owner_of = |attempt: u64| {
+        let k = usize::try_from(attempt).ok()?.checked_sub(1)?;
+        let (username, workspace) = *owners.get(k)?;
+        Some((k, FileOwner { username, workspace }))
+    };
+    let written = write(&spool_path, owners.len(), owner_of, file, |_| Ok(())).unwrap();
     assert_eq!(written.rows, rows.len() as u64);
     out
 }
