@@ -17,6 +17,6 @@ come) → ``budget`` (each task's share, the shards) → ``task`` (what runs on 
 ``errors``.
 """
 
-from .notebook import scan
+from .notebook import scan, scan_objects
 
-__all__ = ["scan"]
+__all__ = ["scan", "scan_objects"]

@@ -149,6 +149,35 @@ def check_waves(out, waves):
     return [o for o in out if o["type"] == "row"]
 
 
+def check_objects(out, users, once=False):
+    """The host's rule on the launcher's output `out` (`users`: i → user): each delivered row's
+    kept attempts (`row.objects`) have, in the objects lines before it, exactly the user's files
+    (fake_worker.objects_of, in order), each once; no objects line of a job comes after its row.
+    `once`: also, every objects line forwarded is of a delivered row's attempt (no failed attempt's
+    lines went over). Returns {i: [attempt ids of the objects lines forwarded]}."""
+    from fake_worker import objects_of
+
+    got, forwarded, answered = {}, {}, set()
+    for o in out:
+        if o["type"] == "objects":
+            assert set(o) == {"type", "line"} and isinstance(o["line"], str), o
+            line = json.loads(o["line"])
+            assert line["type"] == "objects" and line["i"] in users, line
+            assert line["i"] not in answered, "an objects line after its job's row: %s" % o["line"][:200]
+            got.setdefault((line["i"], line["attempt"]), []).extend(line["objects"])
+            forwarded.setdefault(line["i"], []).append(line["attempt"])
+        elif o["type"] == "row":
+            i, kept = o["row"]["i"], o["row"]["objects"]
+            answered.add(i)
+            assert [x for a in kept for x in got.get((i, a), [])] == objects_of(users[i]), (i, kept, got)
+    assert answered == set(users), sorted(set(users) - answered)
+    if once:
+        rows = {o["row"]["i"]: o["row"]["objects"] for o in out if o["type"] == "row"}
+        for i, attempts in forwarded.items():
+            assert set(attempts) <= set(rows[i]), (i, attempts, rows[i])
+    return forwarded
+
+
 def runs(path):
     """The fake worker's --runs-file: [(pid, start, end or None)] (time.time() seconds)."""
     got = {}
