@@ -34,9 +34,12 @@ echo "==> pyspark venvs for the Spark tests (cached under ~/.cache/dbx-inventory
 DBX_SPARK_PYTHON=$(scripts/spark-venv.sh launcher/requirements.txt)
 DBX_SPARK_PYTHONS="$(scripts/spark-venv.sh launcher/requirements-pyspark-4.0.txt) $DBX_SPARK_PYTHON"
 scripts/spark-venv.sh launcher/requirements-pyspark-3.5.txt >/dev/null
-export DBX_SPARK_PYTHON DBX_SPARK_PYTHONS
+# DBX_OBJECTS_PYTHON: pyarrow, pandas and DuckDB, to read the objects file (tests/objects/python.rs).
+DBX_OBJECTS_PYTHON=$(scripts/spark-venv.sh tests/python/requirements-objects.txt)
+export DBX_SPARK_PYTHON DBX_SPARK_PYTHONS DBX_OBJECTS_PYTHON
 echo "DBX_SPARK_PYTHON=$DBX_SPARK_PYTHON"
 echo "DBX_SPARK_PYTHONS=$DBX_SPARK_PYTHONS"
+echo "DBX_OBJECTS_PYTHON=$DBX_OBJECTS_PYTHON"
 
 # The Chromium and Spark tests are #[ignore]d (they need those tools); here they run, and fail
 # if a tool is missing.

@@ -18,6 +18,7 @@ mod hostile;
 mod list_homes;
 mod lock;
 mod notebook_sizes;
+mod objects;
 mod orphans;
 mod places;
 mod report;

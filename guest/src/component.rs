@@ -5,14 +5,14 @@
 use crate::exports::dbx::inventory::scanner::{
     Caller, Failure, Guest, ScanOptions, ServicePrincipalPage, Tree, UserPage, UserReport,
 };
-use crate::{homes, scim, transport, walk};
+use crate::{homes, objects, scim, transport, walk};
 
 /// The exported scanner.
 pub struct Scanner;
 
 impl Guest for Scanner {
     fn scan_user(username: String, options: ScanOptions) -> UserReport {
-        walk::scan_user(&mut transport::Host, &username, options)
+        walk::scan_user(&mut transport::Host, &mut objects::Host, &username, options)
     }
 
     fn list_users(start_index: u32, count: u32) -> Result<UserPage, Failure> {

@@ -56,6 +56,8 @@ pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, BadListing> {
         .map(|f| Entry {
             path: f.path.map(strip_scheme),
             modified: f.modification_time,
+            object_type: None,
+            language: None,
             kind: if f.is_dir == Some(true) {
                 Kind::Dir { repo: false }
             } else {

@@ -30,6 +30,12 @@ pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, 
     d.deserialize_any(StrV)
 }
 
+/// Any JSON value → `Some(string)` for strings only (borrowed when unescaped); numbers too are
+/// `None` (a type or a language is a name, never a number).
+pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    d.deserialize_any(TextV)
+}
+
 fn parse_num(s: &str) -> Option<u64> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -139,6 +145,36 @@ impl<'de> Visitor<'de> for StrV {
     ignore_compound!();
 }
 
+struct TextV;
+impl<'de> Visitor<'de> for TextV {
+    type Value = Option<Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v)))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    ignore_compound!();
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
@@ -152,6 +188,8 @@ mod tests {
         b: Option<bool>,
         #[serde(borrow, default, deserialize_with = "super::string")]
         s: Option<Cow<'a, str>>,
+        #[serde(borrow, default, deserialize_with = "super::text")]
+        t: Option<Cow<'a, str>>,
     }
 
     fn p(j: &str) -> (Option<u64>, Option<bool>, Option<String>) {
@@ -189,6 +227,19 @@ mod tests {
         assert_eq!(p(r#"{"n":18446744073709551615}"#).0, Some(u64::MAX));
         assert_eq!(p(r#"{"n":"18446744073709551615"}"#).0, Some(u64::MAX));
         assert_eq!(p(r#"{"n":"007"}"#).0, Some(7));
+    }
+
+    #[test]
+    fn text_is_strings_only() {
+        let t = |j: &str| serde_json::from_str::<T>(j).unwrap().t.map(|s| s.into_owned());
+        assert_eq!(t(r#"{"t":"NOTEBOOK"}"#), Some("NOTEBOOK".into()));
+        assert_eq!(t(r#"{"t":"a\"b"}"#), Some("a\"b".into()));
+        assert_eq!(t(r#"{"t":""}"#), Some(String::new()));
+        for bad in ["42", "-1", "1.5", "true", "null", "[\"x\"]", "{\"x\":\"y\"}"] {
+            assert_eq!(t(&format!(r#"{{"t":{bad}}}"#)), None, "{bad}");
+        }
+        assert_eq!(t("{}"), None);
+        assert!(matches!(serde_json::from_str::<T>(r#"{"t":"x"}"#).unwrap().t, Some(Cow::Borrowed(_))));
     }
 
     #[test]

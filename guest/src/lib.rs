@@ -15,10 +15,12 @@
 //! * `listing.rs` — `Entry`, `Kind`, `BadListing`; types, errors
 //! * `dbfs.rs`, `workspace.rs` — the two listing parsers; listing, json, lenient, types
 //! * `export.rs` — notebook sizes from exports; json, transport, types
+//! * `objects.rs` — `Objects`, `Outbox`, the objects of counted files; listing, types, the `objects` import
 //! * `scim.rs` — users, service principals, `Me`; errors, json, lenient, transport, types, username
 //! * `homes.rs` — `list-homes`; errors, listing, dbfs, workspace, transport, types
-//! * `walk.rs` — `scan-user`; errors, listing, dbfs, workspace, export, transport, types, username
-//! * `component.rs` — the exported `Scanner`; walk, scim, homes, transport, the generated types
+//! * `walk.rs` — `scan-user`; errors, listing, dbfs, workspace, export, objects, transport, types,
+//!   username
+//! * `component.rs` — the exported `Scanner`; walk, scim, homes, objects, transport, the generated types
 //! * `tests/` (tests only) — scenarios against `tests/fake.rs`; any of the above
 
 wit_bindgen::generate!({
@@ -40,6 +42,7 @@ pub mod homes;
 pub mod json;
 pub mod lenient;
 pub mod listing;
+pub mod objects;
 pub mod scim;
 pub mod transport;
 pub mod types;

@@ -26,6 +26,10 @@ pub struct Entry<'a> {
     /// Modification time in ms since the epoch, when the server gave a non-negative integer
     /// (DBFS `modification_time`, Workspace `modified_at`); judged against the as-of by the walk.
     pub modified: Option<u64>,
+    /// The Workspace `object_type` when it is a string (DBFS entries have none).
+    pub object_type: Option<Cow<'a, str>>,
+    /// The Workspace `language` when it is a string (notebooks; DBFS entries have none).
+    pub language: Option<Cow<'a, str>>,
 }
 
 impl Entry<'_> {

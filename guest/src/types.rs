@@ -2,6 +2,7 @@
 //! target), and the helpers the logic modules need on them.
 
 pub use crate::dbx::inventory::http::{HttpError, Request, Response};
+pub use crate::dbx::inventory::objects::{Location, Object};
 pub use crate::exports::dbx::inventory::scanner::{
     AgeBytes, Caller, Failure, FileInfo, ScanOptions, ScanStatus, ServicePrincipal, ServicePrincipalPage, Tree,
     TreeStats, User, UserPage, UserReport,
@@ -74,6 +75,16 @@ impl Tree {
     /// The user's folder in this location.
     pub fn home(self, user: &str) -> String {
         format!("{}/{user}", self.root())
+    }
+
+    /// The same location, as the `objects` interface names it.
+    pub fn location(self) -> Location {
+        match self {
+            Tree::Dbfs => Location::Dbfs,
+            Tree::Workspace => Location::Workspace,
+            Tree::Uploads => Location::Uploads,
+            Tree::Repos => Location::Repos,
+        }
     }
 
     /// Position in [`Tree::ALL`].

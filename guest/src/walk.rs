@@ -18,11 +18,20 @@
 //! batch, since an export answer can be 14 MB of base64); its decoded length joins `bytes` and
 //! `notebook-bytes`. A notebook that cannot be exported stays in `unsized-objects` and counts in
 //! `notebooks-unsized`; it is never an error.
+//!
+//! With `objects`, every file counted is handed to the host ([`crate::objects`]): after the dedup
+//! above (so once, and never an entry outside the home), the files of one listing in one `put`;
+//! a notebook queued for its export instead goes once that export is counted, with the notebooks
+//! of its batch, sized by it (or unsized). A run that stops with exports still queued hands those
+//! notebooks unsized at the end: the objects are always exactly the files counted.
 
 use crate::errors::{self, describe_http_error, describe_status, is_not_found, Failures};
 use crate::listing::{BadListing, Entry, Kind};
+use crate::objects::{self, Objects, Outbox};
 use crate::transport::{send_batch, Answer, Transport, MAX_BATCH_HOST_ACCEPTS};
-use crate::types::{AgeBytes, Api, FileInfo, HttpError, Request, ScanOptions, ScanStatus, Tree, TreeStats, UserReport};
+use crate::types::{
+    AgeBytes, Api, FileInfo, HttpError, Object, Request, ScanOptions, ScanStatus, Tree, TreeStats, UserReport,
+};
 use crate::{dbfs, export, username, workspace};
 use std::collections::{BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
@@ -130,10 +139,12 @@ fn is_success(status: u16) -> bool {
     (200..300).contains(&status)
 }
 
-/// A notebook waiting for its export (`notebook-sizes`): its path and valid time.
+/// A notebook waiting for its export (`notebook-sizes`): its path and valid time, and its
+/// language when the scan hands objects over (its type is `NOTEBOOK`).
 struct Export {
     path: String,
     modified: Option<i64>,
+    language: Option<String>,
 }
 
 struct Pending {
@@ -262,6 +273,8 @@ struct Walk {
     ages: Ages,
     failures: Failures,
     requests: u32,
+    /// The counted files not yet handed over (`objects`).
+    outbox: Outbox,
 }
 
 impl Walk {
@@ -326,6 +339,8 @@ impl Walk {
         let mut new_exports: Vec<(Tree, Export)> = Vec::new();
         let export_notebooks = self.notebook_sizes && item.tree.api() == Api::Workspace;
         let ages = self.ages;
+        let hand_over = self.outbox.is_on();
+        let mut handed: Vec<Object> = Vec::new();
         {
             let st = self.state(item.tree);
             let home = st.home.clone();
@@ -370,15 +385,19 @@ impl Walk {
                             },
                             None => st.stats.unsized_objects += 1,
                         }
-                        // Sized by its export; until then (and if that fails) it is unsized.
+                        // Sized by its export; until then (and if that fails) it is unsized. Its
+                        // object waits for the export.
                         if let (true, true, None, Some(p)) = (notebook, export_notebooks, size, path) {
                             new_exports.push((
                                 item.tree,
                                 Export {
                                     path: p.to_string(),
                                     modified: t,
+                                    language: e.language.as_deref().filter(|_| hand_over).map(str::to_string),
                                 },
                             ));
+                        } else if hand_over {
+                            handed.push(objects::listed(item.tree, &e, path, size, t));
                         }
                         if notebook {
                             st.stats.notebooks += 1;
@@ -403,6 +422,7 @@ impl Walk {
         }
         self.queue.extend(new_dirs);
         self.exports.extend(new_exports);
+        self.outbox.extend(handed);
         for (path, cause) in bad {
             let path = path.as_deref().unwrap_or(&item.path);
             self.fail(item.tree, path, &cause);
@@ -411,12 +431,14 @@ impl Walk {
 }
 
 impl Walk {
-    /// Counts one export answer. Returns false when the run was cancelled.
-    fn exported(&mut self, tree: Tree, nb: &Export, answer: Answer) -> bool {
+    /// Counts one export answer, and hands the notebook over. Returns false when the run was
+    /// cancelled.
+    fn exported(&mut self, tree: Tree, nb: Export, answer: Answer) -> bool {
         let path = nb.path.as_str();
         if let Err(e @ HttpError::Cancelled(_)) = &answer {
             // The run stopped: this user's counts are incomplete.
             self.fail(tree, path, &describe_http_error(e));
+            self.unmeasured(tree, nb);
             return false;
         }
         let measured = export::measure(&answer);
@@ -439,12 +461,33 @@ impl Walk {
             },
             None => st.stats.notebooks_unsized += 1,
         }
+        // Sized whenever its export measured it (also when that size was kept out of `bytes`).
+        let Export {
+            path,
+            modified,
+            language,
+        } = nb;
+        self.outbox
+            .add(|| objects::exported(tree, path, measured, modified, language));
         true
+    }
+
+    /// Hands over a notebook whose export never came (the run stopped): unsized, as counted.
+    fn unmeasured(&mut self, tree: Tree, nb: Export) {
+        self.outbox
+            .add(|| objects::exported(tree, nb.path, None, nb.modified, nb.language));
     }
 }
 
 /// Scans one user's homes. Never fails as a whole: failures land in the report.
-pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions) -> UserReport {
+/// With `objects`, every counted file goes to `sink` (see the module notes); without, `sink` is
+/// never called.
+pub fn scan_user<T: Transport + ?Sized, O: Objects + ?Sized>(
+    t: &mut T,
+    sink: &mut O,
+    user: &str,
+    opts: ScanOptions,
+) -> UserReport {
     if let Err(why) = username::validate(user) {
         return UserReport {
             username: user.to_string(),
@@ -471,6 +514,7 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
         ages: Ages::new(opts.as_of_ms, opts.stale_days),
         failures: Failures::default(),
         requests: 0,
+        outbox: Outbox::new(opts.objects),
     };
     for tree in Tree::ALL {
         if let Some(st) = w.states[tree.index()].as_mut() {
@@ -501,22 +545,39 @@ pub fn scan_user<T: Transport + ?Sized>(t: &mut T, user: &str, opts: ScanOptions
         let mut answers = send_batch(t, &requests).into_iter();
         drop(requests);
         w.requests = w.requests.saturating_add((e + n) as u32);
-        for (tree, nb) in &exports {
-            let answer = answers.next().expect("one answer per request");
-            if !w.exported(*tree, nb, answer) {
-                break 'walk;
+        let mut cancelled = false;
+        for (tree, nb) in exports {
+            if cancelled {
+                w.unmeasured(tree, nb);
+                continue;
             }
+            let answer = answers.next().expect("one answer per request");
+            cancelled = !w.exported(tree, nb, answer);
+        }
+        w.outbox.send(sink); // the notebooks of this batch's exports
+        if cancelled {
+            break 'walk;
         }
         for item in &items {
             let st = w.state(item.tree);
             st.stats.requests = st.stats.requests.saturating_add(1);
         }
         for (item, answer) in items.into_iter().zip(answers) {
-            if !w.answer(item, answer) {
+            let go_on = w.answer(item, answer);
+            w.outbox.send(sink); // the files of this listing
+            if !go_on {
                 break 'walk;
             }
         }
     }
+    // Notebooks still queued when the run stopped were counted: they go too, unsized.
+    while let Some((tree, nb)) = w.exports.pop_front() {
+        w.unmeasured(tree, nb);
+        if w.outbox.len() >= MAX_BATCH_SIZE {
+            w.outbox.send(sink);
+        }
+    }
+    w.outbox.send(sink);
 
     let [dbfs, workspace, uploads, repos] = w.states.map(|s| s.map(|s| s.stats));
     let files = [&dbfs, &workspace, &uploads, &repos]

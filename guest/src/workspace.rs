@@ -23,8 +23,12 @@ struct Listing<'a> {
 struct RawObject<'a> {
     #[serde(borrow, default, deserialize_with = "lenient::string")]
     path: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "lenient::string")]
+    /// A string, or absent (a number is no type: the object is then a file of type "").
+    #[serde(borrow, default, deserialize_with = "lenient::text")]
     object_type: Option<Cow<'a, str>>,
+    /// Notebooks: `PYTHON`, `SQL`, `SCALA`, `R` (a string, or absent).
+    #[serde(borrow, default, deserialize_with = "lenient::text")]
+    language: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "lenient::u64")]
     size: Option<u64>,
     /// Epoch ms (files, and often notebooks).
@@ -60,6 +64,8 @@ pub fn parse(body: &[u8]) -> Result<Vec<Entry<'_>>, BadListing> {
                 path: o.path,
                 kind,
                 modified: o.modified_at,
+                object_type: o.object_type,
+                language: o.language,
             }
         })
         .collect())
@@ -119,6 +125,33 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn object_types_and_languages_are_kept_when_they_are_strings() {
+        let body = br#"{"objects":[
+            {"path":"/Users/a@x.com/nb","object_type":"NOTEBOOK","language":"PYTHON"},
+            {"path":"/Users/a@x.com/f","object_type":"FILE","language":null},
+            {"path":"/Users/a@x.com/new","object_type":"SOMETHING_NEW","language":"KLINGON"},
+            {"path":"/Users/a@x.com/none"},
+            {"path":"/Users/a@x.com/num","object_type":42,"language":7},
+            {"path":"/Users/a@x.com/obj","object_type":{"a":"NOTEBOOK"},"language":["SQL"]}
+        ]}"#;
+        let e = parse(body).unwrap();
+        let got: Vec<(Option<&str>, Option<&str>)> =
+            e.iter().map(|e| (e.object_type.as_deref(), e.language.as_deref())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("NOTEBOOK"), Some("PYTHON")),
+                (Some("FILE"), None),
+                (Some("SOMETHING_NEW"), Some("KLINGON")),
+                (None, None),
+                (None, None),
+                (None, None),
+            ]
+        );
+        assert!(e.iter().all(|e| !e.is_dir()));
     }
 
     #[test]

@@ -271,6 +271,12 @@ pub struct ScanArgs {
     /// Workspace, errors and orphans (one file, no external assets; written atomically at the end).
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub html: Option<PathBuf>,
+    /// Also write every counted file as a row of a Parquet file (username, location, path,
+    /// object_type, size, modified, language, workspace; zstd): spooled beside the journal while
+    /// scanning, written at the end, each file of a recorded user exactly once (also after
+    /// --resume or retried Spark tasks). See docs/formats.md.
+    #[arg(long, value_name = "FILE.parquet", help_heading = "Output")]
+    pub objects: Option<PathBuf>,
     /// Scan only the DBFS side: the DBFS home and the UI uploads (`--locations dbfs,uploads`).
     #[arg(long, conflicts_with_all = ["workspace_only", "locations"], help_heading = "What is scanned")]
     pub dbfs_only: bool,
@@ -453,6 +459,9 @@ pub struct WorkerArgs {
     /// Measure notebooks by exporting them (as `scan --notebook-sizes`).
     #[arg(long)]
     pub notebook_sizes: bool,
+    /// Print each answered job's objects (its counted files) before its row (`scan --objects`).
+    #[arg(long)]
+    pub objects: bool,
     /// The ages' reference, in ms since the epoch (the host's run sends its own).
     #[arg(long, value_name = "MS", allow_hyphen_values = true)]
     pub as_of_ms: Option<i64>,
@@ -532,6 +541,10 @@ pub struct SummaryArgs {
     /// Write the self-contained HTML report.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Write the object inventory (Parquet) from the journal's objects spool (a scan with
+    /// --objects keeps it beside the journal).
+    #[arg(long, value_name = "FILE.parquet")]
+    pub objects: Option<PathBuf>,
 }
 
 /// `users` arguments.

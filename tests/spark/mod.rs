@@ -12,6 +12,7 @@
 //! OAuth tokens; `failures`: a worker, the host or the launcher dying, Spark missing, resume.
 
 mod failures;
+mod objects;
 mod same_csv;
 mod waves;
 

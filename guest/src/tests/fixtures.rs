@@ -21,6 +21,7 @@ const fn homes(dbfs: bool, workspace: bool) -> ScanOptions {
         repos: false,
         as_of_ms: AS_OF,
         stale_days: 365,
+        objects: true,
     }
 }
 pub const BOTH: ScanOptions = homes(true, true);

@@ -9,12 +9,16 @@
 //! when a body was unusable. A few cases also flip one random byte of one body: those only check
 //! that nothing panics and that a non-error answer counts no more files than the bodies hold.
 //!
+//! Every scan hands its files over (`objects`): per tree exactly as many objects as `files`, no
+//! path twice, and what `sink::check` asks of them, flipped bodies included.
+//!
 //! `DBX_FUZZ_SEED` and `DBX_FUZZ_CASES` override the seed and the number of cases; a failure
 //! prints the seed and the case to replay.
 
 use super::fake::{resp, Fake};
 use super::fixtures::AS_OF;
 use crate::types::{Api, ScanOptions, ScanStatus, Tree, TreeStats};
+use super::sink::{check, Collector};
 use crate::walk::scan_user;
 
 const DEFAULT_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -374,6 +378,7 @@ fn run_case(r: &mut Rng) -> Result<usize, String> {
         repos: false,
         as_of_ms: AS_OF,
         stale_days: 365,
+        objects: true,
     };
     let dbfs = opts.dbfs.then(|| gen_tree(r, Tree::Dbfs));
     let ws = opts.workspace.then(|| gen_tree(r, Tree::Workspace));
@@ -396,8 +401,9 @@ fn run_case(r: &mut Rng) -> Result<usize, String> {
             };
         }
     }
-    let report =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan_user(&mut f, USER, opts))).map_err(|p| {
+    let mut sink = Collector::default();
+    let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan_user(&mut f, &mut sink, USER, opts)))
+        .map_err(|p| {
             let msg = p
                 .downcast_ref::<String>()
                 .cloned()
@@ -413,6 +419,8 @@ fn run_case(r: &mut Rng) -> Result<usize, String> {
             .collect::<Vec<_>>()
             .join("\n")
     };
+    // Whatever the bodies, the objects are the files counted: per tree as many, no path twice.
+    check(&report, &opts, &sink).map_err(|e| format!("objects: {e}\n{}", bodies()))?;
     if flipped {
         let braces: u64 = dbfs.iter().chain(ws.iter()).map(|c| c.braces).sum();
         let files = report.dbfs.as_ref().map_or(0, |t| t.files) + report.workspace.as_ref().map_or(0, |t| t.files);

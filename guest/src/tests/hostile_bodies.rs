@@ -7,7 +7,7 @@ use super::fixtures::{p, BOTH, DBFS_ONLY, H, U, WS_ONLY};
 use crate::homes::list_homes;
 use crate::scim::{list_users, whoami, ME_PATH, USERS_PATH};
 use crate::types::*;
-use crate::walk::scan_user;
+use super::sink::scan_user;
 use serde_json::json;
 
 // --- item 2: an error inside a 200 ------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 mod fake;
 mod fixtures;
+mod sink;
 
 mod fuzz;
 mod hostile_bodies;

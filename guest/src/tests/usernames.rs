@@ -4,7 +4,8 @@
 use super::fake::Fake;
 use super::fixtures::{all_within_home, sample, BOTH};
 use crate::types::*;
-use crate::walk::{home_of, scan_user};
+use super::sink::scan_user;
+use crate::walk::home_of;
 
 #[test]
 fn hostile_usernames_are_refused_without_requests() {

@@ -3,7 +3,7 @@
 use super::fake::Fake;
 use super::fixtures::{AS_OF, U};
 use crate::types::*;
-use crate::walk::scan_user;
+use super::sink::scan_user;
 use serde_json::json;
 
 const DAY: i64 = 86_400_000;
@@ -18,6 +18,7 @@ fn all() -> ScanOptions {
         repos: true,
         as_of_ms: AS_OF,
         stale_days: 365,
+        objects: true,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::fixtures::{p, sample, wide, AS_OF, BOTH, H, NEITHER, U};
 use crate::types::*;
-use crate::walk::scan_user;
+use super::sink::scan_user;
 use crate::{dbfs, workspace};
 
 #[test]
@@ -45,6 +45,7 @@ fn batches_are_full_and_never_exceed_the_batch_size_or_its_cap() {
                 repos: false,
                 as_of_ms: AS_OF,
                 stale_days: 365,
+                objects: true,
             },
         );
         assert_eq!(r.status, ScanStatus::Success);
@@ -82,6 +83,7 @@ fn directories_are_listed_breadth_first() {
             repos: false,
             as_of_ms: AS_OF,
             stale_days: 365,
+            objects: true,
         },
     );
     let order: Vec<String> = f

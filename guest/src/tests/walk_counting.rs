@@ -3,7 +3,7 @@
 use super::fake::{err_json, resp, Fake};
 use super::fixtures::{ages_of, all_within_home, p, sample, BOTH, DBFS_ONLY, H, U, WS_ONLY};
 use crate::types::*;
-use crate::walk::scan_user;
+use super::sink::scan_user;
 use crate::{dbfs, workspace};
 use serde_json::json;
 

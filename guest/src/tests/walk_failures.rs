@@ -4,7 +4,7 @@
 use super::fake::{err_json, resp, Fake};
 use super::fixtures::{p, sample, BOTH, H, U, WS_ONLY};
 use crate::types::*;
-use crate::walk::scan_user;
+use super::sink::scan_user;
 
 #[test]
 fn endpoint_not_found_is_an_error_not_a_missing_home() {

@@ -4,7 +4,8 @@ use super::fake::{err_json, resp, Fake};
 use super::fixtures::{p, AS_OF, H, U};
 use crate::export::EXPORT_PATH;
 use crate::types::{HttpError, ScanOptions, ScanStatus};
-use crate::walk::{scan_user, MAX_EXPORTS_PER_BATCH};
+use super::sink::scan_user;
+use crate::walk::MAX_EXPORTS_PER_BATCH;
 
 const SIZED: ScanOptions = ScanOptions {
     dbfs: true,
@@ -15,6 +16,7 @@ const SIZED: ScanOptions = ScanOptions {
     repos: false,
     as_of_ms: AS_OF,
     stale_days: 365,
+    objects: true,
 };
 
 fn exports(f: &Fake) -> Vec<String> {

@@ -29,6 +29,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         orphans: false,
         output: args.output.clone(),
         html: args.html.clone(),
+        objects: None,
         dbfs_only: false,
         workspace_only: false,
         locations: None,

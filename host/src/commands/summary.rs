@@ -17,8 +17,12 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
             ("--output", args.output.as_deref()),
             ("--jsonl", args.jsonl.as_deref()),
             ("--html", args.html.as_deref()),
+            ("--objects", args.objects.as_deref()),
         ],
     )?;
+    if let Some(p) = args.objects.as_deref() {
+        crate::objects::spool::check_output(&args.journal, "--objects", p)?;
+    }
     let shown = args.journal.display();
     // Read under the shared lock: refused at once while a scan writes the journal.
     let _lock = journal::Lock::shared(&args.journal)?;
@@ -33,6 +37,14 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
     // Create the outputs first: an unwritable path fails before anything is written.
     let csv = args.output.as_deref().map(AtomicFile::create).transpose()?;
     let jsonl = args.jsonl.as_deref().map(AtomicFile::create).transpose()?;
+    if args.objects.is_some() && !header.identity.options.objects {
+        return Err(crate::error::UsageError(format!(
+            "--objects: journal {shown} is of a scan run without --objects; its files were not kept (scan again with \
+             --objects FILE.parquet)"
+        ))
+        .into());
+    }
+    let objects = args.objects.as_deref().map(AtomicFile::create).transpose()?;
     let resolved = journal::resolve(&contents.entries);
     let rows: Vec<UserRow> = resolved
         .in_recorded_order()
@@ -106,6 +118,10 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
         let meta = html::HtmlMeta::now(&id.host, trees).with_ages(id.options.ages());
         html::write_html(p, &ordered, &meta)?;
     }
+    let objects_line = match (objects, args.objects.as_deref()) {
+        (Some(f), Some(p)) => Some(crate::run::finish::write_objects(&args.journal, &ordered, f, p)?),
+        _ => None,
+    };
     console::summary(&mut out, &console::Totals::of(ordered.iter().copied()), 0);
     console::saved_lines(
         &mut out,
@@ -113,5 +129,8 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<Outcome> {
         args.jsonl.as_deref(),
         args.html.as_deref(),
     );
+    if let Some(line) = objects_line {
+        let _ = writeln!(out, "{line}");
+    }
     Ok(Outcome::Clean)
 }

@@ -93,6 +93,8 @@ pub struct Opened {
     /// continued with `--resume`, or discarded with `--overwrite`): a run that does not finish
     /// must not replace them.
     pub after_finished_run: bool,
+    /// The journal file was continued (`--resume`, `--force`), not created afresh.
+    pub continued: bool,
 }
 
 impl Opened {
@@ -166,6 +168,7 @@ pub fn open(settings: &Settings, identity: &RunIdentity) -> anyhow::Result<Opene
             notes,
             archived: None,
             after_finished_run: after_finished,
+            continued: false,
         });
     }
     let mut previous = Resolved::default();
@@ -274,6 +277,7 @@ pub fn open(settings: &Settings, identity: &RunIdentity) -> anyhow::Result<Opene
         after_finished_run: after_finished || archived.is_some(),
         notes,
         archived,
+        continued: keep_file,
     })
 }
 

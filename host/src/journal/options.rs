@@ -24,6 +24,9 @@ pub struct RunOptions {
     /// Notebooks measured by export (`notebook_sizes: yes`; absent when off, so the journals of
     /// runs without the flag keep their identity).
     pub notebook_sizes: bool,
+    /// Every counted file kept for the object inventory (`objects: yes`, `--objects`; absent when
+    /// off): its rows name the attempts whose objects the spool holds.
+    pub objects: bool,
     /// The ages' reference (`as_of_ms`, `stale_days`).
     pub as_of_ms: Option<i64>,
     /// Stale after this many days.
@@ -35,6 +38,7 @@ pub struct RunOptions {
 const TREES: &str = "trees";
 const ORPHANS: &str = "orphans";
 const NOTEBOOK_SIZES: &str = "notebook_sizes";
+const OBJECTS: &str = "objects";
 const AS_OF_MS: &str = "as_of_ms";
 const STALE_DAYS: &str = "stale_days";
 
@@ -77,6 +81,9 @@ impl RunOptions {
         if self.notebook_sizes {
             put(NOTEBOOK_SIZES, "yes".to_string());
         }
+        if self.objects {
+            put(OBJECTS, "yes".to_string());
+        }
         if let Some(a) = self.as_of_ms {
             put(AS_OF_MS, a.to_string());
         }
@@ -104,6 +111,7 @@ impl From<BTreeMap<String, String>> for RunOptions {
             trees: take(&mut m, TREES, Trees::from_journal_label),
             orphans: take(&mut m, ORPHANS, bool_of),
             notebook_sizes: take(&mut m, NOTEBOOK_SIZES, |s| (s == "yes").then_some(true)).unwrap_or(false),
+            objects: take(&mut m, OBJECTS, |s| (s == "yes").then_some(true)).unwrap_or(false),
             as_of_ms: take(&mut m, AS_OF_MS, |s| s.parse().ok()),
             stale_days: take(&mut m, STALE_DAYS, |s| s.parse().ok()),
             other: m,
@@ -127,10 +135,10 @@ mod tests {
 
     #[test]
     fn every_journal_option_reads_back_to_the_same_json() {
-        let text = r#"{"as_of_ms":"1764000000000","notebook_sizes":"yes","orphans":"no","stale_days":"365","trees":"dbfs+workspace"}"#;
+        let text = r#"{"as_of_ms":"1764000000000","notebook_sizes":"yes","objects":"yes","orphans":"no","stale_days":"365","trees":"dbfs+workspace"}"#;
         let o: RunOptions = serde_json::from_str(text).unwrap();
         assert_eq!(o.trees, Some(Trees::BOTH));
-        assert_eq!((o.orphans, o.notebook_sizes), (Some(false), true));
+        assert_eq!((o.orphans, o.notebook_sizes, o.objects), (Some(false), true, true));
         assert_eq!(
             o.ages(),
             Some(Ages {

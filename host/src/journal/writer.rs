@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use super::format::{End, Entry, Header, Line};
 use super::identity::RunIdentity;
 use crate::model::UserRow;
+use crate::objects::spool::Spool;
 
 /// Rows appended before an `fsync` is forced.
 pub const SYNC_EVERY_ROWS: usize = 50;
@@ -49,6 +50,9 @@ pub struct Writer {
     pending: Vec<(usize, UserRow)>,
     oldest: Option<Instant>,
     written: u64,
+    /// The objects spool synced before each sync of the journal (`--objects`): a row never
+    /// becomes durable before its objects.
+    spool: Option<std::sync::Arc<Spool>>,
 }
 
 impl Writer {
@@ -66,6 +70,7 @@ impl Writer {
             pending: Vec::new(),
             oldest: None,
             written: 0,
+            spool: None,
         };
         w.write_line(&Line::Header(Header::new(identity.clone())))?;
         w.sync_now()?;
@@ -84,7 +89,13 @@ impl Writer {
             pending: Vec::new(),
             oldest: None,
             written: 0,
+            spool: None,
         })
+    }
+
+    /// Syncs `spool` before every sync of the journal from now on.
+    pub fn sync_spool_first(&mut self, spool: std::sync::Arc<Spool>) {
+        self.spool = Some(spool);
     }
 
     /// The journal's path.
@@ -147,6 +158,9 @@ impl Writer {
     pub fn sync(&mut self) -> anyhow::Result<Vec<(usize, UserRow)>> {
         if self.pending.is_empty() {
             return Ok(Vec::new());
+        }
+        if let Some(spool) = &self.spool {
+            spool.sync()?;
         }
         self.sync_now()?;
         self.oldest = None;

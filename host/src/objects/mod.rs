@@ -10,6 +10,8 @@
 //!
 //! [`UserRow::objects`]: crate::model::UserRow::objects
 
+pub mod attempt_files;
+pub mod kept;
 pub mod parquet;
 pub mod spool;
 

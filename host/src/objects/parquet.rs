@@ -132,10 +132,14 @@ impl Columns {
     }
 }
 
-/// Writes the objects of `owners`' attempts found in the spool at `spool` to `out` (replaced
-/// atomically); frames of other attempts are skipped.
-pub fn write(spool: &Path, owners: &HashMap<u64, Owner>, out: &Path) -> anyhow::Result<Written> {
-    let mut file = AtomicFile::create(out)?;
+/// Writes the objects of `owners`' attempts found in the spool at `spool` into `file` (frames of
+/// other attempts are skipped), and commits it once `verify` accepts what was written.
+pub fn write(
+    spool: &Path,
+    owners: &HashMap<u64, Owner>,
+    mut file: AtomicFile,
+    verify: impl FnOnce(&Written) -> anyhow::Result<()>,
+) -> anyhow::Result<Written> {
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
@@ -163,10 +167,9 @@ pub fn write(spool: &Path, owners: &HashMap<u64, Owner>, out: &Path) -> anyhow::
     }
     written.rows += cols.len as u64;
     writer.write(&cols.take()?)?;
-    writer
-        .close()
-        .with_context(|| format!("writing the objects file {}", out.display()))?;
+    writer.close().context("writing the objects file")?;
     written.bytes = file.file().metadata()?.len();
+    verify(&written)?;
     file.commit()?;
     Ok(written)
 }

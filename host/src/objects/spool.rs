@@ -28,6 +28,19 @@ pub fn path_for(journal: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Refuses an output (`flag` `path`) that would be the spool of the journal at `journal`.
+pub fn check_output(journal: &Path, flag: &str, path: &Path) -> Result<(), crate::error::UsageError> {
+    let spool = path_for(journal);
+    let same = |a: &Path, b: &Path| std::path::absolute(a).ok() == std::path::absolute(b).ok();
+    if same(path, &spool) {
+        return Err(crate::error::UsageError(format!(
+            "{flag} {}: that is the journal's objects spool; name another file",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// An open spool, appended by every scan of the run.
 pub struct Spool {
     path: PathBuf,
@@ -126,11 +139,16 @@ impl Reader {
     /// Opens the spool at `path`.
     pub fn open(path: &Path) -> anyhow::Result<Reader> {
         let file = File::open(path).with_context(|| format!("cannot open the objects spool {}", path.display()))?;
-        Ok(Reader {
+        Ok(Reader::from_file(path, file))
+    }
+
+    /// Reads `file` (at `path`) from its current position.
+    pub fn from_file(path: &Path, file: File) -> Reader {
+        Reader {
             path: path.to_path_buf(),
             input: BufReader::with_capacity(1 << 20, file),
             offset: 0,
-        })
+        }
     }
 
     /// The next whole frame; `None` at the end or at a torn or garbled frame (where a kill

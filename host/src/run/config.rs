@@ -29,6 +29,8 @@ pub struct ScanRun {
     pub output: PathBuf,
     /// HTML report path (`--html`).
     pub html: Option<PathBuf>,
+    /// The object inventory's path (`--objects`).
+    pub objects: Option<PathBuf>,
     /// Quiet console.
     pub quiet: bool,
     /// Workspace shown in the banner.
@@ -105,8 +107,12 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         ("--output", Some(args.output.as_path())),
         ("--jsonl", args.journal.jsonl.as_deref()),
         ("--html", args.html.as_deref()),
+        ("--objects", args.objects.as_deref()),
     ];
     journal::check_paths(&journal_path, &outputs)?;
+    if let Some(p) = args.objects.as_deref() {
+        crate::objects::spool::check_output(&journal_path, "--objects", p)?;
+    }
     if let Some(e) = args
         .journal
         .journal
@@ -130,6 +136,7 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         },
         output: args.output.clone(),
         html: args.html.clone(),
+        objects: args.objects.clone(),
         quiet: args.quiet,
         host_label,
         banner_extra,

@@ -22,6 +22,7 @@ pub struct OutputFiles {
     csv: AtomicFile,
     html: Option<AtomicFile>,
     jsonl: Option<AtomicFile>,
+    objects: Option<AtomicFile>,
 }
 
 impl OutputFiles {
@@ -31,6 +32,7 @@ impl OutputFiles {
             csv: AtomicFile::create(&run.output)?,
             html: run.html.as_deref().map(AtomicFile::create).transpose()?,
             jsonl: run.journal.jsonl.as_deref().map(AtomicFile::create).transpose()?,
+            objects: run.objects.as_deref().map(AtomicFile::create).transpose()?,
         })
     }
 }
@@ -101,6 +103,10 @@ pub async fn finish(
     if let (Some(f), Some(p)) = (files.jsonl, &outputs.jsonl) {
         jsonl::write_jsonl(f.redirect(p), &ordered)?;
     }
+    let objects_line = match (files.objects, &outputs.objects) {
+        (Some(f), Some(p)) => Some(write_objects(&o.journal_path, &ordered, f.redirect(p), p)?),
+        _ => None,
+    };
     let totals = console::Totals::of(ordered.iter().copied());
     console::summary(&mut stdout, &totals, run.duplicates.len());
     if let Some(note) = run.source.orphans().then(|| run.visibility.orphans_note()).flatten() {
@@ -135,6 +141,9 @@ pub async fn finish(
         outputs.jsonl.as_deref(),
         outputs.html.as_deref(),
     );
+    if let Some(line) = objects_line {
+        let _ = writeln!(stdout, "{line}");
+    }
     let _ = writeln!(stdout, "Journal: {}", o.journal_path.display());
 
     let mut recorded = format!(
@@ -211,6 +220,7 @@ struct Outputs {
     csv: PathBuf,
     jsonl: Option<PathBuf>,
     html: Option<PathBuf>,
+    objects: Option<PathBuf>,
     partial: bool,
 }
 
@@ -227,6 +237,7 @@ impl Outputs {
             csv: name(&run.output),
             jsonl: jsonl.map(name),
             html: run.html.as_deref().map(name),
+            objects: run.objects.as_deref().map(name),
             partial,
         }
     }
@@ -236,6 +247,7 @@ impl Outputs {
         std::iter::once(run.output.as_path())
             .chain(jsonl)
             .chain(run.html.as_deref())
+            .chain(run.objects.as_deref())
             .map(crate::output::partial_path)
             .collect()
     }
@@ -245,6 +257,7 @@ impl Outputs {
         let finals: Vec<String> = std::iter::once(run.output.as_path())
             .chain(jsonl)
             .chain(run.html.as_deref())
+            .chain(run.objects.as_deref())
             .map(|p| p.display().to_string())
             .collect();
         let rebuild = match archived {
@@ -269,10 +282,22 @@ impl Outputs {
 fn partial_exists(run: &ScanRun, jsonl: Option<&Path>) -> bool {
     crate::output::partial_path(&run.output).exists()
         || jsonl.is_some_and(|p| crate::output::partial_path(p).exists())
-        || run
-            .html
-            .as_deref()
-            .is_some_and(|p| crate::output::partial_path(p).exists())
+        || [run.html.as_deref(), run.objects.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(|p| crate::output::partial_path(p).exists())
+}
+
+/// Writes the object inventory of `rows` from the journal's spool; the console's line about it.
+pub fn write_objects(journal: &Path, rows: &[&UserRow], file: AtomicFile, shown: &Path) -> anyhow::Result<String> {
+    let spool = crate::objects::spool::path_for(journal);
+    let w = crate::objects::kept::write_parquet(&spool, rows, file)?;
+    Ok(format!(
+        "Objects: {} file(s) in {} ({})",
+        w.rows,
+        shown.display(),
+        crate::format::human_size(w.bytes)
+    ))
 }
 
 /// The users given by name who have no home anywhere and are neither a SCIM user nor a service

@@ -3,12 +3,15 @@
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use anyhow::Context as _;
 
 use super::config::ScanRun;
 use crate::journal;
-use crate::model::{Ages, UserKey};
+use crate::model::{Ages, UserKey, UserRow};
+use crate::objects::spool::{self, Spool};
 use crate::output::console;
 use crate::sandbox::Runtime;
 
@@ -38,6 +41,8 @@ pub fn open_journal(rt: &Runtime, run: &ScanRun) -> anyhow::Result<(Opening, jou
     let mut identity = journal::identity(&run.host_label, run.trees, run.source.orphans(), list);
     // Rows with and without notebook bytes are not the same results.
     identity.options.notebook_sizes = rt.notebook_sizes();
+    // Nor are rows whose objects were kept and rows whose were not.
+    identity.options.objects = run.objects.is_some();
     // The ages' reference is part of the results: a --resume keeps its journal's.
     let ages = run_ages(run, &journal_path);
     rt.set_ages(ages);
@@ -46,6 +51,7 @@ pub fn open_journal(rt: &Runtime, run: &ScanRun) -> anyhow::Result<(Opening, jou
         &journal::Settings::from_args(&run.journal, journal_path.clone()),
         &identity,
     )?;
+    keep_objects(rt, run, &journal_path, &mut opened)?;
     // A fixed list decides the outputs: earlier rows of users not in it (a journal continued
     // with --force, or edited) are left out, by name. --all-users has no fixed list.
     let unlisted = list.map(|l| opened.forget_unlisted(l)).unwrap_or_default();
@@ -113,4 +119,46 @@ fn run_ages(run: &ScanRun, journal: &std::path::Path) -> crate::model::Ages {
             .or(recorded.stale_days)
             .unwrap_or(crate::model::Ages::DEFAULT_STALE_DAYS),
     }
+}
+
+/// The objects spool beside the journal: a finished run's goes with its archived journal; with
+/// `--objects`, this run's is created (or continued with the journal), the rows whose objects it
+/// does not hold whole are scanned again, and every scan hands its objects to it.
+fn keep_objects(rt: &Runtime, run: &ScanRun, journal: &Path, opened: &mut journal::Opened) -> anyhow::Result<()> {
+    let path = spool::path_for(journal);
+    if let Some(archived) = &opened.archived {
+        if path.exists() {
+            std::fs::rename(&path, spool::path_for(archived)).with_context(|| {
+                format!(
+                    "cannot move the objects spool {} beside the kept journal",
+                    path.display()
+                )
+            })?;
+        }
+    }
+    if run.objects.is_none() {
+        return Ok(());
+    }
+    let spool = Arc::new(if opened.continued {
+        Spool::append_to(&path)?
+    } else {
+        Spool::create(&path)?
+    });
+    let rows: Vec<(&UserKey, &UserRow)> = opened.previous.rows.iter().map(|(k, kept)| (k, &*kept.row)).collect();
+    let incomplete = crate::objects::kept::incomplete(&path, &rows)?;
+    if !incomplete.is_empty() {
+        opened.notes.push(format!(
+            "objects spool {}: the objects of {} recorded user(s) are not all there (a power loss, or the spool was \
+             changed): they are scanned again",
+            path.display(),
+            incomplete.len()
+        ));
+    }
+    for k in &incomplete {
+        opened.previous.rows.remove(k);
+        opened.skip.remove(k);
+    }
+    opened.writer.sync_spool_first(spool.clone());
+    rt.keep_objects(spool);
+    Ok(())
 }

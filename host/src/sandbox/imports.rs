@@ -14,8 +14,11 @@ use wasmtime_wasi::WasiView;
 
 use super::state::InstanceState;
 
-/// The contract's own interface, linked by the generated bindings.
+/// The contract's own interfaces, linked by the generated bindings: the HTTP capability and the
+/// objects sink.
 pub const HTTP_INTERFACE: &str = "dbx:inventory/http";
+/// See [`HTTP_INTERFACE`].
+pub const OBJECTS_INTERFACE: &str = "dbx:inventory/objects";
 
 type LinkFn = fn(&mut Linker<InstanceState>) -> wasmtime::Result<()>;
 
@@ -90,7 +93,7 @@ pub fn link_wasi(linker: &mut Linker<InstanceState>, engine: &Engine, component:
     let mut refused = Vec::new();
     for name in imports_of(engine, component) {
         let bare = unversioned(&name);
-        if bare == HTTP_INTERFACE {
+        if bare == HTTP_INTERFACE || bare == OBJECTS_INTERFACE {
             continue;
         }
         match PROVIDED.iter().find(|(n, _)| *n == bare) {
@@ -110,7 +113,7 @@ pub fn link_wasi(linker: &mut Linker<InstanceState>, engine: &Engine, component:
         };
         anyhow::bail!(
             "the component imports {}, which this host does not provide ({why}); a scanner may import only \
-             {HTTP_INTERFACE} and {}",
+             {HTTP_INTERFACE}, {OBJECTS_INTERFACE} and {}",
             refused.join(", "),
             PROVIDED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
         );
@@ -138,7 +141,7 @@ mod tests {
         let mut imported: Vec<String> = imports_of(&engine, &component)
             .iter()
             .map(|n| unversioned(n).to_string())
-            .filter(|n| n != HTTP_INTERFACE)
+            .filter(|n| n != HTTP_INTERFACE && n != OBJECTS_INTERFACE)
             .collect();
         imported.sort();
         let mut provided: Vec<&str> = PROVIDED.iter().map(|(n, _)| *n).collect();

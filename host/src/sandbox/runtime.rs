@@ -215,9 +215,9 @@ impl Runtime {
         let _ = self.objects.set(store);
     }
 
-    /// True when scans hand over their objects ([`Runtime::keep_objects`]).
-    pub fn keeps_objects(&self) -> bool {
-        self.objects.get().is_some()
+    /// Where scans hand over their objects ([`Runtime::keep_objects`]), if anywhere.
+    pub fn object_store(&self) -> Option<&Arc<dyn ObjectStore>> {
+        self.objects.get()
     }
 
     /// Scans one user's `trees`. Never fails: anything that stops the guest becomes an `error` row.
@@ -238,12 +238,15 @@ impl Runtime {
             })
             .await;
         let ms = started.elapsed().as_millis() as u64;
-        let mut row = match result {
-            Ok(report) => bindings::user_row(report, ms),
+        match result {
+            Ok(report) => {
+                let mut row = bindings::user_row(report, ms);
+                row.objects.extend(attempt);
+                row
+            }
+            // A stopped scan counts no file: none of the objects it handed over are its.
             Err(e) => UserRow::failed(username, format!("{e:#}"), ms),
-        };
-        row.objects.extend(attempt);
-        row
+        }
     }
 
     /// One page of SCIM users.

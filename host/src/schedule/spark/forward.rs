@@ -29,6 +29,8 @@ pub const ROUTES: &[(&str, Route)] = &[
     // Outputs and journal: the host is the single writer.
     ("output", Route::Host),
     ("html", Route::Host),
+    // The host writes the file; each worker prints its answered jobs' objects (`--objects`).
+    ("objects", Route::Worker),
     ("quiet", Route::Host),
     ("journal", Route::Host),
     ("jsonl", Route::Host),
@@ -103,6 +105,9 @@ pub fn worker_args(args: &ScanArgs) -> Vec<String> {
     }
     if args.notebook_sizes {
         out.push("--notebook-sizes".into());
+    }
+    if args.objects.is_some() {
+        out.push("--objects".into());
     }
     // The host checked the credentials (SCIM `Me`) before the first wave.
     out.push("--skip-preflight".into());

@@ -479,6 +479,7 @@ async fn run(
                             return Ok(());
                         }
                     }
+                    FromLauncher::Objects { line } => keep_objects(rt, &line)?,
                     FromLauncher::Leftover { i } => {
                         let i = usize::try_from(i).context("leftover position out of range")?;
                         if let Some(job) = outstanding.remove(&i) {
@@ -571,4 +572,19 @@ fn excerpt(line: &str) -> String {
 fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// A worker's objects line, forwarded by the launcher: into the run's spool under its attempt
+/// (kept only if the row recorded for its user names that attempt).
+fn keep_objects(rt: &Runtime, line: &str) -> anyhow::Result<()> {
+    let Some(store) = rt.object_store() else {
+        anyhow::bail!("the Spark launcher sent objects to a run without --objects");
+    };
+    match serde_json::from_str::<protocol::FromWorker>(line) {
+        Ok(protocol::FromWorker::Objects { attempt, objects, .. }) => store.put(attempt, &objects),
+        _ => anyhow::bail!(
+            "the Spark launcher sent an objects line that is not a worker's objects: {}",
+            excerpt(line)
+        ),
+    }
 }

@@ -172,6 +172,15 @@ pub enum ToWorker {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum FromWorker {
+    /// The objects of one of the job's scan attempts (`--objects`), before the job's row.
+    Objects {
+        /// The job's input position.
+        i: u64,
+        /// The attempt (the row names the attempts it keeps).
+        attempt: u64,
+        /// Its counted files.
+        objects: Vec<crate::objects::ObjectRow>,
+    },
     /// A job left over.
     Leftover {
         /// Its input position.
@@ -203,6 +212,11 @@ pub enum FromLauncher {
     Leftover {
         /// Its input position.
         i: u64,
+    },
+    /// A worker's objects line ([`FromWorker::Objects`]), as the worker wrote it.
+    Objects {
+        /// The line.
+        line: String,
     },
     /// Every task of the wave has ended.
     WaveDone {},

@@ -23,6 +23,7 @@ use crate::connect;
 use crate::error::{FatalError, Outcome, UsageError};
 use crate::journal;
 use crate::model::{Job, UserRow};
+use crate::objects::attempt_files::AttemptFiles;
 use crate::policy::limiter::Limits;
 use crate::schedule;
 
@@ -65,6 +66,15 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<Outcome> {
     if !args.skip_preflight {
         connect::preflight(&rt, &resolved).await?;
     }
+    // Each scan's objects wait in a file of their own until its row is printed.
+    let objects = match args.objects {
+        true => {
+            let files = Arc::new(AttemptFiles::new()?);
+            rt.keep_objects(files.clone());
+            Some(files)
+        }
+        false => None,
+    };
 
     let window = Window::of(&args);
     // Jobs read and not yet answered: what is left over when the wave's time is up.
@@ -110,6 +120,9 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<Outcome> {
         };
         let Some((i, row)) = next else { break };
         ledger.lock().expect("not poisoned").remove(&i);
+        if let Some(files) = &objects {
+            write_objects(files, i as u64, &row)?;
+        }
         write_row(i as u64, &row)?;
         slots.add_permits(1);
         written += 1;
@@ -236,6 +249,20 @@ fn resolve(host: Option<String>, token: Option<String>) -> anyhow::Result<dbx_au
 /// Writes one row as the journal's user line and flushes it.
 fn write_row(i: u64, row: &UserRow) -> anyhow::Result<()> {
     write_line(&journal::user_line(i, row))
+}
+
+/// Writes the objects of the attempts `row` keeps, as objects lines (before the row itself).
+fn write_objects(files: &AttemptFiles, i: u64, row: &UserRow) -> anyhow::Result<()> {
+    for attempt in &row.objects {
+        files.drain(*attempt, |b| {
+            write_line(&serde_json::to_string(&FromWorker::Objects {
+                i,
+                attempt: b.attempt,
+                objects: b.objects,
+            })?)
+        })?;
+    }
+    Ok(())
 }
 
 /// Writes one protocol line to standard output and flushes it.
