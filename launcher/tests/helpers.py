@@ -178,6 +178,27 @@ def check_objects(out, users, once=False):
     return forwarded
 
 
+def object_rows(users):
+    """scan_objects' rows for `users` (their first spellings), as the tests' scripts print them:
+    fake_worker.objects_of, the modified column as ms, sorted."""
+    from fake_worker import objects_of
+
+    rows = [[u, o["loc"], o.get("path"), o["type"], o["size"] if o["size"] < 2 ** 63 else None, o.get("mtime"),
+             o.get("lang"), None] for u in users for o in objects_of(u)]
+    return sorted(rows, key=repr)
+
+
+OBJECT_TYPES = ["username:string", "location:string", "path:string", "object_type:string", "size:bigint",
+                "modified:timestamp", "language:string", "workspace:string"]
+
+
+def frame_summary(df):
+    """What the scan_objects tests check of a frame: its schema and its rows (modified as ms)."""
+    return {"types": ["%s:%s" % (f.name, f.dataType.simpleString()) for f in df.schema.fields],
+            "rows": sorted([list(r[:5]) + [r[8]] + list(r[6:8]) for r in
+                            df.selectExpr("*", "unix_millis(modified) AS ms").collect()], key=repr)}
+
+
 def runs(path):
     """The fake worker's --runs-file: [(pid, start, end or None)] (time.time() seconds)."""
     got = {}
