@@ -38,7 +38,10 @@ TOKENS = []  # every token a test sends: none may appear in a log, conf or outpu
 
 def env():
     e = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable)
-    e.pop("SPARK_REMOTE", None)
+    # A Connect session of this process (test_connect.py) sets SPARK_CONNECT_MODE_ENABLED in its
+    # environment: a child would then build a Connect session instead of a classic one.
+    for k in ("SPARK_REMOTE", "SPARK_CONNECT_MODE_ENABLED"):
+        e.pop(k, None)
     return e
 
 
