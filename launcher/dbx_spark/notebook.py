@@ -1,12 +1,26 @@
-"""The notebook API: `scan(spark, users, …)` on the notebook's or job's own session."""
+"""The notebook API on the notebook's or job's own session: `scan(spark, users, …)` (one row per
+user) and `scan_objects(spark, users, …)` (one row per counted file)."""
 
 import subprocess
 
-from .errors import Fatal
+from .budget import routing_keys
+from .errors import Fatal, _task_error
 from .runner import Runner
+from .task import OBJECT_COLUMNS, object_frames
+
+ALL_TREES = "dbfs+uploads+workspace+repos"
 
 
-def scan(spark, users, *, host, token, worker_binary, trees="dbfs+uploads+workspace+repos", partitions=1,
+def _jobs(users, trees):
+    """The job lines of `users` (usernames, or dicts `{"user": …, "orphan": bool}`), in order."""
+    jobs = []
+    for k, u in enumerate(users):
+        user, orphan = (u.get("user"), bool(u.get("orphan"))) if isinstance(u, dict) else (u, False)
+        jobs.append({"type": "job", "i": k, "user": user, "trees": trees, "orphan": orphan})
+    return jobs
+
+
+def scan(spark, users, *, host, token, worker_binary, trees=ALL_TREES, partitions=1,
          limits=None, csv_rows_binary=None, worker_args=(), debug=False, component=None):
     """Scans `users` on `spark` (the notebook's or job's own session, classic or Spark Connect)
     and returns a DataFrame with the CLI CSV's columns, every one a string, the values exactly the
@@ -31,10 +45,7 @@ def scan(spark, users, *, host, token, worker_binary, trees="dbfs+uploads+worksp
     import pandas as pd
     from pyspark.sql.types import StringType, StructField, StructType
 
-    jobs = []
-    for k, u in enumerate(users):
-        user, orphan = (u.get("user"), bool(u.get("orphan"))) if isinstance(u, dict) else (u, False)
-        jobs.append({"type": "job", "i": k, "user": user, "trees": trees, "orphan": orphan})
+    jobs = _jobs(users, trees)
     logs = []
     try:
         runner = Runner(spark, worker_binary, host, limits, worker_args, None, debug, logs.append, component)
@@ -50,3 +61,64 @@ def scan(spark, users, *, host, token, worker_binary, trees="dbfs+uploads+worksp
     pdf = pd.read_csv(io.StringIO(proc.stdout), dtype=str, keep_default_na=False)
     schema = StructType([StructField(c, StringType(), True) for c in pdf.columns])
     return spark.createDataFrame(pdf, schema)
+
+
+def scan_objects(spark, users, *, host, token, worker_binary, trees=ALL_TREES, partitions=1, limits=None,
+                 worker_args=(), debug=False, component=None):
+    """Scans `users` on `spark` (classic or Spark Connect, as `scan`) and returns a DataFrame with
+    one row per counted file: the columns of `scan --objects FILE.parquet`, `username` string,
+    `location` string (dbfs, uploads, workspace, repos), `path` string (null for an entry
+    without one), `object_type` string (FILE for DBFS, the Workspace object type, or ""), `size`
+    bigint (null when unknown), `modified` timestamp (null when undated), `language` string and
+    `workspace` string (null: no account scans here).
+
+    The arguments are `scan`'s. A user given twice (case-insensitively) is scanned once, under
+    its first spelling. The work runs on the executors (a `mapInPandas` over the users' shards,
+    each task running `dbx-inventory worker --objects`), the objects never pass through the
+    driver, and the frame is computed once, here: it is made eager with `localCheckpoint()`, so
+    its actions (`count()`, `write.saveAsTable(…)`, …) read the checkpointed rows and never scan
+    the workspace again. Those rows live in the executors' storage for the session's life: an
+    executor lost takes its part with it (write the frame to a table first thing). A worker's
+    own fatal error (credentials refused) fails the Spark job and raises RuntimeError with its
+    message. No journal: an interrupted call starts over."""
+    from pyspark.sql import functions as F
+
+    jobs, seen = [], set()
+    for job in _jobs(users, trees):
+        key = (job["user"] or "").lower()
+        if key not in seen:
+            seen.add(key)
+            jobs.append(dict(job, i=len(jobs)))
+    logs = []
+    try:
+        runner = Runner(spark, worker_binary, host, limits, list(worker_args) + ["--objects"], None, debug,
+                        logs.append, component, stream=False)
+        task, shards, _ = runner.task(token, jobs, partitions, oversplit=False)
+    except Fatal as e:
+        raise RuntimeError(str(e)) from None
+    keys = routing_keys(len(shards))
+    data = [(keys[p], p, job) for p, shard in enumerate(shards) for job in shard]
+    df = spark.createDataFrame(data, "key int, partition int, job string").repartition(len(shards), "key")
+
+    def objects(batches):
+        import json
+
+        shards_here, users_here = {}, {}
+        for b in batches:
+            for p, job in zip(b["partition"], b["job"]):
+                shards_here.setdefault(int(p), []).append(job)
+                j = json.loads(job)
+                users_here[j["i"]] = j["user"]
+        if shards_here:
+            yield from object_frames(task(shards_here), users_here)
+
+    schema = ", ".join("%s %s" % (c, "bigint" if c in ("size", "modified_ms") else "string")
+                       for c in OBJECT_COLUMNS)
+    frame = df.mapInPandas(objects, schema).select(
+        "username", "location", "path", "object_type", "size",
+        F.expr("timestamp_millis(modified_ms)").alias("modified"), "language",
+        F.lit(None).cast("string").alias("workspace"))
+    try:
+        return frame.localCheckpoint(eager=True)
+    except Exception as e:  # noqa: BLE001 (the Spark job failed: a worker's message when it has one)
+        raise RuntimeError(_task_error(e)) from None

@@ -70,17 +70,21 @@ def main():
                 break
             if msg.get("type") != "wave":
                 raise Fatal("unexpected stdin line of type %r" % msg.get("type"))
-            t1, n, left = time.monotonic(), 0, 0
+            t1, n, left, objects = time.monotonic(), 0, 0, 0
             for p, executor, attempt, kind, line in runner.wave(
                     msg.get("token"), msg.get("jobs") or [], partitions, wave_args(msg)):
-                if kind == "row":
+                if kind == "objects":  # the host parses the worker's line itself
+                    _emit({"type": "objects", "line": line})
+                    objects += 1
+                elif kind == "row":
                     _emit({"type": "row", "partition": p, "executor": executor, "attempt": attempt,
                            "row": json.loads(line)})
                     n += 1
                 else:
                     _emit({"type": "leftover", "i": json.loads(line).get("i")})
                     left += 1
-            log("wave %d: %d rows, %d left over, in %.1f s" % (runner.waves, n, left, time.monotonic() - t1))
+            log("wave %d: %d rows, %d left over, %d objects lines, in %.1f s"
+                % (runner.waves, n, left, objects, time.monotonic() - t1))
             _emit({"type": "wave-done", "rows": n, "leftovers": left})
         if not ended:
             raise Fatal("stdin closed before the end line")

@@ -15,6 +15,9 @@ from .stream import RowStream
 from .task import make_task
 
 OUT_SCHEMA = "partition int, executor string, attempt int, kind string, line string"
+# Records waiting for the caller (objects lines may be large and many): the row stream's readers
+# (and through TCP their tasks, and their workers) wait while it is full.
+QUEUE_MAX = 64
 
 
 def _is_connect(spark):
@@ -69,7 +72,7 @@ class Runner:
     """Runs waves on one Spark session (classic or Connect)."""
 
     def __init__(self, spark, worker_binary, host, limits, worker_args=(), fault=None, debug=False, log=None,
-                 component=None):
+                 component=None, stream=True):
         _register_by_value()
         self.spark = spark
         self.connect = _is_connect(spark)
@@ -88,7 +91,7 @@ class Runner:
         self.component_name = _ship(spark, self.connect, component, "dbx-component-") if component else None
         self.waves = 0
         self.stream = None
-        if not self.connect:
+        if stream and not self.connect:
             try:
                 self.stream = RowStream(spark.sparkContext.getConf().get("spark.driver.host", "127.0.0.1"))
             except OSError as e:
@@ -96,12 +99,27 @@ class Runner:
 
     def wave(self, token, jobs, partitions, wave_args=()):
         """Runs one wave; yields (partition, executor, attempt, kind, line) as task results
-        arrive, kind "row" or "leftover", each job's first answer only. `wave_args`: worker
-        flags of this wave only (its time box, what its token is). Raises Fatal when a worker
-        stopped on its own verdict (its earlier rows have been yielded)."""
+        arrive, kind "row" or "leftover", each job's first answer only, and "objects" (a
+        worker's objects line, with `--objects`), in order with the rows: those of a job come
+        before its row, and those of a job already answered are dropped (a later attempt's).
+        `wave_args`: worker flags of this wave only (its time box, what its token is). Raises
+        Fatal when a worker stopped on its own verdict (its earlier rows have been yielded)."""
         if not jobs:
             return
         self.waves += 1
+        out = queue.Queue(QUEUE_MAX)
+        stream = None
+        if self.stream is not None:
+            self.stream.sink = (self.waves, out)
+            stream = (self.stream.addr[0], self.stream.addr[1], self.stream.key, self.waves)
+        try:
+            yield from self._wave(token, jobs, partitions, wave_args, out, stream)
+        finally:
+            if self.stream is not None:
+                self.stream.sink = None  # the readers still waiting to queue a line give up
+
+    def task(self, token, jobs, partitions, wave_args=(), stream=None, oversplit=True):
+        """The task body of a wave of `jobs` and its shards: (task, shards, slots)."""
         # `partitions` is how many tasks run at once, and the budget is split between those
         # (never more than one request in flight each). On classic Spark the launcher itself
         # submits the tasks, at most `partitions` at a time, so with more than one a wave is cut
@@ -109,21 +127,20 @@ class Runner:
         # shard instead of idling. Spark Connect runs a wave as one job whose concurrency Spark
         # decides: one shard per slot there. One task (the default) holds the whole budget.
         slots = max(1, min(int(partitions or 1), len(jobs), max_tasks(self.limits)))
-        pieces = slots if self.connect or slots == 1 else slots * OVERSPLIT
+        pieces = slots if self.connect or slots == 1 or not oversplit else slots * OVERSPLIT
         shards = split_jobs(jobs, pieces)
         args = self.worker_args + list(wave_args)
         share = budget_args(self.limits, slots, args)
-        out = queue.Queue()
-        stream = None
-        if self.stream is not None:
-            self.stream.sink = (self.waves, out)
-            stream = (self.stream.addr[0], self.stream.addr[1], self.stream.key, self.waves)
         task = make_task(self.binary_name, "cwd" if self.connect else "sparkfiles", self.host,
                          self._split_token(token) if self.connect else token, share,
                          args, self.fault, self.debug, self.component_name, stream)
         if self.debug:
             self.log("wave %d: %d jobs in %d tasks, each with %s" % (
                 self.waves, len(jobs), len(shards), " ".join(share)))
+        return task, shards, slots
+
+    def _wave(self, token, jobs, partitions, wave_args, out, stream):
+        task, shards, slots = self.task(token, jobs, partitions, wave_args, stream)
         seen, answered, fatal = set(), set(), None
         it = self._connect(task, shards) if self.connect else self._classic(task, shards, slots, out)
         for p, executor, attempt, kind, line in it:
@@ -145,6 +162,9 @@ class Runner:
                     self.log("partition %d ran on executor %s (attempt %d)" % (p, executor, attempt))
             i = json.loads(line).get("i")
             if i in answered:
+                continue
+            if kind == "objects":
+                yield p, executor, attempt, kind, line
                 continue
             answered.add(i)
             if kind == "row":

@@ -18,20 +18,60 @@ Test-only behaviour:
   stderr and exit `--fail-code` (default 1: the worker's own verdict, no retry);
 * `--sleep-ms N`: sleep before each row;
 * `--bad-line KIND`: first print a line the launcher must refuse: `garbage` (not JSON), `foreign`
-  (a row whose `i` is not one of its jobs) or `other` (a line of another type);
+  (a row whose `i` is not one of its jobs), `objects` (an objects line of such an `i`) or `other`
+  (a line of another type);
 * `--skip-i N`: give job N no answer at all (and exit 0);
 * `--runs-file PATH`: append `{"pid":…,"event":"start"|"end","t":time.time()}` lines to PATH when
   the worker starts and when it returns (not at a --fail-after crash).
+`--objects` (the real worker's flag): before each job's row, its files (`objects_of(user)`, at
+most OBJECTS_PER_LINE per line) as objects lines `{"type":"objects","i":…,"attempt":A,"objects":
+[…]}` under a random attempt id A, and the row names it (`"objects":[A]`); a user with no files
+gets no objects line (and its row still names A). With `--fail-after N`, the crash comes once N
+rows are written and the next job's objects lines too, before its row. Test-only
+`--objects-rescan`: each job's first file goes first under another attempt id, one its row does
+not name (a scan the worker dropped).
 csv-rows: first row per user (case-insensitive), in `i` order, as a small CSV whose `note` tells
 the row's trees and component (`trees=… component=<sha256[:12]>|none`)."""
 import csv
 import hashlib
 import json
 import os
+import random
 import sys
 import time
 
-NO_VALUE = {"--always-fail", "--skip-preflight", "--debug", "--notebook-sizes"}
+NO_VALUE = {"--always-fail", "--skip-preflight", "--debug", "--notebook-sizes", "--objects", "--objects-rescan"}
+LOCATIONS = ("dbfs", "uploads", "workspace", "repos")
+OBJECTS_PER_LINE = 2
+
+
+def objects_of(user):
+    """The fake's files of `user`, as objects of the worker's objects lines: 1 to 4 of them by the
+    sum of its bytes (none for users named empty…). The third has no path; the fourth a size past
+    i64 (a Spark frame's null) and no time; workspace/repos ones are notebooks (with a language)
+    or untyped."""
+    if user.startswith("empty"):
+        return []
+    out = []
+    for k in range(sum(user.encode()) % 4 + 1):
+        loc = LOCATIONS[(k + len(user)) % 4]
+        dbfs = loc in ("dbfs", "uploads")
+        o = {"loc": loc, "path": "/Users/%s/f%d.%s" % (user, k, "csv" if dbfs else "py"),
+             "type": "FILE" if dbfs else "NOTEBOOK" if k % 2 else "",
+             "size": 100 * k + len(user), "mtime": 1700000000000 + 1000 * k + len(user)}
+        if o["type"] == "NOTEBOOK":
+            o["lang"] = "PYTHON"
+        if k == 2:
+            del o["path"]
+        if k == 3:
+            o["size"] = 2 ** 64 - 1
+            del o["mtime"]
+        out.append(o)
+    return out
+
+
+def new_attempt():
+    return random.getrandbits(64) or 1
 
 
 def now_ms():
@@ -110,6 +150,8 @@ def scan(opts, rates):
         out({"type": "user", "i": 10 ** 6, "username": "nobody@x.com", "status": "empty"})
     elif bad == "other":
         out({"type": "progress", "i": 0})
+    elif bad == "objects":
+        out({"type": "objects", "i": 10 ** 6, "attempt": 1, "objects": []})
     deadlines = [int(opts[f]) for f in ("--start-until-ms", "--stop-at-ms") if f in opts]
     skip = int(opts["--skip-i"]) if "--skip-i" in opts else None
     written, leftovers = 0, []
@@ -125,18 +167,37 @@ def scan(opts, rates):
             continue
         if "--sleep-ms" in opts:
             time.sleep(int(opts["--sleep-ms"]) / 1000)
-        out({"type": "user", "i": job["i"], "username": job["user"], "status": "empty", "requests": 0,
-             "duration_ms": 0, "auth": hashlib.sha256(token.encode()).hexdigest()[:12], "trees": job["trees"],
-             "rates": rates, "max_in_flight": opts.get("--max-in-flight"),
-             "concurrency": opts.get("--concurrency"), "host": opts.get("--host"),
-             "token_label": opts.get("--token-label"), "component": component,
-             "component_sha": component_sha, "argv": sys.argv[1:]})
+        marker = opts.get("--fail-marker")
+        attempts = []
+        if opts.get("--objects"):
+            files = objects_of(job["user"])
+            if opts.get("--objects-rescan") and files:
+                out({"type": "objects", "i": job["i"], "attempt": new_attempt(), "objects": files[:1]})
+            attempts.append(new_attempt())
+            for k in range(0, len(files), OBJECTS_PER_LINE):
+                out({"type": "objects", "i": job["i"], "attempt": attempts[0],
+                     "objects": files[k:k + OBJECTS_PER_LINE]})
+            if "--fail-after" in opts and written >= int(opts["--fail-after"]) and marker and \
+                    not os.path.exists(marker):
+                open(marker, "w").close()
+                sys.stderr.write("fake worker: dying after %d rows and job %d's objects (fault switch)\n"
+                                 % (written, job["i"]))
+                os._exit(101)
+        row = {"type": "user", "i": job["i"], "username": job["user"], "status": "empty", "requests": 0,
+               "duration_ms": 0, "auth": hashlib.sha256(token.encode()).hexdigest()[:12], "trees": job["trees"],
+               "rates": rates, "max_in_flight": opts.get("--max-in-flight"),
+               "concurrency": opts.get("--concurrency"), "host": opts.get("--host"),
+               "token_label": opts.get("--token-label"), "component": component,
+               "component_sha": component_sha, "argv": sys.argv[1:]}
+        if opts.get("--objects"):
+            row["objects"] = attempts
+        out(row)
         written += 1
         if opts.get("--always-fail"):
             sys.stderr.write("error: credentials rejected (fake)\n")
             return int(opts.get("--fail-code", 1))
-        marker = opts.get("--fail-marker")
-        if "--fail-after" in opts and written >= int(opts["--fail-after"]) and marker and not os.path.exists(marker):
+        if "--fail-after" in opts and not opts.get("--objects") and written >= int(opts["--fail-after"]) and \
+                marker and not os.path.exists(marker):
             open(marker, "w").close()
             sys.stderr.write("fake worker: dying after %d rows (fault switch)\n" % written)
             os._exit(101)

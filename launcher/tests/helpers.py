@@ -38,7 +38,10 @@ TOKENS = []  # every token a test sends: none may appear in a log, conf or outpu
 
 def env():
     e = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable)
-    e.pop("SPARK_REMOTE", None)
+    # A Connect session of this process (test_connect.py) sets SPARK_CONNECT_MODE_ENABLED in its
+    # environment: a child would then build a Connect session instead of a classic one.
+    for k in ("SPARK_REMOTE", "SPARK_CONNECT_MODE_ENABLED"):
+        e.pop(k, None)
     return e
 
 
@@ -147,6 +150,56 @@ def check_waves(out, waves):
         for dup in by_i.values():
             assert all(d == dup[0] for d in dup)
     return [o for o in out if o["type"] == "row"]
+
+
+def check_objects(out, users, once=False):
+    """The host's rule on the launcher's output `out` (`users`: i → user): each delivered row's
+    kept attempts (`row.objects`) have, in the objects lines before it, exactly the user's files
+    (fake_worker.objects_of, in order), each once; no objects line of a job comes after its row.
+    `once`: also, every objects line forwarded is of a delivered row's attempt (no failed attempt's
+    lines went over). Returns {i: [attempt ids of the objects lines forwarded]}."""
+    from fake_worker import objects_of
+
+    got, forwarded, answered = {}, {}, set()
+    for o in out:
+        if o["type"] == "objects":
+            assert set(o) == {"type", "line"} and isinstance(o["line"], str), o
+            line = json.loads(o["line"])
+            assert line["type"] == "objects" and line["i"] in users, line
+            assert line["i"] not in answered, "an objects line after its job's row: %s" % o["line"][:200]
+            got.setdefault((line["i"], line["attempt"]), []).extend(line["objects"])
+            forwarded.setdefault(line["i"], []).append(line["attempt"])
+        elif o["type"] == "row":
+            i, kept = o["row"]["i"], o["row"]["objects"]
+            answered.add(i)
+            assert [x for a in kept for x in got.get((i, a), [])] == objects_of(users[i]), (i, kept, got)
+    assert answered == set(users), sorted(set(users) - answered)
+    if once:
+        rows = {o["row"]["i"]: o["row"]["objects"] for o in out if o["type"] == "row"}
+        for i, attempts in forwarded.items():
+            assert set(attempts) <= set(rows[i]), (i, attempts, rows[i])
+    return forwarded
+
+
+def object_rows(users):
+    """scan_objects' rows for `users` (their first spellings), as the tests' scripts print them:
+    fake_worker.objects_of, the modified column as ms, sorted."""
+    from fake_worker import objects_of
+
+    rows = [[u, o["loc"], o.get("path"), o["type"], o["size"] if o["size"] < 2 ** 63 else None, o.get("mtime"),
+             o.get("lang"), None] for u in users for o in objects_of(u)]
+    return sorted(rows, key=repr)
+
+
+OBJECT_TYPES = ["username:string", "location:string", "path:string", "object_type:string", "size:bigint",
+                "modified:timestamp", "language:string", "workspace:string"]
+
+
+def frame_summary(df):
+    """What the scan_objects tests check of a frame: its schema and its rows (modified as ms)."""
+    return {"types": ["%s:%s" % (f.name, f.dataType.simpleString()) for f in df.schema.fields],
+            "rows": sorted([list(r[:5]) + [r[8]] + list(r[6:8]) for r in
+                            df.selectExpr("*", "unix_millis(modified) AS ms").collect()], key=repr)}
 
 
 def runs(path):

@@ -6,8 +6,8 @@ import subprocess
 import sys
 import time
 
-from helpers import (HERE, LOOPBACK, TOKENS, check_waves, config, env, flag, jobs, most_at_once,
-                     read_event_logs, run, runs, token)
+from helpers import (HERE, LOOPBACK, OBJECT_TYPES, TOKENS, check_objects, check_waves, config, env, flag, jobs,
+                     most_at_once, object_rows, read_event_logs, run, runs, token)
 
 
 def test_classic_two_waves_tokens_and_event_log(worker, tmp_path):
@@ -172,4 +172,106 @@ spark.stop()
     assert res["rows"] == [["a@x.com", "empty", "0", note], ["b@x.com", "empty", "0", note],
                            ["c@x.com", "empty", "0", note]]
     assert len(runs(run_log)) == 1, runs(run_log)
+    assert t not in json.dumps(res)
+
+
+def test_classic_objects_over_the_stream_with_a_retried_task(worker, tmp_path):
+    """--objects on classic Spark: the objects lines go over the row stream, each job's before its
+    row; the task dies after one row and the next job's objects (local[2,3] retries it): that
+    job's objects come again from the retry under another attempt, the one its row names, and
+    the objects of every delivered row's attempts are complete and once (the host's rule)."""
+    marker = tmp_path / "marker"
+    waves = [(token("ob"), jobs(0, 6))]
+    cfg = config(worker, master="local[2,3]", partitions=1, fault={"fail_after": 1, "marker": str(marker)},
+                 worker_args=["--retry-base-ms", "20", "--objects"])
+    rc, out, err = run(cfg, waves)
+    assert rc == 0, err
+    rows = check_waves(out, waves)
+    assert marker.exists()
+    forwarded = check_objects(out, {j["i"]: j["user"] for j in waves[0][1]})
+    by_i = {r["row"]["i"]: r for r in rows}
+    assert by_i[0]["attempt"] == 0 and all(by_i[i]["attempt"] == 1 for i in range(1, 6))
+    # Job 1's objects from the attempt that died, then the retry's (those its row names).
+    assert len(set(forwarded[1])) == 2 and forwarded[1][-1] in by_i[1]["row"]["objects"], forwarded
+    assert all(set(forwarded[i]) == set(by_i[i]["row"]["objects"]) for i in (0, 2, 3, 4, 5)), forwarded
+
+
+def test_classic_objects_without_the_stream(worker, tmp_path):
+    """Runner waves on classic Spark with the row stream on, off, and unreachable (the tasks cannot
+    connect): without it the objects lines come in the tasks' results, still before their rows."""
+    script = r"""
+import json, socket, sys
+sys.path.insert(0, %(here)r)
+from pyspark.sql import SparkSession
+from dbx_spark.runner import Runner
+b = SparkSession.builder.master("local[2]")
+for k, v in %(conf)r.items():
+    b = b.config(k, v)
+spark = b.getOrCreate()
+runner = Runner(spark, %(worker)r, "https://ws", None, ["--objects"])
+stream = runner.stream
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    closed = s.getsockname()[1]
+for mode in ("on", "off", "unreachable"):
+    runner.stream = None if mode == "off" else stream
+    if mode == "unreachable":
+        stream.addr = ("127.0.0.1", closed)
+    jobs = [{"type": "job", "i": i, "user": "u%%d@x.com" %% i, "trees": "dbfs", "orphan": False} for i in range(7)]
+    print(json.dumps([mode, list(runner.wave(%(tok)r, jobs, 2))]))
+spark.stop()
+""" % {"here": HERE, "conf": LOOPBACK, "worker": worker, "tok": token("ns")}
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env(), timeout=300)
+    assert p.returncode == 0, p.stderr
+    got = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("[")]
+    assert [mode for mode, _ in got] == ["on", "off", "unreachable"]
+    for mode, recs in got:
+        out = [{"type": "objects", "line": line} if kind == "objects" else {"type": "row", "row": json.loads(line)}
+               for _, _, _, kind, line in recs]
+        assert sum(o["type"] == "row" for o in out) == 7, (mode, recs)
+        check_objects(out, {i: "u%d@x.com" % i for i in range(7)}, once=True)
+
+
+def test_classic_scan_objects(worker, tmp_path):
+    """scan_objects() on an in-process classic session: the users' files (a user given twice is
+    scanned once; the objects of a scan the worker dropped are not rows), the frame's schema, the
+    workers run once (a second and third action read the checkpoint); a worker's fatal raises."""
+    run_log = str(tmp_path / "runs")
+    t = token("so")
+    script = r"""
+import json, sys
+sys.path.insert(0, %(here)r)
+sys.path.insert(0, %(tests)r)
+from pyspark.sql import SparkSession
+import dbx_spark
+from helpers import frame_summary
+b = SparkSession.builder.master("local[2]")
+for k, v in %(conf)r.items():
+    b = b.config(k, v)
+spark = b.getOrCreate()
+users = ["a@x.com", "bb@x.com", "A@X.com", "empty@x.com", "f@x.com", "g@x.com"]
+df = dbx_spark.scan_objects(spark, users, host="https://ws", token=%(tok)r, worker_binary=%(worker)r,
+                            partitions=2, worker_args=["--runs-file", %(runs)r, "--objects-rescan"])
+res = dict(frame_summary(df), count=df.count(), again=df.count(), cols=df.columns)
+try:
+    dbx_spark.scan_objects(spark, ["x@x.com"], host="https://ws", token=%(tok)r, worker_binary=%(worker)r,
+                           worker_args=["--always-fail"])
+except RuntimeError as e:
+    res["fatal"] = str(e)
+res["conf"] = spark.sparkContext.getConf().getAll()
+print(json.dumps(res))
+spark.stop()
+""" % {"here": HERE, "tests": os.path.join(HERE, "tests"), "conf": LOOPBACK, "tok": t, "worker": worker,
+       "runs": run_log}
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env(), timeout=300)
+    assert p.returncode == 0, p.stderr
+    res = json.loads(p.stdout.strip().splitlines()[-1])
+    assert res["cols"] == ["username", "location", "path", "object_type", "size", "modified", "language",
+                           "workspace"]
+    assert res["types"] == OBJECT_TYPES
+    want = object_rows(["a@x.com", "bb@x.com", "empty@x.com", "f@x.com", "g@x.com"])
+    assert res["rows"] == want and res["count"] == res["again"] == len(want)
+    assert any(r[4] is None for r in want) and any(r[2] is None for r in want)  # the fake's nulls
+    assert len(runs(run_log)) == 2, runs(run_log)  # two shards, each one worker, once
+    assert "credentials rejected (fake)" in res["fatal"] and "exit 1" in res["fatal"], res["fatal"]
     assert t not in json.dumps(res)

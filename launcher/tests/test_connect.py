@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from helpers import (TOKENS, ConnectServer, check_waves, config, jobs, needs_connect, read_event_logs,
-                     run, token)
-from dbx_spark import scan
+from helpers import (OBJECT_TYPES, TOKENS, ConnectServer, check_objects, check_waves, config, frame_summary, jobs,
+                     needs_connect, object_rows, read_event_logs, run, runs, token)
+from dbx_spark import scan, scan_objects
 from dbx_spark.budget import murmur3_int
 
 
@@ -80,6 +80,49 @@ def test_connect_notebook_scan_and_routing(worker, server):
         note = "trees=dbfs+uploads+workspace+repos component=none"
         assert rows == [["z@x.com", "empty", "0", note], ["y@x.com", "empty", "0", note]]
         assert t not in json.dumps(rows)
+    finally:
+        spark.stop()
+
+
+@needs_connect
+def test_connect_objects_with_a_retried_task(worker, server, tmp_path):
+    """--objects through Spark Connect: the objects lines come in the task results, each job's
+    before its row; a task that died (after one row and the next job's objects) is retried, and
+    only the successful attempt's results are delivered: every objects line forwarded is of a
+    delivered row's attempt, complete and once."""
+    marker = tmp_path / "marker"
+    waves = [(token("so"), jobs(0, 7))]
+    cfg = config(worker, backend="connect", master=None, remote=server.url, partitions=2,
+                 fault={"fail_after": 1, "marker": str(marker)}, worker_args=["--objects"])
+    rc, out, err = run(cfg, waves)
+    assert rc == 0, err
+    rows = check_waves(out, waves)
+    assert marker.exists() and any(r["attempt"] == 1 for r in rows)
+    check_objects(out, {j["i"]: j["user"] for j in waves[0][1]}, once=True)
+
+
+@needs_connect
+def test_connect_scan_objects(worker, server, tmp_path):
+    """scan_objects() on a Spark Connect session: the users' files with the frame's schema, the
+    workers run once for the call's three actions; a worker's fatal raises with its message."""
+    from pyspark.sql import SparkSession
+
+    run_log = str(tmp_path / "runs")
+    spark = SparkSession.builder.remote(server.url).getOrCreate()
+    try:
+        t = token("soc")
+        df = scan_objects(spark, ["f@x.com", "bb@x.com", "F@x.com", "g@x.com"], host="https://ws", token=t,
+                          worker_binary=worker, partitions=2, worker_args=["--runs-file", run_log])
+        got = frame_summary(df)
+        assert got["types"] == OBJECT_TYPES
+        assert got["rows"] == object_rows(["f@x.com", "bb@x.com", "g@x.com"])
+        assert df.count() == len(got["rows"])
+        assert len(runs(run_log)) == 2, runs(run_log)
+        assert t not in json.dumps(got)
+        with pytest.raises(RuntimeError) as e:
+            scan_objects(spark, ["x@x.com"], host="https://ws", token=t, worker_binary=worker,
+                         worker_args=["--always-fail"])
+        assert "credentials rejected (fake)" in str(e.value) and "exit 1" in str(e.value), str(e.value)
     finally:
         spark.stop()
 
