@@ -9,7 +9,8 @@
 //! Every Spark process binds to 127.0.0.1 and is stopped at the end.
 //!
 //! `same_csv`: the CSV equals the local scan's; `waves`: the budget, rows as users finish, short
-//! OAuth tokens; `failures`: a worker, the host or the launcher dying, Spark missing, resume.
+//! OAuth tokens; `failures`: a worker, the host or the launcher dying, Spark missing, resume;
+//! `objects`: `--objects` on Spark equals the local scan's objects (a retried task, Connect).
 
 mod failures;
 mod objects;
