@@ -94,3 +94,48 @@ fn objects_on_spark_equal_the_local_scans_after_a_retried_task_and_through_conne
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+#[ignore = "needs a Python with pyspark in DBX_SPARK_PYTHON (scripts/test.sh provides it)"]
+fn a_run_killed_with_9_and_resumed_on_spark_holds_the_local_objects() {
+    let py = python();
+    let (sim, _, work) = workspace(30);
+    let local = scan(&work, &sim, "users.txt", "local.csv", &["--objects", "local.parquet"]);
+    check!(local, local.code == 0);
+    let want = read(&work.path("local.parquet"));
+    // A local run killed after a few users, then the rest on Spark.
+    let mut args = vec![
+        "scan",
+        "--users-file",
+        "users.txt",
+        "-o",
+        "spark.csv",
+        "--concurrency",
+        "1",
+        "--objects",
+        "spark.parquet",
+    ];
+    args.extend_from_slice(&super::FAST);
+    let mut r = crate::util::Run::in_dir(&work, &args);
+    r.env("DATABRICKS_HOST", &sim.url)
+        .env("DATABRICKS_TOKEN", "dapi-sim-spark-token");
+    let running = r.spawn();
+    let journal = work.path("spark.csv.journal");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_to_string(&journal).map_or(0, |j| j.lines().count()) < 4 {
+        assert!(std::time::Instant::now() < deadline, "the local run recorded nothing");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = running.kill();
+    check!(killed, killed.signal == Some(9));
+    let done = scan(
+        &work,
+        &sim,
+        "users.txt",
+        "spark.csv",
+        &["--objects", "spark.parquet", "--resume", "--spark-master", "local[2]", "--python", &py],
+    );
+    check!(done, done.code == 0);
+    check!(done, done.file("spark.csv") == local.file("local.csv"));
+    check!(done, read(&work.path("spark.parquet")) == want, "the resumed run's objects differ from the local scan's");
+}
