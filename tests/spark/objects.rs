@@ -133,9 +133,21 @@ fn a_run_killed_with_9_and_resumed_on_spark_holds_the_local_objects() {
         &sim,
         "users.txt",
         "spark.csv",
-        &["--objects", "spark.parquet", "--resume", "--spark-master", "local[2]", "--python", &py],
+        &[
+            "--objects",
+            "spark.parquet",
+            "--resume",
+            "--spark-master",
+            "local[2]",
+            "--python",
+            &py,
+        ],
     );
     check!(done, done.code == 0);
     check!(done, done.file("spark.csv") == local.file("local.csv"));
-    check!(done, read(&work.path("spark.parquet")) == want, "the resumed run's objects differ from the local scan's");
+    check!(
+        done,
+        read(&work.path("spark.parquet")) == want,
+        "the resumed run's objects differ from the local scan's"
+    );
 }
