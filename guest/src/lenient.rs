@@ -27,13 +27,13 @@ pub fn bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
 
 /// Any JSON value → `Some(string)` for strings (borrowed when unescaped) and, rendered, numbers.
 pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
-    d.deserialize_any(StrV)
+    d.deserialize_any(StrV::<true>)
 }
 
 /// Any JSON value → `Some(string)` for strings only (borrowed when unescaped); numbers too are
 /// `None` (a type or a language is a name, never a number).
 pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
-    d.deserialize_any(TextV)
+    d.deserialize_any(StrV::<false>)
 }
 
 fn parse_num(s: &str) -> Option<u64> {
@@ -115,8 +115,9 @@ impl<'de> Visitor<'de> for BoolV {
     ignore_compound!();
 }
 
-struct StrV;
-impl<'de> Visitor<'de> for StrV {
+/// A string; with `NUMBERS`, an integer too (as its decimal text).
+struct StrV<const NUMBERS: bool>;
+impl<'de, const NUMBERS: bool> Visitor<'de> for StrV<NUMBERS> {
     type Value = Option<Cow<'de, str>>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
@@ -131,40 +132,10 @@ impl<'de> Visitor<'de> for StrV {
         Ok(Some(Cow::Owned(v)))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
+        Ok(NUMBERS.then(|| Cow::Owned(v.to_string())))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    ignore_compound!();
-}
-
-struct TextV;
-impl<'de> Visitor<'de> for TextV {
-    type Value = Option<Cow<'de, str>>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Borrowed(v)))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v)))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
+        Ok(NUMBERS.then(|| Cow::Owned(v.to_string())))
     }
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
         Ok(None)

@@ -1,11 +1,7 @@
 //! The rows are the files as listed, and each user's row count is the CSV's `file_count`.
 
-use super::{expected, per_user, read};
+use super::{expected, per_user, read, scan_objects, AS_OF_MS};
 use crate::util::{generated, Sim, Work};
-
-/// 2026-12-01T00:00:00Z.
-const AS_OF: &str = "2026-12-01T00:00:00Z";
-const AS_OF_MS: i64 = 1_796_083_200_000;
 
 /// Each user's rows in the objects file equal the CSV's `file_count`, and no row belongs to a user
 /// the CSV does not list.
@@ -32,21 +28,10 @@ fn counts_match_csv(done: &crate::util::Done, csv: &str, parquet: &str) {
 fn a_generated_workspace_gives_every_file_of_every_user_exactly_as_listed() {
     let (sim, users) = generated(40, 5);
     let work = Work::new();
-    let mut args: Vec<&str> = users.iter().map(String::as_str).collect();
-    args.extend([
-        "-o",
-        "out.csv",
-        "--as-of",
-        AS_OF,
-        "--locations",
-        "dbfs,uploads,workspace,repos",
-        "--objects",
-        "files.parquet",
-    ]);
-    let done = work.scan(&sim, &args).run();
-    assert!(matches!(done.code, 0 | 3), "{}", done.explain());
+    let names: Vec<&str> = users.iter().map(String::as_str).collect();
+    let done = scan_objects(&work, &sim, &names, &[]);
     assert!(done.stdout.contains("Objects: "), "{}", done.explain());
-    let got = read(&work.path("files.parquet"));
+    let got = read(&work.path("o.parquet"));
     let want = expected(&dbx_sim::generate(40, 5), &users, AS_OF_MS);
     assert!(want.len() > 100, "a generated workspace has files: {}", want.len());
     if got != want {
@@ -59,7 +44,7 @@ fn a_generated_workspace_gives_every_file_of_every_user_exactly_as_listed() {
             done.explain()
         );
     }
-    counts_match_csv(&done, "out.csv", "files.parquet");
+    counts_match_csv(&done, "out.csv", "o.parquet");
 }
 
 #[test]
@@ -73,20 +58,9 @@ fn every_fixture_gives_each_user_as_many_rows_as_the_csv_counts_files() {
     ] {
         let sim = Sim::start(crate::util::fixture(name));
         let work = Work::new();
-        let mut args = vec![
-            "--all-users",
-            "-o",
-            "out.csv",
-            "--as-of",
-            AS_OF,
-            "--locations",
-            "dbfs,uploads,workspace,repos",
-            "--objects",
-            "o.parquet",
-        ];
+        let mut args = vec!["--all-users"];
         args.extend_from_slice(extra);
-        let done = work.scan(&sim, &args).run();
-        assert!(matches!(done.code, 0 | 3), "{name} {extra:?}: {}", done.explain());
+        let done = scan_objects(&work, &sim, &[], &args);
         counts_match_csv(&done, "out.csv", "o.parquet");
     }
 }

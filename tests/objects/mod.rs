@@ -17,6 +17,8 @@ use std::path::Path;
 use arrow_array::{Array, Int64Array, RecordBatch, StringArray, TimestampMillisecondArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use crate::util::{Done, Sim, Work};
+
 /// One row of the objects file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Obj {
@@ -105,6 +107,30 @@ pub fn per_user(objs: &[Obj]) -> BTreeMap<String, u64> {
 }
 
 const DAY_MS: i64 = 86_400_000;
+
+/// The as-of every objects test scans with: 2026-12-01T00:00:00Z.
+pub const AS_OF: &str = "2026-12-01T00:00:00Z";
+pub const AS_OF_MS: i64 = 1_796_083_200_000;
+
+/// `scan USERS… -o out.csv --as-of AS_OF --locations (all four) --objects o.parquet EXTRA…` in
+/// `work`, checked to finish (exit 0, or 3 with error rows).
+pub fn scan_objects(work: &Work, sim: &Sim, users: &[&str], extra: &[&str]) -> Done {
+    let mut args = users.to_vec();
+    args.extend([
+        "-o",
+        "out.csv",
+        "--as-of",
+        AS_OF,
+        "--locations",
+        "dbfs,uploads,workspace,repos",
+        "--objects",
+        "o.parquet",
+    ]);
+    args.extend_from_slice(extra);
+    let done = work.scan(sim, &args).run();
+    assert!(matches!(done.code, 0 | 3), "{}", done.explain());
+    done
+}
 
 /// A listing's time as the scanner reads it: a non-negative integer (or a string of digits) no
 /// later than a day after the as-of.

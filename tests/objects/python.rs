@@ -2,11 +2,8 @@
 //! recipe: the largest stale folders per user). Needs a Python with them in
 //! `DBX_OBJECTS_PYTHON` (scripts/test.sh makes one from tests/python/requirements-objects.txt).
 
-use super::{expected, read};
+use super::{expected, read, scan_objects, AS_OF_MS};
 use crate::util::{generated, Work};
-
-const AS_OF: &str = "2026-12-01T00:00:00Z";
-const AS_OF_MS: i64 = 1_796_083_200_000;
 
 fn python() -> String {
     match std::env::var("DBX_OBJECTS_PYTHON") {
@@ -23,19 +20,8 @@ fn python() -> String {
 fn pyarrow_pandas_and_duckdb_read_the_files_as_listed() {
     let (sim, users) = generated(25, 21);
     let work = Work::new();
-    let mut args: Vec<&str> = users.iter().map(String::as_str).collect();
-    args.extend([
-        "-o",
-        "out.csv",
-        "--as-of",
-        AS_OF,
-        "--locations",
-        "dbfs,uploads,workspace,repos",
-        "--objects",
-        "o.parquet",
-    ]);
-    let done = work.scan(&sim, &args).run();
-    assert!(matches!(done.code, 0 | 3), "{}", done.explain());
+    let names: Vec<&str> = users.iter().map(String::as_str).collect();
+    scan_objects(&work, &sim, &names, &[]);
     let want = expected(&dbx_sim::generate(25, 21), &users, AS_OF_MS);
     assert_eq!(read(&work.path("o.parquet")), want);
     let script = work.write("read.py", include_str!("read_objects.py"));

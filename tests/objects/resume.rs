@@ -1,10 +1,8 @@
 //! After kill -9 and `--resume` the objects file holds the same set as an uninterrupted run;
 //! `summary --objects` rebuilds it from the journal's spool; a journal without objects is refused.
 
-use super::read;
+use super::{read, AS_OF};
 use crate::util::{generated, journal_user_lines, wait_rows, Work};
-
-const AS_OF: &str = "2026-12-01T00:00:00Z";
 
 #[test]
 fn a_run_killed_and_resumed_holds_every_file_of_each_recorded_user_once() {

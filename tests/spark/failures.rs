@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use super::{python, scan, workspace, FAST};
+use super::{kill_a_local_run, python, scan, workspace};
 use crate::util::{Run, Sim, Work};
 
 #[test]
@@ -46,28 +46,7 @@ fn a_host_killed_mid_run_resumes_on_spark_and_locally_with_the_same_csv() {
     let (sim, _, work) = workspace(30);
     let local = scan(&work, &sim, "users.txt", "local.csv", &[]);
     // A local run killed after a few users, then the rest resumed on Spark.
-    let mut args = vec![
-        "scan",
-        "--users-file",
-        "users.txt",
-        "-o",
-        "spark.csv",
-        "--concurrency",
-        "1",
-    ];
-    args.extend_from_slice(&FAST);
-    let mut r = Run::in_dir(&work, &args);
-    r.env("DATABRICKS_HOST", &sim.url)
-        .env("DATABRICKS_TOKEN", "dapi-sim-spark-token");
-    let running = r.spawn();
-    let journal = work.path("spark.csv.journal");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while std::fs::read_to_string(&journal).map_or(0, |j| j.lines().count()) < 4 {
-        assert!(std::time::Instant::now() < deadline, "the local run recorded nothing");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let killed = running.kill();
-    check!(killed, killed.signal.is_some());
+    kill_a_local_run(&work, &sim, &[]);
     resume_on_spark_gives_the_local_csv(&work, &sim, &py, &local);
 }
 

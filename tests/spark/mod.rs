@@ -157,6 +157,34 @@ fn scan(work: &Work, sim: &Sim, users: &str, out: &str, extra: &[&str]) -> crate
     r.run()
 }
 
+/// A local `scan -o spark.csv EXTRA…` of `users.txt`, one user at a time, killed with -9 once the
+/// journal holds a few users: what the Spark resumes start from.
+fn kill_a_local_run(work: &Work, sim: &Sim, extra: &[&str]) {
+    let mut args = vec![
+        "scan",
+        "--users-file",
+        "users.txt",
+        "-o",
+        "spark.csv",
+        "--concurrency",
+        "1",
+    ];
+    args.extend_from_slice(&FAST);
+    args.extend_from_slice(extra);
+    let mut r = Run::in_dir(work, &args);
+    r.env("DATABRICKS_HOST", &sim.url)
+        .env("DATABRICKS_TOKEN", "dapi-sim-spark-token");
+    let running = r.spawn();
+    let journal = work.path("spark.csv.journal");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_to_string(&journal).map_or(0, |j| j.lines().count()) < 4 {
+        assert!(std::time::Instant::now() < deadline, "the local run recorded nothing");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = running.kill();
+    check!(killed, killed.signal == Some(9));
+}
+
 /// `scan -o out EXTRA…`, checked to exit 0 with `local`'s CSV byte for byte (`what` names the run).
 fn same_as_local(
     work: &Work,

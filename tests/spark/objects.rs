@@ -104,30 +104,7 @@ fn a_run_killed_with_9_and_resumed_on_spark_holds_the_local_objects() {
     check!(local, local.code == 0);
     let want = read(&work.path("local.parquet"));
     // A local run killed after a few users, then the rest on Spark.
-    let mut args = vec![
-        "scan",
-        "--users-file",
-        "users.txt",
-        "-o",
-        "spark.csv",
-        "--concurrency",
-        "1",
-        "--objects",
-        "spark.parquet",
-    ];
-    args.extend_from_slice(&super::FAST);
-    let mut r = crate::util::Run::in_dir(&work, &args);
-    r.env("DATABRICKS_HOST", &sim.url)
-        .env("DATABRICKS_TOKEN", "dapi-sim-spark-token");
-    let running = r.spawn();
-    let journal = work.path("spark.csv.journal");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while std::fs::read_to_string(&journal).map_or(0, |j| j.lines().count()) < 4 {
-        assert!(std::time::Instant::now() < deadline, "the local run recorded nothing");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let killed = running.kill();
-    check!(killed, killed.signal == Some(9));
+    super::kill_a_local_run(&work, &sim, &["--objects", "spark.parquet"]);
     let done = scan(
         &work,
         &sim,
