@@ -91,4 +91,11 @@ fn a_run_without_objects_keeps_no_spool_and_the_objects_file_refuses_the_spools_
         !work.path("c.csv").exists() && !work.path("c.csv.journal").exists(),
         "nothing written"
     );
+    let done = work.scan(&sim, &[&users[0], "-o", "d.csv", "--objects", "."]).run();
+    assert_ne!(done.code, 0);
+    assert!(
+        done.stderr.contains("--objects .: output . is a directory"),
+        "{}",
+        done.explain()
+    );
 }

@@ -94,6 +94,16 @@ fn summary_refuses_objects_of_a_run_that_kept_none_and_a_spool_that_lost_them() 
         .map(|r| r["file_count"].parse::<usize>().unwrap())
         .sum();
     assert!(files > 0, "the users have files");
+    // Continuing it without --objects would leave rows without their files: refused, saying how.
+    let r = work
+        .scan(&sim, &[&users[0], &users[1], "-o", "kept.csv", "--resume"])
+        .run();
+    assert_eq!(r.code, 2, "{}", r.explain());
+    assert!(
+        r.stderr.contains("add --objects FILE.parquet to continue it"),
+        "{}",
+        r.explain()
+    );
     std::fs::write(work.path("kept.csv.journal.objects"), b"").unwrap();
     let s = work
         .run(&["summary", "--journal", "kept.csv.journal", "--objects", "y.parquet"])

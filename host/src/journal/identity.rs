@@ -79,7 +79,16 @@ impl RunIdentity {
             let (j, r) = (theirs.get(k), mine.get(k));
             if j != r {
                 let show = |v: Option<&String>| v.map_or("(not set)".to_string(), Clone::clone);
-                out.push(format!("{k}: the journal has {}, this run has {}", show(j), show(r)));
+                let hint = match (k.as_str(), r) {
+                    ("objects", None) => " (add --objects FILE.parquet to continue it)",
+                    ("objects", Some(_)) => " (its rows kept no objects: a new journal can)",
+                    _ => "",
+                };
+                out.push(format!(
+                    "{k}: the journal has {}, this run has {}{hint}",
+                    show(j),
+                    show(r)
+                ));
             }
         }
         if self.users != journal.users {

@@ -32,7 +32,11 @@ impl OutputFiles {
             csv: AtomicFile::create(&run.output)?,
             html: run.html.as_deref().map(AtomicFile::create).transpose()?,
             jsonl: run.journal.jsonl.as_deref().map(AtomicFile::create).transpose()?,
-            objects: run.objects.as_deref().map(AtomicFile::create).transpose()?,
+            objects: run
+                .objects
+                .as_deref()
+                .map(|p| AtomicFile::create(p).map_err(|e| anyhow::anyhow!("--objects {}: {e:#}", p.display())))
+                .transpose()?,
         })
     }
 }
