@@ -109,14 +109,20 @@ def at_scale(a, sim_bin, inv_bin):
     finally:
         sim.terminate()
         sim.wait()
+    print_unlimited(f"at scale: {a.scale_users} generated users (seed {a.seed}), no limits, no latency, client "
+                    f"limits raised (simulator start {served:.1f} s)", runs)
+
+
+def print_unlimited(title, runs):
+    """The figures of a run without limits, without and with --objects."""
     files, pq, spool = objects_of(runs[1][3])
-    print(f"at scale: {a.scale_users} generated users (seed {a.seed}), no limits, no latency, client limits raised "
-          f"(simulator start {served:.1f} s)")
+    print(title)
     for label, secs, rss, _, _ in runs:
         print(f"  {label:38} wall {secs:6.1f} s   {files / secs:9.0f} files/s   peak RSS {rss:.1f} MiB")
     (_, s0, r0, _, _), (_, s1, r1, _, _) = runs
     print(f"  objects: {files} rows, Parquet {pq / 1e6:.1f} MB ({pq / max(files, 1):.1f} bytes/file), spool "
-          f"{spool / 1e6:.1f} MB; wall with / without {s1 / s0:.3f}; peak RSS +{r1 - r0:.1f} MiB")
+          f"{spool / 1e6:.1f} MB; wall with / without {s1 / s0:.3f}; peak RSS with - without: {r1 - r0:+.1f} MiB "
+          f"(goal: a few MB)")
 
 
 def big_fixture(path, files):
@@ -156,14 +162,8 @@ def big_user(a, sim_bin, inv_bin):
     finally:
         sim.terminate()
         sim.wait()
-    files, pq, spool = objects_of(runs[1][3])
-    print(f"one big user: {a.big_files} files (1,000 a folder, half Workspace, half DBFS), no limits "
-          f"(simulator start {served:.1f} s)")
-    for label, secs, rss, _, _ in runs:
-        print(f"  {label:38} wall {secs:6.1f} s   {files / secs:9.0f} files/s   peak RSS {rss:.1f} MiB")
-    (_, s0, r0, _, _), (_, s1, r1, _, _) = runs
-    print(f"  objects: {files} rows, Parquet {pq / 1e6:.1f} MB, spool {spool / 1e6:.1f} MB; "
-          f"peak RSS with - without: {r1 - r0:+.1f} MiB   (goal: a few MB)")
+    print_unlimited(f"one big user: {a.big_files} files (1,000 a folder, half Workspace, half DBFS), no limits "
+                    f"(simulator start {served:.1f} s)", runs)
 
 
 def main():
