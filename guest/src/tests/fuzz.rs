@@ -16,7 +16,7 @@
 //! prints the seed and the case to replay.
 
 use super::fake::{resp, Fake};
-use super::fixtures::AS_OF;
+use super::fixtures::NEITHER;
 use super::sink::{check, Collector};
 use crate::types::{Api, ScanOptions, ScanStatus, Tree, TreeStats};
 use crate::walk::scan_user;
@@ -373,12 +373,7 @@ fn run_case(r: &mut Rng) -> Result<usize, String> {
         dbfs: r.pct(85),
         workspace: r.pct(85),
         batch_size: *r.pick(&[0, 1, 2, 3, 8]),
-        notebook_sizes: false,
-        uploads: false,
-        repos: false,
-        as_of_ms: AS_OF,
-        stale_days: 365,
-        objects: true,
+        ..NEITHER
     };
     let dbfs = opts.dbfs.then(|| gen_tree(r, Tree::Dbfs));
     let ws = opts.workspace.then(|| gen_tree(r, Tree::Workspace));

@@ -1,7 +1,7 @@
 //! Issue 19 in the guest: the four locations of a user, and the files' ages.
 
 use super::fake::Fake;
-use super::fixtures::{AS_OF, U};
+use super::fixtures::{AS_OF, BOTH, U};
 use super::sink::scan_user;
 use crate::types::*;
 use serde_json::json;
@@ -10,15 +10,9 @@ const DAY: i64 = 86_400_000;
 
 fn all() -> ScanOptions {
     ScanOptions {
-        dbfs: true,
-        workspace: true,
-        batch_size: 0,
-        notebook_sizes: false,
         uploads: true,
         repos: true,
-        as_of_ms: AS_OF,
-        stale_days: 365,
-        objects: true,
+        ..BOTH
     }
 }
 

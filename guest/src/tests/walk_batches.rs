@@ -1,6 +1,6 @@
 //! `scan-user` batching: which requests go out together, in which order, and how many.
 
-use super::fixtures::{p, sample, wide, AS_OF, BOTH, H, NEITHER, U};
+use super::fixtures::{p, sample, wide, BOTH, H, NEITHER, U};
 use super::sink::scan_user;
 use crate::types::*;
 use crate::{dbfs, workspace};
@@ -37,15 +37,8 @@ fn batches_are_full_and_never_exceed_the_batch_size_or_its_cap() {
             &mut f,
             U,
             ScanOptions {
-                dbfs: true,
-                workspace: true,
                 batch_size: asked,
-                notebook_sizes: false,
-                uploads: false,
-                repos: false,
-                as_of_ms: AS_OF,
-                stale_days: 365,
-                objects: true,
+                ..BOTH
             },
         );
         assert_eq!(r.status, ScanStatus::Success);
@@ -71,21 +64,7 @@ fn batches_are_full_and_never_exceed_the_batch_size_or_its_cap() {
 fn directories_are_listed_breadth_first() {
     let mut f = wide(3);
     f.ws_dir(&p("w0/deeper")).ws_file(&p("w0/deeper/x"), Some(5));
-    scan_user(
-        &mut f,
-        U,
-        ScanOptions {
-            dbfs: true,
-            workspace: true,
-            batch_size: 2,
-            notebook_sizes: false,
-            uploads: false,
-            repos: false,
-            as_of_ms: AS_OF,
-            stale_days: 365,
-            objects: true,
-        },
-    );
+    scan_user(&mut f, U, ScanOptions { batch_size: 2, ..BOTH });
     let order: Vec<String> = f
         .requests()
         .iter()

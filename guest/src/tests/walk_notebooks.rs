@@ -1,22 +1,15 @@
 //! `notebook-sizes`: notebooks exported and counted by their decoded length (see `walk`, `export`).
 
 use super::fake::{err_json, resp, Fake};
-use super::fixtures::{p, AS_OF, H, U};
+use super::fixtures::{p, BOTH, H, U};
 use super::sink::scan_user;
 use crate::export::EXPORT_PATH;
 use crate::types::{HttpError, ScanOptions, ScanStatus};
 use crate::walk::MAX_EXPORTS_PER_BATCH;
 
 const SIZED: ScanOptions = ScanOptions {
-    dbfs: true,
-    workspace: true,
-    batch_size: 0,
     notebook_sizes: true,
-    uploads: false,
-    repos: false,
-    as_of_ms: AS_OF,
-    stale_days: 365,
-    objects: true,
+    ..BOTH
 };
 
 fn exports(f: &Fake) -> Vec<String> {
