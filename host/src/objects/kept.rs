@@ -5,7 +5,6 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::parquet::{self, Owner, Written};
-use super::spool;
 use crate::model::{UserKey, UserRow};
 use crate::output::AtomicFile;
 
@@ -57,14 +56,17 @@ pub fn write_parquet(spool: &Path, rows: &[&UserRow], file: AtomicFile) -> anyho
     })
 }
 
-/// The keys of `rows` whose objects the spool at `spool` does not hold whole (a row written
-/// before its objects reached the disk, a spool lost): `--resume` scans those users again.
-pub fn incomplete<'a>(spool: &Path, rows: &[(&'a UserKey, &'a UserRow)]) -> anyhow::Result<Vec<UserKey>> {
-    let attempts: HashSet<u64> = rows.iter().flat_map(|(_, r)| r.objects.iter().copied()).collect();
-    let counts = spool::counts(spool, &attempts)?;
-    Ok(rows
-        .iter()
-        .filter(|(_, r)| !holds(r, &counts))
+/// Every attempt `rows` name.
+pub fn attempts<'a>(rows: impl IntoIterator<Item = &'a UserRow>) -> HashSet<u64> {
+    rows.into_iter().flat_map(|r| r.objects.iter().copied()).collect()
+}
+
+/// The keys of `rows` whose objects the spool does not hold whole by its `counts` per attempt (a
+/// row written before its objects reached the disk, a spool lost): `--resume` scans those users
+/// again.
+pub fn incomplete(rows: &[(&UserKey, &UserRow)], counts: &HashMap<u64, u64>) -> Vec<UserKey> {
+    rows.iter()
+        .filter(|(_, r)| !holds(r, counts))
         .map(|(k, _)| (*k).clone())
-        .collect())
+        .collect()
 }

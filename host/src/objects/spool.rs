@@ -6,7 +6,7 @@
 //! [`Spool::append_to`] cuts a torn or garbled tail off before appending. The journal's writer
 //! syncs the spool before each sync of its own ([`Spool::sync`]), so a row on disk has its
 //! objects on disk; after a power loss that still fails (an OS may write the journal's page
-//! first), [`Spool::counts`] shows the row incomplete and `--resume` scans its user again.
+//! first), the counts [`Spool::append_to`] reads show the row incomplete and `--resume` scans its user again.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -62,13 +62,14 @@ impl Spool {
         })
     }
 
-    /// Opens the spool at `path` to append after its last whole frame (a torn tail is cut off);
-    /// a missing spool is created.
-    pub fn append_to(path: &Path) -> anyhow::Result<Spool> {
+    /// Opens the spool at `path` to append after its last whole frame (a torn tail is cut off;
+    /// a missing spool is created), with how many objects it holds for each of `attempts` (read
+    /// in the same pass).
+    pub fn append_to(path: &Path, attempts: &HashSet<u64>) -> anyhow::Result<(Spool, HashMap<u64, u64>)> {
         if !path.exists() {
-            return Spool::create(path);
+            return Ok((Spool::create(path)?, HashMap::new()));
         }
-        let whole = Reader::open(path)?.whole_len()?;
+        let (whole, counts) = Reader::open(path)?.tally(attempts)?;
         let file = OpenOptions::new()
             .write(true)
             .open(path)
@@ -80,10 +81,11 @@ impl Spool {
         }
         let mut file = file;
         std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(whole))?;
-        Ok(Spool {
+        let spool = Spool {
             path: path.to_path_buf(),
             file: Mutex::new(file),
-        })
+        };
+        Ok((spool, counts))
     }
 
     /// Its path.
@@ -174,10 +176,16 @@ impl Reader {
         Ok(Some(batch))
     }
 
-    /// Reads to the end; the length of the whole frames.
-    pub fn whole_len(mut self) -> anyhow::Result<u64> {
-        while self.next_batch()?.is_some() {}
-        Ok(self.offset)
+    /// Reads to the end: the length of the whole frames, and how many objects they hold for each
+    /// of `attempts` (0 for one they lack).
+    pub fn tally(mut self, attempts: &HashSet<u64>) -> anyhow::Result<(u64, HashMap<u64, u64>)> {
+        let mut n: HashMap<u64, u64> = attempts.iter().map(|a| (*a, 0)).collect();
+        while let Some(b) = self.next_batch()? {
+            if let Some(c) = n.get_mut(&b.attempt) {
+                *c = c.saturating_add(b.objects.len() as u64);
+            }
+        }
+        Ok((self.offset, n))
     }
 
     /// The spool's path.
@@ -198,21 +206,6 @@ fn read_full(input: &mut impl Read, buf: &mut [u8]) -> anyhow::Result<bool> {
         }
     }
     Ok(true)
-}
-
-/// How many objects the spool at `path` holds for each of `attempts` (0 for one it lacks).
-pub fn counts(path: &Path, attempts: &HashSet<u64>) -> anyhow::Result<HashMap<u64, u64>> {
-    let mut n: HashMap<u64, u64> = attempts.iter().map(|a| (*a, 0)).collect();
-    if !path.exists() {
-        return Ok(n);
-    }
-    let mut r = Reader::open(path)?;
-    while let Some(b) = r.next_batch()? {
-        if let Some(c) = n.get_mut(&b.attempt) {
-            *c = c.saturating_add(b.objects.len() as u64);
-        }
-    }
-    Ok(n)
 }
 
 #[cfg(test)]
@@ -247,8 +240,8 @@ mod tests {
         f.write_all(&torn[..torn.len() - 3]).unwrap();
         drop(f);
         let wanted = HashSet::from([7, 8, 9]);
-        assert_eq!(counts(&p, &wanted).unwrap(), HashMap::from([(7, 2), (8, 1), (9, 0)]));
-        let s = Spool::append_to(&p).unwrap();
+        let (s, counts) = Spool::append_to(&p, &wanted).unwrap();
+        assert_eq!(counts, HashMap::from([(7, 2), (8, 1), (9, 0)]));
         assert_eq!(std::fs::metadata(&p).unwrap().len(), whole);
         s.put(9, &[obj("/e", Some(5))]).unwrap();
         drop(s);
@@ -277,6 +270,9 @@ mod tests {
         let last = bytes.len() - 2;
         bytes[last] ^= 0xff; // the CRC no longer matches
         std::fs::write(&p, &bytes).unwrap();
-        assert_eq!(Reader::open(&p).unwrap().whole_len().unwrap(), whole as u64);
+        assert_eq!(
+            Reader::open(&p).unwrap().tally(&HashSet::new()).unwrap().0,
+            whole as u64
+        );
     }
 }

@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use super::config::ScanRun;
 use crate::journal;
 use crate::model::{Ages, UserKey, UserRow};
+use crate::objects::kept;
 use crate::objects::spool::{self, Spool};
 use crate::output::console;
 use crate::sandbox::Runtime;
@@ -139,13 +140,14 @@ fn keep_objects(rt: &Runtime, run: &ScanRun, journal: &Path, opened: &mut journa
     if run.objects.is_none() {
         return Ok(());
     }
-    let spool = Arc::new(if opened.continued {
-        Spool::append_to(&path)?
-    } else {
-        Spool::create(&path)?
-    });
     let rows: Vec<(&UserKey, &UserRow)> = opened.previous.rows.iter().map(|(k, kept)| (k, &*kept.row)).collect();
-    let incomplete = crate::objects::kept::incomplete(&path, &rows)?;
+    let (spool, counts) = if opened.continued {
+        Spool::append_to(&path, &kept::attempts(rows.iter().map(|(_, r)| *r)))?
+    } else {
+        (Spool::create(&path)?, Default::default())
+    };
+    let spool = Arc::new(spool);
+    let incomplete = kept::incomplete(&rows, &counts);
     if !incomplete.is_empty() {
         opened.notes.push(format!(
             "objects spool {}: the objects of {} recorded user(s) are not all there (a power loss, or the spool was \
