@@ -65,6 +65,11 @@ pub enum Command {
     /// user, in input-position order). Used by the Spark launcher's notebook API.
     #[command(hide = true)]
     CsvRows(CsvRowsArgs),
+    /// Print the workspace URL and a bearer token for these credentials (flags → environment →
+    /// profile, as `scan` resolves them) as one JSON line, for a program to read: the Python
+    /// package's `scan()` uses it. Refuses a terminal.
+    #[command(hide = true)]
+    AuthToken(AuthTokenArgs),
     /// Write the Spark launcher embedded in this binary (the `dbx_spark` package folder), for
     /// notebooks and jobs: `import dbx_spark; dbx_spark.scan(spark, users, …)`.
     SparkLauncher(SparkLauncherArgs),
@@ -583,6 +588,14 @@ pub struct SparkLauncherArgs {
 /// `csv-rows` arguments (none: standard input to standard output).
 #[derive(Debug, Args)]
 pub struct CsvRowsArgs {}
+
+/// `auth-token` arguments.
+#[derive(Debug, Args)]
+pub struct AuthTokenArgs {
+    #[command(flatten)]
+    /// Where the workspace is and how to authenticate.
+    pub auth: AuthArgs,
+}
 
 /// `summary` arguments.
 #[derive(Debug, Args)]

@@ -67,9 +67,14 @@ pub fn resolve_auth(a: &AuthArgs) -> anyhow::Result<dbx_auth::ResolvedAuth> {
 
 /// The HTTP client shared by every request (connection pool, TLS).
 pub fn http_client(limits: &LimitArgs) -> anyhow::Result<reqwest::Client> {
+    http_client_timing_out(limits.request_timeout)
+}
+
+/// [`http_client`] with requests that time out after `request_timeout` seconds (+5).
+pub fn http_client_timing_out(request_timeout: u64) -> anyhow::Result<reqwest::Client> {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(limits.request_timeout.max(1) + 5))
+        .timeout(Duration::from_secs(request_timeout.max(1) + 5))
         .pool_max_idle_per_host(32)
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -58,6 +58,7 @@ async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Summary(args) => commands::summary::run(args),
         Command::Worker(args) => commands::worker::run(args).await,
         Command::CsvRows(args) => commands::csv_rows::run(args),
+        Command::AuthToken(args) => commands::auth_token::run(args).await,
         Command::SparkLauncher(args) => commands::spark_launcher::run(args),
         Command::Component(args) => commands::component::run(args),
         Command::Diff(args) => commands::diff::run(args),

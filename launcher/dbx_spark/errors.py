@@ -29,9 +29,10 @@ def _task_error(exc):
         except ValueError:
             break
         if kind == "exec":
-            return ("the worker binary could not start on executor %s: %s. Executors need a Linux "
-                    "build of dbx-inventory for their platform: pass --worker-binary PATH"
-                    % (info.get("executor"), info.get("error")))
+            hint = info.get("hint") or ("Executors need a Linux build of dbx-inventory for their platform: "
+                                        "pass --worker-binary PATH")
+            return "the worker binary could not start on executor %s: %s. %s" % (
+                info.get("executor"), info.get("error"), hint)
         err = (info.get("stderr") or "").strip()
         return "the worker of partition %s failed on executor %s (exit %s; Spark's retries exhausted): %s" % (
             info.get("partition"), info.get("executor"), info.get("exit"), err or "(no stderr)")

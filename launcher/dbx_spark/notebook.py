@@ -21,7 +21,7 @@ def _jobs(users, trees):
 
 
 def scan(spark, users, *, host, token, worker_binary, trees=ALL_TREES, partitions=1,
-         limits=None, csv_rows_binary=None, worker_args=(), debug=False, component=None):
+         limits=None, csv_rows_binary=None, worker_args=(), debug=False, component=None, installed=None):
     """Scans `users` on `spark` (the notebook's or job's own session, classic or Spark Connect)
     and returns a DataFrame with the CLI CSV's columns, every one a string, the values exactly the
     cells `dbx-inventory scan -o` writes (so `df.write.saveAsTable(…)` keeps them).
@@ -36,7 +36,10 @@ def scan(spark, users, *, host, token, worker_binary, trees=ALL_TREES, partition
       published workspace limits, `export` and `concurrency` included), at most `max_in_flight`;
     * `component`: a scanner component file to run instead of the embedded one;
     * `csv_rows_binary`: the `dbx-inventory` that runs `csv-rows` on the driver (default
-      `worker_binary`).
+      `worker_binary`);
+    * `installed`: the version of the `dbx_inventory` package installed on the executors: each
+      task runs that package's binary (which must be this version) and nothing is shipped
+      (`dbx_inventory.scan` decides; default None: `worker_binary` is shipped).
 
     Rows come from `dbx-inventory csv-rows`: the first row per user, in input order. No journal:
     an interrupted call starts over (resume is the CLI's `--spark-*` path)."""
@@ -48,7 +51,8 @@ def scan(spark, users, *, host, token, worker_binary, trees=ALL_TREES, partition
     jobs = _jobs(users, trees)
     logs = []
     try:
-        runner = Runner(spark, worker_binary, host, limits, worker_args, None, debug, logs.append, component)
+        runner = Runner(spark, worker_binary, host, limits, worker_args, None, debug, logs.append, component,
+                        installed=installed)
         lines = [line for _, _, _, kind, line in runner.wave(token, jobs, partitions) if kind == "row"]
     except Fatal as e:
         raise RuntimeError(str(e)) from None
@@ -64,7 +68,7 @@ def scan(spark, users, *, host, token, worker_binary, trees=ALL_TREES, partition
 
 
 def scan_objects(spark, users, *, host, token, worker_binary, trees=ALL_TREES, partitions=1, limits=None,
-                 worker_args=(), debug=False, component=None):
+                 worker_args=(), debug=False, component=None, installed=None):
     """Scans `users` on `spark` (classic or Spark Connect, as `scan`) and returns a DataFrame with
     one row per counted file: the columns of `scan --objects FILE.parquet`, `username` string,
     `location` string (dbfs, uploads, workspace, repos), `path` string (null for an entry
@@ -92,7 +96,7 @@ def scan_objects(spark, users, *, host, token, worker_binary, trees=ALL_TREES, p
     logs = []
     try:
         runner = Runner(spark, worker_binary, host, limits, list(worker_args) + ["--objects"], None, debug,
-                        logs.append, component, stream=False)
+                        logs.append, component, stream=False, installed=installed)
         task, shards, _ = runner.task(token, jobs, partitions, oversplit=False)
     except Fatal as e:
         raise RuntimeError(str(e)) from None

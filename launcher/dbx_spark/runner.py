@@ -72,7 +72,7 @@ class Runner:
     """Runs waves on one Spark session (classic or Connect)."""
 
     def __init__(self, spark, worker_binary, host, limits, worker_args=(), fault=None, debug=False, log=None,
-                 component=None, stream=True):
+                 component=None, stream=True, installed=None):
         _register_by_value()
         self.spark = spark
         self.connect = _is_connect(spark)
@@ -87,7 +87,13 @@ class Runner:
             raise Fatal("this Spark runs speculative task copies (spark.speculation=true): each copy would scan "
                         "with another share of the workspace's rate limits. Turn speculation off for the cluster "
                         "(Spark config spark.speculation false) or run on another one")
-        self.binary_name = _ship(spark, self.connect, worker_binary, "dbx-inventory-")
+        # `installed`: the version of the dbx_inventory package the executors have (pip put its
+        # binary beside it): nothing is shipped, each task runs that binary.
+        if installed:
+            self.binary_name, self.locate = installed, "installed"
+        else:
+            self.binary_name = _ship(spark, self.connect, worker_binary, "dbx-inventory-")
+            self.locate = "cwd" if self.connect else "sparkfiles"
         self.component_name = _ship(spark, self.connect, component, "dbx-component-") if component else None
         self.waves = 0
         self.stream = None
@@ -131,7 +137,7 @@ class Runner:
         shards = split_jobs(jobs, pieces)
         args = self.worker_args + list(wave_args)
         share = budget_args(self.limits, slots, args)
-        task = make_task(self.binary_name, "cwd" if self.connect else "sparkfiles", self.host,
+        task = make_task(self.binary_name, self.locate, self.host,
                          self._split_token(token) if self.connect else token, share,
                          args, self.fault, self.debug, self.component_name, stream)
         if self.debug:

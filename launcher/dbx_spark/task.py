@@ -11,6 +11,26 @@ EVENTS_MAX = 16
 STREAM_TIMEOUT_S = 600.0
 
 
+def installed_binary(version, executor):
+    """The binary of the `dbx_inventory` package installed where the task runs (pip put it
+    beside the package), which must be `version`, the driver's; else an error naming what is
+    wrong (see errors._task_error)."""
+    import json
+
+    try:
+        import dbx_inventory
+
+        if dbx_inventory.__version__ == version:
+            return dbx_inventory.binary()
+        why = "dbx-inventory %s is installed there, the driver has %s" % (dbx_inventory.__version__, version)
+    except Exception as e:  # noqa: BLE001 (not installed, or its binary missing: the message says)
+        why = "%s: %s" % (type(e).__name__, e)
+    raise RuntimeError(EXEC_MARK + json.dumps({
+        "executor": executor, "error": why,
+        "hint": "install the driver's dbx-inventory wheel on the cluster (%pip install in the notebook, or a "
+                "cluster library), or let scan() ship the binary (ship=True)"}) + END_MARK)
+
+
 def make_task(binary_name, locate, host, token, budget, worker_args, fault, debug, component_name=None,
               stream=None):
     """The task body: shards {partition: [job lines]} → (partition, executor, attempt, kind, line)
@@ -19,7 +39,9 @@ def make_task(binary_name, locate, host, token, budget, worker_args, fault, debu
     still pending, before its row), "stderr" (its stderr, with `debug`) or "fatal" (the worker
     stopped with exit 1 or 2: its rows so far stand, retrying would fail the same way). A worker
     that dies otherwise (a crash, a lost executor) raises, so Spark retries the task. `locate` is
-    "sparkfiles" (classic) or "cwd" (Connect artifacts). The token is captured here only.
+    "sparkfiles" (classic) or "cwd" (Connect artifacts) for a shipped binary named `binary_name`, or
+    "installed": the `dbx_inventory` package's own binary where the task runs, `binary_name` being
+    the version it must have. The token is captured here only.
 
     `stream`: (host, port, key, wave) of the driver's row stream (classic Spark): each row and
     leftover is also sent there as it comes, so the host records users as they finish; the
@@ -50,7 +72,7 @@ def make_task(binary_name, locate, host, token, budget, worker_args, fault, debu
                 return SparkFiles.get(name)
             return os.path.abspath(name)
 
-        binary = shipped(binary_name)
+        binary = installed_binary(binary_name, executor) if locate == "installed" else shipped(binary_name)
         try:
             mode = os.stat(binary).st_mode
             if not mode & stat.S_IXUSR:

@@ -1,6 +1,7 @@
 //! One file per subcommand, each a `run(args)` returning the run's [`crate::Outcome`]; `main`
 //! dispatches here and maps the result to an exit code.
 
+pub mod auth_token;
 pub mod check;
 pub mod component;
 pub mod csv_rows;
