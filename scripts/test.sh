@@ -54,6 +54,9 @@ if [ -x scripts/sim-sdk-tests.sh ]; then
   scripts/sim-sdk-tests.sh
 fi
 
+echo "==> the pip wheel: built, installed in a new venv (CLI, demo) and a pyspark venv (scan(), the scheduled job)"
+scripts/wheel-tests.sh
+
 echo "==> the scanner component in a second Wasm host (wasmtime-py)"
 scripts/python-host-tests.sh
 

@@ -55,6 +55,25 @@ const OTHER_TOOLS: &[(&str, &[&str], &[&str])] = &[
         &["--objects"],
     ),
     (
+        "examples/scheduled-inventory/inventory_job.py",
+        &["inventory_job.py", "job.json", "scheduled job", "The job"],
+        &["--schema", "--objects", "--diff-dir", "--partitions", "--users", "--host"],
+    ),
+    ("scripts/wheel.sh", &["wheel.sh"], &["--debug", "--out"]),
+    (
+        "maturin, pip, twine",
+        &["maturin", "pip install", "twine"],
+        &[
+            "--release",
+            "--strip",
+            "--zig",
+            "--target",
+            "--compatibility",
+            "--index-url",
+            "--repository",
+        ],
+    ),
+    (
         "chromium",
         &["chromium", "Chromium"],
         &["--headless", "--screenshot", "--dump-dom", "--enable-logging"],

@@ -3,8 +3,7 @@ runs a Python script task — a new process each time, the session from the envi
 local Spark with a Hive catalog in a temp folder: its tables equal the CLI's CSV, the second run
 keeps the first as `_previous`, diffs the two, and writes the objects table."""
 
-import csv
-import io
+import json
 import os
 import subprocess
 import sys
@@ -15,11 +14,13 @@ from conftest import LOOPBACK, TOKEN, Sim, cli_csv, installed_cli
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 JOB = os.path.join(ROOT, "examples", "scheduled-inventory", "inventory_job.py")
 
-READ_TABLE = r"""
-import sys
+READ_TABLES = r"""
+import json, sys
 from pyspark.sql import SparkSession
 spark = SparkSession.builder.getOrCreate()
-spark.table(sys.argv[1]).toPandas().to_csv(sys.stdout, index=False)
+users = {t: [r.asDict() for r in spark.table(t).collect()] for t in sys.argv[1:3]}
+objects = {r["username"]: r["count"] for r in spark.table(sys.argv[3]).groupBy("username").count().collect()}
+print(json.dumps({"users": users, "objects": objects}))
 """
 
 
@@ -51,11 +52,15 @@ def without_paths(diff):
     return "\n".join(line for line in diff.splitlines() if not line.startswith(("Old: ", "New: ")))
 
 
-def table(warehouse, name):
-    p = subprocess.run([sys.executable, "-c", READ_TABLE, name], cwd=warehouse, env=spark_env(warehouse),
+def tables(warehouse, schema):
+    """The job's two users tables (rows in username order) and the objects table's files per user,
+    read by one Spark process."""
+    names = ["%s.%s" % (schema, t) for t in ("inventory_users", "inventory_users_previous", "inventory_objects")]
+    p = subprocess.run([sys.executable, "-c", READ_TABLES, *names], cwd=warehouse, env=spark_env(warehouse),
                        capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-4000:]
-    return by_user(csv.DictReader(io.StringIO(p.stdout)))
+    got = json.loads(p.stdout.strip().splitlines()[-1])
+    return by_user(got["users"][names[0]]), by_user(got["users"][names[1]]), got["objects"]
 
 
 def by_user(rows):
@@ -70,14 +75,15 @@ def test_two_weekly_runs_keep_the_last_for_diff(warehouse, tmp_path):
         os.makedirs(tmp_path / "w2")
         _, first = cli_csv(week1, week1.users, str(tmp_path / "w1"))
         out1 = run_job(warehouse, "--schema", "inventory", "--host", week1.url)
-        assert "first run" in out1
-        assert table(warehouse, "inventory.inventory_users") == by_user(first)
+        assert "first run: nothing to compare yet" in out1
 
         _, second = cli_csv(week2, week2.users, str(tmp_path / "w2"))
         diffs = str(tmp_path / "diffs")
         out2 = run_job(warehouse, "--schema", "inventory", "--host", week2.url, "--objects", "--diff-dir", diffs)
-        assert table(warehouse, "inventory.inventory_users") == by_user(second)
-        assert table(warehouse, "inventory.inventory_users_previous") == by_user(first)
+        current, previous, objects = tables(warehouse, "inventory")
+        assert current == by_user(second)
+        assert previous == by_user(first)
+        assert objects == {r["username"]: int(r["file_count"]) for r in second if int(r["file_count"] or 0)}
         # The job's diff is the CLI's `diff` of the two weeks' CSVs.
         cli_diff = subprocess.run([installed_cli(), "diff", str(tmp_path / "w1" / "cli.csv"),
                                    str(tmp_path / "w2" / "cli.csv")], capture_output=True, text=True)
@@ -87,8 +93,6 @@ def test_two_weekly_runs_keep_the_last_for_diff(warehouse, tmp_path):
         with open(os.path.join(diffs, names[0])) as f:
             assert without_paths(f.read()) == without_paths(cli_diff.stdout)
         assert without_paths(cli_diff.stdout) in without_paths(out2)
-        objects = table(warehouse, "inventory.inventory_objects")
-        assert len(objects) == sum(int(r["file_count"] or 0) for r in second)
     finally:
         week1.stop()
         week2.stop()
