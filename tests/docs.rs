@@ -57,7 +57,14 @@ const OTHER_TOOLS: &[(&str, &[&str], &[&str])] = &[
     (
         "examples/scheduled-inventory/inventory_job.py",
         &["inventory_job.py", "job.json", "scheduled job", "The job"],
-        &["--schema", "--objects", "--diff-dir", "--partitions", "--users", "--host"],
+        &[
+            "--schema",
+            "--objects",
+            "--diff-dir",
+            "--partitions",
+            "--users",
+            "--host",
+        ],
     ),
     ("scripts/wheel.sh", &["wheel.sh"], &["--debug", "--out"]),
     (

@@ -8,6 +8,7 @@ mod util;
 mod auth;
 mod auth_methods;
 mod auth_profiles;
+mod auth_token;
 mod check;
 mod check_estimate;
 mod cli;

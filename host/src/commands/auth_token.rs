@@ -29,15 +29,23 @@ pub async fn run(args: AuthTokenArgs) -> anyhow::Result<Outcome> {
     let resolved = crate::connect::resolve_auth(&args.auth)?;
     let client = crate::connect::http_client_timing_out(REQUEST_TIMEOUT_SECS)?;
     let creds = dbx_auth::Credentials::new(&resolved, client);
-    let (header, expires) = creds
-        .handoff(MIN_LIFE)
-        .await
-        .map_err(|e| FatalError(creds.redactor().redact_str(&format!("cannot get a token from {}: {e}", resolved.describe()))))?;
+    let (header, expires) = creds.handoff(MIN_LIFE).await.map_err(|e| {
+        FatalError(
+            creds
+                .redactor()
+                .redact_str(&format!("cannot get a token from {}: {e}", resolved.describe())),
+        )
+    })?;
     let token = header
         .to_str()
         .ok()
         .and_then(|h| h.strip_prefix("Bearer "))
-        .ok_or_else(|| FatalError(format!("the credentials from {} are not a bearer token", resolved.describe())))?;
+        .ok_or_else(|| {
+            FatalError(format!(
+                "the credentials from {} are not a bearer token",
+                resolved.describe()
+            ))
+        })?;
     let expires_ms = expires.map(|t| {
         t.duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
