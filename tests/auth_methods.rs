@@ -7,7 +7,7 @@ use crate::util::{fixture, Done, Run, Sim};
 
 // ---------------------------------------------------------------- methods
 
-fn oauth_sim(fixture: dbx_sim::Fixture, ttl: u64) -> Sim {
+pub(crate) fn oauth_sim(fixture: dbx_sim::Fixture, ttl: u64) -> Sim {
     Sim::start_with(dbx_sim::SimConfig {
         fixture,
         limits: None,
@@ -16,6 +16,11 @@ fn oauth_sim(fixture: dbx_sim::Fixture, ttl: u64) -> Sim {
         slow_fault_secs: 1,
         ..Default::default()
     })
+}
+
+/// A `~/.databrickscfg` with profile `sp`: `oauth_sim`'s client at `url`.
+pub(crate) fn sp_profile(url: &str) -> String {
+    format!("[sp]\nhost = {url}\nclient_id = sp-client\nclient_secret = sp-secret-0123456789\n")
 }
 
 #[test]
@@ -149,13 +154,7 @@ fn slow_scan_ok(sim: &Sim, done: &Done) {
 fn oauth_m2m_through_a_profile_outlives_several_tokens() {
     let sim = oauth_sim(slow_fixture(), 2);
     let run = Run::new(&[SLOW_SCAN, &["--profile", "sp"]].concat());
-    run.write(
-        ".databrickscfg",
-        &format!(
-            "[sp]\nhost = {}\nclient_id = sp-client\nclient_secret = sp-secret-0123456789\n",
-            sim.url
-        ),
-    );
+    run.write(".databrickscfg", &sp_profile(&sim.url));
     let done = run.run();
     slow_scan_ok(&sim, &done);
     check!(

@@ -3,6 +3,7 @@
 //! environment, OAuth M2M minted from a profile's client); refused credentials named, never shown.
 
 use crate::auth::{no_secret, scan, scanned_ok};
+use crate::auth_methods::{oauth_sim, sp_profile};
 use crate::util::{fixture, Run, Sim};
 
 fn handed_over(done: &crate::util::Done) -> serde_json::Value {
@@ -30,20 +31,9 @@ fn a_pat_from_the_environment_is_handed_over() {
 
 #[test]
 fn an_oauth_token_is_minted_from_a_profiles_client_and_works() {
-    let sim = Sim::start_with(dbx_sim::SimConfig {
-        fixture: fixture("semantics"),
-        clients: vec![("sp-client".into(), "sp-secret-0123456789".into())],
-        oauth_token_ttl_secs: 3600,
-        ..Default::default()
-    });
+    let sim = oauth_sim(fixture("semantics"), 3600);
     let run = Run::new(&["auth-token", "--profile", "sp"]);
-    run.write(
-        ".databrickscfg",
-        &format!(
-            "[sp]\nhost = {}\nclient_id = sp-client\nclient_secret = sp-secret-0123456789\n",
-            sim.url
-        ),
-    );
+    run.write(".databrickscfg", &sp_profile(&sim.url));
     let done = run.run();
     let v = handed_over(&done);
     no_secret(&done, &["sp-secret-0123456789"]);
@@ -69,12 +59,7 @@ fn an_oauth_token_is_minted_from_a_profiles_client_and_works() {
 
 #[test]
 fn missing_or_refused_credentials_are_named_not_shown() {
-    let sim = Sim::start_with(dbx_sim::SimConfig {
-        fixture: fixture("semantics"),
-        clients: vec![("sp-client".into(), "sp-secret-0123456789".into())],
-        oauth_token_ttl_secs: 3600,
-        ..Default::default()
-    });
+    let sim = oauth_sim(fixture("semantics"), 3600);
     let done = Run::new(&["auth-token", "--host", &sim.url]).run();
     check!(done, done.code == 1 && done.stdout.is_empty());
     check!(

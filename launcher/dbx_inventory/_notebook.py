@@ -60,9 +60,9 @@ def installed_on_executors(spark):
 
     def found():
         try:
-            import dbx_inventory
+            from dbx_inventory._binary import binary as installed_binary, version as installed
 
-            return dbx_inventory.__version__ == expected and bool(dbx_inventory.binary())
+            return installed() == expected and bool(installed_binary())
         except Exception:  # noqa: BLE001 (not installed there: ship it)
             return False
 

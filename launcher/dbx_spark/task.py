@@ -18,11 +18,11 @@ def installed_binary(version, executor):
     import json
 
     try:
-        import dbx_inventory
+        from dbx_inventory._binary import binary, version as installed
 
-        if dbx_inventory.__version__ == version:
-            return dbx_inventory.binary()
-        why = "dbx-inventory %s is installed there, the driver has %s" % (dbx_inventory.__version__, version)
+        if installed() == version:
+            return binary()
+        why = "dbx-inventory %s is installed there, the driver has %s" % (installed(), version)
     except Exception as e:  # noqa: BLE001 (not installed, or its binary missing: the message says)
         why = "%s: %s" % (type(e).__name__, e)
     raise RuntimeError(EXEC_MARK + json.dumps({

@@ -3,6 +3,7 @@ rows equal the installed CLI's CSV, with no binary path given; the executors run
 binary (nothing shipped) or get it shipped; credentials from the arguments, the environment, a
 profile, or databricks-sdk's runtime auth."""
 
+import json
 import os
 import subprocess
 import sys
@@ -134,4 +135,36 @@ def test_executors_without_the_package_get_it_shipped(sim, expected):
     assert count == "1"
     assert eval(rows) == expected[1][:3]  # noqa: S307 (our own repr of plain dicts)
     assert "ModuleNotFoundError" in failure and "install the driver's dbx-inventory wheel" in failure
+    assert TOKEN not in p.stdout + p.stderr
+
+
+ON_CONNECT = r"""
+import json, sys
+from pyspark.sql import SparkSession
+import dbx_inventory
+b = SparkSession.builder.remote("local[2]")
+for k, v in {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1", "spark.ui.enabled": "false",
+             "spark.connect.grpc.binding.address": "127.0.0.1"}.items():
+    b = b.config(k, v)
+spark = b.getOrCreate()
+url, token, users = sys.argv[1], sys.argv[2], sys.argv[3:]
+installed = dbx_inventory._notebook.installed_on_executors(spark)
+rows = [r.asDict() for r in dbx_inventory.scan(spark, users, host=url, token=token, partitions=2).collect()]
+files = dbx_inventory.scan_objects(spark, users, host=url, token=token).count()
+print(json.dumps({"installed": installed, "rows": rows, "files": files}), flush=True)
+spark.stop()
+"""
+
+
+def test_on_spark_connect_too(sim, expected):
+    """A Spark Connect session (pyspark's local server): the probe runs as a mapInPandas, the
+    executors run their installed binary, the rows are the CLI's."""
+    users = sim.users[:4]
+    p = subprocess.run([sys.executable, "-c", ON_CONNECT, sim.url, TOKEN, *users], capture_output=True, text=True,
+                       timeout=600, env={k: v for k, v in os.environ.items() if k != "SPARK_REMOTE"})
+    assert p.returncode == 0, p.stderr[-3000:]
+    got = json.loads(p.stdout.strip().splitlines()[-1])
+    assert got["installed"] is True
+    assert got["rows"] == expected[1][:4]
+    assert got["files"] == sum(int(r["file_count"] or 0) for r in expected[1][:4])
     assert TOKEN not in p.stdout + p.stderr
