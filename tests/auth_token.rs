@@ -78,3 +78,23 @@ fn missing_or_refused_credentials_are_named_not_shown() {
     );
     no_secret(&done, &["not-the-secret-987", "sp-secret-0123456789"]);
 }
+
+#[test]
+fn a_terminal_is_refused() {
+    // util-linux's `script` gives the command a pseudo-terminal as its standard output.
+    let out = std::process::Command::new("script")
+        .args([
+            "-qc",
+            &format!("{} auth-token", crate::util::bin().display()),
+            "/dev/null",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABRICKS_HOST", "http://127.0.0.1:9")
+        .env("DATABRICKS_TOKEN", "dapi-terminal-secret")
+        .output()
+        .expect("running `script` (util-linux)");
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("its standard output is a terminal"), "{text}");
+    assert!(!text.contains("dapi-terminal-secret"), "{text}");
+}
