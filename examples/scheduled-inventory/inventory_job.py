@@ -6,7 +6,7 @@ weekly): scans every user on the job cluster's own Spark session and keeps the r
   so ``dbx-inventory diff`` (printed at the end, and written to ``--diff-dir`` when given) says
   what changed since last week;
 * ``<schema>.inventory_objects`` (with ``--objects``): one row per counted file, the columns of
-  ``scan --objects``. It is a second pass over the workspace (twice the requests).
+  ``scan --objects`` (from the same pass over the workspace: ``scan_with_objects``).
 
 Credentials: the job's own (the run-as identity, through databricks-sdk); it must be a workspace
 admin to see every user's files (``dbx-inventory check`` says). The wheel is a library of the task
@@ -51,20 +51,24 @@ def run(spark, args, log=print):
     spark.sql("CREATE SCHEMA IF NOT EXISTS %s" % args.schema)
     current = "%s.inventory_users" % args.schema
     previous = "%s.inventory_users_previous" % args.schema
-    # The scan is done (its rows are on the driver) before the old run moves: a failed scan
-    # leaves both tables as they were.
-    scanned = dbx_inventory.scan(spark, users, host=host, token=token, partitions=args.partitions)
+    # The scan is done (its rows on the driver, the objects checkpointed) before the old run
+    # moves: a failed scan leaves the tables as they were.
+    objects = None
+    if args.objects:  # one pass over the workspace for both tables
+        scanned, objects = dbx_inventory.scan_with_objects(spark, users, host=host, token=token,
+                                                           partitions=args.partitions)
+    else:
+        scanned = dbx_inventory.scan(spark, users, host=host, token=token, partitions=args.partitions)
     had_previous = spark.catalog.tableExists(current)
     if had_previous:
         spark.table(current).write.mode("overwrite").saveAsTable(previous)
     scanned.write.mode("overwrite").saveAsTable(current)
     log("wrote %s (%d users)" % (current, spark.table(current).count()))
 
-    if args.objects:
-        objects = "%s.inventory_objects" % args.schema
-        frame = dbx_inventory.scan_objects(spark, users, host=host, token=token, partitions=args.partitions)
-        frame.write.mode("overwrite").saveAsTable(objects)
-        log("wrote %s (%d files)" % (objects, spark.table(objects).count()))
+    if objects is not None:
+        name = "%s.inventory_objects" % args.schema
+        objects.write.mode("overwrite").saveAsTable(name)
+        log("wrote %s (%d files)" % (name, spark.table(name).count()))
 
     return diff(spark, previous if had_previous else None, current, args.diff_dir, log)
 

@@ -2,6 +2,7 @@
 
 * ``dbx_inventory.scan(spark, users)``: one row per user, the columns of ``dbx-inventory scan -o``;
 * ``dbx_inventory.scan_objects(spark, users)``: one row per counted file (``scan --objects``);
+* ``dbx_inventory.scan_with_objects(spark, users)``: both DataFrames from one pass;
 * ``dbx_inventory.users()``: the workspace's users (SCIM), the names ``scan`` takes;
 * ``dbx_inventory.binary()``: the path of the installed ``dbx-inventory`` binary;
 * ``dbx_inventory.credentials()``: the workspace URL and a bearer token as ``scan`` finds them.
@@ -17,9 +18,9 @@ the binary embeds).
 
 from ._binary import binary, version
 from ._credentials import credentials
-from ._notebook import scan, scan_objects
+from ._notebook import scan, scan_objects, scan_with_objects
 from ._users import users
 
 __version__ = version()
 
-__all__ = ["__version__", "binary", "credentials", "scan", "scan_objects", "users"]
+__all__ = ["__version__", "binary", "credentials", "scan", "scan_objects", "scan_with_objects", "users"]

@@ -24,10 +24,8 @@ def scan(spark, users, *, host=None, token=None, profile=None, ship=None, worker
       ``component``, as ``dbx_spark.scan``.
 
     No journal: an interrupted call starts over (resume is the CLI's ``scan --spark-*``)."""
-    host, token = credentials(host, token, profile)
-    worker, installed = _placement(spark, worker_binary, ship)
-    return dbx_spark.scan(spark, users, host=host, token=token, worker_binary=worker, installed=installed,
-                          csv_rows_binary=binary(), **options)
+    return _run(dbx_spark.scan, spark, users, host, token, profile, ship, worker_binary, csv_rows_binary=binary(),
+                **options)
 
 
 def scan_objects(spark, users, *, host=None, token=None, profile=None, ship=None, worker_binary=None,
@@ -35,10 +33,22 @@ def scan_objects(spark, users, *, host=None, token=None, profile=None, ship=None
     """One row per counted file of ``users`` (the columns of ``scan --objects FILE.parquet``),
     computed on the executors and checkpointed once: see ``dbx_spark.scan_objects``. The
     arguments are ``scan``'s."""
+    return _run(dbx_spark.scan_objects, spark, users, host, token, profile, ship, worker_binary, **options)
+
+
+def scan_with_objects(spark, users, *, host=None, token=None, profile=None, ship=None, worker_binary=None,
+                      **options):
+    """``(scan(…), scan_objects(…))`` from one pass over the workspace (each user listed once):
+    see ``dbx_spark.scan_with_objects``. The arguments are ``scan``'s."""
+    return _run(dbx_spark.scan_with_objects, spark, users, host, token, profile, ship, worker_binary,
+                csv_rows_binary=binary(), **options)
+
+
+def _run(api, spark, users, host, token, profile, ship, worker_binary, **options):
+    """`api` (a dbx_spark notebook call) with the credentials and the executors' binary settled."""
     host, token = credentials(host, token, profile)
     worker, installed = _placement(spark, worker_binary, ship)
-    return dbx_spark.scan_objects(spark, users, host=host, token=token, worker_binary=worker,
-                                  installed=installed, **options)
+    return api(spark, users, host=host, token=token, worker_binary=worker, installed=installed, **options)
 
 
 def _placement(spark, worker_binary, ship):

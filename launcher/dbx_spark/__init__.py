@@ -8,8 +8,8 @@ with the wave's token as the worker's first stdin line. The token lives only in 
 closure: never in argv, an environment variable, the Spark conf or a DataFrame.
 
 As a package (notebooks, jobs): ``scan(spark, users, host=…, token=…, worker_binary=…)`` returns a
-DataFrame with the scan CSV's columns, ``scan_objects(…)`` one with a row per counted file (see
-``notebook``).
+DataFrame with the scan CSV's columns, ``scan_objects(…)`` one with a row per counted file,
+``scan_with_objects(…)`` both from one pass (see ``notebook``).
 
 Standard library + pyspark only: the binary embeds these files and writes the folder where it
 runs it. A newcomer reads them in the order data flows: ``program`` (the host's protocol) →
@@ -18,6 +18,6 @@ come) → ``budget`` (each task's share, the shards) → ``task`` (what runs on 
 ``errors``.
 """
 
-from .notebook import scan, scan_objects
+from .notebook import scan, scan_objects, scan_with_objects
 
-__all__ = ["scan", "scan_objects"]
+__all__ = ["scan", "scan_objects", "scan_with_objects"]

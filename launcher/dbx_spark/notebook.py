@@ -1,5 +1,6 @@
 """The notebook API on the notebook's or job's own session: `scan(spark, users, …)` (one row per
-user) and `scan_objects(spark, users, …)` (one row per counted file)."""
+user), `scan_objects(spark, users, …)` (one row per counted file) and `scan_with_objects` (both,
+from one pass)."""
 
 import subprocess
 
@@ -43,11 +44,6 @@ def scan(spark, users, *, host, token, worker_binary, trees=ALL_TREES, partition
 
     Rows come from `dbx-inventory csv-rows`: the first row per user, in input order. No journal:
     an interrupted call starts over (resume is the CLI's `--spark-*` path)."""
-    import io
-
-    import pandas as pd
-    from pyspark.sql.types import StringType, StructField, StructType
-
     jobs = _jobs(users, trees)
     logs = []
     try:
@@ -56,10 +52,19 @@ def scan(spark, users, *, host, token, worker_binary, trees=ALL_TREES, partition
         lines = [line for _, _, _, kind, line in runner.wave(token, jobs, partitions) if kind == "row"]
     except Fatal as e:
         raise RuntimeError(str(e)) from None
-    if len(lines) != len(jobs):
-        raise RuntimeError("%d of %d users came back without a row" % (len(jobs) - len(lines), len(jobs)))
-    proc = subprocess.run([csv_rows_binary or worker_binary, "csv-rows"], input="\n".join(lines) + "\n",
-                          capture_output=True, text=True)
+    return _csv_frame(spark, lines, len(jobs), csv_rows_binary or worker_binary)
+
+
+def _csv_frame(spark, lines, jobs, binary):
+    """The workers' user lines (one per job) → a DataFrame of the CLI CSV's cells (`csv-rows`)."""
+    import io
+
+    import pandas as pd
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    if len(lines) != jobs:
+        raise RuntimeError("%d of %d users came back without a row" % (jobs - len(lines), jobs))
+    proc = subprocess.run([binary, "csv-rows"], input="\n".join(lines) + "\n", capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError("dbx-inventory csv-rows failed (exit %d): %s" % (proc.returncode, proc.stderr.strip()))
     pdf = pd.read_csv(io.StringIO(proc.stdout), dtype=str, keep_default_na=False)
@@ -85,8 +90,29 @@ def scan_objects(spark, users, *, host, token, worker_binary, trees=ALL_TREES, p
     executor lost takes its part with it (write the frame to a table first thing). A worker's
     own fatal error (credentials refused) fails the Spark job and raises RuntimeError with its
     message. No journal: an interrupted call starts over."""
-    from pyspark.sql import functions as F
+    frame, _ = _object_rows(spark, users, host, token, worker_binary, trees, partitions, limits, worker_args,
+                            debug, component, installed, user_lines=False)
+    return _checkpoint(_object_columns(frame))
 
+
+def scan_with_objects(spark, users, *, host, token, worker_binary, trees=ALL_TREES, partitions=1, limits=None,
+                      csv_rows_binary=None, worker_args=(), debug=False, component=None, installed=None):
+    """`scan` and `scan_objects` in one pass over the workspace: (users, objects), the two
+    DataFrames those return, from one Spark job whose tasks each run `dbx-inventory worker
+    --objects` once per user. The arguments are `scan`'s; users are deduplicated as in
+    `scan_objects`. Both frames come from one checkpoint: no action scans again."""
+    frame, jobs = _object_rows(spark, users, host, token, worker_binary, trees, partitions, limits, worker_args,
+                               debug, component, installed, user_lines=True)
+    frame = _checkpoint(frame)
+    lines = [r.user_line for r in frame.where("user_line IS NOT NULL").select("user_line").collect()]
+    table = _csv_frame(spark, lines, jobs, csv_rows_binary or worker_binary)
+    return table, _object_columns(frame.where("user_line IS NULL"))
+
+
+def _object_rows(spark, users, host, token, worker_binary, trees, partitions, limits, worker_args, debug,
+                 component, installed, user_lines):
+    """The lazy `mapInPandas` frame of the users' objects (task.object_frames' columns, with
+    `user_line` when asked), and the number of jobs (users deduplicated case-insensitively)."""
     jobs, seen = [], set()
     for job in _jobs(users, trees):
         key = (job["user"] or "").lower()
@@ -114,14 +140,26 @@ def scan_objects(spark, users, *, host, token, worker_binary, trees=ALL_TREES, p
                 j = json.loads(job)
                 users_here[j["i"]] = j["user"]
         if shards_here:
-            yield from object_frames(task(shards_here), users_here)
+            yield from object_frames(task(shards_here), users_here, user_lines=user_lines)
 
-    schema = ", ".join("%s %s" % (c, "bigint" if c in ("size", "modified_ms") else "string")
-                       for c in OBJECT_COLUMNS)
-    frame = df.mapInPandas(objects, schema).select(
+    columns = OBJECT_COLUMNS + (("user_line",) if user_lines else ())
+    schema = ", ".join("%s %s" % (c, "bigint" if c in ("size", "modified_ms") else "string") for c in columns)
+    return df.mapInPandas(objects, schema), len(jobs)
+
+
+def _object_columns(frame):
+    """`scan --objects`' columns of an object rows frame."""
+    from pyspark.sql import functions as F
+
+    return frame.select(
         "username", "location", "path", "object_type", "size",
         F.expr("timestamp_millis(modified_ms)").alias("modified"), "language",
         F.lit(None).cast("string").alias("workspace"))
+
+
+def _checkpoint(frame):
+    """`frame`, computed once now (an eager local checkpoint); a failed Spark job raises
+    RuntimeError with a worker's message when it has one."""
     try:
         return frame.localCheckpoint(eager=True)
     except Exception as e:  # noqa: BLE001 (the Spark job failed: a worker's message when it has one)

@@ -286,21 +286,26 @@ I64_MAX = (1 << 63) - 1
 MS_RANGE = (-62135596800000, 253402300799999)
 
 
-def object_frames(records, users, frame_rows=FRAME_ROWS):
+def object_frames(records, users, frame_rows=FRAME_ROWS, user_lines=False):
     """scan_objects' executor side: the records of a task run with `--objects` and no stream →
     pandas DataFrames of OBJECT_COLUMNS: for each job, the objects of the attempts its user line
     keeps (its `objects` field), under the job's user as given (`users`: i → user). A job's
     objects lines wait in a file of a temp dir until its user line comes (so memory stays flat
     whatever their number), then that file is read once. A size past i64 and a time outside
     Spark's timestamps are null. A leftover (an unfinished job: its objects would be partial) or
-    a worker's own fatal stop raises, so the Spark job fails with that message."""
+    a worker's own fatal stop raises, so the Spark job fails with that message.
+
+    `user_lines` (scan_with_objects): an eighth column, `user_line`, null on object rows; each
+    job's user line comes as one more row with that column set (its username, the rest null)."""
     import json, os, shutil, tempfile  # noqa: E401 (executor side)
 
     import pandas as pd
 
+    columns = OBJECT_COLUMNS + (("user_line",) if user_lines else ())
+
     def frame(rows):
-        return pd.DataFrame({c: pd.Series([r[k] for r in rows], dtype=object)
-                             for k, c in enumerate(OBJECT_COLUMNS)})
+        return pd.DataFrame({c: pd.Series([r[k] if k < len(r) else None for r in rows], dtype=object)
+                             for k, c in enumerate(columns)})
 
     tmp = tempfile.mkdtemp(prefix="dbx-objects-")
     files, rows = {}, []
@@ -315,6 +320,8 @@ def object_frames(records, users, frame_rows=FRAME_ROWS):
             elif kind == "row":
                 row = json.loads(line)
                 keep = set(row.get("objects") or ())
+                if user_lines:
+                    rows.append((users[row["i"]], None, None, None, None, None, None, line))
                 f = files.pop(row["i"], None)
                 if f is None:
                     continue

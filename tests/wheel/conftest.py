@@ -64,6 +64,14 @@ def cli_csv(sim, users, tmp, *extra):
         return reader.fieldnames, list(reader)
 
 
+def sim_requests(sim):
+    """Requests the simulator has served so far (its /__sim/stats)."""
+    import urllib.request
+
+    with urllib.request.urlopen(sim.url + "/__sim/stats", timeout=10) as r:
+        return json.load(r)["total_requests"]
+
+
 def frame_rows(df):
     """A DataFrame's rows as dicts of its (string) cells, in order."""
     return [r.asDict() for r in df.collect()]

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import TOKEN, frame_rows
+from conftest import TOKEN, frame_rows, sim_requests
 
 import dbx_inventory
 
@@ -151,7 +151,9 @@ url, token, users = sys.argv[1], sys.argv[2], sys.argv[3:]
 installed = dbx_inventory._notebook.installed_on_executors(spark)
 rows = [r.asDict() for r in dbx_inventory.scan(spark, users, host=url, token=token, partitions=2).collect()]
 files = dbx_inventory.scan_objects(spark, users, host=url, token=token).count()
-print(json.dumps({"installed": installed, "rows": rows, "files": files}), flush=True)
+table, both = dbx_inventory.scan_with_objects(spark, users, host=url, token=token, partitions=2)
+print(json.dumps({"installed": installed, "rows": rows, "files": files,
+                  "both": [[r.asDict() for r in table.collect()], both.count()]}), flush=True)
 spark.stop()
 """
 
@@ -167,4 +169,21 @@ def test_on_spark_connect_too(sim, expected):
     assert got["installed"] is True
     assert got["rows"] == expected[1][:4]
     assert got["files"] == sum(int(r["file_count"] or 0) for r in expected[1][:4])
+    assert got["both"] == [got["rows"], got["files"]]
     assert TOKEN not in p.stdout + p.stderr
+
+
+def test_scan_with_objects_is_one_pass_with_both_frames(spark, sim, expected):
+    header, rows = expected
+    served = sim_requests(sim)
+    table, files = dbx_inventory.scan_with_objects(spark, sim.users, host=sim.url, token=TOKEN, partitions=2)
+    one_pass = sim_requests(sim) - served
+    assert table.columns == header and frame_rows(table) == rows
+    counts = {r["username"]: r["count"] for r in files.groupBy("username").count().collect()}
+    assert counts == {r["username"]: int(r["file_count"]) for r in rows if int(r["file_count"] or 0)}
+    assert files.columns == ["username", "location", "path", "object_type", "size", "modified", "language",
+                             "workspace"]
+    # As many requests as the rows alone need: scan() again for comparison.
+    served = sim_requests(sim)
+    dbx_inventory.scan(spark, sim.users, host=sim.url, token=TOKEN, partitions=2).collect()
+    assert one_pass == sim_requests(sim) - served
