@@ -183,7 +183,12 @@ def test_scan_with_objects_is_one_pass_with_both_frames(spark, sim, expected):
     assert counts == {r["username"]: int(r["file_count"]) for r in rows if int(r["file_count"] or 0)}
     assert files.columns == ["username", "location", "path", "object_type", "size", "modified", "language",
                              "workspace"]
-    # As many requests as the rows alone need: scan() again for comparison.
+    # One pass: as many requests as scan_objects alone (the same shards), no more than scan()
+    # alone (which cuts a classic wave into more shards, each worker checking its credentials).
+    served = sim_requests(sim)
+    dbx_inventory.scan_objects(spark, sim.users, host=sim.url, token=TOKEN, partitions=2).count()
+    objects_only = sim_requests(sim) - served
     served = sim_requests(sim)
     dbx_inventory.scan(spark, sim.users, host=sim.url, token=TOKEN, partitions=2).collect()
-    assert one_pass == sim_requests(sim) - served
+    rows_only = sim_requests(sim) - served
+    assert one_pass == objects_only and one_pass <= rows_only, (one_pass, objects_only, rows_only)
