@@ -44,6 +44,12 @@ pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
+/// A system time in ms since the Unix epoch (0 before it, saturating far after).
+pub fn epoch_ms(t: std::time::SystemTime) -> i64 {
+    t.duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// `2026-11-30T17:04:05Z`: an epoch-ms time as RFC 3339 UTC, whole seconds (a time outside
 /// what RFC 3339 can write gives its ms).
 pub fn rfc3339_ms(ms: i64) -> String {

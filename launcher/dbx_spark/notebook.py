@@ -14,6 +14,8 @@ ALL_TREES = "dbfs+uploads+workspace+repos"
 
 def _jobs(users, trees):
     """The job lines of `users` (usernames, or dicts `{"user": …, "orphan": bool}`), in order."""
+    if isinstance(users, (str, bytes)):
+        raise TypeError("users must be a list of usernames, not one string (%r): pass [%r]" % (users, users))
     jobs = []
     for k, u in enumerate(users):
         user, orphan = (u.get("user"), bool(u.get("orphan"))) if isinstance(u, dict) else (u, False)

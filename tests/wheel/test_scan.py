@@ -86,6 +86,11 @@ def test_a_rejected_token_raises_with_the_workers_message(spark, sim):
     assert "401" in str(e.value) or "authentication" in str(e.value).lower()
 
 
+def test_one_username_as_a_string_is_refused(spark, sim):
+    with pytest.raises(TypeError, match="not one string"):
+        dbx_inventory.scan(spark, sim.users[0], host=sim.url, token=TOKEN, ship=True)
+
+
 def test_users_lists_the_workspace(sim):
     assert dbx_inventory.users(host=sim.url, token=TOKEN) == sim.users
 

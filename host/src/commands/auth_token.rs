@@ -5,7 +5,7 @@
 //! A terminal is refused: the token is for a program's pipe, never a screen or a scrollback.
 
 use std::io::{IsTerminal as _, Write as _};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::cli::AuthTokenArgs;
 use crate::error::{FatalError, Outcome, UsageError};
@@ -46,10 +46,7 @@ pub async fn run(args: AuthTokenArgs) -> anyhow::Result<Outcome> {
                 resolved.describe()
             ))
         })?;
-    let expires_ms = expires.map(|t| {
-        t.duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-    });
+    let expires_ms = expires.map(crate::format::epoch_ms);
     let line = serde_json::json!({
         "host": resolved.host.as_str().trim_end_matches('/'),
         "token": token,

@@ -34,6 +34,7 @@ use tokio::task::JoinHandle;
 
 use super::{respelled, CaseLookup};
 use crate::feed::HomeIndex;
+use crate::format::epoch_ms;
 use crate::journal::Entry;
 use crate::model::Job;
 use crate::model::{UserKey, UserRow};
@@ -278,11 +279,6 @@ struct Handoff {
     start_until_ms: Option<i64>,
     /// Stop altogether at this (ms since the epoch): before the token expires.
     stop_at_ms: Option<i64>,
-}
-
-fn epoch_ms(t: SystemTime) -> i64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Mints (or takes) the token for wave `n` and sets its time box: `wave_secs` for a time-boxed
