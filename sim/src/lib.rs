@@ -19,9 +19,12 @@
 //! Module map: `app` (the router only), `pipeline` (the one middleware: auth, limits, faults,
 //! latency, stats), `routes/*` (one module per REST resource), `store` (the indexed content),
 //! `faults`, `limits`, `auth`, `visibility` (what a non-admin token may read), `stats`, `net` (socket wrapper), `scim_filter` (the SCIM filter language), `token_log`,
-//! `generate/` (the seeded workspace generator), `fixture`, `config`.
+//! `generate/` (the seeded workspace generator), `fixture`, `config`, `account/` (an account of
+//! several workspaces on one port: `config` the account file, `state`, `routes` the Accounts API,
+//! `hosts` the routing by `Host` header; [`start_account`], [`RunningAccount`]).
 #![deny(missing_docs)]
 
+mod account;
 mod app;
 mod auth;
 mod config;
@@ -49,6 +52,8 @@ use anyhow::Context as _;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use account::config::{AccountConfig, AccountWorkspace, WORKSPACE_STATUSES};
+pub use account::{start_account, start_account_on, RunningAccount};
 pub use config::{parse_user_token, Limits, SimConfig};
 pub use fixture::{
     DbfsEntry, Fault, Fixture, ServicePrincipalEntry, UserEntry, VolumeEntry, WorkspaceEntry, FAULT_APIS, FAULT_KINDS,
@@ -81,20 +86,7 @@ pub async fn start_on(config: SimConfig, addr: SocketAddr) -> anyhow::Result<Run
         .with_context(|| format!("cannot listen on {addr}"))?;
     let addr = listener.local_addr()?;
     let state = Arc::new(SimState::new(&config, addr));
-    let app = app::router(state.clone());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = axum::serve(
-        SimListener::new(listener),
-        app.into_make_service_with_connect_info::<ConnHandle>(),
-    )
-    .with_graceful_shutdown(async move {
-        let _ = stopped.await;
-    });
-    let task = tokio::spawn(async move {
-        if let Err(e) = server.await {
-            tracing::error!("dbx-sim server error: {e}");
-        }
-    });
+    let (stop, task) = spawn_server(listener, app::router(state.clone()));
     Ok(RunningSim {
         addr,
         state,
@@ -143,12 +135,7 @@ impl RunningSim {
     /// connections to finish.
     pub async fn shutdown(mut self) {
         self.signal_stop();
-        if let Some(task) = self.task.take() {
-            let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(2), task).await.is_err() {
-                abort.abort();
-            }
-        }
+        stop_server(self.task.take()).await;
     }
 
     fn signal_stop(&mut self) {
@@ -162,5 +149,33 @@ impl RunningSim {
 impl Drop for RunningSim {
     fn drop(&mut self) {
         self.signal_stop();
+    }
+}
+
+/// Serves `app` on `listener` (connections can be reset: [`ConnHandle`]) until the sender fires.
+fn spawn_server(listener: tokio::net::TcpListener, app: axum::Router) -> (oneshot::Sender<()>, JoinHandle<()>) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = axum::serve(
+        SimListener::new(listener),
+        app.into_make_service_with_connect_info::<ConnHandle>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = stopped.await;
+    });
+    let task = tokio::spawn(async move {
+        if let Err(e) = server.await {
+            tracing::error!("dbx-sim server error: {e}");
+        }
+    });
+    (stop, task)
+}
+
+/// Waits (at most 2 s) for a stopped server's task, then aborts it.
+async fn stop_server(task: Option<JoinHandle<()>>) {
+    if let Some(task) = task {
+        let abort = task.abort_handle();
+        if tokio::time::timeout(Duration::from_secs(2), task).await.is_err() {
+            abort.abort();
+        }
     }
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use dbx_sim::{Fixture, Limits, SimConfig};
+use dbx_sim::{AccountConfig, Fixture, Limits, SimConfig};
 
 /// A simulated Databricks workspace (Workspace, DBFS, Files, SCIM, OAuth M2M) for tests and demos.
 #[derive(Debug, Parser)]
@@ -21,7 +21,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve a workspace over HTTP; the first stdout line is `listening on http://HOST:PORT`.
+    /// Serve a workspace (or, with --account, an account of workspaces) over HTTP; the first stdout
+    /// line is `listening on http://HOST:PORT`.
     Serve(ServeArgs),
     /// Print the fixture `serve --generate SPEC` would serve, e.g. `generate users=100,seed=7`.
     Generate {
@@ -39,6 +40,12 @@ struct ServeArgs {
     /// Serve a generated workspace: `users=N,seed=S`.
     #[arg(long, value_name = "SPEC", help_heading = "Content")]
     generate: Option<String>,
+
+    /// Serve an account (JSON; see sim/README.md): the Accounts API at accounts.localhost and each
+    /// workspace at <deployment_name>.localhost, all on one port; the other flags apply to every
+    /// workspace.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fixture", "generate", "clients"], help_heading = "Content")]
+    account: Option<PathBuf>,
 
     /// A workspace without DBFS (GCP's default, or "disable legacy DBFS"): every DBFS request
     /// answers 403 PERMISSION_DENIED "Public DBFS root is disabled. …".
@@ -159,6 +166,7 @@ impl ServeArgs {
                 let (users, seed) = dbx_sim::parse_generate_spec(spec)?;
                 dbx_sim::generate(users, seed)
             }
+            (None, None) if self.account.is_some() => Fixture::default(),
             (None, None) => {
                 eprintln!("dbx-sim: no --fixture or --generate given: serving an empty workspace");
                 Fixture::default()
@@ -220,6 +228,10 @@ fn generate(spec: &str) -> anyhow::Result<()> {
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let addr = args.addr;
+    if let Some(file) = args.account.clone() {
+        let config = AccountConfig::load(&file, args.into_config()?)?;
+        return serve_account(config, addr);
+    }
     let config = args.into_config()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
@@ -231,6 +243,33 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         wait_for_signal().await;
         sim.shutdown().await;
+        Ok(())
+    })
+}
+
+fn serve_account(config: AccountConfig, addr: SocketAddr) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let lines: Vec<(String, u64, String)> = config
+            .workspaces
+            .iter()
+            .map(|w| (w.deployment_name.clone(), w.workspace_id, w.workspace_status.clone()))
+            .collect();
+        let account = dbx_sim::start_account_on(config, addr).await?;
+        {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "listening on {}", account.url())?;
+            for (name, id, status) in &lines {
+                writeln!(
+                    out,
+                    "workspace {name} ({id}, {status}) at {}",
+                    account.workspace_url(name)
+                )?;
+            }
+            out.flush()?;
+        }
+        wait_for_signal().await;
+        account.shutdown().await;
         Ok(())
     })
 }
@@ -294,6 +333,21 @@ mod tests {
     #[test]
     fn fixture_and_generate_conflict() {
         assert!(parse(&["serve", "--fixture", "f.json", "--generate", "users=1"]).is_err());
+        for other in [
+            &["--fixture", "f.json"][..],
+            &["--generate", "users=1"],
+            &["--client", "a:b"],
+        ] {
+            let args: Vec<&str> = ["serve", "--account", "a.json"].iter().chain(other).copied().collect();
+            assert!(parse(&args).is_err(), "{args:?}");
+        }
+        let Command::Serve(a) = parse(&["serve", "--account", "a.json", "--no-limits", "--token", "t"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        assert_eq!(a.account.as_deref(), Some(std::path::Path::new("a.json")));
         assert!(parse(&["serve", "--no-limits", "--max-concurrent", "3"]).is_err());
     }
 

@@ -76,7 +76,7 @@ pub struct SimState {
     pub dbfs_disabled: bool,
     /// The address the server listens on.
     pub local_addr: SocketAddr,
-    /// A workspace id derived from the seed, for `X-Databricks-Org-Id` and host metadata.
+    /// A workspace id derived from the seed (or the account file's), for `X-Databricks-Org-Id` and host metadata.
     pub workspace_id: u64,
     /// Cancelled on shutdown: ends pending sleeps (latency, slow faults).
     pub shutdown: CancellationToken,
@@ -110,6 +110,12 @@ impl SimState {
             workspace_id: 1_000_000_000_000_000 + stable_hash(&config.seed.to_string()) % 8_000_000_000_000_000,
             shutdown: CancellationToken::new(),
         }
+    }
+
+    /// The same state with the given workspace id (an account's workspaces have configured ids).
+    pub fn with_workspace_id(mut self, workspace_id: u64) -> SimState {
+        self.workspace_id = workspace_id;
+        self
     }
 
     /// Draws a random fault (with `--fault-rate`).

@@ -9,6 +9,7 @@
 //! fault body can point clients there). Token requests are recorded ([`crate::TokenRequest`]).
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -18,14 +19,20 @@ use axum::response::Response;
 use base64::Engine as _;
 use serde_json::json;
 
+use crate::auth::Auth;
 use crate::error::json_response;
 use crate::state::SimState;
-use crate::token_log::TokenRequest;
+use crate::token_log::{TokenLog, TokenRequest};
 
 fn base_url(st: &SimState, headers: &HeaderMap) -> String {
+    host_base_url(headers, st.local_addr)
+}
+
+/// `http://<Host header>`, or `http://<fallback>` when the request has no `Host`.
+pub(crate) fn host_base_url(headers: &HeaderMap, fallback: SocketAddr) -> String {
     match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
         Some(host) if !host.is_empty() => format!("http://{host}"),
-        _ => format!("http://{}", st.local_addr),
+        _ => format!("http://{fallback}"),
     }
 }
 
@@ -61,7 +68,8 @@ pub async fn discovery(State(st): State<Arc<SimState>>, headers: HeaderMap, uri:
     json_response(StatusCode::OK, body.to_string())
 }
 
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+/// An RFC 6749 error body, `{"error": error, "error_description": description}`.
+pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     json_response(
         status,
         json!({"error": error, "error_description": description}).to_string(),
@@ -82,13 +90,21 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 
 /// `POST /oidc/v1/token`.
 pub async fn token(State(st): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) -> Response {
-    st.token_log.push(TokenRequest {
+    client_credentials(&st.auth, &st.token_log, &headers, &body)
+}
+
+/// The client-credentials grant against `auth`, recorded in `log`: what the workspace token
+/// endpoint answers, and the account one too (with the account's own [`Auth`]). An unknown client
+/// or a wrong secret answers 401 `{"error": "invalid_client", "error_description": "Client
+/// authentication failed."}`.
+pub(crate) fn client_credentials(auth: &Auth, log: &TokenLog, headers: &HeaderMap, body: &[u8]) -> Response {
+    log.push(TokenRequest {
         authorization: headers
             .get(header::AUTHORIZATION)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
-        body: String::from_utf8_lossy(&body).into_owned(),
+        body: String::from_utf8_lossy(body).into_owned(),
     });
-    let form: HashMap<String, String> = match serde_urlencoded_form(&body) {
+    let form: HashMap<String, String> = match serde_urlencoded_form(body) {
         Some(f) => f,
         None => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Malformed form body."),
     };
@@ -103,7 +119,7 @@ pub async fn token(State(st): State<Arc<SimState>>, headers: HeaderMap, body: By
         }
         None => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Missing grant_type."),
     }
-    let creds = basic_credentials(&headers)
+    let creds = basic_credentials(headers)
         .or_else(|| Some((form.get("client_id")?.clone(), form.get("client_secret")?.clone())));
     let Some((id, secret)) = creds else {
         return oauth_error(
@@ -112,7 +128,7 @@ pub async fn token(State(st): State<Arc<SimState>>, headers: HeaderMap, body: By
             "Client authentication failed.",
         );
     };
-    match st.auth.issue(&id, &secret) {
+    match auth.issue(&id, &secret) {
         Ok((token, ttl)) => {
             let scope = form.get("scope").cloned().unwrap_or_else(|| "all-apis".into());
             let body = json!({"access_token": token, "token_type": "Bearer", "expires_in": ttl, "scope": scope});

@@ -1,5 +1,6 @@
 //! Integration tests of dbx-sim over real loopback HTTP: one binary, one module per area.
 
+mod account;
 mod auth_stats;
 mod faults;
 mod generator;
