@@ -62,6 +62,8 @@ enum Inner {
 
 struct M2m {
     host: Url,
+    /// An account console's id: tokens come from `<host>/oidc/accounts/<id>/v1/token`.
+    account_id: Option<String>,
     client_id: String,
     client_secret: Secret,
     source: String,
@@ -119,6 +121,7 @@ impl Credentials {
                 client_secret,
             } => Inner::M2m(Box::new(M2m {
                 host: resolved.host.clone(),
+                account_id: resolved.account_id.clone(),
                 client_id: client_id.clone(),
                 client_secret: client_secret.clone(),
                 source: resolved.source.to_string(),
@@ -274,9 +277,21 @@ impl M2m {
 
     async fn refresh(&self, state: &mut RefreshState) -> Result<HeaderValue, AuthError> {
         let host = host_display(&self.host);
-        let endpoint = match &state.endpoint {
-            Some(e) => e.clone(),
-            None => {
+        let endpoint = match (&state.endpoint, &self.account_id) {
+            (Some(e), _) => e.clone(),
+            // An account console's token endpoint, as the SDKs build it (no discovery).
+            (None, Some(id)) => {
+                let e = self.host.join(&format!("oidc/accounts/{id}/v1/token")).map_err(|e| AuthError::TokenEndpoint {
+                    client_id: self.client_id.clone(),
+                    host: host.clone(),
+                    source_desc: self.source.clone(),
+                    endpoint: format!("{host}/oidc/accounts/{id}/v1/token"),
+                    reason: e.to_string(),
+                })?;
+                state.endpoint = Some(e.clone());
+                e
+            }
+            (None, None) => {
                 let e = oauth::discover_token_endpoint(&self.client, &self.host, &self.options.retry)
                     .await
                     .map_err(|(tried, reason)| AuthError::Discovery {

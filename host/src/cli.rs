@@ -202,6 +202,9 @@ pub struct CheckArgs {
     /// Print per-request retries.
     #[arg(long)]
     pub debug: bool,
+    /// Every workspace of an account.
+    #[command(flatten)]
+    pub account: AccountArgs,
     /// Authentication.
     #[command(flatten)]
     pub auth: AuthArgs,
@@ -293,7 +296,7 @@ pub struct LimitArgs {
 }
 
 /// `scan` arguments.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct ScanArgs {
     /// Usernames to scan (e.g. alice@example.com).
     ///
@@ -400,12 +403,36 @@ pub struct ScanArgs {
     /// Running the scans on Spark executors.
     #[command(flatten)]
     pub spark: SparkArgs,
+    /// Every workspace of an account.
+    #[command(flatten)]
+    pub account: AccountArgs,
     /// Authentication.
     #[command(flatten)]
     pub auth: AuthArgs,
     /// Limits.
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// Every workspace of a Databricks account in one run (docs/account.md).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Account (every workspace)")]
+pub struct AccountArgs {
+    /// Scan every running workspace of this account: the host is the account console (e.g.
+    /// https://accounts.cloud.databricks.com) and the credentials an account service principal
+    /// (OAuth M2M). Also DATABRICKS_ACCOUNT_ID, or a profile's `account_id`.
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// Only these workspaces of the account: deployment names, workspace names or ids,
+    /// comma-separated (default: every running workspace).
+    #[arg(long, value_name = "NAME|ID,…", value_delimiter = ',')]
+    pub workspaces: Vec<String>,
+    /// Workspaces scanned at once, each at its own rate limits (the others wait their turn).
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub max_workspaces: u32,
+    /// Requests in flight at once over all workspaces (each also keeps its --max-in-flight).
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub account_max_in_flight: u32,
 }
 
 /// Scale-out: the scans run on Spark executors (`dbx-inventory worker` in each task) while this

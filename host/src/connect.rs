@@ -57,6 +57,7 @@ pub fn auth_flags(a: &AuthArgs) -> dbx_auth::AuthFlags {
         token_file: a.token_file.clone(),
         profile: a.profile.clone(),
         auth_type: a.auth_type.clone(),
+        account_id: None,
     }
 }
 
@@ -73,12 +74,37 @@ pub fn http_client(limits: &LimitArgs) -> anyhow::Result<reqwest::Client> {
 /// [`http_client`] with requests that time out after `request_timeout` seconds (+5).
 pub fn http_client_timing_out(request_timeout: u64) -> anyhow::Result<reqwest::Client> {
     reqwest::Client::builder()
+        .dns_resolver(Arc::new(LoopbackNames))
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(request_timeout.max(1) + 5))
         .pool_max_idle_per_host(32)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .context("building the HTTP client")
+}
+
+/// The system resolver, except that `localhost` and every name under `.localhost` are
+/// 127.0.0.1 (RFC 6761 §6.3, as curl and browsers do): the simulator's account serves each
+/// workspace at `<name>.localhost`, and the system resolver here does not know those names.
+struct LoopbackNames;
+
+impl reqwest::dns::Resolve for LoopbackNames {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let name = name.as_str().trim_end_matches('.').to_ascii_lowercase();
+        Box::pin(async move {
+            if is_loopback_name(&name) {
+                let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                return Ok(Box::new(std::iter::once(addr)) as reqwest::dns::Addrs);
+            }
+            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// `localhost` or a name under `.localhost` (lowercase, no trailing dot).
+pub fn is_loopback_name(name: &str) -> bool {
+    name == "localhost" || name.ends_with(".localhost")
 }
 
 /// Builds the runtime for a resolved workspace, with the listing-only allow-list.
@@ -108,6 +134,45 @@ pub fn runtime_cached(
 ) -> anyhow::Result<Runtime> {
     let client = http_client(limits)?;
     let creds = dbx_auth::Credentials::new(resolved, client.clone());
+    let policy = policy_for(resolved, limits, allow, client, creds, None)?;
+    runtime_for(policy, limits, max_instances + 8, compile_cache)
+}
+
+/// The runtime (the scanner compiled, its instance pool sized for `pool` instances at once)
+/// that sends through `policy`.
+pub fn runtime_for(
+    policy: Arc<Policy>,
+    limits: &LimitArgs,
+    pool: u32,
+    compile_cache: Option<&std::path::Path>,
+) -> anyhow::Result<Runtime> {
+    let component = match &limits.component {
+        Some(path) => std::fs::read(path).with_context(|| format!("cannot read component {}", path.display()))?,
+        None => EMBEDDED_COMPONENT.to_vec(),
+    };
+    let guest = GuestLimits {
+        memory_bytes: limits.guest_memory_mib.max(16) << 20,
+        compute: Duration::from_secs_f64(limits.guest_cpu_secs.clamp(0.05, 86_400.0)),
+        deadline: Duration::from_secs(limits.user_timeout.max(1)),
+        max_instances: pool,
+    };
+    Runtime::with_cache(&component, policy, guest, compile_cache).map_err(|e| match &limits.component {
+        Some(p) => e.context(format!("component {}", p.display())),
+        None => e,
+    })
+}
+
+/// The policy of one workspace: allow-list → `creds` → its limiter (the published limits, a
+/// profile's `rate_limit`, `--rate-limit`, `--max-in-flight`; under `global`, an account run's
+/// cap) → retries → `client`.
+pub fn policy_for(
+    resolved: &dbx_auth::ResolvedAuth,
+    limits: &LimitArgs,
+    allow: AllowList,
+    client: reqwest::Client,
+    creds: dbx_auth::Credentials,
+    global: Option<Arc<tokio::sync::Semaphore>>,
+) -> anyhow::Result<Arc<Policy>> {
     let mut rate = Limits {
         max_in_flight: limits.max_in_flight as usize,
         ..Limits::default()
@@ -132,29 +197,16 @@ pub fn runtime_cached(
         request_timeout: Duration::from_secs(limits.request_timeout.max(1)),
         max_response_bytes: limits.max_response_mib.max(1) << 20,
         allow,
+        global_in_flight: global,
         ..PolicyConfig::default()
     };
-    let policy = Arc::new(Policy::new(
+    Ok(Arc::new(Policy::new(
         resolved.host.clone(),
         client,
         Arc::new(CredentialsAuthorizer(creds)),
         &rate,
         config,
-    ));
-    let component = match &limits.component {
-        Some(path) => std::fs::read(path).with_context(|| format!("cannot read component {}", path.display()))?,
-        None => EMBEDDED_COMPONENT.to_vec(),
-    };
-    let guest = GuestLimits {
-        memory_bytes: limits.guest_memory_mib.max(16) << 20,
-        compute: Duration::from_secs_f64(limits.guest_cpu_secs.clamp(0.05, 86_400.0)),
-        deadline: Duration::from_secs(limits.user_timeout.max(1)),
-        max_instances: max_instances + 8,
-    };
-    Runtime::with_cache(&component, policy, guest, compile_cache).map_err(|e| match &limits.component {
-        Some(p) => e.context(format!("component {}", p.display())),
-        None => e,
-    })
+    )))
 }
 
 /// Warns (once per run, at its start) about each `--rate-limit` above the workspace's published

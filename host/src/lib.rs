@@ -20,9 +20,11 @@
 //!   worker) → [`record`] (the one writer, visibility) → [`run`] (a scan's run from flags to exit
 //!   code: open the journal, start, collect, finish);
 //! * [`check`] — what a full scan under these credentials would see (the `check` report);
+//! * [`account`] — every workspace of an account in one run (`scan`/`check --account-id`);
 //! * [`commands`] — one file per subcommand.
 #![warn(missing_docs)]
 
+pub mod account;
 pub mod check;
 pub mod cli;
 pub mod commands;

@@ -21,6 +21,7 @@ pub(super) struct Attrs {
     pub(super) client_secret: Option<Attr>,
     pub(super) auth_type: Option<Attr>,
     pub(super) cluster_id: Option<Attr>,
+    pub(super) account_id: Option<Attr>,
     pub(super) rate_limit: Option<Attr>,
     pub(super) profile: Option<Attr>,
 }
@@ -52,6 +53,7 @@ pub(super) fn from_flags_and_env(flags: &AuthFlags, env: &Env) -> Result<(Attrs,
         token,
         profile: from_flag(&flags.profile, "--profile"),
         auth_type: from_flag(&flags.auth_type, "--auth-type"),
+        account_id: from_flag(&flags.account_id, "--account-id"),
         ..Attrs::default()
     };
 
@@ -65,6 +67,7 @@ pub(super) fn from_flags_and_env(flags: &AuthFlags, env: &Env) -> Result<(Attrs,
     fill_env(&mut a.profile, env, "DATABRICKS_CONFIG_PROFILE");
     fill_env(&mut a.auth_type, env, "DATABRICKS_AUTH_TYPE");
     fill_env(&mut a.cluster_id, env, "DATABRICKS_CLUSTER_ID");
+    fill_env(&mut a.account_id, env, "DATABRICKS_ACCOUNT_ID");
     fill_env(&mut a.rate_limit, env, "DATABRICKS_RATE_LIMIT");
     let runtime_version = env.get("DATABRICKS_RUNTIME_VERSION").map(str::to_string);
     Ok((a, runtime_version))

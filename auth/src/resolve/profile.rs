@@ -156,6 +156,7 @@ fn fill_from(a: &mut Attrs, section: &Section) -> (Option<String>, Vec<(&'static
     fill_profile(&mut a.client_secret, section, "client_secret");
     fill_profile(&mut a.auth_type, section, "auth_type");
     fill_profile(&mut a.cluster_id, section, "cluster_id");
+    fill_profile(&mut a.account_id, section, "account_id");
     fill_profile(&mut a.rate_limit, section, "rate_limit");
     let profile_host = section
         .entries

@@ -35,6 +35,7 @@ pub fn resolve(flags: &AuthFlags, env: &Env) -> Result<ResolvedAuth, AuthError> 
     )?;
     // 6. Other settings.
     let rate_limit = rate_limit(&a, &origin_desc)?;
+    account_id(&a, &origin_desc)?;
     // 7. Source: who supplied host and the credentials in use.
     let source = source(&a, host_attr.origin, &method, profile_ref);
     Ok(ResolvedAuth {
@@ -42,6 +43,7 @@ pub fn resolve(flags: &AuthFlags, env: &Env) -> Result<ResolvedAuth, AuthError> 
         method,
         source,
         cluster_id: a.cluster_id.map(|c| c.value),
+        account_id: a.account_id.map(|c| c.value),
         rate_limit,
         in_databricks_runtime: runtime_version.is_some(),
         runtime_version,
@@ -107,6 +109,22 @@ fn rate_limit(a: &Attrs, origin_desc: &dyn Fn(Origin) -> String) -> Result<Optio
             origin: origin_desc(r.origin),
             reason: format!("'{}' is not a positive number of requests per second", r.value),
         }),
+    }
+}
+
+/// `account_id`, when given: a path segment of the account's URLs (a UUID in Databricks), so
+/// letters, digits and `-` only.
+fn account_id(a: &Attrs, origin_desc: &dyn Fn(Origin) -> String) -> Result<(), AuthError> {
+    match &a.account_id {
+        Some(id) if !id.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => Err(AuthError::InvalidValue {
+            key: "account_id".into(),
+            origin: origin_desc(id.origin),
+            reason: format!(
+                "'{}' is not an account id (letters, digits and '-', e.g. the UUID the account console shows)",
+                id.value
+            ),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -24,6 +24,9 @@ pub struct AuthFlags {
     pub profile: Option<String>,
     /// `--auth-type` (`pat` or `oauth-m2m`).
     pub auth_type: Option<String>,
+    /// `--account-id`: the host is an account console (`https://accounts.cloud.databricks.com`),
+    /// and OAuth tokens come from its `/oidc/accounts/<id>/v1/token`.
+    pub account_id: Option<String>,
 }
 
 /// How requests are authenticated.
@@ -127,6 +130,9 @@ pub struct ResolvedAuth {
     pub source: Source,
     /// `cluster_id` (flag-less: environment or profile).
     pub cluster_id: Option<String>,
+    /// `account_id` (`--account-id`, `DATABRICKS_ACCOUNT_ID` or the profile): set, the host is
+    /// an account console and OAuth tokens are account tokens.
+    pub account_id: Option<String>,
     /// `rate_limit` (requests per second) from `DATABRICKS_RATE_LIMIT` or the profile.
     pub rate_limit: Option<f64>,
     /// Running inside Databricks (`DATABRICKS_RUNTIME_VERSION` set).

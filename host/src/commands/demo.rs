@@ -47,6 +47,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             ..Default::default()
         },
         spark: Default::default(),
+        account: Default::default(),
         auth: AuthArgs {
             host: Some(sim.url()),
             token: Some("dapi-sim".into()),

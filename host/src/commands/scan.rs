@@ -23,6 +23,9 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
         )
         .into());
     }
+    if let Some(account) = crate::account::resolve(&args.auth, &args.account)? {
+        return crate::account::scan::run(args, account).await;
+    }
     let resolved = connect::resolve_auth(&args.auth).map_err(|e| FatalError(format!("{e:#}")))?;
     let desc = resolved.describe();
     let mut extra = vec![format!("Auth: {desc}")];

@@ -133,6 +133,49 @@ impl Columns {
     }
 }
 
+/// The writer's settings (every objects file is written alike).
+fn properties() -> anyhow::Result<WriterProperties> {
+    Ok(WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        // Each column holds a page while it fills: 8 columns of 1 MB pages (the default) were
+        // most of the writer's memory; 256 KiB pages read as fast.
+        .set_data_page_size_limit(PAGE_BYTES)
+        .set_dictionary_page_size_limit(PAGE_BYTES)
+        // Paths are all different: a dictionary would be built, then dropped, for each group.
+        .set_column_dictionary_enabled(parquet::schema::types::ColumnPath::from(COLUMNS[2]), false)
+        .set_created_by(format!("dbx-inventory {}", env!("CARGO_PKG_VERSION")))
+        .build())
+}
+
+/// An account run's objects file: the objects files of its workspaces (`(file, deployment
+/// name)`), each row under its workspace's name; commits `file` and returns the rows written.
+pub fn concat(parts: &[(&Path, &str)], mut file: AtomicFile) -> anyhow::Result<u64> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let sink = file.file().try_clone().context("opening the Parquet file")?;
+    let mut writer = ArrowWriter::try_new(sink, schema(), Some(properties()?))?;
+    let mut rows = 0u64;
+    for (path, workspace) in parts {
+        let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(f)
+            .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        for batch in reader {
+            let batch = batch.with_context(|| format!("cannot read {}", path.display()))?;
+            let n = batch.num_rows();
+            let mut cols: Vec<ArrayRef> = batch.columns().iter().take(COLUMNS.len() - 1).cloned().collect();
+            cols.push(Arc::new(arrow_array::StringArray::from(vec![Some(*workspace); n])));
+            let batch = RecordBatch::try_new(schema(), cols)
+                .with_context(|| format!("{} is not an objects file of this version", path.display()))?;
+            writer.write(&batch)?;
+            rows += n as u64;
+        }
+    }
+    writer.close().context("writing the objects file")?;
+    file.commit()?;
+    Ok(rows)
+}
+
 /// Writes the objects the spool at `spool` holds for the attempts `owner_of` knows (it gives the
 /// owner and its index below `owners`; frames of other attempts are skipped) into `file`, and
 /// commits it once `verify` accepts what was written.
@@ -143,17 +186,7 @@ pub fn write<'a>(
     mut file: AtomicFile,
     verify: impl FnOnce(&Written) -> anyhow::Result<()>,
 ) -> anyhow::Result<Written> {
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        // Each column holds a page while it fills: 8 columns of 1 MB pages (the default) were
-        // most of the writer's memory; 256 KiB pages read as fast.
-        .set_data_page_size_limit(PAGE_BYTES)
-        .set_dictionary_page_size_limit(PAGE_BYTES)
-        // Paths are all different: a dictionary would be built, then dropped, for each group.
-        .set_column_dictionary_enabled(parquet::schema::types::ColumnPath::from(COLUMNS[2]), false)
-        .set_created_by(format!("dbx-inventory {}", env!("CARGO_PKG_VERSION")))
-        .build();
+    let props = properties()?;
     let sink = file.file().try_clone().context("opening the Parquet file")?;
     let mut writer = ArrowWriter::try_new(sink, schema(), Some(props))?;
     let mut written = Written {

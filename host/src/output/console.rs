@@ -77,6 +77,25 @@ impl Totals {
     }
 }
 
+/// `[ws-a] ` for an account run's workspace, nothing otherwise.
+pub fn label_prefix(label: Option<&str>) -> String {
+    label.map(|l| format!("[{l}] ")).unwrap_or_default()
+}
+
+/// Each line of `text` under its workspace (`[ws-a] line`), as one write to stdout: an account
+/// run's workspaces end at their own pace, and their blocks must not interleave.
+pub fn print_labelled(label: &str, text: &str) {
+    let mut block = String::with_capacity(text.len() + 64);
+    for line in text.lines() {
+        block.push_str(&label_prefix(Some(label)));
+        block.push_str(line);
+        block.push('\n');
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(block.as_bytes());
+    let _ = out.flush();
+}
+
 /// The banner.
 pub fn banner(out: &mut impl std::io::Write, users: &str, mode: &str, host: &str, extra: &[String]) {
     let _ = writeln!(out, "{RULE}\nDATABRICKS USER FILES LISTING\n{RULE}");

@@ -99,6 +99,8 @@ pub struct Progress {
     total: Option<u64>,
     window: VecDeque<(Instant, u64)>,
     last_plain: Instant,
+    /// `[ws-a] ` in an account run: its lines say whose they are.
+    prefix: String,
 }
 
 const BAR_TEMPLATE: &str =
@@ -124,7 +126,14 @@ impl Progress {
             total,
             window: VecDeque::new(),
             last_plain: now,
+            prefix: String::new(),
         }
+    }
+
+    /// Every line this display prints starts with `[label] ` (an account run's workspace).
+    pub fn labelled(mut self, label: Option<&str>) -> Progress {
+        self.prefix = super::console::label_prefix(label);
+        self
     }
 
     /// The number of users to scan became known (listing finished).
@@ -154,7 +163,12 @@ impl Progress {
     pub fn user_recorded(&mut self, text: &str, is_error: bool) {
         self.done += 1;
         if self.display != Display::Quiet || is_error {
-            self.stdout(text);
+            if self.prefix.is_empty() {
+                self.stdout(text);
+            } else {
+                let lines: String = text.lines().map(|l| format!("{}{l}\n", self.prefix)).collect();
+                self.stdout(&lines);
+            }
         }
         if let Some(bar) = &self.bar {
             bar.set_position(self.done);
@@ -176,7 +190,7 @@ impl Progress {
 
     /// Prints a note to stderr without tearing the bar.
     pub fn note(&self, text: &str) {
-        let print = || eprintln!("{text}");
+        let print = || eprintln!("{}{text}", self.prefix);
         match &self.bar {
             Some(bar) => bar.suspend(print),
             None => print(),
@@ -230,7 +244,7 @@ impl Progress {
                 if self.last_plain.elapsed() >= PLAIN_EVERY {
                     self.last_plain = Instant::now();
                     let line = self.figures().plain_line();
-                    eprintln!("{line}");
+                    eprintln!("{}{line}", self.prefix);
                 }
             }
         }
@@ -245,7 +259,8 @@ impl Progress {
             let (sent, throttled) = self.sent();
             let secs = self.started.elapsed().as_secs_f64();
             eprintln!(
-                "progress: {} users recorded in {}, {} requests ({:.1} req/s), {throttled} 429s",
+                "{}progress: {} users recorded in {}, {} requests ({:.1} req/s), {throttled} 429s",
+                self.prefix,
                 self.done,
                 duration_string(self.started.elapsed()),
                 sent,

@@ -103,6 +103,14 @@ pub fn spec_part(specs: &[String], family: Family) -> Option<String> {
 pub struct Limiter {
     buckets: HashMap<Family, DefaultDirectRateLimiter>,
     in_flight: Arc<Semaphore>,
+    /// An account run's cap over all its workspaces (each also has its own `in_flight`).
+    global: Option<Arc<Semaphore>>,
+}
+
+/// The slots a request holds while in flight (released on drop).
+pub struct Admitted {
+    _own: OwnedSemaphorePermit,
+    _global: Option<OwnedSemaphorePermit>,
 }
 
 impl Limiter {
@@ -122,19 +130,36 @@ impl Limiter {
         Limiter {
             buckets,
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight.max(1))),
+            global: None,
         }
     }
 
-    /// Waits for the family's turn, then for an in-flight slot. The slot is released on drop.
-    pub async fn admit(&self, family: Family) -> OwnedSemaphorePermit {
+    /// This limiter under a cap shared with other workspaces' limiters (an account run).
+    pub fn under(mut self, global: Option<Arc<Semaphore>>) -> Self {
+        self.global = global;
+        self
+    }
+
+    /// Waits for the family's turn, then for an in-flight slot (the workspace's, then the
+    /// account run's, so a workspace at its own cap never holds a shared slot while it waits).
+    pub async fn admit(&self, family: Family) -> Admitted {
         if let Some(bucket) = self.buckets.get(&family) {
             bucket.until_ready().await;
         }
-        self.in_flight
+        let own = self
+            .in_flight
             .clone()
             .acquire_owned()
             .await
-            .expect("semaphore never closed")
+            .expect("semaphore never closed");
+        let global = match &self.global {
+            Some(g) => Some(g.clone().acquire_owned().await.expect("semaphore never closed")),
+            None => None,
+        };
+        Admitted {
+            _own: own,
+            _global: global,
+        }
     }
 }
 

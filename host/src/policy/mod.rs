@@ -105,6 +105,8 @@ pub struct PolicyConfig {
     pub max_batch: usize,
     /// The allow-list (listing-only unless the run enables `--notebook-sizes`).
     pub allow: AllowList,
+    /// An account run's cap on requests in flight over all its workspaces.
+    pub global_in_flight: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl Default for PolicyConfig {
@@ -115,6 +117,7 @@ impl Default for PolicyConfig {
             max_response_bytes: 64 * 1024 * 1024,
             max_batch: 1000,
             allow: AllowList::read_only(),
+            global_in_flight: None,
         }
     }
 }
@@ -165,7 +168,7 @@ impl Policy {
             client,
             allow: config.allow,
             auth,
-            limiter: Limiter::new(limits),
+            limiter: Limiter::new(limits).under(config.global_in_flight.clone()),
             limits: limits.clone(),
             config,
             stopped: AtomicBool::new(false),

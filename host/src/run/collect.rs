@@ -50,8 +50,13 @@ pub async fn collect(
     upstream: Upstream,
     mut row_rx: mpsc::Receiver<(usize, UserRow)>,
 ) -> anyhow::Result<Collected> {
-    let display = progress::Display::choose(run.quiet, run.debug);
-    let bar = Progress::new(display, o.to_scan_fixed.map(|n| n as u64), Some(rt.policy().clone()));
+    // An account run's workspaces share the terminal: plain lines, each under its workspace.
+    let display = match run.label {
+        Some(_) if !run.quiet => progress::Display::Plain,
+        _ => progress::Display::choose(run.quiet, run.debug),
+    };
+    let bar = Progress::new(display, o.to_scan_fixed.map(|n| n as u64), Some(rt.policy().clone()))
+        .labelled(run.label.as_deref());
     let mut recorder = Recorder::new(writer, bar, run.visibility.clone());
     recorder.reserve_total(o.to_scan_fixed.unwrap_or(0));
     let mut stop = interrupt::listen();

@@ -57,16 +57,17 @@ pub struct ScanRun {
     pub as_of: Option<i64>,
     /// `--stale-days`, when given.
     pub stale_days: Option<u32>,
+    /// An account run's workspace (its deployment name): its console lines and progress carry it.
+    pub label: Option<String>,
+    /// The outputs the run wrote, once written (an account run merges them).
+    pub written: std::sync::Arc<std::sync::OnceLock<super::finish::Written>>,
 }
 
 /// Validates `scan` arguments into a run (no network yet) and takes the journal's lock: a
 /// journal another run holds is refused here, before anything is contacted.
 pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -> anyhow::Result<ScanRun> {
     let spark = spark_plan(args, &host_label)?;
-    let trees = match &args.locations {
-        Some(list) => Trees::parse_list(list).map_err(|e| UsageError(format!("--locations {list}: {e}")))?,
-        None => Trees::from_flags(args.dbfs_only, args.workspace_only),
-    };
+    let trees = trees_of(args)?;
     let as_of = args
         .as_of
         .as_deref()
@@ -150,6 +151,16 @@ pub fn prepare(args: &ScanArgs, host_label: String, banner_extra: Vec<String>) -
         list_homes: args.list_homes || args.all_users,
         as_of,
         stale_days: args.stale_days,
+        label: None,
+        written: Default::default(),
+    })
+}
+
+/// The locations a scan covers: `--locations`, else `--dbfs-only`/`--workspace-only`.
+pub fn trees_of(args: &ScanArgs) -> anyhow::Result<Trees> {
+    Ok(match &args.locations {
+        Some(list) => Trees::parse_list(list).map_err(|e| UsageError(format!("--locations {list}: {e}")))?,
+        None => Trees::from_flags(args.dbfs_only, args.workspace_only),
     })
 }
 

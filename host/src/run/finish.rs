@@ -41,8 +41,43 @@ impl OutputFiles {
     }
 }
 
-/// Writes the outputs and the summary, and turns how the run ended into its outcome.
+/// The outputs a run wrote (their final names, or the `.partial` siblings), for an account
+/// run, which merges its workspaces' outputs.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The CSV.
+    pub csv: PathBuf,
+    /// The JSON Lines file (`--jsonl`).
+    pub jsonl: Option<PathBuf>,
+    /// The objects file (`--objects`).
+    pub objects: Option<PathBuf>,
+    /// Whether the run finished (`false`: interrupted, or stopped by a failure).
+    pub finished: bool,
+}
+
+/// Writes the outputs and the summary, and turns how the run ended into its outcome. An
+/// account run's workspace prints its summary at once, each line under its name.
 pub async fn finish(
+    rt: &Runtime,
+    run: &ScanRun,
+    o: Opening,
+    c: Collected,
+    files: OutputFiles,
+    started: Instant,
+) -> anyhow::Result<Outcome> {
+    match &run.label {
+        None => finish_to(&mut std::io::stdout(), rt, run, o, c, files, started).await,
+        Some(label) => {
+            let mut buf = Vec::new();
+            let outcome = finish_to(&mut buf, rt, run, o, c, files, started).await;
+            console::print_labelled(label, &String::from_utf8_lossy(&buf));
+            outcome
+        }
+    }
+}
+
+async fn finish_to(
+    mut stdout: &mut impl Write,
     rt: &Runtime,
     run: &ScanRun,
     o: Opening,
@@ -60,7 +95,6 @@ pub async fn finish(
         input_order,
     } = c;
     let jsonl_path = run.journal.jsonl.as_deref();
-    let mut stdout = std::io::stdout();
     // Why the run did not finish (None: it did). Decided before the outputs are written: a run
     // that did not finish never replaces a finished run's outputs.
     let stop_reason = rt.policy().stop_reason();
@@ -149,6 +183,12 @@ pub async fn finish(
         let _ = writeln!(stdout, "{line}");
     }
     let _ = writeln!(stdout, "Journal: {}", o.journal_path.display());
+    let _ = run.written.set(Written {
+        csv: outputs.csv.clone(),
+        jsonl: outputs.jsonl.clone(),
+        objects: outputs.objects.clone(),
+        finished: !unfinished,
+    });
 
     let mut recorded = format!(
         "{} user(s) recorded in {} (journal {})",

@@ -56,13 +56,14 @@ pub fn open_journal(rt: &Runtime, run: &ScanRun) -> anyhow::Result<(Opening, jou
     // A fixed list decides the outputs: earlier rows of users not in it (a journal continued
     // with --force, or edited) are left out, by name. --all-users has no fixed list.
     let unlisted = list.map(|l| opened.forget_unlisted(l)).unwrap_or_default();
+    let label = console::label_prefix(run.label.as_deref());
     if !unlisted.is_empty() {
-        eprintln!("warning: {}", journal::unlisted_warning(&journal_path, &unlisted));
+        eprintln!("{label}warning: {}", journal::unlisted_warning(&journal_path, &unlisted));
     }
     let skip = Arc::new(std::mem::take(&mut opened.skip));
     let to_scan_fixed = list.map(|l| l.iter().filter(|u| !skip.contains(&UserKey::of(u))).count());
     for note in run.notes.iter().chain(&opened.notes) {
-        eprintln!("note: {note}");
+        eprintln!("{label}note: {note}");
     }
     let opening = Opening {
         journal_path,

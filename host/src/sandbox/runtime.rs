@@ -58,7 +58,8 @@ pub struct Runtime {
     pre: InventoryPre<InstanceState>,
     policy: Arc<Policy>,
     limits: GuestLimits,
-    ticker_stop: Arc<AtomicBool>,
+    /// The epoch ticker, shared by the runtimes of one engine (an account run's workspaces).
+    ticker: Arc<Ticker>,
     /// The files' age reference, sent with every scan.
     ages: std::sync::Mutex<Ages>,
     /// Where scans hand their objects (`--objects`); none: no objects asked for.
@@ -68,9 +69,12 @@ pub struct Runtime {
 /// Epoch tick: the granularity of the compute limit.
 pub const TICK: Duration = Duration::from_millis(50);
 
-impl Drop for Runtime {
+/// Stops the epoch ticker thread when the last runtime of its engine is dropped.
+struct Ticker(Arc<AtomicBool>);
+
+impl Drop for Ticker {
     fn drop(&mut self) {
-        self.ticker_stop.store(true, Ordering::Relaxed);
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
@@ -133,13 +137,28 @@ impl Runtime {
             pre,
             policy,
             limits,
-            ticker_stop,
+            ticker: Arc::new(Ticker(ticker_stop)),
             ages: std::sync::Mutex::new(Ages {
                 as_of_ms: crate::format::now_ms(),
                 stale_days: Ages::DEFAULT_STALE_DAYS,
             }),
             objects: std::sync::OnceLock::new(),
         })
+    }
+
+    /// A runtime for another workspace on this one's compiled component and engine (an account
+    /// run compiles the scanner once): its own policy (credentials, limiter), ages and objects.
+    /// The engine's instance pool was sized for all of them when this one was built.
+    pub fn sharing(&self, policy: Arc<Policy>) -> Runtime {
+        Runtime {
+            engine: self.engine.clone(),
+            pre: self.pre.clone(),
+            policy,
+            limits: self.limits.clone(),
+            ticker: self.ticker.clone(),
+            ages: std::sync::Mutex::new(self.ages()),
+            objects: std::sync::OnceLock::new(),
+        }
     }
 
     /// The shared policy.

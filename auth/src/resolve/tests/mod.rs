@@ -51,6 +51,7 @@ pub(super) fn flags(
         token_file: None,
         profile: profile.map(Into::into),
         auth_type: auth_type.map(Into::into),
+        account_id: None,
     }
 }
 

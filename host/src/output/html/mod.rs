@@ -23,8 +23,13 @@
 //! location —, `data-bytes`, `data-modified` in ms or empty).
 
 //!
+//! Account runs (issue 24): `#workspaces tr[data-workspace]` (the deployment name, with
+//! `data-state` = `scanned` | `failed` | `stopped` | `skipped` | `not_started`, `data-users`,
+//! `data-files`, `data-bytes`, `data-errors`).
+//!
 //! Files: `aggregate.rs` (the numbers), `page.rs` (metadata, escaping, head, CSS), `cells.rs`
-//! (shared pieces), `overview.rs` and `users.rs` (the sections), `diff.rs` (the `diff` report).
+//! (shared pieces), `overview.rs` and `users.rs` (the sections), `workspaces.rs` (an account
+//! run's table), `diff.rs` (the `diff` report).
 
 mod aggregate;
 mod cells;
@@ -32,13 +37,14 @@ pub mod diff;
 mod overview;
 mod page;
 mod users;
+mod workspaces;
 
 use std::borrow::Borrow;
 use std::fmt::Write as _;
 use std::path::Path;
 
 pub use aggregate::{bucket_of, BUCKETS, MAX_LISTED, TOP_FILES, TOP_STALE, TOP_USERS};
-pub use page::{esc, HtmlMeta};
+pub use page::{esc, HtmlMeta, WorkspaceLine};
 
 use super::AtomicFile;
 use crate::model::UserRow;
@@ -85,6 +91,7 @@ pub fn render<R: Borrow<UserRow>>(rows: &[R], meta: &HtmlMeta) -> String {
     }
 
     kpis(&mut h, &a);
+    workspaces::table(&mut h, &meta.workspaces);
     h.push_str(r#"<div class="grid2">"#);
     split(&mut h, &a);
     concentration(&mut h, &rows, &a);

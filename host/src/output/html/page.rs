@@ -21,6 +21,31 @@ pub struct HtmlMeta {
     pub notes: Vec<String>,
     /// The run's ages reference (as-of, stale days), when known.
     pub ages: Option<Ages>,
+    /// An account run's workspaces (the per-workspace table); empty for one workspace.
+    pub workspaces: Vec<WorkspaceLine>,
+}
+
+/// One workspace of an account run, as the report's per-workspace table shows it.
+#[derive(Debug, Clone, Default)]
+pub struct WorkspaceLine {
+    /// `deployment_name`.
+    pub deployment: String,
+    /// `workspace_name`.
+    pub name: String,
+    /// `scanned`, `failed`, `stopped`, `skipped`, `not_started`.
+    pub state: String,
+    /// Why it failed or was skipped (empty when scanned).
+    pub note: String,
+    /// Users recorded.
+    pub users: u64,
+    /// Files over its users.
+    pub files: u128,
+    /// Bytes over its users.
+    pub bytes: u128,
+    /// Users in `error`.
+    pub errors: u64,
+    /// Its own report, relative to the account's (`results.workspaces/ws-a.html`).
+    pub report: Option<String>,
 }
 
 impl HtmlMeta {
@@ -33,7 +58,14 @@ impl HtmlMeta {
             trees: trees.to_string(),
             notes: Vec::new(),
             ages: None,
+            workspaces: Vec::new(),
         }
+    }
+
+    /// With an account run's per-workspace table.
+    pub fn with_workspaces(mut self, workspaces: Vec<WorkspaceLine>) -> Self {
+        self.workspaces = workspaces;
+        self
     }
 
     /// With the run's ages reference (the age section states it).

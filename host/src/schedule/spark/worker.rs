@@ -235,6 +235,7 @@ fn resolve(host: Option<String>, token: Option<String>) -> anyhow::Result<dbx_au
         profile: None,
         // The token given is the one to use, whatever else the environment configures.
         auth_type: Some("pat".into()),
+        account_id: None,
     };
     let mut resolved = dbx_auth::resolve(&flags, &dbx_auth::Env::from_process())?;
     resolved.source.flags.retain(|f| *f != "--auth-type");
