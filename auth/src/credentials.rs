@@ -281,13 +281,16 @@ impl M2m {
             (Some(e), _) => e.clone(),
             // An account console's token endpoint, as the SDKs build it (no discovery).
             (None, Some(id)) => {
-                let e = self.host.join(&format!("oidc/accounts/{id}/v1/token")).map_err(|e| AuthError::TokenEndpoint {
-                    client_id: self.client_id.clone(),
-                    host: host.clone(),
-                    source_desc: self.source.clone(),
-                    endpoint: format!("{host}/oidc/accounts/{id}/v1/token"),
-                    reason: e.to_string(),
-                })?;
+                let e =
+                    self.host
+                        .join(&format!("oidc/accounts/{id}/v1/token"))
+                        .map_err(|e| AuthError::TokenEndpoint {
+                            client_id: self.client_id.clone(),
+                            host: host.clone(),
+                            source_desc: self.source.clone(),
+                            endpoint: format!("{host}/oidc/accounts/{id}/v1/token"),
+                            reason: e.to_string(),
+                        })?;
                 state.endpoint = Some(e.clone());
                 e
             }

@@ -23,13 +23,15 @@ pub enum Principal {
     ServicePrincipal(String),
     /// A non-admin user's token (`--user-token`): the user's `userName`.
     User(String),
+    /// An OAuth access token of a client that is not a workspace admin here.
+    NonAdminServicePrincipal(String),
 }
 
 impl Principal {
     /// The non-admin user whose Workspace view is restricted, if any.
     pub fn restricted_user(&self) -> Option<&str> {
         match self {
-            Principal::User(u) => Some(u),
+            Principal::User(u) | Principal::NonAdminServicePrincipal(u) => Some(u),
             _ => None,
         }
     }
@@ -47,6 +49,7 @@ pub struct Auth {
     tokens: Vec<String>,
     user_tokens: HashMap<String, String>,
     clients: HashMap<String, String>,
+    non_admin_clients: Vec<String>,
     ttl: Duration,
     issued: Mutex<HashMap<String, Issued>>,
     counter: AtomicU64,
@@ -72,10 +75,17 @@ impl Auth {
             tokens: tokens.to_vec(),
             user_tokens: user_tokens.iter().cloned().collect(),
             clients: clients.iter().cloned().collect(),
+            non_admin_clients: Vec::new(),
             ttl: Duration::from_secs(ttl_secs),
             issued: Mutex::new(HashMap::new()),
             counter: AtomicU64::new(0),
         }
+    }
+
+    /// These clients' tokens are those of non-admins (see `SimConfig::non_admin_clients`).
+    pub fn with_non_admin_clients(mut self, clients: &[String]) -> Self {
+        self.non_admin_clients = clients.to_vec();
+        self
     }
 
     /// Checks the `Authorization` header of an API request.
@@ -98,6 +108,9 @@ impl Auth {
         }
         let issued = self.issued.lock().expect("auth lock");
         match issued.get(token) {
+            Some(t) if t.expires > Instant::now() && self.non_admin_clients.contains(&t.client_id) => {
+                Ok(Principal::NonAdminServicePrincipal(t.client_id.clone()))
+            }
             Some(t) if t.expires > Instant::now() => Ok(Principal::ServicePrincipal(t.client_id.clone())),
             Some(_) => Err(unauthenticated("Token is expired.")),
             None => Err(unauthenticated("Invalid access token.")),

@@ -78,6 +78,10 @@ pub struct SimConfig {
     /// a folder the caller may not read); DBFS and SCIM answer as for an admin. The user must be a
     /// fixture user.
     pub user_tokens: Vec<(String, String)>,
+    /// OAuth clients (by id) that are not workspace admins: their tokens see the Workspace as a
+    /// `user_tokens` user does, their own folders only (an account's principal that was added
+    /// to a workspace as a plain user).
+    pub non_admin_clients: Vec<String>,
     /// Lifetime of issued OAuth access tokens, in seconds.
     pub oauth_token_ttl_secs: u64,
     /// Largest SCIM page the server returns, whatever `count` asks for.
@@ -106,6 +110,7 @@ impl Default for SimConfig {
             tokens: vec!["dapi-sim".to_string()],
             clients: Vec::new(),
             user_tokens: Vec::new(),
+            non_admin_clients: Vec::new(),
             oauth_token_ttl_secs: 3600,
             scim_max_page: 100,
             slow_fault_secs: 120,

@@ -186,6 +186,7 @@ impl ServeArgs {
             },
             clients: self.clients,
             user_tokens,
+            non_admin_clients: Vec::new(),
             oauth_token_ttl_secs: self.oauth_token_ttl,
             scim_max_page: self.scim_max_page,
             slow_fault_secs: self.slow_fault_secs,

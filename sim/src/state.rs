@@ -93,7 +93,8 @@ impl SimState {
                 &config.user_tokens,
                 &config.clients,
                 config.oauth_token_ttl_secs,
-            ),
+            )
+            .with_non_admin_clients(&config.non_admin_clients),
             retry_after: config.limits.as_ref().is_none_or(|l| l.retry_after),
             limiter,
             faults: FaultSet::new(&config.fixture.faults),

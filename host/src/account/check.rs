@@ -32,7 +32,12 @@ pub async fn run(args: CheckArgs, resolved: dbx_auth::ResolvedAuth) -> anyhow::R
         dbx_auth::Credentials::new(&account.resolved, account.client.clone()),
         None,
     )?;
-    let base = Arc::new(connect::runtime_for(console_policy, &args.limits, (AT_ONCE * 16) as u32, None)?);
+    let base = Arc::new(connect::runtime_for(
+        console_policy,
+        &args.limits,
+        (AT_ONCE * 16) as u32,
+        None,
+    )?);
     let checked: Vec<Checked> = stream::iter(chosen)
         .map(|w| {
             let (account, base, args, allow) = (&account, base.clone(), &args, allow.clone());
@@ -47,9 +52,11 @@ pub async fn run(args: CheckArgs, resolved: dbx_auth::ResolvedAuth) -> anyhow::R
     let mut blocking = Vec::new();
     for (w, r) in &checked {
         match r {
-            Ok(report) if !report.missing().is_empty() => {
-                blocking.push(format!("{}: missing {}", w.deployment_name, report.missing().join("; ")))
-            }
+            Ok(report) if !report.missing().is_empty() => blocking.push(format!(
+                "{}: missing {}",
+                w.deployment_name,
+                report.missing().join("; ")
+            )),
             Ok(_) => {}
             Err(why) => blocking.push(format!("{}: {why}", w.deployment_name)),
         }
@@ -57,7 +64,12 @@ pub async fn run(args: CheckArgs, resolved: dbx_auth::ResolvedAuth) -> anyhow::R
     if args.json {
         println!("{}", serde_json::to_string_pretty(&json(&account, &checked, &skipped))?);
     } else {
-        println!("Account {} at {}: {} workspace(s)", account.id, account.resolved.host_str(), account.listed.len());
+        println!(
+            "Account {} at {}: {} workspace(s)",
+            account.id,
+            account.resolved.host_str(),
+            account.listed.len()
+        );
         for (w, r) in &checked {
             match r {
                 Ok(report) => console::print_labelled(&w.deployment_name, &report.text()),
@@ -100,7 +112,14 @@ async fn check_one(
     let identity = connect::preflight(&rt, &ws.resolved)
         .await
         .map_err(|e| format!("{e:#}"))?;
-    let report = check::gather(&rt, ws.resolved.host_str(), ws.resolved.describe(), identity, args.sample).await;
+    let report = check::gather(
+        &rt,
+        ws.resolved.host_str(),
+        ws.resolved.describe(),
+        identity,
+        args.sample,
+    )
+    .await;
     match rt.policy().stop_reason() {
         Some(reason) => Err(format!("the check stopped: {reason}")),
         None => Ok(report),

@@ -68,7 +68,10 @@ pub async fn list(
         if attempt > 1 {
             tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
         }
-        let header = creds.authorization().await.map_err(|e| redact.redact_str(&e.to_string()))?;
+        let header = creds
+            .authorization()
+            .await
+            .map_err(|e| redact.redact_str(&e.to_string()))?;
         let sent = client
             .get(url.clone())
             .header(reqwest::header::AUTHORIZATION, header.clone())
@@ -183,7 +186,10 @@ mod tests {
         for (bad, want) in [
             (&b"[1]"[..], "#0 is not an object"),
             (b"[{\"workspace_id\": -1}]", "positive integer"),
-            (b"[{\"workspace_id\": 1, \"deployment_name\": 5}]", "`deployment_name` is not a string"),
+            (
+                b"[{\"workspace_id\": 1, \"deployment_name\": 5}]",
+                "`deployment_name` is not a string",
+            ),
             (b"[{\"workspace_id\": 1}, {\"workspace_id\": 1}]", "listed twice"),
             (b"\"x\"", "not a list"),
             (b"<html>", "not JSON"),

@@ -164,8 +164,11 @@ pub fn write(files: Files, args: &ScanArgs, parts: &[Part], skipped: &[(Listed, 
         }));
         let all: Vec<&UserRow> = rows.iter().flatten().collect();
         let trees = crate::run::config::trees_of(args).unwrap_or(Trees::ALL);
-        let meta = html::HtmlMeta::now(format!("account {}", args.account.account_id.clone().unwrap_or_default()), trees)
-            .with_workspaces(lines);
+        let meta = html::HtmlMeta::now(
+            format!("account {}", args.account.account_id.clone().unwrap_or_default()),
+            trees,
+        )
+        .with_workspaces(lines);
         html::write(f, &all, &meta)?;
     }
     Ok(Merged { rows, objects })
@@ -186,7 +189,10 @@ fn line(p: &Part, rows: &[UserRow], args: &ScanArgs) -> WorkspaceLine {
         // Beside the account's report: `results.workspaces/ws-a.html`.
         report: (args.html.is_some() && p.written.is_some()).then(|| {
             let dir = super::scan::folder_of(&args.output);
-            let dir = dir.file_name().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
+            let dir = dir
+                .file_name()
+                .map(|d| d.to_string_lossy().into_owned())
+                .unwrap_or_default();
             format!("{dir}/{}.html", p.listed.deployment_name)
         }),
     }
@@ -256,7 +262,11 @@ fn journal_rows(path: &Path) -> anyhow::Result<Vec<UserRow>> {
         return Ok(Vec::new());
     };
     let resolved = journal::resolve(&contents.entries);
-    Ok(resolved.in_recorded_order().into_iter().map(|k| (*k.row).clone()).collect())
+    Ok(resolved
+        .in_recorded_order()
+        .into_iter()
+        .map(|k| (*k.row).clone())
+        .collect())
 }
 
 /// The console's account summary: one line per workspace, then the account's totals.
@@ -299,7 +309,12 @@ pub fn summary(
         args.html.as_deref(),
     );
     if let (Some(n), Some(p)) = (merged.objects, &args.objects) {
-        let _ = writeln!(out, "Objects: {} file(s) in {}", crate::format::thousands(n), p.display());
+        let _ = writeln!(
+            out,
+            "Objects: {} file(s) in {}",
+            crate::format::thousands(n),
+            p.display()
+        );
     }
     let _ = writeln!(
         out,

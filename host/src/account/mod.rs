@@ -42,7 +42,8 @@ pub struct Workspace {
 pub fn resolve(auth: &AuthArgs, account: &AccountArgs) -> anyhow::Result<Option<dbx_auth::ResolvedAuth>> {
     let mut flags = connect::auth_flags(auth);
     flags.account_id = account.account_id.clone();
-    let resolved = dbx_auth::resolve(&flags, &dbx_auth::Env::from_process()).map_err(|e| FatalError(format!("{e:#}")))?;
+    let resolved =
+        dbx_auth::resolve(&flags, &dbx_auth::Env::from_process()).map_err(|e| FatalError(format!("{e:#}")))?;
     let console = url::is_account_host(&resolved.host);
     match (&resolved.account_id, console) {
         (Some(_), true) => {}
@@ -91,14 +92,12 @@ impl Account {
         let id = resolved.account_id.clone().expect("an account's auth");
         let client = connect::http_client(limits)?;
         let creds = dbx_auth::Credentials::new(&resolved, client.clone());
-        let listed = listing::list(&client, &creds, &resolved.host, &id)
-            .await
-            .map_err(|e| {
-                FatalError(format!(
-                    "cannot list the workspaces of account {id} ({}): {e}. Nothing was scanned",
-                    resolved.describe()
-                ))
-            })?;
+        let listed = listing::list(&client, &creds, &resolved.host, &id).await.map_err(|e| {
+            FatalError(format!(
+                "cannot list the workspaces of account {id} ({}): {e}. Nothing was scanned",
+                resolved.describe()
+            ))
+        })?;
         Ok(Account {
             resolved,
             id,
@@ -125,7 +124,11 @@ impl Account {
                 "--workspaces: account {} has no workspace {} (its workspaces: {})",
                 self.id,
                 unknown.join(", "),
-                if known.is_empty() { "none".into() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
             ))
             .into());
         }
@@ -166,7 +169,12 @@ impl Account {
                 resolved,
                 creds,
             }),
-            Err(dbx_auth::AuthError::CredentialsRejected { client_id, status, detail, .. }) => Err(format!(
+            Err(dbx_auth::AuthError::CredentialsRejected {
+                client_id,
+                status,
+                detail,
+                ..
+            }) => Err(format!(
                 "the service principal {client_id} is not assigned to workspace {} (its token endpoint refused the \
                  client: HTTP {status}{detail}). Fix: in the account console, Workspaces → {} → Permissions → Add \
                  the service principal (as a workspace admin to see every user's files), or leave it out with \

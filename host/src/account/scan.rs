@@ -59,7 +59,9 @@ pub async fn run(mut args: ScanArgs, resolved: dbx_auth::ResolvedAuth) -> anyhow
     let allow = connect::scan_allow_list(args.notebook_sizes);
     // One engine and one compiled scanner for every workspace; its pool holds the instances
     // of the workspaces running at once. Its own policy is the console's and sends nothing.
-    let pool = u32::try_from(at_once).unwrap_or(u32::MAX).saturating_mul(args.concurrency + 8);
+    let pool = u32::try_from(at_once)
+        .unwrap_or(u32::MAX)
+        .saturating_mul(args.concurrency + 8);
     let console_policy = connect::policy_for(
         &account.resolved,
         &args.limits,
@@ -93,7 +95,14 @@ pub async fn run(mut args: ScanArgs, resolved: dbx_auth::ResolvedAuth) -> anyhow
     };
     parts.sort_by(|a, b| a.listed.deployment_name.cmp(&b.listed.deployment_name));
     let merged = merge::write(files, &args, &parts, &skipped)?;
-    merge::summary(&mut std::io::stdout(), &parts, &skipped, &merged, &args, started.elapsed());
+    merge::summary(
+        &mut std::io::stdout(),
+        &parts,
+        &skipped,
+        &merged,
+        &args,
+        started.elapsed(),
+    );
     outcome(&parts)
 }
 
@@ -196,7 +205,10 @@ impl Ctx<'_> {
 
 /// The account's folder beside the CSV: `results.csv` → `results.workspaces/`.
 pub fn folder_of(output: &Path) -> PathBuf {
-    let stem = output.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = output
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     output.with_file_name(format!("{stem}.workspaces"))
 }
 

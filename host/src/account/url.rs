@@ -55,7 +55,8 @@ pub fn check_deployment_name(name: &str) -> Result<(), String> {
             && l.len() <= 63
             && !l.starts_with('-')
             && !l.ends_with('-')
-            && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     };
     if name.is_empty() || name.len() > 200 || !name.split('.').all(label_ok) {
         return Err(format!(
@@ -76,11 +77,31 @@ mod tests {
     #[test]
     fn each_cloud_builds_its_workspaces_urls() {
         let cases = [
-            ("https://accounts.cloud.databricks.com", "acme-prod", "https://acme-prod.cloud.databricks.com/"),
-            ("https://accounts.gcp.databricks.com", "1234.5", "https://1234.5.gcp.databricks.com/"),
-            ("https://accounts.azuredatabricks.net", "adb-123.4", "https://adb-123.4.azuredatabricks.net/"),
-            ("https://accounts-dod.cloud.databricks.us", "gov", "https://gov.cloud.databricks.us/"),
-            ("https://accounts.azuredatabricks.us", "adb-9.1", "https://adb-9.1.databricks.azure.us/"),
+            (
+                "https://accounts.cloud.databricks.com",
+                "acme-prod",
+                "https://acme-prod.cloud.databricks.com/",
+            ),
+            (
+                "https://accounts.gcp.databricks.com",
+                "1234.5",
+                "https://1234.5.gcp.databricks.com/",
+            ),
+            (
+                "https://accounts.azuredatabricks.net",
+                "adb-123.4",
+                "https://adb-123.4.azuredatabricks.net/",
+            ),
+            (
+                "https://accounts-dod.cloud.databricks.us",
+                "gov",
+                "https://gov.cloud.databricks.us/",
+            ),
+            (
+                "https://accounts.azuredatabricks.us",
+                "adb-9.1",
+                "https://adb-9.1.databricks.azure.us/",
+            ),
             ("http://accounts.localhost:8123", "ws-a", "http://ws-a.localhost:8123/"),
         ];
         for (account, name, want) in cases {

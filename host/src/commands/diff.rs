@@ -43,9 +43,11 @@ pub fn run(args: DiffArgs) -> anyhow::Result<Outcome> {
             new_path.display()
         );
     }
+    account_or_not(&old, &new)?;
     let d = compare::diff(&old.rows, &new.rows);
     let mut stdout = std::io::stdout();
     out::print(&mut stdout, &old, &new, &workspace, &d);
+    out::print_workspaces(&mut stdout, &d);
     if let Some(f) = csv_file {
         out::write_diff_csv(f, &d)?;
     }
@@ -73,6 +75,22 @@ fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(x), Ok(y)) => x == y,
         _ => abs(a) == abs(b),
     }
+}
+
+/// An account run's CSV (a `workspace` column) compares with another account run's only: its
+/// users are matched within their workspace.
+fn account_or_not(old: &Scan, new: &Scan) -> anyhow::Result<()> {
+    let account = |s: &Scan| s.rows.first().is_some_and(|r| r.workspace.is_some());
+    if old.rows.is_empty() || new.rows.is_empty() || account(old) == account(new) {
+        return Ok(());
+    }
+    let (acc, one) = if account(old) { (old, new) } else { (new, old) };
+    Err(UsageError(format!(
+        "{} is an account run's CSV (a workspace column) and {} is one workspace's scan: compare two account runs'          CSVs, or one workspace's CSV with its CSV in the account run's folder (results.workspaces/<workspace>.csv)",
+        acc.path.display(),
+        one.path.display()
+    ))
+    .into())
 }
 
 /// What `diff` needs, when OLD or NEW is missing (`given`: the one scan given, if any).

@@ -76,6 +76,8 @@ pub struct Side {
     pub stale_files: Option<u128>,
     /// Stale bytes (`None`: not recorded by that scan).
     pub stale_bytes: Option<u128>,
+    /// The workspace (account runs).
+    pub workspace: Option<String>,
 }
 
 impl From<&ScanRow> for Side {
@@ -87,6 +89,7 @@ impl From<&ScanRow> for Side {
             bytes: r.bytes,
             stale_files: r.stale_files,
             stale_bytes: r.stale_bytes,
+            workspace: r.workspace.clone(),
         }
     }
 }
@@ -114,6 +117,22 @@ impl UserDiff {
             .as_ref()
             .or(self.old.as_ref())
             .map_or("", |s| s.username.as_str())
+    }
+
+    /// The workspace (account runs), `None` otherwise.
+    pub fn workspace(&self) -> Option<&str> {
+        self.new
+            .as_ref()
+            .or(self.old.as_ref())
+            .and_then(|s| s.workspace.as_deref())
+    }
+
+    /// The username as reports show it: `alice@x.com (ws-a)` in an account run's comparison.
+    pub fn shown(&self) -> std::borrow::Cow<'_, str> {
+        match self.workspace() {
+            Some(w) => format!("{} ({w})", self.username()).into(),
+            None => self.username().into(),
+        }
     }
 
     /// Files in the old scan (0 when absent).
@@ -371,19 +390,63 @@ pub fn ages_notes(old: &Scan, new: &Scan) -> (Vec<String>, Vec<String>) {
     (warnings, notes)
 }
 
+/// One workspace of an account comparison (sums never wrap).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkspaceTotals {
+    /// Users in the old scan.
+    pub users_old: u64,
+    /// Users in the new scan.
+    pub users_new: u64,
+    /// Users only in the new scan.
+    pub added: u64,
+    /// Users only in the old scan.
+    pub removed: u64,
+    /// Files, old.
+    pub files_old: u128,
+    /// Files, new.
+    pub files_new: u128,
+    /// Bytes, old.
+    pub bytes_old: u128,
+    /// Bytes, new.
+    pub bytes_new: u128,
+}
+
+impl Diff {
+    /// An account comparison's totals per workspace, by name (empty for one workspace).
+    pub fn by_workspace(&self) -> std::collections::BTreeMap<&str, WorkspaceTotals> {
+        let mut by: std::collections::BTreeMap<&str, WorkspaceTotals> = Default::default();
+        for u in &self.users {
+            let Some(w) = u.workspace() else { continue };
+            let t = by.entry(w).or_default();
+            let (o, n) = (u.old.is_some(), u.new.is_some());
+            t.users_old += u64::from(o);
+            t.users_new += u64::from(n);
+            t.added += u64::from(n && !o);
+            t.removed += u64::from(o && !n);
+            t.files_old = t.files_old.saturating_add(u.files_old());
+            t.files_new = t.files_new.saturating_add(u.files_new());
+            t.bytes_old = t.bytes_old.saturating_add(u.bytes_old());
+            t.bytes_new = t.bytes_new.saturating_add(u.bytes_new());
+        }
+        by
+    }
+}
+
 /// Compares two scans' rows (each one row per user, as [`read_scan`] gives them).
 pub fn diff(old: &[ScanRow], new: &[ScanRow]) -> Diff {
-    let mut old_by_key: HashMap<UserKey, &ScanRow> = old.iter().map(|r| (UserKey::of(&r.username), r)).collect();
+    // Users are matched by name within their workspace (account runs) or the scan.
+    let key = |r: &ScanRow| (r.workspace.clone(), UserKey::of(&r.username));
+    let mut old_by_key: HashMap<(Option<String>, UserKey), &ScanRow> = old.iter().map(|r| (key(r), r)).collect();
     let mut users = Vec::with_capacity(new.len().max(old.len()));
     for n in new {
-        let o = old_by_key.remove(&UserKey::of(&n.username));
+        let o = old_by_key.remove(&key(n));
         users.push(UserDiff {
             old: o.map(Side::from),
             new: Some(Side::from(n)),
         });
     }
     for o in old {
-        if old_by_key.remove(&UserKey::of(&o.username)).is_some() {
+        if old_by_key.remove(&key(o)).is_some() {
             users.push(UserDiff {
                 old: Some(Side::from(o)),
                 new: None,
@@ -409,6 +472,7 @@ mod tests {
             bytes,
             stale_files: None,
             stale_bytes: None,
+            workspace: None,
         }
     }
 
@@ -430,12 +494,14 @@ mod tests {
     fn changes_are_decided_by_bytes_then_files() {
         let s = |files, bytes| {
             Some(Side {
+                workspace: None,
                 username: "a".into(),
                 status: Status::Success,
                 files,
                 bytes,
                 stale_files: None,
                 stale_bytes: None,
+                workspace: None,
             })
         };
         let c = |old, new| UserDiff { old, new }.change();

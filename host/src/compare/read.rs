@@ -31,6 +31,8 @@ pub struct ScanRow {
     pub stale_files: Option<u128>,
     /// Their bytes; `None` likewise.
     pub stale_bytes: Option<u128>,
+    /// The workspace (an account run's CSV, its `workspace` column); `None` otherwise.
+    pub workspace: Option<String>,
 }
 
 /// What kind of file a scan was read from.
@@ -156,6 +158,7 @@ fn read_journal(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
                 bytes: k.row.total_size(),
                 stale_files: ages.map(|_| stale_files),
                 stale_bytes: ages.map(|_| stale_bytes),
+                workspace: None,
             }
         })
         .collect();
@@ -201,8 +204,10 @@ fn read_csv(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
     let homes = [col("dbfs_home"), col("workspace_home")];
     // Columns of later versions: absent from earlier CSVs (then unknown, not an error).
     let (stale_files_col, stale_bytes_col) = (col("stale_files"), col("stale_bytes"));
+    // An account run's CSV: users are per workspace.
+    let workspace_col = col("workspace");
     let mut rows = Vec::new();
-    let mut seen: HashMap<UserKey, u64> = HashMap::new();
+    let mut seen: HashMap<(Option<String>, UserKey), u64> = HashMap::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| bad(path, format!("not a readable CSV ({e})")))?;
         let line = rec.position().map_or(0, |p| p.line());
@@ -250,12 +255,22 @@ fn read_csv(path: &Path, bytes: &[u8]) -> anyhow::Result<Scan> {
             bytes: number(bytes_col, "total_size")?,
             stale_files: optional(stale_files_col, "stale_files")?,
             stale_bytes: optional(stale_bytes_col, "stale_bytes")?,
+            workspace: match workspace_col {
+                Some(i) if cell(i, "workspace")?.is_empty() => return Err(at("an empty workspace".into())),
+                Some(i) => Some(cell(i, "workspace")?.to_string()),
+                None => None,
+            },
             username,
             status,
         };
-        if let Some(first) = seen.insert(UserKey::of(&row.username), line) {
+        if let Some(first) = seen.insert((row.workspace.clone(), UserKey::of(&row.username)), line) {
+            let of = row
+                .workspace
+                .as_deref()
+                .map(|w| format!(" of workspace {w}"))
+                .unwrap_or_default();
             return Err(at(format!(
-                "user {} is listed twice (also line {first}); a scan's CSV has one row per user",
+                "user {}{of} is listed twice (also line {first}); a scan's CSV has one row per user",
                 row.username
             )));
         }

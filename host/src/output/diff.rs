@@ -3,7 +3,7 @@
 
 use super::csv::text_cell;
 use super::AtomicFile;
-use crate::compare::{Change, Diff, Scan, UserDiff, TOP_MOVERS};
+use crate::compare::{delta, Change, Diff, Scan, UserDiff, TOP_MOVERS};
 use crate::format::{human_size, thousands};
 
 /// The CSV header of `diff -o`.
@@ -93,13 +93,51 @@ fn opt(v: Option<impl ToString>) -> String {
 pub fn write_diff_csv(file: AtomicFile, diff: &Diff) -> anyhow::Result<()> {
     let mut file = file;
     let mut w = csv::Writer::from_writer(file.file());
-    w.write_record(DIFF_HEADER)?;
+    // Account runs: a `workspace` column after `username`.
+    let account = diff.users.iter().any(|u| u.workspace().is_some());
+    let with_workspace = |mut record: Vec<String>, workspace: &str| {
+        if account {
+            record.insert(1, workspace.to_string());
+        }
+        record
+    };
+    let header = DIFF_HEADER.iter().map(|h| h.to_string()).collect();
+    w.write_record(with_workspace(header, "workspace"))?;
     for u in &diff.users {
-        w.write_record(diff_record(u))?;
+        w.write_record(with_workspace(diff_record(u), u.workspace().unwrap_or_default()))?;
     }
     w.flush()?;
     drop(w);
     file.commit()
+}
+
+/// An account comparison's per-workspace lines: users, files and size old → new, users added
+/// and removed, workspaces new or gone.
+pub fn print_workspaces(out: &mut impl std::io::Write, d: &Diff) {
+    let by = d.by_workspace();
+    if by.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nBy workspace:");
+    for (w, t) in by {
+        let what = match (t.users_old, t.users_new) {
+            (0, _) => " (new workspace)",
+            (_, 0) => " (not in NEW)",
+            _ => "",
+        };
+        let _ = writeln!(
+            out,
+            "  {w:<24} users {} → {} (+{} / -{}), files {}, size {} → {} ({}){what}",
+            thousands(t.users_old),
+            thousands(t.users_new),
+            thousands(t.added),
+            thousands(t.removed),
+            signed_thousands(delta(t.files_old, t.files_new)),
+            human_size(t.bytes_old),
+            human_size(t.bytes_new),
+            signed_size(delta(t.bytes_old, t.bytes_new)),
+        );
+    }
 }
 
 const RULE: &str = "================================================================================";
@@ -206,7 +244,7 @@ fn list(out: &mut impl std::io::Write, title: &str, users: Vec<&UserDiff>, what:
     }
     let _ = writeln!(out, "\n{title}: {}", thousands(users.len() as u64));
     for u in users.iter().take(CONSOLE_LISTED) {
-        let _ = writeln!(out, "  {:<44} {}", u.username(), what(u));
+        let _ = writeln!(out, "  {:<44} {}", u.shown(), what(u));
     }
     if users.len() > CONSOLE_LISTED {
         let _ = writeln!(
@@ -233,7 +271,7 @@ fn movers(out: &mut impl std::io::Write, title: &str, users: &[&UserDiff]) {
             out,
             "  {:>3}  {:<40} {:>11} {:>11} {:>12} {:>10}",
             i + 1,
-            u.username(),
+            u.shown(),
             human_size(u.bytes_old()),
             human_size(u.bytes_new()),
             signed_size(u.bytes_delta()),
@@ -274,6 +312,7 @@ mod tests {
             bytes,
             stale_files: Some(files / 2),
             stale_bytes: Some(bytes / 2),
+            workspace: None,
         };
         let mut unknown = r("c", 1, 1);
         unknown.stale_bytes = None;

@@ -44,9 +44,9 @@ impl Visibility {
     /// `not a workspace admin (…)` when the credentials are known not to be one: an account
     /// run's per-workspace summary says so beside the workspace.
     pub fn non_admin_note(&self) -> Option<String> {
-        self.non_admin.as_deref().map(|me| {
-            format!("{me} is not a workspace admin: other users' Workspace homes are not_visible")
-        })
+        self.non_admin
+            .as_deref()
+            .map(|me| format!("{me} is not a workspace admin: other users' Workspace homes are not_visible"))
     }
 
     /// The caveat of an `--orphans` scan under non-admin credentials: `/Users` in the Workspace

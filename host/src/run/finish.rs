@@ -242,7 +242,8 @@ async fn finish_to(
                 "{e:#}. The outputs are written; the journal lacks its end mark, so the next run needs --resume or --overwrite"
             ))
         })?;
-    if !run.quiet {
+    // An account run's workspaces end with its own summary instead.
+    if !run.quiet && run.label.is_none() {
         console::footer(
             &mut stdout,
             totals.errors == 0,

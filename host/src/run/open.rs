@@ -58,7 +58,10 @@ pub fn open_journal(rt: &Runtime, run: &ScanRun) -> anyhow::Result<(Opening, jou
     let unlisted = list.map(|l| opened.forget_unlisted(l)).unwrap_or_default();
     let label = console::label_prefix(run.label.as_deref());
     if !unlisted.is_empty() {
-        eprintln!("{label}warning: {}", journal::unlisted_warning(&journal_path, &unlisted));
+        eprintln!(
+            "{label}warning: {}",
+            journal::unlisted_warning(&journal_path, &unlisted)
+        );
     }
     let skip = Arc::new(std::mem::take(&mut opened.skip));
     let to_scan_fixed = list.map(|l| l.iter().filter(|u| !skip.contains(&UserKey::of(u))).count());

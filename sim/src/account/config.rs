@@ -54,6 +54,9 @@ pub struct AccountWorkspace {
     /// Whether the account's client is assigned to the workspace; if not, the workspace's token
     /// endpoint refuses it as an unknown client.
     pub client_assigned: bool,
+    /// Whether the account's client is a workspace admin there (`client_admin`, default true);
+    /// if not, its tokens see the Workspace as a non-admin does (its own folders only).
+    pub client_admin: bool,
 }
 
 impl AccountWorkspace {
@@ -66,12 +69,13 @@ impl AccountWorkspace {
             workspace_status: "RUNNING".to_string(),
             fixture,
             client_assigned: true,
+            client_admin: true,
         }
     }
 }
 
 const TOP_KEYS: [&str; 3] = ["account_id", "client", "workspaces"];
-const WORKSPACE_KEYS: [&str; 7] = [
+const WORKSPACE_KEYS: [&str; 8] = [
     "workspace_id",
     "deployment_name",
     "workspace_name",
@@ -79,6 +83,7 @@ const WORKSPACE_KEYS: [&str; 7] = [
     "fixture",
     "generate",
     "client_assigned",
+    "client_admin",
 ];
 
 impl AccountConfig {
@@ -182,6 +187,11 @@ impl AccountConfig {
             } else {
                 Vec::new()
             },
+            non_admin_clients: if w.client_admin {
+                Vec::new()
+            } else {
+                vec![self.client.0.clone()]
+            },
             ..self.base.clone()
         }
     }
@@ -217,11 +227,12 @@ fn parse_workspace(w: &Value, i: usize, dir: &Path) -> anyhow::Result<AccountWor
             WORKSPACE_STATUSES.join(", ")
         );
     }
-    let client_assigned = match w.get("client_assigned") {
-        None => true,
-        Some(Value::Bool(b)) => *b,
-        Some(v) => anyhow::bail!("{at}: client_assigned {v} is not true or false"),
+    let flag = |key: &str| match w.get(key) {
+        None => Ok(true),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(v) => Err(anyhow::anyhow!("{at}: {key} {v} is not true or false")),
     };
+    let (client_assigned, client_admin) = (flag("client_assigned")?, flag("client_admin")?);
     let fixture = match (string(w, "fixture", &at)?, string(w, "generate", &at)?) {
         (Some(_), Some(_)) => anyhow::bail!("{at}: give either \"fixture\" or \"generate\", not both"),
         (None, None) => anyhow::bail!("{at}: missing key \"fixture\" (a file) or \"generate\" (users=N,seed=S)"),
@@ -238,6 +249,7 @@ fn parse_workspace(w: &Value, i: usize, dir: &Path) -> anyhow::Result<AccountWor
         workspace_status,
         fixture,
         client_assigned,
+        client_admin,
     })
 }
 

@@ -143,7 +143,7 @@ pub async fn me(
             .cloned()
             .unwrap_or_default()
         }),
-        Principal::ServicePrincipal(client) => json!({
+        Principal::ServicePrincipal(client) | Principal::NonAdminServicePrincipal(client) => json!({
             "schemas": [USER_SCHEMA],
             "id": user_id_for(&format!("sp:{client}")),
             "userName": client,

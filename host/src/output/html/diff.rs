@@ -267,7 +267,7 @@ fn waterfall(h: &mut String, d: &Diff) {
 fn user_attrs(u: &UserDiff) -> String {
     format!(
         r#"data-user="{}" data-bytes-old="{}" data-bytes-new="{}" data-bytes-delta="{}""#,
-        esc(u.username()),
+        esc(&u.shown()),
         u.bytes_old(),
         u.bytes_new(),
         u.bytes_delta()
@@ -302,7 +302,7 @@ fn movers(h: &mut String, id: &str, title: &str, users: &[&UserDiff]) {
             r#"<tr data-rank="{rank}" {attrs}><td class="n muted">{rank}</td><td class="user">{name}</td><td class="n">{o}</td><td class="n">{n}</td><td class="n strong">{c}</td><td class="n">{f}</td></tr>"#,
             rank = i + 1,
             attrs = user_attrs(u),
-            name = esc(u.username()),
+            name = esc(&u.shown()),
             o = size_cell(u.bytes_old()),
             n = size_cell(u.bytes_new()),
             c = delta_cell(u.bytes_delta()),
@@ -336,7 +336,7 @@ fn listed(h: &mut String, id: &str, title: &str, sub: &str, users: Vec<&UserDiff
             h,
             r#"<tr {attrs}><td class="user">{name}</td><td>{st}</td><td class="n">{f}</td><td class="n">{s}</td></tr>"#,
             attrs = user_attrs(u),
-            name = esc(u.username()),
+            name = esc(&u.shown()),
             st = status_pill(side.status),
             f = thousands(side.files),
             s = size_cell(side.bytes),
@@ -373,7 +373,7 @@ fn status_changes(h: &mut String, users: Vec<&UserDiff>) {
             h,
             r#"<tr {attrs}><td class="user">{name}</td><td>{so}</td><td>{sn}</td><td class="n">{bo}</td><td class="n">{bn}</td></tr>"#,
             attrs = user_attrs(u),
-            name = esc(u.username()),
+            name = esc(&u.shown()),
             so = status_pill(o.status),
             sn = status_pill(n.status),
             bo = size_cell(o.bytes),
@@ -412,6 +412,7 @@ mod tests {
             bytes,
             stale_files: Some(1),
             stale_bytes: Some(bytes / 2),
+            workspace: None,
         };
         let old = [
             r("a@x.com", Status::Success, 100),
