@@ -5,6 +5,7 @@
 #[macro_use]
 mod util;
 
+mod account;
 mod auth;
 mod auth_methods;
 mod auth_profiles;

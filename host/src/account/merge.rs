@@ -1,6 +1,6 @@
 //! An account run's outputs, from its workspaces' (each exactly a single-workspace scan's):
-//! the CSV with a `workspace` column after the seed's seven, JSON Lines with a `workspace`
-//! field, the objects file with its `workspace` column filled, the HTML report with a
+//! the CSV with a `workspace` column after the seed's seven, JSON Lines with a
+//! `deployment_name` field (their `workspace` is the Workspace location's figures), the objects file with its `workspace` column filled, the HTML report with a
 //! per-workspace table; and the console's per-workspace summary.
 
 use std::io::Write;
@@ -233,13 +233,17 @@ fn with_workspace<'a>(record: &'a csv::StringRecord, workspace: &'a str) -> Vec<
     fields
 }
 
-/// JSON Lines: each workspace's lines, each object opening with its `workspace`.
+/// JSON Lines: each workspace's lines, each object opening with its `deployment_name`.
 fn write_jsonl(mut file: AtomicFile, done: &[(&Part, &Written)]) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(file.file().try_clone()?);
     for (p, w) in done {
         let Some(path) = &w.jsonl else { continue };
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let field = format!("\"workspace\":{}", serde_json::to_string(&p.listed.deployment_name)?);
+        // `workspace` already holds the Workspace location's figures.
+        let field = format!(
+            "\"deployment_name\":{}",
+            serde_json::to_string(&p.listed.deployment_name)?
+        );
         for line in text.lines().filter(|l| !l.is_empty()) {
             let rest = line
                 .strip_prefix('{')

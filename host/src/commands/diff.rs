@@ -86,7 +86,8 @@ fn account_or_not(old: &Scan, new: &Scan) -> anyhow::Result<()> {
     }
     let (acc, one) = if account(old) { (old, new) } else { (new, old) };
     Err(UsageError(format!(
-        "{} is an account run's CSV (a workspace column) and {} is one workspace's scan: compare two account runs'          CSVs, or one workspace's CSV with its CSV in the account run's folder (results.workspaces/<workspace>.csv)",
+        "{} is an account run's CSV (a workspace column) and {} is one workspace's scan: compare two account runs' \
+         CSVs, or one workspace's CSV with its CSV in the account run's folder (results.workspaces/<workspace>.csv)",
         acc.path.display(),
         one.path.display()
     ))
