@@ -33,6 +33,12 @@ const OTHER_TOOLS: &[(&str, &[&str], &[&str])] = &[
         ],
     ),
     ("rustup", &["rustup"], &["--target"]),
+    ("curl", &["curl"], &["--resolve"]),
+    (
+        "scripts/bench_account.py",
+        &["bench_account.py"],
+        &["--bin", "--counts", "--users", "--no-baseline"],
+    ),
     (
         "spark-daemon.sh / spark-submit",
         &["spark-daemon.sh", "spark-submit", "SparkConnectServer"],
