@@ -267,6 +267,16 @@ fn kill_9_and_resume_of_an_account_run_give_the_identical_csv() {
         "the kills left users to scan ({} recorded)",
         recorded()
     );
+    // SIGTERM stops every workspace's run cleanly: exit 130, what finished is kept.
+    let before = recorded();
+    let mut child = acc.scan(&work, &resume).spawn();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while recorded() < before + 3 && Instant::now() < deadline && !child.finished() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.signal("TERM");
+    let stopped = child.wait();
+    check!(stopped, stopped.code == 130 && stopped.stderr.contains("--resume"));
     // A plain run refuses the unfinished account run, naming the workspaces.
     let plain = acc.scan(&work, &args).run();
     check!(

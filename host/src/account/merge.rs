@@ -119,6 +119,20 @@ impl Files {
             objects: args.objects.as_deref().map(AtomicFile::create).transpose()?,
         })
     }
+
+    /// With `partial`, each file goes to its `.partial` sibling instead.
+    pub fn partial(self, partial: bool, args: &ScanArgs) -> Files {
+        if !partial {
+            return self;
+        }
+        let to = |f: AtomicFile, p: &Path| f.redirect(&crate::output::partial_path(p));
+        Files {
+            csv: to(self.csv, &args.output),
+            jsonl: self.jsonl.zip(args.journal.jsonl.as_deref()).map(|(f, p)| to(f, p)),
+            html: self.html.zip(args.html.as_deref()).map(|(f, p)| to(f, p)),
+            objects: self.objects.zip(args.objects.as_deref()).map(|(f, p)| to(f, p)),
+        }
+    }
 }
 
 /// What the merge counted.
@@ -280,8 +294,16 @@ pub fn summary(
     skipped: &[(Listed, String)],
     merged: &Merged,
     args: &ScanArgs,
+    partial: bool,
     elapsed: Duration,
 ) {
+    let shown = |p: &Path| {
+        if partial {
+            crate::output::partial_path(p)
+        } else {
+            p.to_path_buf()
+        }
+    };
     let _ = writeln!(out, "\nAccount summary ({} workspace(s))", parts.len() + skipped.len());
     for (p, rows) in parts.iter().zip(&merged.rows) {
         let t = console::Totals::of(rows.iter());
@@ -308,16 +330,22 @@ pub fn summary(
     console::summary(out, &all, 0);
     console::saved_lines(
         out,
-        Some(&args.output),
-        args.journal.jsonl.as_deref(),
-        args.html.as_deref(),
+        Some(&shown(&args.output)),
+        args.journal.jsonl.as_deref().map(shown).as_deref(),
+        args.html.as_deref().map(shown).as_deref(),
     );
     if let (Some(n), Some(p)) = (merged.objects, &args.objects) {
         let _ = writeln!(
             out,
             "Objects: {} file(s) in {}",
             crate::format::thousands(n),
-            p.display()
+            shown(p).display()
+        );
+    }
+    if partial {
+        let _ = writeln!(
+            out,
+            "This run was stopped: the finished account run's outputs were kept; this run's are the .partial files"
         );
     }
     let _ = writeln!(

@@ -20,7 +20,7 @@ use super::merge::{self, Part, PartState};
 use super::{Account, Listed};
 use crate::cli::ScanArgs;
 use crate::connect;
-use crate::error::{missing_directory, FatalError, Interrupted, Outcome, UsageError};
+use crate::error::{FatalError, Interrupted, Outcome, UsageError};
 use crate::journal;
 use crate::record::Visibility;
 use crate::run::{self, interrupt};
@@ -29,10 +29,16 @@ use crate::run::{self, interrupt};
 pub async fn run(mut args: ScanArgs, resolved: dbx_auth::ResolvedAuth) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     refuse_flags(&args)?;
-    if let Some(e) = missing_directory("--output", &args.output) {
-        return Err(e.into());
-    }
     let dir = folder_of(&args.output);
+    journal::check_paths(
+        &dir.join("account"),
+        &[
+            ("--output", Some(args.output.as_path())),
+            ("--jsonl", args.journal.jsonl.as_deref()),
+            ("--html", args.html.as_deref()),
+            ("--objects", args.objects.as_deref()),
+        ],
+    )?;
     std::fs::create_dir_all(&dir).map_err(|e| FatalError(format!("cannot create {}: {e}", dir.display())))?;
     // One account run per output at a time (each workspace's journal has its own lock too).
     let _lock = journal::Lock::exclusive(&dir.join("account"), "dbx-inventory scan --account-id")?;
@@ -94,13 +100,17 @@ pub async fn run(mut args: ScanArgs, resolved: dbx_auth::ResolvedAuth) -> anyhow
         }
     };
     parts.sort_by(|a, b| a.listed.deployment_name.cmp(&b.listed.deployment_name));
-    let merged = merge::write(files, &args, &parts, &skipped)?;
+    // Stopped by a signal over a finished account run's outputs: those are kept, this run's go to
+    // `.partial` siblings (as a single run's do).
+    let partial = parts.iter().any(|p| p.state.interrupted()) && args.output.exists();
+    let merged = merge::write(files.partial(partial, &args), &args, &parts, &skipped)?;
     merge::summary(
         &mut std::io::stdout(),
         &parts,
         &skipped,
         &merged,
         &args,
+        partial,
         started.elapsed(),
     );
     outcome(&parts)
