@@ -27,7 +27,7 @@ pub async fn run(args: CheckArgs, resolved: dbx_auth::ResolvedAuth) -> anyhow::R
     let console_policy = connect::policy_for(
         &account.resolved,
         &args.limits,
-        allow.clone(),
+        allow,
         account.client.clone(),
         dbx_auth::Credentials::new(&account.resolved, account.client.clone()),
         None,
@@ -40,7 +40,7 @@ pub async fn run(args: CheckArgs, resolved: dbx_auth::ResolvedAuth) -> anyhow::R
     )?);
     let checked: Vec<Checked> = stream::iter(chosen)
         .map(|w| {
-            let (account, base, args, allow) = (&account, base.clone(), &args, allow.clone());
+            let (account, base, args, allow) = (&account, base.clone(), &args, allow);
             async move {
                 let report = check_one(account, &base, args, allow, &w).await;
                 (w, report)

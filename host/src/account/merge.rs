@@ -17,7 +17,7 @@ use crate::model::{Trees, UserRow};
 use crate::output::html::{self, WorkspaceLine};
 use crate::output::{console, AtomicFile};
 use crate::record::Visibility;
-use crate::run::finish::Written;
+use crate::run::Written;
 
 /// Where the `workspace` column goes: after the seed's seven columns.
 pub const WORKSPACE_COLUMN: usize = 7;
@@ -202,7 +202,7 @@ fn line(p: &Part, rows: &[UserRow], args: &ScanArgs) -> WorkspaceLine {
         errors: t.errors,
         // Beside the account's report: `results.workspaces/ws-a.html`.
         report: (args.html.is_some() && p.written.is_some()).then(|| {
-            let dir = super::scan::folder_of(&args.output);
+            let dir = super::folder_of(&args.output);
             let dir = dir
                 .file_name()
                 .map(|d| d.to_string_lossy().into_owned())
@@ -351,7 +351,7 @@ pub fn summary(
     let _ = writeln!(
         out,
         "Journals and each workspace's outputs: {}",
-        super::scan::folder_of(&args.output).display()
+        super::folder_of(&args.output).display()
     );
     if !args.quiet {
         let _ = writeln!(out, "Elapsed: {}", crate::format::duration_string(elapsed));

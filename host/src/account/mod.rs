@@ -10,6 +10,8 @@ pub mod merge;
 pub mod scan;
 pub mod url;
 
+use std::path::{Path, PathBuf};
+
 use crate::cli::{AccountArgs, AuthArgs, LimitArgs};
 use crate::connect;
 use crate::error::{FatalError, UsageError};
@@ -35,6 +37,15 @@ pub struct Workspace {
     pub resolved: dbx_auth::ResolvedAuth,
     /// Its credentials, a workspace token already minted.
     pub creds: dbx_auth::Credentials,
+}
+
+/// The account's folder beside the CSV: `results.csv` → `results.workspaces/`.
+pub fn folder_of(output: &Path) -> PathBuf {
+    let stem = output
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    output.with_file_name(format!("{stem}.workspaces"))
 }
 
 /// Resolves the auth flags; `Some` when they name an account (`--account-id`, or an account

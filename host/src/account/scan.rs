@@ -7,7 +7,7 @@
 //! the run then exits 3. The journal is one file per workspace (rows keyed by workspace and
 //! user); `--resume` continues each.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 use tracing::Instrument as _;
 
 use super::merge::{self, Part, PartState};
-use super::{Account, Listed};
+use super::{folder_of, Account, Listed};
 use crate::cli::ScanArgs;
 use crate::connect;
 use crate::error::{FatalError, Interrupted, Outcome, UsageError};
@@ -71,7 +71,7 @@ pub async fn run(mut args: ScanArgs, resolved: dbx_auth::ResolvedAuth) -> anyhow
     let console_policy = connect::policy_for(
         &account.resolved,
         &args.limits,
-        allow.clone(),
+        allow,
         account.client.clone(),
         dbx_auth::Credentials::new(&account.resolved, account.client.clone()),
         None,
@@ -211,15 +211,6 @@ impl Ctx<'_> {
             (Err(e), None) => PartState::Failed(format!("{e:#}")),
         }
     }
-}
-
-/// The account's folder beside the CSV: `results.csv` → `results.workspaces/`.
-pub fn folder_of(output: &Path) -> PathBuf {
-    let stem = output
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    output.with_file_name(format!("{stem}.workspaces"))
 }
 
 /// A workspace's scan flags: the account run's, its outputs in the account's folder.

@@ -494,7 +494,6 @@ mod tests {
     fn changes_are_decided_by_bytes_then_files() {
         let s = |files, bytes| {
             Some(Side {
-                workspace: None,
                 username: "a".into(),
                 status: Status::Success,
                 files,

@@ -329,7 +329,8 @@ mod tests {
                     files: 2,
                     bytes: 10,
                     stale_files: None,
-                    stale_bytes: None
+                    stale_bytes: None,
+                    workspace: None
                 },
                 ScanRow {
                     username: "b@x.com".into(),
@@ -337,7 +338,8 @@ mod tests {
                     files: 0,
                     bytes: 0,
                     stale_files: None,
-                    stale_bytes: None
+                    stale_bytes: None,
+                    workspace: None
                 },
                 ScanRow {
                     username: "c@x.com".into(),
@@ -345,7 +347,8 @@ mod tests {
                     files: 1,
                     bytes: u128::MAX,
                     stale_files: None,
-                    stale_bytes: None
+                    stale_bytes: None,
+                    workspace: None
                 },
             ]
         );

@@ -60,7 +60,21 @@ pub struct ScanRun {
     /// An account run's workspace (its deployment name): its console lines and progress carry it.
     pub label: Option<String>,
     /// The outputs the run wrote, once written (an account run merges them).
-    pub written: std::sync::Arc<std::sync::OnceLock<super::finish::Written>>,
+    pub written: std::sync::Arc<std::sync::OnceLock<Written>>,
+}
+
+/// The outputs a run wrote (their final names, or the `.partial` siblings), for an account
+/// run, which merges its workspaces' outputs.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The CSV.
+    pub csv: PathBuf,
+    /// The JSON Lines file (`--jsonl`).
+    pub jsonl: Option<PathBuf>,
+    /// The objects file (`--objects`).
+    pub objects: Option<PathBuf>,
+    /// Whether the run finished (`false`: interrupted, or stopped by a failure).
+    pub finished: bool,
 }
 
 /// Validates `scan` arguments into a run (no network yet) and takes the journal's lock: a

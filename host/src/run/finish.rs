@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::collect::Collected;
-use super::config::ScanRun;
+use super::config::{ScanRun, Written};
 use super::open::Opening;
 use crate::error::{FatalError, Interrupted, Outcome};
 use crate::feed::{self, UserSource};
@@ -39,20 +39,6 @@ impl OutputFiles {
                 .transpose()?,
         })
     }
-}
-
-/// The outputs a run wrote (their final names, or the `.partial` siblings), for an account
-/// run, which merges its workspaces' outputs.
-#[derive(Debug, Clone)]
-pub struct Written {
-    /// The CSV.
-    pub csv: PathBuf,
-    /// The JSON Lines file (`--jsonl`).
-    pub jsonl: Option<PathBuf>,
-    /// The objects file (`--objects`).
-    pub objects: Option<PathBuf>,
-    /// Whether the run finished (`false`: interrupted, or stopped by a failure).
-    pub finished: bool,
 }
 
 /// Writes the outputs and the summary, and turns how the run ended into its outcome. An

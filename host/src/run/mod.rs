@@ -22,7 +22,7 @@ pub mod start;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub use config::{prepare, ScanRun};
+pub use config::{prepare, ScanRun, Written};
 
 use crate::error::Outcome;
 use crate::sandbox::Runtime;

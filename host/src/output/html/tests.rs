@@ -12,6 +12,7 @@ fn meta() -> HtmlMeta {
         trees: "DBFS + Workspace".into(),
         notes: Vec::new(),
         ages: None,
+        workspaces: Vec::new(),
     }
 }
 

@@ -26,6 +26,11 @@ pub const ROUTES: &[(&str, Route)] = &[
     ("all-users", Route::Host),
     ("orphans", Route::Host),
     ("list-homes", Route::Job),
+    // An account run (`--account-id`) is local: it refuses the Spark flags.
+    ("account-id", Route::Host),
+    ("workspaces", Route::Host),
+    ("max-workspaces", Route::Host),
+    ("account-max-in-flight", Route::Host),
     // Outputs and journal: the host is the single writer.
     ("output", Route::Host),
     ("html", Route::Host),
