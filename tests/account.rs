@@ -371,6 +371,38 @@ fn account_flags_and_credentials_are_checked_before_anything_is_scanned() {
     );
     check!(done, !done.stderr.contains("not-the-secret"));
     assert_eq!(acc.requests("ws-a"), 0, "nothing was scanned");
+
+    // A profile whose host is the console and that has an account_id is an account run.
+    work.write(
+        ".databrickscfg",
+        &format!(
+            "[ACCOUNT]\nhost = {url}\naccount_id = {ACCOUNT}\nclient_id = {}\nclient_secret = {}\n",
+            CLIENT.0, CLIENT.1
+        ),
+    );
+    let profile = Run::in_dir(
+        &work,
+        &[
+            "scan",
+            "-p",
+            "ACCOUNT",
+            "--all-users",
+            "-o",
+            "p.csv",
+            "-q",
+            "--workspaces",
+            "ws-b",
+        ],
+    )
+    .run();
+    check!(profile, profile.code == 0);
+    let (_, rows) = csv_records(&work.path("p.csv"));
+    assert!(!rows.is_empty() && rows.iter().all(|r| r[7] == "ws-b"));
+    // DATABRICKS_ACCOUNT_ID beside a workspace URL: a plain single-workspace scan.
+    let mut single = acc.scan_one(&work, "ws-a", &["--all-users", "-o", "one.csv", "-q"]);
+    single.env("DATABRICKS_ACCOUNT_ID", ACCOUNT);
+    let done = single.run();
+    check!(done, done.code == 0);
 }
 
 #[test]
@@ -452,7 +484,7 @@ fn thousands(n: u128) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -63,7 +63,11 @@ pub fn auth_flags(a: &AuthArgs) -> dbx_auth::AuthFlags {
 
 /// Resolves where the workspace is and how to authenticate (flags → env → profile).
 pub fn resolve_auth(a: &AuthArgs) -> anyhow::Result<dbx_auth::ResolvedAuth> {
-    Ok(dbx_auth::resolve(&auth_flags(a), &dbx_auth::Env::from_process())?)
+    let mut resolved = dbx_auth::resolve(&auth_flags(a), &dbx_auth::Env::from_process())?;
+    // A workspace's tokens come from the workspace, whatever `account_id` the environment or
+    // the profile also holds (only an account run signs in to the console).
+    resolved.account_id = None;
+    Ok(resolved)
 }
 
 /// The HTTP client shared by every request (connection pool, TLS).

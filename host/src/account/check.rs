@@ -24,20 +24,7 @@ pub async fn run(args: CheckArgs, resolved: dbx_auth::ResolvedAuth) -> anyhow::R
     let account = Account::open(resolved, &args.limits).await?;
     let (chosen, skipped) = account.choose(&args.account.workspaces)?;
     let allow = connect::scan_allow_list(args.notebook_sizes);
-    let console_policy = connect::policy_for(
-        &account.resolved,
-        &args.limits,
-        allow,
-        account.client.clone(),
-        dbx_auth::Credentials::new(&account.resolved, account.client.clone()),
-        None,
-    )?;
-    let base = Arc::new(connect::runtime_for(
-        console_policy,
-        &args.limits,
-        (AT_ONCE * 16) as u32,
-        None,
-    )?);
+    let base = Arc::new(account.engine(&args.limits, allow, (AT_ONCE * 16) as u32)?);
     let checked: Vec<Checked> = stream::iter(chosen)
         .map(|w| {
             let (account, base, args, allow) = (&account, base.clone(), &args, allow);
@@ -99,19 +86,7 @@ async fn check_one(
     w: &Listed,
 ) -> Result<check::report::Report, String> {
     let ws = account.workspace(w).await?;
-    let policy = connect::policy_for(
-        &ws.resolved,
-        &args.limits,
-        allow,
-        account.client.clone(),
-        ws.creds.clone(),
-        None,
-    )
-    .map_err(|e| format!("{e:#}"))?;
-    let rt = base.sharing(policy);
-    let identity = connect::preflight(&rt, &ws.resolved)
-        .await
-        .map_err(|e| format!("{e:#}"))?;
+    let (rt, identity) = account.runtime(base, &ws, &args.limits, allow, None).await?;
     let report = check::gather(
         &rt,
         ws.resolved.host_str(),

@@ -11,10 +11,14 @@ pub mod scan;
 pub mod url;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::cli::{AccountArgs, AuthArgs, LimitArgs};
 use crate::connect;
 use crate::error::{FatalError, UsageError};
+use crate::model::CallerIdentity;
+use crate::policy::allow_list::AllowList;
+use crate::sandbox::Runtime;
 pub use listing::Listed;
 
 /// An account console, signed in, and its workspaces.
@@ -28,6 +32,9 @@ pub struct Account {
     /// Every workspace the account lists.
     pub listed: Vec<Listed>,
 }
+
+/// A workspace not scanned, and why (not running, a bad name).
+pub type Skipped = (Listed, String);
 
 /// A workspace to scan: its listing, URL and credentials.
 pub struct Workspace {
@@ -48,9 +55,17 @@ pub fn folder_of(output: &Path) -> PathBuf {
     output.with_file_name(format!("{stem}.workspaces"))
 }
 
-/// Resolves the auth flags; `Some` when they name an account (`--account-id`, or an account
-/// console host with an `account_id` from the environment or the profile).
-pub fn resolve(auth: &AuthArgs, account: &AccountArgs) -> anyhow::Result<Option<dbx_auth::ResolvedAuth>> {
+/// What the auth flags name: an account console, or one workspace.
+pub enum Target {
+    /// An account (`--account-id`, or a console host with an `account_id` from the environment
+    /// or the profile).
+    Account(dbx_auth::ResolvedAuth),
+    /// A workspace (its auth as [`connect::resolve_auth`] gives it).
+    Workspace(dbx_auth::ResolvedAuth),
+}
+
+/// Resolves the auth flags once (a `--token-file -` is read once) into an account or a workspace.
+pub fn resolve(auth: &AuthArgs, account: &AccountArgs) -> anyhow::Result<Target> {
     let mut flags = connect::auth_flags(auth);
     flags.account_id = account.account_id.clone();
     let resolved =
@@ -82,7 +97,9 @@ pub fn resolve(auth: &AuthArgs, account: &AccountArgs) -> anyhow::Result<Option<
                 )
                 .into());
             }
-            return Ok(None);
+            let mut workspace = resolved;
+            workspace.account_id = None;
+            return Ok(Target::Workspace(workspace));
         }
     }
     if let dbx_auth::Method::Pat { .. } = resolved.method {
@@ -94,7 +111,7 @@ pub fn resolve(auth: &AuthArgs, account: &AccountArgs) -> anyhow::Result<Option<
         ))
         .into());
     }
-    Ok(Some(resolved))
+    Ok(Target::Account(resolved))
 }
 
 impl Account {
@@ -119,7 +136,7 @@ impl Account {
 
     /// The workspaces to scan (`--workspaces`, else all) that are running, and those skipped
     /// with why. A `--workspaces` name the account does not list is a usage error.
-    pub fn choose(&self, wanted: &[String]) -> anyhow::Result<(Vec<Listed>, Vec<(Listed, String)>)> {
+    pub fn choose(&self, wanted: &[String]) -> anyhow::Result<(Vec<Listed>, Vec<Skipped>)> {
         let wanted: Vec<&str> = wanted.iter().map(|w| w.trim()).filter(|w| !w.is_empty()).collect();
         let matches = |w: &Listed, name: &str| {
             w.deployment_name.eq_ignore_ascii_case(name) || w.name == name || w.id.to_string() == name
@@ -164,6 +181,40 @@ impl Account {
         // Deterministic: the outputs list workspaces by deployment name.
         run.sort_by(|a, b| a.deployment_name.cmp(&b.deployment_name));
         Ok((run, skipped))
+    }
+
+    /// The engine every workspace's runtime shares: the scanner compiled once, its instance pool
+    /// sized for `pool` instances at once. Its own policy is the console's and sends nothing.
+    pub fn engine(&self, limits: &LimitArgs, allow: AllowList, pool: u32) -> anyhow::Result<Runtime> {
+        let creds = dbx_auth::Credentials::new(&self.resolved, self.client.clone());
+        let policy = connect::policy_for(&self.resolved, limits, allow, self.client.clone(), creds, None)?;
+        connect::runtime_for(policy, limits, pool, None)
+    }
+
+    /// A workspace's runtime on `engine`: its own credentials and limiter (under `global`, the
+    /// account run's cap on requests in flight), then the credentials check a scan starts with.
+    pub async fn runtime(
+        &self,
+        engine: &Runtime,
+        ws: &Workspace,
+        limits: &LimitArgs,
+        allow: AllowList,
+        global: Option<Arc<tokio::sync::Semaphore>>,
+    ) -> Result<(Runtime, CallerIdentity), String> {
+        let policy = connect::policy_for(
+            &ws.resolved,
+            limits,
+            allow,
+            self.client.clone(),
+            ws.creds.clone(),
+            global,
+        )
+        .map_err(|e| format!("{e:#}"))?;
+        let rt = engine.sharing(policy);
+        let identity = connect::preflight(&rt, &ws.resolved)
+            .await
+            .map_err(|e| format!("{e:#}"))?;
+        Ok((rt, identity))
     }
 
     /// Mints the workspace token of `w` from the account's client. `Err`: why this workspace

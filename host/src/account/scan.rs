@@ -63,20 +63,11 @@ pub async fn run(mut args: ScanArgs, resolved: dbx_auth::ResolvedAuth) -> anyhow
     let at_once = (args.account.max_workspaces as usize).min(chosen.len()).max(1);
     let global = Arc::new(Semaphore::new(args.account.account_max_in_flight as usize));
     let allow = connect::scan_allow_list(args.notebook_sizes);
-    // One engine and one compiled scanner for every workspace; its pool holds the instances
-    // of the workspaces running at once. Its own policy is the console's and sends nothing.
+    // One compiled scanner for every workspace; its pool holds the workspaces running at once.
     let pool = u32::try_from(at_once)
         .unwrap_or(u32::MAX)
         .saturating_mul(args.concurrency + 8);
-    let console_policy = connect::policy_for(
-        &account.resolved,
-        &args.limits,
-        allow,
-        account.client.clone(),
-        dbx_auth::Credentials::new(&account.resolved, account.client.clone()),
-        None,
-    )?;
-    let base = Arc::new(connect::runtime_for(console_policy, &args.limits, pool, None)?);
+    let base = Arc::new(account.engine(&args.limits, allow, pool)?);
     let ctx = Ctx {
         account: &account,
         args: &args,
@@ -171,22 +162,15 @@ impl Ctx<'_> {
         };
         run.label = Some(w.deployment_name.clone());
         let allow = connect::scan_allow_list(self.args.notebook_sizes);
-        let policy = match connect::policy_for(
-            &ws.resolved,
-            &self.args.limits,
-            allow,
-            self.account.client.clone(),
-            ws.creds.clone(),
-            Some(self.global.clone()),
-        ) {
-            Ok(p) => p,
-            Err(e) => return PartState::Failed(format!("{e:#}")),
+        let (rt, identity) = match self
+            .account
+            .runtime(&self.base, &ws, &self.args.limits, allow, Some(self.global.clone()))
+            .await
+        {
+            Ok(r) => r,
+            Err(why) => return PartState::Failed(why),
         };
-        let rt = Arc::new(self.base.sharing(policy));
-        let identity = match connect::preflight(&rt, &ws.resolved).await {
-            Ok(i) => i,
-            Err(e) => return PartState::Failed(format!("{e:#}")),
-        };
+        let rt = Arc::new(rt);
         run.banner_extra.push(identity.banner_line());
         run.visibility = Visibility::of(&identity);
         let admin = run.visibility.clone();

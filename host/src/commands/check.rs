@@ -8,10 +8,10 @@ use crate::error::{FatalError, Outcome};
 
 /// `dbx-inventory check`.
 pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
-    if let Some(account) = crate::account::resolve(&args.auth, &args.account)? {
-        return crate::account::check::run(args, account).await;
-    }
-    let resolved = connect::resolve_auth(&args.auth).map_err(|e| FatalError(format!("{e:#}")))?;
+    let resolved = match crate::account::resolve(&args.auth, &args.account)? {
+        crate::account::Target::Account(account) => return crate::account::check::run(args, account).await,
+        crate::account::Target::Workspace(resolved) => resolved,
+    };
     let concurrency = 8;
     let allow = connect::scan_allow_list(args.notebook_sizes);
     let rt = connect::runtime_with(&resolved, &args.limits, concurrency, allow)?;

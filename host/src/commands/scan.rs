@@ -23,10 +23,10 @@ pub async fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
         )
         .into());
     }
-    if let Some(account) = crate::account::resolve(&args.auth, &args.account)? {
-        return crate::account::scan::run(args, account).await;
-    }
-    let resolved = connect::resolve_auth(&args.auth).map_err(|e| FatalError(format!("{e:#}")))?;
+    let resolved = match crate::account::resolve(&args.auth, &args.account)? {
+        crate::account::Target::Account(account) => return crate::account::scan::run(args, account).await,
+        crate::account::Target::Workspace(resolved) => resolved,
+    };
     let desc = resolved.describe();
     let mut extra = vec![format!("Auth: {desc}")];
     if resolved.in_databricks_runtime {
