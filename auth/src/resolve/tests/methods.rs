@@ -297,3 +297,33 @@ fn rejection_message_names_method_and_source() {
     let msg = resolve(&no_flags(), &env).unwrap().rejection_message(401);
     assert!(msg.starts_with("https://h.example.com refused the personal access token (HTTP 401); credentials from environment (DATABRICKS_HOST, DATABRICKS_TOKEN)"), "{msg}");
 }
+
+#[test]
+fn account_id_comes_from_the_flag_the_environment_or_the_profile_and_is_checked() {
+    let home = Home::new(Some(
+        "[ACC]\nhost = https://accounts.cloud.databricks.com\naccount_id = acc-from-profile\nclient_id = c\nclient_secret = s\n",
+    ));
+    let with = |id: Option<&str>, profile: Option<&str>| AuthFlags {
+        account_id: id.map(Into::into),
+        ..flags(None, None, profile, None)
+    };
+    let r = resolve(&with(None, Some("ACC")), &home.env(&[])).unwrap();
+    assert_eq!(r.account_id.as_deref(), Some("acc-from-profile"));
+    let r = resolve(
+        &with(None, Some("ACC")),
+        &home.env(&[("DATABRICKS_ACCOUNT_ID", "acc-env")]),
+    )
+    .unwrap();
+    assert_eq!(r.account_id.as_deref(), Some("acc-env"));
+    let r = resolve(
+        &with(Some("acc-flag"), Some("ACC")),
+        &home.env(&[("DATABRICKS_ACCOUNT_ID", "acc-env")]),
+    )
+    .unwrap();
+    assert_eq!(r.account_id.as_deref(), Some("acc-flag"));
+    let e = resolve(&with(Some("a/../b"), Some("ACC")), &home.env(&[])).unwrap_err();
+    assert!(
+        matches!(e, AuthError::InvalidValue { .. }) && e.to_string().contains("account_id"),
+        "{e}"
+    );
+}
