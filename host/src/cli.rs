@@ -224,7 +224,8 @@ Exit codes:
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Authentication")]
 pub struct AuthArgs {
-    /// Workspace URL (overrides the environment and the profile).
+    /// Workspace URL, or the account console with --account-id (overrides the environment and
+    /// the profile).
     ///
     /// `https://` is added when no scheme is given. Also read from DATABRICKS_HOST (or the
     /// seed tool's DATABRICKS_WORKSPACE_URL).

@@ -259,13 +259,13 @@ fn refuse_unfinished(args: &ScanArgs, dir: &Path, chosen: &[Listed]) -> anyhow::
 fn banner(account: &Account, args: &ScanArgs, dir: &Path, chosen: &[Listed], skipped: &[(Listed, String)]) {
     let mut out = std::io::stdout().lock();
     let names: Vec<String> = chosen.iter().map(Listed::describe).collect();
-    let _ = std::io::Write::write_fmt(
-        &mut out,
-        format_args!(
-            "dbx-inventory account scan\nAccount: {} at {} ({})\nWorkspaces: {} to scan{}: {}\nAt once: {} workspace(s), \
+    let _ =
+        std::io::Write::write_fmt(
+            &mut out,
+            format_args!(
+            "dbx-inventory account scan\nAccount: {} — {}\nWorkspaces: {} to scan{}: {}\nAt once: {} workspace(s), \
              {} request(s) in flight over all; each at its own limits\nPer workspace: {}\n\n",
             account.id,
-            account.resolved.host_str(),
             account.resolved.describe(),
             chosen.len(),
             if skipped.is_empty() {
@@ -278,7 +278,7 @@ fn banner(account: &Account, args: &ScanArgs, dir: &Path, chosen: &[Listed], ski
             args.account.account_max_in_flight,
             dir.display(),
         ),
-    );
+        );
 }
 
 /// The account run's outcome: 130 when stopped by a signal, 3 when a workspace failed (named
