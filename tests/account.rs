@@ -359,6 +359,18 @@ fn account_flags_and_credentials_are_checked_before_anything_is_scanned() {
         done,
         done.code == 2 && done.stderr.contains("OAuth M2M") && !done.stderr.contains("dapi-sim")
     );
+    // What every workspace would refuse alike is refused once, before the console is asked.
+    let asked = acc.sim().account_requests();
+    let done = acc.scan(&work, &["--users-file", "missing.txt", "-o", "acc.csv"]).run();
+    check!(
+        done,
+        done.code != 0 && done.stderr.contains("missing.txt") && !done.stderr.contains("[ws-")
+    );
+    let done = acc
+        .scan(&work, &["--all-users", "--as-of", "yesterday-ish", "-o", "acc.csv"])
+        .run();
+    check!(done, done.code == 2 && done.stderr.contains("--as-of"));
+    assert_eq!(acc.sim().account_requests(), asked, "the console was not asked");
     // A wrong secret: the account's token endpoint refuses it; named, never echoed.
     let mut wrong = acc.scan(&work, &["--all-users", "-o", "acc.csv"]);
     wrong.env("DATABRICKS_CLIENT_SECRET", "not-the-secret");

@@ -51,6 +51,7 @@ pub async fn run(mut args: ScanArgs, resolved: dbx_auth::ResolvedAuth) -> anyhow
         std::fs::write(&kept, text).map_err(|e| FatalError(format!("cannot write {}: {e}", kept.display())))?;
         args.users_file = Some(kept);
     }
+    check_users_and_flags(&args)?;
     let account = Account::open(resolved, &args.limits).await?;
     let (chosen, skipped) = account.choose(&args.account.workspaces)?;
     refuse_unfinished(&args, &dir, &chosen)?;
@@ -225,6 +226,23 @@ fn refuse_flags(args: &ScanArgs) -> anyhow::Result<()> {
             folder_of(&args.output).display()
         ))
         .into());
+    }
+    Ok(())
+}
+
+/// What every workspace's run would refuse alike (no users, a bad users file, `--locations`,
+/// `--as-of`) is refused once, before the console is contacted.
+fn check_users_and_flags(args: &ScanArgs) -> anyhow::Result<()> {
+    run::config::trees_of(args)?;
+    if let Some(a) = &args.as_of {
+        crate::format::parse_as_of(a).map_err(|e| UsageError(format!("--as-of {e}")))?;
+    }
+    if !args.all_users
+        && crate::feed::given_users(&args.users, args.users_file.as_deref())?
+            .users
+            .is_empty()
+    {
+        return Err(UsageError("no users given: name users, or use --users-file FILE or --all-users".into()).into());
     }
     Ok(())
 }
