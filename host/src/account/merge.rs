@@ -137,8 +137,10 @@ impl Files {
 
 /// What the merge counted.
 pub struct Merged {
-    /// Each part's rows (read back from its journal), in `parts`' order.
-    pub rows: Vec<Vec<UserRow>>,
+    /// Each part's totals (from its journal), in `parts`' order.
+    pub totals: Vec<console::Totals>,
+    /// The account's totals.
+    pub all: console::Totals,
     /// Objects written, with `--objects`.
     pub objects: Option<u64>,
 }
@@ -160,15 +162,25 @@ pub fn write(files: Files, args: &ScanArgs, parts: &[Part], skipped: &[(Listed, 
         }
         None => None,
     };
-    let rows: Vec<Vec<UserRow>> = parts
-        .iter()
-        .map(|p| match p.written {
-            Some(_) => journal_rows(&p.journal),
-            None => Ok(Vec::new()),
-        })
-        .collect::<anyhow::Result<_>>()?;
+    // Each workspace's rows, read back from its journal, counted; kept only for the report.
+    let (mut totals, mut all, mut kept) = (Vec::new(), console::Totals::default(), Vec::new());
+    for p in parts {
+        let rows = match p.written {
+            Some(_) => journal_rows(&p.journal)?,
+            None => Vec::new(),
+        };
+        let mut t = console::Totals::default();
+        for r in &rows {
+            t.add(r);
+            all.add(r);
+        }
+        totals.push(t);
+        if files.html.is_some() {
+            kept.extend(rows);
+        }
+    }
     if let Some(f) = files.html {
-        let mut lines: Vec<WorkspaceLine> = parts.iter().zip(&rows).map(|(p, r)| line(p, r, args)).collect();
+        let mut lines: Vec<WorkspaceLine> = parts.iter().zip(&totals).map(|(p, t)| line(p, t, args)).collect();
         lines.extend(skipped.iter().map(|(w, why)| WorkspaceLine {
             deployment: w.shown(),
             name: w.name.clone(),
@@ -176,20 +188,14 @@ pub fn write(files: Files, args: &ScanArgs, parts: &[Part], skipped: &[(Listed, 
             note: why.clone(),
             ..WorkspaceLine::default()
         }));
-        let all: Vec<&UserRow> = rows.iter().flatten().collect();
         let trees = crate::run::config::trees_of(args).unwrap_or(Trees::ALL);
-        let meta = html::HtmlMeta::now(
-            format!("account {}", args.account.account_id.clone().unwrap_or_default()),
-            trees,
-        )
-        .with_workspaces(lines);
-        html::write(f, &all, &meta)?;
+        let host = format!("account {}", args.account.account_id.clone().unwrap_or_default());
+        html::write(f, &kept, &html::HtmlMeta::now(host, trees).with_workspaces(lines))?;
     }
-    Ok(Merged { rows, objects })
+    Ok(Merged { totals, all, objects })
 }
 
-fn line(p: &Part, rows: &[UserRow], args: &ScanArgs) -> WorkspaceLine {
-    let t = console::Totals::of(rows.iter());
+fn line(p: &Part, t: &console::Totals, args: &ScanArgs) -> WorkspaceLine {
     let (state, note) = p.state.label();
     WorkspaceLine {
         deployment: p.listed.deployment_name.clone(),
@@ -305,8 +311,7 @@ pub fn summary(
         }
     };
     let _ = writeln!(out, "\nAccount summary ({} workspace(s))", parts.len() + skipped.len());
-    for (p, rows) in parts.iter().zip(&merged.rows) {
-        let t = console::Totals::of(rows.iter());
+    for (p, t) in parts.iter().zip(&merged.totals) {
         let (state, note) = p.state.label();
         let note = if note.is_empty() {
             String::new()
@@ -326,8 +331,7 @@ pub fn summary(
     for (w, why) in skipped {
         let _ = writeln!(out, "  {:<24} skipped     {why}", w.shown());
     }
-    let all = console::Totals::of(merged.rows.iter().flatten());
-    console::summary(out, &all, 0);
+    console::summary(out, &merged.all, 0);
     console::saved_lines(
         out,
         Some(&shown(&args.output)),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::cli::ScanArgs;
 use crate::connect;
-use crate::error::{FatalError, Outcome, UsageError};
+use crate::error::{Outcome, UsageError};
 use crate::{record, run};
 
 /// `dbx-inventory scan`.
