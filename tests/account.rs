@@ -179,6 +179,28 @@ fn each_workspace_rows_equal_its_single_scan_the_unassigned_is_named_and_provisi
             "{name}: the account's rows equal a single-workspace scan"
         );
     }
+    // One workspace at a time and one request in flight over all: the same rows.
+    let serial = acc
+        .scan(
+            &work,
+            &[
+                "--all-users",
+                "-o",
+                "serial.csv",
+                "--max-workspaces",
+                "1",
+                "--account-max-in-flight",
+                "1",
+                "-q",
+            ],
+        )
+        .run();
+    check!(serial, serial.code == 3);
+    serial.check_same(
+        "the caps change the pace, not the rows",
+        work.read("acc.csv"),
+        work.read("serial.csv"),
+    );
     let (_, all_rows) = csv_records(&work.path("acc.csv"));
     let workspaces: std::collections::BTreeSet<&str> = all_rows.iter().map(|r| r[7].as_str()).collect();
     assert_eq!(workspaces.into_iter().collect::<Vec<_>>(), ["ws-a", "ws-b"]);
