@@ -82,6 +82,50 @@ pub fn label_prefix(label: Option<&str>) -> String {
     label.map(|l| format!("[{l}] ")).unwrap_or_default()
 }
 
+/// Where a run's console block goes: stdout, or (an account run's workspace, `label`) a buffer
+/// printed by [`print_labelled`] when dropped, so the workspaces' blocks never interleave.
+pub struct Out {
+    label: Option<String>,
+    buf: Vec<u8>,
+}
+
+impl Out {
+    /// Straight to stdout without a label; buffered and prefixed with one.
+    pub fn labelled(label: Option<&str>) -> Out {
+        Out {
+            label: label.map(str::to_string),
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl std::io::Write for Out {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        match self.label {
+            None => std::io::stdout().write(bytes),
+            Some(_) => {
+                self.buf.extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.label {
+            None => std::io::stdout().flush(),
+            Some(_) => Ok(()),
+        }
+    }
+}
+
+impl Drop for Out {
+    fn drop(&mut self) {
+        if let Some(label) = &self.label {
+            print_labelled(label, &String::from_utf8_lossy(&self.buf));
+        }
+    }
+}
+
 /// Each line of `text` under its workspace (`[ws-a] line`), as one write to stdout: an account
 /// run's workspaces end at their own pace, and their blocks must not interleave.
 pub fn print_labelled(label: &str, text: &str) {

@@ -51,26 +51,7 @@ pub async fn finish(
     files: OutputFiles,
     started: Instant,
 ) -> anyhow::Result<Outcome> {
-    match &run.label {
-        None => finish_to(&mut std::io::stdout(), rt, run, o, c, files, started).await,
-        Some(label) => {
-            let mut buf = Vec::new();
-            let outcome = finish_to(&mut buf, rt, run, o, c, files, started).await;
-            console::print_labelled(label, &String::from_utf8_lossy(&buf));
-            outcome
-        }
-    }
-}
-
-async fn finish_to(
-    mut stdout: &mut impl Write,
-    rt: &Runtime,
-    run: &ScanRun,
-    o: Opening,
-    c: Collected,
-    files: OutputFiles,
-    started: Instant,
-) -> anyhow::Result<Outcome> {
+    let mut stdout = console::Out::labelled(run.label.as_deref());
     let Collected {
         new_rows,
         mut writer,

@@ -34,14 +34,11 @@ pub async fn run(rt: Arc<Runtime>, run: ScanRun) -> anyhow::Result<Outcome> {
     let files = finish::OutputFiles::create(&run)?;
     let (opening, writer) = open::open_journal(&rt, &run)?;
     if !run.quiet {
-        match &run.label {
-            None => open::banner(&run, &opening, &mut std::io::stdout()),
-            Some(label) => {
-                let mut banner = Vec::new();
-                open::banner(&run, &opening, &mut banner);
-                crate::output::console::print_labelled(label, &String::from_utf8_lossy(&banner));
-            }
-        }
+        open::banner(
+            &run,
+            &opening,
+            &mut crate::output::console::Out::labelled(run.label.as_deref()),
+        );
     }
     let (upstream, rows) = start::start(&rt, &run, &opening);
     let collected = collect::collect(&rt, &run, &opening, writer, upstream, rows).await?;
