@@ -264,12 +264,44 @@ fn kill_9_and_resume_of_an_account_run_give_the_identical_csv() {
     let full = acc.scan(&base, &args).run();
     check!(full, full.code == 0);
     let expected = base.read("acc.csv");
+    // Ctrl-C in a rerun of the finished account run: its outputs are kept, this run's are
+    // `.partial`; the `--resume` that finishes removes them.
+    let mut rerun = acc.scan(&base, &args).spawn();
+    let journal = base.path("acc.workspaces/east.csv.journal");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // The finished journal is kept aside first; then the new one fills.
+    let kept_aside = || {
+        std::fs::read_dir(base.path("acc.workspaces")).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("east.csv.journal.2")
+        })
+    };
+    while !(kept_aside() && journal_user_lines(&journal) >= 3) && Instant::now() < deadline && !rerun.finished() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    rerun.signal("INT");
+    let stopped = rerun.wait();
+    check!(stopped, stopped.code == 130);
+    stopped.check_same(
+        "a stopped rerun keeps the finished account CSV",
+        &expected,
+        base.read("acc.csv"),
+    );
+    assert!(
+        base.path("acc.partial.csv").exists(),
+        "the stopped rerun's CSV is .partial"
+    );
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let done = acc.scan(&base, &resume).run();
+    check!(done, done.code == 0 && !base.path("acc.partial.csv").exists());
+    done.check_same("the rerun, resumed", &expected, base.read("acc.csv"));
 
     let work = Work::new();
     let journals = ["east", "west", "north"].map(|n| work.path(&format!("acc.workspaces/{n}.csv.journal")));
     let recorded = || journals.iter().map(|j| journal_user_lines(j)).sum::<usize>();
-    let mut resume = args.to_vec();
-    resume.push("--resume");
     let mut kills = 0;
     for round in 0..3 {
         let before = recorded();
@@ -347,7 +379,7 @@ fn account_flags_and_credentials_are_checked_before_anything_is_scanned() {
     let work = Work::new();
     let url = acc.sim().url();
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["--workspaces", "ws-a,nope"], "has no workspace nope"),
+        (vec!["--workspaces", "WS-A,nope"], "has no workspace nope"),
         (
             vec!["--spark-master", "local[2]"],
             "an account scan runs in this process",

@@ -139,7 +139,9 @@ impl Account {
     pub fn choose(&self, wanted: &[String]) -> anyhow::Result<(Vec<Listed>, Vec<Skipped>)> {
         let wanted: Vec<&str> = wanted.iter().map(|w| w.trim()).filter(|w| !w.is_empty()).collect();
         let matches = |w: &Listed, name: &str| {
-            w.deployment_name.eq_ignore_ascii_case(name) || w.name == name || w.id.to_string() == name
+            w.deployment_name.eq_ignore_ascii_case(name)
+                || w.name.eq_ignore_ascii_case(name)
+                || w.id.to_string() == name
         };
         let unknown: Vec<&str> = wanted
             .iter()

@@ -96,6 +96,18 @@ pub async fn run(mut args: ScanArgs, resolved: dbx_auth::ResolvedAuth) -> anyhow
     // `.partial` siblings (as a single run's do).
     let partial = parts.iter().any(|p| p.state.interrupted()) && args.output.exists();
     let merged = merge::write(files.partial(partial, &args), &args, &parts, &skipped)?;
+    if !parts.iter().any(|p| p.state.interrupted()) {
+        // Not stopped: an earlier stopped run's `.partial` account outputs are stale now.
+        let finals = [
+            Some(&args.output),
+            args.journal.jsonl.as_ref(),
+            args.html.as_ref(),
+            args.objects.as_ref(),
+        ];
+        for p in finals.into_iter().flatten() {
+            let _ = std::fs::remove_file(crate::output::partial_path(p));
+        }
+    }
     merge::summary(
         &mut std::io::stdout(),
         &parts,
